@@ -1,0 +1,209 @@
+/**
+ * Runs the internal graph: one forward pass that retains every activation, then any number
+ * of reverse passes (vector-Jacobian products) from chosen tensors back to chosen tensors,
+ * all reusing those activations.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
+import type { KernelContext, OpKernel, Tensor } from '../ops/kernel';
+import { kernelFor } from '../ops/registry';
+
+/** Activations by tensor name, as the forward pass left them. */
+export type Activations = ReadonlyMap<string, Tensor>;
+
+/** Called between nodes; throws (e.g. a CancelledError) to stop the computation. */
+export type Checkpoint = () => void;
+
+export class ExecutionError extends Error {
+  constructor(readonly nodeName: string, readonly opType: string, cause: unknown) {
+    super(`node "${nodeName}" (${opType}): ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ExecutionError';
+  }
+}
+
+export function constToTensor(c: ConstTensor): Tensor {
+  return tf.tensor(c.data, [...c.shape], c.dtype);
+}
+
+export class Executor implements KernelContext {
+  private readonly constants = new Map<string, Tensor>();
+  private readonly cache = new Map<string, tf.Tensor | tf.Tensor[]>();
+  private readonly kernels: OpKernel[];
+  /** For each node, the set of tensor names it reads through data inputs. */
+  private readonly producerIndex = new Map<string, number>();
+
+  constructor(readonly graph: Graph) {
+    this.kernels = graph.nodes.map((n) => kernelFor(n.op));
+    graph.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producerIndex.set(o, i)));
+    for (const [name, c] of graph.constants) this.constants.set(name, tf.keep(constToTensor(c)));
+  }
+
+  readNumbers(t: Tensor): number[] {
+    return Array.from(t.dataSync() as ArrayLike<number>);
+  }
+
+  cached<T extends tf.Tensor | tf.Tensor[]>(key: string, make: () => T): T {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit as T;
+    const made = tf.tidy(make);
+    if (Array.isArray(made)) made.forEach((t) => tf.keep(t));
+    else tf.keep(made);
+    this.cache.set(key, made);
+    return made;
+  }
+
+  /**
+   * Runs every node once. The returned map holds the feeds, the constants and every node
+   * output; dispose it with `disposeActivations` when done.
+   */
+  forward(feeds: ReadonlyMap<string, Tensor>, checkpoint?: Checkpoint): Map<string, Tensor> {
+    const acts = new Map<string, Tensor>(this.constants);
+    for (const [name, t] of feeds) acts.set(name, t);
+    this.graph.nodes.forEach((node, i) => {
+      checkpoint?.();
+      const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
+      const kernel = this.kernels[i];
+      let outputs: Tensor[];
+      try {
+        outputs = tf.tidy(() => kernel.forward({ inputs, attrs: node.attrs, node, ctx: this }));
+      } catch (e) {
+        throw new ExecutionError(node.name, node.op, e);
+      }
+      node.outputs.forEach((name, j) => {
+        if (name !== '' && outputs[j] !== undefined) acts.set(name, outputs[j]);
+      });
+      // Outputs the graph does not name are not needed by anyone.
+      for (let j = node.outputs.length; j < outputs.length; j++) outputs[j].dispose();
+    });
+    return acts;
+  }
+
+  /** Disposes what `forward` allocated (not the feeds the caller owns, not the constants). */
+  disposeActivations(acts: Map<string, Tensor>, feeds: ReadonlyMap<string, Tensor>): void {
+    for (const [name, t] of acts) {
+      if (!this.constants.has(name) && !feeds.has(name)) t.dispose();
+    }
+    acts.clear();
+  }
+
+  /**
+   * Vector-Jacobian products: given cotangents `seeds` on some tensors, returns the
+   * cotangent on each tensor of `wrt` (the sum over every data path from it to the seeds).
+   * Tensors of `wrt` that no seed depends on get zeros. The caller owns the result.
+   */
+  vjp(acts: Activations, seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], checkpoint?: Checkpoint): Map<string, Tensor> {
+    const wrtSet = new Set(wrt);
+    const downstreamOfWrt = this.forwardReach(wrtSet);
+    const grads = new Map<string, Tensor>();
+    const add = (name: string, g: Tensor): void => {
+      const prev = grads.get(name);
+      if (prev === undefined) grads.set(name, g);
+      else {
+        grads.set(name, tf.add(prev, g));
+        prev.dispose();
+        g.dispose();
+      }
+    };
+    for (const [name, g] of seeds) add(name, g.clone());
+
+    for (let i = this.graph.nodes.length - 1; i >= 0; i--) {
+      const node = this.graph.nodes[i];
+      const kernel = this.kernels[i];
+      if (!kernel.vjp) continue;
+      const dys = node.outputs.map((o) => (o === '' ? undefined : grads.get(o)));
+      if (dys.every((d) => d === undefined)) continue;
+      const wanted = kernel.dataInputs.filter((j) => {
+        const name = node.inputs[j];
+        return name !== undefined && name !== '' && downstreamOfWrt.has(name);
+      });
+      // Cotangents of this node's outputs are final now (topological order): release them
+      // unless the caller asked for them.
+      const release = (): void => {
+        node.outputs.forEach((o) => {
+          const g = grads.get(o);
+          if (g !== undefined && !wrtSet.has(o)) {
+            g.dispose();
+            grads.delete(o);
+          }
+        });
+      };
+      if (wanted.length === 0) {
+        release();
+        continue;
+      }
+      checkpoint?.();
+      const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
+      const outputs = node.outputs.map((name) => this.lookup(acts, name, node));
+      // tidy can only return tensors, so remember which wanted inputs got one.
+      let present: number[] = [];
+      let defined: Tensor[];
+      try {
+        defined = tf.tidy(() => {
+          const full = dys.map((d, j) => d ?? tf.zerosLike(outputs[j]));
+          const r = kernel.vjp!({ inputs, outputs, dys: full, attrs: node.attrs, node, ctx: this });
+          const out: Tensor[] = [];
+          present = [];
+          wanted.forEach((j, k) => {
+            const g = r[j];
+            if (g === undefined) return;
+            const x = inputs[j]!;
+            if (!tf.util.arraysEqual(g.shape, x.shape)) {
+              throw new Error(`VJP for input ${j} has shape [${g.shape}], input has [${x.shape}]`);
+            }
+            out.push(g);
+            present.push(k);
+          });
+          return out;
+        });
+      } catch (e) {
+        throw new ExecutionError(node.name, node.op, e);
+      }
+      const aligned: (Tensor | undefined)[] = wanted.map(() => undefined);
+      present.forEach((k, m) => (aligned[k] = defined[m]));
+      release();
+      wanted.forEach((j, k) => {
+        const g = aligned[k];
+        if (g !== undefined) add(node.inputs[j], g);
+      });
+    }
+    const result = new Map<string, Tensor>();
+    for (const name of wrt) {
+      const g = grads.get(name);
+      if (g !== undefined) {
+        result.set(name, g);
+        grads.delete(name);
+      } else {
+        result.set(name, tf.zerosLike(this.lookup(acts, name)));
+      }
+    }
+    for (const g of grads.values()) g.dispose();
+    return result;
+  }
+
+  dispose(): void {
+    for (const t of this.constants.values()) t.dispose();
+    for (const c of this.cache.values()) (Array.isArray(c) ? c : [c]).forEach((t) => t.dispose());
+    this.constants.clear();
+    this.cache.clear();
+  }
+
+  /** Tensor names reachable from `from` along data inputs (including `from`). */
+  private forwardReach(from: ReadonlySet<string>): Set<string> {
+    const reach = new Set(from);
+    this.graph.nodes.forEach((node, i) => {
+      const kernel = this.kernels[i];
+      if (kernel.dataInputs.some((j) => reach.has(node.inputs[j] ?? ''))) {
+        node.outputs.forEach((o) => o !== '' && reach.add(o));
+      }
+    });
+    return reach;
+  }
+
+  private lookup(acts: Activations, name: string, node?: GraphNode): Tensor {
+    const t = acts.get(name) ?? this.constants.get(name);
+    if (t === undefined) {
+      throw new Error(`tensor "${name}"${node ? ` (input of node "${node.name}")` : ''} has no value`);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The contract every operator of the internal graph implements: a forward computation with
+ * TensorFlow.js ops, and its vector-Jacobian product (VJP) written out by hand.
+ *
+ * Why hand-written VJPs rather than tf.grad: the analysis runs one forward pass and then many
+ * backward passes from different targets with different cotangents. Our own reverse pass
+ * reuses the retained forward activations for every one of them, and lets each operator
+ * choose a gradient formulation that is fast on the wasm backend (see issue "Fast analysis").
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Attributes, GraphNode } from '../graph/ir';
+
+export type Tensor = tf.Tensor;
+
+/** Thrown by kernels for inputs they cannot handle (bad attribute, unsupported mode, ...). */
+export class KernelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelError';
+  }
+}
+
+export interface KernelContext {
+  /** Values of a small int or float tensor (shapes, axes, pads, scales), read synchronously. */
+  readNumbers(t: Tensor): number[];
+  /**
+   * A per-node cache for values derived only from constants (e.g. a convolution kernel
+   * transposed into the layout the backend wants), so they are computed once per analysis.
+   * Tensors stored here are kept alive until the executor is disposed.
+   */
+  cached<T extends tf.Tensor | tf.Tensor[]>(key: string, make: () => T): T;
+}
+
+export interface ForwardArgs {
+  /** One entry per node input; undefined for an omitted optional input. */
+  readonly inputs: readonly (Tensor | undefined)[];
+  readonly attrs: Attributes;
+  readonly node: GraphNode;
+  readonly ctx: KernelContext;
+}
+
+export interface VjpArgs extends ForwardArgs {
+  /** The outputs the forward pass produced (retained activations). */
+  readonly outputs: readonly Tensor[];
+  /** Cotangent for each output; undefined where no gradient flows into that output. */
+  readonly dys: readonly (Tensor | undefined)[];
+}
+
+export interface OpKernel {
+  /**
+   * Indices of the inputs that carry data the output depends on differentiably. The other
+   * inputs (shapes, axes, indices, pads, constant-only parameters) get no cotangent, and
+   * paths through them are not data paths when blocks are cut.
+   */
+  readonly dataInputs: readonly number[];
+  forward(args: ForwardArgs): Tensor[];
+  /**
+   * Cotangents for the inputs, indexed like `inputs`; entries outside `dataInputs` are
+   * ignored. May return undefined for an input that gets no gradient.
+   * Absent for ops whose outputs are never differentiable (Shape, Equal, ...).
+   */
+  vjp?(args: VjpArgs): (Tensor | undefined)[];
+  /**
+   * True when the op is affine in its data inputs for fixed non-data inputs (Conv, MatMul,
+   * Gemm, BatchNormalization in inference mode, Add, Reshape, Transpose, pooling by
+   * averaging, ...). Used to tell projection skips from residual branches.
+   */
+  readonly affine?: boolean;
+  /** True for elementwise nonlinearities (Relu, Tanh, Gelu, ...): collapse measures apply. */
+  readonly elementwiseNonlinearity?: boolean;
+}

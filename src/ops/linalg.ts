@@ -1,0 +1,3 @@
+import type { OpKernel } from './kernel';
+
+export const linalgKernels: Record<string, OpKernel> = {};

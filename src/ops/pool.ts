@@ -1,0 +1,3 @@
+import type { OpKernel } from './kernel';
+
+export const poolKernels: Record<string, OpKernel> = {};

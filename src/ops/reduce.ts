@@ -1,0 +1,3 @@
+import type { OpKernel } from './kernel';
+
+export const reduceKernels: Record<string, OpKernel> = {};

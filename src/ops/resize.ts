@@ -1,0 +1,3 @@
+import type { OpKernel } from './kernel';
+
+export const resizeKernels: Record<string, OpKernel> = {};

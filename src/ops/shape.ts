@@ -1,0 +1,3 @@
+import type { OpKernel } from './kernel';
+
+export const shapeKernels: Record<string, OpKernel> = {};
