@@ -1,0 +1,62 @@
+/**
+ * The engine's public surface: what the CLI, the extension's worker process and the tests
+ * call. Nothing here depends on VS Code.
+ */
+import type { AnalysisSettings, Thresholds } from '../report/schema';
+
+export type AnalysisPhase =
+  | 'backend'
+  | 'loading'
+  | 'forward'
+  | 'gsc-to-output'
+  | 'block-matrix'
+  | 'blocks'
+  | 'nonlinearities'
+  | 'done';
+
+export interface ProgressEvent {
+  readonly phase: AnalysisPhase;
+  /** Human-readable, e.g. "probe 3 of 8" or "block matrix row 4 of 12". */
+  readonly message: string;
+  /** Fraction of the whole analysis done, 0..1, when known. */
+  readonly fraction?: number;
+}
+
+export interface AnalyzeRequest {
+  readonly modelPath: string;
+  readonly settings?: Partial<AnalysisSettings>;
+  readonly thresholds?: Partial<Thresholds>;
+  /** Raw little-endian float32 file in the model's input shape; batch size from its length. */
+  readonly inputFile?: string;
+}
+
+export interface AnalyzeHooks {
+  readonly onProgress?: (e: ProgressEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Thrown when the caller's AbortSignal fires; the analysis stops at the next node. */
+export class CancelledError extends Error {
+  constructor() {
+    super('analysis cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+export const DEFAULT_SETTINGS: AnalysisSettings = {
+  batch: 16,
+  probes: 8,
+  seed: 0,
+  exact: 'auto',
+  exactMaxDim: 64,
+  backend: 'auto',
+  blockMatrix: true,
+  inputSource: 'gaussian',
+  dimOverrides: {},
+};
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  gsc: 100,
+  pseudoLinearK: 3,
+  collapsedSpread: 0.1,
+};

@@ -1,0 +1,41 @@
+/**
+ * Messages between the extension host and the results webview. The webview bundle
+ * (webview-ui/) and the extension both import these types; the extension validates every
+ * incoming message with `parseWebviewMessage` because a webview is untrusted content.
+ */
+import type { AnalysisReport } from '../report/schema';
+
+export type ExtensionToWebview =
+  | { readonly type: 'report'; readonly report: AnalysisReport }
+  | { readonly type: 'selectBlock'; readonly index: number }
+  | { readonly type: 'theme'; readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' };
+
+export type WebviewToExtension =
+  | { readonly type: 'ready' }
+  /** The user selected a block: reveal the source line that defines it. */
+  | { readonly type: 'revealBlock'; readonly index: number }
+  | { readonly type: 'rerun' }
+  | { readonly type: 'export'; readonly format: 'md' | 'html' | 'json' | 'csv' };
+
+const EXPORT_FORMATS = new Set(['md', 'html', 'json', 'csv']);
+
+/** Returns the message if it is well-formed, else undefined (unknown or malformed: ignored). */
+export function parseWebviewMessage(value: unknown): WebviewToExtension | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'rerun':
+      return { type: m.type };
+    case 'revealBlock':
+      return Number.isInteger(m.index) && (m.index as number) >= 1 && (m.index as number) <= 100000
+        ? { type: 'revealBlock', index: m.index as number }
+        : undefined;
+    case 'export':
+      return typeof m.format === 'string' && EXPORT_FORMATS.has(m.format)
+        ? { type: 'export', format: m.format as 'md' | 'html' | 'json' | 'csv' }
+        : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The analysis report: one typed, versioned schema shared by the engine, the CLI, the
+ * exporters, the extension and the webview. Every number in it comes from a computation on
+ * the model; nothing is filled in for show.
+ *
+ * Versioning: bump REPORT_SCHEMA_VERSION's minor number for additive changes and its major
+ * number for anything that changes or removes a field; readers check the major number.
+ *
+ * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
+ * quantities that do not apply are `null`.
+ */
+
+export const REPORT_SCHEMA = 'gradient-lens-report';
+export const REPORT_SCHEMA_VERSION = '1.0';
+
+/** An estimate with its uncertainty. Exact values have stderr 0 and method 'exact'. */
+export interface Estimate {
+  readonly value: number;
+  /** One standard error (from the spread across probes); 0 when exact. */
+  readonly stderr: number;
+  /** 99% confidence interval [low, high]; equal to [value, value] when exact. */
+  readonly ci99: readonly [number, number];
+  /** 'exact' (one one-hot cotangent per unit), 'probes:P' (P Gaussian probes), or 'identity'. */
+  readonly method: string;
+}
+
+export interface PerSampleSummary {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly values: readonly number[];
+}
+
+/** Settings the analysis ran with (after defaults were applied). */
+export interface AnalysisSettings {
+  readonly batch: number;
+  readonly probes: number;
+  readonly seed: number;
+  /** 'auto' uses exact one-hot cotangents when the target has at most exactMaxDim units. */
+  readonly exact: 'auto' | 'on' | 'off';
+  readonly exactMaxDim: number;
+  readonly backend: 'auto' | 'node' | 'wasm' | 'cpu';
+  /** Whether the full block matrix GSC(k -> l) was computed. */
+  readonly blockMatrix: boolean;
+  /** Where the input batch came from: 'gaussian' (seeded N(0,1)) or a file path. */
+  readonly inputSource: string;
+  /** Values given to dynamic input dimensions, by dimension name. */
+  readonly dimOverrides: Readonly<Record<string, number>>;
+}
+
+export interface ModelInfo {
+  readonly path: string;
+  readonly fileName: string;
+  /** sha256 of the model file (and, for multi-file formats, of its weight files in order). */
+  readonly contentHash: string;
+  readonly format: string;
+  readonly formatLabel: string;
+  readonly producer?: string;
+  readonly inputName: string;
+  /** Full input shape used, including the batch dimension. */
+  readonly inputShape: readonly number[];
+  readonly inputLayout?: string;
+  readonly outputName: string;
+  readonly outputDim: number;
+  readonly parameters: number;
+  readonly nodes: number;
+}
+
+export interface BackendReport {
+  readonly name: 'node' | 'wasm' | 'cpu';
+  readonly tfjsBackend: string;
+  readonly notes: readonly string[];
+}
+
+export interface Timings {
+  readonly loadMs: number;
+  readonly forwardMs: number;
+  readonly gscToOutputMs: number;
+  readonly blockMatrixMs: number;
+  readonly blocksMs: number;
+  readonly totalMs: number;
+}
+
+/** The k^2+1 relation of metrics.md: GSC_f^2 - 1 ~ (GSC_rho^2 - 1) / (k^2 + 1). */
+export interface DilutionRelation {
+  readonly k: number | null;
+  readonly reductionFactor: number | null;
+  readonly gscBlock: number;
+  readonly gscNonlinear: number | null;
+  readonly lhs: number;
+  readonly rhs: number | null;
+  readonly predictedGscBlock: number | null;
+  readonly predictedOverMeasured: number | null;
+  /** Why the relation does not apply (e.g. "n/a: affine block"), when it does not. */
+  readonly note?: string;
+}
+
+export interface ResidualInfo {
+  readonly skipKind: 'identity' | 'projection';
+  readonly mergeTensor: string;
+  readonly skipTensor: string;
+  readonly branchTensor: string;
+  readonly mergeNode: string;
+  readonly opsAfterMerge: readonly string[];
+  readonly qSkip: number;
+  readonly qBranch: number;
+  readonly qMerge: number;
+  /** k_skip = Q||skip|| / Q||branch||, read at the merge. */
+  readonly kSkip: number;
+  readonly gscMerge: Estimate;
+  readonly gscBranch: Estimate;
+  readonly gscSkip: Estimate;
+  readonly relation: DilutionRelation;
+}
+
+export interface LinearisationInfo {
+  /** k_lin; null means infinite (a linear block). */
+  readonly kLin: number | null;
+  readonly kLinCi99: readonly [number, number] | null;
+  readonly linear: boolean;
+  readonly qSv: Estimate;
+  readonly qRho: Estimate;
+  readonly qF: number;
+  readonly qV: number;
+  readonly sFrob2: Estimate;
+  readonly gscS: number | null;
+  readonly relation: DilutionRelation;
+}
+
+export interface BlockReport {
+  /** 1..B from the input. */
+  readonly index: number;
+  /** Readable name derived from node names (e.g. "layer1.0"). */
+  readonly name: string;
+  readonly kind: 'plain' | 'residual';
+  readonly inputTensor: string;
+  readonly outputTensor: string;
+  readonly dIn: number;
+  readonly dOut: number;
+  /** Internal node names in the block, in graph order. */
+  readonly nodes: readonly string[];
+  /** Op types in the block, in graph order. */
+  readonly opTypes: readonly string[];
+  /** Names as written in the model file (ONNX node names, tfjs layer names): for source mapping. */
+  readonly sourceNames: readonly string[];
+  readonly outputQ: number;
+  /** GSC(this block's output -> model output), over the batch. */
+  readonly gscToOutput: Estimate;
+  readonly gscToOutputPerSample: PerSampleSummary;
+  /** GSC(block input -> block output). */
+  readonly gscBlock: Estimate;
+  /** Per-block growth: GSC(k-1 -> out) / GSC(k -> out). */
+  readonly growthRatio: number;
+  readonly residual: ResidualInfo | null;
+  readonly linearisation: LinearisationInfo;
+}
+
+export interface BoundaryReport {
+  /** 0..B; 0 is the model input, B the model output. */
+  readonly index: number;
+  readonly tensor: string;
+  readonly dim: number;
+  readonly q: number;
+  readonly gscToOutput: Estimate;
+  readonly gscToOutputPerSample: PerSampleSummary;
+  /** Q_x ||J||_qm to the output. */
+  readonly qmJacobian: Estimate;
+}
+
+export interface NonlinearityReport {
+  readonly index: number;
+  readonly op: string;
+  readonly node: string;
+  readonly sourceName: string;
+  readonly block: number;
+  readonly inputTensor: string;
+  readonly outputTensor: string;
+  readonly dim: number;
+  readonly signDiversity: number;
+  readonly relativeSpread: number;
+  /** The nonlinearity's own k; null when infinite. */
+  readonly k: number | null;
+  readonly meanSlope: number;
+  readonly qSz: number;
+  readonly qRho: number;
+  readonly qPreactivation: number;
+  /** Flags from the thresholds in settings. */
+  readonly pseudoLinear: boolean;
+  readonly collapsed: boolean;
+}
+
+export interface BlockMatrix {
+  /** gsc[k][l] = GSC(boundary k -> boundary l) for k < l, else null. (B+1) x (B+1). */
+  readonly gsc: readonly (readonly (number | null)[])[];
+  readonly stderr: readonly (readonly (number | null)[])[];
+  readonly method: readonly (readonly (string | null)[])[];
+}
+
+export interface Growth {
+  readonly gscInputToOutput: number;
+  readonly geometricMeanRate: number;
+  readonly logFit: { readonly slope: number; readonly intercept: number; readonly rate: number };
+}
+
+export interface ChainCheck {
+  readonly k: number;
+  readonly direct: number;
+  readonly product: number;
+  readonly ratio: number;
+}
+
+export interface ReportWarning {
+  readonly code: 'non-finite' | 'backend-fallback' | 'relation-na' | 'probe-noise' | 'input' | 'other';
+  readonly message: string;
+  /** The tensor or node the warning is about, when there is one. */
+  readonly where?: string;
+}
+
+export interface Thresholds {
+  /** GSC to the output above which a block is flagged as exploding. */
+  readonly gsc: number;
+  /** Nonlinearity k above which it is flagged pseudo-linear. */
+  readonly pseudoLinearK: number;
+  /** Relative spread below which a pre-activation domain is flagged collapsed. */
+  readonly collapsedSpread: number;
+}
+
+export interface AnalysisReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly version: string;
+  readonly tool: { readonly name: 'gradient-lens'; readonly version: string };
+  readonly createdAt: string;
+  readonly model: ModelInfo;
+  readonly settings: AnalysisSettings;
+  readonly thresholds: Thresholds;
+  readonly backend: BackendReport;
+  readonly timings: Timings;
+  /** The reference layer f_l of the headline column: the model output (logits). */
+  readonly reference: { readonly kind: 'output' | 'error'; readonly tensor: string };
+  readonly boundaries: readonly BoundaryReport[];
+  readonly blocks: readonly BlockReport[];
+  readonly blockMatrix: BlockMatrix | null;
+  readonly growth: Growth;
+  readonly chain: readonly ChainCheck[];
+  readonly nonlinearities: readonly NonlinearityReport[];
+  readonly warnings: readonly ReportWarning[];
+}
+
+/** Checks that a parsed JSON value is a report this version can read; returns a reason if not. */
+export function reportIncompatibility(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not a JSON object';
+  const v = value as { schema?: unknown; version?: unknown };
+  if (v.schema !== REPORT_SCHEMA) return `not a Gradient Lens report (schema is ${JSON.stringify(v.schema)})`;
+  if (typeof v.version !== 'string') return 'report has no version';
+  const major = v.version.split('.')[0];
+  if (major !== REPORT_SCHEMA_VERSION.split('.')[0]) {
+    return `report version ${v.version} is not readable by this version (${REPORT_SCHEMA_VERSION})`;
+  }
+  return undefined;
+}
