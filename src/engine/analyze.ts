@@ -1,0 +1,347 @@
+/**
+ * The analysis: load a model, run one seeded batch through it, and measure per block the
+ * GSC, the k-dilution and the collapsing-domain measures (metrics.md). Drives the loaders,
+ * the executor and the metrics; the CLI, the extension's worker and the tests all call it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import type {
+  AnalysisReport,
+  AnalysisSettings,
+  BlockReport,
+  BoundaryReport,
+  Estimate,
+  NonlinearityReport,
+  ReportWarning,
+  ResidualInfo,
+  Thresholds,
+} from '../report/schema';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
+import type { Graph } from '../graph/ir';
+import { loadModel } from '../loaders';
+import { Executor } from './executor';
+import { initBackend } from './backend';
+import { streamFor } from './random';
+import { prepareInput } from './input';
+import { CancelledError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
+import { partitionBlocks, type Block } from '../metrics/blocks';
+import { measureJacobianSquares, perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
+import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
+import { dilutionRelation, linearise } from '../metrics/dilution';
+import { findNonlinearities, measureCollapse } from '../metrics/collapse';
+import { exactEstimate } from '../metrics/stats';
+import { findFirstNonFinite } from './finite';
+
+export const TOOL_VERSION = '0.1.0';
+
+export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
+  const settings: AnalysisSettings = { ...DEFAULT_SETTINGS, ...request.settings };
+  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...request.thresholds };
+  const started = Date.now();
+  const checkpoint = (): void => {
+    if (hooks.signal?.aborted) throw new CancelledError();
+  };
+  const progress = (phase: AnalysisPhase, message: string, fraction?: number): void => {
+    checkpoint();
+    hooks.onProgress?.({ phase, message, fraction });
+  };
+
+  progress('backend', `starting the ${settings.backend} compute backend`, 0);
+  const backend = await initBackend(settings.backend);
+
+  progress('loading', `loading ${path.basename(request.modelPath)}`, 0.02);
+  const tLoad = Date.now();
+  const loaded = await loadModel(request.modelPath);
+  const graph = loaded.graph;
+  const loadMs = Date.now() - tLoad;
+
+  const warnings: ReportWarning[] = backend.notes.map((message) => ({ code: 'backend-fallback', message }));
+  const exec = new Executor(graph);
+  try {
+    return await runAnalysis();
+  } finally {
+    exec.dispose();
+  }
+
+  async function runAnalysis(): Promise<AnalysisReport> {
+    const input = prepareInput(graph, request, settings);
+    const inputName = input.name;
+    const referenceTensor = referenceOutput(graph);
+    const partition = partitionBlocks(graph, inputName, referenceTensor);
+    const { blocks, boundaries } = partition;
+    const B = blocks.length;
+    const n = input.tensor.shape[0];
+    const effective: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
+
+    progress('forward', `forward pass (batch ${n})`, 0.05);
+    const tForward = Date.now();
+    const feeds = new Map([[inputName, input.tensor]]);
+    const acts = exec.forward(feeds, checkpoint);
+    const forwardMs = Date.now() - tForward;
+    try {
+      const nonFinite = findFirstNonFinite(graph, acts, inputName);
+      if (nonFinite) warnings.push({ code: 'non-finite', message: nonFinite.message, where: nonFinite.tensor });
+
+      const norms = boundaries.map((b) => perSampleNorms(acts.get(b)!));
+      const dims = boundaries.map((b) => acts.get(b)!.size / n);
+      const useExact = (d: number): boolean => settings.exact === 'on' || (settings.exact === 'auto' && d <= settings.exactMaxDim);
+      const passesFor = (d: number): number => (useExact(d) ? d : settings.probes);
+
+      // Progress is counted in reverse passes, the unit of work that dominates.
+      const totalPasses =
+        passesFor(dims[B]) +
+        blocks.slice(0, -1).reduce((s, blk) => s + passesFor(dims[blk.index]), 0) +
+        blocks.reduce((s, blk) => s + passesFor(dims[blk.index]) + residualPasses(blk, acts, n, passesFor), 0);
+      let donePasses = 0;
+      const advance = (phase: AnalysisPhase, message: string): void => {
+        donePasses++;
+        progress(phase, message, 0.08 + 0.9 * Math.min(1, donePasses / totalPasses));
+      };
+
+      // GSC from every boundary to the reference output.
+      const tGsc = Date.now();
+      const toOutput = measureJacobianSquares(exec, acts, boundaries[B], boundaries.slice(0, B), {
+        exact: useExact(dims[B]),
+        probes: settings.probes,
+        rng: streamFor(settings.seed, 'gsc-to-output'),
+        checkpoint,
+        onPass: (i, total) => advance('gsc-to-output', `GSC to the output: ${useExact(dims[B]) ? 'cotangent' : 'probe'} ${i} of ${total}`),
+      });
+      const gscOut: GscResult[] = boundaries.map((_, k) =>
+        k === B ? identityGsc(n) : gscFromSquares(toOutput.squares.get(boundaries[k])!, dims[k], norms[k], norms[B], toOutput.method),
+      );
+      const gscToOutputMs = Date.now() - tGsc;
+
+      // Block matrix GSC(k -> l): one set of reverse passes per target boundary l.
+      const tMatrix = Date.now();
+      const size = B + 1;
+      const matrix = Array.from({ length: size }, () => new Array<number | null>(size).fill(null));
+      const matrixErr = Array.from({ length: size }, () => new Array<number | null>(size).fill(null));
+      const matrixMethod = Array.from({ length: size }, () => new Array<string | null>(size).fill(null));
+      const gscBlock: Estimate[] = [];
+      for (let l = 1; l <= B; l++) {
+        let row: JacobianSquares;
+        let method: string;
+        if (l === B) {
+          row = toOutput.squares;
+          method = toOutput.method;
+        } else {
+          const wrt = settings.blockMatrix ? boundaries.slice(0, l) : [boundaries[l - 1]];
+          const r = measureJacobianSquares(exec, acts, boundaries[l], wrt, {
+            exact: useExact(dims[l]),
+            probes: settings.probes,
+            rng: streamFor(settings.seed, `block-matrix-${l}`),
+            checkpoint,
+            onPass: (i, total) => advance('block-matrix', `block matrix row ${l} of ${B}: pass ${i} of ${total}`),
+          });
+          row = r.squares;
+          method = r.method;
+        }
+        for (const [name, squares] of row) {
+          const k = boundaries.indexOf(name);
+          const g = gscFromSquares(squares, dims[k], norms[k], norms[l], method).batch;
+          matrix[k][l] = g.value;
+          matrixErr[k][l] = g.stderr;
+          matrixMethod[k][l] = method;
+          if (k === l - 1) gscBlock[l - 1] = g;
+        }
+      }
+      const blockMatrixMs = Date.now() - tMatrix;
+
+      // Per block: residual structure and linearisation.
+      const tBlocks = Date.now();
+      const blockReports: BlockReport[] = blocks.map((blk) => {
+        const residual = blk.residual ? measureResidual(blk, acts, n, useExact, settings, checkpoint, advance) : null;
+        const lin = linearise(
+          exec,
+          acts,
+          blk.inputTensor,
+          blk.outputTensor,
+          { exact: useExact(dims[blk.index]), probes: settings.probes, rng: streamFor(settings.seed, `linearise-${blk.index}`), checkpoint },
+          gscBlock[blk.index - 1].value,
+          blk.affine,
+        );
+        for (let i = 0; i < passesFor(dims[blk.index]); i++) advance('blocks', `block ${blk.index} of ${B}: linearisation`);
+        const nodes = blk.nodeIndices.map((i) => graph.nodes[i]);
+        return {
+          index: blk.index,
+          name: blk.name,
+          kind: blk.residual ? 'residual' : 'plain',
+          inputTensor: blk.inputTensor,
+          outputTensor: blk.outputTensor,
+          dIn: dims[blk.index - 1],
+          dOut: dims[blk.index],
+          nodes: nodes.map((x) => x.name),
+          opTypes: nodes.map((x) => x.op),
+          sourceNames: [...new Set(nodes.map((x) => x.origin.name))],
+          outputQ: quadraticMean(norms[blk.index]),
+          gscToOutput: gscOut[blk.index].batch,
+          gscToOutputPerSample: gscOut[blk.index].perSample,
+          gscBlock: gscBlock[blk.index - 1],
+          growthRatio: gscOut[blk.index - 1].batch.value / gscOut[blk.index].batch.value,
+          residual,
+          linearisation: lin,
+        };
+      });
+      const blocksMs = Date.now() - tBlocks;
+
+      progress('nonlinearities', 'collapsing-domain measures', 0.99);
+      const sites = findNonlinearities(graph, partition.flow);
+      const blockOfNode = new Map<number, number>();
+      blocks.forEach((blk) => blk.nodeIndices.forEach((i) => blockOfNode.set(i, blk.index)));
+      const nonlinearities: NonlinearityReport[] = sites
+        .filter((s) => blockOfNode.has(s.nodeIndex))
+        .map((site, q) => {
+          checkpoint();
+          const m = measureCollapse(exec, acts, site);
+          const node = graph.nodes[site.nodeIndex];
+          return {
+            index: q + 1,
+            op: site.op,
+            node: node.name,
+            sourceName: node.origin.name,
+            block: blockOfNode.get(site.nodeIndex)!,
+            inputTensor: site.input,
+            outputTensor: site.output,
+            dim: m.dim,
+            signDiversity: m.signDiversity,
+            relativeSpread: m.relativeSpread,
+            k: m.k,
+            meanSlope: m.meanSlope,
+            qSz: m.qSz,
+            qRho: m.qRho,
+            qPreactivation: m.qPreactivation,
+            pseudoLinear: m.k === null || m.k > thresholds.pseudoLinearK,
+            collapsed: m.relativeSpread < thresholds.collapsedSpread,
+          };
+        });
+
+      const boundaryReports: BoundaryReport[] = boundaries.map((tensor, k) => ({
+        index: k,
+        tensor,
+        dim: dims[k],
+        q: quadraticMean(norms[k]),
+        gscToOutput: gscOut[k].batch,
+        gscToOutputPerSample: gscOut[k].perSample,
+        qmJacobian: gscOut[k].qmJacobian,
+      }));
+      const gscValues = gscOut.map((g) => g.batch.value);
+      progress('done', 'done', 1);
+      return {
+        schema: REPORT_SCHEMA,
+        version: REPORT_SCHEMA_VERSION,
+        tool: { name: 'gradient-lens', version: TOOL_VERSION },
+        createdAt: new Date().toISOString(),
+        model: {
+          path: path.resolve(request.modelPath),
+          fileName: path.basename(request.modelPath),
+          contentHash: loaded.contentHash,
+          format: graph.description.format,
+          formatLabel: graph.description.formatLabel,
+          producer: graph.description.producer,
+          inputName,
+          inputShape: input.tensor.shape,
+          inputLayout: graph.description.inputLayout,
+          outputName: referenceTensor,
+          outputDim: dims[B],
+          parameters: countParameters(graph),
+          nodes: graph.nodes.length,
+        },
+        settings: effective,
+        thresholds,
+        backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes },
+        timings: { loadMs, forwardMs, gscToOutputMs, blockMatrixMs, blocksMs, totalMs: Date.now() - started },
+        reference: { kind: 'output', tensor: referenceTensor },
+        boundaries: boundaryReports,
+        blocks: blockReports,
+        blockMatrix: settings.blockMatrix ? { gsc: matrix, stderr: matrixErr, method: matrixMethod } : null,
+        growth: explosionGrowth(gscValues),
+        chain: chainChecks(
+          gscValues,
+          gscBlock.map((g) => g.value),
+        ),
+        nonlinearities,
+        warnings,
+      };
+    } finally {
+      exec.disposeActivations(acts, feeds);
+      input.tensor.dispose();
+    }
+  }
+
+  function measureResidual(
+    blk: Block,
+    acts: ReadonlyMap<string, tf.Tensor>,
+    n: number,
+    useExact: (d: number) => boolean,
+    s: AnalysisSettings,
+    check: () => void,
+    advance: (phase: AnalysisPhase, message: string) => void,
+  ): ResidualInfo {
+    const r = blk.residual!;
+    const normsIn = perSampleNorms(acts.get(blk.inputTensor)!);
+    const dIn = acts.get(blk.inputTensor)!.size / n;
+    const gscTo = (target: string, purpose: string): Estimate => {
+      if (target === blk.inputTensor) return exactEstimate(1, 'identity');
+      const d = acts.get(target)!.size / n;
+      const m = measureJacobianSquares(exec, acts, target, [blk.inputTensor], {
+        exact: useExact(d),
+        probes: s.probes,
+        rng: streamFor(s.seed, `${purpose}-${blk.index}`),
+        checkpoint: check,
+        onPass: (i, total) => advance('blocks', `block ${blk.index}: ${purpose} pass ${i} of ${total}`),
+      });
+      return gscFromSquares(m.squares.get(blk.inputTensor)!, dIn, normsIn, perSampleNorms(acts.get(target)!), m.method).batch;
+    };
+    const qSkip = quadraticMean(perSampleNorms(acts.get(r.skipTensor)!));
+    const qBranch = quadraticMean(perSampleNorms(acts.get(r.branchTensor)!));
+    const qMerge = quadraticMean(perSampleNorms(acts.get(r.mergeTensor)!));
+    const kSkip = qSkip / qBranch;
+    const gscMerge = gscTo(r.mergeTensor, 'merge');
+    const gscBranch = gscTo(r.branchTensor, 'branch');
+    const gscSkip = gscTo(r.skipTensor, 'skip');
+    return {
+      skipKind: r.skipKind,
+      mergeTensor: r.mergeTensor,
+      skipTensor: r.skipTensor,
+      branchTensor: r.branchTensor,
+      mergeNode: r.mergeNode,
+      opsAfterMerge: r.opsAfterMerge,
+      qSkip,
+      qBranch,
+      qMerge,
+      kSkip,
+      gscMerge,
+      gscBranch,
+      gscSkip,
+      relation: dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
+    };
+  }
+}
+
+/** Reverse passes a residual block's measures take (for progress only). */
+function residualPasses(blk: Block, acts: ReadonlyMap<string, tf.Tensor>, n: number, passesFor: (d: number) => number): number {
+  if (!blk.residual) return 0;
+  const r = blk.residual;
+  return [r.mergeTensor, r.branchTensor, r.skipTensor]
+    .filter((t) => t !== blk.inputTensor)
+    .reduce((s, t) => s + passesFor(acts.get(t)!.size / n), 0);
+}
+
+/**
+ * The headline reference layer: the model output, or the logits when the model ends in a
+ * softmax (metrics.md: "the logits, not a softmax that follows them").
+ */
+export function referenceOutput(graph: Graph): string {
+  if (graph.outputs.length === 0) throw new Error('the model has no outputs');
+  const out = graph.outputs[0].name;
+  const producer = graph.nodes.find((nd) => nd.outputs.includes(out));
+  if (producer && producer.op === 'Softmax') return producer.inputs[0];
+  return out;
+}
+
+function countParameters(graph: Graph): number {
+  let count = 0;
+  for (const c of graph.constants.values()) if (c.dtype === 'float32') count += c.data.length;
+  return count;
+}

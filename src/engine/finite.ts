@@ -1,0 +1,39 @@
+/**
+ * Finds where NaN or Inf first appears: in the weights, or in graph order among the
+ * activations, so the report can name the tensor rather than show meaningless numbers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Graph } from '../graph/ir';
+import type { Activations } from './executor';
+
+export interface NonFiniteFinding {
+  readonly tensor: string;
+  readonly message: string;
+}
+
+function hasNonFinite(t: tf.Tensor): boolean {
+  if (t.dtype !== 'float32') return false;
+  return tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(t))).dataSync()[0] === 1);
+}
+
+export function findFirstNonFinite(graph: Graph, acts: Activations, inputName: string): NonFiniteFinding | undefined {
+  for (const [name, c] of graph.constants) {
+    if (c.dtype !== 'float32') continue;
+    for (let i = 0; i < c.data.length; i++) {
+      if (!Number.isFinite(c.data[i])) {
+        return { tensor: name, message: `the weight tensor "${name}" contains ${Number.isNaN(c.data[i]) ? 'NaN' : 'Inf'} (element ${i}); every number downstream of it is meaningless` };
+      }
+    }
+  }
+  const input = acts.get(inputName);
+  if (input && hasNonFinite(input)) return { tensor: inputName, message: `the input batch "${inputName}" contains NaN or Inf` };
+  for (const node of graph.nodes) {
+    for (const o of node.outputs) {
+      const t = o === '' ? undefined : acts.get(o);
+      if (t && hasNonFinite(t)) {
+        return { tensor: o, message: `NaN or Inf first appears in "${o}", the output of node "${node.name}" (${node.op})` };
+      }
+    }
+  }
+  return undefined;
+}

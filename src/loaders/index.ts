@@ -1,0 +1,50 @@
+/**
+ * Picks the loader for a model file and hashes what it read. After this point nothing
+ * knows which format the model came from.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Graph } from '../graph/ir';
+import { ModelLoadError } from './errors';
+import { loadOnnxModel } from './onnx';
+import { loadTfjsModel } from './tfjs';
+
+export interface LoadedModel {
+  readonly graph: Graph;
+  /** sha256 over the model file and the weight files it references, in order. */
+  readonly contentHash: string;
+}
+
+export async function loadModel(modelPath: string): Promise<LoadedModel> {
+  const ext = path.extname(modelPath).toLowerCase();
+  let stat;
+  try {
+    stat = await fs.stat(modelPath);
+  } catch {
+    throw new ModelLoadError(modelPath, 'file not found');
+  }
+  if (!stat.isFile()) throw new ModelLoadError(modelPath, 'not a file');
+  if (ext === '.onnx') {
+    const graph = await loadOnnxModel(modelPath);
+    return { graph, contentHash: await hashFiles([modelPath]) };
+  }
+  if (ext === '.json') {
+    const graph = await loadTfjsModel(modelPath);
+    return { graph, contentHash: await hashFiles([modelPath, ...(await tfjsWeightFiles(modelPath))]) };
+  }
+  throw new ModelLoadError(modelPath, `unknown model format "${ext || '(no extension)'}": expected an .onnx file or a TensorFlow.js model.json`);
+}
+
+async function hashFiles(files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) h.update(await fs.readFile(f));
+  return h.digest('hex');
+}
+
+/** Weight files a model.json lists (already validated by the loader, so only read here). */
+async function tfjsWeightFiles(modelJsonPath: string): Promise<string[]> {
+  const json = JSON.parse(await fs.readFile(modelJsonPath, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
+  const dir = path.dirname(modelJsonPath);
+  return (json.weightsManifest ?? []).flatMap((g) => (g.paths ?? []).map((p) => path.join(dir, p)));
+}

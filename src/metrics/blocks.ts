@@ -1,0 +1,226 @@
+/**
+ * Cuts a graph into blocks, as metrics.md defines them: cut tensors (every data path from
+ * the input to the output passes through them), segments between consecutive cuts merged so
+ * that each block holds an op with weights, and residual blocks recognised by a merge (Add)
+ * of two paths from the block's input.
+ */
+import type { Graph, GraphNode } from '../graph/ir';
+import { analyzeDataFlow, dataInputNames, tensorsBetween, type DataFlow } from '../graph/dataflow';
+import { kernelFor } from '../ops/registry';
+
+export interface ResidualStructure {
+  readonly skipKind: 'identity' | 'projection';
+  readonly mergeTensor: string;
+  readonly skipTensor: string;
+  readonly branchTensor: string;
+  readonly mergeNode: string;
+  readonly opsAfterMerge: readonly string[];
+}
+
+export interface Block {
+  /** 1..B from the input. */
+  readonly index: number;
+  readonly name: string;
+  readonly inputTensor: string;
+  readonly outputTensor: string;
+  /** Indices into graph.nodes, in graph order. */
+  readonly nodeIndices: readonly number[];
+  readonly residual: ResidualStructure | null;
+  /** True when every op in the block is affine in the block input (no nonlinear part). */
+  readonly affine: boolean;
+}
+
+export interface BlockPartition {
+  readonly flow: DataFlow;
+  /** Boundary tensors 0..B: the model input, then each block's output. */
+  readonly boundaries: readonly string[];
+  readonly blocks: readonly Block[];
+}
+
+/** Ops whose constant operand is a weight matrix or kernel. */
+const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Einsum']);
+
+export function partitionBlocks(graph: Graph, inputName: string, outputName: string): BlockPartition {
+  const flow = analyzeDataFlow(graph, inputName);
+  const onPath = tensorsBetween(flow, inputName, outputName);
+  if (onPath.size === 0) throw new Error(`the output "${outputName}" does not depend on the input "${inputName}"`);
+
+  const cuts = findCutTensors(flow, onPath, inputName, outputName);
+  const pathNodes = graph.nodes
+    .map((_, i) => i)
+    .filter((i) => graph.nodes[i].outputs.some((o) => onPath.has(o) && o !== inputName));
+
+  // Segment j holds the nodes whose output lies after cut j-1 and no later than cut j.
+  const cutOrder = cuts.map((c) => flow.order.get(c)!);
+  const segments: number[][] = cuts.slice(1).map(() => []);
+  for (const i of pathNodes) {
+    const o = graph.nodes[i].outputs.find((t) => onPath.has(t))!;
+    const pos = flow.order.get(o)!;
+    const j = cutOrder.findIndex((c) => c >= pos);
+    segments[j - 1].push(i);
+  }
+
+  // Merge: a segment with weights starts a new block once the current one has weights;
+  // parameter-free segments join the block before them (or the first block).
+  const merged: { start: number; end: number; nodes: number[]; weighted: boolean }[] = [];
+  segments.forEach((nodes, j) => {
+    const weighted = nodes.some((i) => hasWeights(graph.nodes[i], flow));
+    const last = merged[merged.length - 1];
+    if (last === undefined || (weighted && last.weighted)) {
+      merged.push({ start: j, end: j + 1, nodes: [...nodes], weighted });
+    } else {
+      last.end = j + 1;
+      last.nodes.push(...nodes);
+      last.weighted ||= weighted;
+    }
+  });
+
+  const blocks: Block[] = merged.map((m, b) => {
+    const inputTensor = cuts[m.start];
+    const outputTensor = cuts[m.end];
+    const nodeIndices = [...m.nodes].sort((a, c) => a - c);
+    return {
+      index: b + 1,
+      name: blockName(graph, nodeIndices, flow),
+      inputTensor,
+      outputTensor,
+      nodeIndices,
+      residual: findResidual(graph, flow, nodeIndices, inputTensor, cuts.slice(m.start + 1, m.end + 1)),
+      affine: nodeIndices.every((i) => isAffineNode(graph.nodes[i], flow)),
+    };
+  });
+  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks };
+}
+
+/** Tensors every data path from input to output passes through, in graph order. */
+function findCutTensors(flow: DataFlow, onPath: ReadonlySet<string>, input: string, output: string): string[] {
+  const nodes = flow.graph.nodes;
+  // Edges among on-path tensors: tensor -> tensors produced by nodes that read it as data.
+  const next = new Map<string, string[]>();
+  for (const t of onPath) {
+    const outs: string[] = [];
+    for (const i of flow.dataConsumers.get(t) ?? []) {
+      for (const o of nodes[i].outputs) if (onPath.has(o)) outs.push(o);
+    }
+    next.set(t, outs);
+  }
+  const reachesOutputWithout = (removed: string): boolean => {
+    const seen = new Set<string>([input]);
+    const stack = [input];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (t === output) return true;
+      for (const o of next.get(t) ?? []) {
+        if (o !== removed && !seen.has(o)) {
+          seen.add(o);
+          stack.push(o);
+        }
+      }
+    }
+    return false;
+  };
+  return [...onPath]
+    .filter((t) => t === input || t === output || !reachesOutputWithout(t))
+    .sort((a, b) => flow.order.get(a)! - flow.order.get(b)!);
+}
+
+function hasWeights(node: GraphNode, flow: DataFlow): boolean {
+  if (!WEIGHT_OPS.has(node.op)) return false;
+  const ins = dataInputNames(node);
+  return ins.some((n) => flow.fixedTensors.has(n)) && ins.some((n) => flow.dataTensors.has(n));
+}
+
+/** Affine in the data path: the kernel says so, or it multiplies data by something fixed. */
+export function isAffineNode(node: GraphNode, flow: DataFlow): boolean {
+  const kernel = kernelFor(node.op);
+  if (kernel.affine) return true;
+  const dataIns = dataInputNames(node).filter((n) => flow.dataTensors.has(n));
+  if (WEIGHT_OPS.has(node.op) || node.op === 'Mul') return dataIns.length <= 1;
+  if (node.op === 'Div') return node.inputs[1] === undefined || !flow.dataTensors.has(node.inputs[1]);
+  return false;
+}
+
+function findResidual(
+  graph: Graph,
+  flow: DataFlow,
+  nodeIndices: readonly number[],
+  inputTensor: string,
+  cutsInBlock: readonly string[],
+): ResidualStructure | null {
+  // The last merge in the block: a cut tensor produced by Add from two paths of the input.
+  for (let c = cutsInBlock.length - 1; c >= 0; c--) {
+    const merge = cutsInBlock[c];
+    const p = flow.producer.get(merge);
+    if (p === undefined) continue;
+    const node = graph.nodes[p];
+    if (node.op !== 'Add' && node.op !== 'Sum') continue;
+    const ins = dataInputNames(node);
+    if (ins.length !== 2) continue;
+    const paths = ins.map((t) => tensorsBetween(flow, inputTensor, t));
+    if (paths.some((s) => s.size === 0)) continue;
+    const skipIdx = pickSkip(graph, flow, ins, paths, inputTensor);
+    if (skipIdx === undefined) return null;
+    const after = nodeIndices.filter((i) => i > p).map((i) => graph.nodes[i].op);
+    return {
+      skipKind: ins[skipIdx] === inputTensor ? 'identity' : 'projection',
+      mergeTensor: merge,
+      skipTensor: ins[skipIdx],
+      branchTensor: ins[1 - skipIdx],
+      mergeNode: node.name,
+      opsAfterMerge: after,
+    };
+  }
+  return null;
+}
+
+/** Which merge input is the skip: the block input itself, else the one whose path is affine. */
+function pickSkip(
+  graph: Graph,
+  flow: DataFlow,
+  ins: readonly string[],
+  paths: readonly Set<string>[],
+  inputTensor: string,
+): number | undefined {
+  const identity = ins.indexOf(inputTensor);
+  if (identity >= 0) return identity;
+  const affinePath = paths.map((tensors) =>
+    [...tensors].every((t) => {
+      if (t === inputTensor) return true;
+      const p = flow.producer.get(t);
+      return p !== undefined && isAffineNode(graph.nodes[p], flow);
+    }),
+  );
+  if (affinePath[0] && !affinePath[1]) return 0;
+  if (affinePath[1] && !affinePath[0]) return 1;
+  if (affinePath[0] && affinePath[1]) return paths[0].size <= paths[1].size ? 0 : 1;
+  return undefined;
+}
+
+/**
+ * A readable block name from the module paths in its nodes' names, as PyTorch exports write
+ * them ("/layer1/layer1.0/conv1/Conv" belongs to module "layer1.0"): the deepest module that
+ * contains the block's weighted ops, or all its ops; else the first weighted node's name.
+ */
+function blockName(graph: Graph, nodeIndices: readonly number[], flow: DataFlow): string {
+  const modulePath = (n: GraphNode): string[] => {
+    const parts = n.origin.name.split('/').filter((s) => s !== '');
+    return parts.length > 1 ? parts.slice(0, -1) : parts;
+  };
+  const commonPrefix = (paths: string[][]): string[] => {
+    if (paths.length === 0) return [];
+    let prefix = paths[0];
+    for (const p of paths.slice(1)) {
+      let k = 0;
+      while (k < prefix.length && k < p.length && prefix[k] === p[k]) k++;
+      prefix = prefix.slice(0, k);
+    }
+    return prefix;
+  };
+  const nodes = nodeIndices.map((i) => graph.nodes[i]);
+  const weighted = nodes.filter((n) => hasWeights(n, flow));
+  for (const group of [nodes, weighted]) {
+    const prefix = commonPrefix(group.map(modulePath));
+    if (prefix.length > 0) return prefix[prefix.length - 1];
+  }
+  return (weighted[0] ?? nodes[0])?.origin.name ?? 'block';
+}
