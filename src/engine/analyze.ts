@@ -18,9 +18,9 @@ import type {
 } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
-import { loadModel } from '../loaders';
+import { loadModel, type LoadedModel } from '../loaders';
 import { Executor } from './executor';
-import { initBackend } from './backend';
+import { initBackend, type BackendInfo } from './backend';
 import { streamFor } from './random';
 import { prepareInput } from './input';
 import { CancelledError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
@@ -35,25 +35,46 @@ import { findFirstNonFinite } from './finite';
 export const TOOL_VERSION = '0.1.0';
 
 export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
+  const started = Date.now();
+  const backend = await startBackend(request, hooks);
+  emit(hooks, 'loading', `loading ${path.basename(request.modelPath)}`, 0.02);
+  const loaded = await loadModel(request.modelPath);
+  return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started });
+}
+
+/** Analyses a graph that is already loaded (tests build graphs directly). */
+export async function analyzeGraph(model: LoadedModel, request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
+  const started = Date.now();
+  const backend = await startBackend(request, hooks);
+  return analyzeLoadedModel(model, request, hooks, { started, backend, loadMs: 0 });
+}
+
+function emit(hooks: AnalyzeHooks, phase: AnalysisPhase, message: string, fraction?: number): void {
+  if (hooks.signal?.aborted) throw new CancelledError();
+  hooks.onProgress?.({ phase, message, fraction });
+}
+
+async function startBackend(request: AnalyzeRequest, hooks: AnalyzeHooks): Promise<BackendInfo> {
+  const choice = request.settings?.backend ?? DEFAULT_SETTINGS.backend;
+  emit(hooks, 'backend', `starting the ${choice} compute backend`, 0);
+  return initBackend(choice);
+}
+
+interface RunContext {
+  readonly started: number;
+  readonly backend: BackendInfo;
+  readonly loadMs: number;
+}
+
+async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
   const settings: AnalysisSettings = { ...DEFAULT_SETTINGS, ...request.settings };
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...request.thresholds };
-  const started = Date.now();
+  const { started, backend, loadMs } = run;
   const checkpoint = (): void => {
     if (hooks.signal?.aborted) throw new CancelledError();
   };
-  const progress = (phase: AnalysisPhase, message: string, fraction?: number): void => {
-    checkpoint();
-    hooks.onProgress?.({ phase, message, fraction });
-  };
-
-  progress('backend', `starting the ${settings.backend} compute backend`, 0);
-  const backend = await initBackend(settings.backend);
-
-  progress('loading', `loading ${path.basename(request.modelPath)}`, 0.02);
-  const tLoad = Date.now();
-  const loaded = await loadModel(request.modelPath);
+  const progress = (phase: AnalysisPhase, message: string, fraction?: number): void => emit(hooks, phase, message, fraction);
   const graph = loaded.graph;
-  const loadMs = Date.now() - tLoad;
 
   const warnings: ReportWarning[] = backend.notes.map((message) => ({ code: 'backend-fallback', message }));
   const exec = new Executor(graph);
@@ -100,7 +121,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
 
       // GSC from every boundary to the reference output.
       const tGsc = Date.now();
-      const toOutput = measureJacobianSquares(exec, acts, boundaries[B], boundaries.slice(0, B), {
+      const toOutput = await measureJacobianSquares(exec, acts, boundaries[B], boundaries.slice(0, B), {
         exact: useExact(dims[B]),
         probes: settings.probes,
         rng: streamFor(settings.seed, 'gsc-to-output'),
@@ -118,6 +139,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
       const matrix = Array.from({ length: size }, () => new Array<number | null>(size).fill(null));
       const matrixErr = Array.from({ length: size }, () => new Array<number | null>(size).fill(null));
       const matrixMethod = Array.from({ length: size }, () => new Array<string | null>(size).fill(null));
+      const matrixCi = Array.from({ length: size }, () => new Array<readonly [number, number] | null>(size).fill(null));
       const gscBlock: Estimate[] = [];
       for (let l = 1; l <= B; l++) {
         let row: JacobianSquares;
@@ -127,7 +149,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
           method = toOutput.method;
         } else {
           const wrt = settings.blockMatrix ? boundaries.slice(0, l) : [boundaries[l - 1]];
-          const r = measureJacobianSquares(exec, acts, boundaries[l], wrt, {
+          const r = await measureJacobianSquares(exec, acts, boundaries[l], wrt, {
             exact: useExact(dims[l]),
             probes: settings.probes,
             rng: streamFor(settings.seed, `block-matrix-${l}`),
@@ -143,6 +165,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
           matrix[k][l] = g.value;
           matrixErr[k][l] = g.stderr;
           matrixMethod[k][l] = method;
+          matrixCi[k][l] = g.ci99;
           if (k === l - 1) gscBlock[l - 1] = g;
         }
       }
@@ -150,9 +173,10 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
 
       // Per block: residual structure and linearisation.
       const tBlocks = Date.now();
-      const blockReports: BlockReport[] = blocks.map((blk) => {
-        const residual = blk.residual ? measureResidual(blk, acts, n, useExact, settings, checkpoint, advance) : null;
-        const lin = linearise(
+      const blockReports: BlockReport[] = [];
+      for (const blk of blocks) {
+        const residual = blk.residual ? await measureResidual(blk, acts, n, useExact, settings, checkpoint, advance) : null;
+        const lin = await linearise(
           exec,
           acts,
           blk.inputTensor,
@@ -163,7 +187,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
         );
         for (let i = 0; i < passesFor(dims[blk.index]); i++) advance('blocks', `block ${blk.index} of ${B}: linearisation`);
         const nodes = blk.nodeIndices.map((i) => graph.nodes[i]);
-        return {
+        blockReports.push({
           index: blk.index,
           name: blk.name,
           kind: blk.residual ? 'residual' : 'plain',
@@ -181,8 +205,8 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
           growthRatio: gscOut[blk.index - 1].batch.value / gscOut[blk.index].batch.value,
           residual,
           linearisation: lin,
-        };
-      });
+        });
+      }
       const blocksMs = Date.now() - tBlocks;
 
       progress('nonlinearities', 'collapsing-domain measures', 0.99);
@@ -254,7 +278,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
         reference: { kind: 'output', tensor: referenceTensor },
         boundaries: boundaryReports,
         blocks: blockReports,
-        blockMatrix: settings.blockMatrix ? { gsc: matrix, stderr: matrixErr, method: matrixMethod } : null,
+        blockMatrix: settings.blockMatrix ? { gsc: matrix, stderr: matrixErr, ci99: matrixCi, method: matrixMethod } : null,
         growth: explosionGrowth(gscValues),
         chain: chainChecks(
           gscValues,
@@ -269,7 +293,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
     }
   }
 
-  function measureResidual(
+  async function measureResidual(
     blk: Block,
     acts: ReadonlyMap<string, tf.Tensor>,
     n: number,
@@ -277,14 +301,14 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
     s: AnalysisSettings,
     check: () => void,
     advance: (phase: AnalysisPhase, message: string) => void,
-  ): ResidualInfo {
+  ): Promise<ResidualInfo> {
     const r = blk.residual!;
     const normsIn = perSampleNorms(acts.get(blk.inputTensor)!);
     const dIn = acts.get(blk.inputTensor)!.size / n;
-    const gscTo = (target: string, purpose: string): Estimate => {
+    const gscTo = async (target: string, purpose: string): Promise<Estimate> => {
       if (target === blk.inputTensor) return exactEstimate(1, 'identity');
       const d = acts.get(target)!.size / n;
-      const m = measureJacobianSquares(exec, acts, target, [blk.inputTensor], {
+      const m = await measureJacobianSquares(exec, acts, target, [blk.inputTensor], {
         exact: useExact(d),
         probes: s.probes,
         rng: streamFor(s.seed, `${purpose}-${blk.index}`),
@@ -297,9 +321,9 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
     const qBranch = quadraticMean(perSampleNorms(acts.get(r.branchTensor)!));
     const qMerge = quadraticMean(perSampleNorms(acts.get(r.mergeTensor)!));
     const kSkip = qSkip / qBranch;
-    const gscMerge = gscTo(r.mergeTensor, 'merge');
-    const gscBranch = gscTo(r.branchTensor, 'branch');
-    const gscSkip = gscTo(r.skipTensor, 'skip');
+    const gscMerge = await gscTo(r.mergeTensor, 'merge');
+    const gscBranch = await gscTo(r.branchTensor, 'branch');
+    const gscSkip = await gscTo(r.skipTensor, 'skip');
     return {
       skipKind: r.skipKind,
       mergeTensor: r.mergeTensor,

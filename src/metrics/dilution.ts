@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/schema';
 import type { Activations, Checkpoint, Executor } from '../engine/executor';
 import type { SeededRandom } from '../engine/random';
+import { yieldToEventLoop } from './jacobian';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, type MeanWithError } from './stats';
 
 /** rho smaller than this fraction of f (in Q) is float32 rounding: the block is linear. */
@@ -66,7 +67,7 @@ interface ProbeSums {
 }
 
 /** Measures the linearisation of the block from `input` (v) to `output` (f). */
-export function linearise(
+export async function linearise(
   exec: Executor,
   acts: Activations,
   input: string,
@@ -74,7 +75,7 @@ export function linearise(
   plan: LinearisationPlan,
   gscBlock: number,
   affineBlock: boolean,
-): LinearisationInfo {
+): Promise<LinearisationInfo> {
   const v = acts.get(input)!;
   const f = acts.get(output)!;
   const n = v.shape[0];
@@ -87,6 +88,7 @@ export function linearise(
   const fFlat = tf.tidy(() => tf.reshape(f, [n, dOut]));
   try {
     for (let p = 0; p < passes; p++) {
+      await yieldToEventLoop();
       plan.checkpoint?.();
       const u = plan.exact
         ? tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d([p], 'int32'), dOut, 1, 0, 'float32'), [dOut]))

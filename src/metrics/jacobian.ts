@@ -39,13 +39,18 @@ export function quadraticMean(norms: readonly number[]): number {
   return Math.sqrt(s / norms.length);
 }
 
-export function measureJacobianSquares(
+/** Lets timers and messages (a cancel request) run between reverse passes. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export async function measureJacobianSquares(
   exec: Executor,
   acts: Activations,
   target: string,
   wrt: readonly string[],
   plan: JacobianPlan,
-): { squares: JacobianSquares; method: string } {
+): Promise<{ squares: JacobianSquares; method: string }> {
   const y = acts.get(target);
   if (y === undefined) throw new Error(`no activation for "${target}"`);
   const [n, ...rest] = y.shape;
@@ -55,6 +60,7 @@ export function measureJacobianSquares(
   const exactSums = new Map(wrt.map((w) => [w, new Array<number>(n).fill(0)]));
 
   for (let p = 0; p < passes; p++) {
+    await yieldToEventLoop();
     plan.checkpoint?.();
     const seed = plan.exact
       ? tf.tidy(() => tf.reshape(tf.oneHot(tf.fill([n], p, 'int32'), d, 1, 0, 'float32'), y.shape))

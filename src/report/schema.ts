@@ -193,6 +193,8 @@ export interface BlockMatrix {
   /** gsc[k][l] = GSC(boundary k -> boundary l) for k < l, else null. (B+1) x (B+1). */
   readonly gsc: readonly (readonly (number | null)[])[];
   readonly stderr: readonly (readonly (number | null)[])[];
+  /** 99% confidence interval of each entry ([v, v] when exact). */
+  readonly ci99: readonly (readonly (readonly [number, number] | null)[])[];
   readonly method: readonly (readonly (string | null)[])[];
 }
 
