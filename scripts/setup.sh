@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up Gradient Lens on a fresh Debian machine and runs the main job on the bundled example:
+#   1. Debian packages the browser tests need (chromium, ripgrep, fonts) when missing;
+#   2. npm packages (npm ci) and the build;
+#   3. the real-VS-Code test harness (code-server + playwright-core, from the npm registry),
+#      via ../shared/e2e/install.sh when that folder is beside the repository;
+#   4. the CLI on the bundled example model.
+# Idempotent: a second run only checks what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install these Debian packages for the browser tests: ${need_apt[*]}" >&2
+  fi
+fi
+
+echo "setup: installing npm packages"
+npm ci --no-audit --no-fund
+
+echo "setup: building"
+npm run build --silent
+
+if [ -f ../shared/e2e/install.sh ] && [ -z "${GRADIENT_LENS_SKIP_E2E_SETUP:-}" ]; then
+  echo "setup: installing the real-VS-Code test harness (code-server)"
+  bash ../shared/e2e/install.sh
+fi
+
+echo "setup: analysing the bundled example (examples/resnet/model.onnx)"
+node bin/gradient-lens.js analyze examples/resnet/model.onnx --json out/example-report.json
