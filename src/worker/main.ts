@@ -1,0 +1,34 @@
+/**
+ * Entry of the analysis child process (bundled to dist/worker.js and started by the extension
+ * host with child_process.fork). Connects the engine to the IPC channel.
+ */
+import { analyzeModel } from '../engine/analyze';
+import type { WorkerToParent } from '../protocol/worker';
+import { serveAnalyses } from './serve';
+
+if (typeof process.send !== 'function') {
+  process.stderr.write('gradient-lens worker: must be started with an IPC channel (child_process.fork)\n');
+  process.exit(2);
+}
+
+// The parent going away (editor closed, extension host crashed) must not leave us computing.
+process.on('disconnect', () => process.exit(0));
+
+// IPC sends are asynchronous: exiting right after one can drop it, so exit waits for the last.
+let lastSend: Promise<void> = Promise.resolve();
+
+serveAnalyses(
+  {
+    send: (message: WorkerToParent) => {
+      lastSend = new Promise((resolve) => {
+        process.send?.(message, undefined, undefined, () => resolve());
+      });
+    },
+    onMessage: (listener) => process.on('message', listener),
+    exit: (code) => {
+      void lastSend.then(() => process.exit(code));
+    },
+  },
+  analyzeModel,
+  process.pid,
+);

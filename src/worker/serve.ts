@@ -1,0 +1,74 @@
+/**
+ * The analysis worker's message loop, independent of how it is connected (a forked child's
+ * IPC channel in production, an in-memory pair in tests). One analysis at a time: the
+ * extension host never sends a second 'analyze' before the first one answered.
+ *
+ * Cancellation: 'cancel' aborts the engine's AbortSignal; the engine throws CancelledError at
+ * its next checkpoint. After a cancelled run the worker exits, so the operating system takes
+ * back all of its memory (the wasm heap never shrinks), and the next analysis starts fresh.
+ */
+import type { AnalyzeHooks, AnalyzeRequest } from '../engine/api';
+import type { ParentToWorker, WorkerErrorInfo, WorkerToParent } from '../protocol/worker';
+import type { AnalysisReport } from '../report/schema';
+
+export type AnalyzeFn = (request: AnalyzeRequest, hooks: AnalyzeHooks) => Promise<AnalysisReport>;
+
+export interface WorkerPort {
+  send(message: WorkerToParent): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Ends the worker process (after a cancelled run, or when the parent goes away). */
+  exit(code: number): void;
+}
+
+/** Describes any thrown value for the parent; engine errors carry `file` (ModelLoadError). */
+export function describeError(error: unknown): WorkerErrorInfo {
+  if (error instanceof Error) {
+    const file = (error as { file?: unknown }).file;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof file === 'string' && { file }),
+      ...(error.stack !== undefined && { stack: error.stack }),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+function isParentMessage(value: unknown): value is ParentToWorker {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as { type?: unknown; id?: unknown; request?: unknown };
+  if (!Number.isInteger(m.id)) return false;
+  if (m.type === 'cancel') return true;
+  if (m.type !== 'analyze' || typeof m.request !== 'object' || m.request === null) return false;
+  return typeof (m.request as { modelPath?: unknown }).modelPath === 'string';
+}
+
+export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, pid: number): void {
+  let running: { id: number; controller: AbortController } | undefined;
+
+  port.onMessage((raw) => {
+    if (!isParentMessage(raw)) return; // the parent is our own code; ignore anything malformed
+    if (raw.type === 'cancel') {
+      if (running?.id === raw.id) running.controller.abort();
+      return;
+    }
+    const id = raw.id;
+    const controller = new AbortController();
+    running = { id, controller };
+    analyze(raw.request, {
+      signal: controller.signal,
+      onProgress: (event) => port.send({ type: 'progress', id, event }),
+    }).then(
+      (report) => {
+        running = undefined;
+        port.send({ type: 'result', id, report });
+      },
+      (error: unknown) => {
+        running = undefined;
+        port.send({ type: 'error', id, error: describeError(error) });
+        if (controller.signal.aborted) port.exit(0);
+      },
+    );
+  });
+  port.send({ type: 'ready', pid });
+}
