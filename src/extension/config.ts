@@ -1,0 +1,111 @@
+/**
+ * The ONE place that reads `gradientLens.*` settings. It does not import `vscode`: callers
+ * pass `vscode.workspace.getConfiguration('gradientLens', uri)`, which has this `get` shape,
+ * so the parsing and validation are unit-tested in plain Node.
+ *
+ * Invalid values (a hand-edited settings.json can hold anything) fall back to the defaults
+ * and are listed in `problems` so the extension can say so in the Output channel.
+ */
+import { DEFAULT_SETTINGS, DEFAULT_THRESHOLDS } from '../engine/api';
+import type { AnalysisSettings, Thresholds } from '../report/schema';
+
+export interface ConfigSource {
+  get(key: string): unknown;
+}
+
+/** The analysis settings a user can set (the rest of AnalysisSettings is per run). */
+export type UserSettings = Pick<AnalysisSettings, 'batch' | 'probes' | 'seed' | 'exact' | 'backend' | 'blockMatrix' | 'dimOverrides'>;
+
+export interface GradientLensConfig {
+  readonly settings: UserSettings;
+  readonly thresholds: Thresholds;
+  /** Human-readable reasons why a value was ignored. */
+  readonly problems: readonly string[];
+}
+
+/** Setting keys under `gradientLens.` (must match package.json contributes.configuration). */
+export const CONFIG_KEYS = {
+  batch: 'batchSize',
+  probes: 'probes',
+  seed: 'seed',
+  exact: 'exactMode',
+  backend: 'backend',
+  blockMatrix: 'blockMatrix',
+  dimOverrides: 'inputShapeOverrides',
+  gsc: 'thresholds.gsc',
+  pseudoLinearK: 'thresholds.pseudoLinearK',
+  collapsedSpread: 'thresholds.collapsedSpread',
+} as const;
+
+export const LIMITS = {
+  batch: { min: 1, max: 4096 },
+  probes: { min: 1, max: 4096 },
+  seed: { min: 0, max: 2 ** 31 - 1 },
+  dim: { min: 1, max: 1 << 20 },
+} as const;
+
+const EXACT_MODES: readonly AnalysisSettings['exact'][] = ['auto', 'on', 'off'];
+const BACKENDS: readonly AnalysisSettings['backend'][] = ['auto', 'node', 'wasm', 'cpu'];
+
+export function parseConfig(source: ConfigSource): GradientLensConfig {
+  const problems: string[] = [];
+  const read = <T>(key: string, fallback: T, valid: (v: unknown) => v is T): T => {
+    const value = source.get(key);
+    if (value === undefined || value === null) return fallback;
+    if (valid(value)) return value;
+    problems.push(`gradientLens.${key}: ${JSON.stringify(value)} is not valid; using ${JSON.stringify(fallback)}`);
+    return fallback;
+  };
+  const intIn = (lim: { min: number; max: number }) => (v: unknown): v is number => Number.isInteger(v) && (v as number) >= lim.min && (v as number) <= lim.max;
+  const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
+  const bool = (v: unknown): v is boolean => typeof v === 'boolean';
+
+  const settings: UserSettings = {
+    batch: read(CONFIG_KEYS.batch, DEFAULT_SETTINGS.batch, intIn(LIMITS.batch)),
+    probes: read(CONFIG_KEYS.probes, DEFAULT_SETTINGS.probes, intIn(LIMITS.probes)),
+    seed: read(CONFIG_KEYS.seed, DEFAULT_SETTINGS.seed, intIn(LIMITS.seed)),
+    exact: read(CONFIG_KEYS.exact, DEFAULT_SETTINGS.exact, oneOf(EXACT_MODES)),
+    backend: read(CONFIG_KEYS.backend, DEFAULT_SETTINGS.backend, oneOf(BACKENDS)),
+    blockMatrix: read(CONFIG_KEYS.blockMatrix, DEFAULT_SETTINGS.blockMatrix, bool),
+    dimOverrides: parseDimOverrides(source.get(CONFIG_KEYS.dimOverrides), problems),
+  };
+  const thresholds: Thresholds = {
+    gsc: read(CONFIG_KEYS.gsc, DEFAULT_THRESHOLDS.gsc, positive),
+    pseudoLinearK: read(CONFIG_KEYS.pseudoLinearK, DEFAULT_THRESHOLDS.pseudoLinearK, positive),
+    collapsedSpread: read(CONFIG_KEYS.collapsedSpread, DEFAULT_THRESHOLDS.collapsedSpread, positive),
+  };
+  return { settings, thresholds, problems };
+}
+
+/** `{ "batch_size": 4, "seq": 32 }`: dimension name -> size; bad entries are dropped one by one. */
+function parseDimOverrides(value: unknown, problems: string[]): Readonly<Record<string, number>> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`gradientLens.${CONFIG_KEYS.dimOverrides}: expected an object of dimension name -> size`);
+    return {};
+  }
+  const out: Record<string, number> = {};
+  for (const [name, size] of Object.entries(value as Record<string, unknown>)) {
+    if (name.length > 0 && Number.isInteger(size) && (size as number) >= LIMITS.dim.min && (size as number) <= LIMITS.dim.max) {
+      out[name] = size as number;
+    } else {
+      problems.push(`gradientLens.${CONFIG_KEYS.dimOverrides}: "${name}": ${JSON.stringify(size)} is not a positive integer size; ignored`);
+    }
+  }
+  return out;
+}
+
+/** One-line summary for progress titles and the log, e.g. "batch 16, 8 probes, seed 0". */
+export function describeSettings(s: UserSettings): string {
+  const dims = Object.entries(s.dimOverrides).map(([k, v]) => `${k}=${v}`);
+  return [
+    `batch ${s.batch}`,
+    `${s.probes} probes`,
+    `seed ${s.seed}`,
+    `exact ${s.exact}`,
+    `backend ${s.backend}`,
+    ...(s.blockMatrix ? [] : ['no block matrix']),
+    ...(dims.length > 0 ? [`dims ${dims.join(',')}`] : []),
+  ].join(', ');
+}

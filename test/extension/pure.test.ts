@@ -1,0 +1,107 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, describeSettings } from '../../src/extension/config';
+import { ProgressTracker } from '../../src/extension/analysis/progress';
+import { buildReportHtml, contentSecurityPolicy, makeNonce } from '../../src/extension/webview/html';
+import { findLayerEntry } from '../../src/extension/webview/reveal';
+import { isModelPath } from '../../src/extension/models';
+import { DEFAULT_SETTINGS, DEFAULT_THRESHOLDS } from '../../src/engine/api';
+
+const source = (values: Record<string, unknown>) => ({ get: (key: string) => values[key] });
+
+describe('parseConfig', () => {
+  test('no settings gives the engine defaults and no problems', () => {
+    const c = parseConfig(source({}));
+    assert.equal(c.settings.batch, DEFAULT_SETTINGS.batch);
+    assert.equal(c.settings.probes, DEFAULT_SETTINGS.probes);
+    assert.equal(c.settings.exact, DEFAULT_SETTINGS.exact);
+    assert.deepEqual(c.settings.dimOverrides, {});
+    assert.deepEqual(c.thresholds, DEFAULT_THRESHOLDS);
+    assert.deepEqual(c.problems, []);
+  });
+
+  test('valid values are used as given', () => {
+    const c = parseConfig(source({
+      batchSize: 4, probes: 32, seed: 7, exactMode: 'off', backend: 'cpu', blockMatrix: false,
+      inputShapeOverrides: { seq: 12 }, 'thresholds.gsc': 50, 'thresholds.pseudoLinearK': 2.5, 'thresholds.collapsedSpread': 0.2,
+    }));
+    assert.deepEqual(c.settings, { batch: 4, probes: 32, seed: 7, exact: 'off', backend: 'cpu', blockMatrix: false, dimOverrides: { seq: 12 } });
+    assert.deepEqual(c.thresholds, { gsc: 50, pseudoLinearK: 2.5, collapsedSpread: 0.2 });
+    assert.equal(describeSettings(c.settings), 'batch 4, 32 probes, seed 7, exact off, backend cpu, no block matrix, dims seq=12');
+  });
+
+  test('invalid values fall back to defaults and are reported one by one', () => {
+    const c = parseConfig(source({
+      batchSize: 0, probes: 2.5, seed: -1, exactMode: 'maybe', backend: 'gpu',
+      inputShapeOverrides: { seq: 8, bad: -3, half: 1.5 }, 'thresholds.gsc': 'big',
+    }));
+    assert.equal(c.settings.batch, DEFAULT_SETTINGS.batch);
+    assert.equal(c.settings.probes, DEFAULT_SETTINGS.probes);
+    assert.equal(c.settings.seed, DEFAULT_SETTINGS.seed);
+    assert.equal(c.settings.exact, DEFAULT_SETTINGS.exact);
+    assert.equal(c.settings.backend, DEFAULT_SETTINGS.backend);
+    assert.deepEqual(c.settings.dimOverrides, { seq: 8 });
+    assert.equal(c.thresholds.gsc, DEFAULT_THRESHOLDS.gsc);
+    assert.equal(c.problems.length, 8);
+    assert.ok(c.problems.some((p) => p.includes('batchSize') && p.includes('0')));
+    assert.ok(c.problems.some((p) => p.includes('"bad"')));
+  });
+});
+
+describe('ProgressTracker', () => {
+  test('turns fractions into increments that never go backwards', () => {
+    const t = new ProgressTracker();
+    assert.deepEqual(t.next({ phase: 'loading', message: 'a', fraction: 0.1 }), { message: 'a', increment: 10 });
+    assert.deepEqual(t.next({ phase: 'forward', message: 'b' }), { message: 'b' });
+    assert.deepEqual(t.next({ phase: 'forward', message: 'c', fraction: 0.05 }), { message: 'c' });
+    const d = t.next({ phase: 'block-matrix', message: 'd', fraction: 0.35 });
+    assert.equal(d.increment !== undefined && Math.round(d.increment), 25);
+    assert.deepEqual(t.next({ phase: 'done', message: 'e', fraction: 1.5 }), { message: 'e', increment: 65 });
+  });
+});
+
+describe('webview HTML', () => {
+  test('CSP allows only the nonce script and the resource origin', () => {
+    const csp = contentSecurityPolicy('https://res.example', 'N1');
+    assert.match(csp, /^default-src 'none'; /);
+    assert.match(csp, /script-src 'nonce-N1'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe|https?:\s|\*/);
+  });
+
+  test('the page has one script, carrying the nonce, and the CSP meta', () => {
+    const nonce = makeNonce();
+    assert.match(nonce, /^[A-Za-z0-9]{20,}$/);
+    assert.notEqual(nonce, makeNonce());
+    const html = buildReportHtml({ cspSource: 'https://res.example', scriptUri: 'https://res.example/dist/webview.js', styleUri: 'https://res.example/media/webview.css', nonce });
+    assert.equal(html.match(/<script/g)?.length, 1);
+    assert.ok(html.includes(`<script nonce="${nonce}" src="https://res.example/dist/webview.js">`));
+    assert.ok(html.includes(`http-equiv="Content-Security-Policy" content="default-src 'none'`));
+  });
+
+  test('attribute values are escaped', () => {
+    const html = buildReportHtml({ cspSource: 'x', scriptUri: 'a"><script>alert(1)</script>', styleUri: 's', nonce: 'n' });
+    assert.equal(html.match(/<script/g)?.length, 1);
+  });
+});
+
+describe('findLayerEntry', () => {
+  const text = '{\n  "modelTopology": {\n    "layers": [\n      {"class_name": "Dense", "config": {"name": "dense_1"}},\n      {"class_name": "Dense",\n       "config": {"units": 3, "name" :  "block \\"2\\""}}\n    ]\n  }\n}\n';
+  test('finds the layer name entry on its line', () => {
+    assert.deepEqual(findLayerEntry(text, { sourceNames: ['dense_1'] }), { line: 3, character: 41, length: 17 });
+  });
+  test('handles quotes in names and odd spacing, and tries each source name', () => {
+    const r = findLayerEntry(text, { sourceNames: ['missing', 'block "2"'] });
+    assert.equal(r?.line, 5);
+    assert.equal(text.split('\n')[5].slice(r!.character, r!.character + r!.length), '"name" :  "block \\"2\\""');
+  });
+  test('undefined when no name matches (no partial matches)', () => {
+    assert.equal(findLayerEntry(text, { sourceNames: ['dense'] }), undefined);
+  });
+});
+
+test('isModelPath', () => {
+  assert.equal(isModelPath('/a/b/model.onnx'), true);
+  assert.equal(isModelPath('/a/b/Model.JSON'), true);
+  assert.equal(isModelPath('/a/b/weights.json'), false);
+  assert.equal(isModelPath('/a/b/onnx.txt'), false);
+});
