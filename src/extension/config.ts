@@ -109,3 +109,29 @@ export function describeSettings(s: UserSettings): string {
     ...(dims.length > 0 ? [`dims ${dims.join(',')}`] : []),
   ].join(', ');
 }
+
+/** Parses an integer typed into an input box; returns the number or the reason it is invalid. */
+export function parseIntInRange(text: string, lim: { readonly min: number; readonly max: number }): number | string {
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed)) return 'enter a whole number';
+  const n = Number(trimmed);
+  if (n < lim.min || n > lim.max) return `enter a number from ${lim.min} to ${lim.max}`;
+  return n;
+}
+
+/** Parses "seq=32, batch=4" (empty = no overrides); returns the map or the reason it is invalid. */
+export function parseDimList(text: string): Record<string, number> | string {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(part);
+    if (!m) return `"${part}" is not NAME=SIZE`;
+    const size = Number(m[2]);
+    if (size < LIMITS.dim.min || size > LIMITS.dim.max) return `size of ${m[1]} must be from ${LIMITS.dim.min} to ${LIMITS.dim.max}`;
+    out[m[1]] = size;
+  }
+  return out;
+}
+
+export function formatDimList(dims: Readonly<Record<string, number>>): string {
+  return Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ');
+}

@@ -105,3 +105,21 @@ test('isModelPath', () => {
   assert.equal(isModelPath('/a/b/weights.json'), false);
   assert.equal(isModelPath('/a/b/onnx.txt'), false);
 });
+
+describe('settings input parsing', () => {
+  test('parseIntInRange', async () => {
+    const { parseIntInRange } = await import('../../src/extension/config');
+    assert.equal(parseIntInRange(' 12 ', { min: 1, max: 64 }), 12);
+    assert.match(String(parseIntInRange('0', { min: 1, max: 64 })), /from 1 to 64/);
+    assert.match(String(parseIntInRange('1.5', { min: 1, max: 64 })), /whole number/);
+    assert.match(String(parseIntInRange('', { min: 1, max: 64 })), /whole number/);
+  });
+  test('parseDimList and formatDimList round-trip', async () => {
+    const { parseDimList, formatDimList } = await import('../../src/extension/config');
+    assert.deepEqual(parseDimList('seq=32, batch = 4'), { seq: 32, batch: 4 });
+    assert.deepEqual(parseDimList('  '), {});
+    assert.match(String(parseDimList('seq:32')), /not NAME=SIZE/);
+    assert.match(String(parseDimList('seq=0')), /must be from 1/);
+    assert.equal(formatDimList({ seq: 32, batch: 4 }), 'seq=32, batch=4');
+  });
+});

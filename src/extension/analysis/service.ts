@@ -1,0 +1,141 @@
+/**
+ * Runs analyses for the commands: workspace trust, settings, the progress notification with
+ * Cancel, error reporting, and handing the report to the results panel. The computation
+ * itself happens in the worker process (WorkerClient), so the editor never blocks.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { CancelledError, type AnalyzeRequest } from '../../engine/api';
+import type { AnalysisReport } from '../../report/schema';
+import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
+import { showErrorWithDetails, type Log } from '../output';
+import { AnalysisError, WorkerClient, WorkerCrashedError } from './workerClient';
+import { ProgressTracker } from './progress';
+
+export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
+
+export interface AnalysisListener {
+  onReport(report: AnalysisReport): void | Promise<void>;
+}
+
+export class AnalysisService implements vscode.Disposable {
+  private readonly client: WorkerClient;
+  private current: { readonly model: vscode.Uri; readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+
+  constructor(
+    workerPath: string,
+    private readonly log: Log,
+    private readonly listener: AnalysisListener,
+  ) {
+    this.client = new WorkerClient({ workerPath, log: (line) => log.info(line) });
+  }
+
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The effective configuration for a model (folder settings apply). */
+  config(model: vscode.Uri): GradientLensConfig {
+    const config = parseConfig(vscode.workspace.getConfiguration('gradientLens', model));
+    config.problems.forEach((p) => this.log.warn(p));
+    return config;
+  }
+
+  /** Analyses the model; `overrides` replace settings for this run only. Resolves when finished. */
+  async analyze(model: vscode.Uri, overrides: Partial<UserSettings> = {}): Promise<void> {
+    if (!(await this.ensureTrusted())) return;
+    if (this.current) {
+      const name = path.basename(this.current.model.fsPath);
+      const choice = await vscode.window.showWarningMessage(
+        `Gradient Lens is analysing ${name}. Stop it and analyse ${path.basename(model.fsPath)}?`,
+        'Stop and Analyse',
+      );
+      if (choice !== 'Stop and Analyse') return;
+      const running = this.current;
+      if (running) {
+        running.abort.abort();
+        await running.done;
+      }
+    }
+    const { settings: configured, thresholds } = this.config(model);
+    const settings: UserSettings = { ...configured, ...overrides };
+    const request: AnalyzeRequest = { modelPath: model.fsPath, settings, thresholds };
+    const abort = new AbortController();
+    const fileName = path.basename(model.fsPath);
+    this.log.info(`analysing ${model.fsPath} (${describeSettings(settings)})`);
+    const started = Date.now();
+    const done = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: ${fileName}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => abort.abort());
+        const tracker = new ProgressTracker();
+        progress.report({ message: 'starting the analysis process' });
+        return this.client.analyze(request, {
+          signal: abort.signal,
+          onWorkerPid: (pid) => this.log.info(`analysis runs in worker pid ${pid}`),
+          onProgress: (event) => {
+            progress.report(tracker.next(event));
+            this.log.trace(`${event.phase}: ${event.message}`);
+          },
+        });
+      },
+    );
+    const current = { model, abort, done: Promise.resolve(done).then(() => undefined, () => undefined) };
+    this.current = current;
+    await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, true);
+    try {
+      const report = await done;
+      this.log.info(`analysis of ${fileName} finished in ${Date.now() - started} ms (${report.blocks.length} blocks, backend ${report.backend.name})`);
+      await this.listener.onReport(report);
+    } catch (e) {
+      await this.reportFailure(fileName, e);
+    } finally {
+      if (this.current === current) {
+        this.current = undefined;
+        await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, false);
+      }
+    }
+  }
+
+  cancel(): void {
+    if (!this.current) {
+      void vscode.window.showInformationMessage('Gradient Lens: no analysis is running.');
+      return;
+    }
+    this.current.abort.abort();
+  }
+
+  dispose(): void {
+    this.current?.abort.abort();
+    this.client.dispose();
+  }
+
+  private async ensureTrusted(): Promise<boolean> {
+    if (vscode.workspace.isTrusted) return true;
+    const choice = await vscode.window.showWarningMessage(
+      'Gradient Lens runs a model from this workspace only when you trust the workspace.',
+      { modal: true, detail: 'The model file is parsed and computed on in a separate process. Trust the workspace to analyse it.' },
+      'Manage Workspace Trust',
+    );
+    if (choice === 'Manage Workspace Trust') await vscode.commands.executeCommand('workbench.trust.manage');
+    return false;
+  }
+
+  private async reportFailure(fileName: string, e: unknown): Promise<void> {
+    if (e instanceof CancelledError) {
+      this.log.info(`analysis of ${fileName} cancelled; the worker process has exited`);
+      vscode.window.setStatusBarMessage(`Gradient Lens: analysis of ${fileName} cancelled`, 5000);
+      return;
+    }
+    if (e instanceof WorkerCrashedError) {
+      await showErrorWithDetails(this.log, `${e.message} while analysing ${fileName}. The next analysis starts a new process.`, e.stderrTail || undefined);
+      return;
+    }
+    if (e instanceof AnalysisError) {
+      const what = e.name === 'ModelLoadError' ? `cannot load ${path.basename(e.info.file ?? fileName)}` : `analysis of ${fileName} failed`;
+      await showErrorWithDetails(this.log, `${what}: ${e.message}`, e.info.stack);
+      return;
+    }
+    await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The results webview: one panel per model, opened beside the active editor. Every message
+ * from the page is validated with parseWebviewMessage; the report goes to the page only by
+ * postMessage (never into the HTML), so names from model files are never parsed as markup.
+ * Panels come back after a window reload through the serializer and the ReportStore.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { parseWebviewMessage, type ExtensionToWebview, type WebviewToExtension } from '../../protocol/webview';
+import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
+import type { Log } from '../output';
+import type { ReportStore } from '../reportStore';
+import { buildReportHtml, makeNonce } from './html';
+import { findLayerEntry } from './reveal';
+
+export const REPORT_VIEW_TYPE = 'gradientLens.report';
+
+export interface PanelActions {
+  /** "Re-run with settings…" from the page. */
+  rerun(modelUri: vscode.Uri): void;
+}
+
+/** What the webview may have stored with vscode.setState (untrusted: checked before use). */
+function modelPathFromState(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const s = state as { modelPath?: unknown; report?: { model?: { path?: unknown } } };
+  if (typeof s.modelPath === 'string') return s.modelPath;
+  const p = s.report?.model?.path;
+  return typeof p === 'string' ? p : undefined;
+}
+
+export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; report: AnalysisReport }>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: ReportStore,
+    private readonly log: Log,
+    private readonly actions: PanelActions,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, this),
+      vscode.window.onDidChangeActiveColorTheme(() => this.broadcast({ type: 'theme', kind: themeKind() })),
+    );
+  }
+
+  /** Opens (or updates and reveals) the panel for the report's model. */
+  show(report: AnalysisReport): void {
+    const key = report.model.path;
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.report = report;
+      existing.panel.title = panelTitle(report);
+      void this.post(existing.panel, { type: 'report', report });
+      existing.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      REPORT_VIEW_TYPE,
+      panelTitle(report),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      this.webviewOptions(),
+    );
+    this.attach(panel, report);
+  }
+
+  /** Whether a results panel is open for this model. */
+  has(modelPath: string): boolean {
+    return this.panels.has(modelPath);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const fromState = modelPathFromState(state);
+    let report = fromState !== undefined ? this.store.get(fromState) : undefined;
+    if (!report) {
+      // The page may have saved the whole report; it is checked like any other JSON.
+      const saved = (state as { report?: unknown } | undefined)?.report;
+      if (saved !== undefined && reportIncompatibility(saved) === undefined) report = saved as AnalysisReport;
+    }
+    report ??= this.store.all().find((e) => !this.panels.has(e.modelPath))?.report;
+    if (!report) {
+      this.log.warn('a results panel could not be restored: no stored report');
+      panel.dispose();
+      return;
+    }
+    this.log.info(`restored the results panel for ${report.model.path}`);
+    panel.webview.options = this.webviewOptions();
+    this.attach(panel, report);
+  }
+
+  dispose(): void {
+    for (const { panel } of this.panels.values()) panel.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+
+  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      // Only the built webview bundle and its stylesheet can be loaded.
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+      enableFindWidget: true,
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel, report: AnalysisReport): void {
+    const key = report.model.path;
+    const entry = { panel, report };
+    this.panels.set(key, entry);
+    const webview = panel.webview;
+    webview.html = buildReportHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css')).toString(),
+      nonce: makeNonce(),
+    });
+    const subscription = webview.onDidReceiveMessage((raw: unknown) => {
+      const message = parseWebviewMessage(raw);
+      if (!message) {
+        this.log.warn(`ignored a malformed message from the results webview: ${safePreview(raw)}`);
+        return;
+      }
+      void this.onMessage(panel, entry, message).catch((e: unknown) =>
+        this.log.error(`handling '${message.type}' from the webview failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    });
+    panel.onDidDispose(() => {
+      subscription.dispose();
+      if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
+    });
+  }
+
+  private async onMessage(panel: vscode.WebviewPanel, entry: { report: AnalysisReport }, message: WebviewToExtension): Promise<void> {
+    const report = entry.report;
+    switch (message.type) {
+      case 'ready':
+        // Sent on every load of the page (also when a hidden panel is shown again).
+        await this.post(panel, { type: 'theme', kind: themeKind() });
+        await this.post(panel, { type: 'report', report });
+        return;
+      case 'revealBlock':
+        await this.revealBlock(report, message.index);
+        return;
+      case 'rerun':
+        this.actions.rerun(vscode.Uri.file(report.model.path));
+        return;
+      case 'export':
+        await this.exportReport(report, message.format);
+        return;
+    }
+  }
+
+  private async revealBlock(report: AnalysisReport, index: number): Promise<void> {
+    const block = report.blocks.find((b) => b.index === index);
+    if (!block) return;
+    const uri = vscode.Uri.file(report.model.path);
+    if (path.basename(report.model.path).toLowerCase().endsWith('.json')) {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const found = findLayerEntry(doc.getText(), block);
+      const selection = found && new vscode.Range(found.line, found.character, found.line, found.character + found.length);
+      const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, selection });
+      if (selection) editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      return;
+    }
+    // Binary model formats: the source-mapping issue will map blocks to lines; until then the
+    // file itself is opened.
+    await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: true });
+    vscode.window.setStatusBarMessage(`Gradient Lens: block ${block.index} (${block.name})`, 5000);
+  }
+
+  private async exportReport(report: AnalysisReport, format: 'md' | 'html' | 'json' | 'csv'): Promise<void> {
+    if (format !== 'json') {
+      void vscode.window.showInformationMessage(`Gradient Lens: export as ${format.toUpperCase()} is not available yet; JSON is.`);
+      return;
+    }
+    const base = report.model.path.replace(/\.(onnx|json)$/i, '');
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(`${base}.gradient-lens.json`),
+      filters: { 'Gradient Lens report': ['json'] },
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(report, null, 2), 'utf8'));
+    this.log.info(`report written to ${target.fsPath}`);
+  }
+
+  private post(panel: vscode.WebviewPanel, message: ExtensionToWebview): Thenable<boolean> {
+    return panel.webview.postMessage(message);
+  }
+
+  private broadcast(message: ExtensionToWebview): void {
+    for (const { panel } of this.panels.values()) void this.post(panel, message);
+  }
+}
+
+function panelTitle(report: AnalysisReport): string {
+  return `Gradient Lens: ${report.model.fileName}`;
+}
+
+function themeKind(): 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' {
+  switch (vscode.window.activeColorTheme.kind) {
+    case vscode.ColorThemeKind.Dark:
+      return 'dark';
+    case vscode.ColorThemeKind.HighContrast:
+      return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight:
+      return 'high-contrast-light';
+    default:
+      return 'light';
+  }
+}
+
+function safePreview(value: unknown): string {
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 200);
+  } catch {
+    return typeof value;
+  }
+}
