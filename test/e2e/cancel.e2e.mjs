@@ -1,0 +1,50 @@
+// Real VS Code: start a long analysis (large batch and many probes), press Cancel on the
+// progress notification, and check that the analysis stops: the notification goes away, the
+// extension logs the cancellation, and the worker process it ran in no longer exists.
+//
+//   node test/e2e/cancel.e2e.mjs [--vsix FILE]
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO, isAlive, log, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+
+const args = process.argv.slice(2);
+const VSIX = path.resolve(args.includes('--vsix') ? args[args.indexOf('--vsix') + 1] : path.join(REPO, 'gradient-lens.vsix'));
+const SHOTS = path.join(REPO, 'test-results', 'screenshots-cancel');
+
+await runTest('cancel', 300, async (keep) => {
+  fs.rmSync(SHOTS, { recursive: true, force: true });
+  // Settings that make the example take minutes; exact mode off so probes count.
+  const settings = { 'gradientLens.batchSize': 256, 'gradientLens.probes': 512, 'gradientLens.exactMode': 'off' };
+  const vscode = keep(await startVsCode({ vsix: VSIX, workspace: path.join(REPO, 'examples'), settings, shots: SHOTS }));
+  const { page } = vscode;
+
+  const row = await vscode.revealInExplorer('resnet/model.onnx');
+  await vscode.contextMenu(row, 'Analyze Model');
+
+  const pidMatch = await vscode.waitForLog(/analysis runs in worker pid (\d+)/, 30000, 'worker pid in the log');
+  const pid = Number(pidMatch[1]);
+  log(`analysis worker pid ${pid}`);
+  const toast = page.locator('.notification-toast', { hasText: 'Gradient Lens' });
+  await toast.waitFor({ timeout: 20000 });
+  // Wait until the engine reports real work (past loading), so Cancel interrupts computation.
+  await waitUntil(async () => /probe|row|forward|block/i.test(await toast.innerText()), 120000, 'progress past loading');
+  log(`progress before cancel: ${(await toast.innerText()).replace(/\s+/g, ' ')}`);
+  await vscode.shot('before-cancel');
+  if (!isAlive(pid)) throw new Error('the worker is not running before Cancel');
+
+  const t0 = Date.now();
+  await toast.hover();
+  await toast.getByRole('button', { name: 'Cancel' }).click();
+  await toast.waitFor({ state: 'hidden', timeout: 10000 });
+  await vscode.waitForLog(/cancelled; the worker process has exited/, 10000, 'cancellation in the log');
+  await waitUntil(() => !isAlive(pid), 5000, `worker pid ${pid} to exit`);
+  const stoppedMs = Date.now() - t0;
+  await vscode.shot('after-cancel');
+  const killed = /did not stop within/.test(vscode.extensionLog());
+  log(`stopped ${stoppedMs} ms after Cancel (${killed ? 'killed after the grace period' : 'the worker stopped by itself'})`);
+
+  // No results panel appeared for the cancelled run.
+  await sleep(1000);
+  if (await page.locator('.tab', { hasText: 'Gradient Lens: model.onnx' }).count()) throw new Error('a results panel opened for a cancelled run');
+  fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify({ workerPid: pid, stoppedMs, killedAfterGrace: killed }, null, 2));
+});

@@ -1,0 +1,257 @@
+// Shared harness for the real-VS-Code tests: a private code-server (VS Code 1.100 in the
+// browser, Node extension host) with the .vsix installed, driven through playwright-core and
+// Debian's Chromium. The recipe and the selectors come from ../shared/e2e (README, smoke.mjs).
+//
+// Needs scripts/e2e-setup.sh (installs code-server, playwright-core, chromium; builds the .vsix).
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PREFIX = process.env.E2E_PREFIX || '/opt/vscode-e2e';
+const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+const CODE_SERVER = path.join(PREFIX, 'node_modules/code-server/out/node/entry.js');
+export const EXT_ID = 'gradient-lens.gradient-lens';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const normalize = (s) => s.replace(/\u00a0/g, ' ');
+
+export function log(...a) {
+  console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
+}
+
+export async function waitUntil(cond, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await sleep(250);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a private VS Code with the extension installed and a browser page on `workspace`.
+ * `settings` are user settings added to the harness's quiet defaults.
+ */
+export async function startVsCode({ vsix, workspace, settings = {}, shots }) {
+  for (const [what, p] of [['code-server (run scripts/e2e-setup.sh)', CODE_SERVER], ['chromium', CHROMIUM], ['the .vsix (npm run package)', vsix]]) {
+    if (!fs.existsSync(p)) throw new Error(`${what} not found: ${p}`);
+  }
+  const { chromium } = createRequire(path.join(PREFIX, 'package.json'))('playwright-core');
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-e2e-'));
+  const dirs = Object.fromEntries(['ud', 'ext', 'home', 'tmp', 'xdgConfig', 'xdgData'].map((d) => [d, path.join(run, d)]));
+  Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
+  // Private HOME/TMPDIR/XDG: code-server and Chromium write there otherwise.
+  const env = { ...process.env, HOME: dirs.home, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData };
+  for (const k of ['VSCODE_IPC_HOOK_CLI', 'ELECTRON_RUN_AS_NODE', 'NODE_OPTIONS']) delete env[k];
+  fs.mkdirSync(path.join(dirs.ud, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dirs.ud, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'workbench.tips.enabled': false,
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'workbench.enableExperiments': false,
+    'git.enabled': false,
+    ...settings,
+  }, null, 2));
+
+  const cs = (args) => {
+    const r = spawnSync(process.execPath, [CODE_SERVER, '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext, ...args], { env, encoding: 'utf8', timeout: 120000 });
+    if (r.status !== 0) throw new Error(`code-server ${args.join(' ')} -> ${r.status}\n${r.stdout}${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  const t0 = Date.now();
+  cs(['--install-extension', vsix]);
+  const list = cs(['--list-extensions', '--show-versions']);
+  if (!list.toLowerCase().includes(EXT_ID)) throw new Error(`${EXT_ID} not installed:\n${list}`);
+  log(`installed ${path.basename(vsix)} in ${Date.now() - t0} ms: ${list.trim().split('\n').find((l) => l.toLowerCase().includes(EXT_ID))}`);
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  fs.writeFileSync(path.join(run, 'code-server.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const logFd = fs.openSync(path.join(run, 'code-server.log'), 'a');
+  const server = spawn(process.execPath, [CODE_SERVER, '--config', path.join(run, 'code-server.yaml'),
+    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--disable-getting-started-override', '--disable-proxy',
+    '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  let browser;
+  const stop = async () => {
+    if (browser) await Promise.race([browser.close().catch(() => {}), sleep(5000)]);
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      try { process.kill(server.pid, 'SIGTERM'); } catch { /* gone */ }
+      const how = await Promise.race([exited.then(() => 'exit'), sleep(8000).then(() => 'timeout')]);
+      // Sweep the process group we created (extension host, our analysis worker, watchers).
+      try { process.kill(-server.pid, how === 'timeout' ? 'SIGKILL' : 'SIGTERM'); } catch { /* empty */ }
+    }
+  };
+  process.on('exit', () => { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } });
+  try {
+    await waitUntil(async () => {
+      if (server.exitCode !== null) throw new Error(`code-server exited early; see ${run}/code-server.log`);
+      try { return (await fetch(`${base}/healthz`)).ok; } catch { return false; }
+    }, 60000, 'code-server /healthz');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true, timeout: 60000,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      env: { ...process.env, HOME: dirs.home, XDG_CONFIG_HOME: path.join(dirs.home, '.config'), XDG_CACHE_HOME: path.join(dirs.home, '.cache') },
+    });
+    const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    ctx.setDefaultTimeout(30000);
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => log(`page error: ${e.message.split('\n')[0]}`));
+    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+    await sleep(1500); // let the workbench settle before sending keys (smoke.mjs pitfall 7)
+    return new VsCode({ page, run, dirs, stop, shots });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export class VsCode {
+  constructor({ page, run, dirs, stop, shots }) {
+    Object.assign(this, { page, run, dirs, stop, shots });
+    this.shotNo = 0;
+    if (shots) fs.mkdirSync(shots, { recursive: true });
+  }
+
+  async shot(name, locator) {
+    if (!this.shots) return null;
+    const file = path.join(this.shots, `${String(++this.shotNo).padStart(2, '0')}-${name}.png`);
+    await (locator ?? this.page).screenshot({ path: file, timeout: 15000 });
+    return file;
+  }
+
+  explorerRow(label) {
+    return this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${label}"]`);
+  }
+
+  /** Expands Explorer folders along `relPath` and returns the file's row. */
+  async revealInExplorer(relPath) {
+    const parts = relPath.split('/');
+    for (let i = 0; i < parts.length - 1; i++) {
+      const row = this.explorerRow(parts[i]);
+      await row.waitFor();
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    }
+    const row = this.explorerRow(parts[parts.length - 1]).first();
+    await row.waitFor();
+    return row;
+  }
+
+  /** Right-clicks an Explorer row and picks a context-menu item (the menu is in a shadow root). */
+  async contextMenu(row, item) {
+    await row.click({ button: 'right' });
+    const menu = this.page.locator('.monaco-menu').last();
+    await menu.waitFor({ state: 'visible', timeout: 10000 });
+    const labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+    if (!labels.includes(item)) throw new Error(`"${item}" not in the context menu: ${labels.join(' | ')}`);
+    await menu.locator('.action-item', { hasText: item }).hover();
+    await this.shot('context-menu');
+    await menu.locator('.action-item', { hasText: item }).click();
+    await menu.waitFor({ state: 'hidden' });
+    return labels;
+  }
+
+  async runCommand(title) {
+    await this.page.keyboard.press('F1');
+    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await this.page.keyboard.type(title);
+    const row = this.page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first();
+    await row.waitFor();
+    await row.click();
+  }
+
+  /** The page inside the visible webview (outer iframe.webview -> inner iframe#active-frame). */
+  webviewFrame() {
+    return this.page.locator('iframe.webview.ready:visible').last().contentFrame().locator('iframe#active-frame').contentFrame();
+  }
+
+  /** The extension's LogOutputChannel file ("Gradient Lens.log") under the user-data logs. */
+  extensionLog() {
+    const found = [];
+    const walk = (d) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === 'Gradient Lens.log') found.push(p);
+      }
+    };
+    const logs = path.join(this.dirs.ud, 'logs');
+    if (fs.existsSync(logs)) walk(logs);
+    found.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    return found.length > 0 ? fs.readFileSync(found[0], 'utf8') : '';
+  }
+
+  async waitForLog(pattern, ms, what) {
+    return waitUntil(() => {
+      const m = pattern.exec(this.extensionLog());
+      return m ?? false;
+    }, ms, what ?? `log line ${pattern}`);
+  }
+}
+
+export function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the test body with a global timeout, prints PASS/FAIL, always stops VS Code. */
+export async function runTest(name, timeoutSec, body) {
+  let vscode;
+  const timer = setTimeout(async () => {
+    console.error(`${name}: global timeout of ${timeoutSec}s`);
+    if (vscode) { await vscode.shot('TIMEOUT').catch(() => {}); await vscode.stop(); }
+    process.exit(3);
+  }, timeoutSec * 1000);
+  const t0 = Date.now();
+  try {
+    await body((v) => (vscode = v));
+    log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    clearTimeout(timer);
+    await vscode?.stop();
+    if (vscode) fs.rmSync(vscode.run, { recursive: true, force: true });
+    process.exit(0);
+  } catch (e) {
+    log(`FAIL ${name}: ${e.stack ?? e}`);
+    if (vscode) {
+      await vscode.shot('FAILED').catch(() => {});
+      const tail = vscode.extensionLog().split('\n').slice(-40).join('\n');
+      if (tail) console.log(`---- Gradient Lens.log (tail) ----\n${tail}`);
+      console.log(`run dir kept: ${vscode.run}`);
+    }
+    clearTimeout(timer);
+    await vscode?.stop();
+    process.exit(1);
+  }
+}
