@@ -1,0 +1,37 @@
+/**
+ * The webpack-bundled worker (dist/worker.js, with the wasm binaries beside it) runs a real
+ * analysis through the WorkerClient, and its numbers equal the unbundled engine's for the same
+ * settings. Needs `npm run compile` (or `npm run package`) first; skipped with a message when
+ * dist/worker.js is missing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { WorkerClient } from '../../src/extension/analysis/workerClient';
+import { analyzeModel } from '../../src/engine/analyze';
+import type { ProgressEvent } from '../../src/engine/api';
+
+const REPO = path.resolve(__dirname, path.extname(__filename) === '.ts' ? '../..' : '../../..');
+const WORKER = path.join(REPO, 'dist', 'worker.js');
+const MODEL = path.join(REPO, 'examples', 'resnet', 'model.onnx');
+
+test('the bundled worker analyses the example and matches the in-process engine', { skip: existsSync(WORKER) ? false : `${WORKER} not built (npm run compile)` }, async () => {
+  const request = { modelPath: MODEL, settings: { batch: 2, probes: 2, seed: 3, backend: 'wasm' as const, blockMatrix: false } };
+  const lines: string[] = [];
+  const client = new WorkerClient({ workerPath: WORKER, log: (l) => lines.push(l) });
+  try {
+    const phases = new Set<string>();
+    const bundled = await client.analyze(request, { onProgress: (e: ProgressEvent) => phases.add(e.phase) });
+    assert.equal(bundled.backend.name, 'wasm');
+    assert.ok(bundled.blocks.length > 0);
+    assert.ok(phases.has('loading') && phases.has('forward'), `phases seen: ${[...phases].join(', ')}`);
+    const direct = await analyzeModel(request);
+    assert.deepEqual(
+      bundled.blocks.map((b) => [b.name, b.gscToOutput.value, b.gscBlock.value]),
+      direct.blocks.map((b) => [b.name, b.gscToOutput.value, b.gscBlock.value]),
+    );
+  } finally {
+    client.dispose();
+  }
+});
