@@ -1,0 +1,15 @@
+// Runs every real-VS-Code test in turn (each starts and stops its own code-server).
+// Exit code: 0 when all passed, else 1. Usage: node test/e2e/run-all.mjs [--vsix FILE]
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TESTS = ['analyze.e2e.mjs', 'cancel.e2e.mjs', 'error.e2e.mjs'];
+const results = TESTS.map((t) => {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [path.join(HERE, t), ...process.argv.slice(2)], { stdio: 'inherit' });
+  return { test: t, ok: r.status === 0, seconds: (Date.now() - t0) / 1000 };
+});
+for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.test.padEnd(18)} ${r.seconds.toFixed(1)} s`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
