@@ -2,9 +2,20 @@
  * Entry of the analysis child process (bundled to dist/worker.js and started by the extension
  * host with child_process.fork). Connects the engine to the IPC channel.
  */
-import { analyzeModel } from '../engine/analyze';
+import type { AnalyzeHooks, AnalyzeRequest } from '../engine/api';
 import type { WorkerToParent } from '../protocol/worker';
+import type { AnalysisReport } from '../report/schema';
 import { serveAnalyses } from './serve';
+
+/**
+ * The engine (tfjs, loaders) is loaded on the first request, not at start-up: 'ready' goes out
+ * at once, and a failure to load it is answered as an ordinary analysis error with its stack
+ * rather than a crash of the process.
+ */
+async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks): Promise<AnalysisReport> {
+  const engine = await import('../engine/analyze');
+  return engine.analyzeModel(request, hooks);
+}
 
 if (typeof process.send !== 'function') {
   process.stderr.write('gradient-lens worker: must be started with an IPC channel (child_process.fork)\n');
