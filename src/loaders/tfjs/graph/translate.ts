@@ -1,0 +1,165 @@
+/**
+ * Translates a TF.js graph model (a TensorFlow GraphDef in JSON, weights for its Const nodes)
+ * into the internal graph. Only nodes the outputs depend on are translated; each node's
+ * output k becomes the tensor `<node>` (k = 0) or `<node>:<k>`, as TensorFlow names them.
+ * Unsupported ops are collected and refused together, each with the nodes that use it.
+ */
+import type { ConstTensor, Dim, Graph, ValueInfo } from '../../../graph/ir';
+import { ModelLoadError } from '../../errors';
+import { ConfigError, isObject, type JsonObject } from '../config';
+import { GraphEmitter } from '../emitter';
+import type { LoadedWeights } from '../weights';
+import { attrShape, attrType, inlineTensor, parseNodes, splitRef, tfDType, type TfNode } from './attrs';
+import { UnsupportedNode, type OpCall } from './context';
+import { CONTROL_FLOW_OPS, OP_TRANSLATORS } from './ops';
+
+/** TF tensor "node:k" -> internal tensor name. */
+function tensorName(ref: string): string {
+  const [node, k] = splitRef(ref);
+  return k === 0 ? node : `${node}:${k}`;
+}
+
+/** Output tensors named by the signature, else the nodes nobody reads. */
+function outputRefs(root: JsonObject, nodes: readonly TfNode[]): string[] {
+  const sig = isObject(root.signature) ? root.signature : isObject(root.userDefinedMetadata) && isObject(root.userDefinedMetadata.signature) ? root.userDefinedMetadata.signature : undefined;
+  if (sig !== undefined && isObject(sig.outputs)) {
+    const names = Object.values(sig.outputs).flatMap((o) => (isObject(o) && typeof o.name === 'string' ? [o.name] : []));
+    if (names.length > 0) return names;
+  }
+  const read = new Set<string>();
+  for (const n of nodes) for (const i of n.inputs) read.add(splitRef(i)[0]);
+  return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'NoOp' && n.op !== 'Placeholder').map((n) => n.name);
+}
+
+/** Nodes the outputs depend on, inputs before consumers. */
+function neededInOrder(byName: ReadonlyMap<string, TfNode>, outputs: readonly string[], modelJson: string): TfNode[] {
+  const order: TfNode[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw new ModelLoadError(modelJson, `the graph has a cycle through node "${name}" (loops are control flow, which is not supported)`);
+    const node = byName.get(name);
+    if (!node) throw new ModelLoadError(modelJson, `a node reads "${name}", which the graph does not define`);
+    state.set(name, 'visiting');
+    // Iterative over inputs, recursive over depth: graph models are a few thousand nodes deep at most.
+    for (const i of node.inputs) visit(splitRef(i)[0]);
+    state.set(name, 'done');
+    order.push(node);
+  };
+  for (const o of outputs) visit(splitRef(o)[0]);
+  return order;
+}
+
+function placeholderInfo(node: TfNode): ValueInfo {
+  const dims = attrShape(node, 'shape');
+  const dtype = tfDType(attrType(node, 'dtype') ?? 'DT_FLOAT') ?? 'float32';
+  const shape: Dim[] | null = dims === null ? null : dims.map((d, i) => (d >= 0 ? d : i === 0 ? 'batch' : `dim${i}`));
+  return { name: node.name, dtype, shape };
+}
+
+export function translateGraphModel(modelJson: string, root: JsonObject, weights: LoadedWeights, producer: string | undefined): Graph {
+  const topology = root.modelTopology as JsonObject;
+  const nodes = parseNodes(topology.node);
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const outputs = outputRefs(root, nodes);
+  if (outputs.length === 0) throw new ModelLoadError(modelJson, 'the graph has no outputs');
+  const order = neededInOrder(byName, outputs, modelJson);
+
+  // Refuse every unsupported op at once, naming its nodes.
+  const unsupported = new Map<string, string[]>();
+  for (const n of order) {
+    if (n.op === 'Const' || n.op === 'Placeholder' || n.op === 'NoOp' || OP_TRANSLATORS[n.op] !== undefined) continue;
+    const list = unsupported.get(n.op) ?? [];
+    list.push(n.name);
+    unsupported.set(n.op, list);
+  }
+  if (unsupported.size > 0) throw unsupportedError(modelJson, unsupported, new Map());
+
+  const em = new GraphEmitter();
+  const ranks = new Map<string, number | undefined>();
+  const consts = new Map<string, ConstTensor>();
+  const inputs: ValueInfo[] = [];
+  const failures = new Map<string, string[]>();
+
+  for (const node of order) {
+    if (node.op === 'NoOp') continue;
+    if (node.op === 'Placeholder') {
+      const info = placeholderInfo(node);
+      em.reserveTensor(info.name);
+      inputs.push(info);
+      ranks.set(info.name, info.shape?.length);
+      continue;
+    }
+    if (node.op === 'Const') {
+      if (weights.stringWeights.has(node.name)) {
+        failures.set(`Const (string)`, [...(failures.get('Const (string)') ?? []), node.name]);
+        continue;
+      }
+      const value = weights.tensors.get(node.name) ?? inlineTensor(node);
+      if (value === null) throw new ModelLoadError(modelJson, `Const node "${node.name}" has no value: the weightsManifest does not list it`);
+      em.constant(node.name, value);
+      consts.set(node.name, value);
+      ranks.set(node.name, value.shape.length);
+      continue;
+    }
+    const translator = OP_TRANSLATORS[node.op];
+    const inputNames = node.inputs.map(tensorName);
+    const constOf = (name: string): ConstTensor | null => {
+      let current = name;
+      for (let hops = 0; hops < 64; hops++) {
+        const c = consts.get(current);
+        if (c !== undefined) return c;
+        const n = byName.get(splitRef(current)[0]);
+        if (!n || n.op !== 'Identity' || n.inputs.length === 0) return null;
+        current = tensorName(n.inputs[0]);
+      }
+      return null;
+    };
+    const call: OpCall = {
+      em,
+      node,
+      inputs: inputNames,
+      scope: node.name,
+      origin: { name: node.name, sourceOp: node.op },
+      constInput: (i) => (inputNames[i] === undefined ? null : constOf(inputNames[i])),
+      rank: (i) => (inputNames[i] === undefined ? undefined : ranks.get(inputNames[i])),
+    };
+    let result;
+    try {
+      result = translator(call);
+    } catch (e) {
+      if (e instanceof UnsupportedNode || e instanceof ConfigError) {
+        const key = `${node.op} (${e.message})`;
+        failures.set(key, [...(failures.get(key) ?? []), node.name]);
+        continue;
+      }
+      throw e;
+    }
+    const outs = typeof result === 'string' ? [result] : result.outputs;
+    const outRanks = typeof result === 'string' || result.ranks === undefined ? outs.map(() => call.rank(0)) : result.ranks;
+    outs.forEach((t, k) => {
+      const wanted = k === 0 ? node.name : `${node.name}:${k}`;
+      const final = em.renameOutput(t, wanted) ? wanted : em.node('Identity', node.name, [t], {}, call.origin, { output: wanted });
+      ranks.set(final, outRanks[k]);
+    });
+  }
+  if (failures.size > 0) throw unsupportedError(modelJson, new Map(), failures);
+
+  const outputInfos: ValueInfo[] = outputs.map((o) => ({ name: tensorName(o), dtype: 'float32', shape: null }));
+  const first = inputs[0];
+  const inputLayout = first?.shape?.length === 4 ? 'NHWC' : undefined;
+  return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout }, inputs, outputInfos);
+}
+
+function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>, failures: ReadonlyMap<string, string[]>): ModelLoadError {
+  const list = (names: readonly string[]): string => {
+    const shown = names.slice(0, 5).map((n) => `"${n}"`).join(', ');
+    return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+  };
+  const parts = [...ops].map(([op, names]) => `${op}${CONTROL_FLOW_OPS.has(op) ? ' (control flow)' : ''} at ${list(names)}`);
+  const failed = [...failures].map(([what, names]) => `${what} at ${list(names)}`);
+  const sections: string[] = [];
+  if (parts.length > 0) sections.push(`unsupported TensorFlow op${parts.length > 1 ? 's' : ''}: ${parts.join('; ')}`);
+  if (failed.length > 0) sections.push(`unsupported use of op${failed.length > 1 ? 's' : ''}: ${failed.join('; ')}`);
+  return new ModelLoadError(modelJson, sections.join('. '));
+}

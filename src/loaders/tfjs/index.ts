@@ -1,0 +1,69 @@
+/**
+ * TensorFlow.js model loader: a model.json (layers-model or graph-model) and the weight files
+ * its weightsManifest lists, translated into the internal graph. Nothing from the file is run:
+ * layers are translated by class name, graph-model ops by op name.
+ */
+import { promises as fs } from 'node:fs';
+import type { Graph } from '../../graph/ir';
+import { ModelLoadError } from '../errors';
+import { ConfigError, isObject, type Json, type JsonObject } from './config';
+import { translateGraphModel } from './graph/translate';
+import { parseTopology } from './layers/topology';
+import { translateLayersModel } from './layers/translate';
+import { parseManifest, readWeights } from './weights';
+
+export type TfjsFormat = 'layers-model' | 'graph-model';
+
+/** Which of the two formats a parsed model.json is; throws naming the file when neither. */
+export function detectFormat(modelJson: string, json: Json): TfjsFormat {
+  if (Array.isArray(json) && json.every((g) => isObject(g) && Array.isArray(g.paths) && Array.isArray(g.weights))) {
+    throw new ModelLoadError(
+      modelJson,
+      'this is a bare weights manifest (a list of weight groups), not a TensorFlow.js model: it has no modelTopology saying how the weights are connected (face-api.js style weight files need the library code that defines the network)',
+    );
+  }
+  if (!isObject(json)) throw new ModelLoadError(modelJson, 'not a TensorFlow.js model.json: the top level is not an object');
+  const topology = json.modelTopology;
+  const declared = json.format;
+  if (declared === 'graph-model') return 'graph-model';
+  if (declared === 'layers-model') return 'layers-model';
+  if (isObject(topology)) {
+    if (Array.isArray(topology.node)) return 'graph-model';
+    if (typeof topology.class_name === 'string' || isObject(topology.model_config)) return 'layers-model';
+  }
+  const what = json.weightsManifest !== undefined && topology === undefined ? 'it has a weightsManifest but no modelTopology' : 'it has neither a layers topology (class_name / model_config) nor a graph (node list)';
+  throw new ModelLoadError(modelJson, `neither a TensorFlow.js layers-model nor a graph-model: ${what}`);
+}
+
+export async function loadTfjsModel(modelJsonPath: string): Promise<Graph> {
+  let text: string;
+  try {
+    text = await fs.readFile(modelJsonPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(modelJsonPath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
+  }
+  let json: Json;
+  try {
+    json = JSON.parse(text) as Json;
+  } catch (e) {
+    throw new ModelLoadError(modelJsonPath, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const format = detectFormat(modelJsonPath, json);
+  const root = json as JsonObject;
+  if (!isObject(root.modelTopology)) throw new ModelLoadError(modelJsonPath, `a ${format} needs a "modelTopology" object`);
+  const producer = [root.generatedBy, root.convertedBy].filter((s): s is string => typeof s === 'string').join(', ') || undefined;
+  const groups = parseManifest(modelJsonPath, root.weightsManifest);
+  try {
+    if (format === 'layers-model') {
+      const spec = parseTopology(root.modelTopology);
+      const weights = await readWeights(modelJsonPath, groups);
+      return translateLayersModel(modelJsonPath, spec, weights, producer);
+    }
+    const weights = await readWeights(modelJsonPath, groups);
+    return translateGraphModel(modelJsonPath, root, weights, producer);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ModelLoadError(modelJsonPath, e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The layer graph of a Keras / TensorFlow.js layers-model topology: Sequential and functional
+ * models (Keras 2 and Keras 3 spellings), nested models and shared layers (several inbound
+ * nodes), normalised to one form: layers, each called once per inbound node with references
+ * to (layer, node index, tensor index) of its inputs.
+ */
+import { ConfigError, isObject, type Json, type JsonObject } from '../config';
+
+export interface TensorRef {
+  readonly layer: string;
+  readonly node: number;
+  readonly tensor: number;
+}
+
+export interface LayerSpec {
+  readonly name: string;
+  readonly className: string;
+  readonly config: JsonObject;
+  /** Inputs of each call (inbound node), in node-index order. */
+  readonly calls: readonly (readonly TensorRef[])[];
+  /** Set for nested models. */
+  readonly model?: ModelSpec;
+}
+
+export interface ModelSpec {
+  readonly name: string;
+  readonly layers: readonly LayerSpec[];
+  readonly inputs: readonly TensorRef[];
+  readonly outputs: readonly TensorRef[];
+}
+
+export const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
+
+/** Reads modelTopology (Keras: {model_config: {...}} or the model object itself). */
+export function parseTopology(topology: JsonObject): ModelSpec {
+  const model = isObject(topology.model_config) ? topology.model_config : topology;
+  const className = model.class_name;
+  if (typeof className !== 'string') throw new ConfigError('modelTopology has no "class_name"');
+  if (!MODEL_CLASSES.has(className)) throw new ConfigError(`modelTopology is a "${className}", not a Sequential or functional model`);
+  return parseModel(className, model.config ?? null);
+}
+
+function parseModel(className: string, config: Json): ModelSpec {
+  return className === 'Sequential' ? parseSequential(config) : parseFunctional(config);
+}
+
+function layerName(layer: JsonObject): string {
+  const config = isObject(layer.config) ? layer.config : {};
+  const name = typeof layer.name === 'string' ? layer.name : config.name;
+  if (typeof name !== 'string') throw new ConfigError(`a layer of class ${String(layer.class_name)} has no name`);
+  return name;
+}
+
+function toLayerSpec(raw: Json, calls: TensorRef[][]): LayerSpec {
+  if (!isObject(raw) || typeof raw.class_name !== 'string') throw new ConfigError(`malformed layer entry ${JSON.stringify(raw).slice(0, 200)}`);
+  const name = layerName(raw);
+  const config = isObject(raw.config) ? raw.config : {};
+  const model = MODEL_CLASSES.has(raw.class_name) ? parseModel(raw.class_name, raw.config ?? null) : undefined;
+  return { name, className: raw.class_name, config, calls, model };
+}
+
+/** Batch input shape of a Sequential model's first layer (Keras 2 / 3 spellings). */
+function firstLayerBatchShape(config: JsonObject): Json {
+  if (config.batch_input_shape !== undefined) return config.batch_input_shape;
+  if (config.batch_shape !== undefined) return config.batch_shape;
+  if (Array.isArray(config.input_shape)) return [null, ...config.input_shape];
+  throw new ConfigError(`the first layer "${String(config.name)}" of the Sequential model declares no input shape (batch_input_shape)`);
+}
+
+function parseSequential(config: Json): ModelSpec {
+  const rawLayers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null;
+  if (rawLayers === null || rawLayers.length === 0) throw new ConfigError('the Sequential model has no layers');
+  const name = isObject(config) && typeof config.name === 'string' ? config.name : 'sequential';
+  const layers: LayerSpec[] = [];
+  let rest = rawLayers;
+  const first = rawLayers[0];
+  let previous: string;
+  if (isObject(first) && first.class_name === 'InputLayer') {
+    const spec = toLayerSpec(first, []);
+    layers.push(spec);
+    previous = spec.name;
+    rest = rawLayers.slice(1);
+  } else {
+    // Keras / TF.js name the implicit input layer "<first layer>_input".
+    if (!isObject(first) || !isObject(first.config)) throw new ConfigError('malformed first layer of the Sequential model');
+    const firstName = layerName(first);
+    const inputConfig: JsonObject = { name: `${firstName}_input`, batch_input_shape: firstLayerBatchShape(first.config), dtype: first.config.dtype ?? 'float32' };
+    previous = `${firstName}_input`;
+    layers.push({ name: previous, className: 'InputLayer', config: inputConfig, calls: [] });
+  }
+  const inputName = previous;
+  for (const raw of rest) {
+    const spec = toLayerSpec(raw, [[{ layer: previous, node: 0, tensor: 0 }]]);
+    layers.push(spec);
+    previous = spec.name;
+  }
+  return { name, layers, inputs: [{ layer: inputName, node: 0, tensor: 0 }], outputs: [{ layer: previous, node: 0, tensor: 0 }] };
+}
+
+function parseFunctional(config: Json): ModelSpec {
+  if (!isObject(config) || !Array.isArray(config.layers)) throw new ConfigError('the functional model has no "layers" list');
+  const name = typeof config.name === 'string' ? config.name : 'model';
+  const layers = config.layers.map((raw) => {
+    if (!isObject(raw)) throw new ConfigError('malformed layer entry');
+    return toLayerSpec(raw, parseInboundNodes(raw.inbound_nodes ?? []));
+  });
+  return { name, layers, inputs: parseEndpoints(config.input_layers, 'input_layers'), outputs: parseEndpoints(config.output_layers, 'output_layers') };
+}
+
+function ref(v: Json): TensorRef | null {
+  if (Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') {
+    return { layer: v[0], node: v[1], tensor: v[2] };
+  }
+  return null;
+}
+
+/** [[name, node, tensor], ...] or a single [name, node, tensor] (Keras 3 with one endpoint). */
+function parseEndpoints(v: Json | undefined, what: string): TensorRef[] {
+  const single = v === undefined ? null : ref(v);
+  if (single) return [single];
+  if (Array.isArray(v)) {
+    return v.map((e) => {
+      const r = ref(e);
+      if (!r) throw new ConfigError(`${what} is malformed: ${JSON.stringify(v)}`);
+      return r;
+    });
+  }
+  throw new ConfigError(`${what} is missing or malformed`);
+}
+
+function parseInboundNodes(v: Json): TensorRef[][] {
+  if (!Array.isArray(v)) throw new ConfigError('inbound_nodes is not a list');
+  return v.map((node) => {
+    // Keras 3: {args: [...keras tensors...], kwargs: {...}}.
+    if (isObject(node)) {
+      const found: TensorRef[] = [];
+      collectKerasTensors(node.args ?? [], found);
+      return found;
+    }
+    // Keras 2 / TF.js: [[layer, node, tensor, kwargs], ...].
+    if (Array.isArray(node)) {
+      return node.map((e) => {
+        const r = ref(e);
+        if (!r) throw new ConfigError(`inbound node entry is malformed: ${JSON.stringify(e)}`);
+        return r;
+      });
+    }
+    throw new ConfigError(`inbound node is malformed: ${JSON.stringify(node)}`);
+  });
+}
+
+function collectKerasTensors(v: Json, out: TensorRef[]): void {
+  if (Array.isArray(v)) {
+    v.forEach((x) => collectKerasTensors(x, out));
+    return;
+  }
+  if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) {
+    const r = ref(v.config.keras_history ?? null);
+    if (!r) throw new ConfigError(`keras tensor without keras_history: ${JSON.stringify(v)}`);
+    out.push(r);
+  }
+}
