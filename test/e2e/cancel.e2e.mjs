@@ -18,6 +18,8 @@ await runTest('cancel', 300, async (keep) => {
   const vscode = keep(await startVsCode({ vsix: VSIX, workspace: path.join(REPO, 'examples'), settings, shots: SHOTS }));
   const { page } = vscode;
 
+  const activation = await vscode.waitForLog(/activation ([\d.]+) ms \(bundle load ([\d.]+) ms, activate\(\) ([\d.]+) ms\)/, 30000, 'activation line');
+  log(`activation: ${activation[1]} ms (bundle load ${activation[2]} ms, activate() ${activation[3]} ms)`);
   const row = await vscode.revealInExplorer('resnet/model.onnx');
   await vscode.contextMenu(row, 'Analyze Model');
 

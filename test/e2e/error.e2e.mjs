@@ -19,6 +19,8 @@ await runTest('error', 240, async (keep) => {
   const vscode = keep(await startVsCode({ vsix: VSIX, workspace, shots: SHOTS }));
   const { page } = vscode;
 
+  const activation = await vscode.waitForLog(/activation ([\d.]+) ms \(bundle load ([\d.]+) ms, activate\(\) ([\d.]+) ms\)/, 30000, 'activation line');
+  log(`activation: ${activation[1]} ms (bundle load ${activation[2]} ms, activate() ${activation[3]} ms)`);
   await vscode.runCommand('Gradient Lens: Analyze Model');
   const pick = page.locator('.quick-input-widget .monaco-list-row[aria-label^="broken.onnx"]');
   await pick.waitFor({ timeout: 20000 });
