@@ -30,6 +30,8 @@ export interface ActivationCall {
   readonly scope: string;
   readonly input: string;
   readonly origin: NodeOrigin;
+  /** Name of the final node (default `<scope>/<activation>`): an Activation layer's own name. */
+  readonly nodeName?: string;
   /** Name of the final output tensor (default: a name derived from the node). */
   readonly output?: string;
   /** For leaky_relu. */
@@ -45,11 +47,12 @@ export interface ActivationCall {
 export function emitActivation(activation: string, call: ActivationCall): string {
   const { em, scope, input, origin, output } = call;
   const act = normalise(activation);
+  const last = call.nodeName ?? `${scope}/${act}`;
   const single = (op: string, attrs: Record<string, number> = {}, extra: string[] = []): string =>
-    em.node(op, `${scope}/${act}`, [input, ...extra], attrs, origin, { output });
+    em.node(op, last, [input, ...extra], attrs, origin, { output });
   switch (act) {
     case 'linear':
-      return em.node('Identity', `${scope}/identity`, [input], {}, origin, { output });
+      return em.node('Identity', call.nodeName ?? `${scope}/identity`, [input], {}, origin, { output });
     case 'relu':
       return single('Relu');
     case 'relu6':
@@ -82,12 +85,12 @@ export function emitActivation(activation: string, call: ActivationCall): string
     case 'swish':
     case 'silu': {
       const s = em.node('Sigmoid', `${scope}/swish/sigmoid`, [input], {}, origin);
-      return em.node('Mul', `${scope}/swish`, [input, s], {}, origin, { output });
+      return em.node('Mul', call.nodeName ?? `${scope}/swish`, [input, s], {}, origin, { output });
     }
     case 'mish': {
       const sp = em.node('Softplus', `${scope}/mish/softplus`, [input], {}, origin);
       const t = em.node('Tanh', `${scope}/mish/tanh`, [sp], {}, origin);
-      return em.node('Mul', `${scope}/mish`, [input, t], {}, origin, { output });
+      return em.node('Mul', call.nodeName ?? `${scope}/mish`, [input, t], {}, origin, { output });
     }
     case 'gelu': {
       // Exact GELU, x * 0.5 * (1 + erf(x / sqrt 2)), in the Div/Erf/Add/Mul/Mul pattern ONNX
@@ -96,7 +99,7 @@ export function emitActivation(activation: string, call: ActivationCall): string
       const erf = em.node('Erf', `${scope}/gelu/erf`, [div], {}, origin);
       const add = em.node('Add', `${scope}/gelu/add`, [erf, em.floats(`${scope}/gelu/one`, [1], [])], {}, origin);
       const mul = em.node('Mul', `${scope}/gelu/mul`, [input, add], {}, origin);
-      return em.node('Mul', `${scope}/gelu`, [mul, em.floats(`${scope}/gelu/half`, [0.5], [])], {}, origin, { output });
+      return em.node('Mul', call.nodeName ?? `${scope}/gelu`, [mul, em.floats(`${scope}/gelu/half`, [0.5], [])], {}, origin, { output });
     }
     case 'gelu_new': {
       // Tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
@@ -107,7 +110,7 @@ export function emitActivation(activation: string, call: ActivationCall): string
       const t = em.node('Tanh', `${scope}/gelu_new/tanh`, [arg], {}, origin);
       const onePlus = em.node('Add', `${scope}/gelu_new/add_one`, [t, em.floats(`${scope}/gelu_new/one`, [1], [])], {}, origin);
       const half = em.node('Mul', `${scope}/gelu_new/mul_x`, [input, onePlus], {}, origin);
-      return em.node('Mul', `${scope}/gelu_new`, [half, em.floats(`${scope}/gelu_new/half`, [0.5], [])], {}, origin, { output });
+      return em.node('Mul', call.nodeName ?? `${scope}/gelu_new`, [half, em.floats(`${scope}/gelu_new/half`, [0.5], [])], {}, origin, { output });
     }
     default:
       throw new Error(`unknown activation "${activation}"`);

@@ -31,6 +31,23 @@ function outputRefs(root: JsonObject, nodes: readonly TfNode[]): string[] {
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'NoOp' && n.op !== 'Placeholder').map((n) => n.name);
 }
 
+/** Nodes the outputs depend on (those that exist), in no particular order. */
+function reachable(byName: ReadonlyMap<string, TfNode>, outputs: readonly string[]): TfNode[] {
+  const seen = new Set<string>();
+  const stack = outputs.map((o) => splitRef(o)[0]);
+  const found: TfNode[] = [];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const node = byName.get(name);
+    if (!node) continue;
+    found.push(node);
+    for (const i of node.inputs) stack.push(splitRef(i)[0]);
+  }
+  return found;
+}
+
 /** Nodes the outputs depend on, inputs before consumers. */
 function neededInOrder(byName: ReadonlyMap<string, TfNode>, outputs: readonly string[], modelJson: string): TfNode[] {
   const order: TfNode[] = [];
@@ -63,17 +80,16 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const outputs = outputRefs(root, nodes);
   if (outputs.length === 0) throw new ModelLoadError(modelJson, 'the graph has no outputs');
-  const order = neededInOrder(byName, outputs, modelJson);
-
-  // Refuse every unsupported op at once, naming its nodes.
+  // Refuse every unsupported op at once, naming its nodes (before ordering: loops are cycles).
   const unsupported = new Map<string, string[]>();
-  for (const n of order) {
+  for (const n of reachable(byName, outputs)) {
     if (n.op === 'Const' || n.op === 'Placeholder' || n.op === 'NoOp' || OP_TRANSLATORS[n.op] !== undefined) continue;
     const list = unsupported.get(n.op) ?? [];
     list.push(n.name);
     unsupported.set(n.op, list);
   }
   if (unsupported.size > 0) throw unsupportedError(modelJson, unsupported, new Map());
+  const order = neededInOrder(byName, outputs, modelJson);
 
   const em = new GraphEmitter();
   const ranks = new Map<string, number | undefined>();

@@ -26,7 +26,7 @@ function dense(call: LayerCall): string {
 function activation(call: LayerCall): string {
   const act = activationName(call.config);
   if (!isKnownActivation(act)) throw new UnsupportedLayerConfig(`activation "${act}" is not supported`);
-  return emitActivation(act, { em: call.em, scope: call.scope, input: call.inputs[0], origin: call.origin });
+  return emitActivation(act, { em: call.em, scope: call.scope, input: call.inputs[0], origin: call.origin, nodeName: call.scope });
 }
 
 function relu(call: LayerCall): string {
@@ -35,11 +35,12 @@ function relu(call: LayerCall): string {
   const slope = num(config, 'negative_slope', 0);
   const threshold = num(config, 'threshold', 0);
   if (threshold !== 0) throw new UnsupportedLayerConfig(`ReLU with threshold ${threshold} is not supported`);
+  const first = max === null ? scope : `${scope}/${slope === 0 ? 'relu' : 'leaky_relu'}`;
   const x = slope === 0
-    ? em.node('Relu', `${scope}/relu`, [call.inputs[0]], {}, origin)
-    : em.node('LeakyRelu', `${scope}/leaky_relu`, [call.inputs[0]], { alpha: slope }, origin);
+    ? em.node('Relu', first, [call.inputs[0]], {}, origin)
+    : em.node('LeakyRelu', first, [call.inputs[0]], { alpha: slope }, origin);
   if (max === null) return x;
-  return em.node('Clip', `${scope}/clip`, [x, '', em.floats(`${scope}/max`, [max], [])], {}, origin);
+  return em.node('Clip', scope, [x, '', em.floats(`${scope}/max`, [max], [])], {}, origin);
 }
 
 function reluLayer(call: LayerCall): string {
@@ -48,28 +49,28 @@ function reluLayer(call: LayerCall): string {
   const slope = num(call.config, 'negative_slope', 0);
   if (max !== null && slope === 0 && num(call.config, 'threshold', 0) === 0) {
     const { em, scope, origin } = call;
-    return em.node('Clip', `${scope}/clip`, [call.inputs[0], em.floats(`${scope}/min`, [0], []), em.floats(`${scope}/max`, [max], [])], {}, origin);
+    return em.node('Clip', scope, [call.inputs[0], em.floats(`${scope}/min`, [0], []), em.floats(`${scope}/max`, [max], [])], {}, origin);
   }
   return relu(call);
 }
 
 function leakyRelu(call: LayerCall): string {
   const alpha = call.config.negative_slope !== undefined ? num(call.config, 'negative_slope') : num(call.config, 'alpha', 0.3);
-  return call.em.node('LeakyRelu', `${call.scope}/leaky_relu`, [call.inputs[0]], { alpha }, call.origin);
+  return call.em.node('LeakyRelu', call.scope, [call.inputs[0]], { alpha }, call.origin);
 }
 
 function prelu(call: LayerCall): string {
-  return call.em.node('PRelu', `${call.scope}/prelu`, [call.inputs[0], call.weight('alpha')], {}, call.origin);
+  return call.em.node('PRelu', call.scope, [call.inputs[0], call.weight('alpha')], {}, call.origin);
 }
 
 function elu(call: LayerCall): string {
-  return call.em.node('Elu', `${call.scope}/elu`, [call.inputs[0]], { alpha: num(call.config, 'alpha', 1) }, call.origin);
+  return call.em.node('Elu', call.scope, [call.inputs[0]], { alpha: num(call.config, 'alpha', 1) }, call.origin);
 }
 
 function softmax(call: LayerCall): string {
   const axisValue = call.config.axis;
   const axis = Array.isArray(axisValue) && axisValue.length === 1 ? (axisValue[0] as number) : num(call.config, 'axis', -1);
-  return call.em.node('Softmax', `${call.scope}/softmax`, [call.inputs[0]], { axis }, call.origin);
+  return call.em.node('Softmax', call.scope, [call.inputs[0]], { axis }, call.origin);
 }
 
 /** Layers that are the identity at inference (dropout and noise). */
