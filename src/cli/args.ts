@@ -17,6 +17,7 @@ export interface ParsedArgs {
   readonly seed?: number;
   readonly exact?: 'auto' | 'on' | 'off';
   readonly exactMaxDim?: number;
+  readonly memoryLimitMb?: number;
   readonly backend?: BackendChoice;
   readonly input?: string;
   readonly json?: string;
@@ -61,6 +62,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--exact-max-dim':
         out.exactMaxDim = positiveInt(arg, value(), 1);
+        break;
+      case '--memory-limit-mb':
+        out.memoryLimitMb = positiveInt(arg, value(), 1);
         break;
       case '--exact': {
         const v = value();

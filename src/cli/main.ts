@@ -28,6 +28,8 @@ options:
                        the batch size is read from its length
   --dim NAME=SIZE      size of a dynamic input dimension (repeatable)
   --no-block-matrix    skip the full block matrix GSC(k -> l)
+  --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);
+                       a larger batch is shrunk to fit, with a warning
   --json FILE          also write the report as JSON
   --quiet              no progress on stderr
 `;
@@ -39,6 +41,7 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     ...(args.seed !== undefined && { seed: args.seed }),
     ...(args.exact !== undefined && { exact: args.exact }),
     ...(args.exactMaxDim !== undefined && { exactMaxDim: args.exactMaxDim }),
+    ...(args.memoryLimitMb !== undefined && { memoryLimitMb: args.memoryLimitMb }),
     ...(args.backend !== undefined && { backend: args.backend }),
     ...(args.noBlockMatrix && { blockMatrix: false }),
     dimOverrides: args.dims,

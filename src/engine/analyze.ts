@@ -22,8 +22,9 @@ import { loadModel, type LoadedModel } from '../loaders';
 import { Executor } from './executor';
 import { initBackend, type BackendInfo } from './backend';
 import { streamFor } from './random';
-import { prepareInput } from './input';
-import { CancelledError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
+import { prepareInput, requestedBatch, singleSample } from './input';
+import { decideBatch, defaultMemoryLimitBytes } from './resources';
+import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
 import { partitionBlocks, type Block } from '../metrics/blocks';
 import { measureJacobianSquares, perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
@@ -84,8 +85,27 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     exec.dispose();
   }
 
+  /** The memory guard: the largest batch that fits the limit (see resources.ts). */
+  function planBatch(): number {
+    const probe = singleSample(graph, settings);
+    const feeds = new Map([[probe.name, probe.tensor]]);
+    let perSampleBytes = 0;
+    const acts = exec.forward(feeds, checkpoint);
+    for (const [name, t] of acts) if (!graph.constants.has(name)) perSampleBytes += t.size * 4;
+    exec.disposeActivations(acts, feeds);
+    probe.tensor.dispose();
+    let constantBytes = 0;
+    for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
+    const limit = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(backend.name);
+    const decision = decideBatch(perSampleBytes, constantBytes, requestedBatch(graph, request, settings), limit);
+    if (decision.kind === 'refused') throw new ResourceError(decision.message);
+    if (decision.kind === 'shrunk') warnings.push({ code: 'input', message: decision.message });
+    return decision.batch;
+  }
+
   async function runAnalysis(): Promise<AnalysisReport> {
-    const input = prepareInput(graph, request, settings);
+    const maxBatch = planBatch();
+    const input = prepareInput(graph, request, settings, maxBatch);
     const inputName = input.name;
     const referenceTensor = referenceOutput(graph);
     const partition = partitionBlocks(graph, inputName, referenceTensor);

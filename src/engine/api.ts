@@ -43,6 +43,14 @@ export class CancelledError extends Error {
   }
 }
 
+/** The analysis would need more memory than the configured limit allows. */
+export class ResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceError';
+  }
+}
+
 export const DEFAULT_SETTINGS: AnalysisSettings = {
   batch: 16,
   probes: 8,
@@ -53,6 +61,7 @@ export const DEFAULT_SETTINGS: AnalysisSettings = {
   blockMatrix: true,
   inputSource: 'gaussian',
   dimOverrides: {},
+  memoryLimitMb: 0,
 };
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

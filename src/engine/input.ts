@@ -3,7 +3,7 @@
  * little-endian float32 file whose length fixes the batch size.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Graph, ValueInfo } from '../graph/ir';
 import type { AnalysisSettings } from '../report/schema';
 import type { AnalyzeRequest } from './api';
@@ -58,7 +58,30 @@ export function sampleShape(input: ValueInfo, overrides: Readonly<Record<string,
   return shape;
 }
 
-export function prepareInput(graph: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedInput {
+/** How many samples the analysis would use before the memory guard: the file's count or the setting. */
+export function requestedBatch(graph: Graph, request: AnalyzeRequest, settings: AnalysisSettings): number {
+  if (request.inputFile === undefined) return settings.batch;
+  const d = sampleShape(dataInput(graph), settings.dimOverrides).reduce((a, b) => a * b, 1);
+  try {
+    return Math.max(1, Math.floor(statSync(request.inputFile).size / (4 * d)));
+  } catch {
+    return settings.batch; // prepareInput reports the unreadable file with its reason
+  }
+}
+
+/** A single seeded sample, to measure what one sample's activations take. */
+export function singleSample(graph: Graph, settings: AnalysisSettings): PreparedInput {
+  const info = dataInput(graph);
+  const perSample = sampleShape(info, settings.dimOverrides);
+  const d = perSample.reduce((a, b) => a * b, 1);
+  return { name: info.name, tensor: tf.tensor(streamFor(settings.seed, 'memory-probe').gaussian(d), [1, ...perSample], 'float32'), source: 'gaussian' };
+}
+
+/**
+ * The batch to analyse. `maxBatch` (from the memory guard) caps it: a Gaussian batch is made
+ * that small, a file's samples are cut to the first maxBatch.
+ */
+export function prepareInput(graph: Graph, request: AnalyzeRequest, settings: AnalysisSettings, maxBatch = Infinity): PreparedInput {
   const info = dataInput(graph);
   const perSample = sampleShape(info, settings.dimOverrides);
   const d = perSample.reduce((a, b) => a * b, 1);
@@ -74,13 +97,13 @@ export function prepareInput(graph: Graph, request: AnalyzeRequest, settings: An
         `${request.inputFile}: ${bytes.length} bytes is not a whole number of float32 samples of shape [${perSample.join(', ')}] (${4 * d} bytes each)`,
       );
     }
-    const n = bytes.length / (4 * d);
+    const n = Math.min(bytes.length / (4 * d), maxBatch);
     const data = new Float32Array(n * d);
     for (let i = 0; i < n * d; i++) data[i] = bytes.readFloatLE(4 * i);
     return { name: info.name, tensor: tf.tensor(data, [n, ...perSample], 'float32'), source: request.inputFile };
   }
-  const n = settings.batch;
-  if (!Number.isInteger(n) || n < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${n})`);
+  if (!Number.isInteger(settings.batch) || settings.batch < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${settings.batch})`);
+  const n = Math.min(settings.batch, maxBatch);
   const data = streamFor(settings.seed, 'input').gaussian(n * d);
   return { name: info.name, tensor: tf.tensor(data, [n, ...perSample], 'float32'), source: 'gaussian' };
 }

@@ -46,6 +46,8 @@ export interface AnalysisSettings {
   readonly inputSource: string;
   /** Values given to dynamic input dimensions, by dimension name. */
   readonly dimOverrides: Readonly<Record<string, number>>;
+  /** Memory the analysis may plan for, in MB; 0 means half of the memory free at the start. */
+  readonly memoryLimitMb: number;
 }
 
 export interface ModelInfo {
