@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadTfjsModel } from '../../src/loaders/tfjs';
+import { loadOnnxModel } from '../../src/loaders/onnx';
 import { halfToFloat } from '../../src/loaders/tfjs/weights';
 import { ModelLoadError } from '../../src/loaders/errors';
 import { partitionBlocks } from '../../src/metrics/blocks';
@@ -69,7 +70,6 @@ describe('TF.js fixtures', () => {
   }
 
   test('ONNX and TF.js versions of resnet_cifar8 give the same numbers', async () => {
-    const { loadOnnxModel } = await import('../../src/loaders/onnx');
     const dir = fixtureDir('resnet_cifar8');
     const ref = loadReference('resnet_cifar8');
     const onnx = await loadOnnxModel(path.join(dir, 'model.onnx'));
