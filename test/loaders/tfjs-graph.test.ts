@@ -1,0 +1,234 @@
+/**
+ * TF.js graph-model ops: each small graph is translated, run forward and compared with the
+ * same computation done by TensorFlow.js's own ops (the semantics graph models have), and its
+ * reverse pass through the translated ops is checked against finite differences.
+ */
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadTfjsModel } from '../../src/loaders/tfjs';
+import { useTestBackend } from '../helpers/backend';
+import { checkGraphVjp, forward, maxRelErr, seeded, writeModel, type WeightSpec } from './tfjs-models';
+
+type Attr = Record<string, unknown>;
+const i = (n: number): Attr => ({ i: String(n) });
+const f = (x: number): Attr => ({ f: x });
+const b = (x: boolean): Attr => ({ b: x });
+const s = (x: string): Attr => ({ s: Buffer.from(x).toString('base64') });
+const ints = (xs: number[]): Attr => ({ list: { i: xs.map(String) } });
+const strs = (xs: string[]): Attr => ({ list: { s: xs.map((x) => Buffer.from(x).toString('base64')) } });
+const FLOAT = { type: 'DT_FLOAT' };
+
+interface TfNodeJson {
+  name: string;
+  op: string;
+  input?: string[];
+  attr?: Record<string, Attr>;
+}
+
+class GraphModelBuilder {
+  readonly nodes: TfNodeJson[] = [];
+  readonly weights: WeightSpec[] = [];
+  private seed = 10;
+
+  placeholder(name: string, shape: number[]): string {
+    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: FLOAT, shape: { shape: { dim: shape.map((d) => ({ size: String(d) })) } } as Attr } });
+    return name;
+  }
+
+  /** A float Const with seeded values (scale `scale`), or given values. */
+  floatConst(name: string, shape: number[], values?: number[], scale = 0.5): string {
+    this.nodes.push({ name, op: 'Const', attr: { dtype: FLOAT } });
+    this.weights.push({ name, shape, dtype: 'float32', values: values ?? seeded(shape, this.seed++, scale) });
+    return name;
+  }
+
+  intConst(name: string, values: number[], shape: number[] = [values.length]): string {
+    this.nodes.push({ name, op: 'Const', attr: { dtype: { type: 'DT_INT32' } } });
+    this.weights.push({ name, shape, dtype: 'int32', values });
+    return name;
+  }
+
+  op(name: string, op: string, input: string[], attr: Record<string, Attr> = {}): string {
+    this.nodes.push({ name, op, input, attr: { T: FLOAT, ...attr } });
+    return name;
+  }
+
+  value(name: string): tf.Tensor {
+    const w = this.weights.find((x) => x.name === name)!;
+    return tf.tensor(Array.from(w.values), [...w.shape], w.dtype);
+  }
+
+  write(): string {
+    return writeModel({ format: 'graph-model', generatedBy: 'test', modelTopology: { node: this.nodes, library: {}, versions: {} } }, this.weights);
+  }
+}
+
+interface Case {
+  readonly name: string;
+  readonly inputShape: number[];
+  /** Builds the graph on placeholder "x"; returns the output node. */
+  build(g: GraphModelBuilder): string;
+  /** The same computation with TF.js ops. */
+  reference(g: GraphModelBuilder, x: tf.Tensor): tf.Tensor;
+  /** Skip the gradient check (ops whose output has no gradient). */
+  readonly noGrad?: boolean;
+}
+
+const NHWC = s('NHWC');
+const CASES: Case[] = [
+  {
+    name: '_FusedConv2D (BiasAdd, Relu), SAME, stride 1',
+    inputShape: [2, 6, 6, 3],
+    build: (g) => g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [3, 3, 3, 4]), g.floatConst('bias', [4])], {
+      strides: ints([1, 1, 1, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]), data_format: NHWC, fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1),
+    }),
+    reference: (g, x) => tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 1, 'same'), g.value('bias'))),
+  },
+  {
+    name: '_FusedConv2D (FusedBatchNorm, Relu6), VALID, stride 2',
+    inputShape: [2, 7, 7, 3],
+    build: (g) => g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [3, 3, 3, 4]), g.floatConst('scale', [4]), g.floatConst('offset', [4]), g.floatConst('mean', [4]), g.floatConst('var', [4], [0.5, 1, 1.5, 2])], {
+      strides: ints([1, 2, 2, 1]), padding: s('VALID'), data_format: NHWC, fused_ops: strs(['FusedBatchNorm', 'Relu6']), num_args: i(4), epsilon: f(0.001),
+    }),
+    reference: (g, x) => tf.clipByValue(tf.batchNorm(tf.conv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 2, 'valid'), g.value('mean'), g.value('var'), g.value('offset'), g.value('scale'), 0.001), 0, 6),
+  },
+  {
+    name: 'FusedDepthwiseConv2dNative (BiasAdd, Relu), multiplier 2, SAME, stride 2',
+    inputShape: [2, 6, 6, 3],
+    build: (g) => g.op('y', 'FusedDepthwiseConv2dNative', ['x', g.floatConst('w', [3, 3, 3, 2]), g.floatConst('bias', [6])], {
+      strides: ints([1, 2, 2, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]), data_format: NHWC, fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1),
+    }),
+    reference: (g, x) => tf.relu(tf.add(tf.depthwiseConv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 2, 'same'), g.value('bias'))),
+  },
+  {
+    name: 'FusedBatchNormV3, MaxPool and AvgPool (SAME, stride 2)',
+    inputShape: [2, 5, 5, 3],
+    build: (g) => {
+      const bn = g.op('bn', 'FusedBatchNormV3', ['x', g.floatConst('scale', [3]), g.floatConst('offset', [3]), g.floatConst('mean', [3]), g.floatConst('var', [3], [0.5, 1, 2])], { epsilon: f(0.001), data_format: NHWC, is_training: b(false) });
+      const mp = g.op('mp', 'MaxPool', [bn], { ksize: ints([1, 3, 3, 1]), strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: NHWC });
+      return g.op('y', 'AvgPool', [mp], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: NHWC });
+    },
+    reference: (g, x) => tf.avgPool(tf.maxPool(tf.batchNorm(x, g.value('mean'), g.value('var'), g.value('offset'), g.value('scale'), 0.001) as tf.Tensor4D, 3, 2, 'same'), 2, 2, 'same'),
+  },
+  {
+    name: 'Mean, Reshape, _FusedMatMul (BiasAdd, Relu), MatMul transpose_b, Softmax',
+    inputShape: [3, 4, 4, 5],
+    build: (g) => {
+      const m = g.op('mean', 'Mean', ['x', g.intConst('axes', [1, 2])], { keep_dims: b(false) });
+      const r = g.op('flat', 'Reshape', [m, g.intConst('shape', [-1, 5])]);
+      const h = g.op('h', '_FusedMatMul', [r, g.floatConst('w1', [5, 6]), g.floatConst('b1', [6])], { transpose_a: b(false), transpose_b: b(false), fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1) });
+      const o = g.op('o', 'MatMul', [h, g.floatConst('w2t', [4, 6])], { transpose_a: b(false), transpose_b: b(true) });
+      return g.op('y', 'Softmax', [o]);
+    },
+    reference: (g, x) => {
+      const h = tf.relu(tf.add(tf.matMul(tf.mean(x, [1, 2]) as tf.Tensor2D, g.value('w1') as tf.Tensor2D), g.value('b1')));
+      return tf.softmax(tf.matMul(h as tf.Tensor2D, g.value('w2t') as tf.Tensor2D, false, true));
+    },
+  },
+  {
+    name: 'StridedSlice with begin/end/ellipsis/new_axis/shrink masks',
+    inputShape: [2, 6, 5, 4],
+    build: (g) => {
+      // x[:, 1:5:2, ..., 2:4]  (begin_mask on 0, ellipsis at 2)
+      const a = g.op('a', 'StridedSlice', ['x', g.intConst('b0', [0, 1, 0, 2]), g.intConst('e0', [0, 5, 0, 4]), g.intConst('s0', [1, 2, 1, 1])], { begin_mask: i(1), end_mask: i(1), ellipsis_mask: i(4), new_axis_mask: i(0), shrink_axis_mask: i(0), Index: { type: 'DT_INT32' } });
+      // a[:, 0, tf.newaxis, :, -1]  -> shrink axis 1 and 3, new axis
+      return g.op('y', 'StridedSlice', [a, g.intConst('b1', [0, 0, 0, 0, -1]), g.intConst('e1', [0, 1, 0, 0, 0]), g.intConst('s1', [1, 1, 1, 1, 1])], { begin_mask: i(1 | 8), end_mask: i(1 | 8), ellipsis_mask: i(0), new_axis_mask: i(4), shrink_axis_mask: i(2 | 16), Index: { type: 'DT_INT32' } });
+    },
+    reference: (_, x) => {
+      const a = tf.stridedSlice(x, [0, 1, 0, 2], [0, 5, 0, 4], [1, 2, 1, 1], 1, 1, 4, 0, 0);
+      return tf.stridedSlice(a, [0, 0, 0, 0, -1], [0, 1, 0, 0, 0], [1, 1, 1, 1, 1], 1 | 8, 1 | 8, 0, 4, 2 | 16);
+    },
+  },
+  {
+    name: 'ResizeBilinear (half_pixel_centers) and ResizeNearestNeighbor (align_corners)',
+    inputShape: [2, 4, 5, 3],
+    build: (g) => {
+      const a = g.op('a', 'ResizeBilinear', ['x', g.intConst('size1', [7, 9])], { align_corners: b(false), half_pixel_centers: b(true) });
+      const c = g.op('c', 'ResizeBilinear', ['x', g.intConst('size2', [7, 9])], { align_corners: b(true), half_pixel_centers: b(false) });
+      const n = g.op('n', 'ResizeNearestNeighbor', ['x', g.intConst('size3', [7, 9])], { align_corners: b(false), half_pixel_centers: b(true) });
+      const ac = g.op('ac', 'AddV2', [a, c]);
+      return g.op('y', 'AddV2', [ac, n]);
+    },
+    reference: (_, x) => {
+      const x4 = x as tf.Tensor4D;
+      return tf.addN([tf.image.resizeBilinear(x4, [7, 9], false, true), tf.image.resizeBilinear(x4, [7, 9], true, false), tf.image.resizeNearestNeighbor(x4, [7, 9], false, true)]);
+    },
+  },
+  {
+    name: 'Pad, ConcatV2, Transpose, Pack, ExpandDims, Squeeze',
+    inputShape: [2, 3, 4],
+    build: (g) => {
+      const p = g.op('p', 'Pad', ['x', g.intConst('pads', [0, 0, 1, 2, 0, 1], [3, 2])]);
+      const t = g.op('t', 'Transpose', [p, g.intConst('perm', [0, 2, 1])]);
+      const c = g.op('c', 'ConcatV2', [t, t, g.intConst('axis', [2], [])], { N: i(2) });
+      const k = g.op('k', 'Pack', [c, c], { axis: i(1), N: i(2) });
+      const e = g.op('e', 'ExpandDims', [k, g.intConst('dim', [-1], [])]);
+      return g.op('y', 'Squeeze', [e], { squeeze_dims: ints([4]) });
+    },
+    reference: (_, x) => {
+      const t = tf.transpose(tf.pad(x, [[0, 0], [1, 2], [0, 1]]), [0, 2, 1]);
+      const c = tf.concat([t, t], 2);
+      return tf.stack([c, c], 1);
+    },
+  },
+  {
+    name: 'AddV2, Sub, Mul, RealDiv, Rsqrt, SquaredDifference, Sigmoid, Tanh',
+    inputShape: [3, 5],
+    build: (g) => {
+      const sq = g.op('sq', 'SquaredDifference', ['x', g.floatConst('c', [5])]);
+      const r = g.op('r', 'Rsqrt', [g.op('eps', 'AddV2', [sq, g.floatConst('one', [], [1])])]);
+      const m = g.op('m', 'Mul', [r, g.op('th', 'Tanh', ['x'])]);
+      const d = g.op('d', 'RealDiv', [m, g.floatConst('two', [], [2])]);
+      return g.op('y', 'Sub', [g.op('sg', 'Sigmoid', ['x']), d]);
+    },
+    reference: (g, x) => tf.sub(tf.sigmoid(x), tf.div(tf.mul(tf.rsqrt(tf.add(tf.squaredDifference(x, g.value('c')), 1)), tf.tanh(x)), 2)),
+  },
+  {
+    name: 'BatchMatMulV2 (adj_y) and Conv2DBackpropInput (SAME, stride 2)',
+    inputShape: [2, 3, 3, 4],
+    build: (g) => {
+      const ct = g.op('ct', 'Conv2DBackpropInput', [g.intConst('sizes', [2, 6, 6, 5]), g.floatConst('w', [3, 3, 5, 4]), 'x'], { strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: NHWC });
+      return g.op('y', 'BatchMatMulV2', [ct, g.floatConst('m', [2, 6, 3, 5])], { adj_x: b(false), adj_y: b(true) });
+    },
+    reference: (g, x) => tf.matMul(tf.conv2dTranspose(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, [2, 6, 6, 5], 2, 'same'), g.value('m'), false, true),
+  },
+];
+
+describe('TF.js graph-model ops', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  CASES.forEach((c, k) => {
+    test(`${c.name}: forward matches TF.js, VJP matches finite differences`, async () => {
+      const g = new GraphModelBuilder();
+      g.placeholder('x', c.inputShape.map((d, j) => (j === 0 ? -1 : d)));
+      c.build(g);
+      const graph = await loadTfjsModel(g.write());
+      assert.equal(graph.description.format, 'tfjs-graph');
+      assert.deepEqual(graph.inputs[0].shape, ['batch', ...c.inputShape.slice(1)]);
+      assert.equal(graph.outputs[0].name, 'y');
+      const x = tf.randomNormal(c.inputShape, 0, 1, 'float32', 100 + k);
+      const y = forward(graph, { x });
+      const expected = tf.tidy(() => c.reference(g, x).dataSync() as Float32Array);
+      const err = maxRelErr(y, expected);
+      assert.ok(err < 1e-5, `${c.name}: forward differs from TF.js by ${err.toExponential(2)}`);
+      if (!c.noGrad) checkGraphVjp(graph, 'x', x, 200 + k);
+      x.dispose();
+    });
+  });
+
+  test('nodes keep the TF node names and ops for mapping results back', async () => {
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 4, 4, 2]);
+    g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [1, 1, 2, 3]), g.floatConst('bias', [3])], { strides: ints([1, 1, 1, 1]), padding: s('VALID'), data_format: NHWC, fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1) });
+    const graph = await loadTfjsModel(g.write());
+    assert.deepEqual(graph.nodes.map((n) => [n.name, n.op, n.origin.name, n.origin.sourceOp]), [
+      ['y', 'Conv', 'y', '_FusedConv2D'],
+      ['y/relu', 'Relu', 'y', '_FusedConv2D'],
+    ]);
+    assert.deepEqual(graph.nodes[1].outputs, ['y']);
+    assert.equal(graph.description.inputLayout, 'NHWC');
+  });
+});
