@@ -14,7 +14,7 @@ export interface ConfigSource {
 }
 
 /** The analysis settings a user can set (the rest of AnalysisSettings is per run). */
-export type UserSettings = Pick<AnalysisSettings, 'batch' | 'probes' | 'seed' | 'exact' | 'backend' | 'blockMatrix' | 'dimOverrides'>;
+export type UserSettings = Pick<AnalysisSettings, 'batch' | 'probes' | 'seed' | 'exact' | 'backend' | 'blockMatrix' | 'dimOverrides' | 'memoryLimitMb'>;
 
 export interface GradientLensConfig {
   readonly settings: UserSettings;
@@ -32,6 +32,7 @@ export const CONFIG_KEYS = {
   backend: 'backend',
   blockMatrix: 'blockMatrix',
   dimOverrides: 'inputShapeOverrides',
+  memoryLimitMb: 'memoryLimitMb',
   gsc: 'thresholds.gsc',
   pseudoLinearK: 'thresholds.pseudoLinearK',
   collapsedSpread: 'thresholds.collapsedSpread',
@@ -42,6 +43,7 @@ export const LIMITS = {
   probes: { min: 1, max: 4096 },
   seed: { min: 0, max: 2 ** 31 - 1 },
   dim: { min: 1, max: 1 << 20 },
+  memoryMb: { min: 0, max: 1 << 24 },
 } as const;
 
 const EXACT_MODES: readonly AnalysisSettings['exact'][] = ['auto', 'on', 'off'];
@@ -69,6 +71,7 @@ export function parseConfig(source: ConfigSource): GradientLensConfig {
     backend: read(CONFIG_KEYS.backend, DEFAULT_SETTINGS.backend, oneOf(BACKENDS)),
     blockMatrix: read(CONFIG_KEYS.blockMatrix, DEFAULT_SETTINGS.blockMatrix, bool),
     dimOverrides: parseDimOverrides(source.get(CONFIG_KEYS.dimOverrides), problems),
+    memoryLimitMb: read(CONFIG_KEYS.memoryLimitMb, DEFAULT_SETTINGS.memoryLimitMb, intIn(LIMITS.memoryMb)),
   };
   const thresholds: Thresholds = {
     gsc: read(CONFIG_KEYS.gsc, DEFAULT_THRESHOLDS.gsc, positive),
@@ -107,6 +110,7 @@ export function describeSettings(s: UserSettings): string {
     `backend ${s.backend}`,
     ...(s.blockMatrix ? [] : ['no block matrix']),
     ...(dims.length > 0 ? [`dims ${dims.join(',')}`] : []),
+    ...(s.memoryLimitMb > 0 ? [`memory limit ${s.memoryLimitMb} MB`] : []),
   ].join(', ');
 }
 

@@ -23,11 +23,11 @@ describe('parseConfig', () => {
   test('valid values are used as given', () => {
     const c = parseConfig(source({
       batchSize: 4, probes: 32, seed: 7, exactMode: 'off', backend: 'cpu', blockMatrix: false,
-      inputShapeOverrides: { seq: 12 }, 'thresholds.gsc': 50, 'thresholds.pseudoLinearK': 2.5, 'thresholds.collapsedSpread': 0.2,
+      inputShapeOverrides: { seq: 12 }, memoryLimitMb: 512, 'thresholds.gsc': 50, 'thresholds.pseudoLinearK': 2.5, 'thresholds.collapsedSpread': 0.2,
     }));
-    assert.deepEqual(c.settings, { batch: 4, probes: 32, seed: 7, exact: 'off', backend: 'cpu', blockMatrix: false, dimOverrides: { seq: 12 } });
+    assert.deepEqual(c.settings, { batch: 4, probes: 32, seed: 7, exact: 'off', backend: 'cpu', blockMatrix: false, dimOverrides: { seq: 12 }, memoryLimitMb: 512 });
     assert.deepEqual(c.thresholds, { gsc: 50, pseudoLinearK: 2.5, collapsedSpread: 0.2 });
-    assert.equal(describeSettings(c.settings), 'batch 4, 32 probes, seed 7, exact off, backend cpu, no block matrix, dims seq=12');
+    assert.equal(describeSettings(c.settings), 'batch 4, 32 probes, seed 7, exact off, backend cpu, no block matrix, dims seq=12, memory limit 512 MB');
   });
 
   test('invalid values fall back to defaults and are reported one by one', () => {

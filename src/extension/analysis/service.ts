@@ -132,6 +132,10 @@ export class AnalysisService implements vscode.Disposable {
       return;
     }
     if (e instanceof AnalysisError) {
+      if (e.name === 'ResourceError') {
+        await showErrorWithDetails(this.log, `${fileName}: ${e.message} (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)`, e.info.stack);
+        return;
+      }
       const what = e.name === 'ModelLoadError' ? `cannot load ${path.basename(e.info.file ?? fileName)}` : `analysis of ${fileName} failed`;
       await showErrorWithDetails(this.log, `${what}: ${e.message}`, e.info.stack);
       return;

@@ -29,7 +29,7 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       const { settings } = s.analysis.config(model);
       // Start from what the last run used, so repeated re-runs build on each other.
       const last = s.store.get(model.fsPath)?.settings;
-      const start = last ? { ...settings, batch: last.batch, probes: last.probes, seed: last.seed, exact: last.exact, blockMatrix: last.blockMatrix, dimOverrides: last.dimOverrides } : settings;
+      const start = last ? { ...settings, batch: last.batch, probes: last.probes, seed: last.seed, exact: last.exact, blockMatrix: last.blockMatrix, dimOverrides: last.dimOverrides, memoryLimitMb: last.memoryLimitMb ?? settings.memoryLimitMb } : settings;
       const chosen = await editSettings(start, path.basename(model.fsPath));
       if (chosen) await s.analysis.analyze(model, chosen);
     }),

@@ -24,6 +24,7 @@ function items(s: UserSettings): Item[] {
     { label: 'Backend', description: s.backend, edit: 'backend' },
     { label: 'Block matrix', description: s.blockMatrix ? 'on' : 'off', edit: 'blockMatrix' },
     { label: 'Input shape overrides', description: formatDimList(s.dimOverrides) || '(none)', edit: 'dimOverrides' },
+    { label: 'Memory limit (MB)', description: s.memoryLimitMb > 0 ? String(s.memoryLimitMb) : 'auto (half of free memory)', edit: 'memoryLimitMb' },
     { label: '', kind: vscode.QuickPickItemKind.Separator, edit: 'run' },
     { label: '$(save) Save as workspace settings and run', edit: 'save' },
   ];
@@ -93,6 +94,10 @@ async function editOne(s: UserSettings, key: keyof UserSettings): Promise<UserSe
       const v = await askChoice('Full block matrix GSC(k → l)', ['on', 'off'] as const, s.blockMatrix ? 'on' : 'off');
       return v === undefined ? undefined : { ...s, blockMatrix: v === 'on' };
     }
+    case 'memoryLimitMb': {
+      const v = await askInt('Memory the analysis may plan for, in MB (0 = half of the free memory)', s.memoryLimitMb, LIMITS.memoryMb);
+      return v === undefined ? undefined : { ...s, memoryLimitMb: v };
+    }
     case 'dimOverrides': {
       const text = await vscode.window.showInputBox({
         title: 'Sizes of dynamic input dimensions',
@@ -120,4 +125,5 @@ async function saveToWorkspace(s: UserSettings): Promise<void> {
   await config.update(CONFIG_KEYS.backend, s.backend, target);
   await config.update(CONFIG_KEYS.blockMatrix, s.blockMatrix, target);
   await config.update(CONFIG_KEYS.dimOverrides, s.dimOverrides, target);
+  await config.update(CONFIG_KEYS.memoryLimitMb, s.memoryLimitMb, target);
 }
