@@ -81,6 +81,30 @@ await runTest('analyze', 420, async (keep) => {
   }
   log(`wrote ${n} chart screenshots to ${path.relative(REPO, SHOTS)}`);
 
+  // Selecting a block reveals where it is defined: the model opens beside the results panel.
+  const firstRow = frame.locator('tbody tr').first();
+  await firstRow.scrollIntoViewIfNeeded();
+  await firstRow.click();
+  await waitUntil(async () => (await page.locator('.tab', { hasText: path.basename(MODEL_REL) }).count()) >= 2, 20000, 'the model file opened by selecting a block');
+  if ((await page.locator('.editor-group-container').count()) < 2) throw new Error('the model opened over the results panel instead of beside it');
+  await vscode.shot('reveal-block');
+  log('selecting block 1 opened the model beside the panel');
+
+  // The panel comes back after a window reload (serializer + stored report).
+  await vscode.runCommand('Developer: Reload Window');
+  await sleep(3000);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await waitUntil(async () => {
+    try {
+      const t = await vscode.webviewFrame().locator('body').evaluate(readTablesInPage);
+      return t.length > 0 && t[0].rows.length === cliReport.blocks.length;
+    } catch {
+      return false;
+    }
+  }, 60000, 'the results panel restored after the reload');
+  await vscode.shot('restored-after-reload');
+  log('results panel restored after Reload Window');
+
   const finished = await vscode.waitForLog(/analysis of \S+ finished in (\d+) ms/, 5000);
   const summary = { activationMs: Number(activation[1]), bundleLoadMs: Number(activation[2]), activateMs: Number(activation[3]), analysisMs: Number(finished[1]), numbersCompared: cmp.checked, charts: n, headers: tables[0].headers };
   fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify(summary, null, 2));

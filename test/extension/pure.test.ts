@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseConfig, describeSettings } from '../../src/extension/config';
 import { ProgressTracker } from '../../src/extension/analysis/progress';
 import { buildReportHtml, contentSecurityPolicy, makeNonce } from '../../src/extension/webview/html';
-import { findLayerEntry } from '../../src/extension/webview/reveal';
+import { findLayerEntry, findNameOccurrence } from '../../src/extension/webview/reveal';
 import { isModelPath } from '../../src/extension/models';
 import { DEFAULT_SETTINGS, DEFAULT_THRESHOLDS } from '../../src/engine/api';
 
@@ -122,4 +122,11 @@ describe('settings input parsing', () => {
     assert.match(String(parseDimList('seq=0')), /must be from 1/);
     assert.equal(formatDimList({ seq: 32, batch: 4 }), 'seq=32, batch=4');
   });
+});
+
+test('findNameOccurrence finds the first of the source names that occurs', () => {
+  const text = 'ab\u0000\n\u0012/layer1/conv1/Conv\u0000x\n/layer2/Add';
+  assert.deepEqual(findNameOccurrence(text, { sourceNames: ['/layer9/Relu', '/layer2/Add'] }), { line: 2, character: 0, length: 11 });
+  assert.deepEqual(findNameOccurrence(text, { sourceNames: ['/layer1/conv1/Conv'] }), { line: 1, character: 1, length: 18 });
+  assert.equal(findNameOccurrence(text, { sourceNames: ['', 'nothing'] }), undefined);
 });

@@ -11,7 +11,7 @@ import { reportIncompatibility, type AnalysisReport } from '../../report/schema'
 import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
 import { buildReportHtml, makeNonce } from './html';
-import { findLayerEntry } from './reveal';
+import { findLayerEntry, findNameOccurrence } from './reveal';
 
 export const REPORT_VIEW_TYPE = 'gradientLens.report';
 
@@ -139,7 +139,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
         await this.post(panel, { type: 'report', report });
         return;
       case 'revealBlock':
-        await this.revealBlock(report, message.index);
+        await this.revealBlock(panel, report, message.index);
         return;
       case 'rerun':
         this.actions.rerun(vscode.Uri.file(report.model.path));
@@ -150,22 +150,28 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     }
   }
 
-  private async revealBlock(report: AnalysisReport, index: number): Promise<void> {
+  private async revealBlock(panel: vscode.WebviewPanel, report: AnalysisReport, index: number): Promise<void> {
     const block = report.blocks.find((b) => b.index === index);
     if (!block) return;
     const uri = vscode.Uri.file(report.model.path);
-    if (path.basename(report.model.path).toLowerCase().endsWith('.json')) {
-      const doc = await vscode.workspace.openTextDocument(uri);
-      const found = findLayerEntry(doc.getText(), block);
-      const selection = found && new vscode.Range(found.line, found.character, found.line, found.character + found.length);
-      const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, selection });
-      if (selection) editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // Never cover the results panel: use the first group, or the one beside the panel.
+    const viewColumn = panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+    vscode.window.setStatusBarMessage(`Gradient Lens: block ${block.index} (${block.name})`, 5000);
+    let doc: vscode.TextDocument;
+    try {
+      doc = await vscode.workspace.openTextDocument(uri);
+    } catch {
+      // A binary model VS Code will not show as text: open it the default way.
+      await vscode.commands.executeCommand('vscode.open', uri, { viewColumn, preserveFocus: true });
       return;
     }
-    // Binary model formats: the source-mapping issue will map blocks to lines; until then the
-    // file itself is opened.
-    await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: true });
-    vscode.window.setStatusBarMessage(`Gradient Lens: block ${block.index} (${block.name})`, 5000);
+    // Until source mapping lands: model.json -> the layer's "name" entry; other formats -> the
+    // first place the node's name occurs in the file (ONNX stores names as plain strings).
+    const isJson = path.basename(report.model.path).toLowerCase().endsWith('.json');
+    const found = isJson ? findLayerEntry(doc.getText(), block) : findNameOccurrence(doc.getText(), block);
+    const selection = found && new vscode.Range(found.line, found.character, found.line, found.character + found.length);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn, preserveFocus: true, selection });
+    if (selection) editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   private async exportReport(report: AnalysisReport, format: 'md' | 'html' | 'json' | 'csv'): Promise<void> {

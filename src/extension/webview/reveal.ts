@@ -1,7 +1,7 @@
 /**
  * Where a block is defined in the model file. Until source mapping lands (its own issue), a
- * TensorFlow.js model.json reveals the layer's `"name": "<layer>"` entry, and any other model
- * file is just opened.
+ * TensorFlow.js model.json reveals the layer's `"name": "<layer>"` entry, and other formats the
+ * first occurrence of a node's name (ONNX keeps node names as plain strings).
  */
 import type { BlockReport } from '../../report/schema';
 
@@ -23,6 +23,20 @@ export function findLayerEntry(text: string, block: Pick<BlockReport, 'sourceNam
       const line = before.split('\n').length - 1;
       const character = match.index - (before.lastIndexOf('\n') + 1);
       return { line, character, length: match[0].length };
+    }
+  }
+  return undefined;
+}
+
+/** The first occurrence of any of the block's source names, as a 0-based range. */
+export function findNameOccurrence(text: string, block: Pick<BlockReport, 'sourceNames'>): TextRange | undefined {
+  for (const name of block.sourceNames) {
+    if (name.length === 0) continue;
+    const at = text.indexOf(name);
+    if (at >= 0) {
+      const before = text.slice(0, at);
+      const line = before.split('\n').length - 1;
+      return { line, character: at - (before.lastIndexOf('\n') + 1), length: name.length };
     }
   }
   return undefined;
