@@ -81,6 +81,9 @@ await runTest('analyze', 420, async (keep) => {
   }
   log(`wrote ${n} chart screenshots to ${path.relative(REPO, SHOTS)}`);
 
+  // Read before the reload: each window session writes a new log file.
+  const finished = await vscode.waitForLog(/analysis of \S+ finished in (\d+) ms/, 5000);
+
   // Selecting a block reveals where it is defined: the model opens beside the results panel.
   const firstRow = frame.locator('tbody tr').first();
   await firstRow.scrollIntoViewIfNeeded();
@@ -105,7 +108,6 @@ await runTest('analyze', 420, async (keep) => {
   await vscode.shot('restored-after-reload');
   log('results panel restored after Reload Window');
 
-  const finished = await vscode.waitForLog(/analysis of \S+ finished in (\d+) ms/, 5000);
   const summary = { activationMs: Number(activation[1]), bundleLoadMs: Number(activation[2]), activateMs: Number(activation[3]), analysisMs: Number(finished[1]), numbersCompared: cmp.checked, charts: n, headers: tables[0].headers };
   fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify(summary, null, 2));
   log(`summary: ${normalize(JSON.stringify(summary))}`);
