@@ -48,5 +48,25 @@ await runTest('cancel', 300, async (keep) => {
   // No results panel appeared for the cancelled run.
   await sleep(1000);
   if (await page.locator('.tab', { hasText: 'Gradient Lens: model.onnx' }).count()) throw new Error('a results panel opened for a cancelled run');
-  fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify({ workerPid: pid, stoppedMs, killedAfterGrace: killed }, null, 2));
+
+  // A crash of the worker (killed from outside, as the OOM killer would) is reported, and the
+  // next analysis runs in a fresh process.
+  await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
+  const pid2 = Number((await vscode.waitForLog(new RegExp(`analysis runs in worker pid (?!${pid}\\b)(\\d+)`), 30000, 'a second worker'))[1]);
+  await page.locator('.notification-toast', { hasText: 'Gradient Lens: model.onnx' }).waitFor({ timeout: 20000 });
+  await sleep(1000);
+  process.kill(pid2, 'SIGKILL');
+  const crashToast = page.locator('.notification-toast', { hasText: 'stopped unexpectedly' });
+  await crashToast.waitFor({ timeout: 20000 });
+  if (!(await crashToast.getByRole('button', { name: 'Show details' }).count())) throw new Error('the crash message has no "Show details"');
+  await vscode.shot('crash-reported');
+  log(`crash reported: ${(await crashToast.innerText()).replace(/\s+/g, ' ')}`);
+  await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
+  const pid3 = Number((await vscode.waitForLog(new RegExp(`analysis runs in worker pid (?!(?:${pid}|${pid2})\\b)(\\d+)`), 30000, 'a third worker'))[1]);
+  if (!isAlive(pid3)) throw new Error('the fresh worker is not running');
+  log(`after the crash the next analysis runs in a fresh worker (pid ${pid3})`);
+  await vscode.runCommand('Gradient Lens: Cancel Analysis');
+  await waitUntil(() => !isAlive(pid3), 10000, `worker ${pid3} to stop after Cancel Analysis`);
+  log('Gradient Lens: Cancel Analysis (palette) stopped it');
+  fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify({ workerPid: pid, stoppedMs, killedAfterGrace: killed, crashedPid: pid2, freshPid: pid3 }, null, 2));
 });

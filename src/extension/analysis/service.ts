@@ -83,17 +83,25 @@ export class AnalysisService implements vscode.Disposable {
     const current = { model, abort, done: Promise.resolve(done).then(() => undefined, () => undefined) };
     this.current = current;
     await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, true);
+    let report: AnalysisReport | undefined;
+    let failure: unknown;
     try {
-      const report = await done;
-      this.log.info(`analysis of ${fileName} finished in ${Date.now() - started} ms (${report.blocks.length} blocks, backend ${report.backend.name})`);
-      await this.listener.onReport(report);
+      report = await done;
     } catch (e) {
-      await this.reportFailure(fileName, e);
+      failure = e;
     } finally {
+      // Cleared before any message is shown: a notification waiting for a click must not
+      // keep the analysis counted as running.
       if (this.current === current) {
         this.current = undefined;
         await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, false);
       }
+    }
+    if (report) {
+      this.log.info(`analysis of ${fileName} finished in ${Date.now() - started} ms (${report.blocks.length} blocks, backend ${report.backend.name})`);
+      await this.listener.onReport(report);
+    } else {
+      void this.reportFailure(fileName, failure);
     }
   }
 
@@ -128,7 +136,7 @@ export class AnalysisService implements vscode.Disposable {
       return;
     }
     if (e instanceof WorkerCrashedError) {
-      await showErrorWithDetails(this.log, `${e.message} while analysing ${fileName}. The next analysis starts a new process.`, e.stderrTail || undefined);
+      await showErrorWithDetails(this.log, `while analysing ${fileName}, ${e.message}. The next analysis starts a new process.`, e.stderrTail || undefined);
       return;
     }
     if (e instanceof AnalysisError) {
