@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/schema';
 import type { Activations, Checkpoint, Executor } from '../engine/executor';
 import type { SeededRandom } from '../engine/random';
-import { yieldToEventLoop } from './jacobian';
+import { oneHotRows, yieldToEventLoop } from './jacobian';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, type MeanWithError } from './stats';
 
 /** rho smaller than this fraction of f (in Q) is float32 rounding: the block is linear. */
@@ -90,9 +90,7 @@ export async function linearise(
     for (let p = 0; p < passes; p++) {
       await yieldToEventLoop();
       plan.checkpoint?.();
-      const u = plan.exact
-        ? tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d([p], 'int32'), dOut, 1, 0, 'float32'), [dOut]))
-        : tf.tensor1d(plan.rng.gaussian(dOut), 'float32');
+      const u = tf.tensor1d(plan.exact ? oneHotRows(1, dOut, p) : plan.rng.gaussian(dOut), 'float32');
       const seed = tf.tidy(() => tf.broadcastTo(tf.reshape(u, [1, ...outShape]), f.shape));
       const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint).get(input)!;
       seed.dispose();

@@ -39,6 +39,16 @@ export function quadraticMean(norms: readonly number[]): number {
   return Math.sqrt(s / norms.length);
 }
 
+/**
+ * n rows of the d-dimensional unit vector e_unit, built on the JS side (tf.oneHot with an
+ * int32 fill gives zeros on the wasm backend of tfjs 4.22).
+ */
+export function oneHotRows(n: number, d: number, unit: number): Float32Array {
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) out[i * d + unit] = 1;
+  return out;
+}
+
 /** Lets timers and messages (a cancel request) run between reverse passes. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -62,9 +72,7 @@ export async function measureJacobianSquares(
   for (let p = 0; p < passes; p++) {
     await yieldToEventLoop();
     plan.checkpoint?.();
-    const seed = plan.exact
-      ? tf.tidy(() => tf.reshape(tf.oneHot(tf.fill([n], p, 'int32'), d, 1, 0, 'float32'), y.shape))
-      : tf.tensor(plan.rng.gaussian(n * d), y.shape, 'float32');
+    const seed = tf.tensor(plan.exact ? oneHotRows(n, d, p) : plan.rng.gaussian(n * d), y.shape, 'float32');
     const grads = exec.vjp(acts, new Map([[target, seed]]), wrt, plan.checkpoint);
     seed.dispose();
     for (const w of wrt) {
