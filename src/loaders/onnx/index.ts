@@ -1,0 +1,206 @@
+/**
+ * ONNX loader: decodes a `.onnx` file (protobuf, with onnx-proto's generated decoder) and
+ * translates it into the internal graph. Every problem is a ModelLoadError naming the file;
+ * operators the engine has no kernel for are refused all at once, before anything runs.
+ */
+import { promises as fs } from 'node:fs';
+import { onnx } from 'onnx-proto';
+import type { ConstTensor, Graph, GraphNode } from '../../graph/ir';
+import { isSupportedOp } from '../../ops/registry';
+import { ModelLoadError, UnsupportedOperatorError } from '../errors';
+import { convertAttributes } from './attributes';
+import { GraphEmitter, type SourceNode } from './emitter';
+import { decodeTensorProto, int64Value } from './tensor';
+import { NodeError, translateNode } from './upgrade';
+import { graphValueInfo } from './valueInfo';
+
+export { decodeTensorProto } from './tensor';
+
+export async function loadOnnxModel(filePath: string): Promise<Graph> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(filePath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(filePath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
+  }
+  return translateModel(decodeModel(bytes, filePath), filePath);
+}
+
+export function decodeModel(bytes: Uint8Array, file: string): onnx.ModelProto {
+  if (bytes.length === 0) throw new ModelLoadError(file, 'the file is empty');
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ModelLoadError(file, `not a valid ONNX model: the protobuf data is truncated or corrupt (${why})`);
+  }
+  if (!model.graph) throw new ModelLoadError(file, 'not a valid ONNX model: it holds no graph');
+  if ((model.graph.output ?? []).length === 0) throw new ModelLoadError(file, 'not a valid ONNX model: the graph has no outputs');
+  return model;
+}
+
+/** Version of the default ONNX operator set the model imports. */
+function defaultOpset(model: onnx.ModelProto, file: string): number {
+  const entry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (entry) return int64Value(entry.version ?? 0);
+  // Files before IR version 3 had no opset_import and meant opset 1.
+  if (int64Value(model.irVersion ?? 0) < 3) return 1;
+  throw new ModelLoadError(file, 'the model imports no version of the default ONNX operator set');
+}
+
+export function translateModel(model: onnx.ModelProto, file: string): Graph {
+  const g = model.graph!;
+  const opset = defaultOpset(model, file);
+  const source = { file };
+
+  const initializers = new Map<string, ConstTensor>();
+  for (const t of g.initializer ?? []) {
+    if (!t.name) throw new ModelLoadError(file, 'an initializer has no name');
+    initializers.set(t.name, decodeTensorProto(t, source));
+  }
+  // Since IR version 4 initializers need not be graph inputs; before, inputs with an
+  // initializer were inputs with a default value. Either way they are constants here.
+  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
+  const outputs = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
+
+  const nodes = sourceNodes(g.node ?? [], file);
+  const available = new Set<string>(['', ...initializers.keys(), ...inputs.map((i) => i.name)]);
+  const ordered = sortTopologically(nodes, available, file);
+
+  const taken = [...available, ...nodes.flatMap((n) => [n.name, ...n.outputs])];
+  const em = new GraphEmitter(taken);
+  for (const [name, c] of initializers) em.constants.set(name, c);
+  for (const n of ordered) {
+    if (n.unconvertible.length > 0 && n.opType !== 'Constant') {
+      // If, Loop, Scan: ops with subgraphs, which the engine does not run.
+      em.markUnsupported(isSupportedOp(n.opType) ? `${n.opType} (attribute ${n.unconvertible.join(', ')})` : n.opType, n.name);
+      continue;
+    }
+    try {
+      translateNode(n, em, opset);
+    } catch (e) {
+      if (e instanceof NodeError) throw new ModelLoadError(file, `node "${n.name}" (${n.opType}): ${e.message}`);
+      throw e;
+    }
+  }
+  refuseUnsupported(em, file);
+
+  const produced = new Set([...available, ...em.constants.keys(), ...em.nodes.flatMap((n) => n.outputs)]);
+  for (const o of outputs) {
+    if (!produced.has(o.name)) throw new ModelLoadError(file, `graph output "${o.name}" is produced by no node`);
+  }
+  const first = inputs[0]?.shape;
+  const inputLayout = first?.length === 4 ? 'NCHW' : first?.length === 2 ? 'features' : undefined;
+  const producer = `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim();
+  return {
+    description: {
+      format: 'onnx',
+      formatLabel: `ONNX (opset ${opset})`,
+      ...(producer !== '' && { producer }),
+      ...(inputLayout !== undefined && { inputLayout }),
+    },
+    inputs,
+    outputs,
+    nodes: em.nodes,
+    constants: em.constants,
+  };
+}
+
+/** Decoded nodes with unique names: unnamed nodes become `${opType}_${index}`. */
+function sourceNodes(protos: readonly onnx.INodeProto[], file: string): SourceNode[] {
+  const explicit = new Set(protos.map((p) => p.name ?? '').filter((name) => name !== ''));
+  const used = new Set<string>();
+  return protos.map((p, index) => {
+    const opType = p.opType ?? '';
+    const original = p.name ?? '';
+    let name = original !== '' && !used.has(original) ? original : `${original || opType}_${index}`;
+    for (let k = 1; used.has(name) || (name !== original && explicit.has(name)); k++) name = `${original || opType}_${index}_${k}`;
+    used.add(name);
+    let attrs;
+    try {
+      attrs = convertAttributes(p.attribute ?? [], { file });
+    } catch (e) {
+      if (e instanceof ModelLoadError) throw new ModelLoadError(e.file, `node "${name}" (${opType}): ${e.reason}`);
+      throw e;
+    }
+    return {
+      name,
+      opType,
+      domain: p.domain ?? '',
+      inputs: [...(p.input ?? [])],
+      outputs: [...(p.output ?? [])],
+      attrs: attrs.values,
+      unconvertible: attrs.unconvertible,
+      origin: { name: original !== '' ? original : name, sourceOp: opType },
+    };
+  });
+}
+
+/**
+ * Nodes in an order where every input is computed before it is read (ONNX files should be
+ * sorted already; this keeps their order then). Refuses dangling inputs and cycles.
+ */
+function sortTopologically(nodes: readonly SourceNode[], available: ReadonlySet<string>, file: string): SourceNode[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    for (const o of n.outputs) {
+      if (o === '') continue;
+      const other = producer.get(o);
+      if (other !== undefined) throw new ModelLoadError(file, `tensor "${o}" is produced by two nodes, "${nodes[other].name}" and "${n.name}"`);
+      if (available.has(o)) throw new ModelLoadError(file, `node "${n.name}" (${n.opType}) writes "${o}", which is a graph input or an initializer`);
+      producer.set(o, i);
+    }
+  });
+  const NEW = 0;
+  const VISITING = 1;
+  const DONE = 2;
+  const state = new Uint8Array(nodes.length);
+  const order: SourceNode[] = [];
+  for (let root = 0; root < nodes.length; root++) {
+    if (state[root] !== NEW) continue;
+    // Depth-first, iteratively: deep networks would overflow the call stack.
+    const stack: [node: number, nextInput: number][] = [[root, 0]];
+    state[root] = VISITING;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const node = nodes[top[0]];
+      if (top[1] < node.inputs.length) {
+        const input = node.inputs[top[1]++];
+        if (available.has(input)) continue;
+        const p = producer.get(input);
+        if (p === undefined) {
+          throw new ModelLoadError(file, `node "${node.name}" (${node.opType}) reads tensor "${input}", which is neither a graph input, an initializer nor the output of any node`);
+        }
+        if (state[p] === VISITING) throw new ModelLoadError(file, `the graph has a cycle: node "${node.name}" (${node.opType}) reads tensor "${input}", which depends on the node's own output`);
+        if (state[p] === NEW) {
+          state[p] = VISITING;
+          stack.push([p, 0]);
+        }
+      } else {
+        state[top[0]] = DONE;
+        order.push(node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/** One error for every op (and op variant) without a kernel, naming the nodes. */
+function refuseUnsupported(em: GraphEmitter, file: string): void {
+  const ops = new Map<string, Set<string>>();
+  // Helper nodes of one source node (e.g. a coerced Softmax) share its name: count it once.
+  const add = (label: string, node: string): void => {
+    const names = ops.get(label);
+    if (names) names.add(node);
+    else ops.set(label, new Set([node]));
+  };
+  // In graph order: the emitted nodes, then the variants found during translation.
+  em.nodes.forEach((n: GraphNode) => {
+    if (!isSupportedOp(n.op)) add(n.op, n.origin.name);
+  });
+  for (const [label, names] of em.unsupported) names.forEach((name) => add(label, name));
+  if (ops.size > 0) throw new UnsupportedOperatorError(file, new Map([...ops].map(([op, names]) => [op, [...names]])));
+}
