@@ -1,3 +1,245 @@
-import type { OpKernel } from './kernel';
+/**
+ * Elementwise arithmetic, comparison and logic ops (ONNX opset 18), with numpy-style
+ * broadcasting. Binary VJPs sum the cotangent back over the broadcast axes of each operand.
+ * Integer tensors stay integer where ONNX keeps them integer (shape arithmetic).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelError, type OpKernel, type Tensor } from './kernel';
+import { asFloat, attrString, passThrough, required, toBool, unbroadcast, VARIADIC_INPUTS, zerosFor } from './kernelUtil';
 
-export const elementwiseKernels: Record<string, OpKernel> = {};
+type Unary = (x: Tensor) => Tensor;
+
+/** An elementwise unary op with derivative `grad(x, y)` (multiplied by the cotangent). */
+function unary(forward: Unary, grad: ((x: Tensor, y: Tensor) => Tensor) | null, extra: Partial<OpKernel> = {}): OpKernel {
+  return {
+    dataInputs: [0],
+    forward: ({ inputs }) => [forward(required(inputs, 0, 'X'))],
+    vjp: ({ inputs, outputs, dys }) => {
+      const x = inputs[0]!;
+      if (grad === null) return [zerosFor(x)];
+      return [tf.mul(dys[0]!, grad(x, outputs[0]))];
+    },
+    ...extra,
+  };
+}
+
+/** Cotangents of a broadcast binary op given the full-shape partials. */
+function binaryVjp(
+  partials: (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor, Tensor],
+): NonNullable<OpKernel['vjp']> {
+  return ({ inputs, outputs, dys }) => {
+    const a = inputs[0]!;
+    const b = inputs[1]!;
+    const [da, db] = partials(a, b, outputs[0], dys[0]!);
+    return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
+  };
+}
+
+function binaryForward(f: (a: Tensor, b: Tensor) => Tensor): OpKernel['forward'] {
+  return ({ inputs }) => [f(required(inputs, 0, 'A'), required(inputs, 1, 'B'))];
+}
+
+/** Integer division truncating toward zero (C semantics, as ONNX specifies); tf.div floors. */
+function truncDiv(a: Tensor, b: Tensor): Tensor {
+  const q = tf.floorDiv(tf.abs(a), tf.abs(b));
+  return tf.mul(tf.mul(tf.sign(a), tf.sign(b)), q);
+}
+
+function divide(a: Tensor, b: Tensor): Tensor {
+  if (a.dtype === 'int32' && b.dtype === 'int32') return truncDiv(a, b);
+  return tf.div(asFloat(a), asFloat(b));
+}
+
+/** ONNX Pow: the result has the base's type. */
+function power(x: Tensor, y: Tensor): Tensor {
+  if (x.dtype === 'int32' && y.dtype === 'int32') return tf.pow(x, y);
+  const r = tf.pow(asFloat(x), asFloat(y));
+  // Float results for an integer base are truncated like numpy's astype.
+  return x.dtype === 'int32' ? tf.cast(r, 'int32') : r;
+}
+
+/** Comparison or logic op: bool output, no gradient. */
+function predicate(f: (a: Tensor, b: Tensor) => Tensor): OpKernel {
+  return { dataInputs: [], forward: binaryForward(f) };
+}
+
+function present(inputs: readonly (Tensor | undefined)[]): Tensor[] {
+  const xs = inputs.filter((t): t is Tensor => t !== undefined);
+  if (xs.length === 0) throw new KernelError('at least one input is required');
+  return xs;
+}
+
+/**
+ * Max/Min over any number of broadcast inputs. The cotangent goes to the input holding the
+ * extreme value; on ties it goes to the first such input only (a valid subgradient, and
+ * deterministic).
+ */
+function extreme(pick: (a: Tensor, b: Tensor) => Tensor): OpKernel {
+  return {
+    dataInputs: VARIADIC_INPUTS,
+    forward: ({ inputs }) => {
+      const xs = present(inputs);
+      return [xs.length === 1 ? xs[0].clone() : xs.reduce((acc, x) => pick(acc, x))];
+    },
+    vjp: ({ inputs, outputs, dys }) => {
+      const y = outputs[0];
+      const dy = dys[0]!;
+      let taken: Tensor = tf.zeros(y.shape, 'bool');
+      return inputs.map((x) => {
+        if (x === undefined) return undefined;
+        const hit = tf.logicalAnd(tf.equal(tf.broadcastTo(x, y.shape), y), tf.logicalNot(taken));
+        taken = tf.logicalOr(taken, hit);
+        return unbroadcast(tf.where(hit, dy, tf.zerosLike(dy)), x.shape);
+      });
+    },
+  };
+}
+
+function sumAll(xs: Tensor[]): Tensor {
+  return xs.length === 1 ? xs[0].clone() : xs.reduce((acc, x) => tf.add(acc, x));
+}
+
+const castKernel: OpKernel = {
+  dataInputs: [0],
+  affine: true,
+  forward: ({ inputs, attrs }) => {
+    const x = required(inputs, 0, 'input');
+    const to = attrString(attrs, 'to', '');
+    if (to === x.dtype) return [x.clone()];
+    // float -> int32 truncates toward zero in tf.cast, as ONNX requires.
+    if (to === 'float32' || to === 'int32') return [tf.cast(x, to)];
+    if (to === 'bool') return [toBool(x)];
+    throw new KernelError(`Cast to "${to}" is not supported (float32, int32, bool)`);
+  },
+  vjp: ({ inputs, attrs, dys }) => {
+    const x = inputs[0]!;
+    // Only a float-to-float cast passes a gradient; casts to int or bool are piecewise constant.
+    if (x.dtype !== 'float32' || attrString(attrs, 'to', '') !== 'float32') return [undefined];
+    return [passThrough(dys[0]!)];
+  },
+};
+
+const identity: OpKernel = {
+  dataInputs: [0],
+  affine: true,
+  forward: ({ inputs }) => [required(inputs, 0, 'input').clone()],
+  vjp: ({ dys }) => [passThrough(dys[0]!)],
+};
+
+/** Dropout at inference: the identity; the optional mask output is all true. */
+const dropout: OpKernel = {
+  dataInputs: [0],
+  affine: true,
+  forward: ({ inputs, node }) => {
+    const x = required(inputs, 0, 'data');
+    const out = [x.clone()];
+    if (node.outputs.length > 1) out.push(tf.ones(x.shape, 'bool'));
+    return out;
+  },
+  vjp: ({ dys }) => [passThrough(dys[0]!)],
+};
+
+const where: OpKernel = {
+  dataInputs: [1, 2],
+  forward: ({ inputs }) => {
+    const c = toBool(required(inputs, 0, 'condition'));
+    return [tf.where(c, required(inputs, 1, 'X'), required(inputs, 2, 'Y'))];
+  },
+  vjp: ({ inputs, outputs, dys }) => {
+    const dy = dys[0]!;
+    const c = tf.broadcastTo(toBool(inputs[0]!), outputs[0].shape);
+    const zero = tf.zerosLike(dy);
+    return [undefined, unbroadcast(tf.where(c, dy, zero), inputs[1]!.shape), unbroadcast(tf.where(c, zero, dy), inputs[2]!.shape)];
+  },
+};
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+export const elementwiseKernels: Record<string, OpKernel> = {
+  Add: {
+    dataInputs: [0, 1],
+    affine: true,
+    forward: binaryForward((a, b) => tf.add(a, b)),
+    vjp: binaryVjp((_a, _b, _y, dy) => [dy, dy]),
+  },
+  Sub: {
+    dataInputs: [0, 1],
+    affine: true,
+    forward: binaryForward((a, b) => tf.sub(a, b)),
+    vjp: binaryVjp((_a, _b, _y, dy) => [dy, tf.neg(dy)]),
+  },
+  Mul: {
+    dataInputs: [0, 1],
+    forward: binaryForward((a, b) => tf.mul(a, b)),
+    vjp: binaryVjp((a, b, _y, dy) => [tf.mul(dy, b), tf.mul(dy, a)]),
+  },
+  Div: {
+    dataInputs: [0, 1],
+    forward: binaryForward(divide),
+    // d(a/b)/da = 1/b, d(a/b)/db = -y/b.
+    vjp: binaryVjp((_a, b, y, dy) => {
+      const g = tf.div(dy, b);
+      return [g, tf.neg(tf.mul(g, y))];
+    }),
+  },
+  Pow: {
+    dataInputs: [0, 1],
+    forward: binaryForward(power),
+    vjp: binaryVjp((x, e, y, dy) => {
+      const xf = asFloat(x);
+      const ef = asFloat(e);
+      const dx = tf.mul(dy, tf.mul(ef, tf.pow(xf, tf.sub(ef, 1))));
+      // d(x^e)/de = x^e ln x, defined for x > 0; elsewhere taken as 0.
+      const positive = tf.greater(xf, 0);
+      const logX = tf.log(tf.where(positive, xf, tf.onesLike(xf)));
+      const de = tf.where(positive, tf.mul(dy, tf.mul(asFloat(y), logX)), tf.zerosLike(dy));
+      return [dx, de];
+    }),
+  },
+  Sqrt: unary((x) => tf.sqrt(x), (_x, y) => tf.div(0.5, y)),
+  Reciprocal: unary((x) => tf.reciprocal(x), (_x, y) => tf.neg(tf.square(y))),
+  Exp: unary((x) => tf.exp(x), (_x, y) => y),
+  Log: unary((x) => tf.log(x), (x) => tf.reciprocal(x)),
+  Neg: unary((x) => tf.neg(x), (x) => tf.fill(x.shape, -1), { affine: true }),
+  // sign(0) = 0: the derivative of |x| at 0 is taken as 0.
+  Abs: unary((x) => tf.abs(x), (x) => tf.sign(x)),
+  Erf: unary((x) => tf.erf(x), (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x))))),
+  // Piecewise constant: zero derivative almost everywhere.
+  Floor: unary((x) => tf.floor(x), null),
+  Ceil: unary((x) => tf.ceil(x), null),
+  Round: unary((x) => tf.round(x), null),
+  Sign: unary((x) => tf.sign(x), null),
+  Identity: identity,
+  Dropout: dropout,
+  Cast: castKernel,
+  Where: where,
+  Equal: predicate((a, b) => tf.equal(a, b)),
+  Greater: predicate((a, b) => tf.greater(a, b)),
+  GreaterOrEqual: predicate((a, b) => tf.greaterEqual(a, b)),
+  Less: predicate((a, b) => tf.less(a, b)),
+  LessOrEqual: predicate((a, b) => tf.lessEqual(a, b)),
+  And: predicate((a, b) => tf.logicalAnd(toBool(a), toBool(b))),
+  Or: predicate((a, b) => tf.logicalOr(toBool(a), toBool(b))),
+  Xor: predicate((a, b) => tf.logicalXor(toBool(a), toBool(b))),
+  Not: { dataInputs: [], forward: ({ inputs }) => [tf.logicalNot(toBool(required(inputs, 0, 'X')))] },
+  Max: extreme((a, b) => tf.maximum(a, b)),
+  Min: extreme((a, b) => tf.minimum(a, b)),
+  Sum: {
+    dataInputs: VARIADIC_INPUTS,
+    affine: true,
+    forward: ({ inputs }) => [sumAll(present(inputs))],
+    vjp: ({ inputs, dys }) => inputs.map((x) => (x === undefined ? undefined : unbroadcast(dys[0]!, x.shape))),
+  },
+  Mean: {
+    dataInputs: VARIADIC_INPUTS,
+    affine: true,
+    forward: ({ inputs }) => {
+      const xs = present(inputs);
+      return [tf.div(sumAll(xs.map(asFloat)), xs.length)];
+    },
+    vjp: ({ inputs, dys }) => {
+      const g = tf.div(dys[0]!, present(inputs).length);
+      return inputs.map((x) => (x === undefined ? undefined : unbroadcast(g, x.shape)));
+    },
+  },
+};
