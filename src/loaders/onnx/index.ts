@@ -41,14 +41,22 @@ export function decodeModel(bytes: Uint8Array, file: string): onnx.ModelProto {
   return model;
 }
 
-/** Version of the default ONNX operator set the model imports. */
-function defaultOpset(model: onnx.ModelProto, file: string): number {
+/**
+ * Version of the default ONNX operator set the model imports; undefined for a model whose
+ * nodes all belong to other domains (it needs none).
+ */
+function defaultOpset(model: onnx.ModelProto, file: string): number | undefined {
   const entry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   if (entry) return int64Value(entry.version ?? 0);
   // Files before IR version 3 had no opset_import and meant opset 1.
   if (int64Value(model.irVersion ?? 0) < 3) return 1;
-  throw new ModelLoadError(file, 'the model imports no version of the default ONNX operator set');
+  const usesDefault = (model.graph?.node ?? []).some((n) => !n.domain || n.domain === 'ai.onnx');
+  if (usesDefault) throw new ModelLoadError(file, 'the model imports no version of the default ONNX operator set');
+  return undefined;
 }
+
+/** Opset whose rules apply to default-domain nodes (a model without any gets the newest). */
+const NEWEST_OPSET = 18;
 
 export function translateModel(model: onnx.ModelProto, file: string): Graph {
   const g = model.graph!;
@@ -79,7 +87,7 @@ export function translateModel(model: onnx.ModelProto, file: string): Graph {
       continue;
     }
     try {
-      translateNode(n, em, opset);
+      translateNode(n, em, opset ?? NEWEST_OPSET);
     } catch (e) {
       if (e instanceof NodeError) throw new ModelLoadError(file, `node "${n.name}" (${n.opType}): ${e.message}`);
       throw e;
@@ -97,7 +105,7 @@ export function translateModel(model: onnx.ModelProto, file: string): Graph {
   return {
     description: {
       format: 'onnx',
-      formatLabel: `ONNX (opset ${opset})`,
+      formatLabel: opset === undefined ? 'ONNX' : `ONNX (opset ${opset})`,
       ...(producer !== '' && { producer }),
       ...(inputLayout !== undefined && { inputLayout }),
     },
