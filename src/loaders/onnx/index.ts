@@ -58,7 +58,15 @@ function defaultOpset(model: onnx.ModelProto, file: string): number | undefined 
 /** Opset whose rules apply to default-domain nodes (a model without any gets the newest). */
 const NEWEST_OPSET = 18;
 
-export function translateModel(model: onnx.ModelProto, file: string): Graph {
+export interface TranslateOptions {
+  /**
+   * Refuse ops without a kernel (the default). Off only to inspect a translation whose
+   * kernels do not exist yet; refused op variants are then still dropped from the graph.
+   */
+  readonly refuseUnsupported?: boolean;
+}
+
+export function translateModel(model: onnx.ModelProto, file: string, options: TranslateOptions = {}): Graph {
   const g = model.graph!;
   const opset = defaultOpset(model, file);
   const source = { file };
@@ -93,7 +101,7 @@ export function translateModel(model: onnx.ModelProto, file: string): Graph {
       throw e;
     }
   }
-  refuseUnsupported(em, file);
+  if (options.refuseUnsupported !== false) refuseUnsupported(em, file);
 
   const produced = new Set([...available, ...em.constants.keys(), ...em.nodes.flatMap((n) => n.outputs)]);
   for (const o of outputs) {
