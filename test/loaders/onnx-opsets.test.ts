@@ -215,6 +215,12 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
     assert.ok((await refusal(spatial0)).ops.has('BatchNormalization (spatial=0)'));
     const legacy = theNode(translate(single('BatchNormalization', 7, { spatial: 1, epsilon: { float: 1e-3 }, momentum: { float: 0.9 } }, bnInputs, { initializers: bnInit })));
     assert.deepEqual(Object.keys(legacy.attrs), ['epsilon']);
+    // Training outputs listed but read by nobody are dropped; read ones mean training.
+    const listed = single('BatchNormalization', 9, {}, bnInputs, { initializers: bnInit });
+    const withOutputs = (outputs: string[], extra: onnx.INodeProto[] = []): ModelSpec => ({ ...listed, nodes: [{ ...listed.nodes[0], output: outputs }, ...extra] });
+    assert.deepEqual(theNode(translate(withOutputs(['y', 'mean', 'var']))).outputs, ['y']);
+    const read = withOutputs(['y', 'mean'], [node('Identity', ['mean'], ['m2'])]);
+    assert.ok((await refusal(read)).ops.has('BatchNormalization (training mode)'));
   });
 
   test('Gelu from com.microsoft is Gelu; other domains are refused with their domain', async () => {

@@ -26,8 +26,12 @@ export class GraphEmitter {
   readonly unsupported = new Map<string, string[]>();
   private readonly taken: Set<string>;
 
-  /** `takenNames`: every tensor and node name of the source graph. */
-  constructor(takenNames: Iterable<string>) {
+  constructor(
+    /** Every tensor and node name of the source graph. */
+    takenNames: Iterable<string>,
+    /** Tensors some node reads or the graph outputs: the others may be dropped. */
+    readonly consumed: ReadonlySet<string>,
+  ) {
     this.taken = new Set(takenNames);
   }
 

@@ -86,7 +86,8 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   const ordered = sortTopologically(nodes, available, file);
 
   const taken = [...available, ...nodes.flatMap((n) => [n.name, ...n.outputs])];
-  const em = new GraphEmitter(taken);
+  const consumed = new Set([...nodes.flatMap((n) => n.inputs), ...outputs.map((o) => o.name)]);
+  const em = new GraphEmitter(taken, consumed);
   for (const [name, c] of initializers) em.constants.set(name, c);
   for (const n of ordered) {
     if (n.unconvertible.length > 0 && n.opType !== 'Constant') {

@@ -135,8 +135,13 @@ function typedField(t: onnx.ITensorProto, code: number): ArrayLike<number> {
   }
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** raw_data is little-endian, packed, per onnx.proto. */
 function decodeRaw(bytes: Uint8Array, code: number, count: number): ArrayLike<number> {
+  // The bulk of a model's bytes: copy them as they are (slice() also aligns them).
+  if (LITTLE_ENDIAN_HOST && code === DataType.FLOAT) return new Float32Array(bytes.slice(0, 4 * count).buffer);
+  if (LITTLE_ENDIAN_HOST && code === DataType.INT32) return new Int32Array(bytes.slice(0, 4 * count).buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = (get: (i: number) => number): Float64Array => {
     const out = new Float64Array(count);
@@ -171,8 +176,8 @@ function decodeRaw(bytes: Uint8Array, code: number, count: number): ArrayLike<nu
 }
 
 function toInternal(values: ArrayLike<number>, dtype: DType): Float32Array | Int32Array | Uint8Array {
-  if (dtype === 'float32') return Float32Array.from(values);
-  if (dtype === 'int32') return Int32Array.from(values);
+  if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
+  if (dtype === 'int32') return values instanceof Int32Array ? values : Int32Array.from(values);
   return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
 }
 

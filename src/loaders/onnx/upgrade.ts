@@ -292,9 +292,12 @@ function coercedSoftmax(n: SourceNode, cx: Cx): void {
   cx.em.node('Reshape', cx.em.fresh(`${n.name}/Reshape`), [normalised, shape], [y], {}, n.origin);
 }
 
-/** Inference mode only: running statistics, one output. */
+/**
+ * Inference mode only: running statistics, one output. Files of older opsets sometimes list
+ * the training outputs (batch mean, saved variance, ...) without reading them; those are dropped.
+ */
 function batchNormForInference(n: SourceNode, cx: Cx): void {
-  if (numberAttr(n, 'training_mode') === 1 || n.outputs.slice(1).some((o) => o !== '')) {
+  if (numberAttr(n, 'training_mode') === 1 || n.outputs.slice(1).some((o) => o !== '' && cx.em.consumed.has(o))) {
     return cx.em.markUnsupported('BatchNormalization (training mode)', n.name);
   }
   if ((numberAttr(n, 'spatial') ?? 1) !== 1) return cx.em.markUnsupported('BatchNormalization (spatial=0)', n.name);
