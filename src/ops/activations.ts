@@ -130,10 +130,11 @@ const clip: OpKernel = {
     const x = inputs[0]!;
     const lo = inputs[1];
     const hi = inputs[2];
-    let inside: Tensor = tf.onesLike(x).cast('bool');
-    if (lo !== undefined && lo.size > 0) inside = tf.logicalAnd(inside, tf.greater(x, tf.cast(lo, x.dtype)));
-    if (hi !== undefined && hi.size > 0) inside = tf.logicalAnd(inside, tf.less(x, tf.cast(hi, x.dtype)));
-    return [tf.mul(dys[0]!, indicator(inside))];
+    let inside: Tensor | undefined;
+    const and = (c: Tensor): Tensor => (inside === undefined ? c : tf.logicalAnd(inside, c));
+    if (lo !== undefined && lo.size > 0) inside = and(tf.greater(x, tf.cast(lo, x.dtype)));
+    if (hi !== undefined && hi.size > 0) inside = and(tf.less(x, tf.cast(hi, x.dtype)));
+    return [inside === undefined ? dys[0]!.clone() : tf.mul(dys[0]!, indicator(inside))];
   },
 };
 
