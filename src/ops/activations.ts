@@ -84,6 +84,8 @@ function softmaxAxis(x: Tensor, attrs: Attributes): number {
 
 /** Numerically stable softmax along one axis. */
 function softmax(x: Tensor, axis: number): Tensor {
+  // The backend's fused kernel handles the last axis (the common case).
+  if (axis === x.rank - 1 && x.dtype === 'float32') return tf.softmax(x, -1);
   const e = tf.exp(tf.sub(x, tf.max(x, axis, true)));
   return tf.div(e, tf.sum(e, axis, true));
 }
