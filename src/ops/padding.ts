@@ -102,7 +102,8 @@ export function padVjp(dy: Tensor, inShape: readonly number[], plan: PadPlan): T
     }
   }
   if (hasCrop(plan)) g = tf.pad(g, inShape.map((d, i) => [begin[i], d - begin[i] - size[i]]));
-  return g;
+  // Never dy itself: the executor releases output cotangents after the VJP.
+  return g === dy ? dy.clone() : g;
 }
 
 /** The VJP of gathering `index` along `axis`: g (len(index) on axis) times S^T (to d). */

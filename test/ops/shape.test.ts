@@ -243,6 +243,10 @@ describe('shape kernels: VJP vs finite differences', () => {
     });
   }
 
+  test('Pad with all-zero pads is the identity', () => {
+    checkVjp({ op: 'Pad', attrs: { mode: 'edge' }, inputs: [{ value: randn([2, 3], 27) }, { constant: intConst([0, 0, 0, 0]) }] });
+  });
+
   test('Pad constant with a constant value', () => {
     checkVjp({ op: 'Pad', inputs: [{ value: randn([3, 4], 24) }, { constant: intConst([1, 1, 1, 1]) }, { constant: floatConst([2.5], []) }] });
   });
