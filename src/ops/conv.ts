@@ -1,3 +1,200 @@
-import type { OpKernel } from './kernel';
+/**
+ * Conv and ConvTranspose (ONNX opset 18; 1-D, 2-D and 3-D; groups incl. depthwise), in the
+ * ONNX layout or, with `channelsLast`, in the TensorFlow layout (kernels [k..., Cin/g, Cout]
+ * for Conv, [k..., Cout/g, Cin] for ConvTranspose).
+ *
+ * Everything computes channels-last with TF-layout kernels (see convCore.ts). ConvTranspose is
+ * the adjoint of the Conv that has the same kernel, so the two share their three building
+ * blocks with roles exchanged, and every backward pass is a forward convolution.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Attributes } from '../graph/ir';
+import { KernelError, type ForwardArgs, type KernelContext, type OpKernel, type Tensor } from './kernel';
+import { attrInts, attrNumber, attrString, required } from './kernelUtil';
+import { adjointKernel, convAdjoint, convFilterGrad, convValid, type ConvGeometry } from './convCore';
+import {
+  effectiveKernel,
+  fromChannelsLast,
+  isChannelsLast,
+  padOrCrop,
+  perAxis,
+  spatialOf,
+  sumToChannels,
+  toChannelsLast,
+  windowGeometry,
+} from './spatial';
 
-export const convKernels: Record<string, OpKernel> = {};
+/**
+ * A value derived from a tensor only, cached when that tensor is a constant. The executor
+ * keeps its constants (tf.keep); activations and feeds are not kept, and may hold different
+ * values on the next run, so their derived values are recomputed.
+ */
+export function derivedFrom(ctx: KernelContext, source: Tensor, key: string, make: () => Tensor): Tensor {
+  return source.kept ? ctx.cached(`${key}:${source.id}`, make) : make();
+}
+
+/** ONNX kernel [O, I, k...] -> TF [k..., I, O] (the same for Conv and ConvTranspose). */
+function onnxToTfPerm(r: number): number[] {
+  return [...Array.from({ length: r }, (_, i) => i + 2), 1, 0];
+}
+
+/** TF kernel [k..., I, O] -> ONNX [O, I, k...]. */
+function tfToOnnxPerm(r: number): number[] {
+  return [r + 1, r, ...Array.from({ length: r }, (_, i) => i)];
+}
+
+interface ConvSetup {
+  readonly channelsLast: boolean;
+  /** Input, channels-last. */
+  readonly x: Tensor;
+  /** Kernel in the TF layout. */
+  readonly w: Tensor;
+  readonly kernel: number[];
+  readonly groups: number;
+  readonly strides: number[];
+  readonly dilations: number[];
+}
+
+function setup(args: ForwardArgs): ConvSetup {
+  const channelsLast = isChannelsLast(args.attrs);
+  const x = toChannelsLast(required(args.inputs, 0, 'X'), channelsLast);
+  const wIn = required(args.inputs, 1, 'W');
+  const r = x.rank - 2;
+  if (r < 1 || wIn.rank !== r + 2) throw new KernelError(`input of rank ${x.rank} and kernel of rank ${wIn.rank} do not match`);
+  const w = channelsLast ? wIn : derivedFrom(args.ctx, wIn, `${args.node.name}:w`, () => tf.transpose(wIn, onnxToTfPerm(r)));
+  const kernel = w.shape.slice(0, r);
+  const given = attrInts(args.attrs, 'kernel_shape');
+  if (given !== undefined && given.length > 0 && !tf.util.arraysEqual(given, kernel)) {
+    throw new KernelError(`kernel_shape [${given}] does not match the weights [${kernel}]`);
+  }
+  return {
+    channelsLast,
+    x,
+    w,
+    kernel,
+    groups: attrNumber(args.attrs, 'group', 1),
+    strides: perAxis(args.attrs, 'strides', r, 1),
+    dilations: perAxis(args.attrs, 'dilations', r, 1),
+  };
+}
+
+function addBias(y: Tensor, b: Tensor | undefined): Tensor {
+  return b === undefined ? y : tf.add(y, b);
+}
+
+/** Kernel cotangent from the TF layout back to the node's layout. */
+function kernelGradToNode(gw: Tensor, channelsLast: boolean): Tensor {
+  return channelsLast ? gw : tf.transpose(gw, tfToOnnxPerm(gw.rank - 2));
+}
+
+function convGeometry(attrs: Attributes, s: ConvSetup): ConvGeometry {
+  const g = windowGeometry(attrs, spatialOf(s.x), { kernel: s.kernel, strides: s.strides, dilations: s.dilations });
+  return { strides: s.strides, dilations: s.dilations, begin: g.begin, end: g.end };
+}
+
+function checkGroups(s: ConvSetup, cin: number, cinPerGroup: number): void {
+  if (cin !== cinPerGroup * s.groups) {
+    throw new KernelError(`group ${s.groups} with ${cin} input channels needs kernels over ${cin / s.groups} channels, got ${cinPerGroup}`);
+  }
+}
+
+const conv: OpKernel = {
+  dataInputs: [0, 1, 2],
+  affine: true,
+  forward: (args) => {
+    const s = setup(args);
+    const r = s.x.rank - 2;
+    checkGroups(s, s.x.shape[r + 1], s.w.shape[r]);
+    const g = convGeometry(args.attrs, s);
+    const y = convValid(padOrCrop(s.x, g.begin, g.end), s.w, s.strides, s.dilations);
+    return [fromChannelsLast(addBias(y, args.inputs[2]), s.channelsLast)];
+  },
+  vjp: (args) => {
+    const s = setup(args);
+    const g = convGeometry(args.attrs, s);
+    const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
+    const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
+    const dx = convAdjoint(dy, flipped, s.kernel, g, spatialOf(s.x));
+    const gw = convFilterGrad(padOrCrop(s.x, g.begin, g.end), dy, s.kernel, s.strides, s.dilations, s.groups);
+    return [
+      fromChannelsLast(dx, s.channelsLast),
+      kernelGradToNode(gw, s.channelsLast),
+      args.inputs[2] === undefined ? undefined : sumToChannels(dy),
+    ];
+  },
+};
+
+/** Padding of ConvTranspose's output and its size, per spatial axis. */
+function transposeGeometry(attrs: Attributes, s: ConvSetup): ConvGeometry & { readonly out: number[] } {
+  const inSize = spatialOf(s.x);
+  const r = inSize.length;
+  const outPad = perAxis(attrs, 'output_padding', r, 0);
+  const autoPad = attrString(attrs, 'auto_pad', 'NOTSET');
+  let shape = attrInts(attrs, 'output_shape');
+  if (shape !== undefined && shape.length === r + 2) shape = shape.slice(2);
+  const full = inSize.map((h, i) => s.strides[i] * (h - 1) + outPad[i] + effectiveKernel(s.kernel[i], s.dilations[i]));
+  const begin: number[] = [];
+  const end: number[] = [];
+  if ((shape !== undefined && shape.length > 0) || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const target = shape !== undefined && shape.length > 0 ? shape : inSize.map((h, i) => h * s.strides[i]);
+    if (target.length !== r) throw new KernelError(`output_shape has ${target.length} entries for ${r} spatial axes`);
+    full.forEach((f, i) => {
+      const total = f - target[i];
+      const half = Math.floor(total / 2);
+      // As the ONNX definition: the odd element goes to the end for SAME_UPPER.
+      if (autoPad === 'SAME_UPPER') {
+        begin.push(half);
+        end.push(total - half);
+      } else {
+        begin.push(total - half);
+        end.push(half);
+      }
+    });
+  } else if (autoPad === 'VALID') {
+    full.forEach(() => (begin.push(0), end.push(0)));
+  } else if (autoPad === 'NOTSET') {
+    const pads = perAxis(attrs, 'pads', 2 * r, 0);
+    begin.push(...pads.slice(0, r));
+    end.push(...pads.slice(r));
+  } else {
+    throw new KernelError(`auto_pad ${autoPad} is not supported`);
+  }
+  const out = full.map((f, i) => f - begin[i] - end[i]);
+  if (out.some((o) => o <= 0)) throw new KernelError(`ConvTranspose output size [${out}] is empty`);
+  return { strides: s.strides, dilations: s.dilations, begin, end, out };
+}
+
+const convTranspose: OpKernel = {
+  dataInputs: [0, 1, 2],
+  affine: true,
+  forward: (args) => {
+    const s = setup(args);
+    const r = s.x.rank - 2;
+    // The kernel [k..., Cout/g, Cin] is the kernel of the Conv this op is the adjoint of.
+    checkGroups(s, s.w.shape[r + 1], s.w.shape[r + 1] / s.groups);
+    if (s.x.shape[r + 1] !== s.w.shape[r + 1]) throw new KernelError(`input has ${s.x.shape[r + 1]} channels, kernel expects ${s.w.shape[r + 1]}`);
+    const g = transposeGeometry(args.attrs, s);
+    const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
+    const y = convAdjoint(s.x, flipped, s.kernel, g, g.out);
+    return [fromChannelsLast(addBias(y, args.inputs[2]), s.channelsLast)];
+  },
+  vjp: (args) => {
+    const s = setup(args);
+    const g = transposeGeometry(args.attrs, s);
+    const dy = padOrCrop(toChannelsLast(args.dys[0]!, s.channelsLast), g.begin, g.end);
+    let dx = convValid(dy, s.w, s.strides, s.dilations);
+    // output_padding of a stride or more adds positions no input reaches.
+    if (!tf.util.arraysEqual(dx.shape, s.x.shape)) dx = tf.slice(dx, dx.shape.map(() => 0), s.x.shape);
+    const gw = convFilterGrad(dy, s.x, s.kernel, s.strides, s.dilations, s.groups);
+    return [
+      fromChannelsLast(dx, s.channelsLast),
+      kernelGradToNode(gw, s.channelsLast),
+      args.inputs[2] === undefined ? undefined : sumToChannels(toChannelsLast(args.dys[0]!, s.channelsLast)),
+    ];
+  },
+};
+
+export const convKernels: Record<string, OpKernel> = {
+  Conv: conv,
+  ConvTranspose: convTranspose,
+};

@@ -1,0 +1,181 @@
+/**
+ * Convolution building blocks on channels-last tensors with 1 to 3 spatial axes and kernels
+ * in the TensorFlow layout [k..., Cin/group, Cout]:
+ *
+ * - `convValid`: the forward (unpadded) grouped convolution.
+ * - `convAdjoint`: its transpose (the input cotangent of a convolution, and ConvTranspose),
+ *   written as a stride-1 FORWARD convolution of the zero-dilated, padded cotangent with the
+ *   kernel flipped in space and in/out channels swapped. On the wasm backend this is ~10x
+ *   faster than Conv2DBackpropInput, and depthwise backprop kernels do not exist there.
+ * - `convFilterGrad`: the kernel cotangent, also a forward convolution (batch and channels
+ *   trade places), because wasm has no Conv2DBackpropFilter kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelError, type Tensor } from './kernel';
+import { effectiveKernel, insertZeros, insertZerosSpatial, padOrCrop } from './spatial';
+
+type Conv2DInput = tf.Tensor4D;
+
+function allOnes(v: readonly number[]): boolean {
+  return v.every((e) => e === 1);
+}
+
+/** Spatial axes of a TF-layout kernel (rank r + 2). */
+function kernelSpatialAxes(r: number): number[] {
+  return Array.from({ length: r }, (_, i) => i);
+}
+
+/**
+ * TensorFlow.js refuses strides and dilations both above 1; a kernel with zeros inserted
+ * between its taps computes the same dilated convolution at dilation 1.
+ */
+function materializeDilation(w: Tensor, dilations: readonly number[]): Tensor {
+  let k = w;
+  dilations.forEach((d, i) => (k = insertZeros(k, i, d)));
+  return k;
+}
+
+/** Plain (group 1) valid convolution, 2-D or 3-D spatial. */
+function denseConv(x: Tensor, w: Tensor, strides: number[], dilations: number[]): Tensor {
+  if (x.rank === 4) {
+    return tf.conv2d(x as Conv2DInput, w as tf.Tensor4D, strides as [number, number], 'valid', 'NHWC', dilations as [number, number]);
+  }
+  return tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, strides as [number, number, number], 'valid', 'NDHWC', dilations as [number, number, number]);
+}
+
+/**
+ * Valid grouped convolution of channels-last x [N, spatial..., Cin] with w [k..., Cin/g, Cout].
+ * The group count follows from the channel counts.
+ */
+export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[]): Tensor {
+  const r = x.rank - 2;
+  if (r === 1) {
+    // 1-D as 2-D with a height of 1.
+    const y = convValid(tf.expandDims(x, 1), tf.expandDims(w, 0), [1, strides[0]], [1, dilations[0]]);
+    return tf.squeeze(y, [1]);
+  }
+  if (r !== 2 && r !== 3) throw new KernelError(`convolution over ${r} spatial axes is not supported`);
+  let kernel = w;
+  let dil = [...dilations];
+  if (!allOnes(strides) && !allOnes(dil)) {
+    kernel = materializeDilation(w, dil);
+    dil = dil.map(() => 1);
+  }
+  const cin = x.shape[r + 1];
+  const cinPerGroup = kernel.shape[r];
+  const cout = kernel.shape[r + 1];
+  if (cin % cinPerGroup !== 0) throw new KernelError(`input has ${cin} channels, kernel expects groups of ${cinPerGroup}`);
+  const groups = cin / cinPerGroup;
+  if (cout % groups !== 0) throw new KernelError(`${cout} output channels do not split into ${groups} groups`);
+  const st = [...strides];
+  if (groups === 1) return denseConv(x, kernel, st, dil);
+  const kh = kernel.shape.slice(0, r);
+  if (r === 2 && cinPerGroup === 1) {
+    // Depthwise: output channel c * mult + m reads input channel c (ONNX group order).
+    const f = tf.reshape(kernel, [...kh, cin, cout / cin]) as tf.Tensor4D;
+    return tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
+  }
+  if (r === 2 && cout === groups) {
+    // One output per group (the adjoint of a depthwise convolution): depthwise with
+    // multiplier 1 over every input channel, then the sum within each group.
+    const f = tf.reshape(tf.transpose(kernel, [0, 1, 3, 2]), [...kh, cin, 1]) as tf.Tensor4D;
+    const y = tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
+    return tf.sum(tf.reshape(y, [...y.shape.slice(0, 3), groups, cinPerGroup]), -1);
+  }
+  const xs = tf.split(x, groups, r + 1);
+  const ws = tf.split(kernel, groups, r + 1);
+  return tf.concat(xs.map((xg, g) => denseConv(xg, ws[g], st, dil)), r + 1);
+}
+
+/**
+ * Reinterprets a kernel [k..., A, g*B] of a grouped convolution with A inputs and B outputs per
+ * group as [k..., B, g*A] (outputs and inputs swapped group by group), not yet flipped.
+ */
+export function swapInOut(w: Tensor, groups: number): Tensor {
+  const r = w.rank - 2;
+  const kh = w.shape.slice(0, r);
+  const a = w.shape[r];
+  const b = w.shape[r + 1] / groups;
+  const sp = kernelSpatialAxes(r);
+  const split = tf.reshape(w, [...kh, a, groups, b]);
+  return tf.reshape(tf.transpose(split, [...sp, r + 2, r + 1, r]), [...kh, b, groups * a]);
+}
+
+/** The kernel of the adjoint convolution: flipped in space, inputs and outputs swapped. */
+export function adjointKernel(w: Tensor, groups: number): Tensor {
+  return tf.reverse(swapInOut(w, groups), kernelSpatialAxes(w.rank - 2));
+}
+
+export interface ConvGeometry {
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  /** Padding of the convolution's input at the begin and end of each spatial axis (may be negative). */
+  readonly begin: readonly number[];
+  readonly end: readonly number[];
+}
+
+/**
+ * The transpose of `y = convValid(pad(x), w)`: maps a cotangent of y [N, out..., Cout] to
+ * one of x [N, inSize..., Cin]. `flipped` is adjointKernel(w, groups).
+ */
+export function convAdjoint(dy: Tensor, flipped: Tensor, kernelSize: readonly number[], g: ConvGeometry, inSize: readonly number[]): Tensor {
+  const r = dy.rank - 2;
+  const spread = insertZerosSpatial(dy, g.strides);
+  const left: number[] = [];
+  const right: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const k = effectiveKernel(kernelSize[i], g.dilations[i]);
+    const padded = inSize[i] + g.begin[i] + g.end[i];
+    // Input positions past the last window (when the stride does not divide evenly) get no gradient.
+    const rest = padded - k - (dy.shape[i + 1] - 1) * g.strides[i];
+    left.push(k - 1 - g.begin[i]);
+    right.push(k - 1 + rest - g.end[i]);
+  }
+  return convValid(padOrCrop(spread, left, right), flipped, g.strides.map(() => 1), g.dilations);
+}
+
+/**
+ * Cotangent of the kernel w [k..., Cin/g, Cout] of `y = convValid(xPadded, w)` given the
+ * cotangent dy: a correlation of the input with dy, computed as a convolution in which the
+ * input channels play the batch and the batch plays the channels.
+ */
+export function convFilterGrad(xPadded: Tensor, dy: Tensor, kernelSize: readonly number[], strides: readonly number[], dilations: readonly number[], groups: number): Tensor {
+  const r = xPadded.rank - 2;
+  if (r === 1) {
+    const gw = convFilterGrad(tf.expandDims(xPadded, 1), tf.expandDims(dy, 1), [1, kernelSize[0]], [1, strides[0]], [1, dilations[0]], groups);
+    return tf.squeeze(gw, [0]);
+  }
+  // Roles swap: the correlation steps by the dilation and spreads dy's taps by the stride.
+  let filt = dy;
+  let dil = [...strides];
+  const st = [...dilations];
+  if (!allOnes(st) && !allOnes(dil)) {
+    filt = insertZerosSpatial(dy, strides);
+    dil = dil.map(() => 1);
+  }
+  const cin = xPadded.shape[r + 1];
+  const cout = dy.shape[r + 1];
+  const n = xPadded.shape[0];
+  const sp = Array.from({ length: r }, (_, i) => i + 1);
+  const crop = (t: Tensor, lead: number): Tensor =>
+    tf.slice(t, t.shape.map(() => 0), t.shape.map((d, i) => (i >= lead && i < lead + r ? kernelSize[i - lead] : d)));
+  if (r === 2 && groups === cin && groups > 1) {
+    // Depthwise: batch and channels folded into the channels of a single image.
+    const mult = cout / cin;
+    const img = tf.reshape(tf.transpose(xPadded, [1, 2, 0, 3]), [1, ...xPadded.shape.slice(1, 3), n * cin]) as tf.Tensor4D;
+    const f = tf.reshape(tf.transpose(tf.reshape(filt, [n, ...filt.shape.slice(1, 3), cin, mult]), [1, 2, 0, 3, 4]), [...filt.shape.slice(1, 3), n * cin, mult]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(img, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
+    const summed = tf.sum(tf.reshape(out, [...out.shape.slice(1, 3), n, cin, mult]), 2);
+    return tf.reshape(crop(summed, 0), [...kernelSize, 1, cout]);
+  }
+  const one = (xg: Tensor, dyg: Tensor): Tensor => {
+    const img = tf.transpose(xg, [r + 1, ...sp, 0]);
+    const f = tf.transpose(dyg, [...sp, 0, r + 1]);
+    const out = crop(denseConv(img, f, st, dil), 1);
+    return tf.transpose(out, [...sp, 0, r + 1]);
+  };
+  if (groups === 1) return one(xPadded, filt);
+  const xs = tf.split(xPadded, groups, r + 1);
+  const ds = tf.split(filt, groups, r + 1);
+  return tf.concat(xs.map((xg, i) => one(xg, ds[i])), r + 1);
+}
