@@ -116,6 +116,19 @@ describe('ONNX tensors', () => {
     assert.deepEqual([...typed.data], [2 ** 31 - 1, -7, 2 ** 31 - 1]);
   });
 
+  test('raw initializers decoded from a file hold exactly their own values', async () => {
+    // protobufjs hands raw_data over as views into one buffer: a copy must take only the view.
+    const file = writeOnnx({
+      nodes: [node('Add', ['a', 'b'], ['y'], {}, 'add')],
+      inputs: [],
+      outputs: [valueInfo('y', T.FLOAT, [3])],
+      initializers: [rawTensor('a', [3], T.FLOAT, float32Bytes([1, 2, 3])), rawTensor('b', [3], T.INT32, new Uint8Array(Int32Array.of(-4, 5, 6).buffer))],
+    });
+    const graph = await loadOnnxModel(file);
+    assert.deepEqual(graph.constants.get('a'), { dtype: 'float32', shape: [3], data: Float32Array.of(1, 2, 3) });
+    assert.deepEqual(graph.constants.get('b'), { dtype: 'int32', shape: [3], data: Int32Array.of(-4, 5, 6) });
+  });
+
   test('a scalar has shape [] and one value; an empty tensor has none', () => {
     const s = decode(floatTensor('s', [], [2.5]));
     assert.deepEqual(s.shape, []);

@@ -139,9 +139,13 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** raw_data is little-endian, packed, per onnx.proto. */
 function decodeRaw(bytes: Uint8Array, code: number, count: number): ArrayLike<number> {
-  // The bulk of a model's bytes: copy them as they are (slice() also aligns them).
-  if (LITTLE_ENDIAN_HOST && code === DataType.FLOAT) return new Float32Array(bytes.slice(0, 4 * count).buffer);
-  if (LITTLE_ENDIAN_HOST && code === DataType.INT32) return new Int32Array(bytes.slice(0, 4 * count).buffer);
+  // The bulk of a model's bytes: copy them as they are into an aligned array. (Not with
+  // bytes.slice(): on a Node Buffer that is a view into a shared pool.)
+  if (LITTLE_ENDIAN_HOST && (code === DataType.FLOAT || code === DataType.INT32)) {
+    const out = code === DataType.FLOAT ? new Float32Array(count) : new Int32Array(count);
+    new Uint8Array(out.buffer).set(bytes.subarray(0, 4 * count));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = (get: (i: number) => number): Float64Array => {
     const out = new Float64Array(count);

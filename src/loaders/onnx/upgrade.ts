@@ -200,6 +200,11 @@ const RULES: Readonly<Record<string, Rule>> = {
   LogSoftmax: coercedSoftmax,
   Hardmax: coercedSoftmax,
   BatchNormalization: batchNormForInference,
+  MaxPool: (n, cx) => {
+    // The pooling kernel computes values only, not the argmax Indices output.
+    if ((n.outputs[1] ?? '') !== '') return cx.em.markUnsupported('MaxPool (Indices output)', n.name);
+    emit(cx, n, {});
+  },
   Dropout: dropoutForInference,
 };
 
