@@ -250,3 +250,58 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
 before(async () => {
   await useTestBackend();
 });
+
+describe('ONNX old forms compute what their opset-18 forms compute', () => {
+  const x = Array.from({ length: 24 }, (_, i) => Math.round(10 * Math.cos(i * 1.3)) / 4);
+  const cases: { name: string; op: string; old: ModelSpec; current: ModelSpec }[] = [
+    {
+      name: 'Clip-6 attributes vs Clip-13 inputs',
+      op: 'Clip',
+      old: single('Clip', 6, { min: { float: -1 }, max: { float: 0.5 } }),
+      current: single('Clip', 13, {}, ['x', 'lo', 'hi'], { initializers: [floatTensor('lo', [], [-1]), floatTensor('hi', [], [0.5])] }),
+    },
+    {
+      name: 'Pad-2 attributes vs Pad-13 inputs',
+      op: 'Pad',
+      old: single('Pad', 2, { pads: [0, 1, 0, 1, 0, 2], value: { float: 7 } }),
+      current: single('Pad', 13, {}, ['x', 'pads', 'v'], { initializers: [ints('pads', [0, 1, 0, 1, 0, 2]), floatTensor('v', [], [7])] }),
+    },
+    {
+      name: 'ReduceMean-13 axes attribute vs ReduceMean-18 input',
+      op: 'ReduceMean',
+      old: single('ReduceMean', 13, { axes: [0, 2], keepdims: 0 }),
+      current: single('ReduceMean', 18, { keepdims: 0 }, ['x', 'axes'], { initializers: [ints('axes', [0, 2])] }),
+    },
+    {
+      name: 'Slice-9 attributes (INT64_MAX-like end) vs Slice-13 inputs',
+      op: 'Slice',
+      old: single('Slice', 9, { starts: [1, -3], ends: [2 ** 40, -1], axes: [1, 2] }),
+      current: single('Slice', 13, {}, ['x', 's', 'e', 'a'], { initializers: [ints('s', [1, -3]), ints('e', [3, -1]), ints('a', [1, 2])] }),
+    },
+    {
+      name: 'Unsqueeze-11 axes attribute vs Unsqueeze-13 input',
+      op: 'Unsqueeze',
+      old: single('Unsqueeze', 11, { axes: [0, 3] }),
+      current: single('Unsqueeze', 13, {}, ['x', 'axes'], { initializers: [ints('axes', [0, 3])] }),
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, { skip: !isSupportedOp(c.op) && `no ${c.op} kernel yet` }, async () => {
+      await useTestBackend();
+      const run = async (spec: ModelSpec): Promise<Float32Array> => forward(await loadOnnxModel(writeOnnx(spec)), { x: tf.tensor(x, [2, 3, 4]) });
+      const [a, b] = [await run(c.old), await run(c.current)];
+      assert.ok(a.length > 0);
+      assert.deepEqual(a, b);
+    });
+  }
+
+  test('Upsample-9 nearest picks input pixel floor(x_out / scale)', { skip: !isSupportedOp('Resize') && 'no Resize kernel yet' }, async () => {
+    await useTestBackend();
+    const spec = single('Upsample', 9, { mode: 'nearest' }, ['x', 's'], { initializers: [floatTensor('s', [3], [1, 1, 1.5])] });
+    const y = forward(await loadOnnxModel(writeOnnx(spec)), { x: tf.tensor(x, [2, 3, 4]) });
+    // Width 4 -> 6: output column j reads input column floor(j / 1.5) = 0, 0, 1, 2, 2, 3.
+    const cols = [0, 0, 1, 2, 2, 3];
+    const want = Array.from({ length: 6 }, (_, r) => cols.map((c) => x[4 * r + c])).flat();
+    assert.deepEqual([...y], want);
+  });
+});
