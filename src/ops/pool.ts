@@ -1,3 +1,249 @@
-import type { OpKernel } from './kernel';
+/**
+ * MaxPool, AveragePool (1-D to 3-D; pads, auto_pad, ceil_mode, count_include_pad, MaxPool
+ * dilations) and GlobalAveragePool / GlobalMaxPool, in either layout (`channelsLast`).
+ *
+ * Pools run channels-last on an explicitly padded input (-inf for max, 0 for average) with
+ * TensorFlow.js's 'valid' pools; ceil_mode's overhang is padding too, and AveragePool divides
+ * by the per-position count of the elements ONNX counts. The VJPs are forward-style ops (see
+ * maxPoolGrad2d and averagePoolAdjoint for why not MaxPoolGrad / AvgPoolGrad); dilated and
+ * 3-D max pooling use strided slices in both directions.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelError, type ForwardArgs, type OpKernel, type Tensor } from './kernel';
+import { attrInts, attrNumber, required } from './kernelUtil';
+import {
+  fromChannelsLast,
+  insertZerosSpatial,
+  isChannelsLast,
+  padOrCrop,
+  perAxis,
+  spatialOf,
+  toChannelsLast,
+  windowGeometry,
+  type SpatialGeometry,
+} from './spatial';
 
-export const poolKernels: Record<string, OpKernel> = {};
+interface PoolSetup {
+  readonly channelsLast: boolean;
+  /** Channels-last input. */
+  readonly x: Tensor;
+  readonly kernel: number[];
+  readonly strides: number[];
+  readonly dilations: number[];
+  readonly geo: SpatialGeometry;
+}
+
+function setup(args: ForwardArgs): PoolSetup {
+  if (args.node.outputs.length > 1 && args.node.outputs[1] !== '') {
+    throw new KernelError(`${args.node.op}: the Indices output is not supported`);
+  }
+  const channelsLast = isChannelsLast(args.attrs);
+  const x = toChannelsLast(required(args.inputs, 0, 'X'), channelsLast);
+  const r = x.rank - 2;
+  if (r < 1 || r > 3) throw new KernelError(`pooling over ${r} spatial axes is not supported`);
+  const kernel = attrInts(args.attrs, 'kernel_shape');
+  if (kernel === undefined || kernel.length !== r) throw new KernelError(`kernel_shape must have ${r} entries`);
+  const strides = perAxis(args.attrs, 'strides', r, 1);
+  const dilations = perAxis(args.attrs, 'dilations', r, 1);
+  const geo = windowGeometry(args.attrs, spatialOf(x), { kernel, strides, dilations }, attrNumber(args.attrs, 'ceil_mode', 0) !== 0);
+  return { channelsLast, x, kernel, strides, dilations, geo };
+}
+
+type Shape2 = [number, number];
+type Shape3 = [number, number, number];
+
+/** A 1-D pool as a 2-D one over a height of 1: [N, W, C] -> [N, 1, W, C]. */
+function lift(t: Tensor): Tensor {
+  return tf.expandDims(t, 1);
+}
+
+/** 'valid' max or average pooling of a channels-last tensor with TensorFlow.js's pool ops. */
+function tfPool(kind: 'max' | 'avg', x: Tensor, kernel: number[], strides: number[]): Tensor {
+  const r = x.rank - 2;
+  if (r === 1) return tf.squeeze(tfPool(kind, lift(x), [1, kernel[0]], [1, strides[0]]), [1]);
+  if (r === 2) {
+    const x4 = x as tf.Tensor4D;
+    return kind === 'max' ? tf.maxPool(x4, kernel as Shape2, strides as Shape2, 'valid') : tf.avgPool(x4, kernel as Shape2, strides as Shape2, 'valid');
+  }
+  const x5 = x as tf.Tensor5D;
+  return kind === 'max' ? tf.maxPool3d(x5, kernel as Shape3, strides as Shape3, 'valid') : tf.avgPool3d(x5, kernel as Shape3, strides as Shape3, 'valid');
+}
+
+/**
+ * Cotangent of the padded input of a 'valid' 2-D max pool: each output's cotangent goes to
+ * its window's (first) maximum, found by MaxPoolWithArgmax and scattered with ScatterNd.
+ * wasm's MaxPoolGrad and MaxPoolWithArgmax start their maxima at FLT_MIN (a positive number),
+ * which misroutes windows of negative values, so the arg-max runs on a copy shifted to >= 1;
+ * padding is added after the shift, as 0. (The shift can merge values within float32
+ * rounding of each other, which only matters for near-ties.) Measured on wasm: about half
+ * the time of MaxPoolGrad, and exact where MaxPoolGrad is not.
+ */
+function maxPoolGrad2d(dy: Tensor, x: Tensor, s: PoolSetup): Tensor {
+  const lifted = x.rank === 3;
+  const x4 = (lifted ? lift(x) : x) as tf.Tensor4D;
+  const kernel = (lifted ? [1, ...s.kernel] : s.kernel) as Shape2;
+  const strides = (lifted ? [1, ...s.strides] : s.strides) as Shape2;
+  const begin = lifted ? [0, ...s.geo.begin] : s.geo.begin;
+  const end = lifted ? [0, ...s.geo.end] : s.geo.end;
+  const positive = padOrCrop(tf.add(tf.sub(x4, tf.min(x4)), 1), begin, end, 0) as tf.Tensor4D;
+  const { indexes } = tf.maxPoolWithArgmax(positive, kernel, strides, 'valid', true);
+  const flat = tf.scatterND(tf.reshape(indexes, [-1, 1]), tf.reshape(dy, [-1]), [positive.size]);
+  const dx = padOrCrop(tf.reshape(flat, positive.shape), begin.map((b) => -b), end.map((e) => -e));
+  return lifted ? tf.squeeze(dx, [1]) : dx;
+}
+
+/**
+ * Cotangent of the input of a 'valid' average pool over the padded input, given g = the
+ * output cotangent times kernel size / count: the box sum of g spread back over the windows,
+ * computed as a stride-1 average pool of the zero-dilated, padded g (a forward op; wasm's
+ * AvgPoolGrad measured ~30x slower than a forward pool), cropped to the unpadded input.
+ */
+function averagePoolAdjoint(g: Tensor, s: PoolSetup, inSize: readonly number[]): Tensor {
+  const spread = insertZerosSpatial(g, s.strides);
+  const left = s.kernel.map((k, i) => k - 1 - s.geo.begin[i]);
+  const right = s.kernel.map((k, i) => inSize[i] + s.geo.begin[i] + s.geo.end[i] - (s.geo.out[i] - 1) * s.strides[i] - 1 - s.geo.end[i]);
+  return tfPool('avg', padOrCrop(spread, left, right), s.kernel, s.kernel.map(() => 1));
+}
+
+/** Window element (offset `tap`) of every output position: a strided slice of the padded input. */
+function tapSlice(xp: Tensor, tap: number[], s: PoolSetup): Tensor {
+  const begin = [0, ...tap.map((t, i) => t * s.dilations[i]), 0];
+  const end = [xp.shape[0], ...tap.map((t, i) => t * s.dilations[i] + (s.geo.out[i] - 1) * s.strides[i] + 1), xp.shape[xp.rank - 1]];
+  return tf.stridedSlice(xp, begin, end, [1, ...s.strides, 1]);
+}
+
+function allTaps(kernel: readonly number[]): number[][] {
+  let taps: number[][] = [[]];
+  for (const k of kernel) taps = taps.flatMap((t) => Array.from({ length: k }, (_, j) => [...t, j]));
+  return taps;
+}
+
+/**
+ * Whether max pooling takes the strided-slice path: for dilations, which TensorFlow.js's pools
+ * lack, and in 3-D, where wasm's MaxPool3D starts its maxima at FLT_MIN (a positive number).
+ */
+function sliced(s: PoolSetup): boolean {
+  return s.dilations.some((d) => d !== 1) || s.x.rank === 5;
+}
+
+/**
+ * The padding value of max pooling: below every finite element. Not -inf: wasm's MaxPoolGrad
+ * misroutes cotangents in windows holding -inf.
+ */
+function lowest(x: Tensor): number {
+  return x.dtype === 'float32' ? -3.4028234663852886e38 : -2147483648;
+}
+
+/** The strided-slice max pool's VJP: each output's cotangent goes to the first window maximum. */
+function slicedMaxPoolGrad(dy: Tensor, y: Tensor, s: PoolSetup): Tensor {
+  const xp = padOrCrop(s.x, s.geo.begin, s.geo.end, lowest(s.x));
+  let taken = tf.zerosLike(y);
+  const parts: Tensor[] = [];
+  for (const tap of allTaps(s.kernel)) {
+    const hit = tf.mul(tf.cast(tf.equal(tapSlice(xp, tap, s), y), 'float32'), tf.sub(1, taken));
+    taken = tf.add(taken, hit);
+    const spread = insertZerosSpatial(tf.mul(dy, hit), s.strides);
+    const before = tap.map((t, i) => t * s.dilations[i]);
+    parts.push(padOrCrop(spread, before, before.map((b, i) => xp.shape[i + 1] - b - spread.shape[i + 1])));
+  }
+  return padOrCrop(tf.addN(parts), s.geo.begin.map((b) => -b), s.geo.end.map((e) => -e));
+}
+
+const maxPool: OpKernel = {
+  dataInputs: [0],
+  forward: (args) => {
+    const s = setup(args);
+    const xp = padOrCrop(s.x, s.geo.begin, s.geo.end, lowest(s.x));
+    const y = sliced(s) ? allTaps(s.kernel).map((t) => tapSlice(xp, t, s)).reduce((a, b) => tf.maximum(a, b)) : tfPool('max', xp, s.kernel, s.strides);
+    return [fromChannelsLast(y, s.channelsLast)];
+  },
+  vjp: (args) => {
+    const s = setup(args);
+    const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
+    const dx = sliced(s) ? slicedMaxPoolGrad(dy, toChannelsLast(args.outputs[0], s.channelsLast), s) : maxPoolGrad2d(dy, s.x, s);
+    return [fromChannelsLast(dx, s.channelsLast)];
+  },
+};
+
+/**
+ * kernel size / (elements averaged) at every output position, as [1, out..., 1], or null when
+ * every window averages a full kernel. Counted: input elements, plus the explicit padding
+ * with count_include_pad; never the ceil_mode overhang.
+ */
+function averageRescale(args: ForwardArgs, s: PoolSetup): Tensor | null {
+  const includePad = attrNumber(args.attrs, 'count_include_pad', 0) !== 0;
+  const inSize = spatialOf(s.x);
+  const perAxisCounts = s.kernel.map((k, i) => {
+    const lo = includePad ? -s.geo.begin[i] : 0;
+    const hi = includePad ? inSize[i] + s.geo.end[i] - s.geo.overhang[i] : inSize[i];
+    return Array.from({ length: s.geo.out[i] }, (_, o) => {
+      const start = o * s.strides[i] - s.geo.begin[i];
+      return Math.max(0, Math.min(start + k, hi) - Math.max(start, lo));
+    });
+  });
+  const full = s.kernel.reduce((a, b) => a * b, 1);
+  let counts: number[] = [1];
+  for (const c of perAxisCounts) counts = counts.flatMap((a) => c.map((b) => a * b));
+  if (counts.every((c) => c === full)) return null;
+  return tf.tensor(counts.map((c) => full / c), [1, ...s.geo.out, 1]);
+}
+
+const averagePool: OpKernel = {
+  dataInputs: [0],
+  affine: true,
+  forward: (args) => {
+    const s = setup(args);
+    if (s.dilations.some((d) => d !== 1)) throw new KernelError('AveragePool with dilations is not supported');
+    const y = tfPool('avg', padOrCrop(s.x, s.geo.begin, s.geo.end), s.kernel, s.strides);
+    const rescale = averageRescale(args, s);
+    return [fromChannelsLast(rescale === null ? y : tf.mul(y, rescale), s.channelsLast)];
+  },
+  vjp: (args) => {
+    const s = setup(args);
+    const rescale = averageRescale(args, s);
+    const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
+    const dx = averagePoolAdjoint(rescale === null ? dy : tf.mul(dy, rescale), s, spatialOf(s.x));
+    return [fromChannelsLast(dx, s.channelsLast)];
+  },
+};
+
+function spatialAxes(x: Tensor, channelsLast: boolean): number[] {
+  return Array.from({ length: x.rank - 2 }, (_, i) => (channelsLast ? i + 1 : i + 2));
+}
+
+const globalAveragePool: OpKernel = {
+  dataInputs: [0],
+  affine: true,
+  forward: (args) => {
+    const x = required(args.inputs, 0, 'X');
+    return [tf.mean(x, spatialAxes(x, isChannelsLast(args.attrs)), true)];
+  },
+  vjp: (args) => {
+    const x = args.inputs[0]!;
+    const axes = spatialAxes(x, isChannelsLast(args.attrs));
+    const n = axes.reduce((a, ax) => a * x.shape[ax], 1);
+    return [tf.broadcastTo(tf.div(args.dys[0]!, n), x.shape)];
+  },
+};
+
+const globalMaxPool: OpKernel = {
+  dataInputs: [0],
+  forward: (args) => {
+    const x = required(args.inputs, 0, 'X');
+    return [tf.max(x, spatialAxes(x, isChannelsLast(args.attrs)), true)];
+  },
+  vjp: (args) => {
+    const x = args.inputs[0]!;
+    const axes = spatialAxes(x, isChannelsLast(args.attrs));
+    // Ties share the cotangent equally (as ReduceMax does).
+    const hit = tf.cast(tf.equal(x, args.outputs[0]), 'float32');
+    return [tf.mul(tf.div(hit, tf.sum(hit, axes, true)), args.dys[0]!)];
+  },
+};
+
+export const poolKernels: Record<string, OpKernel> = {
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool,
+};

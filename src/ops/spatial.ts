@@ -53,6 +53,8 @@ export interface SpatialGeometry {
   readonly begin: number[];
   readonly end: number[];
   readonly out: number[];
+  /** The part of `end` that is ceil_mode overhang past the padded input (not padding). */
+  readonly overhang: number[];
 }
 
 export interface WindowParams {
@@ -77,6 +79,7 @@ export function windowGeometry(attrs: Attributes, inSize: readonly number[], w: 
   const begin: number[] = [];
   const end: number[] = [];
   const out: number[] = [];
+  const overhang: number[] = [];
   const pads = attrInts(attrs, 'pads');
   if (pads !== undefined && pads.length !== 0 && pads.length !== 2 * r) throw new KernelError(`pads has ${pads.length} entries for ${r} spatial axes`);
   for (let i = 0; i < r; i++) {
@@ -102,9 +105,11 @@ export function windowGeometry(attrs: Attributes, inSize: readonly number[], w: 
     if (ceilMode && (o - 1) * s >= inSize[i] + b) o--;
     out.push(o);
     begin.push(b);
-    end.push(e + Math.max(0, (o - 1) * s + k - (inSize[i] + b + e)));
+    const over = Math.max(0, (o - 1) * s + k - (inSize[i] + b + e));
+    overhang.push(over);
+    end.push(e + over);
   }
-  return { begin, end, out };
+  return { begin, end, out, overhang };
 }
 
 /**
