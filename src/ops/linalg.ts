@@ -1,3 +1,121 @@
-import type { OpKernel } from './kernel';
+/**
+ * MatMul (numpy matmul: batch broadcasting, 1-D operands), Gemm and Einsum (see einsum.ts).
+ *
+ * MatMul broadcasts the batch dimensions explicitly and runs one rank-3 batched matMul; its
+ * VJP multiplies by the transposed other operand and sums the cotangent back over the batch
+ * dimensions an operand was broadcast along.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelError, type OpKernel, type Tensor } from './kernel';
+import { asFloat, attrNumber, attrString, broadcastShapes, required, unbroadcast } from './kernelUtil';
+import { einsum, einsumVjp } from './einsum';
 
-export const linalgKernels: Record<string, OpKernel> = {};
+interface MatMulPlan {
+  /** Operands lifted to at least 2-D ([1, K] / [K, 1] for 1-D ones). */
+  readonly aShape: number[];
+  readonly bShape: number[];
+  readonly batch: number[];
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  /** The ONNX output shape (lifted dimensions dropped). */
+  readonly outShape: number[];
+}
+
+function plan(a: Tensor, b: Tensor): MatMulPlan {
+  if (a.rank === 0 || b.rank === 0) throw new KernelError('MatMul operands must have rank >= 1');
+  const aShape = a.rank === 1 ? [1, a.shape[0]] : a.shape;
+  const bShape = b.rank === 1 ? [b.shape[0], 1] : b.shape;
+  const [m, k] = aShape.slice(-2);
+  const [k2, n] = bShape.slice(-2);
+  if (k !== k2) throw new KernelError(`MatMul of [${a.shape}] and [${b.shape}]: inner dimensions differ`);
+  const batch = broadcastShapes(aShape.slice(0, -2), bShape.slice(0, -2));
+  const outShape = [...batch, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])];
+  return { aShape, bShape, batch, m, k, n, outShape };
+}
+
+function batched(t: Tensor, lifted: number[], batch: number[], rows: number, cols: number): tf.Tensor3D {
+  const full = tf.broadcastTo(tf.reshape(t, lifted), [...batch, rows, cols]);
+  return tf.reshape(full, [-1, rows, cols]) as tf.Tensor3D;
+}
+
+function matMulForward(a: Tensor, b: Tensor): Tensor {
+  const p = plan(a, b);
+  const y = tf.matMul(batched(asFloat(a), p.aShape, p.batch, p.m, p.k), batched(asFloat(b), p.bShape, p.batch, p.k, p.n));
+  const out = tf.reshape(y, p.outShape);
+  return a.dtype === 'int32' && b.dtype === 'int32' ? tf.cast(tf.round(out), 'int32') : out;
+}
+
+const matMul: OpKernel = {
+  dataInputs: [0, 1],
+  affine: true,
+  forward: (args) => [matMulForward(required(args.inputs, 0, 'A'), required(args.inputs, 1, 'B'))],
+  vjp: (args) => {
+    const a = asFloat(args.inputs[0]!);
+    const b = asFloat(args.inputs[1]!);
+    const p = plan(a, b);
+    const dy = tf.reshape(args.dys[0]!, [-1, p.m, p.n]) as tf.Tensor3D;
+    const a3 = batched(a, p.aShape, p.batch, p.m, p.k);
+    const b3 = batched(b, p.bShape, p.batch, p.k, p.n);
+    const da = tf.reshape(tf.matMul(dy, b3, false, true), [...p.batch, p.m, p.k]);
+    const db = tf.reshape(tf.matMul(a3, dy, true, false), [...p.batch, p.k, p.n]);
+    return [tf.reshape(unbroadcast(da, p.aShape), a.shape), tf.reshape(unbroadcast(db, p.bShape), b.shape)];
+  },
+};
+
+/** Gemm's operand as used: A or A^T (2-D). */
+function oriented(t: Tensor, transposed: boolean): tf.Tensor2D {
+  if (t.rank !== 2) throw new KernelError(`Gemm operands must be 2-D, got rank ${t.rank}`);
+  return (transposed ? tf.transpose(t) : t) as tf.Tensor2D;
+}
+
+const gemm: OpKernel = {
+  dataInputs: [0, 1, 2],
+  affine: true,
+  forward: (args) => {
+    const transA = attrNumber(args.attrs, 'transA', 0) !== 0;
+    const transB = attrNumber(args.attrs, 'transB', 0) !== 0;
+    const alpha = attrNumber(args.attrs, 'alpha', 1);
+    const beta = attrNumber(args.attrs, 'beta', 1);
+    const a = oriented(asFloat(required(args.inputs, 0, 'A')), transA);
+    const b = oriented(asFloat(required(args.inputs, 1, 'B')), transB);
+    let y = tf.matMul(a, b);
+    if (alpha !== 1) y = tf.mul(y, alpha);
+    const c = args.inputs[2];
+    if (c !== undefined && beta !== 0) y = tf.add(y, beta === 1 ? asFloat(c) : tf.mul(asFloat(c), beta));
+    return [y];
+  },
+  vjp: (args) => {
+    const transA = attrNumber(args.attrs, 'transA', 0) !== 0;
+    const transB = attrNumber(args.attrs, 'transB', 0) !== 0;
+    const alpha = attrNumber(args.attrs, 'alpha', 1);
+    const beta = attrNumber(args.attrs, 'beta', 1);
+    const a = oriented(asFloat(args.inputs[0]!), transA);
+    const b = oriented(asFloat(args.inputs[1]!), transB);
+    const dy = tf.mul(args.dys[0]!, alpha) as tf.Tensor2D;
+    // d(A') = alpha dY B'^T, d(B') = alpha A'^T dY; a transposed operand gets the transpose.
+    const da = transA ? tf.matMul(b, dy, false, true) : tf.matMul(dy, b, false, true);
+    const db = transB ? tf.matMul(dy, a, true, false) : tf.matMul(a, dy, true, false);
+    const c = args.inputs[2];
+    return [da, db, c === undefined ? undefined : unbroadcast(tf.mul(args.dys[0]!, beta), c.shape)];
+  },
+};
+
+const einsumKernel: OpKernel = {
+  dataInputs: Array.from({ length: 64 }, (_, i) => i),
+  affine: false,
+  forward: (args) => {
+    const xs = args.inputs.map((_, i) => asFloat(required(args.inputs, i, 'Inputs')));
+    return [einsum(attrString(args.attrs, 'equation', ''), xs)];
+  },
+  vjp: (args) => {
+    const xs = args.inputs.map((x) => asFloat(x!));
+    return einsumVjp(attrString(args.attrs, 'equation', ''), xs, args.dys[0]!, () => true);
+  },
+};
+
+export const linalgKernels: Record<string, OpKernel> = {
+  MatMul: matMul,
+  Gemm: gemm,
+  Einsum: einsumKernel,
+};
