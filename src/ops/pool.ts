@@ -154,8 +154,10 @@ const maxPool: OpKernel = {
   forward: (args) => {
     const s = setup(args);
     const xp = padOrCrop(s.x, s.geo.begin, s.geo.end, lowest(s.x));
-    const y = sliced(s) ? allTaps(s.kernel).map((t) => tapSlice(xp, t, s)).reduce((a, b) => tf.maximum(a, b)) : tfPool('max', xp, s.kernel, s.strides);
-    return [fromChannelsLast(y, s.channelsLast)];
+    // TensorFlow.js pools only take float32; ints (from uint8 models) are exact in it up to 2^24.
+    const xf = tf.cast(xp, 'float32');
+    const y = sliced(s) ? allTaps(s.kernel).map((t) => tapSlice(xf, t, s)).reduce((a, b) => tf.maximum(a, b)) : tfPool('max', xf, s.kernel, s.strides);
+    return [fromChannelsLast(xp.dtype === 'float32' ? y : tf.cast(y, xp.dtype), s.channelsLast)];
   },
   vjp: (args) => {
     const s = setup(args);
