@@ -28,8 +28,8 @@ await runTest('cancel', 300, async (keep) => {
   log(`analysis worker pid ${pid}`);
   const toast = page.locator('.notification-toast', { hasText: 'Gradient Lens' });
   await toast.waitFor({ timeout: 20000 });
-  // Wait until the engine reports real work (past loading), so Cancel interrupts computation.
-  await waitUntil(async () => /probe|row|forward|block/i.test(await toast.innerText()), 120000, 'progress past loading');
+  // Wait until the engine is in its probe loop, so Cancel interrupts the computation itself.
+  await waitUntil(async () => /probe|row/i.test(await toast.innerText()), 120000, 'progress into the probe / block-matrix loop');
   log(`progress before cancel: ${(await toast.innerText()).replace(/\s+/g, ' ')}`);
   await vscode.shot('before-cancel');
   if (!isAlive(pid)) throw new Error('the worker is not running before Cancel');
