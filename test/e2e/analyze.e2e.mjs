@@ -46,7 +46,15 @@ await runTest('analyze', 420, async (keep) => {
   log(`context menu: ${labels.join(' | ')}`);
 
   const toast = page.locator('.notification-toast', { hasText: 'Gradient Lens' });
-  await toast.waitFor({ timeout: 20000 }).then(() => vscode.shot('progress')).catch(() => log('progress notification not seen (analysis may have been quick)'));
+  try {
+    await toast.waitFor({ timeout: 20000 });
+    await waitUntil(async () => /forward|probe|row|block/i.test(await toast.innerText()), 20000, 'a progress message');
+    await sleep(300); // the toast slides in
+    log(`progress: ${normalize(await toast.innerText()).replace(/\s+/g, ' ')}`);
+    await vscode.shot('progress');
+  } catch (e) {
+    log(`progress notification not captured (${e.message.split('\n')[0]})`);
+  }
 
   const tab = page.locator('.tab', { hasText: `Gradient Lens: ${path.basename(MODEL_REL)}` });
   await tab.waitFor({ timeout: 300000 });
