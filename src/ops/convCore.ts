@@ -16,6 +16,18 @@ import { effectiveKernel, insertZeros, insertZerosSpatial, padOrCrop } from './s
 
 type Conv2DInput = tf.Tensor4D;
 
+/** A rank-4 view for the 2-D ops' signatures (the callers know the rank). */
+function as4(t: Tensor): tf.Tensor4D {
+  return t as tf.Tensor4D;
+}
+
+/** Size of axis i (negative counts from the end). */
+function dim(t: Tensor, i: number): number {
+  const d = t.shape[i < 0 ? t.rank + i : i];
+  if (d === undefined) throw new KernelError(`axis ${i} out of range for rank ${t.rank}`);
+  return d;
+}
+
 function allOnes(v: readonly number[]): boolean {
   return v.every((e) => e === 1);
 }
@@ -61,9 +73,9 @@ export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dila
     kernel = materializeDilation(w, dil);
     dil = dil.map(() => 1);
   }
-  const cin = x.shape[r + 1];
-  const cinPerGroup = kernel.shape[r];
-  const cout = kernel.shape[r + 1];
+  const cin = dim(x, r + 1);
+  const cinPerGroup = dim(kernel, r);
+  const cout = dim(kernel, r + 1);
   if (cin % cinPerGroup !== 0) throw new KernelError(`input has ${cin} channels, kernel expects groups of ${cinPerGroup}`);
   const groups = cin / cinPerGroup;
   if (cout % groups !== 0) throw new KernelError(`${cout} output channels do not split into ${groups} groups`);
@@ -72,13 +84,13 @@ export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dila
   const kh = kernel.shape.slice(0, r);
   if (r === 2 && cinPerGroup === 1) {
     // Depthwise: output channel c * mult + m reads input channel c (ONNX group order).
-    const f = tf.reshape(kernel, [...kh, cin, cout / cin]) as tf.Tensor4D;
+    const f = as4(tf.reshape(kernel, [...kh, cin, cout / cin]));
     return tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
   }
   if (r === 2 && cout === groups) {
     // One output per group (the adjoint of a depthwise convolution): depthwise with
     // multiplier 1 over every input channel, then the sum within each group.
-    const f = tf.reshape(tf.transpose(kernel, [0, 1, 3, 2]), [...kh, cin, 1]) as tf.Tensor4D;
+    const f = as4(tf.reshape(tf.transpose(kernel, [0, 1, 3, 2]), [...kh, cin, 1]));
     const y = tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
     return tf.sum(tf.reshape(y, [...y.shape.slice(0, 3), groups, cinPerGroup]), -1);
   }
@@ -162,8 +174,8 @@ export function convFilterGrad(xPadded: Tensor, dy: Tensor, kernelSize: readonly
   if (r === 2 && groups === cin && groups > 1) {
     // Depthwise: batch and channels folded into the channels of a single image.
     const mult = cout / cin;
-    const img = tf.reshape(tf.transpose(xPadded, [1, 2, 0, 3]), [1, ...xPadded.shape.slice(1, 3), n * cin]) as tf.Tensor4D;
-    const f = tf.reshape(tf.transpose(tf.reshape(filt, [n, ...filt.shape.slice(1, 3), cin, mult]), [1, 2, 0, 3, 4]), [...filt.shape.slice(1, 3), n * cin, mult]) as tf.Tensor4D;
+    const img = as4(tf.reshape(tf.transpose(xPadded, [1, 2, 0, 3]), [1, ...xPadded.shape.slice(1, 3), n * cin]));
+    const f = as4(tf.reshape(tf.transpose(tf.reshape(filt, [n, ...filt.shape.slice(1, 3), cin, mult]), [1, 2, 0, 3, 4]), [...filt.shape.slice(1, 3), n * cin, mult]));
     const out = tf.depthwiseConv2d(img, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
     const summed = tf.sum(tf.reshape(out, [...out.shape.slice(1, 3), n, cin, mult]), 2);
     return tf.reshape(crop(summed, 0), [...kernelSize, 1, cout]);

@@ -211,9 +211,9 @@ describe('Conv VJP against tf.grad of tf.conv2d / tf.depthwiseConv2d on the cpu 
       let want: { dx: number[]; dw: number[] };
       try {
         want = tf.tidy(() => {
-          const xc = tf.tensor(data.x.data, data.x.shape) as tf.Tensor4D;
-          const wc = tf.tensor(data.w.data, data.w.shape) as tf.Tensor4D;
-          const dyc = tf.tensor(data.dy.data, data.dy.shape) as tf.Tensor4D;
+          const xc = tf.tensor4d(data.x.data, data.x.shape as [number, number, number, number]);
+          const wc = tf.tensor4d(data.w.data, data.w.shape as [number, number, number, number]);
+          const dyc = tf.tensor4d(data.dy.data, data.dy.shape as [number, number, number, number]);
           const f = (a: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D =>
             v.depthwise ? tf.depthwiseConv2d(a, k, v.strides, v.pad, 'NHWC', v.dil) : tf.conv2d(a, k, v.strides, v.pad, 'NHWC', v.dil);
           const [gx, gw] = tf.grads((a: tf.Tensor, k: tf.Tensor) => f(a as tf.Tensor4D, k as tf.Tensor4D))([xc, wc], dyc);
