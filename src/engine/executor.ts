@@ -140,7 +140,7 @@ export class Executor implements KernelContext {
       try {
         defined = tf.tidy(() => {
           const full = dys.map((d, j) => d ?? tf.zerosLike(outputs[j]));
-          const r = kernel.vjp!({ inputs, outputs, dys: full, attrs: node.attrs, node, ctx: this });
+          const r = kernel.vjp!({ inputs, outputs, dys: full, attrs: node.attrs, node, ctx: this, wanted: new Set(wanted) });
           const out: Tensor[] = [];
           present = [];
           wanted.forEach((j, k) => {

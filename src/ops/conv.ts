@@ -21,6 +21,7 @@ import {
   spatialOf,
   sumToChannels,
   toChannelsLast,
+  wants,
   windowGeometry,
 } from './spatial';
 
@@ -113,14 +114,14 @@ const conv: OpKernel = {
     const s = setup(args);
     const g = convGeometry(args.attrs, s);
     const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
-    const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
-    const dx = convAdjoint(dy, flipped, s.kernel, g, spatialOf(s.x));
-    const gw = convFilterGrad(padOrCrop(s.x, g.begin, g.end), dy, s.kernel, s.strides, s.dilations, s.groups);
-    return [
-      fromChannelsLast(dx, s.channelsLast),
-      kernelGradToNode(gw, s.channelsLast),
-      args.inputs[2] === undefined ? undefined : sumToChannels(dy),
-    ];
+    let dx: Tensor | undefined;
+    if (wants(args, 0)) {
+      const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
+      dx = fromChannelsLast(convAdjoint(dy, flipped, s.kernel, g, spatialOf(s.x)), s.channelsLast);
+    }
+    // The kernel's cotangent costs as much again, and is rarely asked for (weights are constants).
+    const gw = wants(args, 1) ? convFilterGrad(padOrCrop(s.x, g.begin, g.end), dy, s.kernel, s.strides, s.dilations, s.groups) : undefined;
+    return [dx, gw && kernelGradToNode(gw, s.channelsLast), wants(args, 2) ? sumToChannels(dy) : undefined];
   },
 };
 
@@ -182,15 +183,15 @@ const convTranspose: OpKernel = {
     const s = setup(args);
     const g = transposeGeometry(args.attrs, s);
     const dy = padOrCrop(toChannelsLast(args.dys[0]!, s.channelsLast), g.begin, g.end);
-    let dx = convValid(dy, s.w, s.strides, s.dilations);
-    // output_padding of a stride or more adds positions no input reaches.
-    if (!tf.util.arraysEqual(dx.shape, s.x.shape)) dx = tf.slice(dx, dx.shape.map(() => 0), s.x.shape);
-    const gw = convFilterGrad(dy, s.x, s.kernel, s.strides, s.dilations, s.groups);
-    return [
-      fromChannelsLast(dx, s.channelsLast),
-      kernelGradToNode(gw, s.channelsLast),
-      args.inputs[2] === undefined ? undefined : sumToChannels(toChannelsLast(args.dys[0]!, s.channelsLast)),
-    ];
+    let dx: Tensor | undefined;
+    if (wants(args, 0)) {
+      dx = convValid(dy, s.w, s.strides, s.dilations);
+      // output_padding of a stride or more adds positions no input reaches.
+      if (!tf.util.arraysEqual(dx.shape, s.x.shape)) dx = tf.slice(dx, dx.shape.map(() => 0), s.x.shape);
+      dx = fromChannelsLast(dx, s.channelsLast);
+    }
+    const gw = wants(args, 1) ? convFilterGrad(dy, s.x, s.kernel, s.strides, s.dilations, s.groups) : undefined;
+    return [dx, gw && kernelGradToNode(gw, s.channelsLast), wants(args, 2) ? sumToChannels(toChannelsLast(args.dys[0]!, s.channelsLast)) : undefined];
   },
 };
 

@@ -44,6 +44,11 @@ export interface VjpArgs extends ForwardArgs {
   readonly outputs: readonly Tensor[];
   /** Cotangent for each output; undefined where no gradient flows into that output. */
   readonly dys: readonly (Tensor | undefined)[];
+  /**
+   * Indices of the inputs whose cotangents the caller will use (absent: all data inputs).
+   * Kernels may return undefined for the others, e.g. skip a convolution's kernel gradient.
+   */
+  readonly wanted?: ReadonlySet<number>;
 }
 
 export interface OpKernel {

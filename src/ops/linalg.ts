@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type OpKernel, type Tensor } from './kernel';
 import { asFloat, attrNumber, attrString, broadcastShapes, required, unbroadcast } from './kernelUtil';
 import { einsum, einsumVjp } from './einsum';
+import { wants } from './spatial';
 
 interface MatMulPlan {
   /** Operands lifted to at least 2-D ([1, K] / [K, 1] for 1-D ones). */
@@ -57,9 +58,9 @@ const matMul: OpKernel = {
     const dy = tf.reshape(args.dys[0]!, [-1, p.m, p.n]) as tf.Tensor3D;
     const a3 = batched(a, p.aShape, p.batch, p.m, p.k);
     const b3 = batched(b, p.bShape, p.batch, p.k, p.n);
-    const da = tf.reshape(tf.matMul(dy, b3, false, true), [...p.batch, p.m, p.k]);
-    const db = tf.reshape(tf.matMul(a3, dy, true, false), [...p.batch, p.k, p.n]);
-    return [tf.reshape(unbroadcast(da, p.aShape), a.shape), tf.reshape(unbroadcast(db, p.bShape), b.shape)];
+    const da = wants(args, 0) ? tf.reshape(tf.matMul(dy, b3, false, true), [...p.batch, p.m, p.k]) : undefined;
+    const db = wants(args, 1) ? tf.reshape(tf.matMul(a3, dy, true, false), [...p.batch, p.k, p.n]) : undefined;
+    return [da && tf.reshape(unbroadcast(da, p.aShape), a.shape), db && tf.reshape(unbroadcast(db, p.bShape), b.shape)];
   },
 };
 
@@ -94,10 +95,10 @@ const gemm: OpKernel = {
     const b = oriented(asFloat(args.inputs[1]!), transB);
     const dy = tf.mul(args.dys[0]!, alpha) as tf.Tensor2D;
     // d(A') = alpha dY B'^T, d(B') = alpha A'^T dY; a transposed operand gets the transpose.
-    const da = transA ? tf.matMul(b, dy, false, true) : tf.matMul(dy, b, false, true);
-    const db = transB ? tf.matMul(dy, a, true, false) : tf.matMul(a, dy, true, false);
+    const da = !wants(args, 0) ? undefined : transA ? tf.matMul(b, dy, false, true) : tf.matMul(dy, b, false, true);
+    const db = !wants(args, 1) ? undefined : transB ? tf.matMul(dy, a, true, false) : tf.matMul(a, dy, true, false);
     const c = args.inputs[2];
-    return [da, db, c === undefined ? undefined : unbroadcast(tf.mul(args.dys[0]!, beta), c.shape)];
+    return [da, db, c === undefined || !wants(args, 2) ? undefined : unbroadcast(tf.mul(args.dys[0]!, beta), c.shape)];
   },
 };
 
@@ -110,7 +111,7 @@ const einsumKernel: OpKernel = {
   },
   vjp: (args) => {
     const xs = args.inputs.map((x) => asFloat(x!));
-    return einsumVjp(attrString(args.attrs, 'equation', ''), xs, args.dys[0]!, () => true);
+    return einsumVjp(attrString(args.attrs, 'equation', ''), xs, args.dys[0]!, (k) => wants(args, k));
   },
 };
 

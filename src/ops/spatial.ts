@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
-import { KernelError, type Tensor } from './kernel';
+import { KernelError, type Tensor, type VjpArgs } from './kernel';
 import { attrBool, attrInts, attrString } from './kernelUtil';
 
 export function isChannelsLast(attrs: Attributes): boolean {
@@ -162,4 +162,9 @@ export function sumToChannels(dy: Tensor): Tensor {
 /** [1, 1, ..., C]: a per-channel vector shaped to broadcast against a channels-last tensor. */
 export function channelVector(v: Tensor, rank: number): Tensor {
   return tf.reshape(v, [...Array.from({ length: rank - 1 }, () => 1), -1]);
+}
+
+/** Whether the caller of a VJP uses the cotangent of input i (see VjpArgs.wanted). */
+export function wants(args: VjpArgs, i: number): boolean {
+  return args.inputs[i] !== undefined && (args.wanted === undefined || args.wanted.has(i));
 }
