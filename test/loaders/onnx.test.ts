@@ -56,9 +56,12 @@ describe('ONNX fixtures', () => {
       assert.equal(graph.inputs[0].name, 'input');
       assert.equal(graph.inputs[0].shape?.[0], 'batch');
       const nodeNames = new Set(graph.nodes.map((n) => n.name));
-      for (const block of ref.blocks) {
+      // reference.json names the nodes of model.onnx (the opset-17 file has other nodes).
+      if (path.basename(file) === 'model.onnx') {
         // Constant nodes are folded into constants; every other node keeps its name.
-        for (const n of block.onnx_nodes) if (!/\/Constant(_\d+)?$/.test(n)) assert.ok(nodeNames.has(n), `node ${n}`);
+        const named = ref.blocks.flatMap((b) => b.onnx_nodes).filter((n) => !/\/Constant(_\d+)?$/.test(n));
+        assert.ok(named.length >= ref.blocks.length);
+        for (const n of named) assert.ok(nodeNames.has(n), `node ${n}`);
       }
       const x = readInput(path.join(fixtureDir(name), ref.files.input.file), ref.files.input.shape);
       const y = forward(graph, { input: x });
