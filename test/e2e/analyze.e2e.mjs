@@ -56,8 +56,7 @@ await runTest('analyze', 420, async (keep) => {
     log(`progress notification not captured (${e.message.split('\n')[0]})`);
   }
 
-  const tab = page.locator('.tab', { hasText: `Gradient Lens: ${path.basename(MODEL_REL)}` });
-  await tab.waitFor({ timeout: 300000 });
+  await vscode.waitForResults(path.basename(MODEL_REL), 300000);
   const frame = vscode.webviewFrame();
   const tables = await waitUntil(async () => {
     try {

@@ -21,6 +21,27 @@ await runTest('error', 240, async (keep) => {
 
   const activation = await vscode.waitForLog(/activation ([\d.]+) ms \(bundle load ([\d.]+) ms, activate\(\) ([\d.]+) ms\)/, 30000, 'activation line');
   log(`activation: ${activation[1]} ms (bundle load ${activation[2]} ms, activate() ${activation[3]} ms)`);
+  // A model file open in an editor has the Analyze button in the editor title bar and the
+  // command in the editor's context menu.
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+  await page.keyboard.type('broken.onnx');
+  await page.locator('.quick-input-widget .monaco-list-row[aria-label^="broken.onnx"]').first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-group-container.active .tab.active[data-resource-name="broken.onnx"]').waitFor();
+  const titleButton = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Analyze Model"]');
+  await titleButton.waitFor({ timeout: 10000 });
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ button: 'right' });
+  const editorMenu = page.locator('.monaco-menu').last();
+  await editorMenu.waitFor({ state: 'visible', timeout: 10000 });
+  const editorMenuLabels = (await editorMenu.locator('.action-label').allInnerTexts()).map((t) => t.trim());
+  await vscode.shot('editor-context-menu');
+  await page.keyboard.press('Escape');
+  if (!editorMenuLabels.includes('Analyze Model')) throw new Error(`editor context menu lacks Analyze Model: ${editorMenuLabels.join(' | ')}`);
+  log('editor title button and editor context menu offer Analyze Model');
+  // With no model editor active, the palette command offers a quick pick of workspace models.
+  await vscode.runCommand('View: Close All Editors');
+  await page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached', timeout: 10000 });
   await vscode.runCommand('Gradient Lens: Analyze Model');
   const pick = page.locator('.quick-input-widget .monaco-list-row[aria-label^="broken.onnx"]');
   await pick.waitFor({ timeout: 20000 });

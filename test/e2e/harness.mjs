@@ -209,6 +209,16 @@ export class VsCode {
     return found.length > 0 ? fs.readFileSync(found[0], 'utf8') : '';
   }
 
+  /** Waits for the results panel's tab; fails at once if an error notification appears instead. */
+  async waitForResults(fileName, ms) {
+    const tab = this.page.locator('.tab', { hasText: `Gradient Lens: ${fileName}` });
+    const error = this.page.locator('.notification-toast').filter({ has: this.page.getByRole('button', { name: 'Show details' }) });
+    await waitUntil(async () => {
+      if ((await error.count()) > 0) throw new Error(`the analysis failed: ${normalize(await error.first().innerText()).replace(/\s+/g, ' ')}`);
+      return (await tab.count()) > 0;
+    }, ms, `the results panel for ${fileName}`);
+  }
+
   async waitForLog(pattern, ms, what) {
     return waitUntil(() => {
       const m = pattern.exec(this.extensionLog());

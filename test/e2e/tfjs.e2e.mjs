@@ -1,0 +1,63 @@
+// Real VS Code, TensorFlow.js model: right-click a model.json (a fixture from
+// ../shared/fixtures copied into a temporary workspace), Analyze, wait for the results, select
+// a block, and check the editor beside the panel selects that layer's "name" entry.
+//
+//   node test/e2e/tfjs.e2e.mjs [--vsix FILE] [--fixture resnet_cifar8]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { readTablesInPage } from './blockTable.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const VSIX = path.resolve(opt('--vsix', path.join(REPO, 'gradient-lens.vsix')));
+const FIXTURE = path.resolve(REPO, '..', 'shared', 'fixtures', opt('--fixture', 'resnet_cifar8'), 'tfjs');
+const SHOTS = path.join(REPO, 'test-results', 'screenshots-tfjs');
+
+await runTest('tfjs', 300, async (keep) => {
+  if (!fs.existsSync(path.join(FIXTURE, 'model.json'))) throw new Error(`fixture not found: ${FIXTURE}`);
+  fs.rmSync(SHOTS, { recursive: true, force: true });
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-e2e-tfjs-'));
+  fs.cpSync(FIXTURE, path.join(workspace, 'tfjs'), { recursive: true });
+  const vscode = keep(await startVsCode({ vsix: VSIX, workspace, settings: { 'gradientLens.batchSize': 4, 'gradientLens.probes': 4 }, shots: SHOTS }));
+  const { page } = vscode;
+
+  await vscode.contextMenu(await vscode.revealInExplorer('tfjs/model.json'), 'Analyze Model');
+  await vscode.waitForResults('model.json', 240000);
+  const frame = vscode.webviewFrame();
+  const tables = await waitUntil(async () => {
+    try {
+      const t = await frame.locator('body').evaluate(readTablesInPage);
+      return t.length > 0 && t[0].rows.length > 0 ? t : false;
+    } catch {
+      return false;
+    }
+  }, 60000, 'the block table');
+  log(`${tables[0].rows.length} blocks in the table`);
+  await vscode.shot('results');
+
+  // Select the second block (the first may be a stem with an odd name); the model.json opens
+  // beside the panel with the layer's "name" entry selected.
+  const row = frame.locator('tbody tr').nth(Math.min(1, tables[0].rows.length - 1));
+  await row.click();
+  const editorTab = page.locator('.tab', { hasText: /^model\.json/ }).filter({ hasNotText: 'Gradient Lens' });
+  await editorTab.first().waitFor({ timeout: 20000 });
+  // The reveal keeps focus in the panel; focusing the editor group (without clicking, which
+  // would move the cursor) makes the status bar show its selection.
+  await sleep(500);
+  await page.keyboard.press('Control+2'); // workbench.action.focusSecondEditorGroup
+  const status = await waitUntil(async () => {
+    const t = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first().innerText().catch(() => '');
+    return /Ln \d+/.test(t) ? normalize(t) : false;
+  }, 15000, 'a selection in the model.json editor');
+  const [, ln, col, n] = /Ln (\d+), Col (\d+) \((\d+) selected\)/.exec(status).map(Number);
+  const line = fs.readFileSync(path.join(workspace, 'tfjs', 'model.json'), 'utf8').split('\n')[ln - 1] ?? '';
+  // The selection ends at the cursor: the selected text is the n characters before it.
+  const selected = line.slice(col - 1 - n, col - 1);
+  log(`selection: line ${ln}, ${JSON.stringify(selected)}`);
+  if (!/^"name"\s*:\s*".*"$/.test(selected)) throw new Error(`the selection is ${JSON.stringify(selected)}, not a "name" entry`);
+  await sleep(300);
+  await vscode.shot('reveal-layer');
+  fs.rmSync(workspace, { recursive: true, force: true });
+});
