@@ -144,8 +144,14 @@ export class AnalysisService implements vscode.Disposable {
         await showErrorWithDetails(this.log, `${fileName}: ${e.message} (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)`, e.info.stack);
         return;
       }
-      const what = e.name === 'ModelLoadError' ? `cannot load ${path.basename(e.info.file ?? fileName)}` : `analysis of ${fileName} failed`;
-      await showErrorWithDetails(this.log, `${what}: ${e.message}`, e.info.stack);
+      if (e.name === 'ModelLoadError') {
+        const file = e.info.file ?? fileName;
+        // The loader's message starts with the full path; the notification names the file once.
+        const reason = e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
+        await showErrorWithDetails(this.log, `cannot load ${path.basename(file)}: ${reason}`, `${e.message}\n${e.info.stack ?? ''}`);
+        return;
+      }
+      await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e.message}`, e.info.stack);
       return;
     }
     await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
