@@ -50,7 +50,7 @@ function freePort() {
  * Starts a private VS Code with the extension installed and a browser page on `workspace`.
  * `settings` are user settings added to the harness's quiet defaults.
  */
-export async function startVsCode({ vsix, workspace, settings = {}, shots }) {
+export async function startVsCode({ vsix, workspace, settings = {}, shots, trust = true }) {
   for (const [what, p] of [['code-server (run scripts/e2e-setup.sh)', CODE_SERVER], ['chromium', CHROMIUM], ['the .vsix (npm run package)', vsix]]) {
     if (!fs.existsSync(p)) throw new Error(`${what} not found: ${p}`);
   }
@@ -66,7 +66,9 @@ export async function startVsCode({ vsix, workspace, settings = {}, shots }) {
     'workbench.startupEditor': 'none',
     'workbench.welcomePage.walkthroughs.openOnInstall': false,
     'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': false,
+    // trust: false -> Workspace Trust on, folders open in Restricted Mode without a prompt.
+    'security.workspace.trust.enabled': !trust,
+    ...(trust ? {} : { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' }),
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',
     'extensions.autoCheckUpdates': false,
@@ -94,7 +96,7 @@ export async function startVsCode({ vsix, workspace, settings = {}, shots }) {
   const logFd = fs.openSync(path.join(run, 'code-server.log'), 'a');
   const server = spawn(process.execPath, [CODE_SERVER, '--config', path.join(run, 'code-server.yaml'),
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--disable-proxy',
+    ...(trust ? ['--disable-workspace-trust'] : []), '--disable-getting-started-override', '--disable-proxy',
     '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext], { env, stdio: ['ignore', logFd, logFd], detached: true });
   let browser;
   const stop = async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TESTS = ['analyze.e2e.mjs', 'tfjs.e2e.mjs', 'cancel.e2e.mjs', 'error.e2e.mjs'];
+const TESTS = ['analyze.e2e.mjs', 'tfjs.e2e.mjs', 'cancel.e2e.mjs', 'error.e2e.mjs', 'trust.e2e.mjs'];
 const results = TESTS.map((t) => {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [path.join(HERE, t), ...process.argv.slice(2)], { stdio: 'inherit' });

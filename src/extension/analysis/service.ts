@@ -13,6 +13,8 @@ import { AnalysisError, WorkerClient, WorkerCrashedError } from './workerClient'
 import { ProgressTracker } from './progress';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
+/** How long a request made in an untrusted workspace waits for the user to grant trust. */
+const TRUST_WAIT_MS = 5 * 60_000;
 
 export interface AnalysisListener {
   onReport(report: AnalysisReport): void | Promise<void>;
@@ -125,8 +127,21 @@ export class AnalysisService implements vscode.Disposable {
       { modal: true, detail: 'The model file is parsed and computed on in a separate process. Trust the workspace to analyse it.' },
       'Manage Workspace Trust',
     );
-    if (choice === 'Manage Workspace Trust') await vscode.commands.executeCommand('workbench.trust.manage');
-    return false;
+    if (choice !== 'Manage Workspace Trust') return false;
+    // If the user grants trust in the editor that opens, go on with the analysis they asked for.
+    const granted = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        resolve(false);
+      }, TRUST_WAIT_MS);
+      const subscription = vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(true);
+      });
+    });
+    await vscode.commands.executeCommand('workbench.trust.manage');
+    return granted;
   }
 
   private async reportFailure(fileName: string, e: unknown): Promise<void> {
