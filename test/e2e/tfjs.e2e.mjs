@@ -59,5 +59,32 @@ await runTest('tfjs', 300, async (keep) => {
   if (!/^"name"\s*:\s*".*"$/.test(selected)) throw new Error(`the selection is ${JSON.stringify(selected)}, not a "name" entry`);
   await sleep(300);
   await vscode.shot('reveal-layer');
+
+  // Re-run With Settings…: change the seed in the picker, run, and the panel gets the new run.
+  await vscode.runCommand('Gradient Lens: Re-run With Settings…');
+  const quick = page.locator('.quick-input-widget');
+  await quick.locator('.monaco-list-row[aria-label^="Seed"]').click();
+  await quick.locator('input').fill('5');
+  await page.keyboard.press('Enter');
+  await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').waitFor();
+  await vscode.shot('rerun-picker');
+  await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').click();
+  await vscode.waitForLog(/analysing \S+model\.json \(batch 4, 4 probes, seed 5,/, 20000, 'a run with seed 5');
+  await vscode.waitForLog(/analysis of model\.json finished[^\n]*\n(?:.*\n)*.*analysis of model\.json finished/, 120000, 'the second run to finish');
+  log('Re-run With Settings… ran with seed 5');
+
+  // Show Report brings the panel back after it was closed.
+  await vscode.runCommand('View: Close All Editors');
+  await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 10000 });
+  await vscode.runCommand('Gradient Lens: Show Report');
+  await vscode.waitForResults('model.json', 20000);
+  await waitUntil(async () => {
+    try {
+      return (await vscode.webviewFrame().locator('body').evaluate(readTablesInPage))[0]?.rows.length === tables[0].rows.length;
+    } catch {
+      return false;
+    }
+  }, 30000, 'the report shown again');
+  log('Show Report reopened the results panel');
   fs.rmSync(workspace, { recursive: true, force: true });
 });
