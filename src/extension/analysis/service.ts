@@ -94,10 +94,9 @@ export class AnalysisService implements vscode.Disposable {
     } finally {
       // Cleared before any message is shown: a notification waiting for a click must not
       // keep the analysis counted as running.
-      if (this.current === current) {
-        this.current = undefined;
-        await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, false);
-      }
+      if (this.current === current) this.current = undefined;
+      // From the state, not `false`: a run started meanwhile ("Stop and Analyse") is running.
+      await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, this.current !== undefined);
     }
     if (report) {
       this.log.info(`analysis of ${fileName} finished in ${Date.now() - started} ms (${report.blocks.length} blocks, backend ${report.backend.name})`);
