@@ -1,5 +1,6 @@
 /** Command-line parsing for the CLI: strict, with messages that say what was wrong. */
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
+import { EXPORT_FORMATS, formatFromFileName, type ExportFormat } from '../report/export';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -8,10 +9,11 @@ export class UsageError extends Error {
   }
 }
 
+/** `analyze <model>`: run the analysis, print the table, optionally gate CI on the result. */
 export interface ParsedArgs {
   readonly command: 'analyze';
   readonly model: string;
-  readonly help: boolean;
+  readonly help: false;
   readonly batch?: number;
   readonly probes?: number;
   readonly seed?: number;
@@ -24,7 +26,39 @@ export interface ParsedArgs {
   readonly dims: Readonly<Record<string, number>>;
   readonly noBlockMatrix: boolean;
   readonly quiet: boolean;
+  /** CI gate: exit 3 when any block's GSC to the output exceeds this. */
+  readonly failOnGsc?: number;
+  /** CI gate: exit 3 when any nonlinearity is flagged pseudo-linear. */
+  readonly failOnPseudoLinear: boolean;
+  /** Threshold on a nonlinearity's k above which it is pseudo-linear (the report's thresholds.pseudoLinearK). */
+  readonly pseudoLinearK?: number;
 }
+
+/** `report <report.json>`: export a saved report as Markdown, HTML, CSV or JSON. */
+export interface ReportArgs {
+  readonly command: 'report';
+  readonly report: string;
+  readonly format: ExportFormat;
+  /** Output file; stdout when absent. */
+  readonly out?: string;
+}
+
+export const COMPARE_FORMATS = ['text', 'md', 'json'] as const;
+export type CompareFormat = (typeof COMPARE_FORMATS)[number];
+
+/** `compare <a.json> <b.json>`: per-block differences between two saved reports. */
+export interface CompareArgs {
+  readonly command: 'compare';
+  readonly a: string;
+  readonly b: string;
+  readonly format: CompareFormat;
+}
+
+export interface HelpArgs {
+  readonly command: 'help';
+}
+
+export type CliArgs = ParsedArgs | ReportArgs | CompareArgs | HelpArgs;
 
 function positiveInt(flag: string, value: string, min: number): number {
   const n = Number(value);
@@ -34,12 +68,90 @@ function positiveInt(flag: string, value: string, min: number): number {
   return n;
 }
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    return { command: 'analyze', model: '', help: true, dims: {}, noBlockMatrix: false, quiet: false };
+/** A positive decimal number such as 100, 2.5 or 1e3. */
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d*\.?\d+(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${flag} needs a positive number (got "${value}")`);
   }
+  return n;
+}
+
+function isHelp(arg: string): boolean {
+  return arg === '--help' || arg === '-h';
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  if (argv.length === 0 || isHelp(argv[0]) || argv[0] === 'help') return { command: 'help' };
   const [command, ...rest] = argv;
-  if (command !== 'analyze') throw new UsageError(`unknown command "${command}"`);
+  if (rest.some(isHelp)) return { command: 'help' };
+  switch (command) {
+    case 'analyze':
+      return parseAnalyze(rest);
+    case 'report':
+      return parseReport(rest);
+    case 'compare':
+      return parseCompare(rest);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function parseReport(rest: readonly string[]): ReportArgs {
+  let format: ExportFormat | undefined;
+  let out: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--format': {
+        const v = value();
+        if (!(EXPORT_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')} (got "${v}")`);
+        format = v as ExportFormat;
+        break;
+      }
+      case '--out':
+        out = value();
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
+        positional.push(arg);
+    }
+  }
+  if (positional.length !== 1) {
+    throw new UsageError(positional.length === 0 ? 'report needs a report file (.json)' : `unexpected arguments: ${positional.slice(1).join(' ')}`);
+  }
+  // Without --format, the output file's extension decides; Markdown otherwise.
+  const chosen = format ?? (out !== undefined ? formatFromFileName(out) : undefined) ?? 'md';
+  return { command: 'report', report: positional[0], format: chosen, ...(out !== undefined && { out }) };
+}
+
+function parseCompare(rest: readonly string[]): CompareArgs {
+  let format: CompareFormat = 'text';
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--format') {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      if (!(COMPARE_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format takes ${COMPARE_FORMATS.join(', ')} (got "${v}")`);
+      format = v as CompareFormat;
+    } else if (arg.startsWith('-')) {
+      throw new UsageError(`unknown option "${arg}"`);
+    } else positional.push(arg);
+  }
+  if (positional.length !== 2) {
+    throw new UsageError(positional.length < 2 ? 'compare needs two report files (a.json b.json)' : `unexpected arguments: ${positional.slice(2).join(' ')}`);
+  }
+  return { command: 'compare', a: positional[0], b: positional[1], format };
+}
+
+function parseAnalyze(rest: readonly string[]): ParsedArgs {
   const out: { -readonly [K in keyof ParsedArgs]?: ParsedArgs[K] } = {};
   const dims: Record<string, number> = {};
   const positional: string[] = [];
@@ -99,16 +211,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--quiet':
         out.quiet = true;
         break;
-      case '--help':
-      case '-h':
-        out.help = true;
+      case '--fail-on-gsc':
+        out.failOnGsc = positiveNumber(arg, value());
+        break;
+      case '--fail-on-pseudo-linear':
+        out.failOnPseudoLinear = true;
+        break;
+      case '--pseudo-linear-k':
+        out.pseudoLinearK = positiveNumber(arg, value());
         break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
         positional.push(arg);
     }
   }
-  if (out.help) return { command: 'analyze', model: '', help: true, dims, noBlockMatrix: false, quiet: false };
   if (positional.length !== 1) {
     throw new UsageError(positional.length === 0 ? 'analyze needs a model file' : `unexpected arguments: ${positional.slice(1).join(' ')}`);
   }
@@ -120,5 +236,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     dims,
     noBlockMatrix: out.noBlockMatrix ?? false,
     quiet: out.quiet ?? false,
+    failOnPseudoLinear: out.failOnPseudoLinear ?? false,
   };
 }

@@ -5,17 +5,31 @@
  *   gradient-lens analyze <model> [--batch N] [--probes P] [--seed S] [--exact auto|on|off]
  *                 [--backend auto|wasm|node|cpu] [--input FILE] [--json FILE] [--dim NAME=SIZE]...
  *                 [--no-block-matrix] [--exact-max-dim D] [--quiet]
+ *                 [--fail-on-gsc X] [--fail-on-pseudo-linear] [--pseudo-linear-k K]
+ *   gradient-lens report <report.json> [--format md|html|csv|json] [--out FILE]
+ *   gradient-lens compare <a.json> <b.json> [--format text|md|json]
  *
- * Exit codes: 0 success, 1 analysis error (message on stderr), 2 bad usage.
+ * Exit codes: 0 success, 1 error (message on stderr), 2 bad usage, 3 a CI gate of analyze failed.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { analyzeModel } from '../engine/analyze';
 import type { AnalyzeRequest } from '../engine/api';
-import type { AnalysisSettings } from '../report/schema';
+import { reportIncompatibility, type AnalysisReport, type AnalysisSettings } from '../report/schema';
+import { exportReport } from '../report/export';
+import { compareReports } from '../report/compare';
+import { comparisonToMarkdown, comparisonToText } from '../report/compareFormat';
 import { formatReportTable } from './table';
-import { parseArgs, UsageError, type ParsedArgs } from './args';
+import { gateFailures } from './gate';
+import { parseArgs, UsageError, type CliArgs, type CompareArgs, type ParsedArgs, type ReportArgs } from './args';
+
+/** Exit code when a CI gate (--fail-on-gsc, --fail-on-pseudo-linear) fails. */
+export const EXIT_GATE_FAILED = 3;
 
 export const USAGE = `usage: gradient-lens analyze <model.onnx | model.json> [options]
+       gradient-lens report <report.json> [--format md|html|csv|json] [--out FILE]
+       gradient-lens compare <a.json> <b.json> [--format text|md|json]
+
+analyze options:
 
 options:
   --batch N            samples in the Gaussian input batch (default 16)
@@ -32,7 +46,63 @@ options:
                        a larger batch is shrunk to fit, with a warning
   --json FILE          also write the report as JSON
   --quiet              no progress on stderr
+  --fail-on-gsc X      CI gate: exit 3 when a block's GSC to the output exceeds X
+  --fail-on-pseudo-linear
+                       CI gate: exit 3 when a nonlinearity is flagged pseudo-linear
+  --pseudo-linear-k K  a nonlinearity whose k exceeds K is pseudo-linear (default 3)
+                       (the table and JSON are written before a gate exits 3)
+
+report: export a saved report
+  --format F           md (default), html (one self-contained file), csv (one row per
+                       block) or json; without it, --out's extension decides
+  --out FILE           write to FILE instead of stdout
+
+compare: per-block differences of two saved reports (b against a)
+  --format F           text (default), md or json; blocks are matched by index when
+                       both have as many, else by name; a change counts only when the
+                       99% intervals do not overlap
+
+exit codes: 0 ok, 1 error, 2 bad usage, 3 a CI gate failed
 `;
+
+/** Reads a saved report, with errors that name the file and say what is wrong. */
+export function readReportFile(file: string): AnalysisReport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${file}: not found` : `${file}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not a JSON file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const problem = reportIncompatibility(value);
+  if (problem !== undefined) throw new Error(`${file}: ${problem}`);
+  return value as AnalysisReport;
+}
+
+function reportCommand(args: ReportArgs): number {
+  const text = exportReport(readReportFile(args.report), args.format);
+  if (args.out === undefined) {
+    process.stdout.write(text);
+  } else {
+    writeFileSync(args.out, text);
+    process.stderr.write(`${args.format} written to ${args.out}\n`);
+  }
+  return 0;
+}
+
+function compareCommand(args: CompareArgs): number {
+  const result = compareReports(readReportFile(args.a), readReportFile(args.b), { a: args.a, b: args.b });
+  const text =
+    args.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : args.format === 'md' ? comparisonToMarkdown(result) : comparisonToText(result);
+  process.stdout.write(text);
+  return 0;
+}
 
 async function analyzeCommand(args: ParsedArgs): Promise<number> {
   const settings: Partial<AnalysisSettings> = {
@@ -46,7 +116,12 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     ...(args.noBlockMatrix && { blockMatrix: false }),
     dimOverrides: args.dims,
   };
-  const request: AnalyzeRequest = { modelPath: args.model, settings, inputFile: args.input };
+  const request: AnalyzeRequest = {
+    modelPath: args.model,
+    settings,
+    inputFile: args.input,
+    ...(args.pseudoLinearK !== undefined && { thresholds: { pseudoLinearK: args.pseudoLinearK } }),
+  };
   let lastLine = '';
   const report = await analyzeModel(request, {
     onProgress: (e) => {
@@ -65,11 +140,24 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     writeFileSync(args.json, JSON.stringify(report, null, 2));
     process.stderr.write(`report written to ${args.json}\n`);
   }
-  return 0;
+  const failures = gateFailures(report, args);
+  for (const reason of failures) process.stderr.write(`gradient-lens: ${reason}\n`);
+  return failures.length > 0 ? EXIT_GATE_FAILED : 0;
+}
+
+function run(args: Exclude<CliArgs, { command: 'help' }>): Promise<number> | number {
+  switch (args.command) {
+    case 'analyze':
+      return analyzeCommand(args);
+    case 'report':
+      return reportCommand(args);
+    case 'compare':
+      return compareCommand(args);
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let args: ParsedArgs;
+  let args: CliArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
@@ -79,12 +167,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
-  if (args.help) {
+  if (args.command === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
   try {
-    return await analyzeCommand(args);
+    return await run(args);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`\ngradient-lens: error: ${message}\n`);

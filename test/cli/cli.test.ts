@@ -32,6 +32,7 @@ test('usage errors exit 2 with a message', () => {
 
 test('dimension overrides and flags parse', () => {
   const a = parseArgs(['analyze', 'm.onnx', '--dim', 'seq=8', '--dim', 'h=4', '--no-block-matrix', '--probes', '4']);
+  assert.ok(a.command === 'analyze');
   assert.deepEqual(a.dims, { seq: 8, h: 4 });
   assert.equal(a.noBlockMatrix, true);
   assert.equal(a.probes, 4);

@@ -1,0 +1,46 @@
+/**
+ * The CI gate of `analyze`: conditions under which the CLI exits 3 after writing the report,
+ * each with a one-line reason. Pure, so it is tested without running a model.
+ */
+import type { AnalysisReport, Thresholds } from '../report/schema';
+import { isPseudoLinear } from '../report/flags';
+import { fmt, printable } from '../report/format';
+
+export interface GateOptions {
+  /** Fail when any block's GSC to the output exceeds this. */
+  readonly failOnGsc?: number;
+  /** Fail when any nonlinearity's k exceeds thresholds.pseudoLinearK (or is infinite). */
+  readonly failOnPseudoLinear: boolean;
+  /** Overrides the report's pseudo-linear threshold. */
+  readonly pseudoLinearK?: number;
+}
+
+function more(n: number, singular: string, plural: string): string {
+  return n > 0 ? ` (and ${n} more ${n === 1 ? singular : plural})` : '';
+}
+
+/** Reasons the gate fails, one line each, worst offender first; empty when it passes. */
+export function gateFailures(report: AnalysisReport, options: GateOptions): string[] {
+  const reasons: string[] = [];
+  const limit = options.failOnGsc;
+  if (limit !== undefined) {
+    const over = report.blocks.filter((b) => b.gscToOutput.value > limit).sort((x, y) => y.gscToOutput.value - x.gscToOutput.value);
+    if (over.length > 0) {
+      const b = over[0];
+      reasons.push(`GSC to the output of block ${b.index} (${printable(b.name)}) is ${fmt(b.gscToOutput.value)} > ${fmt(limit)}${more(over.length - 1, 'block', 'blocks')}`);
+    }
+  }
+  if (options.failOnPseudoLinear) {
+    const thresholds: Thresholds = { ...report.thresholds, ...(options.pseudoLinearK !== undefined && { pseudoLinearK: options.pseudoLinearK }) };
+    const flagged = report.nonlinearities.filter((q) => isPseudoLinear(q, thresholds)).sort((x, y) => (y.k ?? Infinity) - (x.k ?? Infinity));
+    if (flagged.length > 0) {
+      const q = flagged[0];
+      const block = report.blocks.find((b) => b.index === q.block);
+      reasons.push(
+        `nonlinearity ${q.index} (${printable(q.op)} ${printable(q.sourceName || q.node)}) in block ${q.block}${block ? ` (${printable(block.name)})` : ''} ` +
+          `is pseudo-linear: k ${fmt(q.k, true)} > ${fmt(thresholds.pseudoLinearK)}${more(flagged.length - 1, 'nonlinearity', 'nonlinearities')}`,
+      );
+    }
+  }
+  return reasons;
+}
