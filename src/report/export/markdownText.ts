@@ -28,7 +28,13 @@ export function mdCode(name: string): string {
  * character with inline meaning (emphasis, code, links, HTML, entities, math, table cells).
  */
 export function mdText(text: string): string {
-  return oneLine(text).replace(/[\\`*_{}[\]<>|#!~&$^]/g, '\\$&');
+  return (
+    oneLine(text)
+      .replace(/[\\`*_{}[\]<>|#!~&$^@]/g, '\\$&')
+      // Extended autolinks (GFM, linkify) start at "scheme://" or "www."; an escape breaks the pattern.
+      .replace(/:(?=\/\/)/g, '\\:')
+      .replace(/\b(www)\./gi, '$1\\.')
+  );
 }
 
 /** mdText for text that starts a line or list item: also escapes list, quote and heading markers. */

@@ -137,7 +137,7 @@ function legendRow(items: readonly (readonly [string, string])[]): string {
   const y = MARGIN.top - 14;
   return items
     .map(([cls, text]) => {
-      const item = `<line class="${cls}" x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}"/><text class="legend" x="${x + 22}" y="${y}" dominant-baseline="middle">${esc(text)}</text>`;
+      const item = `<line class="key ${cls}" x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}"/><text class="legend" x="${x + 22}" y="${y}" dominant-baseline="middle">${esc(text)}</text>`;
       x += 30 + text.length * 6.5;
       return item;
     })
