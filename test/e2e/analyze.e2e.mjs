@@ -92,7 +92,7 @@ await runTest('analyze', 420, async (keep) => {
   const finished = await vscode.waitForLog(/analysis of \S+ finished in (\d+) ms/, 5000);
 
   // Selecting a block reveals where it is defined: the model opens beside the results panel.
-  const firstRow = frame.locator('tbody tr').first();
+  const firstRow = frame.locator('tr[data-block-index]').first();
   await firstRow.scrollIntoViewIfNeeded();
   await firstRow.click();
   await waitUntil(async () => (await page.locator('.tab', { hasText: path.basename(MODEL_REL) }).count()) >= 2, 20000, 'the model file opened by selecting a block');

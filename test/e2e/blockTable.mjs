@@ -5,10 +5,15 @@
 // precision>". Without those, columns are matched by their header text and the cell text is
 // compared at the precision it shows.
 
-/** Runs inside the webview page. Returns every table that has a header mentioning GSC. */
+/**
+ * Runs inside the webview page. Returns every table that has a header mentioning GSC, the
+ * block table first (#block-table, or the table whose rows carry data-block-index).
+ */
 export function readTablesInPage() {
   const out = [];
-  for (const table of document.querySelectorAll('table')) {
+  const isBlockTable = (t) => t.id === 'block-table' || t.querySelector('tbody tr[data-block-index]') !== null;
+  const tables = [...document.querySelectorAll('table')].sort((a, b) => Number(isBlockTable(b)) - Number(isBlockTable(a)));
+  for (const table of tables) {
     const headers = [...table.querySelectorAll('thead th, tr:first-child th')].map((th) => th.textContent.trim());
     if (!headers.some((h) => /gsc/i.test(h))) continue;
     const rows = [...table.querySelectorAll('tbody tr')].map((tr) => ({

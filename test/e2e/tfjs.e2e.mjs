@@ -39,7 +39,7 @@ await runTest('tfjs', 300, async (keep) => {
 
   // Select the second block (the first may be a stem with an odd name); the model.json opens
   // beside the panel with the layer's "name" entry selected.
-  const row = frame.locator('tbody tr').nth(Math.min(1, tables[0].rows.length - 1));
+  const row = frame.locator('tr[data-block-index]').nth(Math.min(1, tables[0].rows.length - 1));
   await row.click();
   const editorTab = page.locator('.tab', { hasText: /^model\.json/ }).filter({ hasNotText: 'Gradient Lens' });
   await editorTab.first().waitFor({ timeout: 20000 });
