@@ -26,7 +26,7 @@ import {
 } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import type { AnalysisReport } from '../../src/report/schema';
-import { colorAt, logDivergingScale, luminance, toCss, withAlpha, type LogDivergingScale, type Rgba } from './colorScale';
+import { colorAt, logDivergingScale, logTicks, luminance, toCss, withAlpha, type LogDivergingScale, type Rgba } from './colorScale';
 import { formatInterval, formatNumber, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import { moveInList, moveInMatrix, type MatrixCell } from './navigation';
 import type { Theme } from './theme';
@@ -107,16 +107,21 @@ function baseOptions(theme: Theme): ChartOptions {
 }
 
 /**
- * Log-axis tick labels: Chart.js puts a tick at every 1..9 x 10^n; over more than a decade
- * only 1, 2 and 5 are labelled so the labels do not collide.
+ * Our own ticks on a log axis (Chart.js puts one at every 1..9 x 10^n, which collide over
+ * narrow ranges); `infinityAt` adds the tick that stands for ∞.
  */
-function logTickLabel(this: Scale, value: number | string): string {
-  const v = Number(value);
-  if (!(v > 0)) return '';
-  const decades = Math.log10(this.max / this.min);
-  if (decades <= 1.2) return formatNumber(v, 2);
-  const mantissa = Number((v / 10 ** Math.floor(Math.log10(v) + 1e-9)).toPrecision(6));
-  return mantissa === 1 || mantissa === 2 || mantissa === 5 ? formatNumber(v) : '';
+function logAxis(infinityAt?: number): { afterBuildTicks: (scale: Scale) => void; ticks: { callback: (value: number | string) => string; autoSkip: boolean } } {
+  return {
+    afterBuildTicks: (scale: Scale) => {
+      const values = logTicks(scale.min, scale.max).filter((v) => infinityAt === undefined || v < infinityAt);
+      if (infinityAt !== undefined) values.push(infinityAt);
+      scale.ticks = values.map((value) => ({ value }));
+    },
+    ticks: {
+      callback: (value: number | string) => (infinityAt !== undefined && Number(value) === infinityAt ? INFINITY_TEXT : formatNumber(Number(value), 3)),
+      autoSkip: false,
+    },
+  };
 }
 
 function axisTitle(text: string, theme: Theme): { display: boolean; text: string; color: string } {
@@ -418,7 +423,11 @@ export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView 
           type: 'linear',
           min: -0.5,
           max: last + 0.5,
-          ticks: { stepSize: 1, precision: 0, callback: (v) => (Number.isInteger(Number(v)) ? String(v) : '') },
+          afterBuildTicks: (scale: Scale) => {
+            const step = Math.max(1, Math.ceil((last + 1) / 24));
+            scale.ticks = Array.from({ length: Math.floor(last / step) + 1 }, (_, i) => ({ value: i * step }));
+          },
+          ticks: { callback: (v) => String(v) },
           title: axisTitle('boundary k (0 = input, k = output of block k)', theme),
           grid: { color: css(theme.grid) },
         },
@@ -426,7 +435,7 @@ export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView 
           type: 'logarithmic',
           min: yMin > 0 ? 10 ** (Math.log10(yMin) - 0.08) : undefined,
           max: 10 ** (Math.log10(yMax) + 0.08),
-          ticks: { callback: logTickLabel, autoSkip: true },
+          ...logAxis(),
           title: axisTitle('GSC(k → output), log scale', theme),
           grid: { color: css(theme.grid) },
         },
@@ -568,7 +577,7 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
         y: {
           type: 'logarithmic',
           max: hasInfinite ? cap * 2 : undefined,
-          ticks: { callback: function (this: Scale, v) { return hasInfinite && Number(v) === cap ? INFINITY_TEXT : logTickLabel.call(this, v); } },
+          ...logAxis(hasInfinite ? cap : undefined),
           title: axisTitle('k and k² + 1, log scale', theme),
           grid: { color: css(theme.grid) },
         },
@@ -578,7 +587,7 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
         if (i !== undefined && rows[i]) host.select(rows[i].block, 'pointer');
       },
     },
-    plugins: [band, infinityMarks(theme, (di, i) => kInfinite[di]?.[i] === true)],
+    plugins: [band, infinityMarks(theme, (di, i) => di <= 1 && kInfinite[di]?.[i] === true)],
   });
 
   return {
@@ -700,7 +709,7 @@ export function collapseChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
           position: 'right',
           max: hasInfinite ? cap * 2 : undefined,
           grid: { display: false },
-          ticks: { callback: function (this: Scale, v) { return hasInfinite && Number(v) === cap ? INFINITY_TEXT : logTickLabel.call(this, v); } },
+          ...logAxis(hasInfinite ? cap : undefined),
           title: axisTitle('k, log scale', theme),
         },
       },

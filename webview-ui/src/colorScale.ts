@@ -106,34 +106,61 @@ export function logDivergingScale(values: readonly number[], center = 1): LogDiv
       if (v === Infinity) return 1;
       return clamp(0.5 + 0.5 * (Math.log10(v / center) / half), 0, 1);
     },
-    ticks: logTicks(min, max),
+    ticks: logTicks(min, max, 7),
   };
 }
 
 /**
- * Ticks for a log axis from min to max: powers of ten when the range spans at least two
- * decades, else the 1-2-5 sequence (always including 1 when it is in range).
+ * Readable ticks for a log axis from min to max, ascending, at most about maxCount: powers of
+ * ten over wide ranges, then 1-2-5, then every integer mantissa, and for a range narrower than
+ * that (e.g. 0.95 .. 1.05) evenly spaced round numbers.
  */
-export function logTicks(min: number, max: number): number[] {
+export function logTicks(min: number, max: number, maxCount = 8): number[] {
   if (!(min > 0) || !(max >= min) || !Number.isFinite(max)) return [];
   const lo = Math.floor(Math.log10(min));
   const hi = Math.ceil(Math.log10(max));
-  const mantissas = hi - lo >= 3 ? [1] : [1, 2, 5];
-  const ticks: number[] = [];
-  for (let e = lo; e <= hi; e++) {
-    for (const m of mantissas) {
-      // Rounded so that 0.1 * 3 style float noise does not leak into labels.
-      const v = Number((m * 10 ** e).toPrecision(12));
-      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) ticks.push(v);
+  const within = (v: number): boolean => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9);
+  const withMantissas = (mantissas: readonly number[]): number[] => {
+    const ticks: number[] = [];
+    for (let e = lo; e <= hi; e++) {
+      for (const m of mantissas) {
+        // Rounded so that float noise (0.1 * 3) does not leak into labels.
+        const v = roundTick(m * 10 ** e);
+        if (within(v)) ticks.push(v);
+      }
     }
+    return ticks;
+  };
+  const decadeTicks = withMantissas([1]);
+  if (decadeTicks.length >= 4) return thin(decadeTicks, maxCount);
+  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const ticks = withMantissas(mantissas);
+    if (ticks.length >= 4) return thin(ticks, maxCount);
   }
-  // Thin out a long power-of-ten list so a legend stays readable.
-  if (ticks.length > 7) {
-    const step = Math.ceil(ticks.length / 7);
-    const kept = ticks.filter((_, i) => i % step === 0);
-    return kept;
-  }
+  return thin(linearTicks(min, max, 6), maxCount);
+}
+
+/** Evenly spaced round ticks (step 1, 2, 2.5 or 5 x 10^n) inside [min, max]. */
+export function linearTicks(min: number, max: number, count: number): number[] {
+  if (!(max > min)) return Number.isFinite(min) ? [min] : [];
+  const raw = (max - min) / Math.max(1, count - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  // The round step closest to the raw one (in ratio).
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).reduce((best, s) => (Math.abs(Math.log(s / raw)) < Math.abs(Math.log(best / raw)) ? s : best));
+  const ticks: number[] = [];
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max * (1 + 1e-12) + 1e-15; v += step) ticks.push(roundTick(v));
   return ticks;
+}
+
+function roundTick(v: number): number {
+  return Number(v.toPrecision(12));
+}
+
+/** Every k-th tick, so that at most maxCount remain (keeps the first). */
+function thin(ticks: number[], maxCount: number): number[] {
+  if (ticks.length <= maxCount) return ticks;
+  const step = Math.ceil(ticks.length / maxCount);
+  return ticks.filter((_, i) => i % step === 0);
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -19,12 +19,14 @@ export function formatNumber(v: number, digits: number = SIGNIFICANT_DIGITS): st
   if (v === Infinity) return INFINITY_TEXT;
   if (v === -Infinity) return `-${INFINITY_TEXT}`;
   if (v === 0) return '0';
-  const a = Math.abs(v);
+  // Decided on the rounded value, so 9999.6 becomes 1e4 rather than 10000.
+  const a = Math.abs(Number(v.toPrecision(digits)));
   if (a >= 1e4 || a < 1e-3) {
     const [mantissa, exponent] = v.toExponential(digits - 1).split('e');
     return `${stripZeros(mantissa)}e${Number(exponent)}`;
   }
-  return stripZeros(v.toPrecision(digits));
+  // Through Number: toPrecision writes 1000 with 3 digits as "1.00e+3".
+  return String(Number(v.toPrecision(digits)));
 }
 
 function stripZeros(fixed: string): string {

@@ -26,7 +26,15 @@ let state: PageState = readPageState(vscode.getState());
 let report: AnalysisReport | undefined;
 let selected: number | undefined;
 let theme: Theme | undefined;
-let charts: { view: ChartView | undefined; frame: HTMLElement; canvas: HTMLCanvasElement; readout: HTMLElement; build: (c: HTMLCanvasElement, host: ChartHost) => ChartView | undefined }[] = [];
+interface ChartEntry {
+  view: ChartView | undefined;
+  readonly frame: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  readonly readout: HTMLElement;
+  readonly emptyMessage: HTMLElement;
+  readonly build: (c: HTMLCanvasElement, host: ChartHost) => ChartView | undefined;
+}
+let charts: ChartEntry[] = [];
 let tables: TableHandle[] = [];
 let detailsHost: HTMLElement | undefined;
 let legendHost: HTMLElement | undefined;
@@ -99,7 +107,9 @@ function chartSection(spec: ChartSpec): HTMLElement {
     },
     canvas,
   );
-  const entry = { view: undefined as ChartView | undefined, frame, canvas, readout, build: spec.build };
+  const emptyMessage = h('p', { className: 'muted empty-message' }, spec.empty ?? 'Nothing to show.');
+  frame.appendChild(emptyMessage);
+  const entry: ChartEntry = { view: undefined, frame, canvas, readout, emptyMessage, build: spec.build };
   frame.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' || ev.key === ' ') {
       if (selected !== undefined) {
@@ -144,6 +154,7 @@ function buildCharts(): void {
     };
     c.view = c.build(c.canvas, host);
     c.frame.classList.toggle('empty', c.view === undefined);
+    c.frame.setAttribute('tabindex', c.view === undefined ? '-1' : '0');
     if (c.view && c.build === heatmapChart) renderLegend(c.view as HeatmapView, theme);
   }
 }
@@ -210,6 +221,7 @@ function render(r: AnalysisReport): void {
       label: 'Heatmap of the block matrix GSC from boundary k to boundary l, log colour scale',
       build: heatmapChart,
       size: 'tall',
+      empty: 'The block matrix was not computed (setting gradientLens.blockMatrix is off).',
       data: () => renderMatrixTable(r),
     }),
     chartSection({
@@ -237,6 +249,7 @@ function render(r: AnalysisReport): void {
       label: 'Collapsing-domain measures per nonlinearity: sign diversity, relative spread and k',
       build: collapseChart,
       size: 'normal',
+      empty: 'This model has no elementwise nonlinearities.',
       data: () => nonlinearityTableHost,
     }),
   );

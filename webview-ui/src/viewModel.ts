@@ -364,7 +364,7 @@ export function dilutionRows(r: AnalysisReport): DilutionRow[] {
 export function infinityCap(values: readonly (number | null)[]): number {
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
   const max = finite.length === 0 ? 1 : Math.max(...finite);
-  return 10 ** (Math.ceil(Math.log10(max) + 1e-9) + 1);
+  return 10 ** (Math.ceil(Math.log10(max) - 1e-9) + 1);
 }
 
 export interface CollapseRow {
