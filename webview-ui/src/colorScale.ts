@@ -106,7 +106,8 @@ export function logDivergingScale(values: readonly number[], center = 1): LogDiv
       if (v === Infinity) return 1;
       return clamp(0.5 + 0.5 * (Math.log10(v / center) / half), 0, 1);
     },
-    ticks: logTicks(min, max, 7),
+    // The centre (GSC 1) is always labelled: it is where the colours turn.
+    ticks: [...new Set([...logTicks(min, max, 6), center])].sort((a, b) => a - b),
   };
 }
 
