@@ -2,8 +2,8 @@
 # Sets up Gradient Lens on a fresh Debian machine and runs the main job on the bundled example:
 #   1. Debian packages the browser tests need (chromium, ripgrep, fonts) when missing;
 #   2. npm packages (npm ci) and the build;
-#   3. the real-VS-Code test harness (code-server + playwright-core, from the npm registry),
-#      via ../shared/e2e/install.sh when that folder is beside the repository;
+#   3. the real-VS-Code test harness (code-server + playwright-core, from the npm registry,
+#      via ../shared/e2e/install.sh) and the .vsix the end-to-end tests install;
 #   4. the CLI on the bundled example model.
 # Idempotent: a second run only checks what is there.
 set -euo pipefail
@@ -29,9 +29,9 @@ npm ci --no-audit --no-fund
 echo "setup: building"
 npm run build --silent
 
-if [ -f ../shared/e2e/install.sh ] && [ -z "${GRADIENT_LENS_SKIP_E2E_SETUP:-}" ]; then
-  echo "setup: installing the real-VS-Code test harness (code-server)"
-  bash ../shared/e2e/install.sh
+if [ -z "${GRADIENT_LENS_SKIP_E2E_SETUP:-}" ]; then
+  echo "setup: installing the real-VS-Code test harness (code-server) and building the .vsix"
+  bash scripts/e2e-setup.sh
 fi
 
 echo "setup: analysing the bundled example (examples/resnet/model.onnx)"

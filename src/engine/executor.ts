@@ -150,7 +150,10 @@ export class Executor implements KernelContext {
             if (!tf.util.arraysEqual(g.shape, x.shape)) {
               throw new Error(`VJP for input ${j} has shape [${g.shape}], input has [${x.shape}]`);
             }
-            out.push(g);
+            // A pass-through VJP may hand back its incoming cotangent, which is released below
+            // once this node is done: give the caller its own copy. The same tensor for two
+            // inputs (x + x) likewise needs two owners.
+            out.push(full.includes(g) || out.includes(g) || inputs.includes(g) ? g.clone() : g);
             present.push(k);
           });
           return out;

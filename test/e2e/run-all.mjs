@@ -12,4 +12,6 @@ const results = TESTS.map((t) => {
   return { test: t, ok: r.status === 0, seconds: (Date.now() - t0) / 1000 };
 });
 for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.test.padEnd(18)} ${r.seconds.toFixed(1)} s`);
+const passedCount = results.filter((r) => r.ok).length;
+console.log(`e2e: ${passedCount} passed, ${results.length - passedCount} failed`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -29,7 +29,9 @@ async function analyzeFixture(name: string, modelFile: string, settings: Record<
   });
 }
 
-function checkPartition(report: AnalysisReport, ref: Reference): void {
+/** Node lists are compared for the file reference.json describes (model.onnx); other exports of the
+ * same network (the opset-17 file writes LayerNormalization as one op) keep the same tensors. */
+function checkPartition(report: AnalysisReport, ref: Reference, compareNodes: boolean): void {
   assert.deepEqual(
     report.blocks.map((b) => [b.inputTensor, b.outputTensor]),
     ref.blocks.map((b) => [b.onnx_input, b.onnx_output]),
@@ -37,7 +39,7 @@ function checkPartition(report: AnalysisReport, ref: Reference): void {
   );
   report.blocks.forEach((b, i) => {
     const r = ref.blocks[i];
-    assert.deepEqual(b.nodes, r.onnx_nodes, `block ${b.index} nodes`);
+    if (compareNodes) assert.deepEqual(b.nodes, r.onnx_nodes, `block ${b.index} nodes`);
     assert.equal(b.kind, r.kind, `block ${b.index} kind`);
     assert.equal(b.dIn, r.d_in);
     assert.equal(b.dOut, r.d_out);
@@ -155,7 +157,7 @@ for (const name of FIXTURE_NAMES) {
         const report = await analyzeFixture(name, onnx.file, ALL_EXACT.has(name) ? { exact: 'on' } : { exact: 'auto', exactMaxDim: 64 });
         assert.equal(report.settings.batch, ref.settings.n);
         assert.equal(report.backend.name, 'wasm');
-        checkPartition(report, ref);
+        checkPartition(report, ref, onnx.file === 'model.onnx');
         checkExactQuantities(report, ref);
         close(report.growth.gscInputToOutput, ref.growth.gsc_input_to_output, 'GSC(input -> output)');
         close(report.growth.logFit.rate, ref.growth.log_fit.rate, 'explosion rate');

@@ -4,10 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dns from 'node:dns';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
+// The module objects themselves (not the read-only namespace wrappers) so they can be patched.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dns = require('node:dns') as typeof import('node:dns');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const http = require('node:http') as typeof import('node:http');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const https = require('node:https') as typeof import('node:https');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const net = require('node:net') as typeof import('node:net');
 import * as path from 'node:path';
 import { analyzeModel } from '../../src/engine/analyze';
 import { fixtureDir } from '../helpers/fixtures';

@@ -18,7 +18,9 @@ import {
 import { readPageState } from '../../webview-ui/src/persist';
 
 // Reports written by the CLI (batch 8, probes 6, seed 7) for two fixture models.
-const load = (name: string): AnalysisReport => JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')) as AnalysisReport;
+// The JSON fixtures stay in the source tree; compiled tests run from out/test/webview.
+const FIXTURES = join(__dirname, __filename.endsWith('.ts') ? '' : '../../../test/webview', 'fixtures');
+const load = (name: string): AnalysisReport => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as AnalysisReport;
 const resnet = load('report-resnet_cifar8.json');
 const linear = load('report-linear_orthogonal.json');
 
