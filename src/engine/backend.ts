@@ -51,7 +51,9 @@ export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
   for (const name of order) {
     const loadError = tryRegister(name);
     if (loadError !== undefined) {
-      notes.push(loadError);
+      // In auto mode an absent tfjs-node is the normal case (an optional dependency), not news.
+      const expectedAbsence = choice === 'auto' && name === 'node' && /Cannot find module/.test(loadError);
+      if (!expectedAbsence) notes.push(loadError);
       continue;
     }
     try {
