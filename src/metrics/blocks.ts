@@ -89,7 +89,7 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
       affine: nodeIndices.every((i) => isAffineNode(graph.nodes[i], flow)),
     };
   });
-  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks };
+  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateNames(graph, blocks, flow) };
 }
 
 /** Tensors every data path from input to output passes through, in graph order. */
@@ -197,30 +197,64 @@ function pickSkip(
 }
 
 /**
+ * Blocks that share a module (a transformer layer's attention and MLP sub-blocks both live in
+ * "layers.0") are named by the module of their weighted ops instead: "layers.0.attn".
+ */
+function disambiguateNames(graph: Graph, blocks: Block[], flow: DataFlow): Block[] {
+  const count = new Map<string, number>();
+  blocks.forEach((b) => count.set(b.name, (count.get(b.name) ?? 0) + 1));
+  return blocks.map((b) => {
+    if ((count.get(b.name) ?? 0) < 2) return b;
+    const weighted = b.nodeIndices.map((i) => graph.nodes[i]).filter((n) => hasWeights(n, flow));
+    const name = dottedModulePath(commonPrefix(weighted.map(modulePath)));
+    return { ...b, name: name !== '' && name !== b.name ? name : `${b.name} #${b.index}` };
+  });
+}
+
+/** Module path components of a node name: "/layer1/layer1.0/conv1/Conv" -> [layer1, layer1.0, conv1]. */
+function modulePath(n: GraphNode): string[] {
+  const parts = n.origin.name.split('/').filter((s) => s !== '');
+  return parts.length > 1 ? parts.slice(0, -1) : parts;
+}
+
+function commonPrefix(paths: string[][]): string[] {
+  if (paths.length === 0) return [];
+  let prefix = paths[0];
+  for (const p of paths.slice(1)) {
+    let k = 0;
+    while (k < prefix.length && k < p.length && prefix[k] === p[k]) k++;
+    prefix = prefix.slice(0, k);
+  }
+  return prefix;
+}
+
+/**
+ * PyTorch's exporter writes each level either as the full dotted path ("layer1.0" under
+ * "layer1") or as the child's own name ("attn" under "layers.0"): rebuild the dotted path.
+ */
+function dottedModulePath(prefix: readonly string[]): string {
+  let path = '';
+  for (const part of prefix) {
+    path = path === '' || part.startsWith(`${path}.`) ? part : `${path}.${part}`;
+  }
+  return path;
+}
+
+/**
  * A readable block name from the module paths in its nodes' names, as PyTorch exports write
  * them ("/layer1/layer1.0/conv1/Conv" belongs to module "layer1.0"): the deepest module that
  * contains the block's weighted ops, or all its ops; else the first weighted node's name.
  */
 function blockName(graph: Graph, nodeIndices: readonly number[], flow: DataFlow): string {
-  const modulePath = (n: GraphNode): string[] => {
-    const parts = n.origin.name.split('/').filter((s) => s !== '');
-    return parts.length > 1 ? parts.slice(0, -1) : parts;
-  };
-  const commonPrefix = (paths: string[][]): string[] => {
-    if (paths.length === 0) return [];
-    let prefix = paths[0];
-    for (const p of paths.slice(1)) {
-      let k = 0;
-      while (k < prefix.length && k < p.length && prefix[k] === p[k]) k++;
-      prefix = prefix.slice(0, k);
-    }
-    return prefix;
-  };
   const nodes = nodeIndices.map((i) => graph.nodes[i]);
   const weighted = nodes.filter((n) => hasWeights(n, flow));
   for (const group of [nodes, weighted]) {
-    const prefix = commonPrefix(group.map(modulePath));
-    if (prefix.length > 0) return prefix[prefix.length - 1];
+    const name = dottedModulePath(commonPrefix(group.map(modulePath)));
+    if (name !== '') return name;
+    // Flat names (Keras layers "layer1_conv1", "layer1_bn1", "layer1_add"): their common
+    // underscore-separated stem, when it is a whole token.
+    const stem = commonPrefix(group.map((n) => n.origin.name.split('_'))).join('_');
+    if (stem !== '') return stem;
   }
   return (weighted[0] ?? nodes[0])?.origin.name ?? 'block';
 }
