@@ -5,17 +5,12 @@
  * of two paths from the block's input.
  */
 import type { Graph, GraphNode } from '../graph/ir';
+import type { ResidualInfo } from '../report/schema';
 import { analyzeDataFlow, dataInputNames, tensorsBetween, type DataFlow } from '../graph/dataflow';
 import { kernelFor } from '../ops/registry';
 
-export interface ResidualStructure {
-  readonly skipKind: 'identity' | 'projection';
-  readonly mergeTensor: string;
-  readonly skipTensor: string;
-  readonly branchTensor: string;
-  readonly mergeNode: string;
-  readonly opsAfterMerge: readonly string[];
-}
+/** The structural part of a residual block's report entry, found from the graph alone. */
+export type ResidualStructure = Pick<ResidualInfo, 'skipKind' | 'mergeTensor' | 'skipTensor' | 'branchTensor' | 'mergeNode' | 'opsAfterMerge'>;
 
 export interface Block {
   /** 1..B from the input. */

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '../graph/ir';
+import type { NonlinearityReport } from '../report/schema';
 import type { DataFlow } from '../graph/dataflow';
 import type { Activations, Executor } from '../engine/executor';
 import { kernelFor } from '../ops/registry';
@@ -23,16 +24,11 @@ export interface NonlinearitySite {
   readonly output: string;
 }
 
-export interface CollapseMeasures {
-  readonly dim: number;
-  readonly signDiversity: number;
-  readonly relativeSpread: number;
-  readonly k: number | null;
-  readonly meanSlope: number;
-  readonly qSz: number;
-  readonly qRho: number;
-  readonly qPreactivation: number;
-}
+/** The measured part of a nonlinearity's report entry (the rest says where it is). */
+export type CollapseMeasures = Pick<
+  NonlinearityReport,
+  'dim' | 'signDiversity' | 'relativeSpread' | 'k' | 'meanSlope' | 'qSz' | 'qRho' | 'qPreactivation'
+>;
 
 export function findNonlinearities(graph: Graph, flow: DataFlow): NonlinearitySite[] {
   const sites: NonlinearitySite[] = [];

@@ -1,24 +1,14 @@
 /** The CLI as a user runs it: exit codes, the table, the JSON report, errors that name the file. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cli } from '../helpers/cli';
 import { fixtureDir } from '../helpers/fixtures';
 import { reportIncompatibility, type AnalysisReport } from '../../src/report/schema';
 import { parseArgs, UsageError } from '../../src/cli/args';
 
-const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main');
-
-/** Runs the CLI in a child process (compiled .js under out/, or .ts through tsx). */
-function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const compiled = `${CLI}.js`;
-  const useTs = __filename.endsWith('.ts');
-  const argv = useTs ? ['--import', 'tsx', `${CLI}.ts`, ...args] : [compiled, ...args];
-  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, GRADIENT_LENS_TEST: '1' } });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('usage errors exit 2 with a message', () => {
   assert.throws(() => parseArgs(['analyze']), UsageError);

@@ -1,26 +1,16 @@
 /** The report, compare and CI-gate parts of the CLI, run as a user runs them (child processes). */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cli } from '../helpers/cli';
 import { fixtureDir } from '../helpers/fixtures';
 import type { AnalysisReport } from '../../src/report/schema';
 import { compareReports, type ComparisonResult } from '../../src/report/compare';
 import { exportReport } from '../../src/report/export';
 import { parseArgs, UsageError } from '../../src/cli/args';
 
-const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main');
-
-/** Runs the CLI in a child process (compiled .js under out/, or .ts through tsx). */
-function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const compiled = `${CLI}.js`;
-  const useTs = __filename.endsWith('.ts');
-  const argv = useTs ? ['--import', 'tsx', `${CLI}.ts`, ...args] : [compiled, ...args];
-  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, GRADIENT_LENS_TEST: '1' } });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-cli-report-'));
 const resmlp = path.join(fixtureDir('resmlp_relu'), 'model.onnx');
