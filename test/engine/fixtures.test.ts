@@ -20,11 +20,11 @@ function close(actual: number, expected: number, what: string, rtol = EXACT_RTOL
   assert.ok(relDiff(actual, expected) <= rtol, `${what}: got ${actual}, reference ${expected} (rel diff ${relDiff(actual, expected).toExponential(2)})`);
 }
 
-async function analyzeFixture(name: string, modelFile: string, settings: Record<string, unknown>): Promise<AnalysisReport> {
+async function analyzeFixture(name: string, modelFile: string, settings: Record<string, unknown>, inputFile = 'input.bin'): Promise<AnalysisReport> {
   const dir = fixtureDir(name);
   return analyzeModel({
     modelPath: path.join(dir, modelFile),
-    inputFile: path.join(dir, 'input.bin'),
+    inputFile: path.join(dir, inputFile),
     settings: { backend: 'wasm', ...settings },
   });
 }
@@ -52,10 +52,13 @@ function checkPartition(report: AnalysisReport, ref: Reference, compareNodes: bo
   });
 }
 
-function checkExactQuantities(report: AnalysisReport, ref: Reference): void {
+/** Which names of reference.json the model's tensors and nodes carry. */
+type Naming = 'onnx' | 'tfjs';
+
+function checkExactQuantities(report: AnalysisReport, ref: Reference, naming: Naming = 'onnx'): void {
   report.boundaries.forEach((b, k) => {
     const r = ref.boundaries[k];
-    assert.equal(b.tensor, r.onnx_tensor);
+    assert.equal(b.tensor, naming === 'onnx' ? r.onnx_tensor : r.tfjs_layer);
     close(b.q, r.Q, `Q of boundary ${k}`);
     if (b.gscToOutput.method === 'exact' || b.gscToOutput.method === 'identity') {
       close(b.gscToOutput.value, r.gsc_to_output.batch, `GSC(${k} -> out)`);
@@ -101,8 +104,10 @@ function checkExactQuantities(report: AnalysisReport, ref: Reference): void {
   report.nonlinearities.forEach((q, i) => {
     const r = ref.nonlinearities[i];
     assert.equal(q.op, r.op);
-    assert.equal(q.node, r.onnx_node);
-    assert.equal(q.inputTensor, r.onnx_input);
+    if (naming === 'onnx') {
+      assert.equal(q.node, r.onnx_node);
+      assert.equal(q.inputTensor, r.onnx_input);
+    }
     assert.equal(q.block, r.block);
     // A pre-activation within float32 rounding of 0 can flip sign: allow a few units in 16 * d.
     assert.ok(Math.abs(q.signDiversity - r.sign_diversity) <= 4 / (16 * r.dim) + 1e-9, `nonlinearity ${i + 1} sign diversity ${q.signDiversity} vs ${r.sign_diversity}`);
@@ -161,6 +166,30 @@ for (const name of FIXTURE_NAMES) {
         checkExactQuantities(report, ref);
         close(report.growth.gscInputToOutput, ref.growth.gsc_input_to_output, 'GSC(input -> output)');
         close(report.growth.logFit.rate, ref.growth.log_fit.rate, 'explosion rate');
+      });
+    }
+
+    if (ref.files.tfjs) {
+      const tfjs = ref.files.tfjs;
+      test(`${tfjs.model_json}: same partition by layer names, exact quantities match, and the same numbers as the ONNX file`, async () => {
+        const settings = ALL_EXACT.has(name) ? { exact: 'on' } : { exact: 'auto', exactMaxDim: 64 };
+        const report = await analyzeFixture(name, tfjs.model_json, settings, path.basename(tfjs.input_file));
+        assert.deepEqual(
+          report.blocks.map((b) => [b.inputTensor, b.outputTensor]),
+          ref.blocks.map((b) => [b.tfjs_input, b.tfjs_output]),
+          'block boundaries by TF.js layer names',
+        );
+        report.blocks.forEach((b, i) => assert.equal(b.kind, ref.blocks[i].kind, `block ${b.index} kind`));
+        checkExactQuantities(report, ref, 'tfjs');
+        const onnx = await analyzeFixture(name, ref.files.onnx[0].file, settings);
+        report.boundaries.forEach((bd, k) => {
+          if (bd.gscToOutput.method === 'exact') close(bd.gscToOutput.value, onnx.boundaries[k].gscToOutput.value, `TF.js vs ONNX GSC(${k} -> out)`);
+        });
+        report.blocks.forEach((b, i) => {
+          const o = onnx.blocks[i];
+          if (b.residual && o.residual) close(b.residual.kSkip, o.residual.kSkip, `TF.js vs ONNX k_skip of block ${b.index}`);
+          if (b.linearisation.qSv.method === 'exact' && b.linearisation.kLin !== null) close(b.linearisation.kLin, o.linearisation.kLin!, `TF.js vs ONNX k_lin of block ${b.index}`);
+        });
       });
     }
 
