@@ -97,6 +97,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
 }
 
+const EXACT_MODES = ['auto', 'on', 'off'] as const;
+
+/** The value if it is one of `allowed`, else a usage error that lists them. */
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} takes ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
 function parseReport(rest: readonly string[]): ReportArgs {
   let format: ExportFormat | undefined;
   let out: string | undefined;
@@ -110,9 +118,7 @@ function parseReport(rest: readonly string[]): ReportArgs {
     };
     switch (arg) {
       case '--format': {
-        const v = value();
-        if (!(EXPORT_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')} (got "${v}")`);
-        format = v as ExportFormat;
+        format = oneOf(arg, value(), EXPORT_FORMATS);
         break;
       }
       case '--out':
@@ -139,8 +145,7 @@ function parseCompare(rest: readonly string[]): CompareArgs {
     if (arg === '--format') {
       const v = rest[++i];
       if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      if (!(COMPARE_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format takes ${COMPARE_FORMATS.join(', ')} (got "${v}")`);
-      format = v as CompareFormat;
+      format = oneOf(arg, v, COMPARE_FORMATS);
     } else if (arg.startsWith('-')) {
       throw new UsageError(`unknown option "${arg}"`);
     } else positional.push(arg);
@@ -178,20 +183,12 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
       case '--memory-limit-mb':
         out.memoryLimitMb = positiveInt(arg, value(), 1);
         break;
-      case '--exact': {
-        const v = value();
-        if (v !== 'auto' && v !== 'on' && v !== 'off') throw new UsageError(`--exact takes auto, on or off (got "${v}")`);
-        out.exact = v;
+      case '--exact':
+        out.exact = oneOf(arg, value(), EXACT_MODES);
         break;
-      }
-      case '--backend': {
-        const v = value();
-        if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
-          throw new UsageError(`--backend takes ${BACKEND_CHOICES.join(', ')} (got "${v}")`);
-        }
-        out.backend = v as BackendChoice;
+      case '--backend':
+        out.backend = oneOf(arg, value(), BACKEND_CHOICES);
         break;
-      }
       case '--input':
         out.input = value();
         break;

@@ -13,7 +13,7 @@ import { parseArgs, UsageError } from '../../src/cli/args';
 test('usage errors exit 2 with a message', () => {
   assert.throws(() => parseArgs(['analyze']), UsageError);
   assert.throws(() => parseArgs(['analyze', 'm.onnx', '--batch', 'x']), /--batch needs a whole number/);
-  assert.throws(() => parseArgs(['analyze', 'm.onnx', '--exact', 'maybe']), /--exact takes auto, on or off/);
+  assert.throws(() => parseArgs(['analyze', 'm.onnx', '--exact', 'maybe']), /--exact takes auto, on, off \(got "maybe"\)/);
   assert.throws(() => parseArgs(['frobnicate']), /unknown command/);
   const r = cli(['analyze', 'model.onnx', '--backend', 'gpu']);
   assert.equal(r.status, 2);
