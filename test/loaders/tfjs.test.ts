@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadTfjsModel } from '../../src/loaders/tfjs';
 import { loadOnnxModel } from '../../src/loaders/onnx';
-import { halfToFloat } from '../../src/loaders/tfjs/weights';
+import { halfToFloat } from '../../src/loaders/float16';
 import { ModelLoadError } from '../../src/loaders/errors';
 import { partitionBlocks } from '../../src/metrics/blocks';
 import { useTestBackend } from '../helpers/backend';

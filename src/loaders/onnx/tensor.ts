@@ -17,6 +17,7 @@ import { onnx } from 'onnx-proto';
 import type { ConstTensor, DType } from '../../graph/ir';
 import { ModelLoadError } from '../errors';
 import { resolveInsideModelDir } from '../paths';
+import { halfToFloat } from '../float16';
 
 /** An int64 as protobufjs hands it over: a number, or a Long (two 32-bit halves). */
 export type Int64 = number | { readonly low: number; readonly high: number };
@@ -126,7 +127,7 @@ function typedField(t: onnx.ITensorProto, code: number): ArrayLike<number> {
     case DataType.INT64:
       return (t.int64Data ?? []).map(int64ToInt32);
     case DataType.FLOAT16:
-      return (t.int32Data ?? []).map((bits) => halfBitsToFloat(bits & 0xffff));
+      return (t.int32Data ?? []).map((bits) => halfToFloat(bits & 0xffff));
     case DataType.BFLOAT16:
       return (t.int32Data ?? []).map((bits) => bfloatBitsToFloat(bits & 0xffff));
     default:
@@ -158,7 +159,7 @@ function decodeRaw(bytes: Uint8Array, code: number, count: number): ArrayLike<nu
     case DataType.DOUBLE:
       return read((i) => view.getFloat64(8 * i, true));
     case DataType.FLOAT16:
-      return read((i) => halfBitsToFloat(view.getUint16(2 * i, true)));
+      return read((i) => halfToFloat(view.getUint16(2 * i, true)));
     case DataType.BFLOAT16:
       return read((i) => bfloatBitsToFloat(view.getUint16(2 * i, true)));
     case DataType.INT8:
@@ -183,15 +184,6 @@ function toInternal(values: ArrayLike<number>, dtype: DType): Float32Array | Int
   if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
   if (dtype === 'int32') return values instanceof Int32Array ? values : Int32Array.from(values);
   return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
-}
-
-export function halfBitsToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /** bfloat16 is the top half of a float32. */

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import type { ConstTensor } from '../../graph/ir';
 import { ModelLoadError } from '../errors';
 import { resolveInsideModelDir } from '../paths';
+import { halfToFloat } from '../float16';
 
 export interface QuantizationSpec {
   readonly dtype: string;
@@ -203,14 +204,4 @@ function decode(e: ManifestEntry, bytes: Buffer): ConstTensor {
     return { dtype: 'int32', shape, data: out };
   }
   return { dtype: 'bool', shape, data: Uint8Array.from(bytes, (b) => (b !== 0 ? 1 : 0)) };
-}
-
-/** IEEE 754 half precision to a JS number (exact). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
