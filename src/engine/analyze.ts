@@ -125,7 +125,9 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
 
       const norms = boundaries.map((b) => perSampleNorms(acts.get(b)!));
       const dims = boundaries.map((b) => acts.get(b)!.size / n);
-      const useExact = (d: number): boolean => settings.exact === 'on' || (settings.exact === 'auto' && d <= settings.exactMaxDim);
+      // Auto: exact for narrow targets, and whenever d one-hot passes cost no more than the probes.
+      const useExact = (d: number): boolean =>
+        settings.exact === 'on' || (settings.exact === 'auto' && (d <= settings.exactMaxDim || d <= settings.probes));
       const passesFor = (d: number): number => (useExact(d) ? d : settings.probes);
 
       // Progress is counted in reverse passes, the unit of work that dominates.
