@@ -198,11 +198,14 @@ function pickSkip(
 function disambiguateNames(graph: Graph, blocks: Block[], flow: DataFlow): Block[] {
   const count = new Map<string, number>();
   blocks.forEach((b) => count.set(b.name, (count.get(b.name) ?? 0) + 1));
+  if (![...count.values()].some((c) => c > 1)) return blocks;
+  // Some blocks share a module: name every block that sits inside a submodule by that
+  // submodule, so sibling layers read alike ("layers.1.attn", not "layers.1").
   return blocks.map((b) => {
-    if ((count.get(b.name) ?? 0) < 2) return b;
     const weighted = b.nodeIndices.map((i) => graph.nodes[i]).filter((n) => hasWeights(n, flow));
-    const name = dottedModulePath(commonPrefix(weighted.map(modulePath)));
-    return { ...b, name: name !== '' && name !== b.name ? name : `${b.name} #${b.index}` };
+    const deeper = dottedModulePath(commonPrefix(weighted.map(modulePath)));
+    if (deeper.startsWith(`${b.name}.`)) return { ...b, name: deeper };
+    return (count.get(b.name) ?? 0) > 1 ? { ...b, name: `${b.name} #${b.index}` } : b;
   });
 }
 
