@@ -22,7 +22,25 @@ export function graphValueInfo(v: onnx.IValueInfoProto, role: string, file: stri
   const dtype = dtypeOfElementType(code);
   if (dtype === undefined) throw new ModelLoadError(file, `${role} "${name}" has element type ${elementTypeName(code)}, which is not supported`);
   const shape = tensor.shape ? (tensor.shape.dim ?? []).map(dimension) : null;
+  if (shape) checkShape(shape, `${role} "${name}"`, file);
   return { name, dtype, shape };
+}
+
+/** The largest element count a typed array (and so a tensor) can hold. */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Negative or astronomically large declared sizes would otherwise surface later as a
+ * RangeError from a typed-array allocation, far from the file that caused them.
+ */
+function checkShape(shape: readonly Dim[], what: string, file: string): void {
+  let elements = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number') continue;
+    if (!Number.isSafeInteger(d) || d < 0) throw new ModelLoadError(file, `${what} has an invalid dimension ${d} in shape [${shape.join(', ')}]`);
+    elements *= d;
+  }
+  if (elements > MAX_ELEMENTS) throw new ModelLoadError(file, `${what} declares ${elements} elements (shape [${shape.join(', ')}]), more than a tensor can hold`);
 }
 
 function dimension(d: onnx.TensorShapeProto.IDimension): Dim {
