@@ -144,58 +144,67 @@ export const JSON_MUTATIONS: Record<string, JsonMutation> = {
 
 // ---- ONNX (decoded ModelProto) ----
 
-export type OnnxMutation = (model: onnx.ModelProto, rng: SeededRandom) => void;
+export type OnnxMutation = (graph: onnx.IGraphProto, rng: SeededRandom) => void;
 
 const HUGE_OR_NEGATIVE = [-1, -5, 0, 2 ** 31, 2 ** 40, 1e15];
 
+/** The decoder fills every repeated field with an array; this makes that visible to the types. */
+function list<T>(items: T[] | null | undefined): T[] {
+  if (!items) throw new Error('decoded ModelProto lacks a repeated field');
+  return items;
+}
+
 export const ONNX_MUTATIONS: Record<string, OnnxMutation> = {
-  'onnx-bad-dim'(model, rng) {
-    const g = model.graph!;
-    if (rng.next() < 0.5 && g.initializer.length > 0) {
-      const t = pick(rng, g.initializer);
-      if (t.dims.length === 0) t.dims.push(3);
-      t.dims[int(rng, t.dims.length)] = pick(rng, HUGE_OR_NEGATIVE);
+  'onnx-bad-dim'(g, rng) {
+    const inits = list(g.initializer);
+    if (rng.next() < 0.5 && inits.length > 0) {
+      const dims = list(pick(rng, inits).dims);
+      if (dims.length === 0) dims.push(3);
+      dims[int(rng, dims.length)] = pick(rng, HUGE_OR_NEGATIVE);
     } else {
-      const dims = g.input.flatMap((i) => i.type?.tensorType?.shape?.dim ?? []);
+      const dims = list(g.input).flatMap((i) => i.type?.tensorType?.shape?.dim ?? []);
       if (dims.length === 0) return;
       const d = pick(rng, dims);
       d.dimParam = '';
       d.dimValue = pick(rng, HUGE_OR_NEGATIVE);
     }
   },
-  'onnx-dangling-input'(model, rng) {
-    const n = pick(rng, model.graph!.node);
-    if (n.input.length === 0) n.input.push('no_such_tensor');
-    else n.input[int(rng, n.input.length)] = 'no_such_tensor';
+  'onnx-dangling-input'(g, rng) {
+    const inputs = list(pick(rng, list(g.node)).input);
+    if (inputs.length === 0) inputs.push('no_such_tensor');
+    else inputs[int(rng, inputs.length)] = 'no_such_tensor';
   },
-  'onnx-duplicate-output'(model, rng) {
-    const nodes = model.graph!.node;
-    const a = pick(rng, nodes);
-    const b = pick(rng, nodes);
-    if (a.output.length > 0 && b.output.length > 0) a.output[0] = b.output[0];
+  'onnx-duplicate-output'(g, rng) {
+    const nodes = list(g.node);
+    const a = list(pick(rng, nodes).output);
+    const b = list(pick(rng, nodes).output);
+    if (a.length > 0 && b.length > 0) a[0] = b[0];
   },
-  'onnx-cycle'(model, rng) {
-    const nodes = model.graph!.node;
+  'onnx-cycle'(g, rng) {
+    // A node fed by its own output or a later node's.
+    const nodes = list(g.node);
     const i = int(rng, nodes.length);
-    const later = nodes[i + int(rng, nodes.length - i)];
-    if (nodes[i].input.length > 0 && later.output.length > 0) nodes[i].input[0] = later.output[0];
+    const inputs = list(nodes[i].input);
+    const laterOutputs = list(nodes[i + int(rng, nodes.length - i)].output);
+    if (inputs.length > 0 && laterOutputs.length > 0) inputs[0] = laterOutputs[0];
   },
-  'onnx-remove-initializer'(model, rng) {
-    const g = model.graph!;
-    if (g.initializer.length > 0) g.initializer.splice(int(rng, g.initializer.length), 1);
+  'onnx-remove-initializer'(g, rng) {
+    const inits = list(g.initializer);
+    if (inits.length > 0) inits.splice(int(rng, inits.length), 1);
   },
-  'onnx-raw-data-length'(model, rng) {
-    const withRaw = model.graph!.initializer.filter((t) => t.rawData && t.rawData.length > 0);
+  'onnx-raw-data-length'(g, rng) {
+    const withRaw = list(g.initializer).filter((t) => t.rawData && t.rawData.length > 0);
     if (withRaw.length === 0) return;
     const t = pick(rng, withRaw);
-    const cut = int(rng, t.rawData.length);
-    t.rawData = rng.next() < 0.5 ? t.rawData.slice(0, cut) : new Uint8Array([...t.rawData, 1, 2, 3]);
+    const raw = t.rawData ?? new Uint8Array(0);
+    t.rawData = rng.next() < 0.5 ? raw.slice(0, int(rng, raw.length)) : new Uint8Array([...raw, 1, 2, 3]);
   },
 };
 
 export function mutateOnnx(bytes: Uint8Array, kind: string, rng: SeededRandom): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
-  ONNX_MUTATIONS[kind](model, rng);
+  if (!model.graph) throw new Error('fixture has no graph');
+  ONNX_MUTATIONS[kind](model.graph, rng);
   return onnx.ModelProto.encode(model).finish();
 }
 
