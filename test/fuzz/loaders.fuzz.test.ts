@@ -14,7 +14,7 @@ import { fixtureDir } from '../helpers/fixtures';
 import { flipBytes, JSON_MUTATIONS, mutateJson, mutateOnnx, ONNX_MUTATIONS, pick, truncate } from './mutators';
 import { runVariant, type Outcome } from './runner';
 
-const FIXTURES = ['linear_orthogonal', 'tiny_transformer', 'resmlp_relu'];
+const FIXTURES = ['linear_orthogonal', 'tiny_transformer', 'resmlp_relu', 'resnet_cifar8'];
 const VARIANTS = Number(process.env.FUZZ_VARIANTS ?? 40);
 const TIMEOUT_MS = 10_000;
 const BASE_SEED = Number(process.env.FUZZ_SEED ?? 1);
@@ -48,7 +48,7 @@ function writeVariant(v: Variant): { modelPath: string; kind: string; dir: strin
     const out = kind === 'truncate' ? truncate(bytes, rng) : kind === 'byteflip' ? flipBytes(bytes, rng) : mutateOnnx(bytes, kind, rng);
     const modelPath = path.join(dir, 'model.onnx');
     writeFileSync(modelPath, out);
-    return { modelPath, kind, dir };
+    return { modelPath, kind: noOpLabel(kind, bytes, out), dir };
   }
   const kind = pick(rng, TFJS_KINDS);
   const text = readFileSync(path.join(src, 'tfjs', 'model.json'), 'utf8');
@@ -63,7 +63,12 @@ function writeVariant(v: Variant): { modelPath: string; kind: string; dir: strin
   const bytes = new TextEncoder().encode(text);
   const out = kind === 'truncate' ? truncate(bytes, rng) : kind === 'byteflip' ? flipBytes(bytes, rng) : new TextEncoder().encode(mutateJson(text, kind, rng));
   writeFileSync(modelPath, out);
-  return { modelPath, kind, dir };
+  return { modelPath, kind: noOpLabel(kind, bytes, out), dir };
+}
+
+/** A mutation that found nothing to change (e.g. cycles in a Sequential model) is counted apart. */
+function noOpLabel(kind: string, before: Uint8Array, after: Uint8Array): string {
+  return Buffer.from(before).equals(Buffer.from(after)) ? `${kind} (no-op)` : kind;
 }
 
 function variants(): Variant[] {
@@ -92,6 +97,7 @@ describe('loader fuzzing', () => {
       const counts = summary.get(key) ?? new Map<string, number>();
       counts.set(outcome.ending, (counts.get(outcome.ending) ?? 0) + 1);
       summary.set(key, counts);
+      if (process.env.FUZZ_TRACE && kind.includes(process.env.FUZZ_TRACE)) console.log(`${v.fixture} ${v.format} ${v.seed} ${kind}: ${outcome.ending} ${outcome.detail ?? ''}`);
       if (outcome.problem) failures.push(`{ fixture: '${v.fixture}', format: '${v.format}', seed: ${v.seed} } (${kind}) -> ${outcome.ending}: ${outcome.problem}`);
       else rmSync(dir, { recursive: true, force: true });
     }

@@ -18,6 +18,8 @@ export interface Outcome {
   readonly ending: string;
   /** Why this ending is not acceptable; undefined when it is. */
   readonly problem?: string;
+  /** The error message, for tracing (FUZZ_TRACE=<kind>). */
+  readonly detail?: string;
 }
 
 const TYPED_ERRORS = [ExecutionError, InputError, ResourceError, KernelError] as const;
@@ -44,6 +46,10 @@ export async function runVariant(modelPath: string, timeoutMs: number): Promise<
 
 function classify(e: unknown, modelPath: string, timedOut: boolean): Outcome {
   if (!(e instanceof Error)) return { ending: typeof e, problem: `non-Error thrown: ${String(e)}` };
+  return { ...judge(e, modelPath, timedOut), detail: e.message };
+}
+
+function judge(e: Error, modelPath: string, timedOut: boolean): Outcome {
   const ending = e.name;
   if (e instanceof CancelledError) return { ending, problem: timedOut ? 'hit the time bound' : 'cancelled without a request' };
   if (e instanceof ModelLoadError) {
