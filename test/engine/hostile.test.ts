@@ -1,0 +1,123 @@
+/**
+ * Hostile model files the loaders must refuse (or survive) without harm. Cases already in
+ * test/loaders are not repeated here: ONNX external data via "../", absolute paths and
+ * symlinks (onnx.test.ts), tfjs weights via "../" and Lambda refusal by class (tfjs.test.ts).
+ */
+import { test, describe, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { analyzeModel } from '../../src/engine/analyze';
+import { ModelLoadError } from '../../src/loaders/errors';
+import { loadModel } from '../../src/loaders';
+import type { AnalysisReport } from '../../src/report/schema';
+import { useTestBackend } from '../helpers/backend';
+import { floatTensor, node, T, valueInfo, writeOnnx } from '../loaders/onnx-models';
+import { writeModel } from '../loaders/tfjs-models';
+
+const SETTINGS = { backend: 'wasm', batch: 2, probes: 2, blockMatrix: false } as const;
+
+function denseJson(weightsPath: string): Record<string, unknown> {
+  return {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'seq', layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }] },
+    },
+    weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
+  };
+}
+
+async function loadFailure(file: string): Promise<ModelLoadError> {
+  const e = await loadModel(file).then(
+    () => assert.fail(`${file} loaded`),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof ModelLoadError, `expected a ModelLoadError, got ${String(e)}`);
+  return e;
+}
+
+/** A readable 48-byte weight file outside every model folder. */
+function outsideWeights(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'gl-outside-')), 'secret.bin');
+  writeFileSync(file, Buffer.alloc(48, 1));
+  return file;
+}
+
+describe('hostile models', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  test('tfjs: an absolute weight path is refused, naming the file', async () => {
+    const target = outsideWeights();
+    const e = await loadFailure(writeModel(denseJson(target)));
+    assert.match(e.message, /secret\.bin/);
+  });
+
+  test('tfjs: a symlink leading out of the model folder is refused, naming the file', async () => {
+    const target = outsideWeights();
+    const file = writeModel(denseJson('link.bin'));
+    symlinkSync(target, path.join(path.dirname(file), 'link.bin'));
+    const e = await loadFailure(file);
+    assert.match(e.message, /link\.bin/);
+  });
+
+  test('tfjs: a Lambda whose body is JavaScript is refused and never evaluated', async () => {
+    const marker = path.join(mkdtempSync(path.join(tmpdir(), 'gl-lambda-')), 'ran');
+    const body = `(() => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); globalThis.glLambdaRan = true; return (x) => x; })()`;
+    const json = {
+      format: 'layers-model',
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'seq',
+          layers: [
+            { class_name: 'Dense', config: { name: 'dense', units: 3, use_bias: false, batch_input_shape: [null, 4] } },
+            { class_name: 'Lambda', config: { name: 'evil', function: body, function_type: 'lambda' } },
+          ],
+        },
+      },
+    };
+    const e = await loadFailure(writeModel(json));
+    assert.match(e.message, /model\.json/);
+    assert.match(e.message, /Lambda/);
+    assert.equal(existsSync(marker), false, 'the Lambda body ran');
+    assert.equal((globalThis as { glLambdaRan?: boolean }).glLambdaRan, undefined);
+  });
+
+  function nonFiniteWarning(report: AnalysisReport): { message: string; where?: string } {
+    const w = report.warnings.find((x) => x.code === 'non-finite');
+    assert.ok(w, `no non-finite warning among ${JSON.stringify(report.warnings)}`);
+    return w;
+  }
+
+  test('tfjs: NaN in a weight gives a report with a non-finite warning naming the tensor', async () => {
+    const kernel = Array.from({ length: 12 }, (_, i) => (i === 5 ? NaN : 0.1 * (i - 6)));
+    const json = denseJson('weights.bin');
+    delete json.weightsManifest;
+    const file = writeModel(json, [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32', values: kernel }]);
+    const report = await analyzeModel({ modelPath: file, settings: SETTINGS });
+    const w = nonFiniteWarning(report);
+    assert.equal(w.where, 'dense/kernel');
+    assert.match(w.message, /dense\/kernel/);
+    assert.match(w.message, /NaN/);
+  });
+
+  test('onnx: Inf in an initializer gives a report with a non-finite warning naming the tensor', async () => {
+    const w1 = Array.from({ length: 12 }, (_, i) => 0.1 * (i - 6));
+    const w2 = Array.from({ length: 12 }, (_, i) => (i === 7 ? Infinity : 0.05 * i));
+    const file = writeOnnx({
+      nodes: [node('MatMul', ['x', 'w1'], ['h'], {}, 'mm1'), node('Relu', ['h'], ['r'], {}, 'relu'), node('MatMul', ['r', 'w2'], ['y'], {}, 'mm2')],
+      inputs: [valueInfo('x', T.FLOAT, ['N', 4])],
+      outputs: [valueInfo('y', T.FLOAT, ['N', 4])],
+      initializers: [floatTensor('w1', [4, 3], w1), floatTensor('w2', [3, 4], w2)],
+    });
+    const report = await analyzeModel({ modelPath: file, settings: SETTINGS });
+    const w = nonFiniteWarning(report);
+    assert.equal(w.where, 'w2');
+    assert.match(w.message, /"w2"/);
+    assert.match(w.message, /Inf/);
+  });
+});
