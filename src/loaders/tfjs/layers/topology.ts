@@ -130,23 +130,28 @@ function parseEndpoints(v: Json | undefined, what: string): TensorRef[] {
 
 function parseInboundNodes(v: Json): TensorRef[][] {
   if (!Array.isArray(v)) throw new ConfigError('inbound_nodes is not a list');
-  return v.map((node) => {
-    // Keras 3: {args: [...keras tensors...], kwargs: {...}}.
-    if (isObject(node)) {
-      const found: TensorRef[] = [];
-      collectKerasTensors(node.args ?? [], found);
-      return found;
-    }
-    // Keras 2 / TF.js: [[layer, node, tensor, kwargs], ...].
-    if (Array.isArray(node)) {
-      return node.map((e) => {
-        const r = ref(e);
-        if (!r) throw new ConfigError(`inbound node entry is malformed: ${JSON.stringify(e)}`);
-        return r;
-      });
-    }
-    throw new ConfigError(`inbound node is malformed: ${JSON.stringify(node)}`);
-  });
+  const nodes = v.map(parseInboundNode);
+  // A call with no input tensors would reach the executor as an input named "undefined".
+  if (nodes.some((refs) => refs.length === 0)) throw new ConfigError(`an inbound node lists no input tensors: ${JSON.stringify(v)}`);
+  return nodes;
+}
+
+function parseInboundNode(node: Json): TensorRef[] {
+  // Keras 3: {args: [...keras tensors...], kwargs: {...}}.
+  if (isObject(node)) {
+    const found: TensorRef[] = [];
+    collectKerasTensors(node.args ?? [], found);
+    return found;
+  }
+  // Keras 2 / TF.js: [[layer, node, tensor, kwargs], ...].
+  if (Array.isArray(node)) {
+    return node.map((e) => {
+      const r = ref(e);
+      if (!r) throw new ConfigError(`inbound node entry is malformed: ${JSON.stringify(e)}`);
+      return r;
+    });
+  }
+  throw new ConfigError(`inbound node is malformed: ${JSON.stringify(node)}`);
 }
 
 function collectKerasTensors(v: Json, out: TensorRef[]): void {
