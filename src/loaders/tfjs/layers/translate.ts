@@ -95,10 +95,22 @@ function key(r: TensorRef): string {
   return `${r.layer}\u0000${r.node}\u0000${r.tensor}`;
 }
 
+/** The largest element count a typed array (and so a tensor) can hold. */
+const MAX_INPUT_ELEMENTS = 2 ** 31 - 1;
+
 function inputInfo(layer: LayerSpec, modelJson: string): ValueInfo {
   const shape = layer.config.batch_input_shape ?? layer.config.batch_shape;
   if (!Array.isArray(shape)) throw new ModelLoadError(modelJson, `input layer "${layer.name}" declares no batch_input_shape`);
   const dims: Dim[] = shape.map((d, i) => (typeof d === 'number' && d >= 0 ? d : i === 0 ? 'batch' : `dim${i}`));
+  // Fractional or astronomically large sizes would otherwise surface later as a RangeError
+  // from the input allocation, far from the file that caused them.
+  let elements = 1;
+  for (const d of dims) {
+    if (typeof d !== 'number') continue;
+    if (!Number.isSafeInteger(d)) throw new ModelLoadError(modelJson, `input layer "${layer.name}" has an invalid dimension ${d} in batch_input_shape`);
+    elements *= d;
+  }
+  if (elements > MAX_INPUT_ELEMENTS) throw new ModelLoadError(modelJson, `input layer "${layer.name}" declares ${elements} elements per batch_input_shape, more than a tensor can hold`);
   const dtypeRaw = layer.config.dtype;
   const dtype: DType = dtypeRaw === 'int32' ? 'int32' : dtypeRaw === 'bool' ? 'bool' : 'float32';
   return { name: layer.name, dtype, shape: dims };
