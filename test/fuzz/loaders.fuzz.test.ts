@@ -27,6 +27,12 @@ interface Variant {
   readonly seed: number;
 }
 
+/**
+ * OPEN findings, not yet fixed (so not in REGRESSIONS, which must pass): FUZZ_SEED=5
+ * FUZZ_VARIANTS=60 gives resnet_cifar8 tfjs seeds 5035076 (Conv2D kernel_size [3, -1]) and
+ * 5035077 (strides [2, 1e30]) ending in a wasm "RuntimeError: memory access out of bounds";
+ * the tfjs spatial layer translation should validate kernel_size/strides.
+ */
 /** Variants that once failed; they run every time, before the random ones. */
 const REGRESSIONS: readonly Variant[] = [
   // ONNX graph input with a dim of 2^40 / 2^43: was a RangeError from the input allocation.
