@@ -45,12 +45,20 @@ export function bool(config: JsonObject, key: string, fallback: boolean): boolea
   throw new ConfigError(`"${key}" should be true or false (got ${JSON.stringify(v)})`);
 }
 
-/** An int or a list of `n` ints (Keras accepts both for kernel sizes, strides, ...). */
+/** Kernel sizes, strides, dilations and pool sizes beyond this are not a real network's. */
+const MAX_WINDOW = 65536;
+const isWindowSize = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= MAX_WINDOW;
+
+/**
+ * An int or a list of `n` ints (Keras accepts both for kernel sizes, strides, dilations and
+ * pool sizes). Each must be a whole number from 1 to 65536: a crafted 0, -1 or 1e30 would
+ * otherwise reach the backend's convolution and corrupt its memory.
+ */
 export function tuple(config: JsonObject, key: string, n: number, fallback?: number | readonly number[]): number[] {
   const v = config[key] ?? (fallback === undefined ? undefined : (fallback as Json));
-  if (typeof v === 'number') return new Array<number>(n).fill(v);
-  if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number')) return v as number[];
-  throw new ConfigError(`"${key}" should be a number or a list of ${n} numbers (got ${JSON.stringify(config[key])})`);
+  if (isWindowSize(v)) return new Array<number>(n).fill(v);
+  if (Array.isArray(v) && v.length === n && v.every(isWindowSize)) return v as number[];
+  throw new ConfigError(`"${key}" should be a whole number from 1 to ${MAX_WINDOW} or a list of ${n} of them (got ${JSON.stringify(config[key])})`);
 }
 
 export function intList(v: Json | undefined, what: string): number[] {
