@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../../src/graph/ir';
 import { useTestBackend } from '../helpers/backend';
 import { checkVjp, randn } from '../helpers/gradcheck';
-import { assertResult, f32, run1, runOp } from './runOp';
+import { assertResult, f32, run1, runOp, spreadOut } from './runOp';
 import { naivePool, type NdArray, type PoolParams } from './naive';
 
 function nd(t: tf.Tensor): NdArray {
@@ -13,22 +13,6 @@ function nd(t: tf.Tensor): NdArray {
 
 function lastOf(t: tf.Tensor): tf.Tensor {
   return tf.transpose(t, [0, ...Array.from({ length: t.rank - 2 }, (_, i) => i + 2), 1]);
-}
-
-/**
- * Distinct values 0.25 apart in a seeded order, so that the maximum of every window is
- * unique and stays put under the finite-difference step.
- */
-function spreadOut(shape: number[], seed: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.25);
-  let state = seed;
-  for (let i = n - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const j = state % (i + 1);
-    [values[i], values[j]] = [values[j], values[i]];
-  }
-  return f32(values, shape);
 }
 
 interface Case {

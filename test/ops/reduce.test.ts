@@ -3,26 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
 import { checkVjp, intConst, randn } from '../helpers/gradcheck';
-import { assertResult, f32, i32, run1 } from './runOp';
+import { assertResult, f32, i32, run1, spreadOut } from './runOp';
 import { kernelFor } from '../../src/ops/registry';
 
 const x23 = (): tf.Tensor => f32([1, 2, 3, 4, 5, 6], [2, 3]);
-
-/**
- * Distinct values 0.25 apart in a seeded order: no two entries are within reach of the
- * finite-difference step, so the arg-max of every group is stable under it.
- */
-function spreadOut(shape: number[], seed: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.25);
-  let state = seed;
-  for (let i = n - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    const j = state % (i + 1);
-    [values[i], values[j]] = [values[j], values[i]];
-  }
-  return f32(values, shape);
-}
 
 describe('reduce kernels: forward', () => {
   before(async () => {

@@ -71,3 +71,19 @@ export function assertResult(r: OpResult, shape: number[], values: number[], dty
     assert.ok(ok, `value ${i}: got ${v}, expected ${values[i]} (all: [${r.values}])`);
   });
 }
+
+/**
+ * Distinct values 0.25 apart in a seeded order, so that the maximum of every window is
+ * unique and stays put under the finite-difference step.
+ */
+export function spreadOut(shape: number[], seed: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.25);
+  let state = seed;
+  for (let i = n - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    const j = state % (i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
+  return f32(values, shape);
+}
