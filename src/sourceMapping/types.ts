@@ -33,6 +33,12 @@ export interface PlacedInstance {
   readonly blockIndex: number;
   /** The module path or layer name this instance has in the model, e.g. "layer1.0" or "layer1.0.conv1". */
   readonly instanceName: string;
+  /**
+   * Whether this instance is the block itself or one layer inside it (a layer's sourceName
+   * reduced to its module path or layer name). Absent means 'block'. A block that is a single
+   * layer (PyTorch `fc`, a TF.js Dense block) is listed once, as 'block'.
+   */
+  readonly role?: 'block' | 'layer';
 }
 
 /**
@@ -68,6 +74,10 @@ export interface SourceMapping {
 export interface SourceHints {
   /** Absolute paths of the source files that define this model. */
   readonly sourceFiles: readonly string[];
-  /** Optional explicit placements: block or layer name -> "relative/file.py:LINE" (1-based line). */
+  /**
+   * Optional explicit placements: block or layer name -> "relative/file.py:LINE" (1-based line).
+   * parseSourceHints resolves the file part to an absolute path ("/abs/file.py:LINE"); the
+   * mapper also accepts a relative file part and matches it against the ends of source paths.
+   */
   readonly placements?: Readonly<Record<string, string>>;
 }
