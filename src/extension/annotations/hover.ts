@@ -1,0 +1,59 @@
+/**
+ * The hover of a site as Markdown text: per block its numbers with 99% intervals, the
+ * instances the site defines, how the site was found, and an "Open in report" link. Names come
+ * from the user's model and code, so they are escaped (no links or markup can be injected).
+ * Pure (no `vscode`); the extension wraps the text in a MarkdownString trusted only for its
+ * own open-in-report command.
+ */
+import type { BlockReport } from '../../report/schema';
+import type { PlacementMethod } from '../../sourceMapping/types';
+import { formatInterval, formatNumber, headlineK } from './format';
+import type { SiteView } from './sites';
+
+const METHOD_TEXT: Record<PlacementMethod, string> = {
+  'model-file': 'the layer entry in the TensorFlow.js model.json',
+  pytorch: 'a PyTorch module attribute, container entry or block class with the same name',
+  keras: 'a Keras layer by its name= or by constructor order',
+  tfjs: 'a TensorFlow.js layer by its name: or by constructor order',
+  sidecar: 'your explicit mapping (sidecar file or gradientLens.sourceFiles)',
+};
+
+/** Backslash-escapes every Markdown metacharacter, and HTML's < and >. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+export interface HoverInput {
+  readonly view: SiteView;
+  readonly stale: boolean;
+  /** Builds the `command:` URI that opens the report on a block. */
+  readonly openLink: (blockIndex: number) => string;
+  readonly modelFileName: string;
+}
+
+export function hoverMarkdown({ view, stale, openLink, modelFileName }: HoverInput): string {
+  const lines: string[] = [];
+  if (stale) {
+    lines.push('**Stale:** this file changed since the analysis; the numbers and places below may no longer match the code. Run the analysis again to refresh them.', '');
+  }
+  lines.push(`**Gradient Lens** · ${escapeMarkdown(modelFileName)} · ${escapeMarkdown(view.site.label)}`, '');
+  lines.push('| block | GSC to output | 99% CI | GSC of block | 99% CI | k |', '|---|---:|---|---:|---|---|');
+  for (const b of view.blocks) lines.push(blockRow(b, openLink(b.index)));
+  lines.push('');
+  const instances = view.site.instances.map((i) => `${escapeMarkdown(i.instanceName)} (block ${i.blockIndex})`);
+  const shown = instances.slice(0, 20);
+  lines.push(`Instances (${instances.length}): ${shown.join(', ')}${instances.length > shown.length ? `, … ${instances.length - shown.length} more` : ''}`, '');
+  lines.push(`Placed by ${METHOD_TEXT[view.site.method]}.`, '');
+  for (const f of view.findings) lines.push(`- ${escapeMarkdown(f.message)}`);
+  if (view.findings.length > 0) lines.push('');
+  const first = view.blocks[0];
+  if (first) lines.push(`[Open in report](${openLink(first.index)})`);
+  return lines.join('\n');
+}
+
+function blockRow(b: BlockReport, link: string): string {
+  const k = headlineK(b);
+  const ci = k.name === 'k_lin' && k.value !== null ? b.linearisation.kLinCi99 : null;
+  const kText = `${k.name} ${formatNumber(k.value)}${ci ? ` (99% CI ${formatInterval(ci)})` : ''}`;
+  return `| [${b.index} ${escapeMarkdown(b.name)}](${link}) | ${formatNumber(b.gscToOutput.value)} | ${formatInterval(b.gscToOutput.ci99)} | ${formatNumber(b.gscBlock.value)} | ${formatInterval(b.gscBlock.ci99)} | ${kText} |`;
+}

@@ -1,0 +1,240 @@
+/**
+ * The VS Code-free parts of the code annotations: severity on a log scale, the end-of-line
+ * and CodeLens texts, the Problems messages, the hover Markdown (numbers, escaping, links),
+ * staleness bookkeeping, and the gradientLens.sourceFiles setting / workspace scan limits.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import MarkdownIt from 'markdown-it';
+import { severityOf, worstSeverity } from '../../src/extension/annotations/severity';
+import { codeLensTitle, formatInterval, formatNumber, headlineK, siteLabel } from '../../src/extension/annotations/format';
+import { blockFindings } from '../../src/extension/annotations/findings';
+import { buildSiteViews, primarySites, sitesByFile } from '../../src/extension/annotations/sites';
+import { escapeMarkdown, hoverMarkdown } from '../../src/extension/annotations/hover';
+import { StalenessTracker } from '../../src/extension/annotations/staleness';
+import { chooseFiles, globToRegExp, parseSourceFilesSetting, rulesForModel } from '../../src/extension/annotations/sourceSettings';
+import type { SourceMapping, SourceSite } from '../../src/sourceMapping/types';
+import { HOSTILE_NAMES, mutableCopy, savedReport, withNames } from '../report/helpers';
+
+const report = savedReport(); // mlp_relu: 21 plain blocks, GSC to output 1..2.2, nonlinearities 5..20 pseudo-linear
+
+function site(path: string, line: number, blocks: readonly number[], label = `self.blocks_${line}`): SourceSite {
+  return {
+    range: { path, startLine: line, startCharacter: 4, endLine: line, endCharacter: 30 },
+    method: 'pytorch',
+    label,
+    instances: blocks.map((b) => ({ blockIndex: b, instanceName: `blocks.${b - 1}` })),
+  };
+}
+
+describe('severity on a log scale between 1 and the threshold', () => {
+  test('thirds of log(threshold): 100 -> 4.64 and 21.5 are the boundaries', () => {
+    assert.equal(severityOf(1, 100), 'ok');
+    assert.equal(severityOf(0.2, 100), 'ok');
+    assert.equal(severityOf(4.6, 100), 'ok');
+    assert.equal(severityOf(4.7, 100), 'elevated');
+    assert.equal(severityOf(21.4, 100), 'elevated');
+    assert.equal(severityOf(21.6, 100), 'high');
+    assert.equal(severityOf(99.9, 100), 'high');
+    assert.equal(severityOf(100, 100), 'exploding');
+    assert.equal(severityOf(Infinity, 100), 'exploding');
+    assert.equal(severityOf(NaN, 100), 'unknown');
+  });
+  test('the scale is logarithmic: 10 is a third of the way to 1000', () => {
+    assert.equal(severityOf(9.9, 1000), 'ok');
+    assert.equal(severityOf(10.1, 1000), 'elevated');
+    assert.equal(severityOf(101, 1000), 'high');
+  });
+  test('a threshold at or below 1 only separates above from below', () => {
+    assert.equal(severityOf(0.45, 0.4), 'exploding');
+    assert.equal(severityOf(0.39, 0.4), 'ok');
+    assert.equal(severityOf(1, 1), 'exploding');
+  });
+  test('the worst of several', () => {
+    assert.equal(worstSeverity(['ok', 'high', 'elevated']), 'high');
+    assert.equal(worstSeverity(['unknown', 'ok']), 'ok');
+    assert.equal(worstSeverity([]), 'unknown');
+  });
+});
+
+describe('labels', () => {
+  test('numbers: three significant digits, no trailing zeros, exponents for extremes', () => {
+    assert.deepEqual(
+      [12.44, 3.1, 0.4939, 1.0, 1234.4, 123456, 0.00045, 0, null, Infinity, NaN].map(formatNumber),
+      ['12.4', '3.1', '0.494', '1', '1234', '1.23e5', '4.5e-4', '0', '∞', '∞', 'NaN'],
+    );
+    assert.equal(formatInterval([1.234, 5.678]), '1.23–5.68');
+    assert.equal(formatInterval([2, 2]), '2 (exact)');
+  });
+  test('one block: its GSC to the output and its k', () => {
+    const b = report.blocks[1];
+    assert.equal(siteLabel([b]), `GSC ${formatNumber(b.gscToOutput.value)} · k_lin ${formatNumber(b.linearisation.kLin)}`);
+    assert.equal(siteLabel([b]), 'GSC 2.03 · k_lin 1.43');
+  });
+  test('several blocks: the range of GSC and the count', () => {
+    const blocks = report.blocks.slice(8, 16); // GSC 1.36 .. 1.98
+    assert.equal(siteLabel(blocks), 'GSC 1.36–1.98 · 8 blocks');
+    assert.match(codeLensTitle(blocks, true), /^Gradient Lens: blocks 9, 10, 11, 12, 13, 14, 15, 16 · GSC 1\.36–1\.98 · 8 blocks \(stale\) · Open in report$/);
+  });
+  test('a residual block shows k_skip; a linear block an infinite k_lin', () => {
+    const r = mutableCopy(report);
+    const b = r.blocks[0];
+    b.linearisation.linear = true;
+    b.linearisation.kLin = null;
+    assert.deepEqual(headlineK(b as never), { name: 'k_lin', value: null });
+    assert.match(siteLabel([b as never]), /k_lin ∞$/);
+    b.residual = { ...(b.residual ?? {}), kSkip: 3.14159 } as never;
+    assert.match(siteLabel([b as never]), /· k_skip 3\.14$/);
+  });
+});
+
+describe('Problems entries', () => {
+  test('GSC above the threshold: the number, its interval and the threshold', () => {
+    const b = report.blocks[0]; // 2.1168
+    assert.deepEqual(blockFindings(report, b, 2.5), []);
+    const [f] = blockFindings(report, b, 2);
+    assert.equal(f.kind, 'gsc');
+    assert.equal(f.message, 'block 1 "blocks.0": GSC to the output is 2.12 (99% CI 2.12 (exact)), above the threshold 2; gradients explode on their way back to this block.');
+  });
+  test('pseudo-linear nonlinearities as the engine flagged them, with k and the run\'s threshold', () => {
+    const b = report.blocks[4]; // its Relu has k 3.37 > 3, flagged
+    const findings = blockFindings(report, b, 100);
+    assert.deepEqual(findings.map((f) => f.kind), ['pseudo-linear']);
+    assert.equal(findings[0].message, 'block 5 "blocks.4": Relu /blocks/blocks.4/act/Relu is pseudo-linear: k = 3.37 > 3; it acts almost like a linear map on this batch.');
+    assert.deepEqual(blockFindings(report, report.blocks[3], 100), [], 'k 2.43 is not flagged');
+  });
+  test('a collapsed domain: the relative spread and the threshold', () => {
+    const r = mutableCopy(report);
+    r.nonlinearities[0].collapsed = true;
+    r.nonlinearities[0].relativeSpread = 0.0412;
+    const findings = blockFindings(r as never, r.blocks[0] as never, 100);
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0].message, 'block 1 "blocks.0": Relu /blocks/blocks.0/act/Relu has a collapsed domain: relative spread 0.0412 < 0.1; its pre-activations barely vary across the batch.');
+  });
+});
+
+describe('sites', () => {
+  const mapping: SourceMapping = {
+    sites: [site('/w/model.py', 10, [1, 2, 3, 4, 5, 6, 7, 8], 'class Block'), site('/w/model.py', 30, [5]), site('/w/other.py', 3, [6])],
+    unplaced: [],
+  };
+  test('each block gets its Problems entries at its most specific site only', () => {
+    const primary = primarySites(mapping.sites);
+    assert.equal(primary.get(1), mapping.sites[0]);
+    assert.equal(primary.get(5), mapping.sites[1]);
+    assert.equal(primary.get(6), mapping.sites[2]);
+    const views = buildSiteViews(report, mapping, 2.1);
+    // Block 1 (2.117 > 2.1) at the class; 5, 6 pseudo-linear at their own sites; 7, 8 at the class.
+    assert.deepEqual(views[0].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['1:gsc', '7:pseudo-linear', '8:gsc', '8:pseudo-linear']);
+    assert.deepEqual(views[1].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['5:pseudo-linear']);
+    assert.deepEqual(views[2].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['6:pseudo-linear']);
+    assert.equal(views[0].label, 'GSC 1.92–2.18 · 8 blocks');
+    assert.equal(views[0].severity, 'exploding');
+    // 1.979 on a log scale to 2.1: ln 1.979 / ln 2.1 = 0.92 of the way -> high.
+    assert.equal(views[1].severity, 'high');
+  });
+  test('grouped by file', () => {
+    const byFile = sitesByFile(buildSiteViews(report, mapping, 100));
+    assert.deepEqual([...byFile.keys()], ['/w/model.py', '/w/other.py']);
+    assert.equal(byFile.get('/w/model.py')?.length, 2);
+  });
+});
+
+describe('hover', () => {
+  const link = (i: number): string => `command:gradientLens.openInReport?${encodeURIComponent(JSON.stringify(['/w/model.onnx', i]))}`;
+  const md = new MarkdownIt();
+  test('numbers with 99% intervals, instances, placement and the open-in-report link', () => {
+    const mapping: SourceMapping = { sites: [site('/w/model.py', 30, [5])], unplaced: [] };
+    const [view] = buildSiteViews(report, mapping, 100);
+    const text = hoverMarkdown({ view, stale: false, openLink: link, modelFileName: 'model.onnx' });
+    const b = report.blocks[4];
+    assert.ok(text.includes(`| ${formatNumber(b.gscToOutput.value)} | ${formatInterval(b.gscToOutput.ci99)} | ${formatNumber(b.gscBlock.value)} |`), text);
+    assert.match(text, /Instances \(1\): blocks\\\.4 \(block 5\)/);
+    assert.match(text, /Placed by a PyTorch module attribute/);
+    assert.match(text, /pseudo\\-linear: k = 3\\\.37/);
+    assert.doesNotMatch(text, /Stale/);
+    const html = md.render(text);
+    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    assert.ok(hrefs.length >= 2 && hrefs.every((h) => h === link(5).replace(/"/g, '&quot;')), hrefs.join('\n'));
+  });
+  test('stale: says so first', () => {
+    const [view] = buildSiteViews(report, { sites: [site('/w/m.py', 1, [1])], unplaced: [] }, 100);
+    assert.match(hoverMarkdown({ view, stale: true, openLink: link, modelFileName: 'm.onnx' }), /^\*\*Stale:\*\* this file changed since the analysis/);
+  });
+  test('hostile block, instance and site names cannot add links or markup', () => {
+    const hostile = withNames(report);
+    const s: SourceSite = { ...site('/w/m.py', 1, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), label: '[x](command:workbench.action.terminal.new) <b>' };
+    const withHostileInstances: SourceSite = { ...s, instances: s.instances.map((i, k) => ({ ...i, instanceName: HOSTILE_NAMES[k % HOSTILE_NAMES.length] })) };
+    const [view] = buildSiteViews(hostile, { sites: [withHostileInstances], unplaced: [] }, 100);
+    const html = md.render(hoverMarkdown({ view, stale: false, openLink: link, modelFileName: '*m*.onnx' }));
+    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    assert.ok(hrefs.every((h) => h.startsWith('command:gradientLens.openInReport?')), hrefs.join('\n'));
+    assert.doesNotMatch(html, /<img|<b>|<em>|<strong>m/);
+    // Every table row still has its 6 cells (a '|' in a name is escaped).
+    const rows = html.split('<tr>').slice(2);
+    assert.equal(rows.length, 10);
+    for (const r of rows) assert.equal((r.match(/<td/g) ?? []).length, 6, r);
+    assert.equal(escapeMarkdown('a|b'), 'a\\|b');
+  });
+});
+
+describe('staleness bookkeeping', () => {
+  test('a changed text makes the file stale; undoing the change makes it fresh again', () => {
+    const t = new StalenessTracker();
+    assert.equal(t.observe('/w/a.py', 'x'), false, 'untracked files are ignored');
+    t.record('/w/a.py', 'class A: pass\n');
+    assert.equal(t.isStale('/w/a.py'), false);
+    assert.equal(t.observe('/w/a.py', 'class A: pass\n'), false, 'same text: nothing changes');
+    assert.equal(t.observe('/w/a.py', 'class A: pas\n'), true);
+    assert.equal(t.isStale('/w/a.py'), true);
+    assert.equal(t.observe('/w/a.py', 'class A: pa\n'), false, 'still stale: no re-render needed');
+    assert.equal(t.observe('/w/a.py', 'class A: pass\n'), true);
+    assert.equal(t.isStale('/w/a.py'), false);
+  });
+  test('re-recording (a new analysis) clears staleness; forget stops tracking', () => {
+    const t = new StalenessTracker();
+    t.record('/w/a.py', 'a');
+    t.observe('/w/a.py', 'b');
+    t.record('/w/a.py', 'b');
+    assert.equal(t.isStale('/w/a.py'), false);
+    t.forget(['/w/a.py']);
+    assert.equal(t.isTracked('/w/a.py'), false);
+    assert.equal(t.observe('/w/a.py', 'c'), false);
+  });
+});
+
+describe('gradientLens.sourceFiles and the workspace scan', () => {
+  test('rules: a string or a list of strings per model; bad entries are named and dropped', () => {
+    const { rules, problems } = parseSourceFilesSetting({ 'resnet/model.onnx': 'resnet/model.py', '**/*.json': ['a.py', 'b.py'], bad: 3, empty: [], '': 'x.py' });
+    assert.deepEqual(rules, [{ model: 'resnet/model.onnx', files: ['resnet/model.py'] }, { model: '**/*.json', files: ['a.py', 'b.py'] }]);
+    assert.equal(problems.length, 3);
+    assert.match(problems[0], /"bad": expected a file path/);
+    assert.deepEqual(parseSourceFilesSetting(['x']).rules, []);
+    assert.equal(parseSourceFilesSetting(undefined).problems.length, 0);
+  });
+  test('a rule matches the model by workspace-relative path, glob or absolute path', () => {
+    const { rules } = parseSourceFilesSetting({ 'resnet/model.onnx': 'a.py', '**/*.onnx': 'b.py', 'other/*.onnx': 'c.py', '/abs/m.onnx': 'd.py', './resnet/model.onnx': 'e.py' });
+    assert.deepEqual(rulesForModel(rules, '/w/resnet/model.onnx', '/w').map((r) => r.files[0]), ['a.py', 'b.py', 'e.py']);
+    assert.deepEqual(rulesForModel(rules, '/abs/m.onnx', '/w').map((r) => r.files[0]), ['d.py']);
+  });
+  test('globs like VS Code: ** spans folders, * does not, {a,b} alternates', () => {
+    assert.ok(globToRegExp('**/*.py').test('model.py'));
+    assert.ok(globToRegExp('**/*.py').test('a/b/model.py'));
+    assert.ok(!globToRegExp('*.py').test('a/model.py'));
+    assert.ok(globToRegExp('src/**').test('src/a/b.ts'));
+    assert.ok(globToRegExp('m.{py,ts}').test('m.ts') && !globToRegExp('m.{py,ts}').test('m.js'));
+    assert.ok(!globToRegExp('m.py').test('mXpy'), 'a dot is literal');
+  });
+  test('the scan reads the files nearest the model first, within the count and size budgets', () => {
+    const files = [
+      { path: '/w/zzz/far.py', size: 10 },
+      { path: '/w/resnet/model.py', size: 10 },
+      { path: '/w/resnet/huge.py', size: 10_000_000 },
+      { path: '/w/train.py', size: 10 },
+      { path: '/w/resnet/sub/blocks.py', size: 10 },
+    ];
+    const limits = { maxFiles: 3, maxBytesPerFile: 1000, maxTotalBytes: 100 };
+    assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, limits), { chosen: ['/w/resnet/model.py', '/w/resnet/sub/blocks.py', '/w/train.py'], skipped: 2 });
+    assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, { ...limits, maxFiles: 10, maxTotalBytes: 25 }).chosen, ['/w/resnet/model.py', '/w/resnet/sub/blocks.py']);
+  });
+});
