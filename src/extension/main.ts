@@ -10,6 +10,7 @@ import { COMMANDS, CONTEXT_HAS_REPORT } from './commands/ids';
 import { createLog } from './output';
 import { ReportStore } from './reportStore';
 import { ReportPanels } from './webview/reportPanel';
+import { ReportFeatures } from './history/features';
 
 /** Set by a webpack banner as the very first statement of dist/extension.js (absent under tsc). */
 declare const __gradientLensBundleStart: number | undefined;
@@ -20,8 +21,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = createLog();
   const store = new ReportStore(context.workspaceState);
   let panels: ReportPanels | undefined;
+  let features: ReportFeatures | undefined;
   const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log, {
     onReport: async (report) => {
+      // History first: the panel's trend chart includes this analysis.
+      await features?.record(report);
       await store.put(report);
       await vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, true);
       panels?.show(report);
@@ -29,8 +33,11 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   panels = new ReportPanels(context.extensionUri, store, log, {
     rerun: (model) => void vscode.commands.executeCommand(COMMANDS.rerunWithSettings, model),
+    extras: async (report) => (features ? features.extras(report) : []),
+    exportReport: async (report, format) => features?.exportReport(report, format),
   });
-  context.subscriptions.push(log, analysis, panels, ...registerCommands({ analysis, panels, store, log }));
+  features = new ReportFeatures({ context, analysis, panels, store, log });
+  context.subscriptions.push(log, analysis, panels, features, ...features.commands(), ...registerCommands({ analysis, panels, store, log, cache: features.cache }));
   void vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, store.latest() !== undefined);
   const now = performance.now();
   // "activation" = loading the bundle + activate(); the e2e test reads this line.

@@ -2,10 +2,10 @@
  * Picks the loader for a model file and hashes what it read. After this point nothing
  * knows which format the model came from.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Graph } from '../graph/ir';
+import { hashFiles, tfjsWeightFiles } from './contentHash';
 import { ModelLoadError } from './errors';
 import { loadOnnxModel } from './onnx';
 import { loadTfjsModel } from './tfjs';
@@ -34,17 +34,4 @@ export async function loadModel(modelPath: string): Promise<LoadedModel> {
     return { graph, contentHash: await hashFiles([modelPath, ...(await tfjsWeightFiles(modelPath))]) };
   }
   throw new ModelLoadError(modelPath, `unknown model format "${ext || '(no extension)'}": expected an .onnx file or a TensorFlow.js model.json`);
-}
-
-async function hashFiles(files: readonly string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of files) h.update(await fs.readFile(f));
-  return h.digest('hex');
-}
-
-/** Weight files a model.json lists (already validated by the loader, so only read here). */
-async function tfjsWeightFiles(modelJsonPath: string): Promise<string[]> {
-  const json = JSON.parse(await fs.readFile(modelJsonPath, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
-  const dir = path.dirname(modelJsonPath);
-  return (json.weightsManifest ?? []).flatMap((g) => (g.paths ?? []).map((p) => path.join(dir, p)));
 }

@@ -4,11 +4,17 @@
  * incoming message with `parseWebviewMessage` because a webview is untrusted content.
  */
 import type { AnalysisReport } from '../report/schema';
+import type { ComparisonResult } from '../report/compare';
+import type { MatrixRatio, Trend } from './compareTrend';
 
 export type ExtensionToWebview =
   | { readonly type: 'report'; readonly report: AnalysisReport }
   | { readonly type: 'selectBlock'; readonly index: number }
-  | { readonly type: 'theme'; readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' };
+  | { readonly type: 'theme'; readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' }
+  /** Two reports side by side (the Compare Reports panel); matrixRatio when both have block matrices of one size. */
+  | { readonly type: 'comparison'; readonly comparison: ComparisonResult; readonly matrixRatio: MatrixRatio | null }
+  /** GSC to the output per block across analyses of the report's model (shown under the report). */
+  | { readonly type: 'trend'; readonly trend: Trend };
 
 export type WebviewToExtension =
   | { readonly type: 'ready' }

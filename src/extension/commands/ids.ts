@@ -5,6 +5,11 @@ export const COMMANDS = {
   rerunWithSettings: 'gradientLens.rerunWithSettings',
   cancel: 'gradientLens.cancelAnalysis',
   showOutput: 'gradientLens.showOutput',
+  exportReport: 'gradientLens.exportReport',
+  compareReports: 'gradientLens.compareReports',
+  showHistory: 'gradientLens.showHistory',
+  watchModel: 'gradientLens.watchModel',
+  stopWatching: 'gradientLens.stopWatching',
 } as const;
 
 export const CONTEXT_HAS_REPORT = 'gradientLens.hasReport';

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
 import type { AnalysisService } from '../analysis/service';
+import type { CachedAnalysis } from '../history/cachedAnalysis';
 import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
 import type { ReportPanels } from '../webview/reportPanel';
@@ -15,13 +16,15 @@ export interface Services {
   readonly panels: ReportPanels;
   readonly store: ReportStore;
   readonly log: Log;
+  /** Analyze through the cache (reopens an unchanged model's report); without it, always run. */
+  readonly cache?: CachedAnalysis;
 }
 
 export function registerCommands(s: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(COMMANDS.analyze, async (arg?: unknown) => {
       const model = await resolveModel(arg);
-      if (model) await s.analysis.analyze(model);
+      if (model) await (s.cache ? s.cache.analyze(model) : s.analysis.analyze(model));
     }),
     vscode.commands.registerCommand(COMMANDS.rerunWithSettings, async (arg?: unknown) => {
       const model = arg instanceof vscode.Uri ? arg : await lastOrPicked(s);
@@ -31,7 +34,7 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       const last = s.store.get(model.fsPath)?.settings;
       const start = last ? { ...settings, batch: last.batch, probes: last.probes, seed: last.seed, exact: last.exact, blockMatrix: last.blockMatrix, dimOverrides: last.dimOverrides, memoryLimitMb: last.memoryLimitMb ?? settings.memoryLimitMb } : settings;
       const chosen = await editSettings(start, path.basename(model.fsPath));
-      if (chosen) await s.analysis.analyze(model, chosen);
+      if (chosen) await (s.cache ? s.cache.analyze(model, chosen) : s.analysis.analyze(model, chosen));
     }),
     vscode.commands.registerCommand(COMMANDS.showReport, async (arg?: unknown) => {
       const modelPath = arg instanceof vscode.Uri ? arg.fsPath : s.store.latest()?.modelPath;

@@ -18,6 +18,10 @@ export const REPORT_VIEW_TYPE = 'gradientLens.report';
 export interface PanelActions {
   /** "Re-run with settings…" from the page. */
   rerun(modelUri: vscode.Uri): void;
+  /** Messages sent after the report (e.g. its trend across analyses). */
+  extras?(report: AnalysisReport): Promise<readonly ExtensionToWebview[]>;
+  /** The page's Export buttons (all formats). */
+  exportReport?(report: AnalysisReport, format: 'md' | 'html' | 'json' | 'csv'): Promise<unknown>;
 }
 
 /** What the webview may have stored with vscode.setState (untrusted: checked before use). */
@@ -52,7 +56,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     if (existing) {
       existing.report = report;
       existing.panel.title = panelTitle(report);
-      void this.post(existing.panel, { type: 'report', report });
+      void this.post(existing.panel, { type: 'report', report }).then(() => this.postExtras(existing.panel, report).catch((e: unknown) => this.log.warn(`could not send the trend: ${String(e)}`)));
       existing.panel.reveal(undefined, true);
       return;
     }
@@ -63,6 +67,12 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
       this.webviewOptions(),
     );
     this.attach(panel, report);
+  }
+
+  /** The report of the results panel that has the focus, if one has. */
+  activeReport(): AnalysisReport | undefined {
+    for (const { panel, report } of this.panels.values()) if (panel.active) return report;
+    return undefined;
   }
 
   /** Whether a results panel is open for this model. */
@@ -137,6 +147,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
         // Sent on every load of the page (also when a hidden panel is shown again).
         await this.post(panel, { type: 'theme', kind: themeKind() });
         await this.post(panel, { type: 'report', report });
+        await this.postExtras(panel, report);
         return;
       case 'revealBlock':
         await this.revealBlock(panel, report, message.index);
@@ -175,6 +186,10 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
   }
 
   private async exportReport(report: AnalysisReport, format: 'md' | 'html' | 'json' | 'csv'): Promise<void> {
+    if (this.actions.exportReport) {
+      await this.actions.exportReport(report, format);
+      return;
+    }
     if (format !== 'json') {
       void vscode.window.showInformationMessage(`Gradient Lens: export as ${format.toUpperCase()} is not available yet; JSON is.`);
       return;
@@ -187,6 +202,11 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(report, null, 2), 'utf8'));
     this.log.info(`report written to ${target.fsPath}`);
+  }
+
+  private async postExtras(panel: vscode.WebviewPanel, report: AnalysisReport): Promise<void> {
+    const extras = this.actions.extras ? await this.actions.extras(report) : [];
+    for (const message of extras) await this.post(panel, message);
   }
 
   private post(panel: vscode.WebviewPanel, message: ExtensionToWebview): Thenable<boolean> {
