@@ -5,7 +5,6 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import MarkdownIt from 'markdown-it';
 import { severityOf, worstSeverity } from '../../src/extension/annotations/severity';
 import { codeLensTitle, formatInterval, formatNumber, headlineK, siteLabel } from '../../src/extension/annotations/format';
 import { blockFindings } from '../../src/extension/annotations/findings';
@@ -15,6 +14,10 @@ import { StalenessTracker } from '../../src/extension/annotations/staleness';
 import { chooseFiles, globToRegExp, parseSourceFilesSetting, rulesForModel } from '../../src/extension/annotations/sourceSettings';
 import type { SourceMapping, SourceSite } from '../../src/sourceMapping/types';
 import { HOSTILE_NAMES, mutableCopy, savedReport, withNames } from '../report/helpers';
+
+// markdown-it has no bundled types; only render() is used. html: true so raw HTML would show.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const MarkdownIt = require('markdown-it') as new (options: { html: boolean }) => { render(src: string): string };
 
 const report = savedReport(); // mlp_relu: 21 plain blocks, GSC to output 1..2.2, nonlinearities 5..20 pseudo-linear
 
@@ -142,7 +145,7 @@ describe('sites', () => {
 
 describe('hover', () => {
   const link = (i: number): string => `command:gradientLens.openInReport?${encodeURIComponent(JSON.stringify(['/w/model.onnx', i]))}`;
-  const md = new MarkdownIt();
+  const md = new MarkdownIt({ html: true });
   test('numbers with 99% intervals, instances, placement and the open-in-report link', () => {
     const mapping: SourceMapping = { sites: [site('/w/model.py', 30, [5])], unplaced: [] };
     const [view] = buildSiteViews(report, mapping, 100);

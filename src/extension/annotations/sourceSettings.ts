@@ -84,6 +84,12 @@ function toSlashes(p: string): string {
   return p.replace(/\\/g, '/');
 }
 
+export interface ScanBudget {
+  readonly maxFiles: number;
+  readonly maxBytesPerFile: number;
+  readonly maxTotalBytes: number;
+}
+
 /** Limits on reading the workspace when nothing says where the model's code is. */
 export const SCAN_LIMITS = {
   /** Files asked from findFiles. */
@@ -109,7 +115,7 @@ export interface FileSize {
  * then the rest by path), skipping files over the per-file size, until the count or total
  * size runs out. Returns the chosen paths and how many were left out.
  */
-export function chooseFiles(modelPath: string, files: readonly FileSize[], limits: Omit<typeof SCAN_LIMITS, 'maxFound'> = SCAN_LIMITS): { chosen: string[]; skipped: number } {
+export function chooseFiles(modelPath: string, files: readonly FileSize[], limits: ScanBudget = SCAN_LIMITS): { chosen: string[]; skipped: number } {
   const modelDir = path.dirname(modelPath);
   const ranked = [...files].sort((a, b) => distance(modelDir, a.path) - distance(modelDir, b.path) || a.path.localeCompare(b.path));
   const chosen: string[] = [];
