@@ -3,6 +3,7 @@
  * call. Nothing here depends on VS Code.
  */
 import type { AnalysisSettings, Thresholds } from '../report/schema';
+import type { DataRequest } from '../data/samples';
 
 export type AnalysisPhase =
   | 'backend'
@@ -28,6 +29,10 @@ export interface AnalyzeRequest {
   readonly thresholds?: Partial<Thresholds>;
   /** Raw little-endian float32 file in the model's input shape; batch size from its length. */
   readonly inputFile?: string;
+  /** Sample data (and labels) to analyse instead of the Gaussian batch (src/data). */
+  readonly data?: DataRequest;
+  /** The reference layer: the model output (default) or the error layer (needs labels). */
+  readonly reference?: 'output' | 'error';
 }
 
 export interface AnalyzeHooks {

@@ -11,7 +11,7 @@
  */
 
 export const REPORT_SCHEMA = 'gradient-lens-report';
-export const REPORT_SCHEMA_VERSION = '1.0';
+export const REPORT_SCHEMA_VERSION = '1.1';
 
 /** An estimate with its uncertainty. Exact values have stderr 0 and method 'exact'. */
 export interface Estimate {
@@ -229,6 +229,42 @@ export interface Thresholds {
   readonly collapsedSpread: number;
 }
 
+/**
+ * The reference layer f_l of the headline column GSC(k -> out): the model output (logits), or
+ * the error layer (the per-sample loss against the labels, as in the paper).
+ */
+export interface ReferenceReport {
+  readonly kind: 'output' | 'error';
+  readonly tensor: string;
+  /** Error layer: the loss (cross-entropy on softmax for class indices, else squared error). */
+  readonly loss?: 'cross-entropy' | 'squared-error';
+  /** Error layer: the model output the loss is computed from (the logits). */
+  readonly modelOutput?: string;
+  /** Error layer: where the labels came from (a file, `file.csv:column`, or an image folder). */
+  readonly labels?: string;
+  /** Error layer with image class sub-folders: the class names, index order. */
+  readonly classes?: readonly string[];
+}
+
+/** The analysed batch's source (1.1). */
+export interface InputSourceReport {
+  readonly kind: 'gaussian' | 'float32' | 'npy' | 'json' | 'csv' | 'images';
+  /** The data file or folder (absent for 'gaussian'). */
+  readonly path?: string;
+  /** Samples analysed. */
+  readonly samples: number;
+  /** Samples the source holds. */
+  readonly available?: number;
+  /** How the samples were chosen from the source. */
+  readonly sample?: 'first' | 'random';
+  /** Where the labels came from, when there are labels. */
+  readonly labels?: string;
+  /** Images: the sample layout written (CHW, HWC or HW) and the normalisation (v in [0, 1] -> (v - mean) / std). */
+  readonly layout?: string;
+  readonly mean?: readonly number[];
+  readonly std?: readonly number[];
+}
+
 export interface AnalysisReport {
   readonly schema: typeof REPORT_SCHEMA;
   readonly version: string;
@@ -240,7 +276,9 @@ export interface AnalysisReport {
   readonly backend: BackendReport;
   readonly timings: Timings;
   /** The reference layer f_l of the headline column: the model output (logits). */
-  readonly reference: { readonly kind: 'output' | 'error'; readonly tensor: string };
+  readonly reference: ReferenceReport;
+  /** Where the analysed batch came from (added in 1.1; older reports have only settings.inputSource). */
+  readonly input?: InputSourceReport;
   readonly boundaries: readonly BoundaryReport[];
   readonly blocks: readonly BlockReport[];
   readonly blockMatrix: BlockMatrix | null;

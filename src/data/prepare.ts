@@ -1,0 +1,159 @@
+/**
+ * Everything the analysis needs to know about its input before it runs: the batch (seeded
+ * Gaussian, a raw float32 --input file, or user sample data), the labels, and the reference
+ * layer (the model output, or the per-sample loss appended as the error layer). The engine
+ * calls this once per analysis; it returns the graph to execute and the feeds to give it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Graph } from '../graph/ir';
+import type { AnalysisSettings, InputSourceReport, ReferenceReport } from '../report/schema';
+import type { AnalyzeRequest } from '../engine/api';
+import { dataInput, InputError, prepareInput, requestedBatch, sampleShape, singleSample } from '../engine/input';
+import { Executor } from '../engine/executor';
+// analyze.ts imports this module too; referenceOutput is only called at run time, so the cycle is harmless.
+import { referenceOutput } from '../engine/analyze';
+import { DataError } from './errors';
+import { loadSamples, type LoadedSamples } from './samples';
+import { appendErrorLayer, chooseLoss, labelFeedValues, LABELS_TENSOR, LOSS_TENSOR, type LossChoice } from './errorLayer';
+
+/** One batch's feeds: the model input and, with the error layer, the labels. */
+export interface BatchFeeds {
+  readonly inputName: string;
+  readonly input: tf.Tensor;
+  /** 'gaussian' or the data file's path (settings.inputSource). */
+  readonly source: string;
+  readonly feeds: ReadonlyMap<string, tf.Tensor>;
+  dispose(): void;
+}
+
+export interface PreparedData {
+  /** The graph to run: the model's, plus the loss nodes when the reference is the error layer. */
+  readonly graph: Graph;
+  /** The tensor GSC(k -> out) is measured to. */
+  readonly referenceTensor: string;
+  /** The model's own output (logits), whatever the reference. */
+  readonly modelOutput: string;
+  readonly reference: ReferenceReport;
+  /** The batch size asked for, before the memory guard. */
+  readonly requestedBatch: number;
+  /** One sample (the memory guard measures a forward pass of it). */
+  single(): BatchFeeds;
+  /** The analysed batch, cut to maxBatch samples. */
+  batch(maxBatch: number): BatchFeeds;
+  /** The report's description of the input, for a batch of n samples. */
+  describeInput(n: number): InputSourceReport;
+}
+
+function feedsOf(inputName: string, input: tf.Tensor, source: string, labels?: tf.Tensor): BatchFeeds {
+  const feeds = new Map([[inputName, input]]);
+  if (labels) feeds.set(LABELS_TENSOR, labels);
+  return { inputName, input, source, feeds, dispose: () => feeds.forEach((t) => t.dispose()) };
+}
+
+/**
+ * Per-sample shape of `tensor`, from the declared graph output when it is static, else from a
+ * one-sample forward pass of the model (TensorFlow.js models often declare no output shape).
+ */
+export function outputSampleShape(graph: Graph, tensor: string, settings: AnalysisSettings): number[] {
+  const declared = graph.outputs[0]?.shape;
+  const producer = graph.nodes.find((n) => n.outputs.includes(graph.outputs[0]?.name ?? ''));
+  // The logits before a final Softmax have the Softmax's shape.
+  const describes = graph.outputs[0]?.name === tensor || (producer?.op === 'Softmax' && producer.inputs[0] === tensor);
+  if (describes && declared && declared.slice(1).every((d) => typeof d === 'number' && d > 0)) return declared.slice(1) as number[];
+  const probe = singleSample(graph, settings);
+  const exec = new Executor(graph);
+  const feeds = new Map([[probe.name, probe.tensor]]);
+  try {
+    const acts = exec.forward(feeds);
+    const shape = acts.get(tensor)!.shape.slice(1);
+    exec.disposeActivations(acts, feeds);
+    return shape;
+  } finally {
+    probe.tensor.dispose();
+    exec.dispose();
+  }
+}
+
+export function prepareData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
+  const info = dataInput(model);
+  const perSample = sampleShape(info, settings.dimOverrides);
+  const modelOutput = referenceOutput(model);
+  const wantsError = request.reference === 'error';
+  if (request.data !== undefined && request.inputFile !== undefined) throw new InputError('give either sample data or a raw float32 input file, not both');
+  if (!Number.isInteger(settings.batch) || settings.batch < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${settings.batch})`);
+
+  let samples: LoadedSamples | undefined;
+  if (request.data !== undefined) {
+    samples = loadSamples(
+      request.data,
+      { inputName: info.name, shape: perSample, layoutHint: model.description.inputLayout },
+      { count: settings.batch, mode: request.data.sample ?? 'first', seed: settings.seed },
+    );
+    if (samples.indices.length < 2) throw new DataError(samples.path, `holds ${samples.total} sample; the analysis needs at least 2`);
+  }
+
+  let graph = model;
+  let loss: LossChoice | undefined;
+  let labelValues: Float32Array | undefined;
+  if (wantsError) {
+    const labels = samples?.labels;
+    if (labels === undefined) {
+      throw new InputError('the error layer (reference "error") needs labels: give sample data with labels (a labels file, a CSV label column, or image class sub-folders)');
+    }
+    const outShape = outputSampleShape(model, modelOutput, settings);
+    loss = chooseLoss(labels, outShape);
+    labelValues = labelFeedValues(labels, loss);
+    graph = appendErrorLayer(model, modelOutput, loss);
+  }
+  const feedWidth = loss ? loss.feedShape.reduce((a, b) => a * b, 1) : 0;
+  const labelTensor = (n: number, first = 0): tf.Tensor | undefined =>
+    loss && labelValues ? tf.tensor(labelValues.slice(first * feedWidth, (first + n) * feedWidth), [n, ...loss.feedShape], 'float32') : undefined;
+
+  const reference: ReferenceReport = loss
+    ? {
+        kind: 'error',
+        tensor: LOSS_TENSOR,
+        loss: loss.loss,
+        modelOutput,
+        ...(samples?.labels && { labels: samples.labels.source }),
+        ...(samples?.labels?.classes && { classes: samples.labels.classes }),
+      }
+    : { kind: 'output', tensor: modelOutput };
+
+  return {
+    graph,
+    referenceTensor: loss ? LOSS_TENSOR : modelOutput,
+    modelOutput,
+    reference,
+    requestedBatch: samples ? samples.indices.length : requestedBatch(model, request, settings),
+    single(): BatchFeeds {
+      const probe = singleSample(model, settings);
+      return feedsOf(probe.name, probe.tensor, probe.source, labelTensor(1));
+    },
+    batch(maxBatch: number): BatchFeeds {
+      if (!samples) {
+        const input = prepareInput(model, request, settings, maxBatch);
+        return feedsOf(input.name, input.tensor, input.source);
+      }
+      const d = perSample.reduce((a, b) => a * b, 1);
+      const n = Math.min(samples.indices.length, maxBatch);
+      const input = tf.tensor(samples.values.subarray(0, n * d), [n, ...perSample], 'float32');
+      return feedsOf(info.name, input, samples.path, labelTensor(n));
+    },
+    describeInput(n: number): InputSourceReport {
+      if (!samples) {
+        return request.inputFile !== undefined ? { kind: 'float32', path: request.inputFile, samples: n } : { kind: 'gaussian', samples: n };
+      }
+      return {
+        kind: samples.kind,
+        path: samples.path,
+        samples: n,
+        available: samples.total,
+        sample: request.data?.sample ?? 'first',
+        ...(samples.labels && { labels: samples.labels.source }),
+        ...(samples.layout && { layout: samples.layout }),
+        ...(samples.normalisation && { mean: samples.normalisation.mean, std: samples.normalisation.std }),
+      };
+    },
+  };
+}
