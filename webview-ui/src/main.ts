@@ -17,6 +17,8 @@ import { renderTable, type TableHandle } from './table';
 import { readTheme, type Theme } from './theme';
 import { blockColumns, boundaryColumns, NONLINEARITY_COLUMNS } from './viewModel';
 import { vscodeApi } from './vscodeApi';
+import { renderComparison, type ComparisonMessage } from './compare/compareView';
+import { TrendSection } from './trend/trendView';
 
 const vscode = vscodeApi();
 /** Keyboard selections in a chart are revealed in the editor after this pause, not on every key. */
@@ -39,6 +41,10 @@ let tables: TableHandle[] = [];
 let detailsHost: HTMLElement | undefined;
 let legendHost: HTMLElement | undefined;
 let revealTimer: ReturnType<typeof setTimeout> | undefined;
+/** The trend across analyses of the report's model (kept across re-renders). */
+const trendSection = new TrendSection();
+/** Set when this page is the Compare Reports panel. */
+let comparison: ComparisonMessage | undefined;
 
 function app(): HTMLElement {
   return document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
@@ -194,6 +200,7 @@ function render(r: AnalysisReport): void {
   const warnings = renderWarnings(r);
   if (warnings) root.appendChild(warnings);
   root.appendChild(renderSummary(r));
+  root.appendChild(trendSection.showFor(r.model.path, readTheme()));
 
   const blockTableHost = h('div');
   const nonlinearityTableHost = h('div');
@@ -351,7 +358,9 @@ function scheduleThemeRefresh(): void {
     themeFrame = undefined;
     if (report) {
       buildCharts();
+      trendSection.refresh(readTheme());
     }
+    if (comparison) renderComparison(app(), comparison, readTheme());
   });
 }
 
@@ -370,6 +379,18 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       return;
     case 'theme':
       scheduleThemeRefresh();
+      return;
+    case 'comparison':
+      if (typeof message.comparison === 'object' && message.comparison !== null && Array.isArray(message.comparison.blocks)) {
+        for (const c of charts) c.view?.destroy();
+        charts = [];
+        tables = [];
+        comparison = { comparison: message.comparison, matrixRatio: message.matrixRatio ?? null };
+        renderComparison(app(), comparison, readTheme());
+      }
+      return;
+    case 'trend':
+      if (typeof message.trend === 'object' && message.trend !== null && Array.isArray(message.trend.series)) trendSection.set(message.trend, readTheme());
       return;
   }
 });
