@@ -1,14 +1,18 @@
 /**
- * npm run bench: wall time and peak memory of a full analysis of each fixture model, written
- * to bench/results.json (a benchmark, not a test: nothing here asserts a time).
+ * npm run bench: wall time and peak memory of a full analysis of each fixture model and of a
+ * ResNet-18-sized model (generated on demand, see gen-resnet18.ts), beside the same work done
+ * by PyTorch (bench/pytorch_reference.py) when a python3 with torch is installed; written to
+ * bench/results.json (a benchmark, not a test: nothing here asserts a time).
  *
- * Each model runs in its own child process so that peak RSS is that analysis's own.
- * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend wasm|cpu|node] [fixture ...]
+ * Each run is its own child process so that peak RSS is that analysis's own.
+ * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend wasm|cpu|node] [--threads T]
+ *        [--no-torch] [model ...]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultResnet18Dir, ensureResnet18 } from './gen-resnet18';
 
 interface BenchCase {
   readonly name: string;
@@ -16,28 +20,116 @@ interface BenchCase {
   readonly input?: string;
 }
 
+/** What bench/pytorch_reference.py writes. */
+interface TorchResult {
+  readonly torch: string;
+  readonly threads: number;
+  readonly loadMs: number;
+  readonly forwardMs: number;
+  readonly gscToOutputMs: number;
+  readonly blockMatrixMs: number;
+  readonly blocksMs: number;
+  readonly analysisMs: number;
+  readonly totalMs: number;
+  readonly peakRssMb: number;
+  readonly maxRelDiffGscToOutput: number;
+}
+
 interface BenchResult {
   readonly name: string;
   readonly model: string;
   readonly backend: string;
+  readonly threads: string;
   readonly batch: number;
   readonly probes: number;
   readonly blocks: number;
   readonly wallMs: number;
   readonly analysisMs: number;
   readonly peakRssMb: number;
+  /** Size of the wasm memory at exit (it only grows, so this is its peak); -1 off wasm. */
+  readonly wasmHeapMb: number;
   readonly timings: Record<string, number>;
+  /** The same VJPs in PyTorch (null when python3 with torch is not installed). */
+  readonly pytorch: (TorchResult & { readonly wallMs: number }) | null;
 }
 
 function sharedFixtures(): string {
   return path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
 }
 
-function fixtureCases(filter: readonly string[]): BenchCase[] {
-  const names = ['mlp_relu', 'mlp_tanh', 'mlp_selu', 'mlp_bn_relu', 'mlp_ln_tanh', 'resmlp_relu', 'linear_orthogonal', 'resnet_cifar8', 'tiny_transformer'];
-  return names
-    .filter((n) => filter.length === 0 || filter.includes(n))
-    .map((n) => ({ name: n, model: path.join(sharedFixtures(), n, 'model.onnx'), input: path.join(sharedFixtures(), n, 'input.bin') }));
+const FIXTURES = ['mlp_relu', 'mlp_tanh', 'mlp_selu', 'mlp_bn_relu', 'mlp_ln_tanh', 'resmlp_relu', 'linear_orthogonal', 'resnet_cifar8', 'tiny_transformer'];
+const RESNET18 = 'resnet18_64';
+
+function benchCases(filter: readonly string[]): BenchCase[] {
+  const wanted = (n: string): boolean => filter.length === 0 || filter.includes(n);
+  const cases: BenchCase[] = FIXTURES.filter(wanted).map((n) => ({
+    name: n,
+    model: path.join(sharedFixtures(), n, 'model.onnx'),
+    input: path.join(sharedFixtures(), n, 'input.bin'),
+  }));
+  if (wanted(RESNET18)) cases.push({ name: RESNET18, ...ensureResnet18(defaultResnet18Dir()) });
+  return cases;
+}
+
+/** A python3 that imports torch and onnx (Debian's python3-torch lives in /usr/bin/python3), or null. */
+function findTorchPython(): string | null {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, ['-c', 'import torch, onnx'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function runOurs(c: BenchCase, json: string, probes: string, backend: string, batch: string, threads: string): { wallMs: number; peakRssMb: number; wasmHeapMb: number } {
+  const cli = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
+  const started = Date.now();
+  // The child reports its own peak RSS (maxRSS, in kB) and wasm memory size on exit.
+  const child = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `process.on('exit', () => {
+         let heap = -1;
+         try { const b = require('@tensorflow/tfjs-core').backend(); if (b && b.wasm) heap = b.wasm.HEAPU8.length; } catch {}
+         process.stderr.write('\\nPEAK_RSS_KB=' + process.resourceUsage().maxRSS + ' WASM_HEAP=' + heap + '\\n');
+       });
+       require(${JSON.stringify(cli)}).main(${JSON.stringify(cliArgs(c, json, probes, backend, batch, threads))}).then((code) => process.exit(code));`,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20, cwd: path.resolve(__dirname, '..', '..') },
+  );
+  const wallMs = Date.now() - started;
+  if (child.status !== 0) throw new Error(`${c.name}: analysis failed:\n${child.stderr}`);
+  const m = /PEAK_RSS_KB=(\d+) WASM_HEAP=(-?\d+)/.exec(child.stderr);
+  return {
+    wallMs,
+    peakRssMb: m ? Math.round(Number(m[1]) / 1024) : -1,
+    wasmHeapMb: m && Number(m[2]) >= 0 ? Math.round(Number(m[2]) / 1024 ** 2) : -1,
+  };
+}
+
+function runTorch(py: string, c: BenchCase, reportJson: string, tmp: string): (TorchResult & { wallMs: number }) | null {
+  if (c.input === undefined) return null;
+  const out = path.join(tmp, `${c.name}.torch.json`);
+  const script = path.resolve(__dirname, '..', '..', 'bench', 'pytorch_reference.py');
+  const started = Date.now();
+  const child = spawnSync(py, [script, c.model, c.input, reportJson, out], { encoding: 'utf8', maxBuffer: 64 << 20, env: torchEnv() });
+  const wallMs = Date.now() - started;
+  if (child.status !== 0) {
+    process.stderr.write(`${c.name}: the PyTorch reference failed:\n${child.stderr}\n`);
+    return null;
+  }
+  return { ...(JSON.parse(readFileSync(out, 'utf8')) as TorchResult), wallMs };
+}
+
+/**
+ * The OpenBLAS core-type overrides some machines set for old OpenBLAS builds slow a current
+ * one down; PyTorch is measured without them (env/README: unset both together).
+ */
+function torchEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
 }
 
 function main(): void {
@@ -46,58 +138,63 @@ function main(): void {
     const i = args.indexOf(flag);
     return i >= 0 && args[i + 1] !== undefined ? args.splice(i, 2)[1] : dflt;
   };
+  const flag = (name: string): boolean => {
+    const i = args.indexOf(name);
+    if (i >= 0) args.splice(i, 1);
+    return i >= 0;
+  };
   const probes = opt('--probes', '8');
   const batch = opt('--batch', '16');
   const backend = opt('--backend', 'wasm');
-  const cases = fixtureCases(args);
-  const cli = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
+  const threads = opt('--threads', '');
+  const py = flag('--no-torch') ? null : findTorchPython();
+  if (py === null) process.stdout.write('no python3 with torch and onnx: PyTorch comparison skipped\n');
+  const cases = benchCases(args);
   const tmp = path.join(os.tmpdir(), 'gradient-lens-bench');
   mkdirSync(tmp, { recursive: true });
   const results: BenchResult[] = [];
   for (const c of cases) {
     const json = path.join(tmp, `${c.name}.json`);
-    const started = Date.now();
-    // The child reports its own peak RSS (maxRSS, in kB) on exit; /usr/bin/time is not everywhere.
-    const child = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `process.on('exit', () => process.stderr.write('\\nPEAK_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'));
-         require(${JSON.stringify(cli)}).main(${JSON.stringify(cliArgs(c, json, probes, backend, batch))}).then((code) => process.exit(code));`,
-      ],
-      { encoding: 'utf8', maxBuffer: 64 << 20 },
-    );
-    const wallMs = Date.now() - started;
-    if (child.status !== 0) throw new Error(`${c.name}: analysis failed:\n${child.stderr}`);
+    const ours = runOurs(c, json, probes, backend, batch, threads);
     const report = JSON.parse(readFileSync(json, 'utf8')) as {
       blocks: unknown[];
       timings: Record<string, number>;
       backend: { name: string };
-      settings: { batch: number; probes: number };
+      settings: { batch: number; probes: number; threads?: number };
     };
-    const rssLine = /PEAK_RSS_KB=(\d+)/.exec(child.stderr);
+    const torch = py === null ? null : runTorch(py, c, json, tmp);
     results.push({
       name: c.name,
       model: path.relative(process.cwd(), c.model),
       backend: report.backend.name,
+      threads: threads === '' ? 'default' : threads,
       batch: report.settings.batch,
       probes: report.settings.probes,
       blocks: report.blocks.length,
-      wallMs,
+      wallMs: ours.wallMs,
       analysisMs: report.timings.totalMs,
-      peakRssMb: rssLine ? Math.round(Number(rssLine[1]) / 1024) : -1,
+      peakRssMb: ours.peakRssMb,
+      wasmHeapMb: ours.wasmHeapMb,
       timings: report.timings,
+      pytorch: torch,
     });
-    process.stdout.write(`${c.name.padEnd(20)} ${String(wallMs).padStart(7)} ms wall  ${String(report.timings.totalMs).padStart(7)} ms analysis\n`);
+    const theirs = torch ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.peakRssMb).padStart(5)} MB` : '';
+    process.stdout.write(
+      `${c.name.padEnd(20)} ${String(ours.wallMs).padStart(7)} ms wall ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
+    );
   }
   const file = path.resolve('bench', 'results.json');
-  writeFileSync(file, JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, date: new Date().toISOString(), results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, date: new Date().toISOString(), results }, null, 2),
+  );
   process.stdout.write(`results written to ${file}\n`);
 }
 
-function cliArgs(c: BenchCase, json: string, probes: string, backend: string, batch: string): string[] {
+function cliArgs(c: BenchCase, json: string, probes: string, backend: string, batch: string, threads: string): string[] {
   const input = c.input ? ['--input', c.input] : ['--batch', batch];
-  return ['analyze', c.model, '--probes', probes, '--backend', backend, '--json', json, '--quiet', ...input];
+  const t = threads === '' ? [] : ['--threads', threads];
+  return ['analyze', c.model, '--probes', probes, '--backend', backend, '--json', json, '--quiet', ...input, ...t];
 }
 
 main();
