@@ -22,7 +22,7 @@ import { loadModel, type LoadedModel } from '../loaders';
 import { Executor } from './executor';
 import { initBackend, type BackendInfo } from './backend';
 import { streamFor } from './random';
-import { prepareInput, requestedBatch, singleSample } from './input';
+import { prepareData } from '../data/prepare';
 import { decideBatch, defaultMemoryLimitBytes } from './resources';
 import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
 import { partitionBlocks, type Block } from '../metrics/blocks';
@@ -75,7 +75,9 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     if (hooks.signal?.aborted) throw new CancelledError();
   };
   const progress = (phase: AnalysisPhase, message: string, fraction?: number): void => emit(hooks, phase, message, fraction);
-  const graph = loaded.graph;
+  // The batch, the labels and the reference layer (the error layer appends loss nodes).
+  const data = prepareData(loaded.graph, request, settings);
+  const graph = data.graph;
 
   const warnings: ReportWarning[] = backend.notes.map((message) => ({ code: 'backend-fallback', message }));
   const exec = new Executor(graph);
@@ -87,17 +89,17 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
 
   /** The memory guard: the largest batch that fits the limit (see resources.ts). */
   function planBatch(): number {
-    const probe = singleSample(graph, settings);
-    const feeds = new Map([[probe.name, probe.tensor]]);
+    const probe = data.single();
+    const feeds = probe.feeds;
     let perSampleBytes = 0;
     const acts = exec.forward(feeds, checkpoint);
     for (const [name, t] of acts) if (!graph.constants.has(name)) perSampleBytes += t.size * 4;
     exec.disposeActivations(acts, feeds);
-    probe.tensor.dispose();
+    probe.dispose();
     let constantBytes = 0;
     for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
     const limit = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(backend.name);
-    const decision = decideBatch(perSampleBytes, constantBytes, requestedBatch(graph, request, settings), limit);
+    const decision = decideBatch(perSampleBytes, constantBytes, data.requestedBatch, limit);
     if (decision.kind === 'refused') throw new ResourceError(decision.message);
     if (decision.kind === 'shrunk') warnings.push({ code: 'input', message: decision.message });
     return decision.batch;
@@ -105,18 +107,18 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
 
   async function runAnalysis(): Promise<AnalysisReport> {
     const maxBatch = planBatch();
-    const input = prepareInput(graph, request, settings, maxBatch);
-    const inputName = input.name;
-    const referenceTensor = referenceOutput(graph);
+    const input = data.batch(maxBatch);
+    const inputName = input.inputName;
+    const referenceTensor = data.referenceTensor;
     const partition = partitionBlocks(graph, inputName, referenceTensor);
     const { blocks, boundaries } = partition;
     const B = blocks.length;
-    const n = input.tensor.shape[0];
+    const n = input.input.shape[0];
     const effective: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
 
     progress('forward', `forward pass (batch ${n})`, 0.05);
     const tForward = Date.now();
-    const feeds = new Map([[inputName, input.tensor]]);
+    const feeds = input.feeds;
     const acts = exec.forward(feeds, checkpoint);
     const forwardMs = Date.now() - tForward;
     try {
@@ -286,10 +288,10 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
           formatLabel: graph.description.formatLabel,
           producer: graph.description.producer,
           inputName,
-          inputShape: input.tensor.shape,
+          inputShape: input.input.shape,
           inputLayout: graph.description.inputLayout,
-          outputName: referenceTensor,
-          outputDim: dims[B],
+          outputName: data.modelOutput,
+          outputDim: acts.get(data.modelOutput)!.size / n,
           parameters: countParameters(graph),
           nodes: graph.nodes.length,
         },
@@ -297,7 +299,8 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
         thresholds,
         backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes },
         timings: { loadMs, forwardMs, gscToOutputMs, blockMatrixMs, blocksMs, totalMs: Date.now() - started },
-        reference: { kind: 'output', tensor: referenceTensor },
+        reference: data.reference,
+        input: data.describeInput(n),
         boundaries: boundaryReports,
         blocks: blockReports,
         blockMatrix: settings.blockMatrix ? { gsc: matrix, stderr: matrixErr, ci99: matrixCi, method: matrixMethod } : null,
@@ -311,7 +314,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       };
     } finally {
       exec.disposeActivations(acts, feeds);
-      input.tensor.dispose();
+      input.dispose();
     }
   }
 
