@@ -1,0 +1,148 @@
+/**
+ * Keras (Python) and TensorFlow.js (JavaScript/TypeScript) layers in source code: by their
+ * `name=` / `name:` argument (plain literals, and f-strings / template literals / `.format` /
+ * `%` patterns for layers built in loops), else by constructor order.
+ */
+import { LineIndex, type Span } from './text';
+import type { SourceText } from './types';
+
+export type CodeLanguage = 'python' | 'javascript';
+
+export function languageOf(path: string): CodeLanguage | undefined {
+  if (/\.py$/i.test(path)) return 'python';
+  if (/\.(?:[cm]?js|jsx|[cm]?ts|tsx)$/i.test(path)) return 'javascript';
+  return undefined;
+}
+
+export interface NameArgument {
+  readonly path: string;
+  readonly language: CodeLanguage;
+  /** `name=` / `name:` through the closing quote. */
+  readonly span: Span;
+  /** As written: `name=f'blocks_{i}_dense'`. */
+  readonly label: string;
+  /** Matches the layer names this argument can produce. */
+  readonly pattern: RegExp;
+  /** Literal characters in the pattern: more means more specific. */
+  readonly literalChars: number;
+  readonly exact: boolean;
+}
+
+const PY_NAME_ARG = /\bname\s*=\s*([rRfFuU]{0,2})(['"])((?:\\.|(?!\2)[^\\\n])*)\2(\s*\.\s*format\b|\s*%)?/g;
+const JS_NAME_ARG = /\bname\s*:\s*(['"`])((?:\\.|(?!\1)[^\\])*?)\1/g;
+
+export function findNameArguments(source: SourceText): NameArgument[] {
+  const language = languageOf(source.path);
+  if (language === undefined) return [];
+  const index = new LineIndex(source.text);
+  const out: NameArgument[] = [];
+  const re = new RegExp(language === 'python' ? PY_NAME_ARG : JS_NAME_ARG);
+  for (let m = re.exec(source.text); m !== null; m = re.exec(source.text)) {
+    let body: string;
+    let holes: RegExp | undefined;
+    if (language === 'python') {
+      const prefix = m[1].toLowerCase();
+      body = m[3];
+      if (prefix.includes('f')) holes = /\{[^{}]*\}/g;
+      else if (m[4]?.includes('format')) holes = /\{[^{}]*\}/g;
+      else if (m[4]?.includes('%')) holes = /%[-+ #0-9.]*[sdifr]/g;
+    } else {
+      body = m[2];
+      if (m[1] === '`') holes = /\$\{[^{}]*\}/g;
+    }
+    const fullEnd = m.index + m[0].length - (m[4]?.length ?? 0);
+    const { pattern, literalChars, exact } = namePattern(body, holes);
+    out.push({
+      path: source.path,
+      language,
+      span: index.span(m.index, fullEnd),
+      label: source.text.slice(m.index, fullEnd),
+      pattern,
+      literalChars,
+      exact,
+    });
+  }
+  return out;
+}
+
+function namePattern(body: string, holes: RegExp | undefined): { pattern: RegExp; literalChars: number; exact: boolean } {
+  const unescaped = (s: string): string => s.replace(/\\(.)/g, '$1');
+  if (holes === undefined) {
+    const literal = unescaped(body);
+    return { pattern: new RegExp(`^${escapeRegExp(literal)}$`), literalChars: literal.length, exact: true };
+  }
+  const pieces = body.split(holes).map(unescaped);
+  return {
+    pattern: new RegExp(`^${pieces.map(escapeRegExp).join('(.+?)')}$`),
+    literalChars: pieces.join('').length,
+    exact: pieces.length === 1,
+  };
+}
+
+export type NameLookup =
+  | { readonly kind: 'found'; readonly arg: NameArgument }
+  | { readonly kind: 'ambiguous'; readonly reason: string }
+  | { readonly kind: 'none' };
+
+/** The one name argument that produces `layer`: an exact literal first, else the most specific pattern. */
+export function lookupName(args: readonly NameArgument[], layer: string): NameLookup {
+  const matching = args.filter((a) => a.pattern.test(layer));
+  if (matching.length === 0) return { kind: 'none' };
+  const exact = matching.filter((a) => a.exact);
+  const pool = exact.length > 0 ? exact : matching;
+  const best = Math.max(...pool.map((a) => a.literalChars));
+  const top = pool.filter((a) => a.literalChars === best);
+  if (top.length === 1) return { kind: 'found', arg: top[0] };
+  const where = top.map((a) => `${baseName(a.path)}:${a.span.start.line + 1} ${a.label}`).join(', ');
+  return { kind: 'ambiguous', reason: `several name arguments produce "${layer}": ${where}` };
+}
+
+export interface ConstructorCall {
+  readonly path: string;
+  readonly language: CodeLanguage;
+  /** The callee ("layers.Dense", "tf.layers.dense"). */
+  readonly span: Span;
+  readonly callee: string;
+  /** Lower-cased layer type, comparable with a model.json class name. */
+  readonly type: string;
+}
+
+const JS_CONSTRUCTOR = /\btf\s*\.\s*layers\s*\.\s*([A-Za-z_]\w*)\s*\(/g;
+const PY_CONSTRUCTOR = /(?<![\w.])((?:(?:tf\.)?keras\.)?layers\.|(?:tf\.)?keras\.layers\.)?([A-Z]\w*)\s*\(/g;
+
+/**
+ * Layer constructor calls in text order. Python: `layers.X(`, `keras.layers.X(`, and bare
+ * `X(` when X is a layer type of the model (from `import ... Dense`); JavaScript: `tf.layers.x(`.
+ * Input layers are left out: model.json lists them, but order mapping skips them on both sides.
+ */
+export function findConstructorCalls(source: SourceText, modelTypes: ReadonlySet<string>): ConstructorCall[] {
+  const language = languageOf(source.path);
+  if (language === undefined) return [];
+  const index = new LineIndex(source.text);
+  const code = blankComments(source.text, language);
+  const out: ConstructorCall[] = [];
+  const re = new RegExp(language === 'python' ? PY_CONSTRUCTOR : JS_CONSTRUCTOR);
+  for (let m = re.exec(code); m !== null; m = re.exec(code)) {
+    const typeName = language === 'python' ? m[2] : m[1];
+    const type = typeName.toLowerCase();
+    if (language === 'python' && m[1] === undefined && !modelTypes.has(type)) continue;
+    if (type === 'input' || type === 'inputlayer' || type === 'sequential' || type === 'model') continue;
+    const callee = m[0].replace(/\s*\($/, '');
+    out.push({ path: source.path, language, span: index.span(m.index, m.index + callee.length), callee: callee.replace(/\s+/g, ''), type });
+  }
+  return out;
+}
+
+/** Comments replaced by spaces (same offsets), so commented-out layers do not count. */
+function blankComments(text: string, language: CodeLanguage): string {
+  const re = language === 'python' ? /#[^\n]*/g : /\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
+  return text.replace(re, (c) => c.replace(/[^\n]/g, ' '));
+}
+
+export function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,499 @@
+/**
+ * A symbolic reading of PyTorch module construction: what `__init__` assigns to `self.<name>`,
+ * what nn.Sequential / nn.ModuleList / nn.ModuleDict hold (positional entries, OrderedDict
+ * names, lists built with append/extend/+= in loops, comprehensions, `*layers`), which user
+ * classes are instantiated, and what helper methods or functions (`self._make_layer(...)`)
+ * return. Nothing is executed; unknown values stay unknown.
+ */
+import type { Span } from '../text';
+import { ExprParser, dottedName, lastSegment, type Arg, type Expr } from './expr';
+import { headerColon, type ClassInfo, type FunctionInfo, type PythonFile, type Stmt } from './structure';
+import { stringValue, type Token } from './tokens';
+
+export interface Loc {
+  readonly path: string;
+  readonly span: Span;
+}
+
+export type ModuleSpec =
+  | { readonly k: 'instance'; readonly cls: ClassInfo; readonly loc: Loc; readonly bindings: ReadonlyMap<string, Value> }
+  | { readonly k: 'leaf'; readonly callee: string; readonly loc: Loc }
+  | {
+      readonly k: 'container';
+      readonly kind: string;
+      readonly loc: Loc;
+      readonly named: ReadonlyMap<string, Child>;
+      readonly seq: readonly ListEvent[];
+    };
+
+/** A submodule and the place that defines it (the `self.x = ...` statement, a Sequential entry). */
+export interface Child {
+  readonly spec: ModuleSpec;
+  readonly loc: Loc;
+  readonly label: string;
+}
+
+export interface ListItem {
+  readonly value: Value;
+  readonly loc: Loc;
+}
+
+/** Items appended together, `repeat` times (undefined: a loop whose count is not a literal). */
+export interface ListEvent {
+  readonly items: readonly ListItem[];
+  readonly repeat: number | undefined;
+}
+
+export type Value =
+  | { readonly k: 'module'; readonly spec: ModuleSpec }
+  | { readonly k: 'list'; readonly events: readonly ListEvent[] }
+  | { readonly k: 'dict'; readonly entries: readonly (readonly [string, ListItem])[] }
+  | { readonly k: 'class'; readonly cls: ClassInfo }
+  | { readonly k: 'func'; readonly fn: FunctionInfo; readonly owner?: ClassInfo }
+  | { readonly k: 'str'; readonly value: string }
+  | { readonly k: 'num'; readonly value: number }
+  | { readonly k: 'none' }
+  | { readonly k: 'unknown' };
+
+const UNKNOWN: Value = { k: 'unknown' };
+const MAX_CALL_DEPTH = 8;
+
+interface Scope {
+  readonly path: string;
+  readonly vars: Map<string, Value>;
+  /** The class whose `self` this code runs on, and the attributes assigned so far. */
+  readonly cls?: ClassInfo;
+  readonly attrs?: Map<string, Child>;
+  readonly depth: number;
+}
+
+export class PythonProgram {
+  private readonly classes = new Map<string, ClassInfo[]>();
+  private readonly functions = new Map<string, FunctionInfo[]>();
+  private readonly attrCache = new Map<ClassInfo, ReadonlyMap<string, Child>>();
+
+  constructor(readonly files: readonly PythonFile[]) {
+    for (const f of files) {
+      for (const c of f.classes) this.classes.set(c.name, [...(this.classes.get(c.name) ?? []), c]);
+      for (const fn of f.functions) this.functions.set(fn.name, [...(this.functions.get(fn.name) ?? []), fn]);
+    }
+  }
+
+  /** Classes deriving (directly or through other classes here) from nn.Module. */
+  moduleClasses(): ClassInfo[] {
+    return this.files.flatMap((f) => f.classes).filter((c) => this.isModuleClass(c, new Set()));
+  }
+
+  private isModuleClass(cls: ClassInfo, seen: Set<ClassInfo>): boolean {
+    if (seen.has(cls)) return false;
+    seen.add(cls);
+    return cls.bases.some((b) => {
+      const last = lastSegment(b);
+      if (last === 'Module' || last === 'Sequential' || last === 'ModuleList') return true;
+      const base = this.findClass(last, cls.path);
+      return base !== undefined && this.isModuleClass(base, seen);
+    });
+  }
+
+  findClass(name: string, preferPath: string): ClassInfo | undefined {
+    const found = this.classes.get(name);
+    return found?.find((c) => c.path === preferPath) ?? found?.[0];
+  }
+
+  private findFunction(name: string, preferPath: string): FunctionInfo | undefined {
+    const found = this.functions.get(name);
+    return found?.find((f) => f.path === preferPath) ?? found?.[0];
+  }
+
+  /** The submodules a class's `__init__` (and its bases') assign, with no constructor arguments known. */
+  classAttributes(cls: ClassInfo): ReadonlyMap<string, Child> {
+    let attrs = this.attrCache.get(cls);
+    if (attrs === undefined) {
+      this.attrCache.set(cls, new Map()); // guards recursion through self-referencing classes
+      attrs = this.instanceAttributes(cls, new Map(), 0);
+      this.attrCache.set(cls, attrs);
+    }
+    return attrs;
+  }
+
+  /** The submodules of one instance, its constructor parameters bound to what the caller passed. */
+  instanceAttributes(cls: ClassInfo, bindings: ReadonlyMap<string, Value>, depth: number): ReadonlyMap<string, Child> {
+    if (bindings.size === 0 && this.attrCache.has(cls) && depth > 0) return this.attrCache.get(cls)!;
+    const attrs = new Map<string, Child>();
+    for (const base of cls.bases) {
+      const baseCls = this.findClass(lastSegment(base), cls.path);
+      if (baseCls !== undefined && baseCls !== cls) for (const [k, v] of this.classAttributes(baseCls)) attrs.set(k, v);
+    }
+    const init = cls.methods.get('__init__');
+    if (init === undefined) return attrs;
+    const vars = new Map<string, Value>();
+    for (const p of init.params) vars.set(p.name, bindings.get(p.name) ?? this.defaultOf(p.defaultValue, cls.path, depth));
+    this.execBody(init.body, { path: cls.path, vars, cls, attrs, depth });
+    return attrs;
+  }
+
+  /** The module a `nn.Sequential`-like class (`class Stem(nn.Sequential)`) would hold is not modelled. */
+  private defaultOf(e: Expr | undefined, path: string, depth: number): Value {
+    if (e === undefined) return UNKNOWN;
+    return this.evaluate(e, { path, vars: new Map(), depth });
+  }
+
+  // ---- statements -------------------------------------------------------------------------
+
+  /** Runs a function body symbolically; returns what its first reached `return` gives. */
+  private execBody(body: readonly Stmt[], scope: Scope, repeat: number | undefined = 1): Value | undefined {
+    for (const stmt of body) {
+      const result = this.execStmt(stmt, scope, repeat);
+      if (result !== undefined) return result;
+    }
+    return undefined;
+  }
+
+  private execStmt(stmt: Stmt, scope: Scope, repeat: number | undefined): Value | undefined {
+    const t = stmt.tokens;
+    const head = t[0].text;
+    if (head === 'def' || head === 'class' || head === 'async') return undefined;
+    if (head === 'for') {
+      const colon = headerColon(t);
+      const inAt = t.findIndex((tok) => tok.kind === 'name' && tok.text === 'in');
+      const iter = inAt > 0 ? new ExprParser(t.slice(inAt + 1, colon < 0 ? t.length : colon)).parseExpr() : undefined;
+      const count = iter === undefined ? undefined : this.iterationCount(iter, scope);
+      return this.execBody(stmt.children, scope, times(repeat, count));
+    }
+    if (head === 'while') return this.execBody(stmt.children, scope, undefined);
+    if (['if', 'elif', 'else', 'with', 'try', 'except', 'finally'].includes(head)) {
+      return this.execBody(stmt.children, scope, repeat);
+    }
+    if (head === 'return') {
+      if (t.length === 1) return { k: 'none' };
+      return this.evaluate(new ExprParser(t.slice(1)).parseExpr(), scope);
+    }
+    const assign = findAssignment(t);
+    if (assign !== undefined) {
+      this.execAssignment(stmt, assign, scope, repeat);
+      return undefined;
+    }
+    const e = new ExprParser(t).parseExpr();
+    if (e.k === 'call') this.execCallStatement(e, scope, repeat, stmt);
+    return undefined;
+  }
+
+  private execAssignment(stmt: Stmt, a: Assignment, scope: Scope, repeat: number | undefined): void {
+    const value = this.evaluate(new ExprParser(a.value).parseExpr(), scope);
+    const target = new ExprParser(a.target).parseExpr();
+    if (a.op === '+=') {
+      if (target.k === 'name') {
+        const list = scope.vars.get(target.id);
+        if (list?.k === 'list') scope.vars.set(target.id, { k: 'list', events: [...list.events, ...repeated(value, repeat)] });
+      }
+      return;
+    }
+    if (target.k === 'name') {
+      scope.vars.set(target.id, value);
+    } else if (target.k === 'attr' && target.obj.k === 'name' && target.obj.id === 'self' && scope.attrs !== undefined) {
+      this.setAttribute(scope, target.attr, value, stmtLoc(scope.path, stmt), `self.${target.attr}`);
+    }
+  }
+
+  private setAttribute(scope: Scope, name: string, value: Value, loc: Loc, label: string): void {
+    if (scope.attrs === undefined) return;
+    // Plain numbers, strings and Python lists are not registered submodules; an unknown value
+    // (a constructor parameter) still names the attribute, so paths can stop there.
+    if (value.k === 'module') scope.attrs.set(name, { spec: value.spec, loc, label });
+    else if (value.k === 'unknown' || value.k === 'class') scope.attrs.set(name, { spec: { k: 'leaf', callee: '?', loc }, loc, label });
+    else if (value.k === 'none') scope.attrs.delete(name);
+  }
+
+  private execCallStatement(e: Extract<Expr, { k: 'call' }>, scope: Scope, repeat: number | undefined, stmt: Stmt): void {
+    if (e.fn.k !== 'attr') return;
+    const method = e.fn.attr;
+    const obj = e.fn.obj;
+    if (obj.k === 'name' && obj.id === 'self' && (method === 'add_module' || method === 'register_module') && e.args.length >= 2) {
+      const nameArg = e.args[0].value;
+      const name = nameArg.k === 'str' ? stringValue(nameArg.literal) : undefined;
+      if (name !== undefined) {
+        this.setAttribute(scope, name, this.evaluate(e.args[1].value, scope), stmtLoc(scope.path, stmt), `self.add_module('${name}')`);
+      }
+      return;
+    }
+    if (obj.k !== 'name') return;
+    const list = scope.vars.get(obj.id);
+    if (list?.k !== 'list') return;
+    if (method === 'append' && e.args.length === 1) {
+      const value = this.evaluate(e.args[0].value, scope);
+      const item = { value, loc: itemLoc(e.args[0].value, value, scope.path) };
+      scope.vars.set(obj.id, { k: 'list', events: [...list.events, { items: [item], repeat }] });
+    } else if (method === 'extend' && e.args.length === 1) {
+      const added = this.evaluate(e.args[0].value, scope);
+      scope.vars.set(obj.id, { k: 'list', events: [...list.events, ...repeated(added, repeat)] });
+    }
+  }
+
+  /** How many times `for ... in <iter>` runs, when it is a literal range or a literal list. */
+  private iterationCount(iter: Expr, scope: Scope): number | undefined {
+    if (iter.k === 'call' && dottedName(iter.fn) === 'range') {
+      const nums = iter.args.map((a) => this.evaluate(a.value, scope));
+      if (nums.some((v) => v.k !== 'num')) return undefined;
+      const [a, b, s] = nums.map((v) => (v as { value: number }).value);
+      const [start, stop, step] = nums.length === 1 ? [0, a, 1] : [a, b, s ?? 1];
+      return step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : undefined;
+    }
+    if (iter.k === 'list' || iter.k === 'tuple') return iter.elts.length;
+    if (iter.k === 'call' && dottedName(iter.fn) === 'enumerate' && iter.args[0] !== undefined) return this.iterationCount(iter.args[0].value, scope);
+    return undefined;
+  }
+
+  // ---- expressions ------------------------------------------------------------------------
+
+  evaluate(e: Expr, scope: Scope): Value {
+    switch (e.k) {
+      case 'name': {
+        const v = scope.vars.get(e.id);
+        if (v !== undefined) return v;
+        if (e.id === 'None') return { k: 'none' };
+        const cls = this.findClass(e.id, scope.path);
+        if (cls !== undefined) return { k: 'class', cls };
+        const fn = this.findFunction(e.id, scope.path);
+        if (fn !== undefined) return { k: 'func', fn };
+        return UNKNOWN;
+      }
+      case 'attr': {
+        if (e.obj.k === 'name' && e.obj.id === 'self') {
+          const child = scope.attrs?.get(e.attr);
+          if (child !== undefined) return { k: 'module', spec: child.spec };
+          const method = scope.cls === undefined ? undefined : this.findMethod(scope.cls, e.attr);
+          if (method !== undefined) return { k: 'func', fn: method, owner: scope.cls };
+          return UNKNOWN;
+        }
+        const cls = this.findClass(e.attr, scope.path);
+        if (cls !== undefined && this.isModuleClass(cls, new Set())) return { k: 'class', cls };
+        return UNKNOWN;
+      }
+      case 'str': {
+        const value = stringValue(e.literal);
+        return value === undefined ? UNKNOWN : { k: 'str', value };
+      }
+      case 'num': {
+        const value = Number(e.text.replace(/_/g, ''));
+        return Number.isFinite(value) ? { k: 'num', value } : UNKNOWN;
+      }
+      case 'list':
+      case 'tuple':
+        return { k: 'list', events: this.listEvents(e.elts, scope) };
+      case 'comp': {
+        let count: number | undefined = 1;
+        for (const it of e.iters) count = times(count, this.iterationCount(it, scope));
+        return { k: 'list', events: [{ items: [{ value: this.evaluate(e.elt, scope), loc: { path: scope.path, span: e.elt.span } }], repeat: count }] };
+      }
+      case 'binop': {
+        const left = this.evaluate(e.left, scope);
+        const right = this.evaluate(e.right, scope);
+        if (e.op === '+' && left.k === 'list' && right.k === 'list') return { k: 'list', events: [...left.events, ...right.events] };
+        if (e.op === '+' && left.k === 'num' && right.k === 'num') return { k: 'num', value: left.value + right.value };
+        if (e.op === '*') {
+          const [list, n] = left.k === 'list' ? [left, right] : [right, left];
+          if (list.k === 'list' && n.k === 'num') return { k: 'list', events: scaleEvents(list.events, n.value) };
+          if (list.k === 'list') return { k: 'list', events: scaleEvents(list.events, undefined) };
+        }
+        return UNKNOWN;
+      }
+      case 'dict': {
+        const entries: [string, ListItem][] = [];
+        for (const [key, value] of e.items) {
+          const k = key?.k === 'str' ? stringValue(key.literal) : undefined;
+          if (k !== undefined) entries.push([k, { value: this.evaluate(value, scope), loc: { path: scope.path, span: { start: key!.span.start, end: value.span.end } } }]);
+        }
+        return { k: 'dict', entries };
+      }
+      case 'call':
+        return this.evaluateCall(e, scope);
+      default:
+        return UNKNOWN;
+    }
+  }
+
+  private listEvents(elts: readonly Expr[], scope: Scope): ListEvent[] {
+    const events: ListEvent[] = [];
+    let plain: ListItem[] = [];
+    for (const el of elts) {
+      if (el.k === 'star') {
+        if (plain.length > 0) events.push({ items: plain, repeat: 1 });
+        plain = [];
+        events.push(...repeated(this.evaluate(el.value, scope), 1));
+      } else {
+        const value = this.evaluate(el, scope);
+        plain.push({ value, loc: itemLoc(el, value, scope.path) });
+      }
+    }
+    if (plain.length > 0) events.push({ items: plain, repeat: 1 });
+    return events;
+  }
+
+  private evaluateCall(e: Extract<Expr, { k: 'call' }>, scope: Scope): Value {
+    const loc: Loc = { path: scope.path, span: e.span };
+    const callee = this.evaluate(e.fn, scope);
+    const dotted = dottedName(e.fn) ?? '?';
+    const last = lastSegment(dotted);
+    if (callee.k === 'class' && this.isModuleClass(callee.cls, new Set())) {
+      return { k: 'module', spec: { k: 'instance', cls: callee.cls, loc, bindings: this.bind(callee.cls.methods.get('__init__'), e.args, scope) } };
+    }
+    if (callee.k === 'func') return this.callFunction(callee.fn, callee.owner, e.args, scope);
+    if (last === 'Sequential' || last === 'ModuleList') return { k: 'module', spec: this.container(last, e.args, scope, loc) };
+    if (last === 'ModuleDict') return { k: 'module', spec: this.container(last, e.args, scope, loc) };
+    if (last === 'OrderedDict' || last === 'dict') return this.dictFromArgs(e.args, scope);
+    if (last === 'list' && e.args.length === 1) return this.evaluate(e.args[0].value, scope);
+    if (last === 'range' || last === 'len' || last === 'int' || last === 'float' || last === 'super' || dotted === 'super().__init__') return UNKNOWN;
+    return { k: 'module', spec: { k: 'leaf', callee: dotted, loc } };
+  }
+
+  private findMethod(cls: ClassInfo, name: string): FunctionInfo | undefined {
+    const own = cls.methods.get(name);
+    if (own !== undefined) return own;
+    for (const base of cls.bases) {
+      const b = this.findClass(lastSegment(base), cls.path);
+      if (b !== undefined && b !== cls) {
+        const m = this.findMethod(b, name);
+        if (m !== undefined) return m;
+      }
+    }
+    return undefined;
+  }
+
+  private bind(fn: FunctionInfo | undefined, args: readonly Arg[], scope: Scope): Map<string, Value> {
+    const bound = new Map<string, Value>();
+    if (fn === undefined) return bound;
+    const positional = fn.params.filter((p) => p.star === undefined);
+    let i = 0;
+    for (const a of args) {
+      if (a.star !== undefined) return bound; // *args: positions unknown from here on
+      if (a.name !== undefined) bound.set(a.name, this.evaluate(a.value, scope));
+      else if (i < positional.length) bound.set(positional[i++].name, this.evaluate(a.value, scope));
+    }
+    return bound;
+  }
+
+  private callFunction(fn: FunctionInfo, owner: ClassInfo | undefined, args: readonly Arg[], scope: Scope): Value {
+    if (scope.depth >= MAX_CALL_DEPTH) return UNKNOWN;
+    const bound = this.bind(fn, args, scope);
+    const vars = new Map<string, Value>();
+    for (const p of fn.params) vars.set(p.name, bound.get(p.name) ?? this.defaultOf(p.defaultValue, fn.path, scope.depth + 1));
+    // A helper method runs on the same `self`: it reads attributes set so far and may add some.
+    const inner: Scope = { path: fn.path, vars, cls: owner, attrs: owner !== undefined ? scope.attrs : undefined, depth: scope.depth + 1 };
+    return this.execBody(fn.body, inner) ?? { k: 'none' };
+  }
+
+  private container(kind: string, args: readonly Arg[], scope: Scope, loc: Loc): ModuleSpec {
+    const named = new Map<string, Child>();
+    const label = kind === 'ModuleDict' ? 'nn.ModuleDict' : `nn.${kind}`;
+    if (args.length === 1 && args[0].star === undefined) {
+      const only = this.evaluate(args[0].value, scope);
+      if (only.k === 'dict') {
+        for (const [k, item] of only.entries) named.set(k, { spec: asModule(item), loc: item.loc, label: `${label} entry '${k}'` });
+        return { k: 'container', kind, loc, named, seq: [] };
+      }
+      if (kind !== 'Sequential' && only.k === 'list') return { k: 'container', kind, loc, named, seq: only.events };
+    }
+    if (kind !== 'Sequential') return { k: 'container', kind, loc, named, seq: [] };
+    const events: ListEvent[] = [];
+    let plain: ListItem[] = [];
+    for (const a of args) {
+      if (a.name !== undefined) continue;
+      if (a.star === '*') {
+        if (plain.length > 0) events.push({ items: plain, repeat: 1 });
+        plain = [];
+        events.push(...repeated(this.evaluate(a.value, scope), 1));
+      } else {
+        const value = this.evaluate(a.value, scope);
+        plain.push({ value, loc: itemLoc(a.value, value, scope.path) });
+      }
+    }
+    if (plain.length > 0) events.push({ items: plain, repeat: 1 });
+    return { k: 'container', kind, loc, named, seq: events };
+  }
+
+  private dictFromArgs(args: readonly Arg[], scope: Scope): Value {
+    const entries: (readonly [string, ListItem])[] = [];
+    for (const a of args) {
+      if (a.name !== undefined) {
+        entries.push([a.name, { value: this.evaluate(a.value, scope), loc: { path: scope.path, span: a.value.span } }]);
+        continue;
+      }
+      const v = a.value;
+      if (v.k === 'dict') {
+        const d = this.evaluate(v, scope);
+        if (d.k === 'dict') entries.push(...d.entries);
+      } else if (v.k === 'list' || v.k === 'tuple') {
+        // OrderedDict([('conv', nn.Conv2d(...)), ('bn', ...)])
+        for (const pair of v.elts) {
+          if (pair.k !== 'tuple' || pair.elts.length !== 2 || pair.elts[0].k !== 'str') continue;
+          const key = stringValue(pair.elts[0].literal);
+          if (key !== undefined) entries.push([key, { value: this.evaluate(pair.elts[1], scope), loc: { path: scope.path, span: pair.span } }]);
+        }
+      }
+    }
+    return { k: 'dict', entries };
+  }
+}
+
+/**
+ * Where a list entry is defined: its expression, except that a bare variable (`layers.append(layer)`)
+ * points at the constructor call that made the module.
+ */
+function itemLoc(e: Expr, value: Value, path: string): Loc {
+  if (e.k === 'name' && value.k === 'module') return value.spec.loc;
+  return { path, span: e.span };
+}
+
+function asModule(item: ListItem): ModuleSpec {
+  return item.value.k === 'module' ? item.value.spec : { k: 'leaf', callee: '?', loc: item.loc };
+}
+
+/** `value` added `repeat` times as list events (a list's events, or one item). */
+function repeated(value: Value, repeat: number | undefined): ListEvent[] {
+  if (value.k === 'list') return scaleEvents(value.events, repeat);
+  return [];
+}
+
+function scaleEvents(events: readonly ListEvent[], by: number | undefined): ListEvent[] {
+  if (by === 1) return [...events];
+  if (events.length === 1) return [{ items: events[0].items, repeat: times(events[0].repeat, by) }];
+  // Several events repeated together: flatten when every count is known, else one unknown group.
+  if (by !== undefined && events.every((ev) => ev.repeat !== undefined)) {
+    const items = events.flatMap((ev) => new Array<ListItem[]>(ev.repeat!).fill([...ev.items]).flat());
+    return [{ items, repeat: by }];
+  }
+  return [{ items: events.flatMap((ev) => ev.items), repeat: undefined }];
+}
+
+function times(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a * b;
+}
+
+interface Assignment {
+  readonly target: readonly Token[];
+  readonly value: readonly Token[];
+  readonly op: '=' | '+=';
+}
+
+/** Splits `target = value`, `target: T = value` and `target += value` at depth 0. */
+function findAssignment(tokens: readonly Token[]): Assignment | undefined {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind !== 'op') continue;
+    if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+    else if (t.text === ')' || t.text === ']' || t.text === '}') depth--;
+    else if (depth === 0 && (t.text === '=' || t.text === '+=')) {
+      let target = tokens.slice(0, i);
+      const colon = target.findIndex((x) => x.kind === 'op' && x.text === ':');
+      if (colon >= 0) target = target.slice(0, colon);
+      return { target, value: tokens.slice(i + 1), op: t.text };
+    }
+  }
+  return undefined;
+}
+
+function stmtLoc(path: string, stmt: Stmt): Loc {
+  const t = stmt.tokens;
+  return { path, span: { start: t[0].start, end: t[t.length - 1].end } };
+}

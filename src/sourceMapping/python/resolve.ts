@@ -1,0 +1,152 @@
+/**
+ * Resolves PyTorch module paths ("layer1.0.conv1") from the model's root class down through
+ * attribute types, container entries and block classes, to the source that defines each one.
+ */
+import type { Child, ListEvent, ModuleSpec, PythonProgram } from './modules';
+import type { ClassInfo } from './structure';
+
+export type PathResolution =
+  | { readonly ok: true; readonly steps: readonly Child[] }
+  | { readonly ok: false; readonly reason: string };
+
+export type RootChoice = { readonly ok: true; readonly cls: ClassInfo } | { readonly ok: false; readonly reason: string };
+
+export class ModuleResolver {
+  /** For each container path ("layer1"), how many numbered children the model has under it. */
+  private readonly indexCounts = new Map<string, number>();
+
+  constructor(
+    private readonly program: PythonProgram,
+    modulePaths: readonly (readonly string[])[],
+  ) {
+    for (const parts of modulePaths) {
+      for (let i = 0; i < parts.length; i++) {
+        if (!/^\d+$/.test(parts[i])) continue;
+        const key = parts.slice(0, i).join('.');
+        this.indexCounts.set(key, Math.max(this.indexCounts.get(key) ?? 0, Number(parts[i]) + 1));
+      }
+    }
+  }
+
+  /** The class whose attributes best cover the model's top-level module names. */
+  chooseRoot(topNames: readonly string[]): RootChoice {
+    const classes = this.program.moduleClasses();
+    if (classes.length === 0) return { ok: false, reason: 'no class deriving from nn.Module in the Python sources' };
+    const scored = classes.map((cls) => {
+      const attrs = this.program.classAttributes(cls);
+      return { cls, score: topNames.filter((n) => attrs.has(n)).length };
+    });
+    const best = Math.max(...scored.map((s) => s.score));
+    const shown = topNames.slice(0, 6).join(', ') + (topNames.length > 6 ? ', ...' : '');
+    if (best === 0) {
+      return { ok: false, reason: `no nn.Module class (${classes.map((c) => c.name).join(', ')}) assigns any of the model's top-level modules (${shown})` };
+    }
+    let top = scored.filter((s) => s.score === best).map((s) => s.cls);
+    if (top.length > 1) {
+      // Prefer a class no other class instantiates: the model, not one of its parts.
+      const inner = this.instantiatedClasses(classes);
+      const outer = top.filter((c) => !inner.has(c));
+      if (outer.length >= 1) top = outer;
+    }
+    if (top.length > 1) {
+      return { ok: false, reason: `several classes cover the model's top-level modules equally well (${top.map((c) => c.name).join(', ')})` };
+    }
+    return { ok: true, cls: top[0] };
+  }
+
+  private instantiatedClasses(classes: readonly ClassInfo[]): Set<ClassInfo> {
+    const found = new Set<ClassInfo>();
+    const visit = (spec: ModuleSpec, depth: number): void => {
+      if (depth > 4) return;
+      if (spec.k === 'instance') found.add(spec.cls);
+      if (spec.k === 'container') {
+        for (const c of spec.named.values()) visit(c.spec, depth + 1);
+        for (const ev of spec.seq) for (const it of ev.items) if (it.value.k === 'module') visit(it.value.spec, depth + 1);
+      }
+    };
+    for (const cls of classes) for (const child of this.program.classAttributes(cls).values()) visit(child.spec, 0);
+    return found;
+  }
+
+  /** Each step's definition from the root class down to `parts`. */
+  resolve(root: ClassInfo, parts: readonly string[]): PathResolution {
+    if (parts.length === 0) return { ok: false, reason: 'the name carries no module path' };
+    const steps: Child[] = [];
+    let spec: ModuleSpec = { k: 'instance', cls: root, loc: { path: root.path, span: root.header }, bindings: new Map() };
+    let where = `class ${root.name}`;
+    for (let i = 0; i < parts.length; i++) {
+      const found = this.childOf(spec, parts[i], parts.slice(0, i).join('.'), where);
+      if ('reason' in found) return { ok: false, reason: found.reason };
+      steps.push(found.child);
+      spec = found.child.spec;
+      where = parts.slice(0, i + 1).join('.');
+    }
+    return { ok: true, steps };
+  }
+
+  private childOf(spec: ModuleSpec, key: string, containerPath: string, where: string): { child: Child } | { reason: string } {
+    if (spec.k === 'instance') {
+      const attrs = spec.bindings.size > 0 ? this.program.instanceAttributes(spec.cls, spec.bindings, 1) : this.program.classAttributes(spec.cls);
+      const child = attrs.get(key);
+      return child !== undefined ? { child } : { reason: `${where} (class ${spec.cls.name}) assigns no self.${key}` };
+    }
+    if (spec.k === 'leaf') {
+      return spec.callee === '?'
+        ? { reason: `what ${where} holds is not known from the source, so its '${key}' cannot be followed` }
+        : { reason: `${where} is built by ${spec.callee}(...), which is not read as a container with '${key}'` };
+    }
+    const named = spec.named.get(key);
+    if (named !== undefined) return { child: named };
+    if (!/^\d+$/.test(key) || spec.seq.length === 0) return { reason: `${where} (nn.${spec.kind}) has no entry '${key}'` };
+    const total = this.indexCounts.get(containerPath);
+    const item = indexInto(spec.seq, Number(key), total);
+    if ('reason' in item) return { reason: `${where} (nn.${spec.kind}): ${item.reason}` };
+    const fixed = item.repeat === 1;
+    const label = `nn.${spec.kind} entry${fixed ? ` ${key}` : ''}`;
+    const childSpec: ModuleSpec = item.value.k === 'module' ? item.value.spec : { k: 'leaf', callee: '?', loc: item.loc };
+    return { child: { spec: childSpec, loc: item.loc, label } };
+  }
+}
+
+/** The item at `index` of a list built by events; `total` (from the model) fixes one unknown loop count. */
+function indexInto(
+  events: readonly ListEvent[],
+  index: number,
+  total: number | undefined,
+): ({ value: ListEvent['items'][number]['value']; loc: ListEvent['items'][number]['loc']; repeat: number | undefined }) | { reason: string } {
+  const unknown = events.filter((e) => e.repeat === undefined);
+  let solved: number | undefined;
+  if (unknown.length > 1) return { reason: 'it is built by several loops whose lengths are not literals' };
+  if (unknown.length === 1) {
+    if (total === undefined) return { reason: 'its length depends on a loop count that is not a literal' };
+    const known = events.reduce((s, e) => s + (e.repeat === undefined ? 0 : e.repeat * e.items.length), 0);
+    const rest = total - known;
+    const size = unknown[0].items.length;
+    if (rest < 0 || rest % size !== 0) return { reason: `its entries do not add up to the model's ${total}` };
+    solved = rest / size;
+  }
+  let offset = 0;
+  for (const e of events) {
+    const repeat = e.repeat ?? solved!;
+    const size = repeat * e.items.length;
+    if (index < offset + size) {
+      const item = e.items[(index - offset) % e.items.length];
+      return { value: item.value, loc: item.loc, repeat: e.repeat };
+    }
+    offset += size;
+  }
+  return { reason: `index ${index} is past its ${offset} entries` };
+}
+
+/** Module path components from an exporter's node name: "/layer1/layer1.0/conv1/Conv" -> [layer1, 0, conv1]. */
+export function modulePathOfNodeName(name: string): string[] {
+  if (name.includes('/')) {
+    const parts = name.split('/').filter((s) => s !== '');
+    const modules = parts.length > 1 ? parts.slice(0, -1) : [];
+    let dotted = '';
+    for (const part of modules) dotted = dotted === '' || part.startsWith(`${dotted}.`) ? part : `${dotted}.${part}`;
+    return dotted === '' ? [] : dotted.split('.');
+  }
+  // Plain module paths ("layer1.0.conv1", "fc"); anything else carries no path.
+  return /^[A-Za-z_][\w.]*$/.test(name) ? name.split('.').filter((s) => s !== '') : [];
+}
