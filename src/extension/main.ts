@@ -10,6 +10,7 @@ import { COMMANDS, CONTEXT_HAS_REPORT } from './commands/ids';
 import { createLog } from './output';
 import { ReportStore } from './reportStore';
 import { ReportPanels } from './webview/reportPanel';
+import { registerExampleCommands } from './examples/commands';
 import { ReportFeatures } from './history/features';
 
 /** Set by a webpack banner as the very first statement of dist/extension.js (absent under tsc). */
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   features = new ReportFeatures({ context, analysis, panels, store, log });
   context.subscriptions.push(log, analysis, panels, features, ...features.commands(), ...registerCommands({ analysis, panels, store, log, cache: features.cache }));
+  context.subscriptions.push(...registerExampleCommands({ context, log }));
   void vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, store.latest() !== undefined);
   const now = performance.now();
   // "activation" = loading the bundle + activate(); the e2e test reads this line.

@@ -6,11 +6,14 @@
 import type { AnalysisReport } from '../report/schema';
 import type { ComparisonResult } from '../report/compare';
 import type { MatrixRatio, Trend } from './compareTrend';
+import type { ExamplesFigure } from '../extension/examples/figureData';
 
 export type ExtensionToWebview =
   | { readonly type: 'report'; readonly report: AnalysisReport }
   | { readonly type: 'selectBlock'; readonly index: number }
   | { readonly type: 'theme'; readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' }
+  /** GSC to the output against depth for every bundled example (the Analyze All Examples panel). */
+  | { readonly type: 'examplesFigure'; readonly figure: ExamplesFigure }
   /** Two reports side by side (the Compare Reports panel); matrixRatio when both have block matrices of one size. */
   | { readonly type: 'comparison'; readonly comparison: ComparisonResult; readonly matrixRatio: MatrixRatio | null }
   /** GSC to the output per block across analyses of the report's model (shown under the report). */

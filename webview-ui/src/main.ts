@@ -17,6 +17,7 @@ import { renderTable, type TableHandle } from './table';
 import { readTheme, type Theme } from './theme';
 import { blockColumns, boundaryColumns, NONLINEARITY_COLUMNS } from './viewModel';
 import { vscodeApi } from './vscodeApi';
+import { showExamplesFigure } from './examples/figureView';
 import { renderComparison, type ComparisonMessage } from './compare/compareView';
 import { TrendSection } from './trend/trendView';
 
@@ -388,6 +389,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
         comparison = { comparison: message.comparison, matrixRatio: message.matrixRatio ?? null };
         renderComparison(app(), comparison, readTheme());
       }
+      return;
+    case 'examplesFigure':
+      if (typeof message.figure === 'object' && message.figure !== null && Array.isArray(message.figure.series)) showExamplesFigure(app(), message.figure);
       return;
     case 'trend':
       if (typeof message.trend === 'object' && message.trend !== null && Array.isArray(message.trend.series)) trendSection.set(message.trend, readTheme());

@@ -10,6 +10,8 @@ export const COMMANDS = {
   showHistory: 'gradientLens.showHistory',
   watchModel: 'gradientLens.watchModel',
   stopWatching: 'gradientLens.stopWatching',
+  openExample: 'gradientLens.openExample',
+  analyzeAllExamples: 'gradientLens.analyzeAllExamples',
 } as const;
 
 export const CONTEXT_HAS_REPORT = 'gradientLens.hasReport';

@@ -1,0 +1,65 @@
+/**
+ * The "Analyze All Examples" panel: the same page (dist/webview.js) and Content-Security-Policy
+ * as the report panel, showing the figure it is sent ('examplesFigure'). One panel; a new run
+ * reuses it. Every message from the page is validated; only 'ready' means something here.
+ */
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type ExtensionToWebview } from '../../protocol/webview';
+import { buildReportHtml, makeNonce } from '../webview/html';
+import type { Log } from '../output';
+import type { ExamplesFigure } from './figureData';
+
+export const EXAMPLES_VIEW_TYPE = 'gradientLens.examples';
+
+export class ExamplesFigurePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private figure: ExamplesFigure | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Log,
+  ) {}
+
+  /** Opens (or reveals) the panel and shows the figure. */
+  show(figure: ExamplesFigure): void {
+    this.figure = figure;
+    if (this.panel) {
+      void this.post({ type: 'examplesFigure', figure });
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(EXAMPLES_VIEW_TYPE, 'Gradient Lens: Examples', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+      enableFindWidget: true,
+      retainContextWhenHidden: false,
+    });
+    this.panel = panel;
+    panel.webview.html = buildReportHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css')).toString(),
+      nonce: makeNonce(),
+    });
+    const subscription = panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const message = parseWebviewMessage(raw);
+      if (!message) {
+        this.log.warn('ignored a malformed message from the examples webview');
+        return;
+      }
+      // The page posts 'ready' on every load (also after it was hidden): send the figure again.
+      if (message.type === 'ready' && this.figure) void this.post({ type: 'examplesFigure', figure: this.figure });
+    });
+    panel.onDidDispose(() => {
+      subscription.dispose();
+      if (this.panel === panel) this.panel = undefined;
+    });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+
+  private post(message: ExtensionToWebview): Thenable<boolean> {
+    return this.panel ? this.panel.webview.postMessage(message) : Promise.resolve(false);
+  }
+}
