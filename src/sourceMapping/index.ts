@@ -14,7 +14,7 @@ import type { AnalysisReport, BlockReport } from '../report/schema';
 import { splitPlacement } from './hints';
 import { baseName, findConstructorCalls, findNameArguments, languageOf, lookupName, type NameArgument } from './layerNames';
 import { modelJsonLayers, type ModelJsonLayer } from './modelJson';
-import { PythonProgram } from './python/modules';
+import { PythonProgram, type Value } from './python/modules';
 import { ModuleResolver, modulePathOfNodeName } from './python/resolve';
 import { parsePythonFile } from './python/structure';
 import { LineIndex, lineRange, toRange } from './text';
@@ -23,8 +23,16 @@ import type { PlacedInstance, PlacementMethod, SourceHints, SourceMapping, Sourc
 export type { PlacedInstance, PlacementMethod, SourceHints, SourceMapping, SourceRange, SourceSite, SourceText, UnplacedBlock } from './types';
 export { parseSourceHints, sidecarCandidates, SourceHintsError } from './hints';
 
+/** The parts of a report the mapper reads (an AnalysisReport is one). */
+export interface MappableReport {
+  readonly model: Pick<AnalysisReport['model'], 'format' | 'path'>;
+  readonly blocks: readonly Pick<BlockReport, 'index' | 'name' | 'sourceNames'>[];
+}
+
+type MappedBlock = MappableReport['blocks'][number];
+
 export interface MapInput {
-  readonly report: AnalysisReport;
+  readonly report: MappableReport;
   /** The model file's text (model.json for TensorFlow.js models). */
   readonly modelFileText?: string;
   /** Source files to search (Python, JavaScript, TypeScript); hints.sourceFiles narrows them. */
@@ -34,7 +42,7 @@ export interface MapInput {
 
 /** One thing to place: a block, or a layer inside it. */
 interface Item {
-  readonly block: BlockReport;
+  readonly block: MappedBlock;
   readonly role: 'block' | 'layer';
   /** Module path ("layer1.0.conv1") or layer name. */
   readonly name: string;
@@ -49,7 +57,7 @@ export function mapReportToSource(input: MapInput): SourceMapping {
   const sources = restrictSources(input.sources, input.hints);
   const sites = new SiteCollector();
   const tried = new Map<number, string[]>();
-  const note = (block: BlockReport, reason: string): void => {
+  const note = (block: MappedBlock, reason: string): void => {
     tried.set(block.index, [...(tried.get(block.index) ?? []), reason]);
   };
 
@@ -84,12 +92,12 @@ function normalizePath(p: string): string {
 // ---- items ----------------------------------------------------------------------------------
 
 /** A block's own name without the " #3" a duplicate name gets. */
-function plainBlockName(block: BlockReport): string {
+function plainBlockName(block: MappedBlock): string {
   return block.name.replace(/ #\d+$/, '');
 }
 
 /** ONNX blocks: the block's module path, and each distinct module inside it. */
-function moduleItems(block: BlockReport): Item[] {
+function moduleItems(block: MappedBlock): Item[] {
   const nodePaths = block.sourceNames.map(modulePathOfNodeName);
   const own = plainBlockName(block);
   const ownPath = /^[A-Za-z_][\w.]*$/.test(own) ? own.split('.') : [];
@@ -108,7 +116,7 @@ function moduleItems(block: BlockReport): Item[] {
 }
 
 /** TF.js blocks: the block (its own layer when it is one, else its first layer) and each layer. */
-function tfjsItems(block: BlockReport): Item[] {
+function tfjsItems(block: MappedBlock): Item[] {
   const own = plainBlockName(block);
   const layers = unique(block.sourceNames);
   const blockCandidates = layers.includes(own) ? [[own]] : layers.map((l) => [l]);
@@ -124,7 +132,7 @@ function placeFromSidecar(
   hints: SourceHints | undefined,
   allSources: readonly SourceText[],
   sites: SiteCollector,
-  note: (b: BlockReport, r: string) => void,
+  note: (b: MappedBlock, r: string) => void,
 ): boolean {
   const placements = hints?.placements;
   if (placements === undefined) return false;
@@ -156,7 +164,7 @@ function placeFromSidecar(
 
 // ---- PyTorch --------------------------------------------------------------------------------
 
-function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], sites: SiteCollector, note: (b: BlockReport, r: string) => void): void {
+function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], sites: SiteCollector, note: (b: MappedBlock, r: string) => void): void {
   if (items.length === 0) return;
   const python = sources.filter((s) => languageOf(s.path) === 'python');
   const failAll = (reason: string): void => {
@@ -179,6 +187,16 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
     failAll(`PyTorch: ${root.reason}`);
     return;
   }
+  // Constructor arguments matter when the root takes its block class as one (torchvision's
+  // ResNet(BasicBlock, [2, 2, 2, 2])): use the instantiation under which most paths resolve.
+  const resolvedCount = (b: ReadonlyMap<string, Value>): number =>
+    items.filter((item) => item.candidates.some((parts) => resolver.resolve(root.cls, parts, b).ok)).length;
+  let bindings: ReadonlyMap<string, Value> = new Map();
+  let bestCount = resolvedCount(bindings);
+  for (const b of program.instantiations(root.cls)) {
+    const count = resolvedCount(b);
+    if (count > bestCount) [bindings, bestCount] = [b, count];
+  }
   for (const item of items) {
     if (item.candidates.length === 0) {
       if (item.role === 'block') note(item.block, `PyTorch: the block's node names carry no module path`);
@@ -186,7 +204,7 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
     }
     const reasons: string[] = [];
     for (const parts of item.candidates) {
-      const res = resolver.resolve(root.cls, parts);
+      const res = resolver.resolve(root.cls, parts, bindings);
       if (!res.ok) {
         reasons.push(`${parts.join('.')}: ${res.reason}`);
         continue;
@@ -210,11 +228,11 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
 
 function mapTfjs(
   items: readonly Item[],
-  report: AnalysisReport,
+  report: MappableReport,
   modelFileText: string | undefined,
   sources: readonly SourceText[],
   sites: SiteCollector,
-  note: (b: BlockReport, r: string) => void,
+  note: (b: MappedBlock, r: string) => void,
 ): void {
   const layers = modelFileText === undefined ? undefined : modelJsonLayers(modelFileText);
   if (modelFileText !== undefined) {
@@ -243,7 +261,7 @@ function mapLayerCode(
   layers: readonly ModelJsonLayer[] | undefined,
   sources: readonly SourceText[],
   sites: SiteCollector,
-  note: (b: BlockReport, r: string) => void,
+  note: (b: MappedBlock, r: string) => void,
 ): void {
   const code = sources.filter((s) => languageOf(s.path) !== undefined);
   if (code.length === 0) return;
@@ -279,7 +297,7 @@ function placeByConstructorOrder(
   code: readonly SourceText[],
   sites: SiteCollector,
   methodOf: (path: string) => PlacementMethod,
-  note: (b: BlockReport, r: string) => void,
+  note: (b: MappedBlock, r: string) => void,
 ): void {
   const noteAll = (reason: string): void => {
     const seen = new Set<number>();

@@ -105,6 +105,30 @@ export class PythonProgram {
     return found?.find((f) => f.path === preferPath) ?? found?.[0];
   }
 
+  /**
+   * The constructor arguments of each place that instantiates `cls` (`return ResNet(BasicBlock,
+   * [2, 2, 2, 2])` in a factory function, `model = Net(...)` at top level), bound to its
+   * `__init__` parameters. Arguments that are local variables of the caller stay unknown.
+   */
+  instantiations(cls: ClassInfo): ReadonlyMap<string, Value>[] {
+    const found: ReadonlyMap<string, Value>[] = [];
+    const scan = (stmts: readonly Stmt[], path: string): void => {
+      for (const stmt of stmts) {
+        const t = stmt.tokens;
+        for (let i = 0; i < t.length - 1; i++) {
+          if (t[i].kind !== 'name' || t[i].text !== cls.name || t[i + 1].text !== '(' || t[i - 1]?.text === 'class') continue;
+          const call = new ExprParser(t.slice(i)).parseExpr();
+          if (call.k !== 'call') continue;
+          const bindings = this.bind(cls.methods.get('__init__'), call.args, { path, vars: new Map(), depth: 0 });
+          if (bindings.size > 0) found.push(bindings);
+        }
+        scan(stmt.children, path);
+      }
+    };
+    for (const f of this.files) scan(f.topLevel, f.path);
+    return found;
+  }
+
   /** The submodules a class's `__init__` (and its bases') assign, with no constructor arguments known. */
   classAttributes(cls: ClassInfo): ReadonlyMap<string, Child> {
     let attrs = this.attrCache.get(cls);
@@ -128,7 +152,7 @@ export class PythonProgram {
     if (init === undefined) return attrs;
     const vars = new Map<string, Value>();
     for (const p of init.params) vars.set(p.name, bindings.get(p.name) ?? this.defaultOf(p.defaultValue, cls.path, depth));
-    this.execBody(init.body, { path: cls.path, vars, cls, attrs, depth });
+    this.execBody(init.body, { path: cls.path, vars, cls, attrs, depth }, 1);
     return attrs;
   }
 
@@ -140,8 +164,8 @@ export class PythonProgram {
 
   // ---- statements -------------------------------------------------------------------------
 
-  /** Runs a function body symbolically; returns what its first reached `return` gives. */
-  private execBody(body: readonly Stmt[], scope: Scope, repeat: number | undefined = 1): Value | undefined {
+  /** Runs statements symbolically (`repeat`: how often they run, undefined when unknown); returns what a reached `return` gives. */
+  private execBody(body: readonly Stmt[], scope: Scope, repeat: number | undefined): Value | undefined {
     for (const stmt of body) {
       const result = this.execStmt(stmt, scope, repeat);
       if (result !== undefined) return result;
@@ -379,7 +403,7 @@ export class PythonProgram {
     for (const p of fn.params) vars.set(p.name, bound.get(p.name) ?? this.defaultOf(p.defaultValue, fn.path, scope.depth + 1));
     // A helper method runs on the same `self`: it reads attributes set so far and may add some.
     const inner: Scope = { path: fn.path, vars, cls: owner, attrs: owner !== undefined ? scope.attrs : undefined, depth: scope.depth + 1 };
-    return this.execBody(fn.body, inner) ?? { k: 'none' };
+    return this.execBody(fn.body, inner, 1) ?? { k: 'none' };
   }
 
   private container(kind: string, args: readonly Arg[], scope: Scope, loc: Loc): ModuleSpec {

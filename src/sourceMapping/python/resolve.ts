@@ -2,7 +2,7 @@
  * Resolves PyTorch module paths ("layer1.0.conv1") from the model's root class down through
  * attribute types, container entries and block classes, to the source that defines each one.
  */
-import type { Child, ListEvent, ModuleSpec, PythonProgram } from './modules';
+import type { Child, ListEvent, ModuleSpec, PythonProgram, Value } from './modules';
 import type { ClassInfo } from './structure';
 
 export type PathResolution =
@@ -69,10 +69,10 @@ export class ModuleResolver {
   }
 
   /** Each step's definition from the root class down to `parts`. */
-  resolve(root: ClassInfo, parts: readonly string[]): PathResolution {
+  resolve(root: ClassInfo, parts: readonly string[], bindings: ReadonlyMap<string, Value> = new Map()): PathResolution {
     if (parts.length === 0) return { ok: false, reason: 'the name carries no module path' };
     const steps: Child[] = [];
-    let spec: ModuleSpec = { k: 'instance', cls: root, loc: { path: root.path, span: root.header }, bindings: new Map() };
+    let spec: ModuleSpec = { k: 'instance', cls: root, loc: { path: root.path, span: root.header }, bindings };
     let where = `class ${root.name}`;
     for (let i = 0; i < parts.length; i++) {
       const found = this.childOf(spec, parts[i], parts.slice(0, i).join('.'), where);
@@ -85,6 +85,17 @@ export class ModuleResolver {
   }
 
   private childOf(spec: ModuleSpec, key: string, containerPath: string, where: string): { child: Child } | { reason: string } {
+    const direct = this.directChildOf(spec, key, containerPath, where);
+    // The exporter names a module's second call "relu_1": the module is still "relu".
+    const reuse = /^(.+)_\d+$/.exec(key);
+    if ('reason' in direct && reuse !== null) {
+      const base = this.directChildOf(spec, reuse[1], containerPath, where);
+      if ('child' in base) return base;
+    }
+    return direct;
+  }
+
+  private directChildOf(spec: ModuleSpec, key: string, containerPath: string, where: string): { child: Child } | { reason: string } {
     if (spec.k === 'instance') {
       const attrs = spec.bindings.size > 0 ? this.program.instanceAttributes(spec.cls, spec.bindings, 1) : this.program.classAttributes(spec.cls);
       const child = attrs.get(key);
@@ -143,9 +154,16 @@ export function modulePathOfNodeName(name: string): string[] {
   if (name.includes('/')) {
     const parts = name.split('/').filter((s) => s !== '');
     const modules = parts.length > 1 ? parts.slice(0, -1) : [];
-    let dotted = '';
-    for (const part of modules) dotted = dotted === '' || part.startsWith(`${dotted}.`) ? part : `${dotted}.${part}`;
-    return dotted === '' ? [] : dotted.split('.');
+    // A container's child is written as "<container's own name>.<index>" ("layer1" then
+    // "layer1.0", "downsample" then "downsample.0"): keep only the new part of each level.
+    const path: string[] = [];
+    let previous = '';
+    for (const part of modules) {
+      const rest = previous !== '' && part.startsWith(`${previous}.`) ? part.slice(previous.length + 1) : part;
+      path.push(...rest.split('.').filter((s) => s !== ''));
+      previous = part;
+    }
+    return path;
   }
   // Plain module paths ("layer1.0.conv1", "fc"); anything else carries no path.
   return /^[A-Za-z_][\w.]*$/.test(name) ? name.split('.').filter((s) => s !== '') : [];
