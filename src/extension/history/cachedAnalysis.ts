@@ -86,6 +86,8 @@ export class CachedAnalysis {
       `served ${fileName} from the cache (sha256 ${hash.slice(0, 12)}, same settings, analysed ${cached.createdAt}` +
         `${cached.model.path === model.fsPath ? '' : ` as ${cached.model.path}`}); no recomputation; hash and lookup took ${Date.now() - started} ms`,
     );
+    // This path now has an analysis of its content too (its History entry and trend start here).
+    if (report !== cached) await this.history.add(report, key).catch((e: unknown) => this.log.warn(`could not store the report in the history: ${String(e)}`));
     await this.host.show(report);
     const message = `Gradient Lens: ${fileName} is unchanged since ${shortTime(cached.createdAt)} — showing the cached report (same settings).`;
     if (options.quiet) {

@@ -1,0 +1,233 @@
+// Real VS Code, issue #6 in the extension: Export Report… (palette, Markdown, and the page's
+// JSON button), the analysis cache (Analyze again -> served from the cache, the worker is not
+// asked), Show History… (lists and reopens without recomputing), Compare Reports… (two runs
+// side by side: per-block differences read from the DOM), and Watch Model (a checkpoint is
+// overwritten with other weights -> re-analysed -> the trend chart has 2 points).
+//
+//   node test/e2e/reports.e2e.mjs [--vsix FILE]
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { agreesAtShownPrecision, compareBlockTable, readTablesInPage } from './blockTable.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const VSIX = path.resolve(opt('--vsix', path.join(REPO, 'gradient-lens.vsix')));
+const SHOTS = path.join(REPO, 'test-results', 'screenshots-reports');
+const SETTINGS = { 'gradientLens.batchSize': 4, 'gradientLens.probes': 4, 'gradientLens.seed': 7 };
+
+/** The resnet example with every convolution but the first scaled by 1.5: a "later checkpoint" of the same architecture. */
+function scaledCheckpoint(src, dest) {
+  const { onnx } = createRequire(path.join(REPO, 'package.json'))('onnx-proto');
+  const model = onnx.ModelProto.decode(fs.readFileSync(src));
+  let scaled = 0;
+  model.graph.initializer.forEach((t, i) => {
+    if (t.dataType !== 1 || t.dims.length !== 4 || i <= 2) return;
+    const raw = Buffer.from(t.rawData);
+    const f = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+    for (let j = 0; j < f.length; j++) f[j] *= 1.5;
+    t.rawData = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+    scaled++;
+  });
+  if (scaled < 3) throw new Error(`only ${scaled} convolution weights scaled`);
+  // Written to a temporary name and renamed, as a training script saving a checkpoint would.
+  fs.writeFileSync(`${dest}.tmp`, onnx.ModelProto.encode(model).finish());
+  fs.renameSync(`${dest}.tmp`, dest);
+  return scaled;
+}
+
+/** Count of a pattern in the extension's log. */
+const count = (text, re) => (text.match(new RegExp(re.source, 'g')) ?? []).length;
+
+await runTest('reports', 600, async (keep) => {
+  fs.rmSync(SHOTS, { recursive: true, force: true });
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-e2e-reports-'));
+  fs.mkdirSync(path.join(workspace, 'resnet'));
+  fs.mkdirSync(path.join(workspace, 'watch'));
+  fs.copyFileSync(path.join(REPO, 'examples', 'resnet', 'model.onnx'), path.join(workspace, 'resnet', 'model.onnx'));
+  fs.copyFileSync(path.join(REPO, 'examples', 'resnet', 'model.onnx'), path.join(workspace, 'watch', 'ckpt.onnx'));
+  const modelBytes = fs.readFileSync(path.join(workspace, 'resnet', 'model.onnx'));
+  const vscode = keep(await startVsCode({ vsix: VSIX, workspace, settings: SETTINGS, shots: SHOTS }));
+  const { page } = vscode;
+  const quick = page.locator('.quick-input-widget');
+
+  /** The inner frame of the webview that contains `selector` (several panels can be open). */
+  const frameWith = async (selector, ms = 60000) =>
+    waitUntil(async () => {
+      const outer = page.locator('iframe.webview.ready');
+      for (let i = (await outer.count()) - 1; i >= 0; i--) {
+        const inner = outer.nth(i).contentFrame().locator('iframe#active-frame').contentFrame();
+        try {
+          if ((await inner.locator(selector).count()) > 0) return inner;
+        } catch { /* frame not ready */ }
+      }
+      return false;
+    }, ms, `a webview containing ${selector}`);
+
+  // ---- 1. Analyze resnet/model.onnx -------------------------------------------------------
+  await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
+  await vscode.waitForResults('model.onnx', 300000);
+  await vscode.waitForLog(/analysis of model\.onnx finished in \d+ ms/, 60000);
+  const resultsFrame = await frameWith('tr[data-block-index]');
+  await sleep(800);
+  await vscode.shot('analyzed');
+
+  // ---- 2. Export from the page (JSON button) and from the palette (Markdown) ---------------
+  const jsonPath = path.join(workspace, 'resnet', 'model.gradient-lens.json');
+  await resultsFrame.locator('button[data-export="json"]').click();
+  await quick.locator('input').waitFor({ state: 'visible' });
+  await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.json'), 10000, 'the save dialog proposing model.gradient-lens.json');
+  await vscode.shot('save-dialog-json');
+  await page.keyboard.press('Enter');
+  await waitUntil(() => fs.existsSync(jsonPath), 20000, 'the JSON export');
+  await sleep(300);
+  const seed7 = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  if (seed7.settings.seed !== 7 || seed7.blocks.length < 2) throw new Error(`unexpected JSON export: seed ${seed7.settings.seed}, ${seed7.blocks.length} blocks`);
+  const table = (await resultsFrame.locator('body').evaluate(readTablesInPage))[0];
+  const vsJson = compareBlockTable(table, seed7);
+  if (vsJson.mismatches.length > 0 || vsJson.checked < seed7.blocks.length) throw new Error(`the exported JSON differs from the page: ${vsJson.mismatches.join('; ')}`);
+  log(`Export JSON (page button): ${path.relative(workspace, jsonPath)}, ${seed7.blocks.length} blocks, equals the page's table (${vsJson.checked} numbers)`);
+
+  await vscode.runCommand('Gradient Lens: Export Report…');
+  await quick.locator('.monaco-list-row[aria-label^="Markdown"]').waitFor();
+  await vscode.shot('export-format-pick');
+  await quick.locator('.monaco-list-row[aria-label^="Markdown"]').click();
+  const mdPath = path.join(workspace, 'resnet', 'model.gradient-lens.md');
+  await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.md'), 10000, 'the save dialog proposing model.gradient-lens.md');
+  await page.keyboard.press('Enter');
+  await waitUntil(() => fs.existsSync(mdPath), 20000, 'the Markdown export');
+  await vscode.waitForLog(/exported the report of model\.onnx as Markdown to \S+model\.gradient-lens\.md/, 10000);
+  const md = fs.readFileSync(mdPath, 'utf8');
+  // Parse the block table: rows "| k | `name` | kind | GSC to output | ..." and check each GSC against the JSON.
+  const lines = md.split('\n');
+  const headerAt = lines.findIndex((l) => /^\|\s*#\s*\|\s*block\s*\|.*GSC to output/.test(l));
+  if (headerAt < 0) throw new Error('no block table in the Markdown');
+  const tableEnd = lines.findIndex((l, i) => i > headerAt && !l.startsWith('|'));
+  const blockRows = lines.slice(headerAt + 2, tableEnd).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  if (blockRows.length !== seed7.blocks.length) throw new Error(`Markdown has ${blockRows.length} block rows, the report ${seed7.blocks.length} blocks`);
+  for (const r of blockRows) {
+    const b = seed7.blocks.find((x) => x.index === Number(r[0]));
+    const shown = Number(r[3]);
+    const digits = r[3].replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length;
+    if (!b || r[1] !== `\`${b.name}\`` || !agreesAtShownPrecision(shown, digits, b.gscToOutput.value)) throw new Error(`Markdown row ${r.join(' | ')} does not match block ${r[0]} of the report`);
+  }
+  if (!md.includes('**seed:** 7')) throw new Error('the Markdown header does not state seed 7');
+  if (!fs.readFileSync(path.join(workspace, 'resnet', 'model.onnx')).equals(modelBytes)) throw new Error('the model file changed');
+  log(`Export Markdown (palette): ${blockRows.length} block rows, names and GSC to the output equal the JSON; model file untouched`);
+
+  // ---- 3. Analyze again: served from the cache, the worker is not asked --------------------
+  const before = vscode.extensionLog();
+  const runsBefore = count(before, /analysing \S+model\.onnx \(/);
+  await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
+  const served = await vscode.waitForLog(/served model\.onnx from the cache \(sha256 (\w+), same settings[^\n]*no recomputation; hash and lookup took (\d+) ms/, 20000, 'the cache line');
+  const toast = page.locator('.notification-toast', { hasText: 'showing the cached report' });
+  await toast.waitFor({ timeout: 10000 });
+  if ((await toast.getByRole('button', { name: 'Re-run' }).count()) !== 1) throw new Error('the cache notification has no Re-run button');
+  await sleep(300);
+  await vscode.shot('served-from-cache');
+  await sleep(1500);
+  const after = vscode.extensionLog();
+  if (count(after, /analysing \S+model\.onnx \(/) !== runsBefore) throw new Error('the worker was asked to analyse again');
+  if (served[1] !== seed7.model.contentHash.slice(0, 12)) throw new Error(`cache hash ${served[1]} is not the report's ${seed7.model.contentHash}`);
+  log(`Analyze again: "${normalize(await toast.innerText()).replace(/\s+/g, ' ')}", served in ${served[2]} ms, no new worker run`);
+  await toast.hover();
+  await page.keyboard.press('Escape');
+
+  // ---- 4. A second analysis with seed 5 (Re-run With Settings…) ----------------------------
+  await vscode.runCommand('Gradient Lens: Re-run With Settings…');
+  await quick.locator('.monaco-list-row[aria-label^="Seed"]').click();
+  await quick.locator('input').fill('5');
+  await page.keyboard.press('Enter');
+  await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').click();
+  await vscode.waitForLog(/analysis of model\.onnx finished[^\n]*\n(?:.*\n)*.*analysis of model\.onnx finished/, 300000, 'the seed-5 run');
+  log('second analysis (seed 5) finished');
+
+  // ---- 5. Show History…: lists both, reopens seed 7 without recomputing --------------------
+  const runsBeforeHistory = count(vscode.extensionLog(), /analysing \S+/);
+  await vscode.runCommand('Gradient Lens: Show History…');
+  await quick.locator('.monaco-list-row').first().waitFor();
+  const historyRows = (await quick.locator('.monaco-list-row').allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' '));
+  log(`history: ${historyRows.join(' || ')}`);
+  if (historyRows.length !== 2 || !historyRows[0].includes('seed 5') || !historyRows[1].includes('seed 7')) throw new Error('the history does not list the two runs newest first');
+  await vscode.shot('history-pick');
+  await quick.locator('.monaco-list-row', { hasText: 'seed 7' }).click();
+  await vscode.waitForLog(/reopened model\.onnx \(analysed \S+\) from the history; no recomputation/, 10000);
+  const reopened = await waitUntil(async () => {
+    const f = await frameWith('tr[data-block-index]');
+    const t = (await f.locator('body').evaluate(readTablesInPage))[0];
+    const c = compareBlockTable(t, seed7);
+    return c.mismatches.length === 0 && c.checked >= seed7.blocks.length ? c : false;
+  }, 20000, 'the seed-7 report shown again');
+  if (count(vscode.extensionLog(), /analysing \S+/) !== runsBeforeHistory) throw new Error('reopening from the history started an analysis');
+  log(`History reopened the seed-7 report: ${reopened.checked} numbers equal the JSON export, no analysis`);
+
+  // ---- 6. Compare Reports…: seed 7 (a) with seed 5 (b) -------------------------------------
+  await vscode.runCommand('Gradient Lens: Compare Reports…');
+  await quick.locator('.monaco-list-row', { hasText: 'seed 7' }).click();
+  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).first().waitFor();
+  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).click();
+  const cmpFrame = await frameWith('#compare-table tr[data-compare-block]');
+  const cmp = await cmpFrame.locator('body').evaluate(() => ({
+    rows: [...document.querySelectorAll('#compare-table tr[data-compare-block]')].map((tr) => ({
+      index: Number(tr.getAttribute('data-compare-block')),
+      verdict: tr.getAttribute('data-verdict'),
+      a: Number(tr.querySelector('[data-field="gscToOutput.a"]').getAttribute('data-value')),
+      b: Number(tr.querySelector('[data-field="gscToOutput.b"]').getAttribute('data-value')),
+      ratio: Number(tr.querySelector('[data-field="gscToOutput.ratio"]').getAttribute('data-value')),
+    })),
+    summary: Object.fromEntries(['better', 'worse', 'unchanged', 'compared'].map((k) => [k, Number(document.querySelector('#compare-summary').getAttribute(`data-${k}`))])),
+    heat: document.querySelector('#compare-heatmap').getAttribute('data-kind'),
+    heatCells: document.querySelectorAll('#compare-heatmap td[data-ratio]:not([data-ratio="null"])').length,
+    notes: [...document.querySelectorAll('[data-note]')].map((n) => n.textContent),
+  }));
+  const seed5 = JSON.parse(fs.readFileSync(fs.readdirSync(path.join(vscode.dirs.ud, 'User', 'globalStorage'), { recursive: true }).map((f) => path.join(vscode.dirs.ud, 'User', 'globalStorage', f)).find((f) => f.endsWith('.json') && !f.endsWith('index.json') && JSON.parse(fs.readFileSync(f, 'utf8')).settings?.seed === 5), 'utf8'));
+  if (cmp.rows.length !== seed7.blocks.length) throw new Error(`the comparison has ${cmp.rows.length} rows, expected ${seed7.blocks.length}`);
+  for (const r of cmp.rows) {
+    const a = seed7.blocks.find((b) => b.index === r.index).gscToOutput.value;
+    const b = seed5.blocks.find((x) => x.index === r.index).gscToOutput.value;
+    if (r.a !== a || r.b !== b || Math.abs(r.ratio - b / a) > 1e-12 * Math.abs(b / a)) throw new Error(`comparison row ${r.index}: ${JSON.stringify(r)} vs a ${a}, b ${b}`);
+  }
+  if (cmp.summary.better + cmp.summary.worse + cmp.summary.unchanged !== cmp.summary.compared) throw new Error(`summary does not add up: ${JSON.stringify(cmp.summary)}`);
+  if (!cmp.notes.some((n) => /seed 7 vs 5/.test(n))) throw new Error(`no note about the seeds: ${cmp.notes.join('; ')}`);
+  if (cmp.heat !== 'matrix' || cmp.heatCells < seed7.blocks.length) throw new Error(`heatmap ${cmp.heat} with ${cmp.heatCells} cells`);
+  // Keyboard: focus the first heatmap cell, arrow right, and the readout names the next cell.
+  await cmpFrame.locator('#compare-heatmap td[tabindex="0"]').focus();
+  await page.keyboard.press('ArrowRight');
+  const readout = await cmpFrame.locator('#compare-heatmap-readout').innerText();
+  if (!/b\/a = /.test(readout)) throw new Error(`heatmap readout after ArrowRight: ${readout}`);
+  await sleep(500);
+  await vscode.shot('compare');
+  log(`Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`);
+
+  // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------
+  await vscode.runCommand('Gradient Lens: Watch Model');
+  await quick.locator('.monaco-list-row', { hasText: 'watch/ckpt.onnx' }).click();
+  await vscode.waitForLog(/watching \S+ckpt\.onnx/, 10000);
+  // Same content as resnet/model.onnx with the same settings: the first point comes from the cache.
+  await vscode.waitForLog(/served ckpt\.onnx from the cache/, 30000);
+  await vscode.waitForResults('ckpt.onnx', 30000);
+  await page.locator('.statusbar-item', { hasText: 'Watching ckpt.onnx' }).waitFor({ timeout: 10000 });
+  const scaled = scaledCheckpoint(path.join(workspace, 'watch', 'ckpt.onnx'), path.join(workspace, 'watch', 'ckpt.onnx'));
+  log(`overwrote watch/ckpt.onnx with ${scaled} convolutions scaled by 1.5`);
+  await vscode.waitForLog(/watch: analysing ckpt\.onnx \(changed, run 2\)/, 60000, 'the watcher to re-analyse');
+  await vscode.waitForLog(/analysis of ckpt\.onnx finished/, 300000, 'the re-analysis');
+  const trendFrame = await frameWith('#trend[data-points="2"]:not([hidden]) #trend-table', 30000);
+  const trend = await trendFrame.locator('#trend-table').evaluate((t) => [...t.querySelectorAll('tr[data-trend-block]')].map((tr) => [...tr.querySelectorAll('td[data-point]')].map((td) => Number(td.getAttribute('data-value')))));
+  if (trend.length !== seed7.blocks.length || trend.some((r) => r.length !== 2)) throw new Error(`trend table ${JSON.stringify(trend)}`);
+  trend.forEach((r, i) => {
+    if (r[0] !== seed7.blocks[i].gscToOutput.value) throw new Error(`trend point 1 of block ${i + 1} is ${r[0]}, the cached report has ${seed7.blocks[i].gscToOutput.value}`);
+  });
+  if (trend.every((r) => r[0] === r[1])) throw new Error('the second checkpoint gave the same GSC for every block');
+  const canvas = trendFrame.locator('#trend canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  await sleep(800);
+  await vscode.shot('trend-chart', trendFrame.locator('#trend'));
+  log(`Watch: trend with 2 points per block, e.g. block 1 ${trend[0][0]} -> ${trend[0][1]}`);
+
+  await vscode.runCommand('Gradient Lens: Stop Watching');
+  await vscode.waitForLog(/stopped watching \S+ckpt\.onnx after 2 analyses/, 10000);
+  log('Stop Watching');
+  fs.rmSync(workspace, { recursive: true, force: true });
+});
