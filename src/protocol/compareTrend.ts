@@ -64,7 +64,8 @@ export interface Trend {
 
 /**
  * The trend of GSC to the output per block over analyses of one model (oldest first), blocks
- * matched by index and named as in the newest report. Keeps the newest `maxPoints`.
+ * matched by index and named as in the newest report. Keeps the newest `maxPoints`. Callers pass
+ * analyses made with the same settings (the note states the newest one's).
  */
 export function buildTrend(reports: readonly AnalysisReport[], maxPoints = 30): Trend | undefined {
   const kept = reports.slice(-maxPoints);
@@ -87,6 +88,6 @@ export function buildTrend(reports: readonly AnalysisReport[], maxPoints = 30): 
     fileName: newest.model.fileName,
     points: kept.map((r) => ({ createdAt: r.createdAt, contentHash: r.model.contentHash })),
     series,
-    note: `${kept.length} analyses with batch ${s.batch}, ${s.probes} probes, seed ${s.seed}, exact ${s.exact}`,
+    note: `all with batch ${s.batch}, ${s.probes} probes, seed ${s.seed}, exact ${s.exact}`,
   };
 }

@@ -22,6 +22,13 @@ function numCell(field: string, value: number | null, text?: string): HTMLTableC
   return h('td', { className: value === null ? 'num na' : 'num', attrs: { 'data-field': field, 'data-value': value === null ? 'null' : String(value), title: value === null ? undefined : String(value) } }, text ?? (value === null ? 'n/a' : formatNumber(value)));
 }
 
+/** The page's table headers hold sort buttons with their own padding; these plain headers need it themselves. */
+function headerCell(text: string, numeric: boolean): HTMLTableCellElement {
+  const th = h('th', { className: numeric ? 'num' : undefined, attrs: { scope: 'col' } }, text);
+  th.style.padding = '4px 8px';
+  return th;
+}
+
 function verdictColor(c: BlockComparison, theme: Theme): Rgba | undefined {
   if (c.verdict === 'better') return theme.green;
   if (c.verdict === 'worse') return theme.red;
@@ -109,7 +116,7 @@ function blockTable(r: ComparisonResult, theme: Theme): HTMLElement {
     { className: 'card', id: 'compare-blocks', attrs: { 'aria-labelledby': 'compare-blocks-heading' } },
     h('h2', { id: 'compare-blocks-heading' }, 'Per-block differences'),
     h('p', { className: 'hint' }, `Better: GSC to the output moved closer to 1; worse: further away. ${r.noiseRule}.`),
-    h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', id: 'compare-table' }, h('caption', { className: 'sr-only' }, 'Per-block differences between report a and report b'), h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', { attrs: { scope: 'col' } }, c)))), tbody)),
+    h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', id: 'compare-table' }, h('caption', { className: 'sr-only' }, 'Per-block differences between report a and report b'), h('thead', {}, h('tr', {}, ...cols.map((c, i) => headerCell(c, i >= 2 && i <= 7)))), tbody)),
   );
 }
 
@@ -217,7 +224,7 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
     { className: 'card', id: 'compare-heatmap-card', attrs: { 'aria-labelledby': 'compare-heatmap-heading' } },
     h('h2', { id: 'compare-heatmap-heading' }, m ? 'Difference of the block matrix: GSC_b(k → l) / GSC_a(k → l)' : 'Difference per block: b/a'),
     h('p', { className: 'hint' }, m ? 'Each cell is the ratio b/a of the gradient scale from boundary k to boundary l; • marks a change beyond the probes’ noise (disjoint 99% intervals).' : 'The reports have no block matrices of the same size; b/a of GSC to the output and of each block’s own GSC. • marks a change beyond noise.'),
-    h('div', { className: 'table-scroll' }, h('table', { className: 'data-table compact', id: 'compare-heatmap', attrs: { role: 'grid', 'data-kind': m ? 'matrix' : 'blocks' } }, h('thead', {}, h('tr', {}, h('th', {}, m ? 'k \\ l' : ''), ...grid.colLabels.map((c) => h('th', { attrs: { scope: 'col' } }, c)))), body)),
+    h('div', { className: 'table-scroll' }, h('table', { className: 'data-table compact', id: 'compare-heatmap', attrs: { role: 'grid', 'data-kind': m ? 'matrix' : 'blocks' } }, h('thead', {}, h('tr', {}, headerCell(m ? 'k \\ l' : '', false), ...grid.colLabels.map((c) => headerCell(c, true)))), body)),
     h('div', { className: 'legend', attrs: { 'aria-hidden': 'true' } }, h('div', { className: 'legend-caption' }, h('span', {}, '◀ smaller in b'), h('span', {}, 'b/a, log scale'), h('span', {}, 'larger in b ▶')), legendBar, ticks),
     readout,
   );

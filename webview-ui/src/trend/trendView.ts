@@ -5,9 +5,9 @@
  * table carrying data-* attributes. The section element is kept across report re-renders and
  * only shown while the trend belongs to the model on the page.
  */
-import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
+import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type Scale } from 'chart.js';
 import type { Trend } from '../../../src/protocol/compareTrend';
-import { toCss, withAlpha } from '../colorScale';
+import { logTicks, toCss, withAlpha } from '../colorScale';
 import { clear, h } from '../dom';
 import { formatNumber } from '../format';
 import type { Theme } from '../theme';
@@ -84,7 +84,7 @@ export class TrendSection {
     }
     this.element.removeAttribute('hidden');
     this.element.setAttribute('data-points', String(trend.points.length));
-    this.note.textContent = `GSC to the output of each block over ${trend.points.length} analyses of ${trend.fileName} (${trend.note}), oldest first. A new analysis is added each time the model's content changes (Watch Model re-analyses on every saved checkpoint).`;
+    this.note.textContent = `GSC to the output of each block over ${trend.points.length} analyses of ${trend.fileName}, oldest first (${trend.note}). A new analysis is added each time the model's content changes (Watch Model re-analyses on every saved checkpoint).`;
     this.renderTable(trend);
     const colors = [theme.blue, theme.red, theme.green, theme.orange, theme.purple, theme.yellow];
     const lines = trendLines(trend, colors.length);
@@ -116,7 +116,11 @@ export class TrendSection {
           y: {
             type: 'logarithmic',
             title: { display: true, text: 'GSC(block → output), log scale', color: toCss(theme.muted) },
-            ticks: { color: toCss(theme.foreground), callback: (v: number | string) => formatNumber(Number(v), 3) },
+            // Our own ticks (Chart.js labels every 1..9 x 10^n, which collide over narrow ranges).
+            afterBuildTicks: (scale: Scale) => {
+              scale.ticks = logTicks(scale.min, scale.max, 7).map((value) => ({ value }));
+            },
+            ticks: { color: toCss(theme.foreground), autoSkip: false, callback: (v: number | string) => formatNumber(Number(v), 3) },
             grid: { color: toCss(theme.grid) },
           },
         },
