@@ -154,8 +154,10 @@ function placeFromSidecar(
     return false;
   }
   const index = source === undefined ? undefined : new LineIndex(source.text);
-  if (index !== undefined && parsed.line > index.lineCount) {
-    if (item.role === 'block') note(item.block, `sidecar placement "${where}" is past the end of ${baseName(path)} (${index.lineCount} lines)`);
+  // A final line break ends the last line; it does not start another.
+  const lines = index === undefined ? 0 : index.lineCount - (source!.text.endsWith('\n') ? 1 : 0);
+  if (index !== undefined && parsed.line > lines) {
+    if (item.role === 'block') note(item.block, `sidecar placement "${where}" is past the end of ${baseName(path)} (${lines} lines)`);
     return false;
   }
   sites.add(lineRange(path, index, parsed.line - 1), 'sidecar', `sidecar: ${key}`, item);
