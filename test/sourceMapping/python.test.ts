@@ -1,0 +1,101 @@
+/**
+ * The tolerant Python reading on constructs the fixtures do not use: comments and strings that
+ * look like code, continuations, one-line compound statements, add_module, ModuleDict, list
+ * repetition, inheritance, annotations, CRLF line ends, and plain functions as builders.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mapReportToSource, type MappableReport, type SourceMapping } from '../../src/sourceMapping';
+import { modulePathOfNodeName } from '../../src/sourceMapping/python/resolve';
+import { tokenizePython } from '../../src/sourceMapping/python/tokens';
+
+const SOURCE = [
+  /*  0 */ '"""A docstring with class Fake(nn.Module): and self.head = nn.Linear(1, 1) inside."""',
+  /*  1 */ 'import torch.nn as nn',
+  /*  2 */ 'from collections import OrderedDict',
+  /*  3 */ '',
+  /*  4 */ 'class Base(nn.Module):',
+  /*  5 */ '    def __init__(self):',
+  /*  6 */ '        super().__init__()',
+  /*  7 */ '        self.embed = nn.Linear(4, 4)  # self.embed = nn.Linear(9, 9) in a comment',
+  /*  8 */ '',
+  /*  9 */ 'class Net(Base):',
+  /* 10 */ '    def __init__(self, hidden=4):',
+  /* 11 */ '        super().__init__()',
+  /* 12 */ '        label = "not a call ( # [ and not a comment"',
+  /* 13 */ '        self.body = nn.Sequential(',
+  /* 14 */ '            *[nn.Linear(hidden, hidden), nn.ReLU()] * 3',
+  /* 15 */ '        )',
+  /* 16 */ '        if hidden > 2: self.gate = nn.Sigmoid()',
+  /* 17 */ "        self.add_module('extra', nn.Tanh())",
+  /* 18 */ '        self.heads = nn.ModuleDict({',
+  /* 19 */ "            'cls': nn.Linear(hidden, 2),",
+  /* 20 */ "            'reg': nn.Linear(hidden, 1),",
+  /* 21 */ '        })',
+  /* 22 */ '        self.proj: nn.Module = \\',
+  /* 23 */ '            nn.Linear(hidden, hidden)',
+  /* 24 */ "        self.named = nn.Sequential(OrderedDict({'a': nn.ReLU(), 'b': make_norm(hidden)}))",
+  /* 25 */ '',
+  /* 26 */ 'def make_norm(n):',
+  /* 27 */ '    return nn.LayerNorm(n)',
+];
+
+function report(paths: readonly string[]): MappableReport {
+  return {
+    model: { format: 'onnx', path: '/m/net.onnx' },
+    blocks: paths.map((p, i) => ({ index: i + 1, name: p, sourceNames: [`/${p.split('.').join('/')}/Op`] })),
+  };
+}
+
+function placed(mapping: SourceMapping, name: string): [number, number, string] {
+  const site = mapping.sites.find((s) => s.instances.some((i) => i.instanceName === name));
+  assert.ok(site !== undefined, `${name} not placed: ${JSON.stringify(mapping.unplaced)}`);
+  return [site.range.startLine, site.range.startCharacter, site.label];
+}
+
+describe('Python reading', () => {
+  for (const [eol, label] of [['\n', 'LF'], ['\r\n', 'CRLF']] as const) {
+    test(`module paths through the odd constructs (${label})`, () => {
+      const text = SOURCE.join(eol);
+      const names = ['embed', 'body.0', 'body.3', 'body.5', 'body.6', 'gate', 'extra', 'heads.cls', 'proj', 'named.b', 'named.c'];
+      const mapping = mapReportToSource({ report: report(names), sources: [{ path: '/src/net.py', text }] });
+      const col = (line: number, needle: string): number => SOURCE[line].indexOf(needle);
+      assert.deepEqual(placed(mapping, 'embed'), [7, 8, 'self.embed']);
+      assert.deepEqual(placed(mapping, 'body.0'), [14, col(14, 'nn.Linear'), 'nn.Sequential entry']);
+      assert.deepEqual(placed(mapping, 'body.3'), [14, col(14, 'nn.ReLU'), 'nn.Sequential entry']);
+      assert.deepEqual(placed(mapping, 'body.5'), [14, col(14, 'nn.ReLU'), 'nn.Sequential entry']);
+      assert.deepEqual(placed(mapping, 'gate'), [16, col(16, 'self.gate'), 'self.gate']);
+      assert.deepEqual(placed(mapping, 'extra'), [17, 8, "self.add_module('extra')"]);
+      assert.deepEqual(placed(mapping, 'heads.cls'), [19, 12, "nn.ModuleDict entry 'cls'"]);
+      assert.deepEqual(placed(mapping, 'proj'), [22, 8, 'self.proj']);
+      assert.deepEqual(placed(mapping, 'named.b'), [24, col(24, "'b'"), "nn.Sequential entry 'b'"]);
+      // The statement spans its continuation line.
+      const proj = mapping.sites.find((s) => s.label === 'self.proj')!;
+      assert.deepEqual([proj.range.endLine, proj.range.endCharacter], [23, SOURCE[23].length]);
+      assert.deepEqual(
+        mapping.unplaced.map((u) => [u.name, u.reason]),
+        [
+          ['body.6', 'PyTorch (root class Net): body.6: body (nn.Sequential): index 6 is past its 6 entries'],
+          ['named.c', "PyTorch (root class Net): named.c: named (nn.Sequential) has no entry 'c'"],
+        ],
+      );
+    });
+  }
+
+  test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
+    const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
+    assert.equal(lines.length, 2);
+    assert.deepEqual(lines[0].tokens.map((t) => t.text), ['x', '=', 'f', '(', '"a#b("', ',', '[', '1', ',', '2', ']', ')']);
+    assert.deepEqual(lines[1].tokens.map((t) => [t.text, t.start.line]), [['y', 2], ['=', 2], ['3', 2]]);
+  });
+
+  test('exporter node names to module paths', () => {
+    assert.deepEqual(modulePathOfNodeName('/layer1/layer1.0/conv1/Conv'), ['layer1', '0', 'conv1']);
+    assert.deepEqual(modulePathOfNodeName('/layer2/layer2.0/downsample/downsample.0/Conv'), ['layer2', '0', 'downsample', '0']);
+    assert.deepEqual(modulePathOfNodeName('/layers/layers.0/attn/q/MatMul'), ['layers', '0', 'attn', 'q']);
+    assert.deepEqual(modulePathOfNodeName('/fc/Gemm'), ['fc']);
+    assert.deepEqual(modulePathOfNodeName('/Flatten'), []);
+    assert.deepEqual(modulePathOfNodeName('layer1.0.conv1'), ['layer1', '0', 'conv1']);
+    assert.deepEqual(modulePathOfNodeName('Gemm_12:0'), []);
+  });
+});
