@@ -12,6 +12,7 @@ import { ReportStore } from './reportStore';
 import { ReportPanels } from './webview/reportPanel';
 import { registerExampleCommands } from './examples/commands';
 import { ReportFeatures } from './history/features';
+import { CodeAnnotations, registerAnnotationCommands } from './annotations';
 
 /** Set by a webpack banner as the very first statement of dist/extension.js (absent under tsc). */
 declare const __gradientLensBundleStart: number | undefined;
@@ -32,12 +33,16 @@ export function activate(context: vscode.ExtensionContext): void {
       panels?.show(report);
     },
   });
+  const annotations = new CodeAnnotations(context.extensionUri, log);
   panels = new ReportPanels(context.extensionUri, store, log, {
     rerun: (model) => void vscode.commands.executeCommand(COMMANDS.rerunWithSettings, model),
     extras: async (report) => (features ? features.extras(report) : []),
     exportReport: async (report, format) => features?.exportReport(report, format),
+    shown: (report) => void annotations.update(report),
+    revealSource: (report, index, column) => annotations.revealBlock(report, index, column),
   });
   features = new ReportFeatures({ context, analysis, panels, store, log });
+  context.subscriptions.push(annotations, ...registerAnnotationCommands(annotations, panels, store, log));
   context.subscriptions.push(log, analysis, panels, features, ...features.commands(), ...registerCommands({ analysis, panels, store, log, cache: features.cache }));
   context.subscriptions.push(...registerExampleCommands({ context, log }));
   void vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, store.latest() !== undefined);

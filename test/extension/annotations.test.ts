@@ -128,13 +128,34 @@ describe('sites', () => {
     assert.equal(primary.get(6), mapping.sites[2]);
     const views = buildSiteViews(report, mapping, 2.1);
     // Block 1 (2.117 > 2.1) at the class; 5, 6 pseudo-linear at their own sites; 7, 8 at the class.
-    assert.deepEqual(views[0].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['1:gsc', '7:pseudo-linear', '8:gsc', '8:pseudo-linear']);
+    assert.deepEqual(views[0].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['1:gsc', '8:gsc', '7:pseudo-linear', '8:pseudo-linear']);
     assert.deepEqual(views[1].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['5:pseudo-linear']);
     assert.deepEqual(views[2].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['6:pseudo-linear']);
     assert.equal(views[0].label, 'GSC 1.92–2.18 · 8 blocks');
     assert.equal(views[0].severity, 'exploding');
     // 1.979 on a log scale to 2.1: ln 1.979 / ln 2.1 = 0.92 of the way -> high.
     assert.equal(views[1].severity, 'high');
+  });
+  test('layer sites: a nonlinearity\'s entry goes to its own layer line; no gutter label there', () => {
+    const layer = (line: number, name: string, block: number): SourceSite => ({
+      range: { path: '/w/model.py', startLine: line, startCharacter: 8, endLine: line, endCharacter: 20 },
+      method: 'pytorch',
+      label: `self.${name}`,
+      instances: [{ blockIndex: block, instanceName: `blocks.${block - 1}.${name}`, role: 'layer' }],
+    });
+    const withRoles: SourceMapping = {
+      sites: [
+        { ...site('/w/model.py', 10, [5, 6], 'class Block'), instances: [5, 6].map((b) => ({ blockIndex: b, instanceName: `blocks.${b - 1}`, role: 'block' as const })) },
+        layer(12, 'dense', 5),
+        layer(13, 'act', 5),
+        layer(20, 'dense', 7), // block 7 has only layer sites: its first one stands in for it
+      ],
+      unplaced: [],
+    };
+    const views = buildSiteViews(report, withRoles, 100);
+    assert.deepEqual(views.map((v) => v.annotated), [true, false, false, true]);
+    assert.deepEqual(views.map((v) => v.findings.map((f) => `${f.blockIndex}:${f.kind}`)), [['6:pseudo-linear'], [], ['5:pseudo-linear'], ['7:pseudo-linear']]);
+    assert.equal(primarySites(withRoles.sites).get(7), withRoles.sites[3]);
   });
   test('grouped by file', () => {
     const byFile = sitesByFile(buildSiteViews(report, mapping, 100));

@@ -20,30 +20,40 @@ export interface Finding {
  * the run used (report.thresholds), which the message quotes.
  */
 export function blockFindings(report: AnalysisReport, block: BlockReport, gscThreshold: number): Finding[] {
-  const out: Finding[] = [];
-  const who = `block ${block.index} "${block.name}"`;
+  const gsc = gscFinding(block, gscThreshold);
+  return [...(gsc ? [gsc] : []), ...report.nonlinearities.filter((n) => n.block === block.index).flatMap((n) => nonlinearityFindings(report, block, n))];
+}
+
+/** The block's GSC to the output above the threshold (or not computable), else undefined. */
+export function gscFinding(block: BlockReport, gscThreshold: number): Finding | undefined {
   const gsc = block.gscToOutput;
-  if (gsc.value > gscThreshold || Number.isNaN(gsc.value)) {
-    const why = Number.isNaN(gsc.value) ? 'could not be computed (NaN)' : `is ${formatNumber(gsc.value)} (99% CI ${formatInterval(gsc.ci99)}), above the threshold ${formatNumber(gscThreshold)}`;
-    out.push({ kind: 'gsc', blockIndex: block.index, message: `${who}: GSC to the output ${why}; gradients explode on their way back to this block.` });
+  if (!(gsc.value > gscThreshold || Number.isNaN(gsc.value))) return undefined;
+  const why = Number.isNaN(gsc.value) ? 'could not be computed (NaN)' : `is ${formatNumber(gsc.value)} (99% CI ${formatInterval(gsc.ci99)}), above the threshold ${formatNumber(gscThreshold)}`;
+  return { kind: 'gsc', blockIndex: block.index, message: `${who(block)}: GSC to the output ${why}; gradients explode on their way back to this block.` };
+}
+
+/** The engine's pseudo-linear and collapsed flags of one nonlinearity of the block. */
+export function nonlinearityFindings(report: AnalysisReport, block: BlockReport, n: NonlinearityReport): Finding[] {
+  const out: Finding[] = [];
+  if (n.pseudoLinear) {
+    out.push({
+      kind: 'pseudo-linear',
+      blockIndex: block.index,
+      message: `${who(block)}: ${describe(n)} is pseudo-linear: k = ${formatNumber(n.k)} > ${formatNumber(report.thresholds.pseudoLinearK)}; it acts almost like a linear map on this batch.`,
+    });
   }
-  for (const n of report.nonlinearities.filter((x) => x.block === block.index)) {
-    if (n.pseudoLinear) {
-      out.push({
-        kind: 'pseudo-linear',
-        blockIndex: block.index,
-        message: `${who}: ${describe(n)} is pseudo-linear: k = ${formatNumber(n.k)} > ${formatNumber(report.thresholds.pseudoLinearK)}; it acts almost like a linear map on this batch.`,
-      });
-    }
-    if (n.collapsed) {
-      out.push({
-        kind: 'collapsed',
-        blockIndex: block.index,
-        message: `${who}: ${describe(n)} has a collapsed domain: relative spread ${formatNumber(n.relativeSpread)} < ${formatNumber(report.thresholds.collapsedSpread)}; its pre-activations barely vary across the batch.`,
-      });
-    }
+  if (n.collapsed) {
+    out.push({
+      kind: 'collapsed',
+      blockIndex: block.index,
+      message: `${who(block)}: ${describe(n)} has a collapsed domain: relative spread ${formatNumber(n.relativeSpread)} < ${formatNumber(report.thresholds.collapsedSpread)}; its pre-activations barely vary across the batch.`,
+    });
   }
   return out;
+}
+
+function who(block: BlockReport): string {
+  return `block ${block.index} "${block.name}"`;
 }
 
 function describe(n: NonlinearityReport): string {

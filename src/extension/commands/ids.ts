@@ -10,6 +10,8 @@ export const COMMANDS = {
   showHistory: 'gradientLens.showHistory',
   watchModel: 'gradientLens.watchModel',
   stopWatching: 'gradientLens.stopWatching',
+  toggleAnnotations: 'gradientLens.toggleAnnotations',
+  openInReport: 'gradientLens.openInReport',
   openExample: 'gradientLens.openExample',
   analyzeAllExamples: 'gradientLens.analyzeAllExamples',
 } as const;

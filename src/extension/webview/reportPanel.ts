@@ -22,6 +22,10 @@ export interface PanelActions {
   extras?(report: AnalysisReport): Promise<readonly ExtensionToWebview[]>;
   /** The page's Export buttons (all formats). */
   exportReport?(report: AnalysisReport, format: 'md' | 'html' | 'json' | 'csv'): Promise<unknown>;
+  /** A report was shown (new analysis, Show Report, restored panel): e.g. annotate its code. */
+  shown?(report: AnalysisReport): void;
+  /** Reveals a block's source line; false lets the panel fall back to the model file. */
+  revealSource?(report: AnalysisReport, blockIndex: number, viewColumn: vscode.ViewColumn): Promise<boolean>;
 }
 
 /** What the webview may have stored with vscode.setState (untrusted: checked before use). */
@@ -36,6 +40,8 @@ function modelPathFromState(state: unknown): string | undefined {
 export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; report: AnalysisReport }>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Block to select once the page (re)loads, per model ("Open in report" from the editor). */
+  private readonly pendingSelection = new Map<string, number>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -52,6 +58,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
   /** Opens (or updates and reveals) the panel for the report's model. */
   show(report: AnalysisReport): void {
     const key = report.model.path;
+    this.actions.shown?.(report);
     const existing = this.panels.get(key);
     if (existing) {
       existing.report = report;
@@ -67,6 +74,13 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
       this.webviewOptions(),
     );
     this.attach(panel, report);
+  }
+
+  /** Selects the block in the model's panel now, and again when its page next loads. */
+  selectBlock(modelPath: string, index: number): void {
+    this.pendingSelection.set(modelPath, index);
+    const entry = this.panels.get(modelPath);
+    if (entry) void this.post(entry.panel, { type: 'selectBlock', index });
   }
 
   /** The report of the results panel that has the focus, if one has. */
@@ -96,6 +110,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     }
     this.log.info(`restored the results panel for ${report.model.path}`);
     panel.webview.options = this.webviewOptions();
+    this.actions.shown?.(report);
     this.attach(panel, report);
   }
 
@@ -148,8 +163,13 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
         await this.post(panel, { type: 'theme', kind: themeKind() });
         await this.post(panel, { type: 'report', report });
         await this.postExtras(panel, report);
+        if (this.pendingSelection.has(report.model.path)) {
+          await this.post(panel, { type: 'selectBlock', index: this.pendingSelection.get(report.model.path) ?? 1 });
+          this.pendingSelection.delete(report.model.path);
+        }
         return;
       case 'revealBlock':
+        this.pendingSelection.delete(report.model.path); // the user chose another block since
         await this.revealBlock(panel, report, message.index);
         return;
       case 'rerun':
@@ -168,6 +188,8 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     // Never cover the results panel: use the first group, or the one beside the panel.
     const viewColumn = panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
     vscode.window.setStatusBarMessage(`Gradient Lens: block ${block.index} (${block.name})`, 5000);
+    // The mapped source line; for a binary model without one, an explanation (not the binary).
+    if (await this.actions.revealSource?.(report, index, viewColumn)) return;
     let doc: vscode.TextDocument;
     try {
       doc = await vscode.workspace.openTextDocument(uri);
