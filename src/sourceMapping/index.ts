@@ -14,8 +14,8 @@ import type { AnalysisReport, BlockReport } from '../report/schema';
 import { splitPlacement } from './hints';
 import { baseName, findConstructorCalls, findNameArguments, languageOf, lookupName, type NameArgument } from './layerNames';
 import { modelJsonLayers, type ModelJsonLayer } from './modelJson';
-import { PythonProgram, type Value } from './python/modules';
-import { ModuleResolver, modulePathOfNodeName } from './python/resolve';
+import { PythonProgram } from './python/modules';
+import { ModuleResolver, modulePathOfNodeName, type Root } from './python/resolve';
 import { parsePythonFile } from './python/structure';
 import { LineIndex, lineRange, toRange } from './text';
 import type { PlacedInstance, PlacementMethod, SourceHints, SourceMapping, SourceRange, SourceSite, SourceText, UnplacedBlock } from './types';
@@ -100,7 +100,7 @@ function plainBlockName(block: MappedBlock): string {
 function moduleItems(block: MappedBlock): Item[] {
   const nodePaths = block.sourceNames.map(modulePathOfNodeName);
   const own = plainBlockName(block);
-  const ownPath = /^[A-Za-z_][\w.]*$/.test(own) ? own.split('.') : [];
+  const ownPath = /^\w+(?:\.\w+)*$/.test(own) ? own.split('.') : [];
   const common = commonPrefix(nodePaths.filter((p) => p.length > 0));
   const candidates = uniquePaths([ownPath, common]);
   const blockName = (candidates[0] ?? []).join('.') || own;
@@ -191,13 +191,15 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
   }
   // Constructor arguments matter when the root takes its block class as one (torchvision's
   // ResNet(BasicBlock, [2, 2, 2, 2])): use the instantiation under which most paths resolve.
-  const resolvedCount = (b: ReadonlyMap<string, Value>): number =>
-    items.filter((item) => item.candidates.some((parts) => resolver.resolve(root.cls, parts, b).ok)).length;
-  let bindings: ReadonlyMap<string, Value> = new Map();
-  let bestCount = resolvedCount(bindings);
-  for (const b of program.instantiations(root.cls)) {
-    const count = resolvedCount(b);
-    if (count > bestCount) [bindings, bestCount] = [b, count];
+  const resolvedCount = (r: Root): number => items.filter((item) => item.candidates.some((parts) => resolver.resolve(r, parts).ok)).length;
+  let rootUsed: Root = root;
+  if (root.spec.k === 'instance') {
+    let bestCount = resolvedCount(root);
+    for (const bindings of program.instantiations(root.spec.cls)) {
+      const candidate: Root = { label: root.label, spec: { ...root.spec, bindings } };
+      const count = resolvedCount(candidate);
+      if (count > bestCount) [rootUsed, bestCount] = [candidate, count];
+    }
   }
   for (const item of items) {
     if (item.candidates.length === 0) {
@@ -206,7 +208,7 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
     }
     const reasons: string[] = [];
     for (const parts of item.candidates) {
-      const res = resolver.resolve(root.cls, parts, bindings);
+      const res = resolver.resolve(rootUsed, parts);
       if (!res.ok) {
         reasons.push(`${parts.join('.')}: ${res.reason}`);
         continue;
@@ -222,7 +224,7 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
       reasons.length = 0;
       break;
     }
-    if (reasons.length > 0 && item.role === 'block') note(item.block, `PyTorch (root class ${root.cls.name}): ${reasons.join('; ')}`);
+    if (reasons.length > 0 && item.role === 'block') note(item.block, `PyTorch (root ${root.label}): ${reasons.join('; ')}`);
   }
 }
 

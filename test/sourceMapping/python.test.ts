@@ -82,6 +82,27 @@ describe('Python reading', () => {
     });
   }
 
+  test('a module-level nn.Sequential (or a function returning one) as the root: entries "0", "1", ...', () => {
+    const report: MappableReport = {
+      model: { format: 'onnx', path: '/m/seq.onnx' },
+      blocks: [
+        { index: 1, name: '0', sourceNames: ['/0/Gemm', '/1/Relu'] },
+        { index: 2, name: '2', sourceNames: ['/2/Gemm'] },
+      ],
+    };
+    const text = ['import torch.nn as nn', 'model = nn.Sequential(', '    nn.Linear(8, 16),', '    nn.ReLU(),', '    nn.Linear(16, 2),', ')'].join('\n');
+    const mapping = mapReportToSource({ report, sources: [{ path: '/src/seq.py', text }] });
+    assert.deepEqual(mapping.unplaced, []);
+    assert.deepEqual(placed(mapping, '0'), [2, 4, 'nn.Sequential entry 0']);
+    assert.deepEqual(placed(mapping, '1'), [3, 4, 'nn.Sequential entry 1']);
+    assert.deepEqual(placed(mapping, '2'), [4, 4, 'nn.Sequential entry 2']);
+    const factory = ['import torch.nn as nn', '', 'def build(width=16):', '    layers = [nn.Linear(8, width), nn.ReLU()]', '    layers += [nn.Linear(width, 2)]', '    return nn.Sequential(*layers)'].join('\n');
+    const viaFactory = mapReportToSource({ report, sources: [{ path: '/src/f.py', text: factory }] });
+    assert.deepEqual(viaFactory.unplaced, []);
+    assert.deepEqual(placed(viaFactory, '1'), [3, 35, 'nn.Sequential entry 1']);
+    assert.deepEqual(placed(viaFactory, '2'), [4, 15, 'nn.Sequential entry 2']);
+  });
+
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);

@@ -71,6 +71,7 @@ export class PythonProgram {
   private readonly classes = new Map<string, ClassInfo[]>();
   private readonly functions = new Map<string, FunctionInfo[]>();
   private readonly attrCache = new Map<ClassInfo, ReadonlyMap<string, Child>>();
+  private readonly boundCache = new WeakMap<ReadonlyMap<string, Value>, Map<ClassInfo, ReadonlyMap<string, Child>>>();
 
   constructor(readonly files: readonly PythonFile[]) {
     for (const f of files) {
@@ -129,6 +130,24 @@ export class PythonProgram {
     return found;
   }
 
+  /**
+   * Containers built outside classes: module-level assignments (`model = nn.Sequential(...)`)
+   * and functions that return one (`def make_model(): return nn.Sequential(...)`).
+   */
+  moduleLevelContainers(): { readonly name: string; readonly spec: ModuleSpec }[] {
+    const found: { name: string; spec: ModuleSpec }[] = [];
+    for (const f of this.files) {
+      const vars = new Map<string, Value>();
+      this.execBody(f.topLevel, { path: f.path, vars, depth: 0 }, 1);
+      for (const [name, v] of vars) if (v.k === 'module' && v.spec.k === 'container') found.push({ name, spec: v.spec });
+      for (const fn of f.functions) {
+        const v = this.callFunction(fn, undefined, [], { path: f.path, vars: new Map(), depth: 0 });
+        if (v.k === 'module' && v.spec.k === 'container') found.push({ name: `${fn.name}()`, spec: v.spec });
+      }
+    }
+    return found;
+  }
+
   /** The submodules a class's `__init__` (and its bases') assign, with no constructor arguments known. */
   classAttributes(cls: ClassInfo): ReadonlyMap<string, Child> {
     let attrs = this.attrCache.get(cls);
@@ -143,6 +162,19 @@ export class PythonProgram {
   /** The submodules of one instance, its constructor parameters bound to what the caller passed. */
   instanceAttributes(cls: ClassInfo, bindings: ReadonlyMap<string, Value>, depth: number): ReadonlyMap<string, Child> {
     if (bindings.size === 0 && this.attrCache.has(cls) && depth > 0) return this.attrCache.get(cls)!;
+    // One instance spec keeps its bindings map: evaluate each instance once.
+    const cached = bindings.size > 0 ? this.boundCache.get(bindings)?.get(cls) : undefined;
+    if (cached !== undefined) return cached;
+    const attrs = this.evaluateInstance(cls, bindings, depth);
+    if (bindings.size > 0) {
+      const perClass = this.boundCache.get(bindings) ?? new Map<ClassInfo, ReadonlyMap<string, Child>>();
+      perClass.set(cls, attrs);
+      this.boundCache.set(bindings, perClass);
+    }
+    return attrs;
+  }
+
+  private evaluateInstance(cls: ClassInfo, bindings: ReadonlyMap<string, Value>, depth: number): ReadonlyMap<string, Child> {
     const attrs = new Map<string, Child>();
     for (const base of cls.bases) {
       const baseCls = this.findClass(lastSegment(base), cls.path);

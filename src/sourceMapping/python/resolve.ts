@@ -2,14 +2,21 @@
  * Resolves PyTorch module paths ("layer1.0.conv1") from the model's root class down through
  * attribute types, container entries and block classes, to the source that defines each one.
  */
-import type { Child, ListEvent, ModuleSpec, PythonProgram, Value } from './modules';
+import type { Child, ListEvent, ModuleSpec, PythonProgram } from './modules';
 import type { ClassInfo } from './structure';
 
 export type PathResolution =
   | { readonly ok: true; readonly steps: readonly Child[] }
   | { readonly ok: false; readonly reason: string };
 
-export type RootChoice = { readonly ok: true; readonly cls: ClassInfo } | { readonly ok: false; readonly reason: string };
+/** Where module paths start: an instance of the model class, or a container built outside classes. */
+export interface Root {
+  readonly spec: ModuleSpec;
+  /** "class ResNet" or "model = nn.Sequential" for reasons. */
+  readonly label: string;
+}
+
+export type RootChoice = ({ readonly ok: true } & Root) | { readonly ok: false; readonly reason: string };
 
 export class ModuleResolver {
   /** For each container path ("layer1"), how many numbered children the model has under it. */
@@ -28,30 +35,36 @@ export class ModuleResolver {
     }
   }
 
-  /** The class whose attributes best cover the model's top-level module names. */
+  /**
+   * The root whose children best cover the model's top-level module names: a class (its
+   * `self.<name>` attributes), or a module-level container (`model = nn.Sequential(...)`,
+   * entries "0", "1", ...) when no class covers more.
+   */
   chooseRoot(topNames: readonly string[]): RootChoice {
     const classes = this.program.moduleClasses();
-    if (classes.length === 0) return { ok: false, reason: 'no class deriving from nn.Module in the Python sources' };
-    const scored = classes.map((cls) => {
-      const attrs = this.program.classAttributes(cls);
-      return { cls, score: topNames.filter((n) => attrs.has(n)).length };
-    });
+    const candidates: Root[] = [
+      ...classes.map((cls): Root => ({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` })),
+      ...this.program.moduleLevelContainers().map((c): Root => ({ spec: c.spec, label: `${c.name} = nn.${c.spec.k === 'container' ? c.spec.kind : 'Module'}` })),
+    ];
+    if (candidates.length === 0) return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
+    const scored = candidates.map((root) => ({ root, score: topNames.filter((n) => 'child' in this.childOf(root.spec, n, '', root.label)).length }));
     const best = Math.max(...scored.map((s) => s.score));
     const shown = topNames.slice(0, 6).join(', ') + (topNames.length > 6 ? ', ...' : '');
     if (best === 0) {
-      return { ok: false, reason: `no nn.Module class (${classes.map((c) => c.name).join(', ')}) assigns any of the model's top-level modules (${shown})` };
+      const names = classes.map((c) => c.name).join(', ');
+      return { ok: false, reason: `no nn.Module class${names === '' ? '' : ` (${names})`} assigns any of the model's top-level modules (${shown})` };
     }
-    let top = scored.filter((s) => s.score === best).map((s) => s.cls);
+    let top = scored.filter((s) => s.score === best).map((s) => s.root);
     if (top.length > 1) {
       // Prefer a class no other class instantiates: the model, not one of its parts.
       const inner = this.instantiatedClasses(classes);
-      const outer = top.filter((c) => !inner.has(c));
+      const outer = top.filter((r) => r.spec.k !== 'instance' || !inner.has(r.spec.cls));
       if (outer.length >= 1) top = outer;
     }
     if (top.length > 1) {
-      return { ok: false, reason: `several classes cover the model's top-level modules equally well (${top.map((c) => c.name).join(', ')})` };
+      return { ok: false, reason: `several classes cover the model's top-level modules equally well (${top.map((r) => r.label.replace(/^class /, '')).join(', ')})` };
     }
-    return { ok: true, cls: top[0] };
+    return { ok: true, ...top[0] };
   }
 
   private instantiatedClasses(classes: readonly ClassInfo[]): Set<ClassInfo> {
@@ -69,11 +82,11 @@ export class ModuleResolver {
   }
 
   /** Each step's definition from the root class down to `parts`. */
-  resolve(root: ClassInfo, parts: readonly string[], bindings: ReadonlyMap<string, Value> = new Map()): PathResolution {
+  resolve(root: Root, parts: readonly string[]): PathResolution {
     if (parts.length === 0) return { ok: false, reason: 'the name carries no module path' };
     const steps: Child[] = [];
-    let spec: ModuleSpec = { k: 'instance', cls: root, loc: { path: root.path, span: root.header }, bindings };
-    let where = `class ${root.name}`;
+    let spec: ModuleSpec = root.spec;
+    let where = root.label;
     for (let i = 0; i < parts.length; i++) {
       const found = this.childOf(spec, parts[i], parts.slice(0, i).join('.'), where);
       if ('reason' in found) return { ok: false, reason: found.reason };
