@@ -120,3 +120,24 @@ describe('Python reading', () => {
     assert.deepEqual(modulePathOfNodeName('Gemm_12:0'), []);
   });
 });
+
+describe('hostile Python input', () => {
+  test('deep nesting, unterminated strings and brackets, binary junk: no throw, a reason instead', () => {
+    const report: MappableReport = { model: { format: 'onnx', path: '/m/x.onnx' }, blocks: [{ index: 1, name: 'fc', sourceNames: ['/fc/Gemm'] }] };
+    const deepIf = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}if x:`).join('\n');
+    const sources = [
+      { path: '/src/a.py', text: `class M(nn.Module):\n    def __init__(self):\n        self.fc = ${'('.repeat(50000)}1` },
+      { path: '/src/b.py', text: `y = ${'-'.repeat(50000)}x\nz = ${'['.repeat(20000)}${']'.repeat(20000)}\n` },
+      { path: '/src/c.py', text: deepIf },
+      { path: '/src/d.py', text: 'x = """never closed\nclass N(nn.Module):\n' },
+      { path: '/src/e.py', text: String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 7919) % 65536)) },
+    ];
+    const started = Date.now();
+    const mapping = mapReportToSource({ report, sources });
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    // a.py's `self.fc = ((((...` still names the attribute; nothing else defines modules.
+    assert.deepEqual(mapping.unplaced, []);
+    assert.equal(mapping.sites[0].range.path, '/src/a.py');
+    assert.equal(mapping.sites[0].range.startLine, 2);
+  });
+});

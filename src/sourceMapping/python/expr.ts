@@ -34,8 +34,12 @@ const BINARY = new Set([
   'and', 'or', 'in', 'is', 'not', 'if', 'else',
 ]);
 
+/** Deeper nesting than any real model code is skipped as opaque, so hostile input cannot overflow the stack. */
+const MAX_NESTING = 64;
+
 export class ExprParser {
   pos = 0;
+  private nesting = 0;
 
   constructor(private readonly tokens: readonly Token[]) {}
 
@@ -82,6 +86,39 @@ export class ExprParser {
   }
 
   private parseUnary(): Expr {
+    const t = this.peek();
+    if (this.nesting >= MAX_NESTING && t !== undefined) return this.skipNested(t);
+    this.nesting++;
+    try {
+      return this.parseUnaryInner();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Past the nesting limit: consume one balanced operand without recursion. */
+  private skipNested(first: Token): Expr {
+    let depth = 0;
+    while (!this.done) {
+      const t = this.peek()!;
+      if (t.kind === 'op' && (t.text === '(' || t.text === '[' || t.text === '{')) depth++;
+      else if (t.kind === 'op' && (t.text === ')' || t.text === ']' || t.text === '}')) {
+        if (depth === 0) break;
+        depth--;
+        if (depth === 0) {
+          this.pos++;
+          break;
+        }
+      } else if (depth === 0 && t.kind !== 'op') {
+        this.pos++;
+        break;
+      }
+      this.pos++;
+    }
+    return { k: 'other', span: this.spanFrom(first) };
+  }
+
+  private parseUnaryInner(): Expr {
     const t = this.peek();
     if (t !== undefined && t.kind === 'op' && (t.text === '-' || t.text === '+' || t.text === '~')) {
       this.pos++;

@@ -72,7 +72,8 @@ function nest(lines: readonly LogicalLine[]): Stmt[] {
     const parent = stack[stack.length - 1];
     const stmt = splitOneLiner(line.tokens);
     parent.children.push(stmt);
-    if (line.tokens[line.tokens.length - 1].text === ':' && COMPOUND.has(line.tokens[0].text)) {
+    // Python itself refuses ~100 nested blocks; deeper lines stay at that level (no deep recursion later).
+    if (line.tokens[line.tokens.length - 1].text === ':' && COMPOUND.has(line.tokens[0].text) && stack.length < 100) {
       stack.push({ indent: line.indent, children: stmt.children });
     }
   }
