@@ -117,6 +117,19 @@ await runTest('reports', 600, async (keep) => {
   if (!fs.readFileSync(path.join(workspace, 'resnet', 'model.onnx')).equals(modelBytes)) throw new Error('the model file changed');
   log(`Export Markdown (palette): ${blockRows.length} block rows, names and GSC to the output equal the JSON; model file untouched`);
 
+  // HTML from the page's button: one self-contained file that loads nothing.
+  const htmlPath = path.join(workspace, 'resnet', 'model.gradient-lens.html');
+  await resultsFrame.locator('button[data-export="html"]').click();
+  await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.html'), 10000, 'the save dialog proposing model.gradient-lens.html');
+  await page.keyboard.press('Enter');
+  await waitUntil(() => fs.existsSync(htmlPath), 20000, 'the HTML export');
+  await sleep(300);
+  const html = fs.readFileSync(htmlPath, 'utf8');
+  if (!/<meta http-equiv="Content-Security-Policy" content="default-src (?:'|&#39;)none(?:'|&#39;)/.test(html)) throw new Error('the HTML export has no default-src none CSP');
+  if (/\s(src|href)\s*=\s*["']?(https?:|\/\/)/i.test(html) || /<script/i.test(html)) throw new Error('the HTML export loads something or has a script');
+  if (!html.includes('<svg') || !seed7.blocks.every((b) => html.includes(b.name))) throw new Error('the HTML export lacks its charts or a block');
+  log(`Export HTML (page button): ${html.length} characters, inline SVG charts, CSP default-src 'none', no script, no external URL`);
+
   // ---- 3. Analyze again: served from the cache, the worker is not asked --------------------
   const before = vscode.extensionLog();
   const runsBefore = count(before, /analysing \S+model\.onnx \(/);
@@ -132,8 +145,13 @@ await runTest('reports', 600, async (keep) => {
   if (count(after, /analysing \S+model\.onnx \(/) !== runsBefore) throw new Error('the worker was asked to analyse again');
   if (served[1] !== seed7.model.contentHash.slice(0, 12)) throw new Error(`cache hash ${served[1]} is not the report's ${seed7.model.contentHash}`);
   log(`Analyze again: "${normalize(await toast.innerText()).replace(/\s+/g, ' ')}", served in ${served[2]} ms, no new worker run`);
-  await toast.hover();
-  await page.keyboard.press('Escape');
+  // "Re-run" on that notification computes again (the engine is deterministic: same numbers).
+  await toast.getByRole('button', { name: 'Re-run' }).click();
+  const finished = () => count(vscode.extensionLog(), /analysis of model\.onnx finished/);
+  const finishedBefore = finished();
+  await waitUntil(() => finished() > finishedBefore, 300000, 'the forced re-run');
+  if (count(vscode.extensionLog(), /analysing \S+model\.onnx \(/) !== runsBefore + 1) throw new Error('Re-run did not start exactly one analysis');
+  log('Re-run on the cache notification ran the analysis again');
 
   // ---- 4. A second analysis with seed 5 (Re-run With Settings…) ----------------------------
   await vscode.runCommand('Gradient Lens: Re-run With Settings…');
@@ -141,7 +159,8 @@ await runTest('reports', 600, async (keep) => {
   await quick.locator('input').fill('5');
   await page.keyboard.press('Enter');
   await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').click();
-  await vscode.waitForLog(/analysis of model\.onnx finished[^\n]*\n(?:.*\n)*.*analysis of model\.onnx finished/, 300000, 'the seed-5 run');
+  await vscode.waitForLog(/analysing \S+model\.onnx \(batch 4, 4 probes, seed 5,/, 20000, 'a run with seed 5');
+  await waitUntil(() => finished() > finishedBefore + 1, 300000, 'the seed-5 run');
   log('second analysis (seed 5) finished');
 
   // ---- 5. Show History…: lists both, reopens seed 7 without recomputing --------------------
@@ -197,8 +216,12 @@ await runTest('reports', 600, async (keep) => {
   await page.keyboard.press('ArrowRight');
   const readout = await cmpFrame.locator('#compare-heatmap-readout').innerText();
   if (!/b\/a = /.test(readout)) throw new Error(`heatmap readout after ArrowRight: ${readout}`);
+  await vscode.runCommand('Notifications: Clear All Notifications');
   await sleep(500);
   await vscode.shot('compare');
+  await vscode.shot('compare-blocks', cmpFrame.locator('#compare-blocks'));
+  await cmpFrame.locator('#compare-heatmap-card').scrollIntoViewIfNeeded();
+  await vscode.shot('compare-heatmap', cmpFrame.locator('#compare-heatmap-card'));
   log(`Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`);
 
   // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------

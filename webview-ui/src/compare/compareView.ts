@@ -115,7 +115,7 @@ function blockTable(r: ComparisonResult, theme: Theme): HTMLElement {
     'section',
     { className: 'card', id: 'compare-blocks', attrs: { 'aria-labelledby': 'compare-blocks-heading' } },
     h('h2', { id: 'compare-blocks-heading' }, 'Per-block differences'),
-    h('p', { className: 'hint' }, `Better: GSC to the output moved closer to 1; worse: further away. ${r.noiseRule}.`),
+    h('p', { className: 'hint' }, `Better: GSC to the output moved closer to 1; worse: further away. Noise rule: ${r.noiseRule}.`),
     h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', id: 'compare-table' }, h('caption', { className: 'sr-only' }, 'Per-block differences between report a and report b'), h('thead', {}, h('tr', {}, ...cols.map((c, i) => headerCell(c, i >= 2 && i <= 7)))), tbody)),
   );
 }
@@ -183,8 +183,14 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
         td.style.color = luminance(bg) > 0.4 ? '#000' : '#fff';
       }
       td.style.textAlign = 'center';
+      // The stylesheet has no focus style for cells; the theme's focus colour is set here.
       td.addEventListener('focus', () => {
         readout.textContent = grid.describe(row, col);
+        td.style.outline = `2px solid ${toCss(theme.focus)}`;
+        td.style.outlineOffset = '-2px';
+      });
+      td.addEventListener('blur', () => {
+        td.style.outline = '';
       });
       cells[row].push(td);
       tr.appendChild(td);
