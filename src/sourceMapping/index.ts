@@ -268,7 +268,12 @@ function mapLayerCode(
   note: (b: MappedBlock, r: string) => void,
 ): void {
   const code = sources.filter((s) => languageOf(s.path) !== undefined);
-  if (code.length === 0) return;
+  if (code.length === 0) {
+    if (layers === undefined) {
+      for (const item of items) if (item.role === 'block') note(item.block, 'no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
+    }
+    return;
+  }
   const nameArgs: NameArgument[] = code.flatMap(findNameArguments);
   const methodOf = (path: string): PlacementMethod => (languageOf(path) === 'python' ? 'keras' : 'tfjs');
   const byOrder = new Map<string, Item[]>();

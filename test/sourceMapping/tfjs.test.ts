@@ -90,12 +90,14 @@ describe('model.json layer entries', () => {
     assert.equal(only(sitesOf(mapping, 'dense/Relu', 'layer'), 'site').range.startLine, 6);
   });
 
-  test('a model.json that does not parse: blocks unplaced saying so', async () => {
+  test('a model.json that does not parse, or none at all: blocks unplaced saying so', async () => {
     const report = await fixtureReport('mlp_relu', 'tfjs/model.json');
     const mapping = mapReportToSource({ report, modelFileText: report.modelText.slice(0, 500), sources: [] });
     assert.equal(mapping.sites.length, 0);
     assert.equal(mapping.unplaced.length, 21);
-    assert.match(mapping.unplaced[0].reason, /model\.json: could not read its layer list/);
+    assert.equal(mapping.unplaced[0].reason, 'model.json: could not read its layer list; no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
+    const nothing = mapReportToSource({ report, sources: [{ path: '/notes/readme.md', text: 'name: "blocks_0_dense"' }] });
+    assert.equal(nothing.unplaced[3].reason, 'no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
   });
 });
 
