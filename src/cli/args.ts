@@ -22,6 +22,19 @@ export interface ParsedArgs {
   readonly memoryLimitMb?: number;
   readonly backend?: BackendChoice;
   readonly input?: string;
+  /** Sample data: .npy, .json, .csv, raw float32, or a folder of images. */
+  readonly data?: string;
+  /** Labels file (.npy, .json, .csv), one label per sample of --data. */
+  readonly labels?: string;
+  /** CSV data: the label column (header name or 0-based index). */
+  readonly labelColumn?: string;
+  /** The reference layer: the model output (default) or the error layer (needs labels). */
+  readonly reference?: 'output' | 'error';
+  /** How samples are taken from --data. */
+  readonly sample?: 'first' | 'random';
+  /** Images: per-channel normalisation of values in [0, 1]. */
+  readonly mean?: readonly number[];
+  readonly std?: readonly number[];
   readonly json?: string;
   readonly dims: Readonly<Record<string, number>>;
   readonly noBlockMatrix: boolean;
@@ -98,6 +111,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
 }
 
 const EXACT_MODES = ['auto', 'on', 'off'] as const;
+const REFERENCE_LAYERS = ['output', 'error'] as const;
+const SAMPLE_MODES = ['first', 'random'] as const;
+
+/** Comma-separated numbers, e.g. 0.485,0.456,0.406 (one value, or one per channel). */
+function numberList(flag: string, value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  if (parts.some((s) => s === '') || nums.some((n) => !Number.isFinite(n))) throw new UsageError(`${flag} takes comma-separated numbers (got "${value}")`);
+  return nums;
+}
 
 /** The value if it is one of `allowed`, else a usage error that lists them. */
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -195,6 +218,27 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
       case '--json':
         out.json = value();
         break;
+      case '--data':
+        out.data = value();
+        break;
+      case '--labels':
+        out.labels = value();
+        break;
+      case '--label-column':
+        out.labelColumn = value();
+        break;
+      case '--reference':
+        out.reference = oneOf(arg, value(), REFERENCE_LAYERS);
+        break;
+      case '--sample':
+        out.sample = oneOf(arg, value(), SAMPLE_MODES);
+        break;
+      case '--mean':
+        out.mean = numberList(arg, value());
+        break;
+      case '--std':
+        out.std = numberList(arg, value());
+        break;
       case '--dim': {
         const v = value();
         const m = /^([^=]+)=(\d+)$/.exec(v);
@@ -225,6 +269,7 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
   if (positional.length !== 1) {
     throw new UsageError(positional.length === 0 ? 'analyze needs a model file' : `unexpected arguments: ${positional.slice(1).join(' ')}`);
   }
+  checkDataOptions(out);
   return {
     ...out,
     command: 'analyze',
@@ -235,4 +280,20 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
     quiet: out.quiet ?? false,
     failOnPseudoLinear: out.failOnPseudoLinear ?? false,
   };
+}
+
+/** The sample-data options that only make sense together. */
+function checkDataOptions(o: { data?: string; input?: string; labels?: string; labelColumn?: string; sample?: string; mean?: readonly number[]; std?: readonly number[]; reference?: string }): void {
+  if (o.data !== undefined && o.input !== undefined) throw new UsageError('--data and --input both give the input batch; use one (--input FILE is --data FILE for raw float32)');
+  const needsData: [string, unknown][] = [
+    ['--labels', o.labels],
+    ['--label-column', o.labelColumn],
+    ['--sample', o.sample],
+    ['--mean', o.mean],
+    ['--std', o.std],
+  ];
+  for (const [flag, v] of needsData) if (v !== undefined && o.data === undefined) throw new UsageError(`${flag} needs --data`);
+  if (o.reference === 'error' && o.labels === undefined && o.labelColumn === undefined && o.data === undefined) {
+    throw new UsageError('--reference error needs labels: --data with --labels, --label-column, or an image folder with class sub-folders');
+  }
 }

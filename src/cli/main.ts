@@ -4,6 +4,8 @@
  *
  *   gradient-lens analyze <model> [--batch N] [--probes P] [--seed S] [--exact auto|on|off]
  *                 [--backend auto|wasm|node|cpu] [--input FILE] [--json FILE] [--dim NAME=SIZE]...
+ *                 [--data PATH [--labels FILE | --label-column COL] [--sample first|random]
+ *                  [--mean M[,M,M]] [--std S[,S,S]]] [--reference output|error]
  *                 [--no-block-matrix] [--exact-max-dim D] [--quiet]
  *                 [--fail-on-gsc X] [--fail-on-pseudo-linear] [--pseudo-linear-k K]
  *   gradient-lens report <report.json> [--format md|html|csv|json] [--out FILE]
@@ -40,6 +42,19 @@ options:
   --backend B          auto | wasm | node | cpu (default auto: node, then wasm, then cpu)
   --input FILE         raw little-endian float32 input in the model's input shape;
                        the batch size is read from its length
+  --data PATH          sample data instead of the Gaussian batch: .npy (float32, float64,
+                       uint8; C order), .json (nested arrays, or {"inputs", "labels"}),
+                       .csv (numeric columns, header optional), raw float32 .bin/.f32/.raw,
+                       or a folder of PNG/JPEG images (class sub-folders give labels);
+                       --batch samples are taken (default 16)
+  --sample MODE        first | random: the first N samples or a random N seeded by --seed
+  --labels FILE        labels for --data (.npy, .json or one-column .csv), one per sample
+  --label-column COL   CSV data: the column holding the labels (name or 0-based index)
+  --mean M[,M,M]       images: subtract this from the [0, 1] pixel values (per channel)
+  --std S[,S,S]        images: then divide by this (default mean 0, std 1)
+  --reference LAYER    output | error: GSC to the model output (default) or to the
+                       per-sample loss against the labels (cross-entropy for class
+                       indices, squared error for targets shaped like the output)
   --dim NAME=SIZE      size of a dynamic input dimension (repeatable)
   --no-block-matrix    skip the full block matrix GSC(k -> l)
   --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);
@@ -120,6 +135,17 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     modelPath: args.model,
     settings,
     inputFile: args.input,
+    ...(args.data !== undefined && {
+      data: {
+        path: args.data,
+        ...(args.labels !== undefined && { labels: args.labels }),
+        ...(args.labelColumn !== undefined && { labelColumn: args.labelColumn }),
+        ...(args.sample !== undefined && { sample: args.sample }),
+        ...(args.mean !== undefined && { mean: args.mean }),
+        ...(args.std !== undefined && { std: args.std }),
+      },
+    }),
+    ...(args.reference !== undefined && { reference: args.reference }),
     ...(args.pseudoLinearK !== undefined && { thresholds: { pseudoLinearK: args.pseudoLinearK } }),
   };
   let lastLine = '';

@@ -2,6 +2,7 @@
 import type { AnalysisReport } from '../report/schema';
 import { fmt, fmtEstimate as withCi, printable } from '../report/format';
 import { blockFlags, flagLabels } from '../report/flags';
+import { inputText, referenceText } from '../report/referenceText';
 
 export { fmt };
 
@@ -30,6 +31,8 @@ export function formatReportTable(report: AnalysisReport): string {
   const s = report.settings;
   const lines = [
     `${m.fileName}  (${m.formatLabel}, input [${m.inputShape.join(', ')}], ${m.parameters} parameters)`,
+    `input: ${printable(inputText(report))}`,
+    `GSC to: ${printable(referenceText(report))}`,
     `backend ${report.backend.name} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${(report.timings.totalMs / 1000).toFixed(1)} s`,
     '',
     pad(header, widths),

@@ -6,6 +6,7 @@
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
 import { fmt } from '../format';
+import { inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
 
@@ -111,6 +112,8 @@ export function reportToHtml(report: AnalysisReport): string {
     ['model', `${m.fileName} (${m.formatLabel}), ${m.parameters} parameters, sha256 ${m.contentHash.slice(0, 12)}`],
     ['input', `${m.inputName} [${m.inputShape.join(', ')}] from ${s.inputSource === 'gaussian' ? 'a seeded Gaussian batch' : s.inputSource}`],
     ['output', `${m.outputName} (${m.outputDim} units)`],
+    ['input batch', inputText(report)],
+    ['GSC to', referenceText(report)],
     ['backend', `${report.backend.name} (tfjs ${report.backend.tfjsBackend})`],
     ['settings', `batch ${s.batch} · probes ${s.probes} · exact ${s.exact} · seed ${s.seed} · block matrix ${s.blockMatrix ? 'yes' : 'no'}`],
     ['time', `${report.createdAt}, ${(report.timings.totalMs / 1000).toFixed(1)} s · ${report.tool.name} ${report.tool.version} · schema ${report.version}`],

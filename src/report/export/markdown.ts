@@ -2,6 +2,7 @@
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
 import { fmt } from '../format';
+import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
 function ci(e: Estimate): string {
@@ -25,6 +26,8 @@ export function reportToMarkdown(report: AnalysisReport): string {
     `- **Model:** ${mdCode(m.fileName)} (${mdText(m.formatLabel)}), input ${mdCode(m.inputName)} [${m.inputShape.join(', ')}], ` +
       `output ${mdCode(m.outputName)} (${m.outputDim} units), ${m.parameters} parameters, sha256 ${m.contentHash.slice(0, 12)}`,
     `- **Format:** ${mdText(m.format)}`,
+    `- **Input batch:** ${mdText(inputText(report))}`,
+    `- **Reference layer (GSC to):** ${mdText(referenceText(report))}`,
     `- **Backend:** ${mdText(report.backend.name)} (tfjs ${mdText(report.backend.tfjsBackend)})`,
     `- **Batch:** ${s.batch} (input ${s.inputSource === 'gaussian' ? 'seeded Gaussian' : mdCode(s.inputSource)}) · **probes:** ${s.probes} · ` +
       `**exact:** ${s.exact} · **seed:** ${s.seed} · **block matrix:** ${s.blockMatrix ? 'yes' : 'no'}`,

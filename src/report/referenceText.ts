@@ -1,0 +1,29 @@
+/**
+ * One-line descriptions of the reference layer and of the input batch, shared by the CLI
+ * table, the Markdown/HTML exports and the webview header. Plain text: callers escape it for
+ * their medium. Reports older than schema 1.1 have no `input`; settings.inputSource stands in.
+ */
+import type { AnalysisReport } from './schema';
+
+const LOSS_LABEL = { 'cross-entropy': 'cross-entropy (softmax)', 'squared-error': 'squared error' } as const;
+
+/** E.g. "model output logits" or "error layer: cross-entropy (softmax) of logits against labels y.npy". */
+export function referenceText(report: AnalysisReport): string {
+  const r = report.reference;
+  if (r.kind === 'output') return `model output ${r.tensor}`;
+  const loss = r.loss ? LOSS_LABEL[r.loss] : 'loss';
+  const of = r.modelOutput ? ` of ${r.modelOutput}` : '';
+  const labels = r.labels ? ` against labels ${r.labels}` : '';
+  return `error layer: per-sample ${loss}${of}${labels}`;
+}
+
+/** E.g. "seeded Gaussian (16 samples)" or "npy x.npy: 16 of 1000 samples (random), labels y.json". */
+export function inputText(report: AnalysisReport): string {
+  const i = report.input;
+  if (i === undefined) return report.settings.inputSource === 'gaussian' ? 'seeded Gaussian' : report.settings.inputSource;
+  if (i.kind === 'gaussian') return `seeded Gaussian (${i.samples} samples)`;
+  const parts = [`${i.kind === 'images' ? 'images in' : i.kind} ${i.path ?? ''}: ${i.samples}${i.available !== undefined ? ` of ${i.available}` : ''} samples${i.sample ? ` (${i.sample})` : ''}`];
+  if (i.labels) parts.push(`labels ${i.labels}`);
+  if (i.mean && i.std) parts.push(`normalised (v - [${i.mean.join(', ')}]) / [${i.std.join(', ')}], ${i.layout ?? ''}`.trim());
+  return parts.join(', ');
+}
