@@ -10,6 +10,7 @@
 import type { AnalyzeHooks, AnalyzeRequest } from '../engine/api';
 import type { ParentToWorker, WorkerErrorInfo, WorkerToParent } from '../protocol/worker';
 import type { AnalysisReport } from '../report/schema';
+import { dataRequestProblem } from '../data/request';
 
 export type AnalyzeFn = (request: AnalyzeRequest, hooks: AnalyzeHooks) => Promise<AnalysisReport>;
 
@@ -53,6 +54,11 @@ export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, pid: number)
       return;
     }
     const id = raw.id;
+    const dataProblem = dataRequestProblem(raw.request);
+    if (dataProblem !== undefined) {
+      port.send({ type: 'error', id, error: { name: 'DataError', message: dataProblem } });
+      return;
+    }
     const controller = new AbortController();
     running = { id, controller };
     analyze(raw.request, {
