@@ -103,6 +103,37 @@ describe('Python reading', () => {
     assert.deepEqual(placed(viaFactory, '2'), [4, 15, 'nn.Sequential entry 2']);
   });
 
+  test('a class deriving from nn.Sequential: the entries of its super().__init__(*layers) are its children', () => {
+    const text = [
+      'import torch.nn as nn',
+      'class ConvBNReLU(nn.Sequential):',
+      '    def __init__(self, cin, cout, stride=1):',
+      '        layers = [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)]',
+      '        layers.append(nn.ReLU6(inplace=True))',
+      '        super().__init__(*layers)',
+      'class TinyMobile(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.features = nn.Sequential(ConvBNReLU(3, 16, 2), ConvBNReLU(16, 32, 2))',
+      '        self.classifier = nn.Linear(32, 10)',
+    ].join('\n');
+    const report: MappableReport = {
+      model: { format: 'onnx', path: '/m/mobile.onnx' },
+      blocks: [
+        { index: 1, name: 'features.0', sourceNames: ['/features/features.0/features.0.0/Conv', '/features/features.0/features.0.2/Clip'] },
+        { index: 2, name: 'features.1', sourceNames: ['/features/features.1/features.1.0/Conv', '/features/features.1/features.1.2/Clip'] },
+        { index: 3, name: 'classifier', sourceNames: ['/classifier/Gemm'] },
+      ],
+    };
+    const mapping = mapReportToSource({ report, sources: [{ path: '/src/mobile.py', text }] });
+    assert.deepEqual(mapping.unplaced, []);
+    assert.deepEqual(placed(mapping, 'features.1'), [1, 0, 'class ConvBNReLU']);
+    assert.deepEqual(placed(mapping, 'features.0.0'), [3, 18, 'nn.Sequential entry 0']);
+    assert.deepEqual(placed(mapping, 'features.1.2'), [4, 22, 'nn.Sequential entry 2']);
+    const cls = mapping.sites.find((s) => s.label === 'class ConvBNReLU')!;
+    assert.deepEqual(cls.instances.map((i) => i.instanceName), ['features.0', 'features.1']);
+  });
+
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);

@@ -56,6 +56,11 @@ export type Value =
   | { readonly k: 'unknown' };
 
 const UNKNOWN: Value = { k: 'unknown' };
+/**
+ * The attribute key (not a Python identifier) under which a class deriving from nn.Sequential
+ * or nn.ModuleList keeps the container its `super().__init__(...)` call fills.
+ */
+export const CONTAINER_BODY = '\u0000body';
 const MAX_CALL_DEPTH = 8;
 
 interface Scope {
@@ -94,6 +99,20 @@ export class PythonProgram {
       const base = this.findClass(last, cls.path);
       return base !== undefined && this.isModuleClass(base, seen);
     });
+  }
+
+  /** 'Sequential' / 'ModuleList' when the class derives from one (directly or through classes here). */
+  private containerBase(cls: ClassInfo, seen: Set<ClassInfo>): string | undefined {
+    if (seen.has(cls)) return undefined;
+    seen.add(cls);
+    for (const b of cls.bases) {
+      const last = lastSegment(b);
+      if (last === 'Sequential' || last === 'ModuleList') return last;
+      const base = this.findClass(last, cls.path);
+      const inherited = base === undefined ? undefined : this.containerBase(base, seen);
+      if (inherited !== undefined) return inherited;
+    }
+    return undefined;
   }
 
   findClass(name: string, preferPath: string): ClassInfo | undefined {
@@ -264,6 +283,16 @@ export class PythonProgram {
     if (e.fn.k !== 'attr') return;
     const method = e.fn.attr;
     const obj = e.fn.obj;
+    if (method === '__init__' && obj.k === 'call' && dottedName(obj.fn) === 'super' && scope.cls !== undefined && scope.attrs !== undefined) {
+      // class Stem(nn.Sequential): super().__init__(conv, bn, relu) -- the entries are its children.
+      const kind = this.containerBase(scope.cls, new Set());
+      if (kind !== undefined) {
+        const loc = stmtLoc(scope.path, stmt);
+        const body = this.container(kind, e.args, scope, loc);
+        scope.attrs.set(CONTAINER_BODY, { spec: body, loc, label: `super().__init__ (nn.${kind})` });
+      }
+      return;
+    }
     if (obj.k === 'name' && obj.id === 'self' && (method === 'add_module' || method === 'register_module') && e.args.length >= 2) {
       const nameArg = e.args[0].value;
       const name = nameArg.k === 'str' ? stringValue(nameArg.literal) : undefined;

@@ -2,7 +2,7 @@
  * Resolves PyTorch module paths ("layer1.0.conv1") from the model's root class down through
  * attribute types, container entries and block classes, to the source that defines each one.
  */
-import type { Child, ListEvent, ModuleSpec, PythonProgram } from './modules';
+import { CONTAINER_BODY, type Child, type ListEvent, type ModuleSpec, type PythonProgram } from './modules';
 import type { ClassInfo } from './structure';
 
 export type PathResolution =
@@ -112,7 +112,10 @@ export class ModuleResolver {
     if (spec.k === 'instance') {
       const attrs = spec.bindings.size > 0 ? this.program.instanceAttributes(spec.cls, spec.bindings, 1) : this.program.classAttributes(spec.cls);
       const child = attrs.get(key);
-      return child !== undefined ? { child } : { reason: `${where} (class ${spec.cls.name}) assigns no self.${key}` };
+      if (child !== undefined) return { child };
+      const body = attrs.get(CONTAINER_BODY);
+      if (body !== undefined) return this.directChildOf(body.spec, key, containerPath, `${where} (class ${spec.cls.name})`);
+      return { reason: `${where} (class ${spec.cls.name}) assigns no self.${key}` };
     }
     if (spec.k === 'leaf') {
       return spec.callee === '?'
