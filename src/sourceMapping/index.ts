@@ -12,7 +12,7 @@
  */
 import type { AnalysisReport, BlockReport } from '../report/schema';
 import { splitPlacement } from './hints';
-import { baseName, findConstructorCalls, findNameArguments, languageOf, lookupName, type NameArgument } from './layerNames';
+import { baseName, definitionScopes, findConstructorCalls, findNameArguments, languageOf, lookupName, type ConstructorCall, type NameArgument } from './layerNames';
 import { modelJsonLayers, type ModelJsonLayer } from './modelJson';
 import { PythonProgram } from './python/modules';
 import { ModuleResolver, modulePathOfNodeName, type Root } from './python/resolve';
@@ -324,29 +324,41 @@ function placeByConstructorOrder(
   }
   const modelLayers = layers.filter((l) => l.className !== 'InputLayer');
   const types = new Set(modelLayers.map((l) => l.className.toLowerCase()));
-  const verdicts: string[] = [];
-  const agreeing = code.filter((source) => {
+  // Candidates: each file's calls, and each top-level definition's calls within it.
+  const groups: { label: string; calls: ConstructorCall[] }[] = [];
+  for (const source of code) {
     const calls = findConstructorCalls(source, types);
+    groups.push({ label: baseName(source.path), calls });
+    for (const scope of definitionScopes(source)) {
+      const inside = calls.filter((c) => c.offset >= scope.start && c.offset < scope.end);
+      if (inside.length > 0 && inside.length < calls.length) groups.push({ label: `${baseName(source.path)} ${scope.name}`, calls: inside });
+    }
+  }
+  const verdicts: string[] = [];
+  const agreeing = groups.filter(({ label, calls }) => {
     if (calls.length !== modelLayers.length) {
-      verdicts.push(`${baseName(source.path)} has ${calls.length} layer constructor calls for the model's ${modelLayers.length} layers`);
+      verdicts.push(`${label} has ${calls.length} layer constructor calls for the model's ${modelLayers.length} layers`);
       return false;
     }
     const bad = calls.findIndex((c, i) => c.type !== modelLayers[i].className.toLowerCase());
     if (bad >= 0) {
-      verdicts.push(`${baseName(source.path)}: constructor ${bad + 1} is ${calls[bad].callee}, the model's layer ${bad + 1} is a ${modelLayers[bad].className}`);
+      verdicts.push(`${label}: constructor ${bad + 1} is ${calls[bad].callee}, the model's layer ${bad + 1} is a ${modelLayers[bad].className}`);
       return false;
     }
     return true;
   });
-  if (agreeing.length !== 1) {
+  // A file whose only model-building function agrees is one candidate, not two.
+  const distinct = agreeing.filter((g, i) => agreeing.findIndex((h) => h.calls[0].path === g.calls[0].path && h.calls[0].offset === g.calls[0].offset) === i);
+  if (distinct.length !== 1) {
+    const shown = verdicts.length > 4 ? [...verdicts.slice(0, 4), `${verdicts.length - 4} more`] : verdicts;
     noteAll(
-      agreeing.length === 0
-        ? `constructor order: ${verdicts.join('; ')}`
-        : `constructor order is ambiguous: ${agreeing.map((s) => baseName(s.path)).join(', ')} all agree with the model`,
+      distinct.length === 0
+        ? `constructor order: ${shown.join('; ')}`
+        : `constructor order is ambiguous: ${distinct.map((g) => g.label).join(', ')} all agree with the model`,
     );
     return;
   }
-  const calls = findConstructorCalls(agreeing[0], types);
+  const calls = distinct[0].calls;
   modelLayers.forEach((layer, i) => {
     for (const item of pending.get(layer.name) ?? []) {
       if (item.role === 'block' && sites.hasBlockInstance(item.block.index, methodOf(calls[i].path))) continue;

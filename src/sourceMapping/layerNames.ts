@@ -105,6 +105,33 @@ export interface ConstructorCall {
   readonly callee: string;
   /** Lower-cased layer type, comparable with a model.json class name. */
   readonly type: string;
+  /** Character offset of the callee. */
+  readonly offset: number;
+}
+
+/** A top-level definition (a model-building function, usually) and its extent in the text. */
+export interface DefinitionScope {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const PY_TOP_DEF = /^(?:async\s+)?(?:def|class)\s+(\w+)/gm;
+const JS_TOP_DEF = /^(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function\s*\*?\s*(\w+)|class\s+(\w+)|(?:const|let|var)\s+(\w+))/gm;
+
+/**
+ * Top-level definitions, each running to the next one: the functions within which the n-th
+ * constructor call can be the n-th layer (a file may build several models).
+ */
+export function definitionScopes(source: SourceText): DefinitionScope[] {
+  const language = languageOf(source.path);
+  if (language === undefined) return [];
+  const re = new RegExp(language === 'python' ? PY_TOP_DEF : JS_TOP_DEF);
+  const starts: { name: string; start: number }[] = [];
+  for (let m = re.exec(source.text); m !== null; m = re.exec(source.text)) {
+    starts.push({ name: m[1] ?? m[2] ?? m[3] ?? '?', start: m.index });
+  }
+  return starts.map((s, i) => ({ name: s.name, start: s.start, end: starts[i + 1]?.start ?? source.text.length }));
 }
 
 const JS_CONSTRUCTOR = /\btf\s*\.\s*layers\s*\.\s*([A-Za-z_]\w*)\s*\(/g;
@@ -128,7 +155,7 @@ export function findConstructorCalls(source: SourceText, modelTypes: ReadonlySet
     if (language === 'python' && m[1] === undefined && !modelTypes.has(type)) continue;
     if (type === 'input' || type === 'inputlayer' || type === 'sequential' || type === 'model') continue;
     const callee = m[0].replace(/\s*\($/, '');
-    out.push({ path: source.path, language, span: index.span(m.index, m.index + callee.length), callee: callee.replace(/\s+/g, ''), type });
+    out.push({ path: source.path, language, span: index.span(m.index, m.index + callee.length), callee: callee.replace(/\s+/g, ''), type, offset: m.index });
   }
   return out;
 }

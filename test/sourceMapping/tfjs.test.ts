@@ -153,6 +153,38 @@ describe('Keras and TensorFlow.js code', () => {
     assert.equal(code[5].label, 'tf.layers.dense (layer constructor 6)');
   });
 
+  test('constructor order within one model-building function of several; two that agree are ambiguous', async () => {
+    const report = await fixtureReport('linear_orthogonal', 'tfjs/model.json');
+    const dense = (n: number, indent = '  '): string[] => Array.from({ length: n }, () => `${indent}model.add(tf.layers.dense({ units: 64, useBias: false }));`);
+    const lines = [
+      "const tf = require('@tensorflow/tfjs');",
+      'function buildSmall() {',
+      '  const model = tf.sequential();',
+      ...dense(3),
+      '  return model;',
+      '}',
+      'function buildChain() {',
+      '  const model = tf.sequential();',
+      ...dense(10),
+      '  return model;',
+      '}',
+    ];
+    const js = { path: '/src/models.js', text: lines.join('\n') };
+    const mapping = mapReportToSource({ report, modelFileText: report.modelText, sources: [js] });
+    assert.deepEqual(mapping.unplaced, []);
+    const code = mapping.sites.filter((s) => s.method === 'tfjs');
+    assert.deepEqual(code.map((s) => s.range.startLine), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.equal(code[0].instances[0].instanceName, 'layers_0');
+
+    // A second function with ten dense() calls: no way to tell which one built the model.
+    const twin = { path: '/src/models.js', text: [...lines, 'function buildChain2() {', '  const model = tf.sequential();', ...dense(10), '  return model;', '}'].join('\n') };
+    // (layer names changed in model.json so its entries place nothing and the reason shows)
+    const renamed = report.modelText.replace(/"name":"layers_/g, '"name":"l_');
+    const ambiguous = mapReportToSource({ report, modelFileText: renamed, sources: [twin] });
+    assert.equal(ambiguous.sites.length, 0);
+    assert.match(ambiguous.unplaced[0].reason, /; constructor order is ambiguous: models\.js buildChain, models\.js buildChain2 all agree with the model$/);
+  });
+
   test('constructor order refused when the counts differ: unplaced with what was tried', async () => {
     const report = await fixtureReport('mlp_relu', 'tfjs/model.json');
     const loop = sourceFixture('mlp_relu_keras_loop.py');
