@@ -67,6 +67,8 @@ await runTest('reports', 600, async (keep) => {
     }, ms, `a webview containing ${selector}`);
 
   // ---- 1. Analyze resnet/model.onnx -------------------------------------------------------
+  // The menus need the extension active (workspaceContains); on a loaded machine that takes a while.
+  await vscode.waitForLog(/activation [\d.]+ ms/, 90000, 'the activation line');
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
   await vscode.waitForResults('model.onnx', 300000);
   await vscode.waitForLog(/analysis of model\.onnx finished in \d+ ms/, 60000);
