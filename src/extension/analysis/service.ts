@@ -43,8 +43,12 @@ export class AnalysisService implements vscode.Disposable {
     return config;
   }
 
-  /** Analyses the model; `overrides` replace settings for this run only. Resolves when finished. */
-  async analyze(model: vscode.Uri, overrides: Partial<UserSettings> = {}): Promise<void> {
+  /**
+   * Analyses the model; `overrides` replace settings for this run only, `input` gives sample
+   * data and the reference layer ("Analyze With Data…"; the worker reads the files). Resolves
+   * when finished.
+   */
+  async analyze(model: vscode.Uri, overrides: Partial<UserSettings> = {}, input: Pick<AnalyzeRequest, 'data' | 'reference'> = {}): Promise<void> {
     if (!(await this.ensureTrusted())) return;
     if (this.current) {
       const name = path.basename(this.current.model.fsPath);
@@ -61,10 +65,11 @@ export class AnalysisService implements vscode.Disposable {
     }
     const { settings: configured, thresholds } = this.config(model);
     const settings: UserSettings = { ...configured, ...overrides };
-    const request: AnalyzeRequest = { modelPath: model.fsPath, settings, thresholds };
+    const request: AnalyzeRequest = { modelPath: model.fsPath, settings, thresholds, ...input };
     const abort = new AbortController();
     const fileName = path.basename(model.fsPath);
     this.log.info(`analysing ${model.fsPath} (${describeSettings(settings)})`);
+    if (input.data) this.log.info(`sample data ${input.data.path}${input.data.labels ? `, labels ${input.data.labels}` : ''}; reference ${input.reference ?? 'output'}`);
     const started = Date.now();
     const done = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: ${fileName}`, cancellable: true },

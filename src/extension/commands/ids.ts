@@ -14,6 +14,7 @@ export const COMMANDS = {
   openInReport: 'gradientLens.openInReport',
   openExample: 'gradientLens.openExample',
   analyzeAllExamples: 'gradientLens.analyzeAllExamples',
+  analyzeWithData: 'gradientLens.analyzeWithData',
 } as const;
 
 export const CONTEXT_HAS_REPORT = 'gradientLens.hasReport';

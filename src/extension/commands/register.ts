@@ -10,6 +10,7 @@ import type { ReportPanels } from '../webview/reportPanel';
 import { COMMANDS } from './ids';
 import { resolveModel } from './pickModel';
 import { editSettings } from './rerun';
+import { analyzeWithData } from '../data/analyzeWithData';
 
 export interface Services {
   readonly analysis: AnalysisService;
@@ -26,6 +27,8 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       const model = await resolveModel(arg);
       if (model) await (s.cache ? s.cache.analyze(model) : s.analysis.analyze(model));
     }),
+    // Sample data bypasses the history cache: its key covers the Gaussian batch only.
+    vscode.commands.registerCommand(COMMANDS.analyzeWithData, (arg?: unknown) => analyzeWithData(s.analysis, s.log, arg)),
     vscode.commands.registerCommand(COMMANDS.rerunWithSettings, async (arg?: unknown) => {
       const model = arg instanceof vscode.Uri ? arg : await lastOrPicked(s);
       if (!model) return;
