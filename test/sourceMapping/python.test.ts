@@ -134,6 +134,24 @@ describe('Python reading', () => {
     assert.deepEqual(cls.instances.map((i) => i.instanceName), ['features.0', 'features.1']);
   });
 
+  test('an attribute assigned in if/else branches: the last assignment, labelled with the others', () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, norm="bn"):',
+      '        super().__init__()',
+      '        self.dense = nn.Linear(8, 8)',
+      '        if norm == "bn":',
+      '            self.norm = nn.BatchNorm1d(8)',
+      '        else:',
+      '            self.norm = nn.LayerNorm(8)',
+    ].join('\n');
+    const report: MappableReport = { model: { format: 'onnx', path: '/m/b.onnx' }, blocks: [{ index: 1, name: 'dense', sourceNames: ['/dense/Gemm', '/norm/BatchNormalization'] }] };
+    const mapping = mapReportToSource({ report, sources: [{ path: '/src/b.py', text }] });
+    assert.deepEqual(placed(mapping, 'norm'), [8, 12, 'self.norm (assigned on lines 7, 9; the last is shown)']);
+    assert.deepEqual(placed(mapping, 'dense'), [4, 8, 'self.dense']);
+  });
+
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);

@@ -31,6 +31,8 @@ export interface Child {
   readonly spec: ModuleSpec;
   readonly loc: Loc;
   readonly label: string;
+  /** 0-based lines of earlier assignments of the same attribute (conditional alternatives). */
+  readonly otherLines?: readonly number[];
 }
 
 export interface ListItem {
@@ -274,9 +276,19 @@ export class PythonProgram {
     if (scope.attrs === undefined) return;
     // Plain numbers, strings and Python lists are not registered submodules; an unknown value
     // (a constructor parameter) still names the attribute, so paths can stop there.
-    if (value.k === 'module') scope.attrs.set(name, { spec: value.spec, loc, label });
-    else if (value.k === 'unknown' || value.k === 'class') scope.attrs.set(name, { spec: { k: 'leaf', callee: '?', loc }, loc, label });
-    else if (value.k === 'none') scope.attrs.delete(name);
+    if (value.k === 'none') {
+      scope.attrs.delete(name);
+      return;
+    }
+    if (value.k !== 'module' && value.k !== 'unknown' && value.k !== 'class') return;
+    const spec: ModuleSpec = value.k === 'module' ? value.spec : { k: 'leaf', callee: '?', loc };
+    // Assigned on several lines (if/else branches, or a later override): the last one is kept,
+    // as straight-line code would, and the label says which others there are.
+    const before = scope.attrs.get(name);
+    const others = before === undefined || sameLoc(before.loc, loc) ? [] : [...(before.otherLines ?? []), before.loc.span.start.line];
+    const lines = [...others, loc.span.start.line].map((l) => l + 1);
+    const shown = others.length === 0 ? label : `${label} (assigned on lines ${lines.join(', ')}; the last is shown)`;
+    scope.attrs.set(name, { spec, loc, label: shown, otherLines: others.length === 0 ? undefined : others });
   }
 
   private execCallStatement(e: Extract<Expr, { k: 'call' }>, scope: Scope, repeat: number | undefined, stmt: Stmt): void {
@@ -576,6 +588,10 @@ function findAssignment(tokens: readonly Token[]): Assignment | undefined {
     }
   }
   return undefined;
+}
+
+function sameLoc(a: Loc, b: Loc): boolean {
+  return a.path === b.path && a.span.start.line === b.span.start.line && a.span.start.character === b.span.start.character;
 }
 
 function stmtLoc(path: string, stmt: Stmt): Loc {
