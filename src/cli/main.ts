@@ -201,7 +201,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await run(args);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`\ngradient-lens: error: ${message}\n`);
+    // Loader errors already start with the file; engine errors (memory, execution) do not.
+    const file = args.command === 'analyze' && !message.includes(args.model) ? `${args.model}: ` : '';
+    process.stderr.write(`\ngradient-lens: error: ${file}${message}\n`);
     if (process.env.GRADIENT_LENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return 1;
   }

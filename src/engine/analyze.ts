@@ -80,7 +80,9 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   const graph = data.graph;
 
   const warnings: ReportWarning[] = backend.notes.map((message) => ({ code: 'backend-fallback', message }));
-  const exec = new Executor(graph);
+  const limitBytes = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(backend.name);
+  // One float32 tensor may not take the whole limit: refuse such a node before it allocates.
+  const exec = new Executor(graph, Math.min(2 ** 31 - 1, Math.floor(limitBytes / 4)));
   try {
     return await runAnalysis();
   } finally {
@@ -98,8 +100,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     probe.dispose();
     let constantBytes = 0;
     for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
-    const limit = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(backend.name);
-    const decision = decideBatch(perSampleBytes, constantBytes, data.requestedBatch, limit);
+    const decision = decideBatch(perSampleBytes, constantBytes, data.requestedBatch, limitBytes);
     if (decision.kind === 'refused') throw new ResourceError(decision.message);
     if (decision.kind === 'shrunk') warnings.push({ code: 'input', message: decision.message });
     return decision.batch;

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
 import type { KernelContext, OpKernel, Tensor } from '../ops/kernel';
 import { kernelFor } from '../ops/registry';
+import { checkOutputSize } from './sizeGuard';
 
 /** Activations by tensor name, as the forward pass left them. */
 export type Activations = ReadonlyMap<string, Tensor>;
@@ -32,7 +33,11 @@ export class Executor implements KernelContext {
   /** For each node, the set of tensor names it reads through data inputs. */
   private readonly producerIndex = new Map<string, number>();
 
-  constructor(readonly graph: Graph) {
+  /**
+   * `maxTensorElements`: no node may produce a tensor larger than this; checked from shapes
+   * before the node runs (see sizeGuard.ts). The default is what one tensor can address.
+   */
+  constructor(readonly graph: Graph, private readonly maxTensorElements: number = 2 ** 31 - 1) {
     this.kernels = graph.nodes.map((n) => kernelFor(n.op));
     graph.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producerIndex.set(o, i)));
     for (const [name, c] of graph.constants) this.constants.set(name, tf.keep(constToTensor(c)));
@@ -63,6 +68,7 @@ export class Executor implements KernelContext {
       checkpoint?.();
       const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
       const kernel = this.kernels[i];
+      checkOutputSize(node, inputs, this, this.maxTensorElements);
       let outputs: Tensor[];
       try {
         outputs = tf.tidy(() => kernel.forward({ inputs, attrs: node.attrs, node, ctx: this }));

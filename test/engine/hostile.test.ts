@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { analyzeModel } from '../../src/engine/analyze';
 import { ModelLoadError } from '../../src/loaders/errors';
+import { ResourceError } from '../../src/engine/api';
+import { cli as runCli } from '../helpers/cli';
 import { loadModel } from '../../src/loaders';
 import type { AnalysisReport } from '../../src/report/schema';
 import { useTestBackend } from '../helpers/backend';
@@ -119,5 +121,23 @@ describe('hostile models', () => {
     assert.equal(w.where, 'w2');
     assert.match(w.message, /"w2"/);
     assert.match(w.message, /Inf/);
+  });
+
+  test('onnx: an Expand to [1e6, 1e6] is refused before allocating, naming the node (CLI: and the file)', async () => {
+    const file = writeOnnx({
+      nodes: [node('Expand', ['x', 'shape'], ['big'], {}, 'blow_up'), node('ReduceMean', ['big'], ['y'], { keepdims: 0 }, 'mean')],
+      inputs: [valueInfo('x', T.FLOAT, ['N', 1])],
+      outputs: [valueInfo('y', T.FLOAT, [])],
+      initializers: [{ name: 'shape', dims: [2], dataType: T.INT64, int64Data: [1_000_000, 1_000_000] }],
+    });
+    const e = await analyzeModel({ modelPath: file, settings: SETTINGS }).then(
+      () => assert.fail('analysed'),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof ResourceError, `expected a ResourceError, got ${String(e)}`);
+    assert.match(e.message, /node "blow_up" \(Expand\) would produce 1\.00e\+12 elements \(shape \[1000000, 1000000\]\)/);
+    const cli = runCli(['analyze', file, '--backend', 'wasm', '--batch', '2', '--quiet']);
+    assert.equal(cli.status, 1);
+    assert.match(cli.stderr, new RegExp(`error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: node "blow_up"`));
   });
 });
