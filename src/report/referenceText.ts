@@ -27,3 +27,21 @@ export function inputText(report: AnalysisReport): string {
   if (i.mean && i.std) parts.push(`normalised (v - [${i.mean.join(', ')}]) / [${i.std.join(', ')}], ${i.layout ?? ''}`.trim());
   return parts.join(', ');
 }
+
+/** Short forms for the webview header (the long forms go in the tooltip). */
+export function referenceShortText(report: AnalysisReport): string {
+  const r = report.reference;
+  return r.kind === 'output' ? 'model output' : `error layer (${r.loss ? LOSS_LABEL[r.loss] : 'loss'})`;
+}
+
+export function inputShortText(report: AnalysisReport): string {
+  const i = report.input;
+  if (i === undefined) return report.settings.inputSource === 'gaussian' ? 'seeded Gaussian' : baseName(report.settings.inputSource);
+  if (i.kind === 'gaussian') return 'seeded Gaussian';
+  const of = i.available !== undefined && i.available !== i.samples ? `${i.samples} of ${i.available}` : `${i.samples}`;
+  return `${baseName(i.path ?? '')}${i.kind === 'images' ? '/' : ''} (${of}${i.labels ? ', labelled' : ''})`;
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).filter((s) => s !== '').pop() ?? p;
+}

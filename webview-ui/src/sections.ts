@@ -3,6 +3,7 @@
  * the chart data tables. All text goes in through dom.h (text nodes), never as markup.
  */
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
+import { inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
 import { formatDuration, formatInteger, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatShape, NOT_APPLICABLE } from './format';
 import { blockFlagLabels, boundaryLabeler, estimateTitle, kindLabel, matrixModel } from './viewModel';
@@ -40,6 +41,8 @@ export function renderHeader(r: AnalysisReport, actions: { rerun(): void; export
       item('header-seed', 'Seed', String(s.seed)),
       item('header-time', 'Time', formatDuration(r.timings.totalMs), timingsTitle(r)),
       item('header-input', 'Input', `${r.model.inputName} ${formatShape(r.model.inputShape)}`, `${r.model.inputName}: ${formatShape(r.model.inputShape)} (${s.inputSource})`),
+      item('header-data', 'Data', inputShortText(r), inputText(r)),
+      item('header-reference', 'GSC to', referenceShortText(r), referenceText(r)),
       item('header-parameters', 'Parameters', formatInteger(r.model.parameters)),
       item('header-blocks', 'Blocks', String(r.blocks.length)),
     ),
