@@ -9,8 +9,9 @@ import { loadModel } from '../../src/loaders';
 import { EXPORT_FORMATS, exportReport, formatFromFileName } from '../../src/report/export';
 import type { AnalysisReport } from '../../src/report/schema';
 import fixture from '../fixtures/report-mlp_relu.json';
+import { sharedDir } from '../helpers/fixtures';
 
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
+const FIXTURES = path.join(sharedDir(), 'fixtures');
 const report = fixture as unknown as AnalysisReport;
 
 describe('export target', () => {
