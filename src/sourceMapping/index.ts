@@ -52,6 +52,20 @@ interface Item {
   readonly candidates: readonly (readonly string[])[];
 }
 
+/**
+ * Places every block, and the layers in it, at the sites that define them.
+ *
+ * - Each block gets an instance with role 'block' at each site found for it (a model.json
+ *   entry and a code line may both be found); its layers get role 'layer' instances. Sites that
+ *   define several instances (a block class, `self.conv1` inside it) list them all.
+ * - A TF.js block that is not itself a layer ("layer1" over layer1_conv1, ...) sits on its
+ *   first layer's site.
+ * - A sidecar placement replaces the guesses for that block or layer. Its file must be among
+ *   `sources` to get a range over the line's text (and, when relative, to be found at all);
+ *   an absolute path outside `sources` is placed as an empty range at the line's start.
+ * - `unplaced` lists the blocks without any block site, each with what was tried.
+ * Never throws on any input text.
+ */
 export function mapReportToSource(input: MapInput): SourceMapping {
   const { report } = input;
   const sources = restrictSources(input.sources, input.hints);

@@ -138,7 +138,7 @@ export class PythonProgram {
       for (const stmt of stmts) {
         const t = stmt.tokens;
         for (let i = 0; i < t.length - 1; i++) {
-          if (t[i].kind !== 'name' || t[i].text !== cls.name || t[i + 1].text !== '(' || t[i - 1]?.text === 'class') continue;
+          if (t[i].kind !== 'name' || t[i].text !== cls.name || t[i + 1].text !== '(' || t[i - 1]?.text === 'class' || t[i - 1]?.text === 'def') continue;
           const call = new ExprParser(t.slice(i)).parseExpr();
           if (call.k !== 'call') continue;
           const bindings = this.bind(cls.methods.get('__init__'), call.args, { path, vars: new Map(), depth: 0 });
@@ -209,7 +209,7 @@ export class PythonProgram {
     return attrs;
   }
 
-  /** The module a `nn.Sequential`-like class (`class Stem(nn.Sequential)`) would hold is not modelled. */
+  /** A parameter's default value (`block=BasicBlock`), evaluated in an empty scope of its file. */
   private defaultOf(e: Expr | undefined, path: string, depth: number): Value {
     if (e === undefined) return UNKNOWN;
     return this.evaluate(e, { path, vars: new Map(), depth });
