@@ -92,12 +92,14 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   /** The memory guard: the largest batch that fits the limit (see resources.ts). */
   function planBatch(): number {
     const probe = data.single();
-    const feeds = probe.feeds;
     let perSampleBytes = 0;
-    const acts = exec.forward(feeds, checkpoint);
-    for (const [name, t] of acts) if (!graph.constants.has(name)) perSampleBytes += t.size * 4;
-    exec.disposeActivations(acts, feeds);
-    probe.dispose();
+    try {
+      const acts = exec.forward(probe.feeds, checkpoint);
+      for (const [name, t] of acts) if (!graph.constants.has(name)) perSampleBytes += t.size * 4;
+      exec.disposeActivations(acts, probe.feeds);
+    } finally {
+      probe.dispose();
+    }
     let constantBytes = 0;
     for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
     const decision = decideBatch(perSampleBytes, constantBytes, data.requestedBatch, limitBytes);
@@ -120,7 +122,13 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     progress('forward', `forward pass (batch ${n})`, 0.05);
     const tForward = Date.now();
     const feeds = input.feeds;
-    const acts = exec.forward(feeds, checkpoint);
+    let acts: Map<string, tf.Tensor>;
+    try {
+      acts = exec.forward(feeds, checkpoint);
+    } catch (e) {
+      input.dispose(); // cancelled or failed: the batch is freed here, the activations by forward()
+      throw e;
+    }
     const forwardMs = Date.now() - tForward;
     try {
       const nonFinite = findFirstNonFinite(graph, acts, inputName);

@@ -64,24 +64,32 @@ export class Executor implements KernelContext {
   forward(feeds: ReadonlyMap<string, Tensor>, checkpoint?: Checkpoint): Map<string, Tensor> {
     const acts = new Map<string, Tensor>(this.constants);
     for (const [name, t] of feeds) acts.set(name, t);
-    this.graph.nodes.forEach((node, i) => {
-      checkpoint?.();
-      const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
-      const kernel = this.kernels[i];
-      checkOutputSize(node, inputs, this, this.maxTensorElements);
-      let outputs: Tensor[];
-      try {
-        outputs = tf.tidy(() => kernel.forward({ inputs, attrs: node.attrs, node, ctx: this }));
-      } catch (e) {
-        throw new ExecutionError(node.name, node.op, e);
-      }
-      node.outputs.forEach((name, j) => {
-        if (name !== '' && outputs[j] !== undefined) acts.set(name, outputs[j]);
-      });
-      // Outputs the graph does not name are not needed by anyone.
-      for (let j = node.outputs.length; j < outputs.length; j++) outputs[j].dispose();
-    });
+    try {
+      this.graph.nodes.forEach((node, i) => this.runNode(node, i, acts, checkpoint));
+    } catch (e) {
+      // Cancelled or failed half-way: free what this pass allocated before passing it on.
+      this.disposeActivations(acts, feeds);
+      throw e;
+    }
     return acts;
+  }
+
+  private runNode(node: GraphNode, i: number, acts: Map<string, Tensor>, checkpoint: Checkpoint | undefined): void {
+    checkpoint?.();
+    const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
+    const kernel = this.kernels[i];
+    checkOutputSize(node, inputs, this, this.maxTensorElements);
+    let outputs: Tensor[];
+    try {
+      outputs = tf.tidy(() => kernel.forward({ inputs, attrs: node.attrs, node, ctx: this }));
+    } catch (e) {
+      throw new ExecutionError(node.name, node.op, e);
+    }
+    node.outputs.forEach((name, j) => {
+      if (name !== '' && outputs[j] !== undefined) acts.set(name, outputs[j]);
+    });
+    // Outputs the graph does not name are not needed by anyone.
+    for (let j = node.outputs.length; j < outputs.length; j++) outputs[j].dispose();
   }
 
   /** Disposes what `forward` allocated (not the feeds the caller owns, not the constants). */
