@@ -21,15 +21,17 @@ export interface NameArgument {
   readonly span: Span;
   /** As written: `name=f'blocks_{i}_dense'`. */
   readonly label: string;
-  /** Matches the layer names this argument can produce. */
-  readonly pattern: RegExp;
+  /** The literal pieces between the holes (one piece: a plain literal). Each hole is 1+ characters. */
+  readonly pieces: readonly string[];
   /** Literal characters in the pattern: more means more specific. */
   readonly literalChars: number;
   readonly exact: boolean;
 }
 
-const PY_NAME_ARG = /\bname\s*=\s*([rRfFuU]{0,2})(['"])((?:\\.|(?!\2)[^\\\n])*)\2(\s*\.\s*format\b|\s*%)?/g;
-const JS_NAME_ARG = /\bname\s*:\s*(['"`])((?:\\.|(?!\1)[^\\])*?)\1/g;
+// String bodies are bounded (and quotes other than backticks stay on one line), so a hostile
+// file full of unclosed `name: '` costs linear time.
+const PY_NAME_ARG = /\bname\s*=\s*([rRfFuU]{0,2})(['"])((?:\\.|(?!\2)[^\\\n]){0,300})\2(\s*\.\s*format\b|\s*%)?/g;
+const JS_NAME_ARG = /\bname\s*:\s*(?:(['"])((?:\\.|(?!\1)[^\\\n]){0,300})\1|(`)((?:\\.|[^`\\]){0,300})`)/g;
 
 export function findNameArguments(source: SourceText): NameArgument[] {
   const language = languageOf(source.path);
@@ -46,18 +48,21 @@ export function findNameArguments(source: SourceText): NameArgument[] {
       if (prefix.includes('f')) holes = /\{[^{}]*\}/g;
       else if (m[4]?.includes('format')) holes = /\{[^{}]*\}/g;
       else if (m[4]?.includes('%')) holes = /%[-+ #0-9.]*[sdifr]/g;
+    } else if (m[3] === '`') {
+      body = m[4];
+      holes = /\$\{[^{}]*\}/g;
     } else {
       body = m[2];
-      if (m[1] === '`') holes = /\$\{[^{}]*\}/g;
     }
-    const fullEnd = m.index + m[0].length - (m[4]?.length ?? 0);
-    const { pattern, literalChars, exact } = namePattern(body, holes);
+    const suffix = language === 'python' ? (m[4]?.length ?? 0) : 0; // `.format` / `%` after the literal
+    const fullEnd = m.index + m[0].length - suffix;
+    const { pieces, literalChars, exact } = namePattern(body, holes);
     out.push({
       path: source.path,
       language,
       span: index.span(m.index, fullEnd),
       label: source.text.slice(m.index, fullEnd),
-      pattern,
+      pieces,
       literalChars,
       exact,
     });
@@ -65,18 +70,39 @@ export function findNameArguments(source: SourceText): NameArgument[] {
   return out;
 }
 
-function namePattern(body: string, holes: RegExp | undefined): { pattern: RegExp; literalChars: number; exact: boolean } {
-  const unescaped = (s: string): string => s.replace(/\\(.)/g, '$1');
-  if (holes === undefined) {
-    const literal = unescaped(body);
-    return { pattern: new RegExp(`^${escapeRegExp(literal)}$`), literalChars: literal.length, exact: true };
-  }
-  const pieces = body.split(holes).map(unescaped);
-  return {
-    pattern: new RegExp(`^${pieces.map(escapeRegExp).join('(.+?)')}$`),
-    literalChars: pieces.join('').length,
-    exact: pieces.length === 1,
-  };
+function namePattern(body: string, holes: RegExp | undefined): { pieces: string[]; literalChars: number; exact: boolean } {
+  const unescaped = (x: string): string => x.replace(/\\(.)/g, '$1');
+  const pieces = holes === undefined ? [unescaped(body)] : body.split(holes).map(unescaped);
+  return { pieces, literalChars: pieces.join('').length, exact: pieces.length === 1 };
+}
+
+/**
+ * Whether `name` is pieces[0] + (1+ chars) + pieces[1] + ... + pieces[k]. A table over
+ * (piece position, name position), so many holes cost O(pattern x name), never backtracking.
+ */
+export function matchesPieces(pieces: readonly string[], name: string): boolean {
+  if (pieces.length === 1) return pieces[0] === name;
+  // reach[j]: the pattern so far can produce name[0..j).
+  let reach = new Uint8Array(name.length + 1);
+  reach[0] = 1;
+  pieces.forEach((piece, p) => {
+    if (p > 0) {
+      // A hole: one or more characters after any reachable position.
+      const next = new Uint8Array(name.length + 1);
+      let seen = 0;
+      for (let j = 1; j <= name.length; j++) {
+        seen |= reach[j - 1];
+        next[j] = seen;
+      }
+      reach = next;
+    }
+    if (piece.length > 0) {
+      const next = new Uint8Array(name.length + 1);
+      for (let j = 0; j + piece.length <= name.length; j++) if (reach[j] && name.startsWith(piece, j)) next[j + piece.length] = 1;
+      reach = next;
+    }
+  });
+  return reach[name.length] === 1;
 }
 
 export type NameLookup =
@@ -86,7 +112,7 @@ export type NameLookup =
 
 /** The one name argument that produces `layer`: an exact literal first, else the most specific pattern. */
 export function lookupName(args: readonly NameArgument[], layer: string): NameLookup {
-  const matching = args.filter((a) => a.pattern.test(layer));
+  const matching = args.filter((a) => matchesPieces(a.pieces, layer));
   if (matching.length === 0) return { kind: 'none' };
   const exact = matching.filter((a) => a.exact);
   const pool = exact.length > 0 ? exact : matching;
@@ -168,8 +194,4 @@ function blankComments(text: string, language: CodeLanguage): string {
 
 export function baseName(path: string): string {
   return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

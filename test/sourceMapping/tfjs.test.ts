@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapReportToSource, type MappableReport, type SourceMapping, type SourceSite } from '../../src/sourceMapping';
 import { modelJsonLayers } from '../../src/sourceMapping/modelJson';
+import { matchesPieces } from '../../src/sourceMapping/layerNames';
 import { fixtureReport, sourceFixture } from './report';
 
 function sitesOf(mapping: SourceMapping, instanceName: string, role: 'block' | 'layer' = 'block'): SourceSite[] {
@@ -273,5 +274,26 @@ describe('Keras and TensorFlow.js code', () => {
     assert.equal(only(sitesOf(mapping, 'block_1'), 'site').range.startLine, 1);
     assert.equal(only(sitesOf(mapping, 'block_2'), 'site').range.startLine, 2);
     assert.equal(only(sitesOf(mapping, 'head_7'), 'site').range.startLine, 3);
+  });
+});
+
+describe('hostile layer-name input', () => {
+  test('name patterns match without backtracking; many holes and unclosed quotes stay fast', () => {
+    assert.equal(matchesPieces(['blocks_', '_dense'], 'blocks_12_dense'), true);
+    assert.equal(matchesPieces(['blocks_', '_dense'], 'blocks__dense'), false, 'a hole is at least one character');
+    assert.equal(matchesPieces(['', '_conv1'], 'layer1_conv1'), true);
+    assert.equal(matchesPieces(['a', 'b', 'c'], 'axbyc'), true);
+    assert.equal(matchesPieces(['a', 'b', 'c'], 'abc'), false);
+    assert.equal(matchesPieces(['x'], 'x'), true);
+
+    const layer = `${'a_'.repeat(200)}z`;
+    const report: MappableReport = { model: { format: 'tfjs-layers', path: '/m/model.json' }, blocks: [{ index: 1, name: layer, sourceNames: [layer] }] };
+    const py = { path: '/src/h.py', text: `x = layers.Dense(4, name=f"${'{a}_'.repeat(40)}y")(x)\n` };
+    const js = { path: '/src/h.js', text: "tf.layers.dense({ name: '".repeat(100000) };
+    const started = Date.now();
+    const mapping = mapReportToSource({ report, sources: [py, js] });
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    assert.equal(mapping.sites.length, 0);
+    assert.match(mapping.unplaced[0].reason, /^code: no name argument produces/);
   });
 });
