@@ -93,6 +93,22 @@ export function mapReportToSource(input: MapInput): SourceMapping {
   return { sites: sites.result(), unplaced };
 }
 
+/**
+ * The instance name a report name has in the mapping: for ONNX node names the module path
+ * ("/layer1/relu1/Relu" -> "layer1.relu1"), for TF.js the layer name itself. Use it to find the
+ * site of a NonlinearityReport.sourceName; undefined when the name carries no module path.
+ */
+export function instanceNameOf(format: string, sourceName: string): string | undefined {
+  if (format.startsWith('tfjs')) return sourceName;
+  const path = modulePathOfNodeName(sourceName).join('.');
+  return path === '' ? undefined : path;
+}
+
+/** The sites that list `instanceName` for block `blockIndex` (any role). */
+export function sitesFor(mapping: SourceMapping, blockIndex: number, instanceName: string): SourceSite[] {
+  return mapping.sites.filter((s) => s.instances.some((i) => i.blockIndex === blockIndex && i.instanceName === instanceName));
+}
+
 function restrictSources(sources: readonly SourceText[], hints: SourceHints | undefined): readonly SourceText[] {
   if (hints === undefined || hints.sourceFiles.length === 0) return sources;
   const wanted = new Set(hints.sourceFiles.map(normalizePath));

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapReportToSource, type MappableReport, type SourceMapping, type SourceSite } from '../../src/sourceMapping';
+import { instanceNameOf, mapReportToSource, sitesFor, type MappableReport, type SourceMapping, type SourceSite } from '../../src/sourceMapping';
 import { fixtureReport, sourceFixture } from './report';
 
 /** The one site that lists `instanceName` (with its role), checked to start on `line` with `text`. */
@@ -60,6 +60,12 @@ describe('PyTorch sources for the ONNX fixtures', () => {
     assert.deepEqual(instancesAt(siteOf(mapping, 'flatten', 'layer')), ['4:flatten']);
     // A block that is a single module is listed once, as the block.
     assert.deepEqual(siteOf(mapping, 'fc').instances, [{ blockIndex: 5, instanceName: 'fc', role: 'block' }]);
+    // A nonlinearity's sourceName finds its site (layer2's second ReLU: self.relu2 in BasicBlock).
+    const relu = instanceNameOf('onnx', '/layer2/relu2/Relu');
+    assert.equal(relu, 'layer2.relu2');
+    assert.deepEqual(sitesFor(mapping, 3, relu!).map((s) => s.range.startLine), [25]);
+    assert.equal(instanceNameOf('onnx', '/Flatten'), undefined);
+    assert.equal(instanceNameOf('tfjs-layers', 'blocks_0_dense'), 'blocks_0_dense');
   });
 
   test('mlp_relu: 20 DenseBlocks in an nn.ModuleList comprehension map to the class; dense/act to their lines', async () => {
