@@ -224,6 +224,20 @@ await runTest('reports', 600, async (keep) => {
   await vscode.shot('compare-blocks', cmpFrame.locator('#compare-blocks'));
   await cmpFrame.locator('#compare-heatmap-card').scrollIntoViewIfNeeded();
   await vscode.shot('compare-heatmap', cmpFrame.locator('#compare-heatmap-card'));
+  // Theme-aware: switching to a dark theme recolours the heatmap (the page re-renders from the theme's variables).
+  const cellColor = () => cmpFrame.locator('#compare-heatmap td[data-k="0"][data-l="1"]').evaluate((td) => td.style.background);
+  const lightCell = await cellColor();
+  await vscode.runCommand('Preferences: Color Theme');
+  await quick.locator('input').fill('Dark Modern');
+  await quick.locator('.monaco-list-row[aria-label^="Dark Modern"]').first().waitFor();
+  await page.keyboard.press('Enter');
+  const darkCell = await waitUntil(async () => {
+    const c = await cellColor();
+    return c !== lightCell ? c : false;
+  }, 15000, 'the heatmap recoloured for the dark theme');
+  await sleep(500);
+  await vscode.shot('compare-dark', cmpFrame.locator('#compare-heatmap-card'));
+  log(`theme switch: heatmap cell ${lightCell} -> ${darkCell}`);
   log(`Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`);
 
   // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------
@@ -245,10 +259,19 @@ await runTest('reports', 600, async (keep) => {
     if (r[0] !== seed7.blocks[i].gscToOutput.value) throw new Error(`trend point 1 of block ${i + 1} is ${r[0]}, the cached report has ${seed7.blocks[i].gscToOutput.value}`);
   });
   if (trend.every((r) => r[0] === r[1])) throw new Error('the second checkpoint gave the same GSC for every block');
+  await vscode.runCommand('Notifications: Clear All Notifications');
   const canvas = trendFrame.locator('#trend canvas');
   await canvas.scrollIntoViewIfNeeded();
   await sleep(800);
+  await vscode.shot('watching');
+  // Keyboard: focus the chart, step to the second analysis; the readout gives the value and the change.
+  await trendFrame.locator('#trend-frame').focus();
+  await page.keyboard.press('ArrowRight');
+  const trendReadout = await trendFrame.locator('#trend-readout').innerText();
+  if (!/analysis #2 .*GSC to the output [\d.]+, ×[\d.]+ since #1/.test(trendReadout)) throw new Error(`trend readout: ${trendReadout}`);
+  await sleep(300);
   await vscode.shot('trend-chart', trendFrame.locator('#trend'));
+  log(`trend readout: ${trendReadout}`);
   log(`Watch: trend with 2 points per block, e.g. block 1 ${trend[0][0]} -> ${trend[0][1]}`);
 
   await vscode.runCommand('Gradient Lens: Stop Watching');
