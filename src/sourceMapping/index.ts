@@ -82,7 +82,9 @@ export function mapReportToSource(input: MapInput): SourceMapping {
   const open = items.filter((item) => !placeFromSidecar(item, input.hints, input.sources, sites, note));
 
   if (isTfjs) {
-    mapTfjs(open, report, input.modelFileText, sources, sites, note);
+    // The model.json may come as modelFileText or as one of the sources (SourceText allows it).
+    const modelText = input.modelFileText ?? input.sources.find((s) => normalizePath(s.path) === normalizePath(report.model.path))?.text;
+    mapTfjs(open, report, modelText, sources, sites, note);
   } else {
     mapPyTorch(open, sources, sites, note);
   }

@@ -63,6 +63,9 @@ describe('model.json layer entries', () => {
     assert.equal(site.range.startCharacter, text.indexOf('"name":"blocks_13_dense"'));
     assert.equal(site.label, '"name":"blocks_13_dense"');
     assert.equal(mapping.sites.length, 21);
+    // The same, with the model.json passed among the sources instead.
+    const asSource = mapReportToSource({ report, sources: [{ path: report.model.path, text }] });
+    assert.deepEqual(asSource, mapping);
   });
 
   test('graph models: the node entry\'s own "name", on its line', () => {
