@@ -117,7 +117,8 @@ const conv: OpKernel = {
     let dx: Tensor | undefined;
     if (wants(args, 0)) {
       const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
-      dx = fromChannelsLast(convAdjoint(dy, flipped, s.kernel, g, spatialOf(s.x)), s.channelsLast);
+      const sub = (phase: string, make: () => Tensor): Tensor => derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj:${phase}`, make);
+      dx = fromChannelsLast(convAdjoint(dy, flipped, s.kernel, g, spatialOf(s.x), sub), s.channelsLast);
     }
     // The kernel's cotangent costs as much again, and is rarely asked for (weights are constants).
     const gw = wants(args, 1) ? convFilterGrad(padOrCrop(s.x, g.begin, g.end), dy, s.kernel, s.strides, s.dilations, s.groups) : undefined;
@@ -176,7 +177,8 @@ const convTranspose: OpKernel = {
     if (s.x.shape[r + 1] !== s.w.shape[r + 1]) throw new KernelError(`input has ${s.x.shape[r + 1]} channels, kernel expects ${s.w.shape[r + 1]}`);
     const g = transposeGeometry(args.attrs, s);
     const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
-    const y = convAdjoint(s.x, flipped, s.kernel, g, g.out);
+    const sub = (phase: string, make: () => Tensor): Tensor => derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj:${phase}`, make);
+    const y = convAdjoint(s.x, flipped, s.kernel, g, g.out, sub);
     return [fromChannelsLast(addBias(y, args.inputs[2]), s.channelsLast)];
   },
   vjp: (args) => {

@@ -129,8 +129,25 @@ export interface ConvGeometry {
 /**
  * The transpose of `y = convValid(pad(x), w)`: maps a cotangent of y [N, out..., Cout] to
  * one of x [N, inSize..., Cin]. `flipped` is adjointKernel(w, groups).
+ *
+ * Strided without dilation: the sub-pixel form (convAdjointSubPixel), as cheap as the forward
+ * convolution. Otherwise a stride-1 convolution of the zero-spread cotangent, which with
+ * stride s spends (s^2 - 1) / s^2 of its work on the inserted zeros.
  */
-export function convAdjoint(dy: Tensor, flipped: Tensor, kernelSize: readonly number[], g: ConvGeometry, inSize: readonly number[]): Tensor {
+export function convAdjoint(
+  dy: Tensor,
+  flipped: Tensor,
+  kernelSize: readonly number[],
+  g: ConvGeometry,
+  inSize: readonly number[],
+  subKernel?: SubKernelCache,
+): Tensor {
+  if (!allOnes(g.strides) && allOnes(g.dilations)) return convAdjointSubPixel(dy, flipped, kernelSize, g, inSize, subKernel);
+  return convAdjointSpread(dy, flipped, kernelSize, g, inSize);
+}
+
+/** The adjoint as a stride-1 convolution of the zero-spread cotangent (any stride and dilation). */
+export function convAdjointSpread(dy: Tensor, flipped: Tensor, kernelSize: readonly number[], g: ConvGeometry, inSize: readonly number[]): Tensor {
   const r = dy.rank - 2;
   const spread = insertZerosSpatial(dy, g.strides);
   const left: number[] = [];
@@ -144,6 +161,59 @@ export function convAdjoint(dy: Tensor, flipped: Tensor, kernelSize: readonly nu
     right.push(k - 1 + rest - g.end[i]);
   }
   return convValid(padOrCrop(spread, left, right), flipped, g.strides.map(() => 1), g.dilations);
+}
+
+/** Caches a phase's sub-kernel (key: the phase, e.g. "1,0"); without one they are sliced per call. */
+export type SubKernelCache = (phaseKey: string, make: () => Tensor) => Tensor;
+
+/** Every phase vector p with 0 <= p[i] < strides[i], the last axis fastest. */
+function allPhases(strides: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const s of strides) out = out.flatMap((p) => Array.from({ length: s }, (_, j) => [...p, j]));
+  return out;
+}
+
+/**
+ * Sub-pixel adjoint of a strided, undilated convolution. In padded input coordinates
+ * j = q*s + p (phase p), dx[j] = sum_m dy[q - m] w[p + m*s]: for each phase a stride-1
+ * convolution of dy with the taps p, p + s, ... of the kernel (the flipped kernel's taps
+ * K-1-p-(M-1)s, ..., K-1-p, step s). The s^prod phases together do the forward's work;
+ * their outputs are interleaved and cropped to the unpadded input.
+ */
+export function convAdjointSubPixel(
+  dy: Tensor,
+  flipped: Tensor,
+  kernelSize: readonly number[],
+  g: ConvGeometry,
+  inSize: readonly number[],
+  subKernel?: SubKernelCache,
+): Tensor {
+  const r = dy.rank - 2;
+  const s = g.strides;
+  const n = dy.shape[0];
+  const cin = dim(flipped, r + 1);
+  // Rows q0 .. q0+qn-1 of every phase cover the unpadded input [begin, begin + inSize).
+  const q0 = inSize.map((_, i) => Math.floor(g.begin[i] / s[i]));
+  const qn = inSize.map((x, i) => Math.ceil((g.begin[i] + x) / s[i]) - q0[i]);
+  const parts = allPhases(s).map((p) => {
+    const taps = p.map((pi, i) => Math.max(0, Math.ceil((kernelSize[i] - pi) / s[i])));
+    // A phase no tap reaches (kernel smaller than the stride) gets no gradient.
+    if (taps.some((m) => m === 0)) return tf.zeros([n, ...qn, cin]);
+    const make = (): Tensor => {
+      const begin = [...p.map((pi, i) => kernelSize[i] - 1 - pi - (taps[i] - 1) * s[i]), 0, 0];
+      const end = [...p.map((pi, i) => kernelSize[i] - pi), flipped.shape[r], flipped.shape[r + 1]];
+      return tf.stridedSlice(flipped, begin, end, [...s, 1, 1]);
+    };
+    const sub = subKernel ? subKernel(p.join(','), make) : make();
+    const left = taps.map((m, i) => m - 1 - q0[i]);
+    const right = taps.map((_, i) => q0[i] + qn[i] - dy.shape[i + 1]);
+    return convValid(padOrCrop(dy, left, right), sub, s.map(() => 1), s.map(() => 1));
+  });
+  // [phases..., N, q..., C] -> [N, q0, s0, q1, s1, ..., C] -> [N, q0*s0, ..., C].
+  const stacked = tf.reshape(tf.stack(parts), [...s, n, ...qn, cin]);
+  const perm = [r, ...Array.from({ length: r }, (_, i) => [r + 1 + i, i]).flat(), 2 * r + 1];
+  const woven = tf.reshape(tf.transpose(stacked, perm), [n, ...qn.map((q, i) => q * s[i]), cin]);
+  return tf.slice(woven, [0, ...q0.map((q, i) => g.begin[i] - q * s[i]), 0], [n, ...inSize, cin]);
 }
 
 /**
