@@ -61,7 +61,7 @@ describe('bundled examples: generator', () => {
     assert.deepEqual(now.files.map((f) => f.path), committed.files.map((f) => f.path));
     for (const f of now.files) assert.equal(f.sha256, committed.files.find((c) => c.path === f.path)?.sha256, `${f.path} differs from the committed manifest`);
     // The committed text files are the generated ones.
-    for (const f of files.filter((x) => /model\.(py|js)$/.test(x.path))) {
+    for (const f of files.filter((x) => /model\.(py|js)$|gradient-lens\.json$/.test(x.path))) {
       assert.equal(readFileSync(path.join(REPO, 'examples', 'paper', f.path), 'utf8'), new TextDecoder().decode(f.bytes), f.path);
     }
     assert.equal(committed.depth, EXAMPLE_DEPTH);

@@ -11,7 +11,7 @@ import { EXAMPLE_FILES, generateExample, type GeneratedFile } from './generate/i
 import type { ExampleInfo } from './generate/catalog';
 
 /** Bumped when the generator's output changes, so stale copies are rewritten. */
-export const EXAMPLES_FORMAT = 1;
+export const EXAMPLES_FORMAT = 2;
 const STAMP_FILE = '.generated.json';
 
 export interface ExamplePaths {

@@ -22,7 +22,15 @@ export const EXAMPLE_FILES = {
   tfjsModel: 'tfjs/model.json',
   tfjsWeights: 'tfjs/weights.bin',
   tfjsSource: 'tfjs/model.js',
+  /** Sidecars that point the source mapper at the model code (src/sourceMapping/hints.ts). */
+  onnxSidecar: 'model.onnx.gradient-lens.json',
+  tfjsSidecar: 'tfjs/model.json.gradient-lens.json',
 } as const;
+
+/** A sidecar naming the model code, relative to the sidecar's folder. */
+function sidecar(sourceFile: string): string {
+  return `${JSON.stringify({ sourceFiles: [sourceFile] }, null, 2)}\n`;
+}
 
 export function generateExample(e: ExampleInfo): GeneratedFile[] {
   const params = buildParams(e);
@@ -34,6 +42,8 @@ export function generateExample(e: ExampleInfo): GeneratedFile[] {
     { path: `${e.id}/${EXAMPLE_FILES.tfjsModel}`, bytes: text(tfjs.modelJson) },
     { path: `${e.id}/${EXAMPLE_FILES.tfjsWeights}`, bytes: tfjs.weightsBin },
     { path: `${e.id}/${EXAMPLE_FILES.tfjsSource}`, bytes: text(tfjsSource(e)) },
+    { path: `${e.id}/${EXAMPLE_FILES.onnxSidecar}`, bytes: text(sidecar(EXAMPLE_FILES.pytorch)) },
+    { path: `${e.id}/${EXAMPLE_FILES.tfjsSidecar}`, bytes: text(sidecar('model.js')) },
   ];
 }
 
