@@ -55,7 +55,7 @@ export class ReportFeatures implements vscode.Disposable {
     };
     this.history = new HistoryStore(path.join(deps.context.globalStorageUri.fsPath, 'history'), maxEntries);
     this.cache = new CachedAnalysis(deps.analysis, this.history, { show: (r) => this.showReport(r) }, deps.log);
-    this.compare = new ComparePanel(deps.context.extensionUri, deps.log);
+    this.compare = new ComparePanel(deps.context.extensionUri, deps.log, deps.context.workspaceState);
     this.watchers = new ModelWatchers({ isBusy: () => deps.analysis.running, analyze: (m) => this.cache.analyze(m, {}, { quiet: true }) }, deps.log);
   }
 
@@ -89,7 +89,7 @@ export class ReportFeatures implements vscode.Disposable {
   commands(): vscode.Disposable[] {
     return [
       vscode.commands.registerCommand(COMMANDS.exportReport, async () => {
-        const report = this.deps.panels.activeReport?.() ?? this.deps.store.latest()?.report ?? (await this.pickFromHistory('Export which report?'))?.report;
+        const report = this.deps.panels.activeReport() ?? (await this.pickStoredReport());
         if (!report) {
           void vscode.window.showInformationMessage('Gradient Lens: no report to export yet. Analyse a model first.');
           return;
@@ -139,6 +139,17 @@ export class ReportFeatures implements vscode.Disposable {
     await this.deps.store.put(report);
     await vscode.commands.executeCommand('setContext', 'gradientLens.hasReport', true);
     this.deps.panels.show(report);
+  }
+
+  /** The latest report of each model this workspace has shown: the only one, or a quick pick. */
+  private async pickStoredReport(): Promise<AnalysisReport | undefined> {
+    const stored = this.deps.store.all();
+    if (stored.length <= 1) return stored[0]?.report ?? (await this.pickFromHistory('Export which report?'))?.report;
+    const picked = await vscode.window.showQuickPick(
+      stored.map((e) => ({ label: e.report.model.fileName, description: `${shortTime(e.report.createdAt)} · seed ${e.report.settings.seed}`, detail: e.modelPath, report: e.report })),
+      { title: 'Gradient Lens: Export Report', placeHolder: 'Export the report of which model?' },
+    );
+    return picked?.report;
   }
 
   /** A quick pick of the history (newest first), optionally with "Open a JSON report file…". */
