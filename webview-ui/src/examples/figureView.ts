@@ -18,8 +18,9 @@ Chart.register(LineController, LineElement, LinearScale, LogarithmicScale, Point
 const DASHES: readonly (readonly number[])[] = [[], [7, 3], [2, 3], [10, 3, 2, 3], [4, 4], [12, 4], [1, 2]];
 const POINTS: readonly PointStyle[] = ['circle', 'rect', 'triangle', 'rectRot', 'crossRot', 'star', 'line'];
 
+/** In catalogue order; the residual MLP takes the foreground colour and the linear network the muted one, so no two lines share a hue. */
 function lineColors(t: Theme): readonly Rgba[] {
-  return [t.blue, t.red, t.green, t.orange, t.purple, t.yellow, t.foreground];
+  return [t.blue, t.red, t.green, t.orange, t.purple, t.foreground, t.muted];
 }
 
 let shown: { root: HTMLElement; figure: ExamplesFigure; chart: Chart<'line', { x: number; y: number }[]> | undefined } | undefined;
@@ -117,7 +118,8 @@ function drawChart(canvas: HTMLCanvasElement, series: readonly FigureSeries[], t
         x: {
           type: 'linear',
           min: 0,
-          max: maxDepth,
+          // A round end, so the last tick does not crowd the one before it.
+          max: Math.ceil(maxDepth / 5) * 5,
           title: { display: true, text: 'depth: weight layers from the input (output at the right)', color: toCss(theme.muted) },
           ticks: { color: toCss(theme.foreground), stepSize: 5 },
           grid: { color: toCss(theme.grid) },
