@@ -198,6 +198,8 @@ function placeFromSidecar(
 
 // ---- PyTorch --------------------------------------------------------------------------------
 
+const TOO_MUCH = "the Python sources were too much to read completely (list the model's own files in a sidecar or gradientLens.sourceFiles)";
+
 function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], sites: SiteCollector, note: (b: MappedBlock, r: string) => void): void {
   if (items.length === 0) return;
   const python = sources.filter((s) => languageOf(s.path) === 'python');
@@ -218,7 +220,7 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
   }
   const root = resolver.chooseRoot(topNames);
   if (!root.ok) {
-    failAll(`PyTorch: ${root.reason}`);
+    failAll(`PyTorch: ${root.reason}${program.exhausted ? `; ${TOO_MUCH}` : ''}`);
     return;
   }
   // Constructor arguments matter when the root takes its block class as one (torchvision's
@@ -257,6 +259,13 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
       break;
     }
     if (reasons.length > 0 && item.role === 'block') note(item.block, `PyTorch (root ${root.label}): ${reasons.join('; ')}`);
+  }
+  if (program.exhausted) {
+    for (const item of items) {
+      if (item.role === 'block' && !sites.hasBlock(item.block.index)) {
+        note(item.block, TOO_MUCH);
+      }
+    }
   }
 }
 

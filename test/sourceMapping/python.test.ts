@@ -190,3 +190,31 @@ describe('hostile Python input', () => {
     assert.equal(mapping.sites[0].range.startLine, 2);
   });
 });
+
+describe('evaluation budget', () => {
+  test('helpers that fan out (10 calls per level, 8 levels) are cut off at the budget, and reasons say so', () => {
+    const lines = ['import torch.nn as nn'];
+    for (let f = 0; f < 9; f++) {
+      lines.push(`def f${f}():`);
+      for (let c = 0; c < 10; c++) lines.push(f < 8 ? `    a${c} = f${f + 1}()` : '    a = nn.Linear(2, 2)');
+      lines.push('    return nn.Sequential(a0)');
+    }
+    lines.push('class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.body = f0()', '        self.head = nn.Linear(2, 2)');
+    const report: MappableReport = {
+      model: { format: 'onnx', path: '/m/n.onnx' },
+      blocks: [
+        { index: 1, name: 'body', sourceNames: ['/body/Gemm'] },
+        { index: 2, name: 'head', sourceNames: ['/head/Gemm'] },
+        { index: 3, name: 'tail', sourceNames: ['/tail/Gemm'] },
+      ],
+    };
+    const started = Date.now();
+    const mapping = mapReportToSource({ report, sources: [{ path: '/src/n.py', text: lines.join('\n') }] });
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    // The cut-off call reads as unknown: body still sits on its assignment, head is unaffected.
+    assert.deepEqual(placed(mapping, 'body'), [lines.length - 2, 8, 'self.body']);
+    assert.deepEqual(placed(mapping, 'head'), [lines.length - 1, 8, 'self.head']);
+    assert.deepEqual(mapping.unplaced.map((u) => u.name), ['tail']);
+    assert.match(mapping.unplaced[0].reason, /assigns no self\.tail; the Python sources were too much to read completely/);
+  });
+});

@@ -64,6 +64,14 @@ const UNKNOWN: Value = { k: 'unknown' };
  */
 export const CONTAINER_BODY = '\u0000body';
 const MAX_CALL_DEPTH = 8;
+/**
+ * Statements and expressions one program may evaluate in all, and one outermost helper call
+ * (with everything it calls) may take. Helpers that call each other fan out; past these a call
+ * reads as unknown (and the rest as well, past the total), so a large workspace costs bounded
+ * time. The fixtures need a few thousand steps.
+ */
+const EVALUATION_BUDGET = 400_000;
+const CALL_BUDGET = 40_000;
 
 interface Scope {
   readonly path: string;
@@ -78,6 +86,20 @@ export class PythonProgram {
   private readonly classes = new Map<string, ClassInfo[]>();
   private readonly functions = new Map<string, FunctionInfo[]>();
   private readonly attrCache = new Map<ClassInfo, ReadonlyMap<string, Child>>();
+  private steps = 0;
+  /** Step count at which the outermost helper call running now is cut off. */
+  private callDeadline: number | undefined;
+  private cutOff = false;
+
+  /** One evaluation step; false when the total or the current call's budget is spent. */
+  private step(): boolean {
+    this.steps++;
+    if (this.steps > EVALUATION_BUDGET || (this.callDeadline !== undefined && this.steps > this.callDeadline)) {
+      this.cutOff = true;
+      return false;
+    }
+    return true;
+  }
   private readonly boundCache = new WeakMap<ReadonlyMap<string, Value>, Map<ClassInfo, ReadonlyMap<string, Child>>>();
 
   constructor(readonly files: readonly PythonFile[]) {
@@ -155,6 +177,11 @@ export class PythonProgram {
    * Containers built outside classes: module-level assignments (`model = nn.Sequential(...)`)
    * and functions that return one (`def make_model(): return nn.Sequential(...)`).
    */
+  /** Whether the evaluation budget ran out (results may be incomplete). */
+  get exhausted(): boolean {
+    return this.cutOff;
+  }
+
   moduleLevelContainers(): { readonly name: string; readonly spec: ModuleSpec }[] {
     const found: { name: string; spec: ModuleSpec }[] = [];
     for (const f of this.files) {
@@ -227,6 +254,7 @@ export class PythonProgram {
   }
 
   private execStmt(stmt: Stmt, scope: Scope, repeat: number | undefined): Value | undefined {
+    if (!this.step()) return undefined;
     const t = stmt.tokens;
     const head = t[0].text;
     if (head === 'def' || head === 'class' || head === 'async') return undefined;
@@ -343,6 +371,7 @@ export class PythonProgram {
   // ---- expressions ------------------------------------------------------------------------
 
   evaluate(e: Expr, scope: Scope): Value {
+    if (!this.step()) return UNKNOWN;
     switch (e.k) {
       case 'name': {
         const v = scope.vars.get(e.id);
@@ -476,7 +505,14 @@ export class PythonProgram {
     for (const p of fn.params) vars.set(p.name, bound.get(p.name) ?? this.defaultOf(p.defaultValue, fn.path, scope.depth + 1));
     // A helper method runs on the same `self`: it reads attributes set so far and may add some.
     const inner: Scope = { path: fn.path, vars, cls: owner, attrs: owner !== undefined ? scope.attrs : undefined, depth: scope.depth + 1 };
-    return this.execBody(fn.body, inner, 1) ?? { k: 'none' };
+    const outermost = this.callDeadline === undefined;
+    if (outermost) this.callDeadline = this.steps + CALL_BUDGET;
+    try {
+      const result = this.execBody(fn.body, inner, 1) ?? { k: 'none' };
+      return outermost && this.steps > this.callDeadline! ? UNKNOWN : result;
+    } finally {
+      if (outermost) this.callDeadline = undefined;
+    }
   }
 
   private container(kind: string, args: readonly Arg[], scope: Scope, loc: Loc): ModuleSpec {

@@ -42,12 +42,14 @@ export class ModuleResolver {
    */
   chooseRoot(topNames: readonly string[]): RootChoice {
     const classes = this.program.moduleClasses();
-    const candidates: Root[] = [
-      ...classes.map((cls): Root => ({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` })),
-      ...this.program.moduleLevelContainers().map((c): Root => ({ spec: c.spec, label: `${c.name} = nn.${c.spec.k === 'container' ? c.spec.kind : 'Module'}` })),
-    ];
-    if (candidates.length === 0) return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
-    const scored = candidates.map((root) => ({ root, score: topNames.filter((n) => 'child' in this.childOf(root.spec, n, '', root.label)).length }));
+    const score = (root: Root): { root: Root; score: number } => ({ root, score: topNames.filter((n) => 'child' in this.childOf(root.spec, n, '', root.label)).length });
+    const scored = classes.map((cls) => score({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` }));
+    // Module-level containers only when no class covers every top-level name (reading them runs
+    // every top-level statement and function symbolically).
+    if (!scored.some((s) => s.score === topNames.length)) {
+      for (const c of this.program.moduleLevelContainers()) scored.push(score({ spec: c.spec, label: `${c.name} = nn.${c.spec.k === 'container' ? c.spec.kind : 'Module'}` }));
+    }
+    if (scored.length === 0) return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
     const best = Math.max(...scored.map((s) => s.score));
     const shown = topNames.slice(0, 6).join(', ') + (topNames.length > 6 ? ', ...' : '');
     if (best === 0) {
