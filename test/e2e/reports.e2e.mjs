@@ -277,5 +277,14 @@ await runTest('reports', 600, async (keep) => {
   await vscode.runCommand('Gradient Lens: Stop Watching');
   await vscode.waitForLog(/stopped watching \S+ckpt\.onnx after 2 analyses/, 10000);
   log('Stop Watching');
+
+  // ---- 8. Reload Window: the comparison panel comes back (workspace state + serializer) ------
+  await vscode.runCommand('Developer: Reload Window');
+  await sleep(3000);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  const restored = await frameWith('#compare-table tr[data-compare-block]', 90000);
+  const restoredRows = await restored.locator('#compare-table tr[data-compare-block]').count();
+  if (restoredRows !== seed7.blocks.length) throw new Error(`restored comparison has ${restoredRows} rows`);
+  log(`Compare Reports panel restored after Reload Window (${restoredRows} rows)`);
   fs.rmSync(workspace, { recursive: true, force: true });
 });
