@@ -11,6 +11,8 @@ import { blockFindings } from '../../src/extension/annotations/findings';
 import { buildSiteViews, primarySites, sitesByFile } from '../../src/extension/annotations/sites';
 import { escapeMarkdown, hoverMarkdown } from '../../src/extension/annotations/hover';
 import { StalenessTracker } from '../../src/extension/annotations/staleness';
+import { sidecarDoc } from '../../src/extension/annotations/sidecarDoc';
+import { parseSourceHints } from '../../src/sourceMapping';
 import { chooseFiles, globToRegExp, parseSourceFilesSetting, rulesForModel } from '../../src/extension/annotations/sourceSettings';
 import type { SourceMapping, SourceSite } from '../../src/sourceMapping/types';
 import { HOSTILE_NAMES, mutableCopy, savedReport, withNames } from '../report/helpers';
@@ -260,5 +262,26 @@ describe('gradientLens.sourceFiles and the workspace scan', () => {
     const limits = { maxFiles: 3, maxBytesPerFile: 1000, maxTotalBytes: 100 };
     assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, limits), { chosen: ['/w/resnet/model.py', '/w/resnet/sub/blocks.py', '/w/train.py'], skipped: 2 });
     assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, { ...limits, maxFiles: 10, maxTotalBytes: 25 }).chosen, ['/w/resnet/model.py', '/w/resnet/sub/blocks.py']);
+  });
+});
+
+describe('the sidecar help text', () => {
+  test('names the sidecar paths for this model, lists the unplaced blocks, and its JSON examples parse', () => {
+    const text = sidecarDoc({
+      modelPath: '/w/resnet/model.onnx',
+      sidecarPaths: ['/w/resnet/model.onnx.gradient-lens.json', '/w/resnet/gradient-lens.json'],
+      unplaced: [{ blockIndex: 5, name: 'fc`x', reason: 'no module fc in the sources' }],
+      modelRelative: 'resnet/model.onnx',
+    });
+    assert.match(text, /`model\.onnx\.gradient-lens\.json` in `\/w\/resnet`/);
+    assert.match(text, /- block 5 `fc'x`: no module fc in the sources/);
+    const blocks = [...text.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]) as Record<string, unknown>);
+    assert.deepEqual(blocks[0], { sourceFiles: ['model.py'], placements: { 'fc`x': 'model.py:10' } });
+    assert.deepEqual(blocks[1], { 'gradientLens.sourceFiles': { 'resnet/model.onnx': ['resnet/model.py'] } });
+    // The example is a sidecar the real parser accepts.
+    assert.deepEqual(parseSourceHints(JSON.stringify(blocks[0]), '/w/resnet/model.onnx.gradient-lens.json'), {
+      sourceFiles: ['/w/resnet/model.py'],
+      placements: { 'fc`x': '/w/resnet/model.py:10' },
+    });
   });
 });

@@ -28,10 +28,6 @@ export function sidecarDoc({ modelPath, sidecarPaths, unplaced, modelRelative }:
     "Keras/TensorFlow.js `name=` arguments, a model.json's own layer entries). When that is not",
     'enough, tell it where the code is. Gradient Lens only reads these files; it never writes them.',
     '',
-    unplaced.length > 0 ? `## Blocks not placed (${unplaced.length})` : '',
-    '',
-    ...unplaced.map((u) => `- block ${u.blockIndex} \`${u.name.replace(/`/g, "'")}\`: ${u.reason}`),
-    '',
     '## A sidecar file next to the model',
     '',
     'Create one of these files (the first that exists is used):',
@@ -56,6 +52,10 @@ export function sidecarDoc({ modelPath, sidecarPaths, unplaced, modelRelative }:
     '',
     'Without either, Gradient Lens searches the workspace\'s *.py, *.js and *.ts files (nearest to',
     'the model first, skipping node_modules, build output and virtual environments).',
+    '',
+    unplaced.length > 0 ? `## Blocks not placed (${unplaced.length})` : '',
+    '',
+    ...unplaced.map((u) => `- block ${u.blockIndex} \`${u.name.replace(/`/g, "'")}\`: ${u.reason}`),
     '',
   ].join('\n');
 }
