@@ -6,6 +6,7 @@
  *
  * Each run is its own child process so that peak RSS is that analysis's own.
  * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend wasm|cpu|node] [--threads T]
+ *        (T goes to the analysis as GRADIENT_LENS_THREADS)
  *        [--no-torch] [model ...]
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultResnet18Dir, ensureResnet18 } from './gen-resnet18';
+import { THREADS_ENV } from '../src/engine/parallel/pool';
 
 interface BenchCase {
   readonly name: string;
@@ -93,9 +95,14 @@ function runOurs(c: BenchCase, json: string, probes: string, backend: string, ba
          try { const b = require('@tensorflow/tfjs-core').backend(); if (b && b.wasm) heap = b.wasm.HEAPU8.length; } catch {}
          process.stderr.write('\\nPEAK_RSS_KB=' + process.resourceUsage().maxRSS + ' WASM_HEAP=' + heap + '\\n');
        });
-       require(${JSON.stringify(cli)}).main(${JSON.stringify(cliArgs(c, json, probes, backend, batch, threads))}).then((code) => process.exit(code));`,
+       require(${JSON.stringify(cli)}).main(${JSON.stringify(cliArgs(c, json, probes, backend, batch))}).then((code) => process.exit(code));`,
     ],
-    { encoding: 'utf8', maxBuffer: 64 << 20, cwd: path.resolve(__dirname, '..', '..') },
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: threads === '' ? process.env : { ...process.env, [THREADS_ENV]: threads },
+    },
   );
   const wallMs = Date.now() - started;
   if (child.status !== 0) throw new Error(`${c.name}: analysis failed:\n${child.stderr}`);
@@ -191,10 +198,9 @@ function main(): void {
   process.stdout.write(`results written to ${file}\n`);
 }
 
-function cliArgs(c: BenchCase, json: string, probes: string, backend: string, batch: string, threads: string): string[] {
+function cliArgs(c: BenchCase, json: string, probes: string, backend: string, batch: string): string[] {
   const input = c.input ? ['--input', c.input] : ['--batch', batch];
-  const t = threads === '' ? [] : ['--threads', threads];
-  return ['analyze', c.model, '--probes', probes, '--backend', backend, '--json', json, '--quiet', ...input, ...t];
+  return ['analyze', c.model, '--probes', probes, '--backend', backend, '--json', json, '--quiet', ...input];
 }
 
 main();

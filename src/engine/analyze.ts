@@ -21,14 +21,16 @@ import type { Graph } from '../graph/ir';
 import { loadModel, type LoadedModel } from '../loaders';
 import { Executor } from './executor';
 import { initBackend, type BackendInfo } from './backend';
-import { streamFor } from './random';
 import { prepareData } from '../data/prepare';
 import { decideBatch, defaultMemoryLimitBytes } from './resources';
 import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
 import { partitionBlocks, type Block } from '../metrics/blocks';
-import { measureJacobianSquares, perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
+import { perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
+import { defaultThreads, runJobs } from './parallel/pool';
+import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, lineariseKey, residualKey } from './parallel/plan';
+import { jobPasses, withGscBlock, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
-import { dilutionRelation, linearise } from '../metrics/dilution';
+import { dilutionRelation } from '../metrics/dilution';
 import { findNonlinearities, measureCollapse } from '../metrics/collapse';
 import { exactEstimate } from '../metrics/stats';
 import { findFirstNonFinite } from './finite';
@@ -152,19 +154,46 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
         progress(phase, message, 0.08 + 0.9 * Math.min(1, donePasses / totalPasses));
       };
 
+      // Every reverse pass of the report, as independent seeded jobs on one or more threads
+      // (src/engine/parallel: the numbers are the same for any thread count).
+      const jobMs = new Map<string, number>();
+      const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => acts.get(t)!.size / n);
+      const passesDone = new Map<string, number>();
+      const jobs: Map<string, JobResult> = await runJobs(
+        exec,
+        acts,
+        analysisJobs({ blocks, boundaries, probes: settings.probes, blockMatrix: settings.blockMatrix, useExact: (t) => useExact(acts.get(t)!.size / n) }),
+        { graph, backend: backend.name, feeds: () => feedData(feeds) },
+        {
+          // tfjs-node already computes on every core.
+          threads: backend.name === 'node' ? 1 : (request.threads ?? defaultThreads()),
+          seed: settings.seed,
+          checkpoint,
+          cost: jobCost(graph, passesOf),
+          onPass: (job) => {
+            const done = (passesDone.get(job.key) ?? 0) + 1;
+            passesDone.set(job.key, done);
+            const phase: AnalysisPhase = job.key === GSC_TO_OUTPUT ? 'gsc-to-output' : job.key.startsWith('block-matrix-') ? 'block-matrix' : 'blocks';
+            advance(phase, `${job.key}: pass ${done} of ${passesOf(job)}`);
+          },
+          onJobDone: (job, ms) => jobMs.set(job.key, ms),
+        },
+      );
+      const phaseMs = (keys: (key: string) => boolean): number => Math.round([...jobMs].reduce((t, [k, ms]) => t + (keys(k) ? ms : 0), 0));
+      const squaresOf = (key: string): { squares: JacobianSquares; method: string } => {
+        const r = jobs.get(key);
+        if (r?.kind !== 'squares') throw new Error(`internal: no measurement for ${key}`);
+        return r;
+      };
+
       // GSC from every boundary to the reference output.
       const tGsc = Date.now();
-      const toOutput = await measureJacobianSquares(exec, acts, boundaries[B], boundaries.slice(0, B), {
-        exact: useExact(dims[B]),
-        probes: settings.probes,
-        rng: streamFor(settings.seed, 'gsc-to-output'),
-        checkpoint,
-        onPass: (i, total) => advance('gsc-to-output', `GSC to the output: ${useExact(dims[B]) ? 'cotangent' : 'probe'} ${i} of ${total}`),
-      });
+      const toOutput = squaresOf(GSC_TO_OUTPUT);
       const gscOut: GscResult[] = boundaries.map((_, k) =>
         k === B ? identityGsc(n) : gscFromSquares(toOutput.squares.get(boundaries[k])!, dims[k], norms[k], norms[B], toOutput.method),
       );
-      const gscToOutputMs = Date.now() - tGsc;
+      // With several threads the phases overlap: each phase's time is its jobs' summed time.
+      const gscToOutputMs = Date.now() - tGsc + phaseMs((k) => k === GSC_TO_OUTPUT);
 
       // Block matrix GSC(k -> l): one set of reverse passes per target boundary l.
       const tMatrix = Date.now();
@@ -181,14 +210,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
           row = toOutput.squares;
           method = toOutput.method;
         } else {
-          const wrt = settings.blockMatrix ? boundaries.slice(0, l) : [boundaries[l - 1]];
-          const r = await measureJacobianSquares(exec, acts, boundaries[l], wrt, {
-            exact: useExact(dims[l]),
-            probes: settings.probes,
-            rng: streamFor(settings.seed, `block-matrix-${l}`),
-            checkpoint,
-            onPass: (i, total) => advance('block-matrix', `block matrix row ${l} of ${B}: pass ${i} of ${total}`),
-          });
+          const r = squaresOf(blockMatrixKey(l));
           row = r.squares;
           method = r.method;
         }
@@ -202,23 +224,16 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
           if (k === l - 1) gscBlock[l - 1] = g;
         }
       }
-      const blockMatrixMs = Date.now() - tMatrix;
+      const blockMatrixMs = Date.now() - tMatrix + phaseMs((k) => k.startsWith('block-matrix-'));
 
       // Per block: residual structure and linearisation.
       const tBlocks = Date.now();
       const blockReports: BlockReport[] = [];
       for (const blk of blocks) {
-        const residual = blk.residual ? await measureResidual(blk, acts, n, useExact, settings, checkpoint, advance) : null;
-        const lin = await linearise(
-          exec,
-          acts,
-          blk.inputTensor,
-          blk.outputTensor,
-          { exact: useExact(dims[blk.index]), probes: settings.probes, rng: streamFor(settings.seed, `linearise-${blk.index}`), checkpoint },
-          gscBlock[blk.index - 1].value,
-          blk.affine,
-        );
-        for (let i = 0; i < passesFor(dims[blk.index]); i++) advance('blocks', `block ${blk.index} of ${B}: linearisation`);
+        const residual = blk.residual ? measureResidual(blk, acts, n, squaresOf) : null;
+        const linJob = jobs.get(lineariseKey(blk.index));
+        if (linJob?.kind !== 'linearise') throw new Error(`internal: no linearisation of block ${blk.index}`);
+        const lin = withGscBlock(linJob.info, gscBlock[blk.index - 1].value);
         const nodes = blk.nodeIndices.map((i) => graph.nodes[i]);
         blockReports.push({
           index: blk.index,
@@ -240,7 +255,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
           linearisation: lin,
         });
       }
-      const blocksMs = Date.now() - tBlocks;
+      const blocksMs = Date.now() - tBlocks + phaseMs((k) => k !== GSC_TO_OUTPUT && !k.startsWith('block-matrix-'));
 
       progress('nonlinearities', 'collapsing-domain measures', 0.99);
       const sites = findNonlinearities(graph, partition.flow);
@@ -327,37 +342,27 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     }
   }
 
-  async function measureResidual(
+  function measureResidual(
     blk: Block,
     acts: ReadonlyMap<string, tf.Tensor>,
     n: number,
-    useExact: (d: number) => boolean,
-    s: AnalysisSettings,
-    check: () => void,
-    advance: (phase: AnalysisPhase, message: string) => void,
-  ): Promise<ResidualInfo> {
+    squaresOf: (key: string) => { squares: JacobianSquares; method: string },
+  ): ResidualInfo {
     const r = blk.residual!;
     const normsIn = perSampleNorms(acts.get(blk.inputTensor)!);
     const dIn = acts.get(blk.inputTensor)!.size / n;
-    const gscTo = async (target: string, purpose: string): Promise<Estimate> => {
+    const gscTo = (target: string, purpose: 'merge' | 'branch' | 'skip'): Estimate => {
       if (target === blk.inputTensor) return exactEstimate(1, 'identity');
-      const d = acts.get(target)!.size / n;
-      const m = await measureJacobianSquares(exec, acts, target, [blk.inputTensor], {
-        exact: useExact(d),
-        probes: s.probes,
-        rng: streamFor(s.seed, `${purpose}-${blk.index}`),
-        checkpoint: check,
-        onPass: (i, total) => advance('blocks', `block ${blk.index}: ${purpose} pass ${i} of ${total}`),
-      });
+      const m = squaresOf(residualKey(purpose, blk.index));
       return gscFromSquares(m.squares.get(blk.inputTensor)!, dIn, normsIn, perSampleNorms(acts.get(target)!), m.method).batch;
     };
     const qSkip = quadraticMean(perSampleNorms(acts.get(r.skipTensor)!));
     const qBranch = quadraticMean(perSampleNorms(acts.get(r.branchTensor)!));
     const qMerge = quadraticMean(perSampleNorms(acts.get(r.mergeTensor)!));
     const kSkip = qSkip / qBranch;
-    const gscMerge = await gscTo(r.mergeTensor, 'merge');
-    const gscBranch = await gscTo(r.branchTensor, 'branch');
-    const gscSkip = await gscTo(r.skipTensor, 'skip');
+    const gscMerge = gscTo(r.mergeTensor, 'merge');
+    const gscBranch = gscTo(r.branchTensor, 'branch');
+    const gscSkip = gscTo(r.skipTensor, 'skip');
     return {
       skipKind: r.skipKind,
       mergeTensor: r.mergeTensor,

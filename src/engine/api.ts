@@ -33,6 +33,11 @@ export interface AnalyzeRequest {
   readonly data?: DataRequest;
   /** The reference layer: the model output (default) or the error layer (needs labels). */
   readonly reference?: 'output' | 'error';
+  /**
+   * Threads for the reverse passes (default min(2, cores)); the report's numbers are the
+   * same for any count (src/engine/parallel).
+   */
+  readonly threads?: number;
 }
 
 export interface AnalyzeHooks {

@@ -1,0 +1,104 @@
+/**
+ * Where the analysis's time goes: per op type, forward vs VJP, for one forward pass and P
+ * probe VJPs from the model output to every block boundary (the dominant job shape).
+ * Kernel calls are timed by wrapping the registry's kernels; on the wasm backend every op
+ * runs synchronously, so a call's wall time is its compute.
+ * Usage: node out/bench/profile.js <model.onnx> [input.bin] [--probes P] [--batch N]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { loadModel } from '../src/loaders';
+import { initBackend } from '../src/engine/backend';
+import { Executor } from '../src/engine/executor';
+import { kernelFor } from '../src/ops/registry';
+import type { OpKernel } from '../src/ops/kernel';
+import { partitionBlocks } from '../src/metrics/blocks';
+import { referenceOutput } from '../src/engine/analyze';
+import { SeededRandom } from '../src/engine/random';
+
+interface OpTime {
+  forwardMs: number;
+  vjpMs: number;
+  forwardCalls: number;
+  vjpCalls: number;
+}
+
+function instrument(ops: readonly string[], table: Map<string, OpTime>): void {
+  for (const op of new Set(ops)) {
+    const k = kernelFor(op) as { -readonly [K in keyof OpKernel]: OpKernel[K] };
+    const entry: OpTime = { forwardMs: 0, vjpMs: 0, forwardCalls: 0, vjpCalls: 0 };
+    table.set(op, entry);
+    const forward = k.forward;
+    k.forward = (args) => {
+      const t0 = performance.now();
+      const r = forward(args);
+      entry.forwardMs += performance.now() - t0;
+      entry.forwardCalls++;
+      return r;
+    };
+    const vjp = k.vjp;
+    if (vjp) {
+      k.vjp = (args) => {
+        const t0 = performance.now();
+        const r = vjp(args);
+        entry.vjpMs += performance.now() - t0;
+        entry.vjpCalls++;
+        return r;
+      };
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const opt = (flag: string, dflt: string): string => {
+    const i = args.indexOf(flag);
+    return i >= 0 && args[i + 1] !== undefined ? args.splice(i, 2)[1] : dflt;
+  };
+  const probes = Number(opt('--probes', '8'));
+  const batch = Number(opt('--batch', '16'));
+  const [modelPath, inputPath] = args;
+  await initBackend('wasm');
+  const { graph } = await loadModel(modelPath);
+  const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;
+  const shape = [batch, ...(input.shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : 1))];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = inputPath ? new Float32Array(readFileSync(inputPath).buffer.slice(0, size * 4)) : new SeededRandom(1).gaussian(size);
+  const table = new Map<string, OpTime>();
+  instrument(graph.nodes.map((n) => n.op), table);
+  const exec = new Executor(graph);
+  const x = tf.tensor(data, shape);
+  const feeds = new Map([[input.name, x]]);
+  const t0 = performance.now();
+  const acts = exec.forward(feeds);
+  const forwardMs = performance.now() - t0;
+  const out = referenceOutput(graph);
+  const { boundaries } = partitionBlocks(graph, input.name, out);
+  const rng = new SeededRandom(2);
+  const y = acts.get(out)!;
+  const t1 = performance.now();
+  for (let p = 0; p < probes; p++) {
+    const seed = tf.tensor(rng.gaussian(y.size), y.shape);
+    const grads = exec.vjp(acts, new Map([[out, seed]]), boundaries.slice(0, -1));
+    seed.dispose();
+    grads.forEach((g) => g.dispose());
+  }
+  const vjpMs = performance.now() - t1;
+  process.stdout.write(`forward ${forwardMs.toFixed(0)} ms, ${probes} VJPs to ${boundaries.length - 1} boundaries ${vjpMs.toFixed(0)} ms\n`);
+  process.stdout.write('op                      forward ms (calls)      vjp ms (calls)   vjp/forward\n');
+  const rows = [...table].sort((a, b) => b[1].vjpMs + b[1].forwardMs - (a[1].vjpMs + a[1].forwardMs));
+  for (const [op, t] of rows) {
+    const perF = t.forwardCalls ? t.forwardMs / t.forwardCalls : 0;
+    const perV = t.vjpCalls ? t.vjpMs / t.vjpCalls : 0;
+    process.stdout.write(
+      `${op.padEnd(22)} ${t.forwardMs.toFixed(0).padStart(8)} (${String(t.forwardCalls).padStart(3)}) ${t.vjpMs.toFixed(0).padStart(12)} (${String(t.vjpCalls).padStart(4)}) ${(perF > 0 ? perV / perF : 0).toFixed(1).padStart(12)}\n`,
+    );
+  }
+  exec.disposeActivations(acts, feeds);
+  exec.dispose();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * The analysis's reverse-pass work as independent jobs: each job is one measurement (a set of
+ * probes or one-hot cotangents from one target to some upstream tensors) with its own random
+ * stream, streamFor(seed, key). A job's result depends only on the model, the batch and the
+ * job, never on which thread ran it or in which order, so the report is the same for any
+ * thread count (see pool.ts).
+ */
+import type { LinearisationInfo } from '../../report/schema';
+import type { Activations, Checkpoint, Executor } from '../executor';
+import { streamFor } from '../random';
+import { measureJacobianSquares, type JacobianSquares } from '../../metrics/jacobian';
+import { dilutionRelation, linearise } from '../../metrics/dilution';
+
+/** ||J^T u||^2 per sample from `target` back to each of `wrt` (measureJacobianSquares). */
+export interface SquaresJob {
+  readonly kind: 'squares';
+  /** Unique per analysis; also the purpose its random stream is derived from. */
+  readonly key: string;
+  readonly target: string;
+  readonly wrt: readonly string[];
+  readonly exact: boolean;
+  readonly probes: number;
+}
+
+/** The linearisation of a block from `input` to `output` (dilution.ts). */
+export interface LineariseJob {
+  readonly kind: 'linearise';
+  readonly key: string;
+  readonly input: string;
+  readonly output: string;
+  readonly exact: boolean;
+  readonly probes: number;
+  readonly affine: boolean;
+}
+
+export type AnalysisJob = SquaresJob | LineariseJob;
+
+export type JobResult =
+  | { readonly kind: 'squares'; readonly squares: JacobianSquares; readonly method: string }
+  /** Its relation is completed with the block's GSC by `withGscBlock` once that is known. */
+  | { readonly kind: 'linearise'; readonly info: LinearisationInfo };
+
+/** Reverse passes a job takes. */
+export function jobPasses(job: AnalysisJob, dimOf: (tensor: string) => number): number {
+  return job.exact ? dimOf(job.kind === 'squares' ? job.target : job.output) : job.probes;
+}
+
+export async function runJob(
+  exec: Executor,
+  acts: Activations,
+  job: AnalysisJob,
+  seed: number,
+  checkpoint?: Checkpoint,
+  onPass?: (done: number, total: number) => void,
+): Promise<JobResult> {
+  const rng = streamFor(seed, job.key);
+  if (job.kind === 'squares') {
+    const r = await measureJacobianSquares(exec, acts, job.target, job.wrt, { exact: job.exact, probes: job.probes, rng, checkpoint, onPass });
+    return { kind: 'squares', squares: r.squares, method: r.method };
+  }
+  // The block's GSC only enters the relation, which withGscBlock recomputes.
+  const info = await linearise(exec, acts, job.input, job.output, { exact: job.exact, probes: job.probes, rng, checkpoint }, Number.NaN, job.affine);
+  return { kind: 'linearise', info };
+}
+
+/** The linearisation with its dilution relation computed for the block's measured GSC. */
+export function withGscBlock(info: LinearisationInfo, gscBlock: number): LinearisationInfo {
+  const r = info.relation;
+  return { ...info, relation: dilutionRelation(r.k, gscBlock, r.gscNonlinear, r.note) };
+}

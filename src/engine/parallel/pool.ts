@@ -1,0 +1,160 @@
+/**
+ * Runs the analysis's jobs on several threads. TensorFlow.js's wasm backend is single-threaded
+ * in Node (no WASM_HAS_MULTITHREAD_SUPPORT), so the second core is used by worker threads,
+ * each holding its own copy of the graph and its own forward pass of the same batch, taking
+ * jobs from one queue; the calling thread works through the same queue with the activations it
+ * already has. The forward pass and every job are deterministic, and each job draws from its
+ * own seeded stream, so the results are identical for every thread count.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Graph } from '../../graph/ir';
+import type { Activations, Checkpoint, Executor } from '../executor';
+import type { BackendName } from '../backend';
+import { runJob, type AnalysisJob, type JobResult } from './jobs';
+import type { FeedData, WorkerInit, WorkerReply, WorkerRequest } from './protocol';
+
+/** Environment variable that sets the thread count where no caller does (CLI, extension worker). */
+export const THREADS_ENV = 'GRADIENT_LENS_THREADS';
+
+/**
+ * Threads used when the caller does not say: GRADIENT_LENS_THREADS if set to a whole number
+ * from 1 to 64, else both cores of a 2-core machine, no more.
+ */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const given = Number(env[THREADS_ENV]);
+  if (Number.isInteger(given) && given >= 1 && given <= 64) return given;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(2, cores));
+}
+
+export interface PoolInput {
+  readonly graph: Graph;
+  readonly backend: BackendName;
+  /** Called only when worker threads start (reading the feeds back costs a copy). */
+  readonly feeds: () => readonly FeedData[];
+}
+
+export interface RunJobsOptions {
+  readonly threads: number;
+  readonly seed: number;
+  readonly checkpoint?: Checkpoint;
+  /** After each reverse pass of a job, on whichever thread it ran. */
+  readonly onPass?: (job: AnalysisJob) => void;
+  /** After each job, with the time it took and the thread it ran on (0: the caller's, 1..: workers). */
+  readonly onJobDone?: (job: AnalysisJob, ms: number, thread: number) => void;
+  /**
+   * Whether the calling thread runs jobs too (default). false leaves every job to the workers
+   * (threads - 1 of them, at least one), keeping the caller free.
+   */
+  readonly callerWorks?: boolean;
+  /** Rough relative cost per job (bigger first keeps the threads' ends close together). */
+  readonly cost?: (job: AnalysisJob) => number;
+}
+
+/**
+ * The worker thread's entry beside this file. Bundles (the extension's dist/) that do not
+ * build it get null and run every job on the calling thread.
+ */
+function workerEntry(): string | null {
+  const ext = path.extname(__filename);
+  const file = path.join(__dirname, `analysisThread${ext}`);
+  return existsSync(file) ? file : null;
+}
+
+/**
+ * Runs every job and returns the results by job key. `exec` and `acts` are the calling
+ * thread's executor and forward pass; `input` lets worker threads redo that forward pass.
+ */
+export async function runJobs(
+  exec: Executor,
+  acts: Activations,
+  jobs: readonly AnalysisJob[],
+  input: PoolInput,
+  opts: RunJobsOptions,
+): Promise<Map<string, JobResult>> {
+  const queue = [...jobs];
+  if (opts.cost) {
+    const cost = opts.cost;
+    queue.sort((a, b) => cost(b) - cost(a));
+  }
+  const results = new Map<string, JobResult>();
+  const entry = workerEntry();
+  const callerWorks = opts.callerWorks ?? true;
+  const wanted = callerWorks ? Math.min(opts.threads - 1, queue.length - 1) : Math.min(Math.max(1, opts.threads - 1), queue.length);
+  const extra = entry === null ? 0 : Math.max(0, wanted);
+  const workers: Worker[] = [];
+  let failure: unknown = null;
+  const workerDone: Promise<void>[] = [];
+  const feeds = extra > 0 ? input.feeds() : [];
+  for (let i = 0; i < extra; i++) {
+    const init: WorkerInit = { graph: input.graph, backend: input.backend, feeds, seed: opts.seed };
+    const w = startWorker(entry!, init);
+    workers.push(w);
+    workerDone.push(driveWorker(w, i + 1, queue, results, opts).catch((e: unknown) => void (failure ??= e)));
+  }
+  try {
+    // The calling thread takes jobs too, between the workers' messages (runJob yields per pass).
+    // Without workers (or without their entry file) the caller works whatever was asked.
+    while ((callerWorks || extra === 0) && queue.length > 0 && failure === null) {
+      const job = queue.shift()!;
+      const t0 = performance.now();
+      results.set(job.key, await runJob(exec, acts, job, opts.seed, opts.checkpoint, () => opts.onPass?.(job)));
+      opts.onJobDone?.(job, performance.now() - t0, 0);
+    }
+    await Promise.all(workerDone);
+    if (failure !== null) throw failure;
+    opts.checkpoint?.();
+    return results;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The compiled worker runs as it is; the TypeScript source (tests run under tsx) goes through
+ * tsx's CommonJS hook, which a worker thread does not inherit from its parent.
+ */
+function startWorker(entry: string, init: WorkerInit): Worker {
+  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData: init });
+  const code = `require('tsx/cjs'); require(${JSON.stringify(entry)});`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+/** Feeds one worker jobs from the shared queue until it is empty; rejects on a worker error. */
+function driveWorker(w: Worker, thread: number, queue: AnalysisJob[], results: Map<string, JobResult>, opts: RunJobsOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let current: AnalysisJob | null = null;
+    const next = (): void => {
+      try {
+        opts.checkpoint?.();
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      current = queue.shift() ?? null;
+      if (current === null) {
+        resolve();
+        return;
+      }
+      const request: WorkerRequest = { type: 'job', job: current };
+      w.postMessage(request);
+    };
+    w.on('message', (msg: WorkerReply) => {
+      if (msg.type === 'ready') next();
+      else if (msg.type === 'pass') {
+        if (current !== null) opts.onPass?.(current);
+      } else if (msg.type === 'result') {
+        results.set(msg.key, msg.result);
+        if (current !== null) opts.onJobDone?.(current, msg.ms, thread);
+        next();
+      } else reject(new Error(`analysis worker: ${msg.message}`));
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => {
+      if (current !== null && !results.has(current.key)) reject(new Error(`analysis worker exited (code ${code}) during ${current.key}`));
+    });
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The analysis's reverse passes on worker threads (src/engine/parallel): the report's numbers
+ * must be identical whatever the thread count, because every job is deterministic and draws
+ * from its own seeded stream.
+ */
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { analyzeModel } from '../../src/engine/analyze';
+import type { AnalysisReport } from '../../src/report/schema';
+import { loadModel } from '../../src/loaders';
+import { Executor } from '../../src/engine/executor';
+import { partitionBlocks } from '../../src/metrics/blocks';
+import { analysisJobs } from '../../src/engine/parallel/plan';
+import { runJobs } from '../../src/engine/parallel/pool';
+import type { JobResult } from '../../src/engine/parallel/jobs';
+import { useTestBackend } from '../helpers/backend';
+import { fixtureDir } from '../helpers/fixtures';
+import { readFileSync } from 'node:fs';
+
+/** The report without what legitimately differs between two runs (time stamps and timings). */
+function numbersOf(r: AnalysisReport): unknown {
+  const { createdAt: _c, timings: _t, ...rest } = r;
+  return rest;
+}
+
+async function analyze(name: string, threads: number): Promise<AnalysisReport> {
+  const dir = fixtureDir(name);
+  return analyzeModel({
+    modelPath: path.join(dir, 'model.onnx'),
+    inputFile: path.join(dir, 'input.bin'),
+    settings: { backend: 'wasm', probes: 4, exact: 'off' },
+    threads,
+  });
+}
+
+describe('parallel analysis', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  test('1 thread and 2 threads give identical reports (resmlp_relu: probes, residual blocks, linearisation)', async () => {
+    const one = await analyze('resmlp_relu', 1);
+    const two = await analyze('resmlp_relu', 2);
+    // Guard against a vacuous comparison: random probes and residual blocks are both exercised.
+    assert.ok(one.blocks.some((b) => b.gscToOutput.method.startsWith('probes')), 'expected probe estimates');
+    assert.ok(one.blocks.some((b) => b.residual !== null), 'expected residual blocks');
+    assert.deepEqual(numbersOf(two), numbersOf(one));
+  });
+
+  test('runJobs hands jobs to a worker thread and gets the same results as the calling thread', async () => {
+    const dir = fixtureDir('resnet_cifar8');
+    const { graph } = await loadModel(path.join(dir, 'model.onnx'));
+    const shape = [16, 3, 32, 32];
+    const bytes = readFileSync(path.join(dir, 'input.bin'));
+    const x = tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), shape);
+    const exec = new Executor(graph);
+    const feeds = new Map([[graph.inputs[0].name, x]]);
+    const acts = exec.forward(feeds);
+    try {
+      const out = graph.outputs[0].name;
+      const { blocks, boundaries } = partitionBlocks(graph, graph.inputs[0].name, out);
+      // A few jobs with two probes each keep this fast.
+      const jobs = analysisJobs({ blocks, boundaries, probes: 2, blockMatrix: false, useExact: () => false }).slice(0, 4);
+      const input = { graph, backend: 'wasm' as const, feeds: () => [{ name: graph.inputs[0].name, shape, dtype: 'float32' as const, data: x.dataSync() as Float32Array }] };
+      const threadsUsed = new Set<number>();
+      const seq = await runJobs(exec, acts, jobs, input, { threads: 1, seed: 7 });
+      // callerWorks false: every job goes to the worker, whatever the timing.
+      const par = await runJobs(exec, acts, jobs, input, { threads: 2, seed: 7, callerWorks: false, onJobDone: (_j, _ms, t) => threadsUsed.add(t) });
+      assert.deepEqual([...threadsUsed], [1]);
+      assert.equal(par.size, jobs.length);
+      const plain = (m: Map<string, JobResult>): unknown => jobs.map((j) => m.get(j.key));
+      assert.deepEqual(plain(par), plain(seq));
+    } finally {
+      exec.disposeActivations(acts, feeds);
+      exec.dispose();
+      x.dispose();
+    }
+  });
+});
