@@ -45,6 +45,15 @@ function readEditor(fileName) {
   return { gutter, after, lenses, visible: rows.map((r) => r.line) };
 }
 
+/** Every file under `dir` (relative paths, sorted) with its size and mtime. */
+function listFiles(dir) {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
+    .sort()
+    .map((f) => { const st = fs.statSync(path.join(dir, f)); return `${f} ${st.size} ${st.mtimeMs}`; });
+}
+
 /** Pages through the focused editor from the top, collecting what readEditor sees on each page. */
 async function readWholeEditor(page, lineCount, minLabels) {
   const seen = new Map();
@@ -116,6 +125,8 @@ await runTest('annotations', 420, async (keep) => {
   const vscode = keep(await startVsCode({ vsix: VSIX, workspace, shots: SHOTS }));
   const { page } = vscode;
 
+  // The workspace holds a model, so the extension activates by itself; wait for it.
+  await vscode.waitForLog(/activation [\d.]+ ms/, 60000, 'the activation line');
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
   await vscode.waitForResults('model.onnx', 300000);
   const placedLine = await vscode.waitForLog(/code annotations for model\.onnx: searched ([^\n]*?); (\d+) of (\d+) blocks placed at (\d+) site\(s\) in (\d+) file\(s\)/, 60000, 'the code annotations log line');
@@ -244,5 +255,50 @@ await runTest('annotations', 420, async (keep) => {
     return a && a.after.length > 0 && a.after.length === a.gutter.length;
   }, 10000, 'annotations shown again by the toggle');
   log('Toggle Code Annotations hid and showed them');
+
+  // A model whose code is not in the workspace: the blocks that could not be placed are named
+  // in the Output channel and an information message; "Configure…" offers the sidecar format
+  // in a read-only help document and writes nothing into the workspace.
+  fs.mkdirSync(path.join(workspace, 'nosource'));
+  fs.copyFileSync(path.join(REPO, '..', 'shared', 'fixtures', 'linear_orthogonal', 'model.onnx'), path.join(workspace, 'nosource', 'linear.onnx'));
+  const filesBefore = listFiles(workspace);
+  await page.keyboard.press('Control+b'); // the Explorer again
+  await vscode.contextMenu(await vscode.revealInExplorer('nosource/linear.onnx'), 'Analyze Model');
+  const unplacedToast = page.locator('.notification-toast', { hasText: 'could not be placed in the source code' });
+  await unplacedToast.waitFor({ timeout: 240000 });
+  const toastText = normalize(await unplacedToast.innerText()).replace(/\s+/g, ' ');
+  log(`message: ${toastText}`);
+  const m = /(\d+) of (\d+) blocks of linear\.onnx could not be placed/.exec(toastText);
+  if (!m || m[1] !== m[2]) throw new Error(`expected every block of the sourceless model unplaced: ${toastText}`);
+  const unplacedLog = await vscode.waitForLog(/block (\d+) "([^"\n]*)" could not be placed in the source: ([^\n]+)/, 10000, 'an unplaced block in the Output channel');
+  log(`Output: ${unplacedLog[0]}`);
+  await vscode.shot('unplaced-message');
+  await unplacedToast.getByRole('button', { name: 'Configure…' }).click();
+  const quick = page.locator('.quick-input-widget');
+  await quick.locator('.monaco-list-row[aria-label*="Show the sidecar file format"]').click();
+  const untitled = page.locator('.tab', { hasText: /where is the code of linear\.onnx/ });
+  await untitled.first().waitFor({ timeout: 15000 });
+  const helpText = await waitUntil(async () => {
+    // Markdown wraps words, so compare with the line breaks folded into spaces.
+    const t = normalize(await page.locator('.editor-group-container.active .view-lines').first().innerText().catch(() => '')).replace(/\s+/g, ' ');
+    return t.includes('where is the code of linear.onnx') ? t : false;
+  }, 15000, 'the sidecar help text');
+  if (!helpText.replace(/\s+/g, '').includes('linear.onnx.gradient-lens.json')) throw new Error(`the help text does not name the sidecar file:\n${helpText.slice(0, 600)}`);
+  await vscode.shot('sidecar-help');
+  const filesAfter = listFiles(workspace);
+  if (JSON.stringify(filesAfter) !== JSON.stringify(filesBefore)) throw new Error(`files changed in the workspace: ${JSON.stringify(filesBefore)} -> ${JSON.stringify(filesAfter)}`);
+  if ((await untitled.first().getAttribute('class')).includes('dirty')) throw new Error('the help document is a dirty (unsaved) editor');
+  log('Configure… showed the sidecar format in a read-only help document; no file was written');
+
+  // Selecting one of its blocks explains there is no source line instead of opening the binary.
+  await page.locator('.tab', { hasText: 'Gradient Lens: linear.onnx' }).click();
+  const frame2 = vscode.webviewFrame();
+  await frame2.locator('tr[data-block-index="1"]').click();
+  const noPlace = page.locator('.notification-toast', { hasText: 'has no place in the source code' });
+  await noPlace.waitFor({ timeout: 15000 });
+  log(`selecting block 1: ${normalize(await noPlace.innerText()).replace(/\s+/g, ' ')}`);
+  const binaryTabs = await page.locator('.tab', { hasText: /^(model|linear)\.onnx/ }).count();
+  if (binaryTabs > 0) throw new Error('the binary model.onnx was opened');
+  await vscode.shot('no-place');
   fs.rmSync(workspace, { recursive: true, force: true });
 });

@@ -1,7 +1,7 @@
 /**
- * "Configure…" after blocks could not be placed: offers the sidecar format (an untitled
- * Markdown editor, never a file on disk) or the gradientLens.sourceFiles setting. Nothing is
- * created in the user's files uninvited.
+ * "Configure…" after blocks could not be placed: offers the sidecar format (a read-only
+ * virtual Markdown document, never a file on disk, nothing to save) or the
+ * gradientLens.sourceFiles setting. Nothing is created in the user's files uninvited.
  */
 import * as vscode from 'vscode';
 import { sidecarCandidates } from '../../sourceMapping';
@@ -9,6 +9,21 @@ import type { SourceMapping } from '../../sourceMapping/types';
 import type { AnalysisReport } from '../../report/schema';
 import { sidecarDoc } from './sidecarDoc';
 import { SOURCE_FILES_KEY } from './sourceSettings';
+
+const HELP_SCHEME = 'gradient-lens-help';
+/** Help texts by URI; the provider serves them read-only. */
+const helpTexts = new Map<string, string>();
+const helpChanged = new vscode.EventEmitter<vscode.Uri>();
+
+export function registerHelpDocuments(): vscode.Disposable {
+  return vscode.Disposable.from(
+    helpChanged,
+    vscode.workspace.registerTextDocumentContentProvider(HELP_SCHEME, {
+      onDidChange: helpChanged.event,
+      provideTextDocumentContent: (uri) => helpTexts.get(uri.toString()) ?? '',
+    }),
+  );
+}
 
 export async function offerConfiguration(report: AnalysisReport, mapping: SourceMapping | undefined): Promise<void> {
   const showFormat = 'Show the sidecar file format';
@@ -27,7 +42,10 @@ export async function offerConfiguration(report: AnalysisReport, mapping: Source
       unplaced: mapping?.unplaced ?? [],
       modelRelative: vscode.workspace.asRelativePath(report.model.path, false),
     });
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    const uri = vscode.Uri.from({ scheme: HELP_SCHEME, path: `/Gradient Lens - where is the code of ${report.model.fileName}.md`, query: report.model.path });
+    helpTexts.set(uri.toString(), content);
+    helpChanged.fire(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true });
   } else if (choice?.label === openSetting) {
     await vscode.commands.executeCommand('workbench.action.openSettings', `gradientLens.${SOURCE_FILES_KEY}`);

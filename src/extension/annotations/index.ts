@@ -8,6 +8,7 @@ import { COMMANDS } from '../commands/ids';
 import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
 import { CodeAnnotations } from './controller';
+import { registerHelpDocuments } from './configure';
 
 export { CodeAnnotations } from './controller';
 
@@ -18,6 +19,7 @@ export interface ReportOpener {
 
 export function registerAnnotationCommands(annotations: CodeAnnotations, panels: ReportOpener, store: ReportStore, log: Log): vscode.Disposable[] {
   return [
+    registerHelpDocuments(),
     vscode.commands.registerCommand(COMMANDS.toggleAnnotations, () => {
       const on = annotations.toggle();
       vscode.window.setStatusBarMessage(`Gradient Lens: code annotations ${on ? 'on' : 'off'}`, 4000);
