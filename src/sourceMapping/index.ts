@@ -210,7 +210,9 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
     failAll('PyTorch: no Python source files to search (list them in a sidecar\'s "sourceFiles" or the gradientLens.sourceFiles setting)');
     return;
   }
-  const program = new PythonProgram(python.map((s) => parsePythonFile(s.path, s.text)));
+  // Files that mention neither torch nor nn.* nor a Module/Sequential cannot define the model.
+  const torchish = python.filter((s) => /\b(?:torch|nn|Module|Sequential|ModuleList)\b/.test(s.text));
+  const program = new PythonProgram(torchish.map((s) => parsePythonFile(s.path, s.text)));
   const allPaths = items.flatMap((i) => i.candidates);
   const resolver = new ModuleResolver(program, allPaths);
   const topNames = unique(allPaths.filter((p) => p.length > 0).map((p) => p[0]));

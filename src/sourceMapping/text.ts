@@ -35,6 +35,16 @@ export class LineIndex {
     return { line: lo, character: offset - this.lineStarts[lo] };
   }
 
+  /** A position function for offsets that never decrease (a tokenizer's): amortised O(1). */
+  forwardCursor(): (offset: number) => Position {
+    let line = 0;
+    return (offset: number): Position => {
+      if (offset < this.lineStarts[line]) line = this.position(offset).line;
+      while (line + 1 < this.lineStarts.length && this.lineStarts[line + 1] <= offset) line++;
+      return { line, character: offset - this.lineStarts[line] };
+    };
+  }
+
   span(startOffset: number, endOffset: number): Span {
     return { start: this.position(startOffset), end: this.position(endOffset) };
   }

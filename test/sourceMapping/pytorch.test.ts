@@ -209,6 +209,26 @@ describe('torchvision-style ResNet-18', () => {
   });
 });
 
+describe('PyTorch in a workspace full of other models', () => {
+  test('the model\'s classes are found among 30 files of other nn.Modules (a workspace scan)', async () => {
+    const report = await fixtureReport('resnet_cifar8', 'model.onnx');
+    const others = ['torchvision_resnet.py', 'tiny_transformer.py', 'mlp.py', 'resmlp.py', 'mlp_bn_relu.py', 'linear_orthogonal.py'];
+    const decoys = Array.from({ length: 30 }, (_, i) => {
+      const src = sourceFixture(others[i % others.length]);
+      return { path: `/ws/pkg${i}/${others[i % others.length]}`, text: src.text.replace(/class (\w+)/g, `class $1V${i}`) };
+    });
+    const model = sourceFixture('resnet_cifar8.py');
+    const mapping = mapReportToSource({ report, sources: [...decoys.slice(0, 15), model, ...decoys.slice(15)] });
+    assert.deepEqual(mapping.unplaced, []);
+    assert.ok(mapping.sites.every((s) => s.range.path === model.path));
+    assertAt(siteOf(mapping, 'layer2'), 'resnet_cifar8.py', 15, 'class BasicBlock(nn.Module):');
+    // A same-named class elsewhere does not capture the model's: BasicBlock is resolved in the root's file first.
+    const clash = { path: '/ws/other/blocks.py', text: sourceFixture('torchvision_resnet.py').text };
+    const withClash = mapReportToSource({ report, sources: [clash, model] });
+    assertAt(siteOf(withClash, 'layer3'), 'resnet_cifar8.py', 15, 'class BasicBlock(nn.Module):');
+  });
+});
+
 describe('PyTorch: what cannot be placed says why', () => {
   test('no Python source: every block unplaced, naming where sources come from', async () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');

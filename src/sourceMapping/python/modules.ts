@@ -70,7 +70,8 @@ const MAX_CALL_DEPTH = 8;
  * reads as unknown (and the rest as well, past the total), so a large workspace costs bounded
  * time. The fixtures need a few thousand steps.
  */
-const EVALUATION_BUDGET = 400_000;
+const EVALUATION_BUDGET = 3_000_000;
+const CLASS_BUDGET = 200_000;
 const CALL_BUDGET = 40_000;
 
 interface Scope {
@@ -86,6 +87,7 @@ export class PythonProgram {
   private readonly classes = new Map<string, ClassInfo[]>();
   private readonly functions = new Map<string, FunctionInfo[]>();
   private readonly attrCache = new Map<ClassInfo, ReadonlyMap<string, Child>>();
+  private readonly wordCache = new Map<ClassInfo, ReadonlySet<string>>();
   private steps = 0;
   /** Step count at which the outermost helper call running now is cut off. */
   private callDeadline: number | undefined;
@@ -196,6 +198,25 @@ export class PythonProgram {
     return found;
   }
 
+  /** Whether a name token of the class body (methods included) is one of `names`: a cheap pre-filter. */
+  mentions(cls: ClassInfo, names: ReadonlySet<string>): boolean {
+    let words = this.wordCache.get(cls);
+    if (words === undefined) {
+      const found = new Set<string>();
+      const walk = (stmts: readonly Stmt[]): void => {
+        for (const st of stmts) {
+          for (const t of st.tokens) if (t.kind === 'name' || t.kind === 'string') found.add(t.kind === 'name' ? t.text : (stringValue(t.text) ?? ''));
+          walk(st.children);
+        }
+      };
+      walk(cls.body);
+      words = found;
+      this.wordCache.set(cls, words);
+    }
+    for (const n of names) if (words.has(n)) return true;
+    return false;
+  }
+
   /** The submodules a class's `__init__` (and its bases') assign, with no constructor arguments known. */
   classAttributes(cls: ClassInfo): ReadonlyMap<string, Child> {
     let attrs = this.attrCache.get(cls);
@@ -223,6 +244,17 @@ export class PythonProgram {
   }
 
   private evaluateInstance(cls: ClassInfo, bindings: ReadonlyMap<string, Value>, depth: number): ReadonlyMap<string, Child> {
+    // Each outermost class evaluation gets its own share of the budget, like a helper call.
+    const outermost = this.callDeadline === undefined;
+    if (outermost) this.callDeadline = this.steps + CLASS_BUDGET;
+    try {
+      return this.evaluateInstanceBody(cls, bindings, depth);
+    } finally {
+      if (outermost) this.callDeadline = undefined;
+    }
+  }
+
+  private evaluateInstanceBody(cls: ClassInfo, bindings: ReadonlyMap<string, Value>, depth: number): ReadonlyMap<string, Child> {
     const attrs = new Map<string, Child>();
     for (const base of cls.bases) {
       const baseCls = this.findClass(lastSegment(base), cls.path);
@@ -505,13 +537,16 @@ export class PythonProgram {
     for (const p of fn.params) vars.set(p.name, bound.get(p.name) ?? this.defaultOf(p.defaultValue, fn.path, scope.depth + 1));
     // A helper method runs on the same `self`: it reads attributes set so far and may add some.
     const inner: Scope = { path: fn.path, vars, cls: owner, attrs: owner !== undefined ? scope.attrs : undefined, depth: scope.depth + 1 };
-    const outermost = this.callDeadline === undefined;
-    if (outermost) this.callDeadline = this.steps + CALL_BUDGET;
+    // A call made straight from a class body or module level gets its own share of the budget
+    // (within any enclosing one), so a runaway helper does not cut off the statements after it.
+    const saved = this.callDeadline;
+    const own = scope.depth === 0 || saved === undefined ? Math.min(saved ?? Infinity, this.steps + CALL_BUDGET) : saved;
+    this.callDeadline = own;
     try {
       const result = this.execBody(fn.body, inner, 1) ?? { k: 'none' };
-      return outermost && this.steps > this.callDeadline! ? UNKNOWN : result;
+      return this.steps > own ? UNKNOWN : result;
     } finally {
-      if (outermost) this.callDeadline = undefined;
+      this.callDeadline = saved;
     }
   }
 

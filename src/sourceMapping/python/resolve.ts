@@ -43,14 +43,17 @@ export class ModuleResolver {
   chooseRoot(topNames: readonly string[]): RootChoice {
     const classes = this.program.moduleClasses();
     const score = (root: Root): { root: Root; score: number } => ({ root, score: topNames.filter((n) => 'child' in this.childOf(root.spec, n, '', root.label)).length });
-    const scored = classes.map((cls) => score({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` }));
+    // Only classes whose text names a top-level module can cover it (numbered names aside).
+    const wanted = new Set(topNames.filter((n) => !/^\d+$/.test(n)));
+    const considered = wanted.size === 0 ? classes : classes.filter((cls) => this.program.mentions(cls, wanted));
+    const scored = considered.map((cls) => score({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` }));
     // Module-level containers only when no class covers every top-level name (reading them runs
     // every top-level statement and function symbolically).
     if (!scored.some((s) => s.score === topNames.length)) {
       for (const c of this.program.moduleLevelContainers()) scored.push(score({ spec: c.spec, label: `${c.name} = nn.${c.spec.k === 'container' ? c.spec.kind : 'Module'}` }));
     }
-    if (scored.length === 0) return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
-    const best = Math.max(...scored.map((s) => s.score));
+    if (classes.length === 0 && scored.length === 0) return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
+    const best = Math.max(0, ...scored.map((s) => s.score));
     const shown = topNames.slice(0, 6).join(', ') + (topNames.length > 6 ? ', ...' : '');
     if (best === 0) {
       const names = classes.map((c) => c.name).join(', ');
@@ -59,7 +62,7 @@ export class ModuleResolver {
     let top = scored.filter((s) => s.score === best).map((s) => s.root);
     if (top.length > 1) {
       // Prefer a class no other class instantiates: the model, not one of its parts.
-      const inner = this.instantiatedClasses(classes);
+      const inner = this.instantiatedClasses(classes, top.flatMap((r) => (r.spec.k === 'instance' ? [r.spec.cls] : [])));
       const outer = top.filter((r) => r.spec.k !== 'instance' || !inner.has(r.spec.cls));
       if (outer.length >= 1) top = outer;
     }
@@ -69,7 +72,8 @@ export class ModuleResolver {
     return { ok: true, ...top[0] };
   }
 
-  private instantiatedClasses(classes: readonly ClassInfo[]): Set<ClassInfo> {
+  /** Which of `candidates` some class here instantiates (reading only classes that name one). */
+  private instantiatedClasses(classes: readonly ClassInfo[], candidates: readonly ClassInfo[]): Set<ClassInfo> {
     const found = new Set<ClassInfo>();
     const visit = (spec: ModuleSpec, depth: number): void => {
       if (depth > 4) return;
@@ -79,7 +83,11 @@ export class ModuleResolver {
         for (const ev of spec.seq) for (const it of ev.items) if (it.value.k === 'module') visit(it.value.spec, depth + 1);
       }
     };
-    for (const cls of classes) for (const child of this.program.classAttributes(cls).values()) visit(child.spec, 0);
+    const names = new Set(candidates.map((c) => c.name));
+    for (const cls of classes) {
+      if (!this.program.mentions(cls, names)) continue;
+      for (const child of this.program.classAttributes(cls).values()) visit(child.spec, 0);
+    }
     return found;
   }
 

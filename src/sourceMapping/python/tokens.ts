@@ -26,10 +26,11 @@ const OPERATORS = [
   '**=', '//=', '>>=', '<<=', '...', '->', ':=', '**', '//', '<<', '>>', '<=', '>=', '==', '!=',
   '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=',
 ];
+const MULTI_CHAR_START = new Set(OPERATORS.map((o) => o[0]));
 const STRING_PREFIX = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])$/;
 
 export function tokenizePython(text: string): LogicalLine[] {
-  const index = new LineIndex(text);
+  const position = new LineIndex(text).forwardCursor();
   const lines: LogicalLine[] = [];
   let current: Token[] = [];
   let depth = 0;
@@ -59,39 +60,52 @@ export function tokenizePython(text: string): LogicalLine[] {
       continue;
     }
     const start = i;
-    if (/[A-Za-z_\u00c0-\uffff]/.test(c)) {
-      while (i < n && /[A-Za-z0-9_\u00c0-\uffff]/.test(text[i])) i++;
+    if (isNameStart(text.charCodeAt(i))) {
+      i++;
+      while (i < n && isNamePart(text.charCodeAt(i))) i++;
       const word = text.slice(start, i);
       if ((text[i] === "'" || text[i] === '"') && STRING_PREFIX.test(word)) {
         i = skipString(text, i);
-        current.push({ kind: 'string', text: text.slice(start, i), start: index.position(start), end: index.position(i) });
+        current.push({ kind: 'string', text: text.slice(start, i), start: position(start), end: position(i) });
       } else {
-        current.push({ kind: 'name', text: word, start: index.position(start), end: index.position(i) });
+        current.push({ kind: 'name', text: word, start: position(start), end: position(i) });
       }
       continue;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
-      while (i < n && /[0-9A-Za-z_.]/.test(text[i])) {
+    if (isDigit(text.charCodeAt(i)) || (c === '.' && isDigit(text.charCodeAt(i + 1)))) {
+      while (i < n && (isNamePart(text.charCodeAt(i)) || text[i] === '.')) {
         // Exponent signs belong to the number (1e-5).
         if ((text[i] === 'e' || text[i] === 'E') && (text[i + 1] === '-' || text[i + 1] === '+')) i++;
         i++;
       }
-      current.push({ kind: 'number', text: text.slice(start, i), start: index.position(start), end: index.position(i) });
+      current.push({ kind: 'number', text: text.slice(start, i), start: position(start), end: position(i) });
       continue;
     }
     if (c === "'" || c === '"') {
       i = skipString(text, i);
-      current.push({ kind: 'string', text: text.slice(start, i), start: index.position(start), end: index.position(i) });
+      current.push({ kind: 'string', text: text.slice(start, i), start: position(start), end: position(i) });
       continue;
     }
-    const op = OPERATORS.find((o) => text.startsWith(o, i)) ?? c;
+    const op = (MULTI_CHAR_START.has(c) ? OPERATORS.find((o) => text.startsWith(o, i)) : undefined) ?? c;
     i += op.length;
     if (op === '(' || op === '[' || op === '{') depth++;
     if ((op === ')' || op === ']' || op === '}') && depth > 0) depth--;
-    current.push({ kind: 'op', text: op, start: index.position(start), end: index.position(i) });
+    current.push({ kind: 'op', text: op, start: position(start), end: position(i) });
   }
   flush();
   return lines;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isNameStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code >= 0xc0;
+}
+
+function isNamePart(code: number): boolean {
+  return isNameStart(code) || isDigit(code);
 }
 
 /** Offset just past the string literal whose opening quote is at `i`. */
