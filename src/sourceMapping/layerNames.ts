@@ -57,6 +57,8 @@ export function findNameArguments(source: SourceText): NameArgument[] {
     const suffix = language === 'python' ? (m[4]?.length ?? 0) : 0; // `.format` / `%` after the literal
     const fullEnd = m.index + m[0].length - suffix;
     const { pieces, literalChars, exact } = namePattern(body, holes);
+    // `name=f"{name}"` / `name: \`${id}\`` pass a name through: they would match every layer.
+    if (!exact && literalChars < 2) continue;
     out.push({
       path: source.path,
       language,

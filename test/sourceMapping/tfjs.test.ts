@@ -252,6 +252,11 @@ describe('Keras and TensorFlow.js code', () => {
     const loose = { path: '/src/c.py', text: 'x = layers.Dense(4, name=f"{p}_dense")(x)\ny = layers.Dense(4, name=f"enc_{q}")(x)\n' };
     const specific = mapReportToSource({ report, sources: [loose] });
     assert.equal(only(sitesOf(specific, 'enc_dense'), 'site').range.startLine, 0);
+    // A name passed straight through (no literal part) matches nothing.
+    const through = { path: '/src/d.ts', text: 'function dense(units: number, id: string) {\n  return tf.layers.dense({ units, name: `${id}` });\n}\n' };
+    const none = mapReportToSource({ report, sources: [through] });
+    assert.equal(none.sites.length, 0);
+    assert.match(none.unplaced[0].reason, /^code: no name argument produces "enc_dense"/);
   });
 
   test('an exact literal beats a pattern; .format and % strings are patterns too', () => {
