@@ -154,6 +154,25 @@ await runTest('examples', 600, async (keep) => {
   log((await unplaced.count()) > 0 ? `source mapping: ${normalize(await unplaced.first().innerText()).replace(/\s+/g, ' ')}` : 'source mapping: no unplaced-blocks notification');
   if (Math.abs(Number(gscCell) / g.resmlp_relu.gsc - 1) > 1e-9) throw new Error(`the report says ${gscCell}, the figure ${g.resmlp_relu.gsc}`);
 
+  // Cancel: a second run stopped from the notification during the second example keeps the
+  // finished line(s), marks the rest as not analysed, and says so.
+  await runCommandWithRetry(vscode, 'View: Close All Editors');
+  await sleep(500);
+  await runCommandWithRetry(vscode, 'Gradient Lens: Analyze All Examples');
+  await vscode.waitForResults('Examples', 60000);
+  const running = page.locator('.notification-toast', { hasText: 'Gradient Lens: examples' });
+  await waitUntil(async () => /\(2 of 7\)/.test(await running.first().innerText().catch(() => '')), 120000, 'the second example of the second run');
+  await running.first().hover();
+  await running.first().getByRole('button', { name: 'Cancel' }).click();
+  const cancelled = await waitUntil(async () => {
+    const f = await vscode.webviewFrame().locator('body').evaluate(readFigureInPage).catch(() => null);
+    return f && f.status === 'cancelled' ? f : false;
+  }, 30000, 'the figure to say cancelled');
+  const finished = cancelled.rows.filter((r) => r.status === 'done').length;
+  log(`cancelled: ${normalize(cancelled.statusText)} (${finished} finished, ${cancelled.rows.length - finished} not analysed)`);
+  if (finished < 1 || finished > 2 || cancelled.rows.length !== 7) throw new Error(`after cancel: ${finished} finished of ${cancelled.rows.length}`);
+  await vscode.shot('cancelled');
+
   const left = fs.readdirSync(workspace);
   if (left.length !== 1) throw new Error(`the workspace gained files: ${left.join(', ')}`);
   log('the workspace is untouched');

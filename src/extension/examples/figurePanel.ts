@@ -24,6 +24,8 @@ export class ExamplesFigurePanel implements vscode.Disposable {
   show(figure: ExamplesFigure): void {
     this.figure = figure;
     if (this.panel) {
+      // A new run brings the panel forward; updates during a run do not steal the view.
+      if (figure.status === 'running' && figure.series.length === 0) this.panel.reveal(undefined, true);
       void this.post({ type: 'examplesFigure', figure });
       return;
     }
