@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { severityOf, worstSeverity } from '../../src/extension/annotations/severity';
 import { codeLensTitle, formatInterval, formatNumber, headlineK, siteLabel } from '../../src/extension/annotations/format';
 import { blockFindings } from '../../src/extension/annotations/findings';
-import { buildSiteViews, primarySites, sitesByFile } from '../../src/extension/annotations/sites';
+import { annotationsByLine, buildSiteViews, primarySites, sitesByFile } from '../../src/extension/annotations/sites';
 import { escapeMarkdown, hoverMarkdown } from '../../src/extension/annotations/hover';
 import { StalenessTracker } from '../../src/extension/annotations/staleness';
 import { sidecarDoc } from '../../src/extension/annotations/sidecarDoc';
@@ -79,7 +79,9 @@ describe('labels', () => {
   test('several blocks: the range of GSC and the count', () => {
     const blocks = report.blocks.slice(8, 16); // GSC 1.36 .. 1.98
     assert.equal(siteLabel(blocks), 'GSC 1.36–1.98 · 8 blocks');
-    assert.match(codeLensTitle(blocks, true), /^Gradient Lens: blocks 9, 10, 11, 12, 13, 14, 15, 16 · GSC 1\.36–1\.98 · 8 blocks \(stale\) · Open in report$/);
+    assert.equal(codeLensTitle(blocks, true), 'Gradient Lens: GSC 1.36–1.98 · 8 blocks (stale) · Open in report');
+    assert.equal(codeLensTitle(blocks.slice(0, 3), false), 'Gradient Lens: blocks 9, 10, 11 · GSC 1.7–1.98 · 3 blocks · Open in report');
+    assert.equal(codeLensTitle([blocks[0]], false), `Gradient Lens: block 9 blocks.8 · ${siteLabel([blocks[0]])} · Open in report`);
   });
   test('a residual block shows k_skip; a linear block an infinite k_lin', () => {
     const r = mutableCopy(report);
@@ -158,6 +160,20 @@ describe('sites', () => {
     assert.deepEqual(views.map((v) => v.annotated), [true, false, false, true]);
     assert.deepEqual(views.map((v) => v.findings.map((f) => `${f.blockIndex}:${f.kind}`)), [['6:pseudo-linear'], [], ['5:pseudo-linear'], ['7:pseudo-linear']]);
     assert.equal(primarySites(withRoles.sites).get(7), withRoles.sites[3]);
+  });
+  test('sites on one line (a minified model.json) merge into one annotation with all their blocks', () => {
+    const oneLine = (from: number, to: number, block: number): SourceSite => ({
+      range: { path: '/w/model.json', startLine: 0, startCharacter: from, endLine: 0, endCharacter: to },
+      method: 'model-file',
+      label: `"name": "dense_${block}"`,
+      instances: [{ blockIndex: block, instanceName: `dense_${block}`, role: 'block' }],
+    });
+    const views = buildSiteViews(report, { sites: [oneLine(10, 30, 3), oneLine(200, 220, 1), oneLine(400, 420, 2), site('/w/model.json', 5, [4])], unplaced: [] }, 2.1);
+    const lines = annotationsByLine(views, 2.1);
+    assert.deepEqual(lines.map((l) => [l.line, l.blocks.map((b) => b.index), l.label, l.severity]), [
+      [0, [1, 2, 3], 'GSC 2.03–2.12 · 3 blocks', 'exploding'],
+      [5, [4], siteLabel([report.blocks[3]]), 'high'],
+    ]);
   });
   test('grouped by file', () => {
     const byFile = sitesByFile(buildSiteViews(report, mapping, 100));

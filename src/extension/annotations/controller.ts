@@ -16,7 +16,7 @@ import { codeLensTitle } from './format';
 import { gatherSources, readText } from './gather';
 import { hoverMarkdown } from './hover';
 import { SEVERITIES, type Severity } from './severity';
-import { buildSiteViews, primarySites, sitesByFile, type SiteView } from './sites';
+import { annotationsByLine, buildSiteViews, primarySites, sitesByFile, type LineAnnotation, type SiteView } from './sites';
 import { StalenessTracker } from './staleness';
 import { offerConfiguration } from './configure';
 
@@ -32,6 +32,7 @@ interface Entry {
   readonly byFile: ReadonlyMap<string, readonly SiteView[]>;
   readonly primary: ReadonlyMap<number, SourceSite>;
   readonly tracker: StalenessTracker;
+  readonly gscThreshold: number;
 }
 
 /** The report identity: a new run (or another model file) gives a new key. */
@@ -43,7 +44,10 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   private readonly entries = new Map<string, Entry>();
   /** In-flight updates per model, so a reveal can wait for the mapping of the report it shows. */
   private readonly pending = new Map<string, { key: string; done: Promise<void> }>();
+  /** Gutter icons, one type per severity (an icon cannot vary per decoration). */
   private readonly decorationTypes: ReadonlyMap<DecorationKey, vscode.TextEditorDecorationType>;
+  /** The end-of-line labels (text and colour vary per decoration). */
+  private readonly labelType = vscode.window.createTextEditorDecorationType({ rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed });
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('gradientLens');
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
@@ -72,6 +76,7 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
       this.diagnostics,
       this.lensesChanged,
       ...this.decorationTypes.values(),
+      this.labelType,
       vscode.languages.registerHoverProvider(selector, this),
       vscode.languages.registerCodeLensProvider(selector, this),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderEditors()),
@@ -152,7 +157,13 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     if (!this.enabled) return undefined;
-    const here = this.viewsIn(document.uri.fsPath).filter(({ view }) => view.site.range.startLine === position.line);
+    const onLine = this.viewsIn(document.uri.fsPath).filter(({ view }) => view.site.range.startLine === position.line);
+    // Several sites on one line (a minified model.json): the one under the cursor, if any.
+    const under = onLine.filter(({ view }) => {
+      const r = view.site.range;
+      return r.endLine > r.startLine || (position.character >= r.startCharacter && position.character <= r.endCharacter);
+    });
+    const here = under.length > 0 ? under : onLine;
     if (here.length === 0) return undefined;
     const contents = here.map(({ entry, view }) => {
       const md = new vscode.MarkdownString(
@@ -167,13 +178,13 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!this.enabled) return [];
-    return this.viewsIn(document.uri.fsPath)
-      .filter(({ view }) => view.annotated && view.site.range.startLine < document.lineCount && view.blocks.length > 0)
-      .map(({ entry, view }) => {
-        const line = view.site.range.startLine;
-        const worst = view.blocks.reduce((a, b) => (b.gscToOutput.value > a.gscToOutput.value ? b : a));
+    return this.linesIn(document.uri.fsPath)
+      .filter(({ annotation }) => annotation.line < document.lineCount)
+      .map(({ entry, annotation }) => {
+        const line = annotation.line;
+        const worst = annotation.blocks.reduce((a, b) => (b.gscToOutput.value > a.gscToOutput.value ? b : a));
         return new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-          title: codeLensTitle(view.blocks, entry.tracker.isStale(document.uri.fsPath)),
+          title: codeLensTitle(annotation.blocks, entry.tracker.isStale(document.uri.fsPath)),
           tooltip: `Open the Gradient Lens report of ${entry.report.model.fileName} on block ${worst.index}`,
           command: COMMANDS.openInReport,
           arguments: [entry.report.model.path, worst.index],
@@ -201,7 +212,7 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     const files = new Set(mapping.sites.map((s) => s.range.path));
     for (const source of gathered.sources) if (files.has(source.path)) tracker.record(source.path, source.text);
     const views = buildSiteViews(report, mapping, this.gscThreshold(modelPath));
-    this.entries.set(modelPath, { report, mapping, views, byFile: sitesByFile(views), primary: primarySites(mapping.sites), tracker });
+    this.entries.set(modelPath, { report, mapping, views, byFile: sitesByFile(views), primary: primarySites(mapping.sites), tracker, gscThreshold: this.gscThreshold(modelPath) });
     const placed = new Set(mapping.sites.flatMap((s) => s.instances.map((i) => i.blockIndex)));
     this.log.info(
       `code annotations for ${name}: searched ${gathered.origin}; ${placed.size} of ${report.blocks.length} blocks placed at ${mapping.sites.length} site(s) in ${files.size} file(s)` +
@@ -239,8 +250,9 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   /** Settings changed (threshold, enabled): the same mappings, re-evaluated. */
   private rebuildViews(): void {
     for (const [modelPath, entry] of this.entries) {
-      const views = buildSiteViews(entry.report, entry.mapping, this.gscThreshold(modelPath));
-      this.entries.set(modelPath, { ...entry, views, byFile: sitesByFile(views) });
+      const gscThreshold = this.gscThreshold(modelPath);
+      const views = buildSiteViews(entry.report, entry.mapping, gscThreshold);
+      this.entries.set(modelPath, { ...entry, views, byFile: sitesByFile(views), gscThreshold });
     }
     this.renderAll();
   }
@@ -260,6 +272,11 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     return [...this.entries.values()].flatMap((entry) => (entry.byFile.get(file) ?? []).map((view) => ({ entry, view })));
   }
 
+  /** The merged per-line annotations of a file, per model. */
+  private linesIn(file: string): { entry: Entry; annotation: LineAnnotation }[] {
+    return [...this.entries.values()].flatMap((entry) => annotationsByLine(entry.byFile.get(file) ?? [], entry.gscThreshold).map((annotation) => ({ entry, annotation })));
+  }
+
   private renderAll(): void {
     this.renderEditors();
     this.renderDiagnostics();
@@ -273,28 +290,31 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   private renderEditor(editor: vscode.TextEditor): void {
     const doc = editor.document;
     const buckets = new Map<DecorationKey, vscode.DecorationOptions[]>();
+    const labels: vscode.DecorationOptions[] = [];
     if (this.enabled && doc.uri.scheme === 'file') {
-      for (const { entry, view } of this.viewsIn(doc.uri.fsPath)) {
-        const line = view.site.range.startLine;
-        if (!view.annotated || line >= doc.lineCount || view.blocks.length === 0) continue;
+      for (const { entry, annotation } of this.linesIn(doc.uri.fsPath)) {
+        const line = annotation.line;
+        if (line >= doc.lineCount) continue;
         const stale = entry.tracker.isStale(doc.uri.fsPath);
-        const key: DecorationKey = stale ? 'stale' : view.severity;
-        const list = buckets.get(key) ?? [];
-        list.push({
-          range: doc.lineAt(line).range,
+        const key: DecorationKey = stale ? 'stale' : annotation.severity;
+        // The icon at the line's start (a wrapped line would repeat it on every row), the label at its end.
+        buckets.set(key, [...(buckets.get(key) ?? []), { range: new vscode.Range(line, 0, line, 0) }]);
+        const end = doc.lineAt(line).range.end;
+        labels.push({
+          range: new vscode.Range(end, end),
           renderOptions: {
             after: {
-              contentText: `${view.label}${stale ? ' (stale)' : ''}`,
+              contentText: `${annotation.label}${stale ? ' (stale)' : ''}`,
               color: new vscode.ThemeColor(`gradientLens.annotation.${key}`),
               margin: '0 0 0 2em',
               fontStyle: 'italic',
             },
           },
         });
-        buckets.set(key, list);
       }
     }
     for (const [key, type] of this.decorationTypes) editor.setDecorations(type, buckets.get(key) ?? []);
+    editor.setDecorations(this.labelType, labels);
   }
 
   private renderDiagnostics(): void {

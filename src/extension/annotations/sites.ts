@@ -101,6 +101,33 @@ function distinctBlocks(instances: readonly PlacedInstance[], byIndex: ReadonlyM
   return out.sort((a, b) => a.index - b.index);
 }
 
+/**
+ * What one line of a file shows: the annotated sites starting on it merged (a minified
+ * model.json has every layer entry on line 0), with the union of their blocks.
+ */
+export interface LineAnnotation {
+  readonly line: number;
+  readonly blocks: readonly BlockReport[];
+  readonly severity: Severity;
+  readonly label: string;
+}
+
+export function annotationsByLine(views: readonly SiteView[], gscThreshold: number): LineAnnotation[] {
+  const byLine = new Map<number, Map<number, BlockReport>>();
+  for (const v of views) {
+    if (!v.annotated || v.blocks.length === 0) continue;
+    const blocks = byLine.get(v.site.range.startLine) ?? new Map<number, BlockReport>();
+    for (const b of v.blocks) blocks.set(b.index, b);
+    byLine.set(v.site.range.startLine, blocks);
+  }
+  return [...byLine]
+    .sort(([a], [b]) => a - b)
+    .map(([line, map]) => {
+      const blocks = [...map.values()].sort((a, b) => a.index - b.index);
+      return { line, blocks, severity: worstSeverity(blocks.map((b) => severityOf(b.gscToOutput.value, gscThreshold))), label: siteLabel(blocks) };
+    });
+}
+
 /** Site views grouped by file path. */
 export function sitesByFile(views: readonly SiteView[]): Map<string, SiteView[]> {
   const out = new Map<string, SiteView[]>();
