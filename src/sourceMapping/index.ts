@@ -231,7 +231,7 @@ function mapPyTorch(items: readonly Item[], sources: readonly SourceText[], site
   let rootUsed: Root = root;
   if (root.spec.k === 'instance') {
     let bestCount = resolvedCount(root);
-    for (const bindings of program.instantiations(root.spec.cls)) {
+    for (const bindings of program.instantiations(root.spec.cls).slice(0, 8)) {
       const candidate: Root = { label: root.label, spec: { ...root.spec, bindings } };
       const count = resolvedCount(candidate);
       if (count > bestCount) [rootUsed, bestCount] = [candidate, count];

@@ -152,6 +152,37 @@ describe('Python reading', () => {
     assert.deepEqual(placed(mapping, 'dense'), [4, 8, 'self.dense']);
   });
 
+  test('self.layers = nn.ModuleList() filled by self.layers.append(...) in a loop', () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, d):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(d, d)',
+      'class Net(nn.Module):',
+      '    def __init__(self, d=8, depth=4):',
+      '        super().__init__()',
+      '        self.stem = nn.Linear(3, d)',
+      '        self.layers = nn.ModuleList()',
+      '        for _ in range(depth):',
+      '            self.layers.append(Block(d))',
+      '        self.layers.append(nn.Linear(d, 2))',
+    ].join('\n');
+    const report: MappableReport = {
+      model: { format: 'onnx', path: '/m/n.onnx' },
+      blocks: [
+        { index: 1, name: 'stem', sourceNames: ['/stem/Gemm'] },
+        ...[0, 1, 2, 3].map((i) => ({ index: i + 2, name: `layers.${i}`, sourceNames: [`/layers/layers.${i}/fc/Gemm`] })),
+        { index: 6, name: 'layers.4', sourceNames: ['/layers/layers.4/Gemm'] },
+      ],
+    };
+    const mapping = mapReportToSource({ report, sources: [{ path: '/src/n.py', text }] });
+    assert.deepEqual(mapping.unplaced, []);
+    assert.deepEqual(placed(mapping, 'layers.3'), [1, 0, 'class Block']);
+    assert.deepEqual(placed(mapping, 'layers.2.fc'), [4, 8, 'self.fc']);
+    assert.deepEqual(placed(mapping, 'layers.4'), [12, 27, 'nn.ModuleList entry 4']);
+  });
+
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);

@@ -373,6 +373,15 @@ export class PythonProgram {
       }
       return;
     }
+    if (obj.k === 'attr' && obj.obj.k === 'name' && obj.obj.id === 'self' && scope.attrs !== undefined && (method === 'append' || method === 'extend')) {
+      // self.layers = nn.ModuleList() ... self.layers.append(Block()) in a loop.
+      const child = scope.attrs.get(obj.attr);
+      if (child?.spec.k !== 'container' || e.args.length !== 1) return;
+      const value = this.evaluate(e.args[0].value, scope);
+      const added: ListEvent[] = method === 'append' ? [{ items: [{ value, loc: itemLoc(e.args[0].value, value, scope.path) }], repeat }] : repeated(value, repeat);
+      scope.attrs.set(obj.attr, { ...child, spec: { ...child.spec, seq: [...child.spec.seq, ...added] } });
+      return;
+    }
     if (obj.k !== 'name') return;
     const list = scope.vars.get(obj.id);
     if (list?.k !== 'list') return;
@@ -389,9 +398,12 @@ export class PythonProgram {
   /** How many times `for ... in <iter>` runs, when it is a literal range or a literal list. */
   private iterationCount(iter: Expr, scope: Scope): number | undefined {
     if (iter.k === 'call' && dottedName(iter.fn) === 'range') {
-      const nums = iter.args.map((a) => this.evaluate(a.value, scope));
-      if (nums.some((v) => v.k !== 'num')) return undefined;
-      const [a, b, s] = nums.map((v) => (v as { value: number }).value);
+      const nums = iter.args.flatMap((a) => {
+        const v = this.evaluate(a.value, scope);
+        return v.k === 'num' ? [v.value] : [];
+      });
+      if (nums.length !== iter.args.length || nums.length === 0) return undefined;
+      const [a, b, s] = nums;
       const [start, stop, step] = nums.length === 1 ? [0, a, 1] : [a, b, s ?? 1];
       return step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : undefined;
     }
