@@ -80,7 +80,10 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
       vscode.languages.registerHoverProvider(selector, this),
       vscode.languages.registerCodeLensProvider(selector, this),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderEditors()),
-      vscode.workspace.onDidChangeTextDocument((e) => this.onText(e.document.uri, e.document.getText())),
+      // Only annotated files are hashed (not every keystroke in every document).
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0 && e.document.uri.scheme === 'file' && this.isTracked(e.document.uri.fsPath)) this.onText(e.document.uri, e.document.getText());
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`gradientLens.${ANNOTATIONS_ENABLED_KEY}`)) this.override = undefined;
         if (e.affectsConfiguration('gradientLens')) this.rebuildViews();
