@@ -13,7 +13,7 @@ import { useTestBackend } from '../helpers/backend';
 import { fixtureDir } from '../helpers/fixtures';
 
 const MODEL = path.join(fixtureDir('resnet_cifar8'), 'model.onnx');
-const SETTINGS = { backend: 'wasm', batch: 4, probes: 4, seed: 3, exact: 'off', blockMatrix: true, threads: 1 } as const;
+const SETTINGS = { backend: 'wasm', batch: 4, probes: 4, seed: 3, exact: 'off', blockMatrix: true } as const;
 
 describe('cancellation', () => {
   before(async () => {
@@ -21,14 +21,16 @@ describe('cancellation', () => {
   });
 
   const phases: AnalysisPhase[] = ['forward', 'gsc-to-output', 'block-matrix', 'blocks', 'nonlinearities'];
-  for (const phase of phases) {
-    test(`cancelled in phase "${phase}": rejects with CancelledError within a second and frees every tensor`, async () => {
+  // One thread: everything in this thread. Two: the reverse passes also run on a worker thread.
+  const cases: [AnalysisPhase, number][] = [...phases.map((p): [AnalysisPhase, number] => [p, 1]), ['gsc-to-output', 2], ['blocks', 2]];
+  for (const [phase, threads] of cases) {
+    test(`${threads} thread(s), cancelled in phase "${phase}": rejects with CancelledError within a second and frees every tensor`, async () => {
       const tensorsBefore = tf.memory().numTensors;
       const bytesBefore = tf.memory().numBytes;
       const controller = new AbortController();
       let abortedAt = 0;
       const outcome = await analyzeModel(
-        { modelPath: MODEL, settings: SETTINGS },
+        { modelPath: MODEL, settings: SETTINGS, threads },
         {
           signal: controller.signal,
           onProgress: (e) => {
