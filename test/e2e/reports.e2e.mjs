@@ -155,6 +155,30 @@ await runTest('reports', 600, async (keep) => {
   if (count(vscode.extensionLog(), /analysing \S+model\.onnx \(/) !== runsBefore + 1) throw new Error('Re-run did not start exactly one analysis');
   log('Re-run on the cache notification ran the analysis again');
 
+  // gradientLens.cache.enabled unticked in the Settings editor -> Analyze computes.
+  const toggleCacheSetting = async () => {
+    await vscode.runCommand('Preferences: Open Settings (UI)');
+    const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
+    await search.waitFor();
+    await search.fill('gradientLens.cache.enabled');
+    const box = page.locator('.settings-editor .setting-item-bool .setting-value-checkbox').first();
+    await box.waitFor({ timeout: 15000 });
+    await box.click();
+    await sleep(300);
+    const checked = await box.getAttribute('aria-checked');
+    await vscode.runCommand('View: Close Editor');
+    return checked;
+  };
+  if ((await toggleCacheSetting()) !== 'false') throw new Error('the cache setting was not unticked');
+  await sleep(500);
+  const runsBeforeNoCache = count(vscode.extensionLog(), /analysing \S+model\.onnx \(/);
+  const finishedBeforeNoCache = finished();
+  await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
+  await waitUntil(() => finished() > finishedBeforeNoCache, 300000, 'an analysis with the cache off');
+  if (count(vscode.extensionLog(), /analysing \S+model\.onnx \(/) !== runsBeforeNoCache + 1) throw new Error('with the cache off, Analyze did not compute');
+  if ((await toggleCacheSetting()) !== 'true') throw new Error('the cache setting was not ticked again');
+  log('gradientLens.cache.enabled false: Analyze computed again');
+
   // ---- 4. A second analysis with seed 5 (Re-run With Settings…) ----------------------------
   await vscode.runCommand('Gradient Lens: Re-run With Settings…');
   await quick.locator('.monaco-list-row[aria-label^="Seed"]').click();
@@ -162,7 +186,7 @@ await runTest('reports', 600, async (keep) => {
   await page.keyboard.press('Enter');
   await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').click();
   await vscode.waitForLog(/analysing \S+model\.onnx \(batch 4, 4 probes, seed 5,/, 20000, 'a run with seed 5');
-  await waitUntil(() => finished() > finishedBefore + 1, 300000, 'the seed-5 run');
+  await waitUntil(() => finished() > finishedBeforeNoCache + 1, 300000, 'the seed-5 run');
   log('second analysis (seed 5) finished');
 
   // ---- 5. Show History…: lists both, reopens seed 7 without recomputing --------------------

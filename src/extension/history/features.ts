@@ -10,7 +10,7 @@ import type { ExtensionToWebview } from '../../protocol/webview';
 import type { ExportFormat } from '../../report/export';
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
 import type { AnalysisService } from '../analysis/service';
-import { COMMANDS } from '../commands/ids';
+import { COMMANDS, CONTEXT_HAS_REPORT } from '../commands/ids';
 import { resolveModel } from '../commands/pickModel';
 import { ComparePanel } from '../compare/comparePanel';
 import { exportInteractive } from '../export/exportCommand';
@@ -137,7 +137,7 @@ export class ReportFeatures implements vscode.Disposable {
 
   private async showReport(report: AnalysisReport): Promise<void> {
     await this.deps.store.put(report);
-    await vscode.commands.executeCommand('setContext', 'gradientLens.hasReport', true);
+    await vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, true);
     this.deps.panels.show(report);
   }
 
