@@ -209,6 +209,27 @@ describe('torchvision-style ResNet-18', () => {
   });
 });
 
+describe('torchvision-style DenseNet: names built in loops', () => {
+  test('add_module("denselayer%d" % (i + 1)) and self.features.add_module(f"denseblock{i + 1}") place every instance', () => {
+    const blocks: { index: number; name: string; sourceNames: string[] }[] = [{ index: 1, name: 'features.conv0', sourceNames: ['/features/conv0/Conv'] }];
+    for (const b of [1, 2]) {
+      for (const l of [1, 2]) {
+        const m = `/features/denseblock${b}/denselayer${l}`;
+        blocks.push({ index: blocks.length + 1, name: `features.denseblock${b}.denselayer${l}`, sourceNames: [`${m}/norm1/BatchNormalization`, `${m}/relu1/Relu`, `${m}/conv1/Conv`, `${m}/Concat`] });
+      }
+    }
+    blocks.push({ index: 6, name: 'classifier', sourceNames: ['/classifier/Gemm'] });
+    const mapping = mapReportToSource({ report: { model: { format: 'onnx', path: '/m/densenet.onnx' }, blocks }, sources: [sourceFixture('densenet_like.py')] });
+    assert.deepEqual(mapping.unplaced, []);
+    const layer = siteOf(mapping, 'features.denseblock2.denselayer1');
+    assertAt(layer, 'densenet_like.py', 8, 'class _DenseLayer(nn.Module):');
+    assert.deepEqual(layer.instances.map((i) => i.blockIndex), [2, 3, 4, 5]);
+    assertAt(siteOf(mapping, 'features.denseblock1.denselayer2.conv1', 'layer'), 'densenet_like.py', 13, 'self.conv1 = nn.Conv2d(');
+    assertAt(siteOf(mapping, 'features.conv0'), 'densenet_like.py', 31, '("conv0", nn.Conv2d(3, num_init_features');
+    assertAt(siteOf(mapping, 'classifier'), 'densenet_like.py', 38, 'self.classifier = nn.Linear(num_features, num_classes)');
+  });
+});
+
 describe('PyTorch in a workspace full of other models', () => {
   test('the model\'s classes are found among 30 files of other nn.Modules (a workspace scan)', async () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');

@@ -18,7 +18,7 @@ export type Expr =
   | { readonly k: 'str'; readonly literal: string; readonly span: Span }
   | { readonly k: 'num'; readonly text: string; readonly span: Span }
   | { readonly k: 'star'; readonly value: Expr; readonly span: Span }
-  | { readonly k: 'binop'; readonly op: '+' | '*'; readonly left: Expr; readonly right: Expr; readonly span: Span }
+  | { readonly k: 'binop'; readonly op: '+' | '*' | '%'; readonly left: Expr; readonly right: Expr; readonly span: Span }
   | { readonly k: 'other'; readonly span: Span };
 
 export interface Arg {
@@ -80,7 +80,7 @@ export class ExprParser {
       if (t.text === 'is' && this.isOp('not')) this.pos++;
       const right = this.parseUnary();
       const span = { start: left.span.start, end: right.span.end };
-      left = t.text === '+' || t.text === '*' ? { k: 'binop', op: t.text, left, right, span } : { k: 'other', span };
+      left = t.text === '+' || t.text === '*' || t.text === '%' ? { k: 'binop', op: t.text, left, right, span } : { k: 'other', span };
     }
     return left;
   }

@@ -63,6 +63,30 @@ const UNKNOWN: Value = { k: 'unknown' };
  * or nn.ModuleList keeps the container its `super().__init__(...)` call fills.
  */
 export const CONTAINER_BODY = '\u0000body';
+/** Attribute keys that start with this hold a JSON list of name pieces (see namePieces). */
+export const PATTERN_PREFIX = '\u0001';
+
+/**
+ * The literal pieces of a module name expression: ['fc'] for 'fc'; ['layer', ''] for
+ * f'layer{i}', 'layer%d' % i or 'layer{}'.format(i) (each hole one or more characters).
+ */
+export function namePieces(e: Expr): string[] | undefined {
+  if (e.k === 'str') {
+    const plain = stringValue(e.literal);
+    if (plain !== undefined) return [plain];
+    const m = /^[rRfF]{1,2}(['"]{3}|['"])([\s\S]*)\1$/.exec(e.literal);
+    return m !== null && /f/i.test(e.literal.slice(0, 2)) ? m[2].split(/\{[^{}]*\}/) : undefined;
+  }
+  if (e.k === 'binop' && e.op === '%' && e.left.k === 'str') {
+    const base = stringValue(e.left.literal);
+    return base === undefined ? undefined : base.split(/%[-+ #0-9.]*[sdifr]/);
+  }
+  if (e.k === 'call' && e.fn.k === 'attr' && e.fn.attr === 'format' && e.fn.obj.k === 'str') {
+    const base = stringValue(e.fn.obj.literal);
+    return base === undefined ? undefined : base.split(/\{[^{}]*\}/);
+  }
+  return undefined;
+}
 const MAX_CALL_DEPTH = 8;
 /**
  * Statements and expressions one program may evaluate in all, and one outermost helper call
@@ -121,7 +145,7 @@ export class PythonProgram {
     seen.add(cls);
     return cls.bases.some((b) => {
       const last = lastSegment(b);
-      if (last === 'Module' || last === 'Sequential' || last === 'ModuleList') return true;
+      if (last === 'Module' || last === 'Sequential' || last === 'ModuleList' || last === 'ModuleDict') return true;
       const base = this.findClass(last, cls.path);
       return base !== undefined && this.isModuleClass(base, seen);
     });
@@ -351,7 +375,25 @@ export class PythonProgram {
     scope.attrs.set(name, { spec, loc, label: shown, otherLines: others.length === 0 ? undefined : others });
   }
 
+  /**
+   * `self.add_module(name, m)` / `setattr(self, name, m)`: a literal name is an attribute; a
+   * name built in a loop (f'layer{i}', 'denselayer%d' % i, 'b{}'.format(i)) is a pattern
+   * attribute that matches every name it can produce.
+   */
+  private addNamedModule(scope: Scope, nameExpr: Expr, valueExpr: Expr, stmt: Stmt, how: string): void {
+    const pieces = namePieces(nameExpr);
+    if (pieces === undefined) return;
+    const value = this.evaluate(valueExpr, scope);
+    const shown = pieces.join('{}');
+    if (pieces.length === 1) this.setAttribute(scope, pieces[0], value, stmtLoc(scope.path, stmt), `${how}('${shown}')`);
+    else this.setAttribute(scope, PATTERN_PREFIX + JSON.stringify(pieces), value, stmtLoc(scope.path, stmt), `${how}('${shown}')`);
+  }
+
   private execCallStatement(e: Extract<Expr, { k: 'call' }>, scope: Scope, repeat: number | undefined, stmt: Stmt): void {
+    if (e.fn.k === 'name' && e.fn.id === 'setattr' && e.args.length === 3 && e.args[0].value.k === 'name' && e.args[0].value.id === 'self') {
+      this.addNamedModule(scope, e.args[1].value, e.args[2].value, stmt, 'setattr');
+      return;
+    }
     if (e.fn.k !== 'attr') return;
     const method = e.fn.attr;
     const obj = e.fn.obj;
@@ -366,11 +408,20 @@ export class PythonProgram {
       return;
     }
     if (obj.k === 'name' && obj.id === 'self' && (method === 'add_module' || method === 'register_module') && e.args.length >= 2) {
-      const nameArg = e.args[0].value;
-      const name = nameArg.k === 'str' ? stringValue(nameArg.literal) : undefined;
-      if (name !== undefined) {
-        this.setAttribute(scope, name, this.evaluate(e.args[1].value, scope), stmtLoc(scope.path, stmt), `self.add_module('${name}')`);
-      }
+      this.addNamedModule(scope, e.args[0].value, e.args[1].value, stmt, 'self.add_module');
+      return;
+    }
+    if (obj.k === 'attr' && obj.obj.k === 'name' && obj.obj.id === 'self' && scope.attrs !== undefined && method === 'add_module' && e.args.length >= 2) {
+      // self.features.add_module('denseblock%d' % (i + 1), block): a named entry of the container.
+      const child = scope.attrs.get(obj.attr);
+      const pieces = namePieces(e.args[0].value);
+      if (child?.spec.k !== 'container' || pieces === undefined) return;
+      const value = this.evaluate(e.args[1].value, scope);
+      const loc = stmtLoc(scope.path, stmt);
+      const key = pieces.length === 1 ? pieces[0] : PATTERN_PREFIX + JSON.stringify(pieces);
+      const named = new Map(child.spec.named);
+      named.set(key, { spec: value.k === 'module' ? value.spec : { k: 'leaf', callee: '?', loc }, loc, label: `self.${obj.attr}.add_module('${pieces.join('{}')}')` });
+      scope.attrs.set(obj.attr, { ...child, spec: { ...child.spec, named } });
       return;
     }
     if (obj.k === 'attr' && obj.obj.k === 'name' && obj.obj.id === 'self' && scope.attrs !== undefined && (method === 'append' || method === 'extend')) {

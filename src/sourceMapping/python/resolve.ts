@@ -2,7 +2,8 @@
  * Resolves PyTorch module paths ("layer1.0.conv1") from the model's root class down through
  * attribute types, container entries and block classes, to the source that defines each one.
  */
-import { CONTAINER_BODY, type Child, type ListEvent, type ModuleSpec, type PythonProgram } from './modules';
+import { matchesPieces } from '../layerNames';
+import { CONTAINER_BODY, PATTERN_PREFIX, type Child, type ListEvent, type ModuleSpec, type PythonProgram } from './modules';
 import type { ClassInfo } from './structure';
 
 export type PathResolution =
@@ -121,7 +122,7 @@ export class ModuleResolver {
   private directChildOf(spec: ModuleSpec, key: string, containerPath: string, where: string): { child: Child } | { reason: string } {
     if (spec.k === 'instance') {
       const attrs = spec.bindings.size > 0 ? this.program.instanceAttributes(spec.cls, spec.bindings, 1) : this.program.classAttributes(spec.cls);
-      const child = attrs.get(key);
+      const child = attrs.get(key) ?? byPattern(attrs, key);
       if (child !== undefined) return { child };
       const body = attrs.get(CONTAINER_BODY);
       if (body !== undefined) return this.directChildOf(body.spec, key, containerPath, `${where} (class ${spec.cls.name})`);
@@ -132,7 +133,7 @@ export class ModuleResolver {
         ? { reason: `what ${where} holds is not known from the source, so its '${key}' cannot be followed` }
         : { reason: `${where} is built by ${spec.callee}(...), which is not read as a container with '${key}'` };
     }
-    const named = spec.named.get(key);
+    const named = spec.named.get(key) ?? byPattern(spec.named, key);
     if (named !== undefined) return { child: named };
     if (!/^\d+$/.test(key) || spec.seq.length === 0) return { reason: `${where} (nn.${spec.kind}) has no entry '${key}'` };
     const total = this.indexCounts.get(containerPath);
@@ -143,6 +144,14 @@ export class ModuleResolver {
     const childSpec: ModuleSpec = item.value.k === 'module' ? item.value.spec : { k: 'leaf', callee: '?', loc: item.loc };
     return { child: { spec: childSpec, loc: item.loc, label } };
   }
+}
+
+/** The child whose name pattern (add_module('layer%d' % i, ...) in a loop) produces `key`. */
+function byPattern(children: ReadonlyMap<string, Child>, key: string): Child | undefined {
+  for (const [k, c] of children) {
+    if (k.startsWith(PATTERN_PREFIX) && matchesPieces(JSON.parse(k.slice(PATTERN_PREFIX.length)) as string[], key)) return c;
+  }
+  return undefined;
 }
 
 /** The item at `index` of a list built by events; `total` (from the model) fixes one unknown loop count. */
