@@ -24,7 +24,9 @@ export type WebviewToExtension =
   /** The user selected a block: reveal the source line that defines it. */
   | { readonly type: 'revealBlock'; readonly index: number }
   | { readonly type: 'rerun' }
-  | { readonly type: 'export'; readonly format: 'md' | 'html' | 'json' | 'csv' };
+  | { readonly type: 'export'; readonly format: 'md' | 'html' | 'json' | 'csv' }
+  /** The examples figure: open that bundled example (its code, and the offer to analyse it). */
+  | { readonly type: 'openExample'; readonly id: string };
 
 const EXPORT_FORMATS = new Set(['md', 'html', 'json', 'csv']);
 
@@ -44,6 +46,8 @@ export function parseWebviewMessage(value: unknown): WebviewToExtension | undefi
       return typeof m.format === 'string' && EXPORT_FORMATS.has(m.format)
         ? { type: 'export', format: m.format as 'md' | 'html' | 'json' | 'csv' }
         : undefined;
+    case 'openExample':
+      return typeof m.id === 'string' && /^[a-z0-9_]{1,64}$/.test(m.id) ? { type: 'openExample', id: m.id } : undefined;
     default:
       return undefined;
   }

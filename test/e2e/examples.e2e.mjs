@@ -129,7 +129,15 @@ await runTest('examples', 600, async (keep) => {
   }
   log(`${figure.depthCells.length} plotted values in the data table`);
 
-  // Open Example… -> the residual MLP's model.py -> Analyze ONNX -> its report.
+  // The table's Open button on the tanh row opens that example's model.py (Open Example with the id)...
+  await frame.locator('button[data-open-example="mlp_tanh"]').click();
+  await page.locator('.tab', { hasText: /^model\.py/ }).first().waitFor({ timeout: 30000 });
+  await page.locator('.notification-toast', { hasText: '"tanh"' }).waitFor({ timeout: 20000 });
+  log('the Open button of the tanh row opened mlp_tanh/model.py');
+  await runCommandWithRetry(vscode, 'Notifications: Clear All Notifications');
+  await runCommandWithRetry(vscode, 'View: Close All Editors');
+
+  // ...and Open Example… -> the residual MLP's model.py -> Analyze ONNX -> its report.
   await runCommandWithRetry(vscode, 'Gradient Lens: Open Example…');
   const quick = page.locator('.quick-input-widget');
   await quick.locator('.monaco-list-row', { hasText: 'residual ReLU' }).first().click();

@@ -1,13 +1,16 @@
 /**
  * The "Analyze All Examples" panel: the same page (dist/webview.js) and Content-Security-Policy
  * as the report panel, showing the figure it is sent ('examplesFigure'). One panel; a new run
- * reuses it. Every message from the page is validated; only 'ready' means something here.
+ * reuses it. Every message from the page is validated; 'ready' resends the figure and
+ * 'openExample' (a known example id) runs Open Example for it.
  */
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type ExtensionToWebview } from '../../protocol/webview';
 import { buildReportHtml, makeNonce } from '../webview/html';
 import type { Log } from '../output';
+import { COMMANDS } from '../commands/ids';
 import type { ExamplesFigure } from './figureData';
+import { EXAMPLES } from './generate/catalog';
 
 export const EXAMPLES_VIEW_TYPE = 'gradientLens.examples';
 
@@ -50,6 +53,7 @@ export class ExamplesFigurePanel implements vscode.Disposable {
       }
       // The page posts 'ready' on every load (also after it was hidden): send the figure again.
       if (message.type === 'ready' && this.figure) void this.post({ type: 'examplesFigure', figure: this.figure });
+      if (message.type === 'openExample' && EXAMPLES.some((e) => e.id === message.id)) void vscode.commands.executeCommand(COMMANDS.openExample, message.id);
     });
     panel.onDidDispose(() => {
       subscription.dispose();

@@ -12,6 +12,7 @@ import { logTicks, toCss, withAlpha, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';
 import { formatDuration, formatNumber } from '../format';
 import { readTheme, type Theme } from '../theme';
+import { vscodeApi } from '../vscodeApi';
 
 Chart.register(LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Legend, Tooltip);
 
@@ -156,11 +157,19 @@ function numCell(field: string, value: number, text = formatNumber(value)): HTML
   return h('td', { className: 'num', attrs: { 'data-field': field, 'data-value': String(value), title: String(value) } }, text);
 }
 
+/** Opens the example's model code in the editor, with the offer to analyse it (the extension's Open Example). */
+function openButton(id: string, title: string): HTMLButtonElement {
+  const b = h('button', { className: 'button secondary small', attrs: { type: 'button', 'data-open-example': id, 'aria-label': `Open the ${title} example` } }, 'Open');
+  b.addEventListener('click', () => vscodeApi().postMessage({ type: 'openExample', id }));
+  return b;
+}
+
 function summaryTable(f: ExamplesFigure): HTMLElement {
   const head = h(
     'tr',
     {},
     ...['Network', 'Example', 'Blocks', 'GSC input → output', '99% interval', 'Estimator', 'Explosion rate per block', 'Time'].map((t, i) => h('th', { className: i >= 2 ? 'num' : undefined, attrs: { scope: 'col' } }, t)),
+    h('th', { attrs: { scope: 'col' } }, h('span', { className: 'sr-only' }, 'Open')),
   );
   const rows = f.series.map((s) =>
     h(
@@ -174,10 +183,11 @@ function summaryTable(f: ExamplesFigure): HTMLElement {
       h('td', { attrs: { 'data-field': 'method' } }, s.method),
       numCell('rate', s.rate),
       h('td', { className: 'num' }, formatDuration(s.analysisMs)),
+      h('td', {}, openButton(s.id, s.title)),
     ),
   );
   const pending = f.pending.map((p) =>
-    h('tr', { attrs: { 'data-example': p.id, 'data-status': f.status === 'running' ? 'pending' : 'not analysed' } }, h('th', { attrs: { scope: 'row' } }, p.title), h('td', {}, h('code', {}, p.id)), h('td', { className: 'muted', attrs: { colspan: 6 } }, f.status === 'running' ? 'waiting…' : 'not analysed')),
+    h('tr', { attrs: { 'data-example': p.id, 'data-status': f.status === 'running' ? 'pending' : 'not analysed' } }, h('th', { attrs: { scope: 'row' } }, p.title), h('td', {}, h('code', {}, p.id)), h('td', { className: 'muted', attrs: { colspan: 6 } }, f.status === 'running' ? 'waiting…' : 'not analysed'), h('td', {}, openButton(p.id, p.title))),
   );
   return h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', id: 'examples-table' }, h('caption', {}, 'GSC from the input to the output per example network'), h('thead', {}, head), h('tbody', {}, ...rows, ...pending)));
 }
