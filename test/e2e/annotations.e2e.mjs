@@ -21,6 +21,8 @@ const SHOTS = path.join(REPO, 'test-results', 'screenshots', 'annotations');
 const SETTINGS = { batchSize: 8, probes: 6, seed: 7 };
 // Low enough that some blocks of this small ResNet (GSC to the output 0.29 .. 1.04) exceed it.
 const GSC_THRESHOLD = 0.6;
+// Low enough that some of its ReLUs (k 1.13 .. 1.67) are flagged pseudo-linear.
+const PSEUDO_LINEAR_K = 1.2;
 
 /** formatNumber of src/extension/annotations/format.ts for 0.001 <= |x| < 1000. */
 const fmt = (x) => String(Number(x.toPrecision(3)));
@@ -82,7 +84,7 @@ await runTest('annotations', 420, async (keep) => {
   fs.mkdirSync(path.join(workspace, 'resnet'));
   for (const f of ['model.onnx', 'model.py']) fs.copyFileSync(path.join(REPO, 'examples', 'resnet', f), path.join(workspace, 'resnet', f));
   fs.mkdirSync(path.join(workspace, '.vscode'));
-  const settings = { ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [`gradientLens.${k}`, v])), 'gradientLens.thresholds.gsc': GSC_THRESHOLD };
+  const settings = { ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [`gradientLens.${k}`, v])), 'gradientLens.thresholds.gsc': GSC_THRESHOLD, 'gradientLens.thresholds.pseudoLinearK': PSEUDO_LINEAR_K };
   fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
   const modelPy = fs.readFileSync(path.join(workspace, 'resnet', 'model.py'), 'utf8').split('\n');
   const lineOf = (re) => {
@@ -94,7 +96,7 @@ await runTest('annotations', 420, async (keep) => {
   // The CLI's report for the same settings: the numbers the annotations must show.
   const cliJson = path.join(workspace, '..', `${path.basename(workspace)}-cli.json`);
   const cli = spawnSync(process.execPath, [path.join(REPO, 'bin', 'gradient-lens.js'), 'analyze', path.join(workspace, 'resnet', 'model.onnx'),
-    '--batch', String(SETTINGS.batchSize), '--probes', String(SETTINGS.probes), '--seed', String(SETTINGS.seed), '--json', cliJson, '--quiet'], { encoding: 'utf8', timeout: 300000 });
+    '--batch', String(SETTINGS.batchSize), '--probes', String(SETTINGS.probes), '--seed', String(SETTINGS.seed), '--pseudo-linear-k', String(PSEUDO_LINEAR_K), '--json', cliJson, '--quiet'], { encoding: 'utf8', timeout: 300000 });
   if (cli.status !== 0) throw new Error(`CLI failed (${cli.status}): ${cli.stderr}`);
   const cliReport = JSON.parse(fs.readFileSync(cliJson, 'utf8'));
   fs.rmSync(cliJson, { force: true });
@@ -121,6 +123,7 @@ await runTest('annotations', 420, async (keep) => {
   log(`expected sites: ${expected.map((e) => `line ${e.line} "${e.label}" (${severityOf(e.blocks)})`).join('; ')}`);
   log(`expected Problems: ${overThreshold.length} block(s) over GSC ${GSC_THRESHOLD} (${overThreshold.map((b) => b.name).join(', ')}), ${flaggedNonlinearities.length} flagged nonlinearities`);
   if (overThreshold.length === 0) throw new Error('no block exceeds the threshold: the Problems check would be empty');
+  if (flaggedNonlinearities.length === 0) throw new Error('no nonlinearity is flagged: the pseudo-linear check would be empty');
 
   const vscode = keep(await startVsCode({ vsix: VSIX, workspace, shots: SHOTS }));
   const { page } = vscode;
@@ -211,13 +214,23 @@ await runTest('annotations', 420, async (keep) => {
   const markers = page.locator('.markers-panel .monaco-list-row');
   const problemTexts = await waitUntil(async () => {
     const texts = (await markers.allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' ').trim());
-    return texts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).length >= overThreshold.length ? texts : false;
+    return texts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).length >= overThreshold.length + flaggedNonlinearities.length ? texts : false;
   }, 20000, 'the Problems entries');
   const entries = problemTexts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t));
   log(`Problems: ${JSON.stringify(problemTexts)}`);
   for (const b of overThreshold) {
     const want = `block ${b.index} "${b.name}": GSC to the output is ${fmt(b.gscToOutput.value)}`;
     if (!entries.some((t) => t.includes(want))) throw new Error(`no Problems entry "${want}…"`);
+  }
+  // A flagged ReLU is listed at its own layer line (self.relu1 = ... / self.relu2 = ...).
+  for (const n of flaggedNonlinearities) {
+    const b = cliReport.blocks.find((x) => x.index === n.block);
+    const attr = n.sourceName.split('/').filter(Boolean).slice(-2, -1)[0]; // "/layer1/relu2/Relu" -> relu2
+    const line = lineOf(new RegExp(`self\\.${attr} = `));
+    const want = `block ${b.index} "${b.name}": Relu ${n.sourceName} is pseudo-linear: k = ${fmt(n.k)} > ${fmt(PSEUDO_LINEAR_K)}`;
+    const entry = entries.find((t) => t.includes(want));
+    if (!entry) throw new Error(`no Problems entry "${want}…"`);
+    if (!entry.includes(`[Ln ${line},`)) throw new Error(`"${want}" is not at line ${line} (self.${attr}): ${entry}`);
   }
   if (entries.length !== overThreshold.length + flaggedNonlinearities.length) throw new Error(`${entries.length} Problems entries, expected ${overThreshold.length + flaggedNonlinearities.length}`);
   await vscode.shot('problems');
