@@ -183,6 +183,27 @@ describe('Python reading', () => {
     assert.deepEqual(placed(mapping, 'layers.4'), [12, 27, 'nn.ModuleList entry 4']);
   });
 
+  test('OrderedDict entries from a comprehension with f-string names', () => {
+    const text = [
+      'from collections import OrderedDict',
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self, n=3):',
+      '        super().__init__()',
+      '        self.body = nn.Sequential(OrderedDict([',
+      '            (f"block{i}", nn.Linear(8, 8)) for i in range(n)',
+      '        ]))',
+    ].join('\n');
+    const report: MappableReport = {
+      model: { format: 'onnx', path: '/m/n.onnx' },
+      blocks: [0, 1, 2].map((i) => ({ index: i + 1, name: `body.block${i}`, sourceNames: [`/body/block${i}/Gemm`] })),
+    };
+    const mapping = mapReportToSource({ report, sources: [{ path: '/src/n.py', text }] });
+    assert.deepEqual(mapping.unplaced, []);
+    assert.deepEqual(placed(mapping, 'body.block2'), [6, 12, "nn.Sequential entry 'block{}'"]);
+    assert.equal(mapping.sites.length, 1);
+  });
+
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);

@@ -619,7 +619,7 @@ export class PythonProgram {
     if (args.length === 1 && args[0].star === undefined) {
       const only = this.evaluate(args[0].value, scope);
       if (only.k === 'dict') {
-        for (const [k, item] of only.entries) named.set(k, { spec: asModule(item), loc: item.loc, label: `${label} entry '${k}'` });
+        for (const [k, item] of only.entries) named.set(k, { spec: asModule(item), loc: item.loc, label: `${label} entry '${shownKey(k)}'` });
         return { k: 'container', kind, loc, named, seq: [] };
       }
       if (kind !== 'Sequential' && only.k === 'list') return { k: 'container', kind, loc, named, seq: only.events };
@@ -660,6 +660,13 @@ export class PythonProgram {
           const key = stringValue(pair.elts[0].literal);
           if (key !== undefined) entries.push([key, { value: this.evaluate(pair.elts[1], scope), loc: { path: scope.path, span: pair.span } }]);
         }
+      } else if (v.k === 'comp' && v.elt.k === 'tuple' && v.elt.elts.length === 2) {
+        // OrderedDict([(f'block{i}', Block()) for i in range(n)]): one pattern-named entry.
+        const pieces = namePieces(v.elt.elts[0]);
+        if (pieces !== undefined) {
+          const key = pieces.length === 1 ? pieces[0] : PATTERN_PREFIX + JSON.stringify(pieces);
+          entries.push([key, { value: this.evaluate(v.elt.elts[1], scope), loc: { path: scope.path, span: v.elt.span } }]);
+        }
       }
     }
     return { k: 'dict', entries };
@@ -673,6 +680,11 @@ export class PythonProgram {
 function itemLoc(e: Expr, value: Value, path: string): Loc {
   if (e.k === 'name' && value.k === 'module') return value.spec.loc;
   return { path, span: e.span };
+}
+
+/** A child key as written: pattern keys show their holes as {}. */
+function shownKey(key: string): string {
+  return key.startsWith(PATTERN_PREFIX) ? (JSON.parse(key.slice(PATTERN_PREFIX.length)) as string[]).join('{}') : key;
 }
 
 function asModule(item: ListItem): ModuleSpec {
