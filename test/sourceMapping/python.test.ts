@@ -204,6 +204,12 @@ describe('Python reading', () => {
     assert.equal(mapping.sites.length, 1);
   });
 
+  test('a LightningModule is a module class too', () => {
+    const text = ['import pytorch_lightning as pl', 'import torch.nn as nn', 'class Lit(pl.LightningModule):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 2)'].join('\n');
+    const report: MappableReport = { model: { format: 'onnx', path: '/m/l.onnx' }, blocks: [{ index: 1, name: 'fc', sourceNames: ['/fc/Gemm'] }] };
+    assert.deepEqual(placed(mapReportToSource({ report, sources: [{ path: '/src/l.py', text }] }), 'fc'), [5, 8, 'self.fc']);
+  });
+
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);

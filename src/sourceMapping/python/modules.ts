@@ -145,7 +145,9 @@ export class PythonProgram {
     seen.add(cls);
     return cls.bases.some((b) => {
       const last = lastSegment(b);
-      if (last === 'Module' || last === 'Sequential' || last === 'ModuleList' || last === 'ModuleDict') return true;
+      // nn.Module and its containers, and library bases that are modules too
+      // (pl.LightningModule, transformers' PreTrainedModel).
+      if (/(?:Module|Model)$/.test(last) || last === 'Sequential' || last === 'ModuleList' || last === 'ModuleDict') return true;
       const base = this.findClass(last, cls.path);
       return base !== undefined && this.isModuleClass(base, seen);
     });
