@@ -156,27 +156,30 @@ await runTest('reports', 600, async (keep) => {
   log('Re-run on the cache notification ran the analysis again');
 
   // gradientLens.cache.enabled unticked in the Settings editor -> Analyze computes.
-  const toggleCacheSetting = async () => {
+  const setCacheSetting = async (want) => {
     await vscode.runCommand('Preferences: Open Settings (UI)');
     const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
     await search.waitFor();
     await search.fill('gradientLens.cache.enabled');
-    const box = page.locator('.settings-editor .setting-item-bool .setting-value-checkbox').first();
-    await box.waitFor({ timeout: 15000 });
-    await box.click();
+    const item = page.locator('.settings-editor .setting-item-bool', { hasText: 'Cache: Enabled' }).first();
+    await item.waitFor({ timeout: 15000 });
+    const box = item.locator('.setting-value-checkbox');
+    if ((await box.getAttribute('aria-checked')) !== String(want)) await box.click();
+    await waitUntil(async () => (await box.getAttribute('aria-checked')) === String(want), 5000, `the cache setting ${want}`);
     await sleep(300);
-    const checked = await box.getAttribute('aria-checked');
     await vscode.runCommand('View: Close Editor');
-    return checked;
+    // Focus may land in the results webview, which does not pass F1 on; give it to the workbench.
+    await page.locator('.sidebar .title-label').first().click();
+    await sleep(300);
   };
-  if ((await toggleCacheSetting()) !== 'false') throw new Error('the cache setting was not unticked');
+  await setCacheSetting(false);
   await sleep(500);
   const runsBeforeNoCache = count(vscode.extensionLog(), /analysing \S+model\.onnx \(/);
   const finishedBeforeNoCache = finished();
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
   await waitUntil(() => finished() > finishedBeforeNoCache, 300000, 'an analysis with the cache off');
   if (count(vscode.extensionLog(), /analysing \S+model\.onnx \(/) !== runsBeforeNoCache + 1) throw new Error('with the cache off, Analyze did not compute');
-  if ((await toggleCacheSetting()) !== 'true') throw new Error('the cache setting was not ticked again');
+  await setCacheSetting(true);
   log('gradientLens.cache.enabled false: Analyze computed again');
 
   // ---- 4. A second analysis with seed 5 (Re-run With Settings…) ----------------------------
@@ -263,6 +266,24 @@ await runTest('reports', 600, async (keep) => {
   await vscode.shot('compare-dark', cmpFrame.locator('#compare-heatmap-card'));
   log(`theme switch: heatmap cell ${lightCell} -> ${darkCell}`);
   log(`Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`);
+
+  // A report from a file: a = the JSON export (Open a JSON report file…), b = the seed-5 run.
+  await vscode.runCommand('Gradient Lens: Compare Reports…');
+  await quick.locator('.monaco-list-row', { hasText: 'Open a JSON report file' }).click();
+  await waitUntil(async () => (await quick.locator('input').isVisible()) && !(await quick.locator('.monaco-list-row', { hasText: 'Open a JSON report file' }).isVisible()), 10000, 'the open dialog');
+  await quick.locator('input').fill(jsonPath);
+  await sleep(500);
+  await page.keyboard.press('Enter');
+  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).first().waitFor({ timeout: 15000 });
+  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).click();
+  const fromFile = await waitUntil(async () => {
+    const f = await frameWith('#compare-table tr[data-compare-block]');
+    const label = await f.locator('dd[data-side="a"]').innerText();
+    return label === 'model.gradient-lens.json' ? f : false;
+  }, 20000, 'a comparison with the JSON file as a');
+  const fileRows = await fromFile.locator('#compare-table tr[data-compare-block]').evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('[data-field="gscToOutput.a"]').getAttribute('data-value'))));
+  if (fileRows.some((v, i) => v !== seed7.blocks[i].gscToOutput.value)) throw new Error(`compare with the JSON file: a column ${fileRows.join(', ')}`);
+  log('Compare Reports… with a JSON report file as a: its numbers are the file\'s');
 
   // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------
   await vscode.runCommand('Gradient Lens: Watch Model');
