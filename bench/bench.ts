@@ -34,6 +34,8 @@ interface TorchResult {
   readonly analysisMs: number;
   readonly totalMs: number;
   readonly peakRssMb: number;
+  /** User + system CPU time of the process, all threads. */
+  readonly cpuMs: number;
   readonly maxRelDiffGscToOutput: number;
 }
 
@@ -46,6 +48,8 @@ interface BenchResult {
   readonly probes: number;
   readonly blocks: number;
   readonly wallMs: number;
+  /** User + system CPU time of the process, all threads (less sensitive than wall time to other load). */
+  readonly cpuMs: number;
   readonly analysisMs: number;
   readonly peakRssMb: number;
   /** Size of the wasm memory at exit (it only grows, so this is its peak); -1 off wasm. */
@@ -82,7 +86,14 @@ function findTorchPython(): string | null {
   return null;
 }
 
-function runOurs(c: BenchCase, json: string, probes: string, backend: string, batch: string, threads: string): { wallMs: number; peakRssMb: number; wasmHeapMb: number } {
+function runOurs(
+  c: BenchCase,
+  json: string,
+  probes: string,
+  backend: string,
+  batch: string,
+  threads: string,
+): { wallMs: number; cpuMs: number; peakRssMb: number; wasmHeapMb: number } {
   const cli = path.resolve(__dirname, '..', 'src', 'cli', 'main.js');
   const started = Date.now();
   // The child reports its own peak RSS (maxRSS, in kB) and wasm memory size on exit.
@@ -93,7 +104,8 @@ function runOurs(c: BenchCase, json: string, probes: string, backend: string, ba
       `process.on('exit', () => {
          let heap = -1;
          try { const b = require('@tensorflow/tfjs-core').backend(); if (b && b.wasm) heap = b.wasm.HEAPU8.length; } catch {}
-         process.stderr.write('\\nPEAK_RSS_KB=' + process.resourceUsage().maxRSS + ' WASM_HEAP=' + heap + '\\n');
+         const u = process.resourceUsage();
+         process.stderr.write('\\nPEAK_RSS_KB=' + u.maxRSS + ' WASM_HEAP=' + heap + ' CPU_US=' + (u.userCPUTime + u.systemCPUTime) + '\\n');
        });
        require(${JSON.stringify(cli)}).main(${JSON.stringify(cliArgs(c, json, probes, backend, batch))}).then((code) => process.exit(code));`,
     ],
@@ -106,9 +118,10 @@ function runOurs(c: BenchCase, json: string, probes: string, backend: string, ba
   );
   const wallMs = Date.now() - started;
   if (child.status !== 0) throw new Error(`${c.name}: analysis failed:\n${child.stderr}`);
-  const m = /PEAK_RSS_KB=(\d+) WASM_HEAP=(-?\d+)/.exec(child.stderr);
+  const m = /PEAK_RSS_KB=(\d+) WASM_HEAP=(-?\d+) CPU_US=(\d+)/.exec(child.stderr);
   return {
     wallMs,
+    cpuMs: m ? Math.round(Number(m[3]) / 1000) : -1,
     peakRssMb: m ? Math.round(Number(m[1]) / 1024) : -1,
     wasmHeapMb: m && Number(m[2]) >= 0 ? Math.round(Number(m[2]) / 1024 ** 2) : -1,
   };
@@ -153,7 +166,8 @@ function main(): void {
   const probes = opt('--probes', '8');
   const batch = opt('--batch', '16');
   const backend = opt('--backend', 'wasm');
-  const threads = opt('--threads', '');
+  // A comma-separated list runs each model once per thread count (PyTorch once).
+  const threadCounts = opt('--threads', '').split(',');
   const py = flag('--no-torch') ? null : findTorchPython();
   if (py === null) process.stdout.write('no python3 with torch and onnx: PyTorch comparison skipped\n');
   const cases = benchCases(args);
@@ -161,34 +175,38 @@ function main(): void {
   mkdirSync(tmp, { recursive: true });
   const results: BenchResult[] = [];
   for (const c of cases) {
-    const json = path.join(tmp, `${c.name}.json`);
-    const ours = runOurs(c, json, probes, backend, batch, threads);
-    const report = JSON.parse(readFileSync(json, 'utf8')) as {
-      blocks: unknown[];
-      timings: Record<string, number>;
-      backend: { name: string };
-      settings: { batch: number; probes: number; threads?: number };
-    };
-    const torch = py === null ? null : runTorch(py, c, json, tmp);
-    results.push({
-      name: c.name,
-      model: path.relative(process.cwd(), c.model),
-      backend: report.backend.name,
-      threads: threads === '' ? 'default' : threads,
-      batch: report.settings.batch,
-      probes: report.settings.probes,
-      blocks: report.blocks.length,
-      wallMs: ours.wallMs,
-      analysisMs: report.timings.totalMs,
-      peakRssMb: ours.peakRssMb,
-      wasmHeapMb: ours.wasmHeapMb,
-      timings: report.timings,
-      pytorch: torch,
-    });
-    const theirs = torch ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.peakRssMb).padStart(5)} MB` : '';
-    process.stdout.write(
-      `${c.name.padEnd(20)} ${String(ours.wallMs).padStart(7)} ms wall ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
-    );
+    let torch: BenchResult['pytorch'] | undefined;
+    for (const threads of threadCounts) {
+      const json = path.join(tmp, `${c.name}.json`);
+      const ours = runOurs(c, json, probes, backend, batch, threads);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as {
+        blocks: unknown[];
+        timings: Record<string, number>;
+        backend: { name: string };
+        settings: { batch: number; probes: number; threads?: number };
+      };
+      torch ??= py === null ? null : runTorch(py, c, json, tmp);
+      results.push({
+        name: c.name,
+        model: path.relative(process.cwd(), c.model),
+        backend: report.backend.name,
+        threads: threads === '' ? 'default' : threads,
+        batch: report.settings.batch,
+        probes: report.settings.probes,
+        blocks: report.blocks.length,
+        wallMs: ours.wallMs,
+        cpuMs: ours.cpuMs,
+        analysisMs: report.timings.totalMs,
+        peakRssMb: ours.peakRssMb,
+        wasmHeapMb: ours.wasmHeapMb,
+        timings: report.timings,
+        pytorch: torch,
+      });
+      const theirs = torch ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB` : '';
+      process.stdout.write(
+        `${c.name.padEnd(20)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
+      );
+    }
   }
   const file = path.resolve('bench', 'results.json');
   writeFileSync(

@@ -255,6 +255,7 @@ def main():
         k_lin.append(ref.linearise(blk["inputTensor"], blk["outputTensor"]))
     t_blocks = time.perf_counter()
 
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     ours = [b["gscToOutput"]["value"] for b in report["boundaries"]]
     rel = [abs(a - b) / abs(b) for a, b in zip(gsc_to_output, ours) if b]
     result = {
@@ -267,7 +268,8 @@ def main():
         "blocksMs": round(1000 * (t_blocks - t_matrix)),
         "analysisMs": round(1000 * (t_blocks - t_loaded)),
         "totalMs": round(1000 * (t_blocks - t_start)),
-        "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peakRssMb": round(usage.ru_maxrss / 1024),
+        "cpuMs": round(1000 * (usage.ru_utime + usage.ru_stime)),
         "gscToOutput": gsc_to_output,
         "kLin": k_lin,
         "maxRelDiffGscToOutput": max(rel) if rel else 0.0,

@@ -20,6 +20,8 @@ export interface ParsedArgs {
   readonly exact?: 'auto' | 'on' | 'off';
   readonly exactMaxDim?: number;
   readonly memoryLimitMb?: number;
+  /** Threads for the reverse passes (default min(2, cores)). */
+  readonly threads?: number;
   readonly backend?: BackendChoice;
   readonly input?: string;
   /** Sample data: .npy, .json, .csv, raw float32, or a folder of images. */
@@ -205,6 +207,9 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
         break;
       case '--memory-limit-mb':
         out.memoryLimitMb = positiveInt(arg, value(), 1);
+        break;
+      case '--threads':
+        out.threads = Math.min(64, positiveInt(arg, value(), 1));
         break;
       case '--exact':
         out.exact = oneOf(arg, value(), EXACT_MODES);

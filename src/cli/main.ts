@@ -59,6 +59,8 @@ options:
   --no-block-matrix    skip the full block matrix GSC(k -> l)
   --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);
                        a larger batch is shrunk to fit, with a warning
+  --threads T          threads for the reverse passes (default: GRADIENT_LENS_THREADS,
+                       else min(2, cores)); the numbers are the same for any count
   --json FILE          also write the report as JSON
   --quiet              no progress on stderr
   --fail-on-gsc X      CI gate: exit 3 when a block's GSC to the output exceeds X
@@ -147,6 +149,7 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     }),
     ...(args.reference !== undefined && { reference: args.reference }),
     ...(args.pseudoLinearK !== undefined && { thresholds: { pseudoLinearK: args.pseudoLinearK } }),
+    ...(args.threads !== undefined && { threads: args.threads }),
   };
   let lastLine = '';
   const report = await analyzeModel(request, {

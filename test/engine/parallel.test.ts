@@ -13,7 +13,8 @@ import { loadModel } from '../../src/loaders';
 import { Executor } from '../../src/engine/executor';
 import { partitionBlocks } from '../../src/metrics/blocks';
 import { analysisJobs } from '../../src/engine/parallel/plan';
-import { runJobs } from '../../src/engine/parallel/pool';
+import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';
+import { parseArgs, UsageError } from '../../src/cli/args';
 import type { JobResult } from '../../src/engine/parallel/jobs';
 import { useTestBackend } from '../helpers/backend';
 import { fixtureDir } from '../helpers/fixtures';
@@ -77,5 +78,16 @@ describe('parallel analysis', () => {
       exec.dispose();
       x.dispose();
     }
+  });
+
+  test('thread count: GRADIENT_LENS_THREADS, else min(2, cores); the CLI takes --threads', () => {
+    assert.equal(defaultThreads({ [THREADS_ENV]: '1' }), 1);
+    assert.equal(defaultThreads({ [THREADS_ENV]: '3' }), 3);
+    const fallback = defaultThreads({ [THREADS_ENV]: 'many' });
+    assert.ok(fallback === 1 || fallback === 2, `fallback ${fallback}`);
+    assert.equal(defaultThreads({ [THREADS_ENV]: '0' }), fallback);
+    const parsed = parseArgs(['analyze', 'm.onnx', '--threads', '1']);
+    assert.ok(parsed.command === 'analyze' && parsed.threads === 1);
+    assert.throws(() => parseArgs(['analyze', 'm.onnx', '--threads', '0']), UsageError);
   });
 });
