@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '../graph/ir';
-import type { AnalysisSettings, InputSourceReport, ReferenceReport } from '../report/schema';
+import type { AnalysisSettings, InputSourceReport, ReferenceReport, ReportWarning } from '../report/schema';
 import type { AnalyzeRequest } from '../engine/api';
 import { dataInput, InputError, prepareInput, requestedBatch, sampleShape, singleSample } from '../engine/input';
 import { Executor } from '../engine/executor';
@@ -42,6 +42,8 @@ export interface PreparedData {
   batch(maxBatch: number): BatchFeeds;
   /** The report's description of the input, for a batch of n samples. */
   describeInput(n: number): InputSourceReport;
+  /** Warnings about the reference values of the forward pass (an error layer that is 0 for some samples). */
+  referenceWarnings(reference: tf.Tensor): ReportWarning[];
 }
 
 function feedsOf(inputName: string, input: tf.Tensor, source: string, labels?: tf.Tensor): BatchFeeds {
@@ -139,6 +141,20 @@ export function prepareData(model: Graph, request: AnalyzeRequest, settings: Ana
       const n = Math.min(samples.indices.length, maxBatch);
       const input = tf.tensor(samples.values.subarray(0, n * d), [n, ...perSample], 'float32');
       return feedsOf(info.name, input, samples.path, labelTensor(n));
+    },
+    referenceWarnings(reference: tf.Tensor): ReportWarning[] {
+      if (!loss) return [];
+      // A confidently right prediction can give a loss of exactly 0 in float32 (and a zero
+      // gradient): that sample's GSC to the loss is 0/0, undefined.
+      const zero = Array.from(reference.dataSync()).filter((v) => v === 0).length;
+      if (zero === 0) return [];
+      return [
+        {
+          code: 'input',
+          message: `the ${loss.loss} loss is exactly 0 in float32 for ${zero} of ${reference.shape[0]} samples; their per-sample GSC to the error layer is undefined (0/0)`,
+          where: LOSS_TENSOR,
+        },
+      ];
     },
     describeInput(n: number): InputSourceReport {
       if (!samples) {

@@ -135,6 +135,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     try {
       const nonFinite = findFirstNonFinite(graph, acts, inputName);
       if (nonFinite) warnings.push({ code: 'non-finite', message: nonFinite.message, where: nonFinite.tensor });
+      warnings.push(...data.referenceWarnings(acts.get(referenceTensor)!));
 
       const norms = boundaries.map((b) => perSampleNorms(acts.get(b)!));
       const dims = boundaries.map((b) => acts.get(b)!.size / n);

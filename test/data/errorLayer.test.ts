@@ -141,3 +141,28 @@ test('the error layer without labels, or with out-of-range classes, is refused c
     /bad\.json: label 2 is 3; class indices for an output of 3 classes must be whole numbers 0\.\.2/,
   );
 });
+
+test('a loss of exactly 0 in float32 (confidently right predictions) is reported as a warning', async () => {
+  // Logits scaled so that every margin is in the thousands: log-softmax of the top class is 0.
+  const b = new GraphBuilder('x', ['batch', D]);
+  const h = b.node('Tanh', [b.node('MatMul', ['x', b.constant(W1, [D, H])])]);
+  const big = Float32Array.from(W2, (v) => v * 1e4);
+  const logits = b.node('MatMul', [h, b.constant(big, [H, C])]);
+  const predicted = xs.map((x) => {
+    const hx = hidden(x);
+    const z = Array.from({ length: C }, (_, c) => hx.reduce((s, hj, j) => s + hj * big[j * C + c], 0));
+    return z.indexOf(Math.max(...z));
+  });
+  const labels = predicted.map((p, i) => (i === 0 ? (p + 1) % C : p)); // sample 0 is wrong: its loss is large
+  const labelsFile = path.join(dir, 'confident.json');
+  writeFileSync(labelsFile, JSON.stringify(labels));
+  const report = await analyzeGraph(b.build(logits), {
+    modelPath: 'tiny-mlp',
+    settings: { backend: 'wasm', batch: N, exact: 'on' },
+    data: { path: dataFile, labels: labelsFile },
+    reference: 'error',
+  });
+  const w = report.warnings.find((x) => x.where === LOSS_TENSOR);
+  assert.ok(w, `warnings: ${JSON.stringify(report.warnings)}`);
+  assert.match(w.message, new RegExp(`exactly 0 in float32 for ${N - 1} of ${N} samples`));
+});
