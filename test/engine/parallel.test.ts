@@ -80,6 +80,37 @@ describe('parallel analysis', () => {
     }
   });
 
+  test('a cancel reaches a job running on a worker thread: runJobs rejects with the checkpoint error', async () => {
+    const dir = fixtureDir('resmlp_relu');
+    const { graph } = await loadModel(path.join(dir, 'model.onnx'));
+    const bytes = readFileSync(path.join(dir, 'input.bin'));
+    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const x = tf.tensor(data, [16, data.length / 16]);
+    const exec = new Executor(graph);
+    const feeds = new Map([[graph.inputs[0].name, x]]);
+    const acts = exec.forward(feeds);
+    try {
+      const { blocks, boundaries } = partitionBlocks(graph, graph.inputs[0].name, graph.outputs[0].name);
+      const jobs = analysisJobs({ blocks, boundaries, probes: 50, blockMatrix: true, useExact: () => false });
+      const input = { graph, backend: 'wasm' as const, feeds: () => [{ name: graph.inputs[0].name, shape: x.shape, dtype: 'float32' as const, data }] };
+      let passes = 0;
+      const cancelled = new Error('cancelled by the test');
+      const checkpoint = (): void => {
+        if (passes >= 3) throw cancelled;
+      };
+      await assert.rejects(
+        runJobs(exec, acts, jobs, input, { threads: 2, seed: 1, callerWorks: false, checkpoint, onPass: () => passes++ }),
+        (e) => e === cancelled,
+      );
+      // Passes after the cancel are not reported: the drive stopped at the fourth.
+      assert.equal(passes, 3);
+    } finally {
+      exec.disposeActivations(acts, feeds);
+      exec.dispose();
+      x.dispose();
+    }
+  });
+
   test('thread count: GRADIENT_LENS_THREADS, else min(2, cores); the CLI takes --threads', () => {
     assert.equal(defaultThreads({ [THREADS_ENV]: '1' }), 1);
     assert.equal(defaultThreads({ [THREADS_ENV]: '3' }), 3);

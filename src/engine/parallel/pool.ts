@@ -127,13 +127,18 @@ function startWorker(entry: string, init: WorkerInit): Worker {
 function driveWorker(w: Worker, thread: number, queue: AnalysisJob[], results: Map<string, JobResult>, opts: RunJobsOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let current: AnalysisJob | null = null;
-    const next = (): void => {
+    /** False (and the drive rejected) once the caller's checkpoint throws, e.g. on cancel. */
+    const stillWanted = (): boolean => {
       try {
         opts.checkpoint?.();
+        return true;
       } catch (e) {
         reject(e);
-        return;
+        return false;
       }
+    };
+    const next = (): void => {
+      if (!stillWanted()) return;
       current = queue.shift() ?? null;
       if (current === null) {
         resolve();
@@ -145,7 +150,8 @@ function driveWorker(w: Worker, thread: number, queue: AnalysisJob[], results: M
     w.on('message', (msg: WorkerReply) => {
       if (msg.type === 'ready') next();
       else if (msg.type === 'pass') {
-        if (current !== null) opts.onPass?.(current);
+        // A cancel need not wait for the worker's job to end: the pool terminates it.
+        if (current !== null && stillWanted()) opts.onPass?.(current);
       } else if (msg.type === 'result') {
         results.set(msg.key, msg.result);
         if (current !== null) opts.onJobDone?.(current, msg.ms, thread);
