@@ -327,7 +327,19 @@ await runTest('reports', 600, async (keep) => {
   await vscode.runCommand('Developer: Reload Window');
   await sleep(3000);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
-  const restored = await frameWith('#compare-table tr[data-compare-block]', 90000);
+  await vscode.waitForLog(/restored the Compare Reports panel/, 60000, 'the compare panel deserialized');
+  let restored;
+  try {
+    restored = await frameWith('#compare-table tr[data-compare-block]', 45000);
+  } catch {
+    // Seen once in 5 runs on a loaded machine: the restored tab stayed blank (not even the page's
+    // "waiting" text, so its document never loaded). Showing another tab and back reloads it.
+    log('the restored Compare tab is blank after 45 s; switching tabs to reload its webview');
+    await page.locator('.tab', { hasText: 'Gradient Lens: model.onnx' }).first().click();
+    await sleep(1000);
+    await page.locator('.tab', { hasText: 'Compare:' }).first().click();
+    restored = await frameWith('#compare-table tr[data-compare-block]', 45000);
+  }
   const restoredRows = await restored.locator('#compare-table tr[data-compare-block]').count();
   if (restoredRows !== seed7.blocks.length) throw new Error(`restored comparison has ${restoredRows} rows`);
   log(`Compare Reports panel restored after Reload Window (${restoredRows} rows)`);
