@@ -26,8 +26,8 @@ import { decideBatch, defaultMemoryLimitBytes } from './resources';
 import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
 import { partitionBlocks, type Block } from '../metrics/blocks';
 import { perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
-import { defaultThreads, runJobs } from './parallel/pool';
-import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, lineariseKey, residualKey } from './parallel/plan';
+import { defaultThreads, runJobs, threadsFromEnv } from './parallel/pool';
+import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, lineariseKey, residualKey, threadsWorthUsing } from './parallel/plan';
 import { jobPasses, withGscBlock, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
 import { dilutionRelation } from '../metrics/dilution';
@@ -160,17 +160,20 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       const jobMs = new Map<string, number>();
       const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => acts.get(t)!.size / n);
       const passesDone = new Map<string, number>();
+      const jobList = analysisJobs({ blocks, boundaries, probes: settings.probes, blockMatrix: settings.blockMatrix, useExact: (t) => useExact(acts.get(t)!.size / n) });
+      const cost = jobCost(graph, passesOf);
       const jobs: Map<string, JobResult> = await runJobs(
         exec,
         acts,
-        analysisJobs({ blocks, boundaries, probes: settings.probes, blockMatrix: settings.blockMatrix, useExact: (t) => useExact(acts.get(t)!.size / n) }),
+        jobList,
         { graph, backend: backend.name, feeds: () => feedData(feeds) },
         {
-          // tfjs-node already computes on every core.
-          threads: backend.name === 'node' ? 1 : (request.threads ?? defaultThreads()),
+          // tfjs-node already computes on every core; small models do not repay a thread's start.
+          threads:
+            backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv() ?? threadsWorthUsing(defaultThreads(), forwardMs, jobList, cost, graph.nodes.length)),
           seed: settings.seed,
           checkpoint,
-          cost: jobCost(graph, passesOf),
+          cost,
           onPass: (job) => {
             const done = (passesDone.get(job.key) ?? 0) + 1;
             passesDone.set(job.key, done);

@@ -12,7 +12,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import { loadModel } from '../../src/loaders';
 import { Executor } from '../../src/engine/executor';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { analysisJobs } from '../../src/engine/parallel/plan';
+import { analysisJobs, MIN_PARALLEL_MS, threadsWorthUsing } from '../../src/engine/parallel/plan';
 import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import type { JobResult } from '../../src/engine/parallel/jobs';
@@ -120,5 +120,13 @@ describe('parallel analysis', () => {
     const parsed = parseArgs(['analyze', 'm.onnx', '--threads', '1']);
     assert.ok(parsed.command === 'analyze' && parsed.threads === 1);
     assert.throws(() => parseArgs(['analyze', 'm.onnx', '--threads', '0']), UsageError);
+  });
+
+  test('small analyses stay on one thread: a worker start must be repaid by the estimated reverse-pass time', () => {
+    const jobs = analysisJobs({ blocks: [], boundaries: ['x'], probes: 8, blockMatrix: false, useExact: () => false });
+    // One job whose reverse passes span the whole graph of 10 nodes, 8 times: 8 forward passes.
+    const cost = (): number => 80;
+    assert.equal(threadsWorthUsing(2, (MIN_PARALLEL_MS / 8) * 0.9, jobs, cost, 10), 1);
+    assert.equal(threadsWorthUsing(2, (MIN_PARALLEL_MS / 8) * 1.1, jobs, cost, 10), 2);
   });
 });

@@ -87,3 +87,16 @@ export function feedData(feeds: ReadonlyMap<string, tf.Tensor>): FeedData[] {
 }
 
 export type { BackendName };
+
+/** Below this estimated reverse-pass time a worker thread's start (a backend, the graph, a forward pass) does not pay. */
+export const MIN_PARALLEL_MS = 1500;
+
+/**
+ * The default thread count for this analysis: 1 when the jobs are estimated to take less than
+ * MIN_PARALLEL_MS (reverse passes cost about a forward pass over the part they traverse),
+ * else `available`. Only the speed depends on this, never the numbers.
+ */
+export function threadsWorthUsing(available: number, forwardMs: number, jobs: readonly AnalysisJob[], cost: (job: AnalysisJob) => number, nodes: number): number {
+  const forwardEquivalents = jobs.reduce((t, j) => t + cost(j), 0) / Math.max(1, nodes);
+  return forwardMs * forwardEquivalents < MIN_PARALLEL_MS ? 1 : available;
+}

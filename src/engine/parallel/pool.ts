@@ -19,13 +19,19 @@ import type { FeedData, WorkerInit, WorkerReply, WorkerRequest } from './protoco
 /** Environment variable that sets the thread count where no caller does (CLI, extension worker). */
 export const THREADS_ENV = 'GRADIENT_LENS_THREADS';
 
+/** GRADIENT_LENS_THREADS when it is a whole number from 1 to 64. */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const given = Number(env[THREADS_ENV]);
+  return Number.isInteger(given) && given >= 1 && given <= 64 ? given : undefined;
+}
+
 /**
  * Threads used when the caller does not say: GRADIENT_LENS_THREADS if set to a whole number
  * from 1 to 64, else both cores of a 2-core machine, no more.
  */
 export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const given = Number(env[THREADS_ENV]);
-  if (Number.isInteger(given) && given >= 1 && given <= 64) return given;
+  const given = threadsFromEnv(env);
+  if (given !== undefined) return given;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(2, cores));
 }
