@@ -75,8 +75,9 @@ await runTest('analyze', 420, async (keep) => {
   if (cmp.checked < cliReport.blocks.length) throw new Error(`only ${cmp.checked} numbers could be compared`);
   if (cmp.mismatches.length > 0) throw new Error(`the webview's block table differs from the CLI:\n${cmp.mismatches.join('\n')}`);
 
-  // One screenshot per chart (every canvas in the page), scrolled into view.
-  const canvases = frame.locator('canvas');
+  // One screenshot per chart shown (the trend chart stays hidden until a model has two
+  // analyses), scrolled into view.
+  const canvases = frame.locator('canvas:visible');
   const n = await canvases.count();
   if (n === 0) throw new Error('no charts (canvas elements) in the results page');
   for (let i = 0; i < n; i++) {
