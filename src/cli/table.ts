@@ -11,7 +11,9 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 }
 
 export function formatReportTable(report: AnalysisReport): string {
-  const header = ['#', 'block', 'kind', 'GSC to output [99% CI]', 'GSC block', 'k_skip', 'k_lin', 'flags'];
+  // With the error layer as reference, "output" is the per-sample loss.
+  const toWhat = report.reference.kind === 'error' ? 'GSC to loss [99% CI]' : 'GSC to output [99% CI]';
+  const header = ['#', 'block', 'kind', toWhat, 'GSC block', 'k_skip', 'k_lin', 'flags'];
   const rows = blockFlags(report).map((f) => {
     const b = f.block;
     return [
