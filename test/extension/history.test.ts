@@ -11,7 +11,9 @@ import type { UserSettings } from '../../src/extension/config';
 import type { AnalysisReport } from '../../src/report/schema';
 import fixture from '../fixtures/report-mlp_relu.json';
 
-const base = fixture as unknown as AnalysisReport;
+const fromInputFile = fixture as unknown as AnalysisReport;
+/** The same report as if computed on the seeded Gaussian batch, which is what "Analyze" asks for. */
+const base: AnalysisReport = { ...fromInputFile, settings: { ...fromInputFile.settings, inputSource: 'gaussian' } };
 
 /** A copy of the fixture report for another model path / content / time. */
 function variant(modelPath: string, contentHash: string, createdAt: string, seed = base.settings.seed): AnalysisReport {
@@ -53,6 +55,13 @@ describe('cacheKey', () => {
     const request: UserSettings = { batch: s.batch, probes: s.probes, seed: s.seed, exact: s.exact, backend: s.backend, blockMatrix: s.blockMatrix, dimOverrides: s.dimOverrides, memoryLimitMb: s.memoryLimitMb };
     assert.equal(cacheKeyOfReport(base), cacheKey(request, base.thresholds));
     assert.notEqual(cacheKeyOfReport(base), cacheKey({ ...DEFAULT_SETTINGS, seed: s.seed + 1 }, base.thresholds));
+  });
+
+  test('a report computed on an input file (CLI --input) is never what a plain request gets from the cache', () => {
+    const s = fromInputFile.settings;
+    const request: UserSettings = { batch: s.batch, probes: s.probes, seed: s.seed, exact: s.exact, backend: s.backend, blockMatrix: s.blockMatrix, dimOverrides: s.dimOverrides, memoryLimitMb: s.memoryLimitMb };
+    assert.notEqual(s.inputSource, 'gaussian');
+    assert.notEqual(cacheKeyOfReport(fromInputFile), cacheKey(request, fromInputFile.thresholds));
   });
 });
 

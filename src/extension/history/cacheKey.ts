@@ -45,9 +45,9 @@ export function cacheKeyOfReport(report: AnalysisReport): string {
     { batch: s.batch, probes: s.probes, seed: s.seed, exact: s.exact, backend: s.backend, blockMatrix: s.blockMatrix, dimOverrides: s.dimOverrides, memoryLimitMb: s.memoryLimitMb },
     report.thresholds,
   );
-  // A report on sample data ("Analyze With Data…") or to the error layer is not what a plain
-  // request computes: its key never equals a request's, so "Analyze" never returns it cached.
-  const sampleData = report.input !== undefined && report.input.kind !== 'gaussian' && report.input.kind !== 'float32';
-  if (!sampleData && report.reference.kind === 'output') return key;
+  // A report on an input file (the CLI's --input, "Analyze With Data…") or to the error layer is
+  // not what a plain request computes: its key never equals a request's, so "Analyze" never
+  // returns it cached. settings.inputSource is 'gaussian' exactly for the seeded batch.
+  if (s.inputSource === 'gaussian' && report.reference.kind === 'output') return key;
   return `${key}|input:${s.inputSource}|reference:${report.reference.kind}`;
 }
