@@ -7,10 +7,11 @@
  * Each run is its own child process so that peak RSS is that analysis's own.
  * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend wasm|cpu|node] [--threads T]
  *        (T goes to the analysis as GRADIENT_LENS_THREADS)
- *        [--no-torch] [model ...]
+ *        [--no-torch] [--update] [model ...]
+ * --update replaces only the rows of the models (and thread counts) run, keeping the others.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultResnet18Dir, ensureResnet18 } from './gen-resnet18';
@@ -169,6 +170,7 @@ function main(): void {
   // A comma-separated list runs each model once per thread count (PyTorch once).
   const threadCounts = opt('--threads', '').split(',');
   const py = flag('--no-torch') ? null : findTorchPython();
+  const update = flag('--update');
   if (py === null) process.stdout.write('no python3 with torch and onnx: PyTorch comparison skipped\n');
   const cases = benchCases(args);
   const tmp = path.join(os.tmpdir(), 'gradient-lens-bench');
@@ -209,6 +211,12 @@ function main(): void {
     }
   }
   const file = path.resolve('bench', 'results.json');
+  if (update && existsSync(file)) {
+    // Keep the other models' (and thread counts') earlier rows.
+    const old = (JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results;
+    const fresh = new Set(results.map((r) => `${r.name}/${r.threads}`));
+    results.unshift(...old.filter((r) => !fresh.has(`${r.name}/${r.threads}`)));
+  }
   writeFileSync(
     file,
     JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, date: new Date().toISOString(), results }, null, 2),

@@ -4,6 +4,8 @@
  * Kernel calls are timed by wrapping the registry's kernels; on the wasm backend every op
  * runs synchronously, so a call's wall time is its compute.
  * Usage: node out/bench/profile.js <model.onnx> [input.bin] [--probes P] [--batch N]
+ * PROFILE_NODES=Conv,MaxPool lists those op types node by node. The forward column includes
+ * the first run's kernel packing; the VJP column excludes it (one untimed VJP first).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
@@ -23,13 +25,19 @@ interface OpTime {
   vjpCalls: number;
 }
 
-function instrument(ops: readonly string[], table: Map<string, OpTime>): void {
+/** Times every kernel call, by op type, or by node for the op types listed in `perNode`. */
+function instrument(ops: readonly string[], table: Map<string, OpTime>, perNode: ReadonlySet<string>): void {
+  const entryOf = (op: string, node: string): OpTime => {
+    const key = perNode.has(op) ? `${op} ${node}` : op;
+    let e = table.get(key);
+    if (e === undefined) table.set(key, (e = { forwardMs: 0, vjpMs: 0, forwardCalls: 0, vjpCalls: 0 }));
+    return e;
+  };
   for (const op of new Set(ops)) {
     const k = kernelFor(op) as { -readonly [K in keyof OpKernel]: OpKernel[K] };
-    const entry: OpTime = { forwardMs: 0, vjpMs: 0, forwardCalls: 0, vjpCalls: 0 };
-    table.set(op, entry);
     const forward = k.forward;
     k.forward = (args) => {
+      const entry = entryOf(op, args.node.name);
       const t0 = performance.now();
       const r = forward(args);
       entry.forwardMs += performance.now() - t0;
@@ -39,6 +47,7 @@ function instrument(ops: readonly string[], table: Map<string, OpTime>): void {
     const vjp = k.vjp;
     if (vjp) {
       k.vjp = (args) => {
+        const entry = entryOf(op, args.node.name);
         const t0 = performance.now();
         const r = vjp(args);
         entry.vjpMs += performance.now() - t0;
@@ -65,7 +74,8 @@ async function main(): Promise<void> {
   const size = shape.reduce((a, b) => a * b, 1);
   const data = inputPath ? new Float32Array(readFileSync(inputPath).buffer.slice(0, size * 4)) : new SeededRandom(1).gaussian(size);
   const table = new Map<string, OpTime>();
-  instrument(graph.nodes.map((n) => n.op), table);
+  const perNode = new Set((process.env.PROFILE_NODES ?? '').split(',').filter((s) => s !== ''));
+  instrument(graph.nodes.map((n) => n.op), table, perNode);
   const exec = new Executor(graph);
   const x = tf.tensor(data, shape);
   const feeds = new Map([[input.name, x]]);
@@ -76,6 +86,13 @@ async function main(): Promise<void> {
   const { boundaries } = partitionBlocks(graph, input.name, out);
   const rng = new SeededRandom(2);
   const y = acts.get(out)!;
+  // One untimed VJP first: XNNPACK packs each new kernel on its first use, as the forward's first run did.
+  const warm = exec.vjp(acts, new Map([[out, tf.onesLike(y)]]), boundaries.slice(0, -1));
+  warm.forEach((g) => g.dispose());
+  for (const t of table.values()) {
+    t.vjpMs = 0;
+    t.vjpCalls = 0;
+  }
   const t1 = performance.now();
   for (let p = 0; p < probes; p++) {
     const seed = tf.tensor(rng.gaussian(y.size), y.shape);
@@ -85,13 +102,13 @@ async function main(): Promise<void> {
   }
   const vjpMs = performance.now() - t1;
   process.stdout.write(`forward ${forwardMs.toFixed(0)} ms, ${probes} VJPs to ${boundaries.length - 1} boundaries ${vjpMs.toFixed(0)} ms\n`);
-  process.stdout.write('op                      forward ms (calls)      vjp ms (calls)   vjp/forward\n');
+  process.stdout.write(`${'op'.padEnd(40)} forward ms (calls)      vjp ms (calls)   vjp/forward\n`);
   const rows = [...table].sort((a, b) => b[1].vjpMs + b[1].forwardMs - (a[1].vjpMs + a[1].forwardMs));
   for (const [op, t] of rows) {
     const perF = t.forwardCalls ? t.forwardMs / t.forwardCalls : 0;
     const perV = t.vjpCalls ? t.vjpMs / t.vjpCalls : 0;
     process.stdout.write(
-      `${op.padEnd(22)} ${t.forwardMs.toFixed(0).padStart(8)} (${String(t.forwardCalls).padStart(3)}) ${t.vjpMs.toFixed(0).padStart(12)} (${String(t.vjpCalls).padStart(4)}) ${(perF > 0 ? perV / perF : 0).toFixed(1).padStart(12)}\n`,
+      `${op.padEnd(40)} ${t.forwardMs.toFixed(0).padStart(8)} (${String(t.forwardCalls).padStart(3)}) ${t.vjpMs.toFixed(0).padStart(12)} (${String(t.vjpCalls).padStart(4)}) ${(perF > 0 ? perV / perF : 0).toFixed(1).padStart(12)}\n`,
     );
   }
   exec.disposeActivations(acts, feeds);
