@@ -4,7 +4,8 @@
 #   2. npm packages (npm ci) and the build;
 #   3. the real-VS-Code test harness (code-server + playwright-core, from the npm registry,
 #      via ../shared/e2e/install.sh) and the .vsix the end-to-end tests install;
-#   4. the CLI on the bundled example model.
+#   4. the paper's Figure 1 example networks (examples/paper: their weights are generated, not
+#      committed) and the CLI on the bundled example model.
 # Idempotent: a second run only checks what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,9 @@ if [ -z "${GRADIENT_LENS_SKIP_E2E_SETUP:-}" ]; then
   echo "setup: installing the real-VS-Code test harness (code-server) and building the .vsix"
   bash scripts/e2e-setup.sh
 fi
+
+echo "setup: generating the paper's example networks (examples/paper, seeded, byte-identical)"
+npm run examples --silent
 
 echo "setup: analysing the bundled example (examples/resnet/model.onnx)"
 node bin/gradient-lens.js analyze examples/resnet/model.onnx --json out/example-report.json
