@@ -5,6 +5,9 @@
  * - dist/worker.js:    the analysis child process with the engine (target node), plus the
  *                      tfjs-backend-wasm binaries copied next to it (the wasm backend loads
  *                      them from its own directory, __dirname).
+ * - dist/analysisThread.js: a worker thread of dist/worker.js (src/engine/parallel): the
+ *                      engine's pool looks for it beside the worker and, when it is there,
+ *                      runs reverse passes on the second core too.
  * - dist/webview.js:   the results page (target web), from webview-ui/src/main.ts.
  * @tensorflow/tfjs-node stays external everywhere: it is an optional native install that the
  * engine tries at run time and falls back from.
@@ -79,7 +82,8 @@ module.exports = (_env, argv) => {
   ];
   const worker = nodeBundle('worker', './src/worker/main.ts', mode);
   worker.plugins = [new CopyWasmBinariesPlugin()];
-  const configs = [extension, worker];
+  const analysisThread = nodeBundle('analysisThread', './src/engine/parallel/analysisThread.ts', mode);
+  const configs = [extension, worker, analysisThread];
 
   const webviewEntry = path.join(ROOT, 'webview-ui', 'src', 'main.ts');
   if (fs.existsSync(webviewEntry)) {

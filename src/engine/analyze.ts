@@ -158,6 +158,8 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       // Every reverse pass of the report, as independent seeded jobs on one or more threads
       // (src/engine/parallel: the numbers are the same for any thread count).
       const jobMs = new Map<string, number>();
+      /** Which threads (0 = this one) ran at least one job: the report says how many worked. */
+      const threadsUsed = new Set<number>();
       const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => acts.get(t)!.size / n);
       const passesDone = new Map<string, number>();
       const jobList = analysisJobs({ blocks, boundaries, probes: settings.probes, blockMatrix: settings.blockMatrix, useExact: (t) => useExact(acts.get(t)!.size / n) });
@@ -180,7 +182,10 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
             const phase: AnalysisPhase = job.key === GSC_TO_OUTPUT ? 'gsc-to-output' : job.key.startsWith('block-matrix-') ? 'block-matrix' : 'blocks';
             advance(phase, `${job.key}: pass ${done} of ${passesOf(job)}`);
           },
-          onJobDone: (job, ms) => jobMs.set(job.key, ms),
+          onJobDone: (job, ms, thread) => {
+            jobMs.set(job.key, ms);
+            threadsUsed.add(thread);
+          },
         },
       );
       const phaseMs = (keys: (key: string) => boolean): number => Math.round([...jobMs].reduce((t, [k, ms]) => t + (keys(k) ? ms : 0), 0));
@@ -325,7 +330,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
         },
         settings: effective,
         thresholds,
-        backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes },
+        backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes, threads: Math.max(1, threadsUsed.size) },
         timings: { loadMs, forwardMs, gscToOutputMs, blockMatrixMs, blocksMs, totalMs: Date.now() - started },
         reference: data.reference,
         input: data.describeInput(n),

@@ -21,3 +21,8 @@ export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/** ", 2 threads" when the reverse passes ran on more than one thread (reports from 1.1 on). */
+export function threadsText(threads: number | undefined): string {
+  return threads !== undefined && threads > 1 ? `, ${threads} threads` : '';
+}

@@ -72,6 +72,8 @@ export interface BackendReport {
   readonly name: 'node' | 'wasm' | 'cpu';
   readonly tfjsBackend: string;
   readonly notes: readonly string[];
+  /** Threads that ran reverse passes (src/engine/parallel); absent in reports before 1.1. */
+  readonly threads?: number;
 }
 
 export interface Timings {

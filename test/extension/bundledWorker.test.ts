@@ -35,3 +35,23 @@ test('the bundled worker analyses the example and matches the in-process engine'
     client.dispose();
   }
 });
+
+const THREAD = path.join(REPO, 'dist', 'analysisThread.js');
+
+test('the bundled worker runs reverse passes on a second thread (dist/analysisThread.js) with the same numbers', { skip: existsSync(THREAD) ? false : `${THREAD} not built (npm run compile)` }, async () => {
+  const settings = { batch: 2, probes: 2, seed: 5, backend: 'wasm' as const, blockMatrix: true };
+  const client = new WorkerClient({ workerPath: WORKER, log: () => undefined });
+  try {
+    const oneThread = await client.analyze({ modelPath: MODEL, settings, threads: 1 }, {});
+    const twoThreads = await client.analyze({ modelPath: MODEL, settings, threads: 2 }, {});
+    assert.deepEqual(
+      twoThreads.blocks.map((b) => [b.name, b.gscToOutput.value, b.gscBlock.value, b.linearisation.kLin]),
+      oneThread.blocks.map((b) => [b.name, b.gscToOutput.value, b.gscBlock.value, b.linearisation.kLin]),
+    );
+    assert.deepEqual(twoThreads.blockMatrix?.gsc, oneThread.blockMatrix?.gsc);
+    assert.equal(oneThread.backend.threads, 1);
+    assert.equal(twoThreads.backend.threads, 2, 'the second thread ran jobs');
+  } finally {
+    client.dispose();
+  }
+});

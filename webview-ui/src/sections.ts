@@ -2,6 +2,7 @@
  * The static parts of the page: header, warnings, summary, the selected block's details and
  * the chart data tables. All text goes in through dom.h (text nodes), never as markup.
  */
+import { threadsText } from '../../src/report/format';
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
 import { inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
@@ -13,7 +14,7 @@ export function renderHeader(r: AnalysisReport, actions: { rerun(): void; export
     h('div', { className: 'meta-item' }, h('dt', {}, term), h('dd', { id, title: title ?? value }, value));
   const s = r.settings;
   const probes = s.exact === 'on' ? `${s.probes} (exact mode on)` : s.exact === 'off' ? `${s.probes}` : `${s.probes} (exact when ≤ ${s.exactMaxDim} units)`;
-  const backend = r.backend.name === r.backend.tfjsBackend ? r.backend.name : `${r.backend.name} (${r.backend.tfjsBackend})`;
+  const backend = (r.backend.name === r.backend.tfjsBackend ? r.backend.name : `${r.backend.name} (${r.backend.tfjsBackend})`) + threadsText(r.backend.threads);
   const rerun = h('button', { className: 'button secondary', id: 'rerun', attrs: { type: 'button' } }, 'Re-run with settings…');
   rerun.addEventListener('click', actions.rerun);
   const exportButtons = (['json', 'csv', 'md', 'html'] as const).map((f) => {

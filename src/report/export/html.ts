@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt } from '../format';
+import { fmt, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
@@ -114,7 +114,7 @@ export function reportToHtml(report: AnalysisReport): string {
     ['output', `${m.outputName} (${m.outputDim} units)`],
     ['input batch', inputText(report)],
     ['GSC to', referenceText(report)],
-    ['backend', `${report.backend.name} (tfjs ${report.backend.tfjsBackend})`],
+    ['backend', `${report.backend.name} (tfjs ${report.backend.tfjsBackend})${threadsText(report.backend.threads)}`],
     ['settings', `batch ${s.batch} · probes ${s.probes} · exact ${s.exact} · seed ${s.seed} · block matrix ${s.blockMatrix ? 'yes' : 'no'}`],
     ['time', `${report.createdAt}, ${(report.timings.totalMs / 1000).toFixed(1)} s · ${report.tool.name} ${report.tool.version} · schema ${report.version}`],
   ];

@@ -1,7 +1,7 @@
 /** The report as Markdown, readable in a pull request: header, block table, growth, nonlinearities, warnings. */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt } from '../format';
+import { fmt, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -28,7 +28,7 @@ export function reportToMarkdown(report: AnalysisReport): string {
     `- **Format:** ${mdText(m.format)}`,
     `- **Input batch:** ${mdText(inputText(report))}`,
     `- **Reference layer (GSC to):** ${mdText(referenceText(report))}`,
-    `- **Backend:** ${mdText(report.backend.name)} (tfjs ${mdText(report.backend.tfjsBackend)})`,
+    `- **Backend:** ${mdText(report.backend.name)} (tfjs ${mdText(report.backend.tfjsBackend)})${threadsText(report.backend.threads)}`,
     `- **Batch:** ${s.batch} (input ${s.inputSource === 'gaussian' ? 'seeded Gaussian' : mdCode(s.inputSource)}) · **probes:** ${s.probes} · ` +
       `**exact:** ${s.exact} · **seed:** ${s.seed} · **block matrix:** ${s.blockMatrix ? 'yes' : 'no'}`,
     `- **Time:** ${mdText(report.createdAt)}, ${(report.timings.totalMs / 1000).toFixed(1)} s · ${mdText(report.tool.name)} ${mdText(report.tool.version)} · report schema ${mdText(report.version)}`,
