@@ -9,7 +9,7 @@ import { parseWebviewMessage, type ExtensionToWebview } from '../../protocol/web
 import { compareReports } from '../../report/compare';
 import type { AnalysisReport } from '../../report/schema';
 import type { Log } from '../output';
-import { buildReportHtml, makeNonce } from '../webview/html';
+import { loadWebviewPage } from '../webview/pageHtml';
 
 export const COMPARE_VIEW_TYPE = 'gradientLens.compare';
 const STATE_KEY = 'gradientLens.lastComparison';
@@ -82,12 +82,7 @@ export class ComparePanel implements vscode.Disposable, vscode.WebviewPanelSeria
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     const webview = panel.webview;
-    webview.html = buildReportHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css')).toString(),
-      nonce: makeNonce(),
-    });
+    loadWebviewPage(webview, this.extensionUri);
     const subscription = webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
       // The page asks for its content on every load; nothing else it sends applies here.

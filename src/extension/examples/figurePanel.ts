@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type ExtensionToWebview } from '../../protocol/webview';
-import { buildReportHtml, makeNonce } from '../webview/html';
+import { loadWebviewPage } from '../webview/pageHtml';
 import type { Log } from '../output';
 import { COMMANDS } from '../commands/ids';
 import type { ExamplesFigure } from './figureData';
@@ -39,12 +39,7 @@ export class ExamplesFigurePanel implements vscode.Disposable {
       retainContextWhenHidden: false,
     });
     this.panel = panel;
-    panel.webview.html = buildReportHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css')).toString(),
-      nonce: makeNonce(),
-    });
+    loadWebviewPage(panel.webview, this.extensionUri);
     const subscription = panel.webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
       if (!message) {

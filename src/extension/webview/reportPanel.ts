@@ -10,7 +10,7 @@ import { parseWebviewMessage, type ExtensionToWebview, type WebviewToExtension }
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
 import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
-import { buildReportHtml, makeNonce } from './html';
+import { loadWebviewPage } from './pageHtml';
 import { findLayerEntry, findNameOccurrence } from './reveal';
 
 export const REPORT_VIEW_TYPE = 'gradientLens.report';
@@ -133,12 +133,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     const entry = { panel, report };
     this.panels.set(key, entry);
     const webview = panel.webview;
-    webview.html = buildReportHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css')).toString(),
-      nonce: makeNonce(),
-    });
+    loadWebviewPage(webview, this.extensionUri);
     const subscription = webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
       if (!message) {
