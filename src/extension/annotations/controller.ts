@@ -54,7 +54,7 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   private readonly disposables: vscode.Disposable[] = [];
   /** The toggle command's choice for this session; undefined follows the setting. */
   private override: boolean | undefined;
-  /** Reports whose unplaced blocks were already announced (once per run, not per show). */
+  /** Models (with their unplaced block names) already announced in this session. */
   private readonly announced = new Set<string>();
 
   constructor(
@@ -228,7 +228,9 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   private announceUnplaced(report: AnalysisReport, mapping: SourceMapping): void {
     if (mapping.unplaced.length === 0) return;
     for (const u of mapping.unplaced) this.log.info(`block ${u.blockIndex} "${u.name}" could not be placed in the source: ${u.reason}`);
-    const key = reportKey(report);
+    // Once per model and set of unplaced blocks in a session: a watched model re-analysed on
+    // every checkpoint would otherwise repeat the same message each time.
+    const key = `${report.model.path}\n${mapping.unplaced.map((u) => u.name).join('\n')}`;
     if (this.announced.has(key) || !this.enabled) return;
     this.announced.add(key);
     const names = mapping.unplaced.map((u) => u.name);
