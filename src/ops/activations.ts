@@ -141,7 +141,8 @@ const clip: OpKernel = {
 };
 
 export const activationKernels: Record<string, OpKernel> = {
-  Relu: activation((x) => tf.relu(x), (x) => indicator(tf.greater(x, 0))),
+  // step(x) is 1 above 0 and 0 elsewhere in one kernel (greater + cast took two passes).
+  Relu: activation((x) => tf.relu(x), (x) => tf.step(x, 0)),
   LeakyRelu: activation(
     (x, a) => {
       const alpha = attrNumber(a, 'alpha', 0.01);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type OpKernel, type Tensor } from './kernel';
 import { attrNumber, normalizeAxis, required, unbroadcast } from './kernelUtil';
-import { isChannelsLast } from './spatial';
+import { isChannelsLast, wants } from './spatial';
 
 function channelAxis(x: Tensor, channelsLast: boolean): number {
   return channelsLast ? x.rank - 1 : Math.min(1, x.rank - 1);
@@ -49,12 +49,16 @@ const batchNormalization: OpKernel = {
     const dy = args.dys[0]!;
     const rstd = tf.rsqrt(tf.add(variance, eps));
     const inv = tf.mul(scale, rstd);
+    const dx = wants(args, 0) ? tf.mul(dy, inv) : undefined;
+    // The parameters' cotangents need reductions over the whole batch (and x - mean); they are
+    // constants in every analysed model, so only compute them when asked.
+    if (![1, 2, 3, 4].some((i) => wants(args, i))) return [dx];
     const centered = tf.sub(x, mean);
     const dySum = toChannel(dy, axis);
     const dyCentered = toChannel(tf.mul(dy, centered), axis);
     const rstdC = tf.reshape(rstd, [-1]);
     return [
-      tf.mul(dy, inv),
+      dx,
       tf.mul(dyCentered, rstdC),
       dySum,
       tf.neg(tf.mul(dySum, tf.reshape(inv, [-1]))),
