@@ -21,9 +21,11 @@ import { fixtureDir } from '../helpers/fixtures';
 import { readFileSync } from 'node:fs';
 
 /** The report without what legitimately differs between two runs (time stamps and timings). */
+/** Everything but when it ran, how long it took and how many threads did the work. */
 function numbersOf(r: AnalysisReport): unknown {
-  const { createdAt: _c, timings: _t, ...rest } = r;
-  return rest;
+  const { createdAt: _c, timings: _t, backend, ...rest } = r;
+  const { threads: _n, ...backendRest } = backend;
+  return { ...rest, backend: backendRest };
 }
 
 async function analyze(name: string, threads: number): Promise<AnalysisReport> {
@@ -48,6 +50,8 @@ describe('parallel analysis', () => {
     assert.ok(one.blocks.some((b) => b.gscToOutput.method.startsWith('probes')), 'expected probe estimates');
     assert.ok(one.blocks.some((b) => b.residual !== null), 'expected residual blocks');
     assert.deepEqual(numbersOf(two), numbersOf(one));
+    assert.equal(one.backend.threads, 1);
+    assert.equal(two.backend.threads, 2, 'the second thread ran jobs');
   });
 
   test('runJobs hands jobs to a worker thread and gets the same results as the calling thread', async () => {
