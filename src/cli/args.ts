@@ -130,17 +130,29 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/**
+ * The arguments after the command, each with `value()`, which takes the next argument as this
+ * flag's value (and fails naming the flag when there is none), so the walk then skips it.
+ */
+function* argumentsOf(rest: readonly string[]): Generator<{ readonly arg: string; readonly value: () => string }> {
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    yield {
+      arg,
+      value: () => {
+        const v = rest[++i];
+        if (v === undefined) throw new UsageError(`${arg} needs a value`);
+        return v;
+      },
+    };
+  }
+}
+
 function parseReport(rest: readonly string[]): ReportArgs {
   let format: ExportFormat | undefined;
   let out: string | undefined;
   const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+  for (const { arg, value } of argumentsOf(rest)) {
     switch (arg) {
       case '--format': {
         format = oneOf(arg, value(), EXPORT_FORMATS);
@@ -165,12 +177,9 @@ function parseReport(rest: readonly string[]): ReportArgs {
 function parseCompare(rest: readonly string[]): CompareArgs {
   let format: CompareFormat = 'text';
   const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
+  for (const { arg, value } of argumentsOf(rest)) {
     if (arg === '--format') {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      format = oneOf(arg, v, COMPARE_FORMATS);
+      format = oneOf(arg, value(), COMPARE_FORMATS);
     } else if (arg.startsWith('-')) {
       throw new UsageError(`unknown option "${arg}"`);
     } else positional.push(arg);
@@ -185,13 +194,7 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
   const out: { -readonly [K in keyof ParsedArgs]?: ParsedArgs[K] } = {};
   const dims: Record<string, number> = {};
   const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+  for (const { arg, value } of argumentsOf(rest)) {
     switch (arg) {
       case '--batch':
         out.batch = positiveInt(arg, value(), 2);
