@@ -151,12 +151,13 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     ...(args.pseudoLinearK !== undefined && { thresholds: { pseudoLinearK: args.pseudoLinearK } }),
     ...(args.threads !== undefined && { threads: args.threads }),
   };
-  let lastLine = '';
+  // Without a terminal (CI logs) one line per phase: with two threads the phases interleave.
+  const phasesLogged = new Set<string>();
   const report = await analyzeModel(request, {
     onProgress: (e) => {
       if (args.quiet || !process.stderr.isTTY) {
-        if (!args.quiet && e.phase !== lastLine) process.stderr.write(`${e.message}\n`);
-        lastLine = e.phase;
+        if (!args.quiet && !phasesLogged.has(e.phase)) process.stderr.write(`${e.message}\n`);
+        phasesLogged.add(e.phase);
         return;
       }
       const pct = e.fraction === undefined ? '' : `${Math.round(e.fraction * 100)}% `;

@@ -1,6 +1,6 @@
 /** The CLI's readable summary of a report: one row per block, then the headline facts. */
 import type { AnalysisReport } from '../report/schema';
-import { fmt, fmtEstimate as withCi, printable } from '../report/format';
+import { fmt, fmtEstimate as withCi, printable, threadsText } from '../report/format';
 import { blockFlags, flagLabels } from '../report/flags';
 import { inputText, referenceText } from '../report/referenceText';
 
@@ -35,7 +35,7 @@ export function formatReportTable(report: AnalysisReport): string {
     `${m.fileName}  (${m.formatLabel}, input [${m.inputShape.join(', ')}], ${m.parameters} parameters)`,
     `input: ${printable(inputText(report))}`,
     `GSC to: ${printable(referenceText(report))}`,
-    `backend ${report.backend.name} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${(report.timings.totalMs / 1000).toFixed(1)} s`,
+    `backend ${report.backend.name}${threadsText(report.backend.threads)} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${(report.timings.totalMs / 1000).toFixed(1)} s`,
     '',
     pad(header, widths),
     pad(
