@@ -184,4 +184,18 @@ await runTest('examples', 600, async (keep) => {
   const left = fs.readdirSync(workspace);
   if (left.length !== 1) throw new Error(`the workspace gained files: ${left.join(', ')}`);
   log('the workspace is untouched');
+
+  // Reload Window: the examples panel comes back with the last finished (here: cancelled) figure.
+  await vscode.runCommand('Developer: Reload Window');
+  await sleep(3000);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await vscode.waitForLog(/restored the examples figure after a reload/, 60000, 'the examples panel deserialized');
+  const restored = await waitUntil(async () => {
+    const f = await vscode.webviewFrame().locator('body').evaluate(readFigureInPage).catch(() => null);
+    return f && f.rows.length === 7 ? f : false;
+  }, 60000, 'the restored examples figure');
+  const restoredDone = restored.rows.filter((r) => r.status === 'done').length;
+  if (restored.status !== 'cancelled' || restoredDone !== finished) throw new Error(`restored figure: ${restored.status}, ${restoredDone} finished (expected cancelled, ${finished})`);
+  log(`examples figure restored after Reload Window (${restoredDone} finished line(s), status ${restored.status})`);
+  await vscode.shot('restored');
 });

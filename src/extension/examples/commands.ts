@@ -26,7 +26,7 @@ export function examplesRoot(context: vscode.ExtensionContext): string {
 }
 
 export function registerExampleCommands(s: ExampleServices): vscode.Disposable[] {
-  const panel = new ExamplesFigurePanel(s.context.extensionUri, s.log);
+  const panel = new ExamplesFigurePanel(s.context.extensionUri, s.log, s.context.globalState);
   // Its own worker process (started on the first run, stopped when idle), so a run of all
   // examples does not queue behind, or cancel, an analysis the user started.
   const worker = new WorkerClient({ workerPath: s.context.asAbsolutePath('dist/worker.js'), log: (line) => s.log.info(`[examples] ${line}`) });
