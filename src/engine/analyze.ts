@@ -27,7 +27,7 @@ import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, ty
 import { partitionBlocks, type Block } from '../metrics/blocks';
 import { perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
 import { defaultThreads, runJobs, threadsFromEnv } from './parallel/pool';
-import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, lineariseKey, residualKey, threadsWorthUsing } from './parallel/plan';
+import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, jobPurposeText, lineariseKey, residualKey, threadsWorthUsing } from './parallel/plan';
 import { jobPasses, withGscBlock, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
 import { dilutionRelation } from '../metrics/dilution';
@@ -180,7 +180,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
             const done = (passesDone.get(job.key) ?? 0) + 1;
             passesDone.set(job.key, done);
             const phase: AnalysisPhase = job.key === GSC_TO_OUTPUT ? 'gsc-to-output' : job.key.startsWith('block-matrix-') ? 'block-matrix' : 'blocks';
-            advance(phase, passText(job, done, passesOf(job)));
+            advance(phase, `${jobPurposeText(job.key)}: ${job.exact ? 'pass' : 'probe'} ${done} of ${passesOf(job)}`);
           },
           onJobDone: (job, ms, thread) => {
             jobMs.set(job.key, ms);
@@ -416,20 +416,4 @@ function countParameters(graph: Graph): number {
   let count = 0;
   for (const c of graph.constants.values()) if (c.dtype === 'float32') count += c.data.length;
   return count;
-}
-
-/** A progress line for one reverse pass of a job, in words: "block matrix row 3: probe 2 of 8". */
-function passText(job: AnalysisJob, done: number, total: number): string {
-  const key = job.key;
-  const dash = key.lastIndexOf('-');
-  const [purpose, block] = [key.slice(0, dash), key.slice(dash + 1)];
-  const what =
-    key === GSC_TO_OUTPUT
-      ? 'GSC to the output'
-      : purpose === 'block-matrix'
-        ? `block matrix row ${block}`
-        : purpose === 'linearise'
-          ? `block ${block} linearisation`
-          : `block ${block} ${purpose === 'branch' ? 'residual branch' : purpose}`;
-  return `${what}: ${job.exact ? 'pass' : 'probe'} ${done} of ${total}`;
 }

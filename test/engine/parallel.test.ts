@@ -12,7 +12,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import { loadModel } from '../../src/loaders';
 import { Executor } from '../../src/engine/executor';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { analysisJobs, MIN_PARALLEL_MS, threadsWorthUsing } from '../../src/engine/parallel/plan';
+import { analysisJobs, blockMatrixKey, GSC_TO_OUTPUT, jobPurposeText, lineariseKey, MIN_PARALLEL_MS, residualKey, threadsWorthUsing } from '../../src/engine/parallel/plan';
 import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import type { JobResult } from '../../src/engine/parallel/jobs';
@@ -132,5 +132,13 @@ describe('parallel analysis', () => {
     const cost = (): number => 80;
     assert.equal(threadsWorthUsing(2, (MIN_PARALLEL_MS / 8) * 0.9, jobs, cost, 10), 1);
     assert.equal(threadsWorthUsing(2, (MIN_PARALLEL_MS / 8) * 1.1, jobs, cost, 10), 2);
+  });
+
+  test('progress lines name each job in words (the cancel e2e test waits for "probe" / "row")', () => {
+    assert.equal(jobPurposeText(GSC_TO_OUTPUT), 'GSC to the output');
+    assert.equal(jobPurposeText(blockMatrixKey(12)), 'block matrix row 12');
+    assert.equal(jobPurposeText(residualKey('branch', 3)), 'block 3 residual branch');
+    assert.equal(jobPurposeText(residualKey('skip', 3)), 'block 3 skip');
+    assert.equal(jobPurposeText(lineariseKey(7)), 'block 7 linearisation');
   });
 });

@@ -22,6 +22,16 @@ export const blockMatrixKey = (l: number): string => `block-matrix-${l}`;
 export const residualKey = (purpose: 'merge' | 'branch' | 'skip', block: number): string => `${purpose}-${block}`;
 export const lineariseKey = (block: number): string => `linearise-${block}`;
 
+/** A job key in words, for progress lines: "GSC to the output", "block matrix row 3", "block 2 merge". */
+export function jobPurposeText(key: string): string {
+  if (key === GSC_TO_OUTPUT) return 'GSC to the output';
+  const dash = key.lastIndexOf('-');
+  const [purpose, block] = [key.slice(0, dash), key.slice(dash + 1)];
+  if (purpose === 'block-matrix') return `block matrix row ${block}`;
+  if (purpose === 'linearise') return `block ${block} linearisation`;
+  return `block ${block} ${purpose === 'branch' ? 'residual branch' : purpose}`;
+}
+
 export function analysisJobs(p: PlanArgs): AnalysisJob[] {
   const B = p.blocks.length;
   const squares = (key: string, target: string, wrt: readonly string[]): AnalysisJob => ({
