@@ -29,6 +29,8 @@ export function constToTensor(c: ConstTensor): Tensor {
 export class Executor implements KernelContext {
   private readonly constants = new Map<string, Tensor>();
   private readonly cache = new Map<string, tf.Tensor | tf.Tensor[]>();
+  /** Values derived from activations, by the activation's tensor id (ids are never reused). */
+  private readonly activationCache = new Map<number, Map<string, tf.Tensor>>();
   private readonly kernels: OpKernel[];
   /** For each node, the set of tensor names it reads through data inputs. */
   private readonly producerIndex = new Map<string, number>();
@@ -55,6 +57,24 @@ export class Executor implements KernelContext {
     else tf.keep(made);
     this.cache.set(key, made);
     return made;
+  }
+
+  derivedFromActivation<T extends tf.Tensor>(source: tf.Tensor, key: string, make: () => T): T {
+    let entries = this.activationCache.get(source.id);
+    const hit = entries?.get(key);
+    if (hit !== undefined && !hit.isDisposed) return hit as T;
+    const made = tf.keep(tf.tidy(make));
+    if (entries === undefined) this.activationCache.set(source.id, (entries = new Map()));
+    entries.set(key, made);
+    return made;
+  }
+
+  /** Releases what was derived from the tensor `id` (see derivedFromActivation). */
+  private releaseDerived(id: number): void {
+    const entries = this.activationCache.get(id);
+    if (entries === undefined) return;
+    for (const t of entries.values()) t.dispose();
+    this.activationCache.delete(id);
   }
 
   /**
@@ -95,6 +115,7 @@ export class Executor implements KernelContext {
   /** Disposes what `forward` allocated (not the feeds the caller owns, not the constants). */
   disposeActivations(acts: Map<string, Tensor>, feeds: ReadonlyMap<string, Tensor>): void {
     for (const [name, t] of acts) {
+      this.releaseDerived(t.id);
       if (!this.constants.has(name) && !feeds.has(name)) t.dispose();
     }
     acts.clear();
@@ -200,6 +221,7 @@ export class Executor implements KernelContext {
   dispose(): void {
     for (const t of this.constants.values()) t.dispose();
     for (const c of this.cache.values()) (Array.isArray(c) ? c : [c]).forEach((t) => t.dispose());
+    for (const id of [...this.activationCache.keys()]) this.releaseDerived(id);
     this.constants.clear();
     this.cache.clear();
   }

@@ -29,6 +29,12 @@ export interface KernelContext {
    * Tensors stored here are kept alive until the executor is disposed.
    */
   cached<T extends tf.Tensor | tf.Tensor[]>(key: string, make: () => T): T;
+  /**
+   * A cache for values derived from a forward activation (e.g. a max pool's arg-max indices),
+   * which every reverse pass over the same forward pass would otherwise recompute. Values
+   * live as long as `source` does: they are released with the activations.
+   */
+  derivedFromActivation<T extends tf.Tensor>(source: tf.Tensor, key: string, make: () => T): T;
 }
 
 export interface ForwardArgs {

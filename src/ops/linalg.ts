@@ -64,10 +64,15 @@ const matMul: OpKernel = {
   },
 };
 
-/** Gemm's operand as used: A or A^T (2-D). */
-function oriented(t: Tensor, transposed: boolean): tf.Tensor2D {
+/**
+ * A Gemm operand, checked to be 2-D. Transposition is left to matMul's flags rather than done
+ * by a transpose: a weight constant then keeps its identity, so the wasm backend packs it once
+ * (a fresh transposed copy was repacked on every call, ~8 ms for a 1000x512 classifier's VJP,
+ * 50x the product itself).
+ */
+function matrix(t: Tensor): tf.Tensor2D {
   if (t.rank !== 2) throw new KernelError(`Gemm operands must be 2-D, got rank ${t.rank}`);
-  return (transposed ? tf.transpose(t) : t) as tf.Tensor2D;
+  return t as tf.Tensor2D;
 }
 
 const gemm: OpKernel = {
@@ -78,9 +83,9 @@ const gemm: OpKernel = {
     const transB = attrNumber(args.attrs, 'transB', 0) !== 0;
     const alpha = attrNumber(args.attrs, 'alpha', 1);
     const beta = attrNumber(args.attrs, 'beta', 1);
-    const a = oriented(asFloat(required(args.inputs, 0, 'A')), transA);
-    const b = oriented(asFloat(required(args.inputs, 1, 'B')), transB);
-    let y = tf.matMul(a, b);
+    const a = matrix(asFloat(required(args.inputs, 0, 'A')));
+    const b = matrix(asFloat(required(args.inputs, 1, 'B')));
+    let y = tf.matMul(a, b, transA, transB);
     if (alpha !== 1) y = tf.mul(y, alpha);
     const c = args.inputs[2];
     if (c !== undefined && beta !== 0) y = tf.add(y, beta === 1 ? asFloat(c) : tf.mul(asFloat(c), beta));
@@ -91,12 +96,13 @@ const gemm: OpKernel = {
     const transB = attrNumber(args.attrs, 'transB', 0) !== 0;
     const alpha = attrNumber(args.attrs, 'alpha', 1);
     const beta = attrNumber(args.attrs, 'beta', 1);
-    const a = oriented(asFloat(args.inputs[0]!), transA);
-    const b = oriented(asFloat(args.inputs[1]!), transB);
-    const dy = tf.mul(args.dys[0]!, alpha) as tf.Tensor2D;
-    // d(A') = alpha dY B'^T, d(B') = alpha A'^T dY; a transposed operand gets the transpose.
-    const da = !wants(args, 0) ? undefined : transA ? tf.matMul(b, dy, false, true) : tf.matMul(dy, b, false, true);
-    const db = !wants(args, 1) ? undefined : transB ? tf.matMul(dy, a, true, false) : tf.matMul(a, dy, true, false);
+    const a = matrix(asFloat(args.inputs[0]!));
+    const b = matrix(asFloat(args.inputs[1]!));
+    const dy = (alpha === 1 ? args.dys[0]! : tf.mul(args.dys[0]!, alpha)) as tf.Tensor2D;
+    // With A' = op(A), B' = op(B): dA' = dY B'^T and dB' = A'^T dY; a transposed operand's
+    // cotangent is the transpose, which folds into the product's transpose flags.
+    const da = !wants(args, 0) ? undefined : transA ? tf.matMul(b, dy, transB, true) : tf.matMul(dy, b, false, !transB);
+    const db = !wants(args, 1) ? undefined : transB ? tf.matMul(dy, a, true, transA) : tf.matMul(a, dy, !transA, false);
     const c = args.inputs[2];
     return [da, db, c === undefined || !wants(args, 2) ? undefined : unbroadcast(tf.mul(args.dys[0]!, beta), c.shape)];
   },

@@ -78,19 +78,27 @@ function tfPool(kind: 'max' | 'avg', x: Tensor, kernel: number[], strides: numbe
  * rounding of each other, which only matters for near-ties.) Measured on wasm: about half
  * the time of MaxPoolGrad, and exact where MaxPoolGrad is not.
  */
-function maxPoolGrad2d(dy: Tensor, x: Tensor, s: PoolSetup): Tensor {
+function maxPoolGrad2d(dy: Tensor, x: Tensor, s: PoolSetup, argMax: ArgMaxCache): Tensor {
   const lifted = x.rank === 3;
   const x4 = (lifted ? lift(x) : x) as tf.Tensor4D;
   const kernel = (lifted ? [1, ...s.kernel] : s.kernel) as Shape2;
   const strides = (lifted ? [1, ...s.strides] : s.strides) as Shape2;
   const begin = lifted ? [0, ...s.geo.begin] : s.geo.begin;
   const end = lifted ? [0, ...s.geo.end] : s.geo.end;
-  const positive = padOrCrop(tf.add(tf.sub(x4, tf.min(x4)), 1), begin, end, 0) as tf.Tensor4D;
-  const { indexes } = tf.maxPoolWithArgmax(positive, kernel, strides, 'valid', true);
-  const flat = tf.scatterND(tf.reshape(indexes, [-1, 1]), tf.reshape(dy, [-1]), [positive.size]);
-  const dx = padOrCrop(tf.reshape(flat, positive.shape), begin.map((b) => -b), end.map((e) => -e));
+  const paddedShape = x4.shape.map((d, i) => (i === 1 || i === 2 ? d + begin[i - 1] + end[i - 1] : d));
+  // The arg-max depends on the forward activation only: computed once per forward pass.
+  const indexes = argMax(() => {
+    const positive = padOrCrop(tf.add(tf.sub(x4, tf.min(x4)), 1), begin, end, 0) as tf.Tensor4D;
+    return tf.reshape(tf.maxPoolWithArgmax(positive, kernel, strides, 'valid', true).indexes, [-1, 1]);
+  });
+  const size = paddedShape.reduce((a, b) => a * b, 1);
+  const flat = tf.scatterND(indexes, tf.reshape(dy, [-1]), [size]);
+  const dx = padOrCrop(tf.reshape(flat, paddedShape), begin.map((b) => -b), end.map((e) => -e));
   return lifted ? tf.squeeze(dx, [1]) : dx;
 }
+
+/** Where maxPoolGrad2d keeps its arg-max indices between reverse passes. */
+type ArgMaxCache = (make: () => Tensor) => Tensor;
 
 /**
  * Cotangent of the input of a 'valid' average pool over the padded input, given g = the
@@ -162,7 +170,8 @@ const maxPool: OpKernel = {
   vjp: (args) => {
     const s = setup(args);
     const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
-    const dx = sliced(s) ? slicedMaxPoolGrad(dy, toChannelsLast(args.outputs[0], s.channelsLast), s) : maxPoolGrad2d(dy, s.x, s);
+    const argMax: ArgMaxCache = (make) => args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax`, make);
+    const dx = sliced(s) ? slicedMaxPoolGrad(dy, toChannelsLast(args.outputs[0], s.channelsLast), s) : maxPoolGrad2d(dy, s.x, s, argMax);
     return [fromChannelsLast(dx, s.channelsLast)];
   },
 };
