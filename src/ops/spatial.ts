@@ -122,14 +122,29 @@ export function padOrCrop(x: Tensor, begin: readonly number[], end: readonly num
   let y = x;
   if (begin.some((b) => b < 0) || end.some((e) => e < 0)) {
     const start = [0, ...begin.map((b) => Math.max(0, -b)), 0];
-    const size = [-1, ...Array.from({ length: r }, (_, i) => x.shape[i + 1] - Math.max(0, -begin[i]) - Math.max(0, -end[i])), -1];
-    y = tf.slice(y, start, size);
+    const size = [x.shape[0], ...Array.from({ length: r }, (_, i) => x.shape[i + 1] - Math.max(0, -begin[i]) - Math.max(0, -end[i])), x.shape[r + 1]];
+    y = sliceRuns(y, start, size);
   }
   if (begin.some((b) => b > 0) || end.some((e) => e > 0)) {
     const paddings: [number, number][] = [[0, 0], ...begin.map((b, i): [number, number] => [Math.max(0, b), Math.max(0, end[i])]), [0, 0]];
     y = tf.pad(y, paddings, value);
   }
   return y;
+}
+
+/**
+ * tf.slice with every trailing axis that is taken whole merged into the last axis that is
+ * cut: the same elements, copied in runs as long as possible. wasm's Slice copies a rank-4
+ * channels-last crop 3-5x slower than the merged rank-3 one (a run per channel vector).
+ */
+export function sliceRuns(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+  let last = x.rank - 1;
+  while (last > 0 && begin[last] === 0 && size[last] === x.shape[last]) last--;
+  if (last === x.rank - 1) return tf.slice(x, [...begin], [...size]);
+  const inner = x.shape.slice(last + 1).reduce((a, b) => a * b, 1);
+  const merged = tf.reshape(x, [...x.shape.slice(0, last), x.shape[last] * inner]);
+  const cut = tf.slice(merged, [...begin.slice(0, last), begin[last] * inner], [...size.slice(0, last), size[last] * inner]);
+  return tf.reshape(cut, [...size.slice(0, last + 1), ...x.shape.slice(last + 1)]);
 }
 
 /**
@@ -144,7 +159,7 @@ export function insertZeros(x: Tensor, axis: number, s: number): Tensor {
   const paddings = lifted.shape.map((_, i): [number, number] => (i === axis + 1 ? [0, s - 1] : [0, 0]));
   const spread = tf.reshape(tf.pad(lifted, paddings), [...shape.slice(0, axis), n * s, ...shape.slice(axis + 1)]);
   const size = spread.shape.map((d, i) => (i === axis ? (n - 1) * s + 1 : d));
-  return tf.slice(spread, spread.shape.map(() => 0), size);
+  return sliceRuns(spread, spread.shape.map(() => 0), size);
 }
 
 /** insertZeros along every spatial axis of a channels-last tensor. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
 import { checkVjp, randn } from '../helpers/gradcheck';
-import { adjointKernel, convAdjointSpread, convAdjointSubPixel, convValid, type ConvGeometry } from '../../src/ops/convCore';
+import { adjointKernel, convAdjointSpread, convAdjointSubPixel, convValid, fusePhases, type ConvGeometry } from '../../src/ops/convCore';
 import { padOrCrop } from '../../src/ops/spatial';
 
 interface Geometry {
@@ -71,6 +71,17 @@ describe('strided Conv input cotangent: sub-pixel form', () => {
         assert.ok(Math.abs(lhs - rhs) <= 1e-3 * (1 + Math.abs(lhs)), `<dy, y> = ${lhs}, <dx, x> = ${rhs}`);
       });
     });
+  });
+
+  test('phases run as one convolution where few input channels leave tiles empty', () => {
+    // Taps per phase of a 7x7 stride-2 stem, and of a 3x3 stride-2 downsampling.
+    const stem = [[4, 4], [4, 3], [3, 4], [3, 3]];
+    const down = [[2, 2], [2, 1], [1, 2], [1, 1]];
+    assert.equal(fusePhases(2, [2, 2], 3, stem), true);
+    assert.equal(fusePhases(2, [2, 2], 64, stem), false);
+    assert.equal(fusePhases(2, [2, 2], 64, down), false);
+    assert.equal(fusePhases(1, [2], 3, [[4], [3]]), false);
+    assert.equal(fusePhases(2, [2, 1], 3, [[4, 7], [3, 7]]), false);
   });
 
   test('a cached sub-kernel is used for its phase', () => {
