@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import { KernelError, type ForwardArgs, type KernelContext, type OpKernel, type Tensor } from './kernel';
 import { attrInts, attrNumber, attrString, required } from './kernelUtil';
-import { adjointKernel, convAdjoint, convFilterGrad, convValid, type ConvGeometry } from './convCore';
+import { adjointKernel, convAdjoint, convFilterGrad, convPadded, convValid, type ConvGeometry } from './convCore';
 import {
   effectiveKernel,
   fromChannelsLast,
@@ -107,7 +107,7 @@ const conv: OpKernel = {
     const r = s.x.rank - 2;
     checkGroups(s, s.x.shape[r + 1], s.w.shape[r]);
     const g = convGeometry(args.attrs, s);
-    const y = convValid(padOrCrop(s.x, g.begin, g.end), s.w, s.strides, s.dilations);
+    const y = convPadded(s.x, s.w, g.begin, g.end, s.strides, s.dilations);
     return [fromChannelsLast(addBias(y, args.inputs[2]), s.channelsLast)];
   },
   vjp: (args) => {

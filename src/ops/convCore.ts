@@ -47,26 +47,55 @@ function materializeDilation(w: Tensor, dilations: readonly number[]): Tensor {
   return k;
 }
 
-/** Plain (group 1) valid convolution, 2-D or 3-D spatial. */
-function denseConv(x: Tensor, w: Tensor, strides: number[], dilations: number[]): Tensor {
+/** The padding argument of tfjs's 2-D convolutions: 'valid', or explicit zeros per side. */
+type Padding2D = 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Zero padding of a channels-last input before and after each spatial axis (all >= 0). */
+export interface SpatialPads {
+  readonly begin: readonly number[];
+  readonly end: readonly number[];
+}
+
+function padding2D(pads: SpatialPads | undefined): Padding2D {
+  if (pads === undefined) return 'valid';
+  return [[0, 0], [pads.begin[0], pads.end[0]], [pads.begin[1], pads.end[1]], [0, 0]];
+}
+
+/** Plain (group 1) convolution, 2-D (with `pads` applied by the backend) or 3-D (valid). */
+function denseConv(x: Tensor, w: Tensor, strides: number[], dilations: number[], pads?: SpatialPads): Tensor {
   if (x.rank === 4) {
-    return tf.conv2d(x as Conv2DInput, w as tf.Tensor4D, strides as [number, number], 'valid', 'NHWC', dilations as [number, number]);
+    return tf.conv2d(x as Conv2DInput, w as tf.Tensor4D, strides as [number, number], padding2D(pads), 'NHWC', dilations as [number, number]);
   }
   return tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, strides as [number, number, number], 'valid', 'NDHWC', dilations as [number, number, number]);
 }
 
 /**
- * Valid grouped convolution of channels-last x [N, spatial..., Cin] with w [k..., Cin/g, Cout].
- * The group count follows from the channel counts.
+ * Convolution of x zero-padded (or cropped, where negative) by `begin`/`end` per spatial axis.
+ * 2-D convolutions take non-negative padding as an argument: XNNPACK reads the zeros
+ * implicitly instead of a padded copy of x being written first (a PadV2 per call).
  */
-export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[]): Tensor {
+export function convPadded(x: Tensor, w: Tensor, begin: readonly number[], end: readonly number[], strides: readonly number[], dilations: readonly number[]): Tensor {
+  const r = x.rank - 2;
+  const padsOnly = begin.every((b) => b >= 0) && end.every((e) => e >= 0);
+  if (padsOnly && (r === 1 || r === 2)) return convValid(x, w, strides, dilations, { begin, end });
+  return convValid(padOrCrop(x, begin, end), w, strides, dilations);
+}
+
+/**
+ * Grouped convolution of channels-last x [N, spatial..., Cin] with w [k..., Cin/g, Cout],
+ * 'valid' over x padded with `pads` (1-D and 2-D only; convPadded decides). The group count
+ * follows from the channel counts.
+ */
+export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[], pads?: SpatialPads): Tensor {
   const r = x.rank - 2;
   if (r === 1) {
     // 1-D as 2-D with a height of 1.
-    const y = convValid(tf.expandDims(x, 1), tf.expandDims(w, 0), [1, strides[0]], [1, dilations[0]]);
+    const lifted = pads && { begin: [0, pads.begin[0]], end: [0, pads.end[0]] };
+    const y = convValid(tf.expandDims(x, 1), tf.expandDims(w, 0), [1, strides[0]], [1, dilations[0]], lifted);
     return tf.squeeze(y, [1]);
   }
   if (r !== 2 && r !== 3) throw new KernelError(`convolution over ${r} spatial axes is not supported`);
+  if (r === 3 && pads !== undefined) return convValid(padOrCrop(x, pads.begin, pads.end), w, strides, dilations);
   let kernel = w;
   let dil = [...dilations];
   if (!allOnes(strides) && !allOnes(dil)) {
@@ -80,23 +109,23 @@ export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dila
   const groups = cin / cinPerGroup;
   if (cout % groups !== 0) throw new KernelError(`${cout} output channels do not split into ${groups} groups`);
   const st = [...strides];
-  if (groups === 1) return denseConv(x, kernel, st, dil);
+  if (groups === 1) return denseConv(x, kernel, st, dil, pads);
   const kh = kernel.shape.slice(0, r);
   if (r === 2 && cinPerGroup === 1) {
     // Depthwise: output channel c * mult + m reads input channel c (ONNX group order).
     const f = as4(tf.reshape(kernel, [...kh, cin, cout / cin]));
-    return tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
+    return tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], padding2D(pads), 'NHWC', dil as [number, number]);
   }
   if (r === 2 && cout === groups) {
     // One output per group (the adjoint of a depthwise convolution): depthwise with
     // multiplier 1 over every input channel, then the sum within each group.
     const f = as4(tf.reshape(tf.transpose(kernel, [0, 1, 3, 2]), [...kh, cin, 1]));
-    const y = tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
+    const y = tf.depthwiseConv2d(x as Conv2DInput, f, st as [number, number], padding2D(pads), 'NHWC', dil as [number, number]);
     return tf.sum(tf.reshape(y, [...y.shape.slice(0, 3), groups, cinPerGroup]), -1);
   }
   const xs = tf.split(x, groups, r + 1);
   const ws = tf.split(kernel, groups, r + 1);
-  return tf.concat(xs.map((xg, g) => denseConv(xg, ws[g], st, dil)), r + 1);
+  return tf.concat(xs.map((xg, g) => denseConv(xg, ws[g], st, dil, pads)), r + 1);
 }
 
 /**
@@ -160,7 +189,7 @@ export function convAdjointSpread(dy: Tensor, flipped: Tensor, kernelSize: reado
     left.push(k - 1 - g.begin[i]);
     right.push(k - 1 + rest - g.end[i]);
   }
-  return convValid(padOrCrop(spread, left, right), flipped, g.strides.map(() => 1), g.dilations);
+  return convPadded(spread, flipped, left, right, g.strides.map(() => 1), g.dilations);
 }
 
 /** Caches a phase's sub-kernel (key: the phase, e.g. "1,0"); without one they are sliced per call. */
@@ -203,12 +232,16 @@ export function convAdjointSubPixel(
     const end = [...p.map((pi, i) => kernelSize[i] - pi), flipped.shape[r], flipped.shape[r + 1]];
     return tf.stridedSlice(flipped, begin, end, [...s, 1, 1]);
   };
+  const ones = s.map(() => 1);
   // Rows q0 .. q0+qn-1 of a phase with m taps read dy padded by m - 1 - q0 before.
-  const padded = (taps: readonly number[]): Tensor =>
-    padOrCrop(
+  const phaseConv = (taps: readonly number[], kernel: Tensor): Tensor =>
+    convPadded(
       dy,
+      kernel,
       taps.map((m, i) => m - 1 - q0[i]),
       taps.map((_, i) => q0[i] + qn[i] - dy.shape[i + 1]),
+      ones,
+      ones,
     );
   const crop = (woven: Tensor): Tensor => sliceRuns(woven, [0, ...q0.map((q, i) => g.begin[i] - q * s[i]), 0], [n, ...inSize, cin]);
 
@@ -229,7 +262,7 @@ export function convAdjointSubPixel(
         r + 1,
       );
     const fused = subKernel ? subKernel('fused', make) : make();
-    const all = convValid(padded(most), fused, s.map(() => 1), s.map(() => 1));
+    const all = phaseConv(most, fused);
     return crop(tf.depthToSpace(all as tf.Tensor4D, s[0], 'NHWC'));
   }
 
@@ -238,7 +271,7 @@ export function convAdjointSubPixel(
     // A phase no tap reaches (kernel smaller than the stride) gets no gradient.
     if (taps.some((m) => m === 0)) return tf.zeros([n, ...qn, cin]);
     const sub = subKernel ? subKernel(p.join(','), () => phaseKernel(p, taps)) : phaseKernel(p, taps);
-    return convValid(padded(taps), sub, s.map(() => 1), s.map(() => 1));
+    return phaseConv(taps, sub);
   });
   return crop(interleave(parts, s, 0));
 }
