@@ -1,0 +1,383 @@
+/**
+ * A channels-last layout pass: rewrites the NCHW convolutional regions of a graph so that they
+ * compute in the N,spatial...,C layout TensorFlow.js convolves in. Without it every Conv kernel
+ * transposes its input in and its output back, in the forward pass and in every reverse pass
+ * (the cotangent takes the same two transposes); with it a region pays one Transpose where it
+ * is entered and one where an NCHW reader leaves it.
+ *
+ * What moves into a region: the spatial ops with a `channelsLast` form (Conv and ConvTranspose
+ * with their kernels transposed into the TF layout as new constants, the pools, the per-channel
+ * normalisations, Resize, DepthToSpace/SpaceToDepth), channel Concat (axis remapped), and
+ * layout-agnostic elementwise ops whose operands are region tensors of the same rank or
+ * constants (permuted into the new layout). Only regions holding a convolution are rewritten;
+ * a graph without one is returned as it is (the same object).
+ *
+ * Tensor names: the analysis finds blocks by cut tensors and reports tensors by name, so a
+ * Transpose's OUTPUT keeps the original name and its input gets a suffixed one. At an exit the
+ * region producer writes `<t>::nhwc` and the Transpose writes `<t>` (NCHW, what outside readers
+ * and graph outputs see); at an entry an outside producer writes `<t>::nchw` and the Transpose
+ * writes `<t>` (NHWC, what the region reads). A parameter-free Transpose then always sits at
+ * the end of the block holding its producer, so block boundaries keep their names. The model
+ * inputs cannot be renamed (the batch is fed NCHW under that name): their entry copy is
+ * `<input>::nhwc`. Inserted nodes carry `origin.synthetic` (reports leave them out).
+ */
+import type { AttrValue, ConstTensor, Graph, GraphNode } from './ir';
+import type { BlockPartition } from '../metrics/blocks';
+import { toFirstPerm, toLastPerm } from '../ops/spatial';
+
+/** Ops with a `channelsLast` attribute that the kernels implement. */
+const CHANNELS_LAST_OPS = new Set([
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LRN',
+  'DepthToSpace',
+  'SpaceToDepth',
+]);
+
+const CONVOLUTIONS = new Set(['Conv', 'ConvTranspose']);
+
+/** Elementwise ops of input 0; their other inputs (Clip's min/max, Dropout's ratio) are scalars. */
+const UNARY_OPS = new Set([
+  'Relu',
+  'LeakyRelu',
+  'Elu',
+  'Selu',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Gelu',
+  'Clip',
+  'Softplus',
+  'Softsign',
+  'Sqrt',
+  'Reciprocal',
+  'Exp',
+  'Log',
+  'Neg',
+  'Abs',
+  'Erf',
+  'Identity',
+  'Dropout',
+]);
+
+/** Multidirectional (numpy) broadcasting ops: every input is an operand. */
+const BROADCAST_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']);
+
+/** Rank-preserving ops whose output rank is that of input 0 (for rank inference only). */
+const SAME_RANK_OPS = new Set([...UNARY_OPS, ...CHANNELS_LAST_OPS, 'Resize', 'Concat', 'Softmax', 'LogSoftmax', 'LayerNormalization', 'Transpose']);
+
+export const NHWC_SUFFIX = '::nhwc';
+export const NCHW_SUFFIX = '::nchw';
+
+/** Whether a node was inserted by a graph pass rather than written in the model. */
+export function isSynthetic(node: GraphNode): boolean {
+  return node.origin.synthetic === true;
+}
+
+export function toChannelsLast(graph: Graph): Graph {
+  const ranks = inferRanks(graph);
+  const inRegion = findRegions(graph, ranks);
+  if (inRegion.size === 0) return graph;
+  return rewrite(graph, ranks, inRegion);
+}
+
+/**
+ * The partition of a transformed graph as the model's own: synthetic nodes leave the blocks'
+ * node lists and a residual block's ops after its merge (the cuts and tensors are unchanged).
+ */
+export function hideSyntheticNodes(partition: BlockPartition, graph: Graph): BlockPartition {
+  if (!graph.nodes.some(isSynthetic)) return partition;
+  const blocks = partition.blocks.map((b) => {
+    const nodeIndices = b.nodeIndices.filter((i) => !isSynthetic(graph.nodes[i]));
+    if (b.residual === null) return { ...b, nodeIndices };
+    const merge = graph.nodes.findIndex((n) => n.name === b.residual!.mergeNode);
+    const opsAfterMerge = nodeIndices.filter((i) => i > merge).map((i) => graph.nodes[i].op);
+    return { ...b, nodeIndices, residual: { ...b.residual, opsAfterMerge } };
+  });
+  return { ...partition, blocks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranks
+
+/** Tensor ranks where the graph determines them (inputs, constants, and per-op rules). */
+function inferRanks(graph: Graph): Map<string, number> {
+  const ranks = new Map<string, number>();
+  for (const v of graph.inputs) if (v.shape !== null) ranks.set(v.name, v.shape.length);
+  for (const [name, c] of graph.constants) ranks.set(name, c.shape.length);
+  for (const node of graph.nodes) {
+    const r = outputRank(node, ranks, graph);
+    if (r === undefined) continue;
+    for (const o of node.outputs) if (o !== '') ranks.set(o, r);
+  }
+  return ranks;
+}
+
+function outputRank(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): number | undefined {
+  const rankOf = (t: string | undefined): number | undefined => (t === undefined || t === '' ? undefined : ranks.get(t));
+  if (CONVOLUTIONS.has(node.op)) return rankOf(node.inputs[1]);
+  if ((node.op === 'MaxPool' || node.op === 'AveragePool') && Array.isArray(node.attrs.kernel_shape)) {
+    return node.attrs.kernel_shape.length + 2;
+  }
+  if (SAME_RANK_OPS.has(node.op)) return rankOf(node.inputs[0]);
+  if (BROADCAST_OPS.has(node.op)) {
+    const rs = node.inputs.filter((t) => t !== '').map(rankOf);
+    return rs.every((r): r is number => r !== undefined) ? Math.max(...rs) : undefined;
+  }
+  if (node.op === 'Flatten' || node.op === 'Gemm') return 2;
+  if (node.op === 'Reshape') return graph.constants.get(node.inputs[1])?.shape[0];
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regions
+
+/** How a node's input is treated when the node computes channels-last. */
+type InputRole =
+  /** A data tensor of the region's layout (a region tensor, or entered by a Transpose). */
+  | 'operand'
+  /** A constant broadcast against the operands: permuted into the new layout. */
+  | 'broadcastConstant'
+  /** A convolution kernel: transposed into the TF layout. */
+  | 'kernel'
+  /** Passed through as it is (per-channel vectors, scalars, shapes). */
+  | 'asIs';
+
+/**
+ * Input roles of a node that can compute channels-last, or undefined when it cannot (or should
+ * not: already channels-last, unknown rank, an operand that is not a plain data tensor).
+ */
+function channelsLastRoles(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): InputRole[] | undefined {
+  const r = ranks.get(node.outputs[0] ?? '');
+  if (r === undefined || r < 3) return undefined;
+  const isData = (t: string | undefined): t is string => t !== undefined && t !== '' && !graph.constants.has(t) && ranks.get(t) === r;
+  const real = node.outputs.filter((o) => o !== '');
+  if (CHANNELS_LAST_OPS.has(node.op) || node.op === 'Resize') {
+    if (node.attrs.channelsLast === true || real.length !== 1 || !isData(node.inputs[0])) return undefined;
+    if ((node.op === 'DepthToSpace' || node.op === 'SpaceToDepth') && r !== 4) return undefined;
+    if (CONVOLUTIONS.has(node.op)) {
+      const w = graph.constants.get(node.inputs[1]);
+      if (w === undefined || w.dtype !== 'float32' || w.shape.length !== r) return undefined;
+      return node.inputs.map((_, i) => (i === 0 ? 'operand' : i === 1 ? 'kernel' : 'asIs'));
+    }
+    return node.inputs.map((_, i) => (i === 0 ? 'operand' : 'asIs'));
+  }
+  if (UNARY_OPS.has(node.op)) {
+    if (real.length !== 1 || !isData(node.inputs[0])) return undefined;
+    // Clip's bounds and Dropout's ratio must be scalars (they are, in valid models; check).
+    const scalars = node.inputs.slice(1).every((t) => t === '' || ranks.get(t) === 0 || graph.constants.get(t)?.data.length === 1);
+    return scalars ? node.inputs.map((_, i) => (i === 0 ? 'operand' : 'asIs')) : undefined;
+  }
+  if (BROADCAST_OPS.has(node.op)) {
+    const roles: InputRole[] = [];
+    for (const t of node.inputs) {
+      if (t === '') roles.push('asIs');
+      else if (isData(t)) roles.push('operand');
+      else if (graph.constants.has(t) && graph.constants.get(t)!.shape.length <= r) roles.push('broadcastConstant');
+      else return undefined;
+    }
+    return roles.includes('operand') ? roles : undefined;
+  }
+  if (node.op === 'Concat') {
+    const present = node.inputs.filter((t) => t !== '');
+    return present.length > 0 && present.every(isData) ? node.inputs.map(() => 'operand') : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Node indices that compute channels-last: the connected groups of capable nodes (joined by
+ * operand tensors) that hold a convolution, with each node's input roles.
+ */
+function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<number, InputRole[]> {
+  const roles = new Map<number, InputRole[]>();
+  graph.nodes.forEach((node, i) => {
+    const r = channelsLastRoles(node, ranks, graph);
+    if (r !== undefined) roles.set(i, r);
+  });
+  if (![...roles.keys()].some((i) => CONVOLUTIONS.has(graph.nodes[i].op))) return new Map();
+
+  const parent = new Map<number, number>([...roles.keys()].map((i) => [i, i]));
+  const find = (i: number): number => {
+    let root = i;
+    while (parent.get(root)! !== root) root = parent.get(root)!;
+    parent.set(i, root);
+    return root;
+  };
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
+  for (const [i, rs] of roles) {
+    graph.nodes[i].inputs.forEach((t, j) => {
+      const p = producer.get(t);
+      if (rs[j] === 'operand' && p !== undefined && roles.has(p)) parent.set(find(i), find(p));
+    });
+  }
+  const withConv = new Set<number>();
+  for (const i of roles.keys()) if (CONVOLUTIONS.has(graph.nodes[i].op)) withConv.add(find(i));
+  return new Map([...roles].filter(([i]) => withConv.has(find(i))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rewriting
+
+function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: ReadonlyMap<number, InputRole[]>): Graph {
+  const nodes = graph.nodes;
+  const graphInputs = new Set(graph.inputs.map((v) => v.name));
+  const graphOutputs = new Set(graph.outputs.map((v) => v.name));
+  const constants = new Map(graph.constants);
+  const taken = new Set<string>(nodes.map((n) => n.name));
+  const uniqueNodeName = (base: string): string => {
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base}#${k}`;
+    taken.add(name);
+    return name;
+  };
+
+  // Readers of each tensor: region nodes reading it as an operand, and everyone else.
+  const regionReaders = new Map<string, number[]>();
+  const outsideReaders = new Set<string>(graphOutputs);
+  nodes.forEach((node, i) => {
+    const rs = inRegion.get(i);
+    node.inputs.forEach((t, j) => {
+      if (t === '') return;
+      if (rs !== undefined && rs[j] === 'operand') regionReaders.set(t, [...(regionReaders.get(t) ?? []), i]);
+      else if (rs === undefined || rs[j] === 'asIs') outsideReaders.add(t);
+    });
+  });
+  const producedInRegion = new Set<string>();
+  for (const i of inRegion.keys()) nodes[i].outputs.forEach((o) => o !== '' && producedInRegion.add(o));
+
+  // Renames: what region nodes read/write, and what outside nodes read/write, per tensor.
+  const regionName = new Map<string, string>();
+  const outsideName = new Map<string, string>();
+  /** Transposes to emit right after node i (or before everything: key -1). */
+  const after = new Map<number, GraphNode[]>();
+  const emitAfter = (i: number, n: GraphNode): void => void after.set(i, [...(after.get(i) ?? []), n]);
+  const producerOf = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producerOf.set(o, i)));
+
+  const transpose = (from: string, to: string, perm: number[], originOf: GraphNode, toNhwc: boolean): GraphNode => ({
+    name: uniqueNodeName(`${to}::to_${toNhwc ? 'nhwc' : 'nchw'}`),
+    op: 'Transpose',
+    inputs: [from],
+    outputs: [to],
+    attrs: { perm },
+    origin: { name: originOf.origin.name, sourceOp: 'Transpose', synthetic: true },
+  });
+
+  // Exits: a region tensor that something outside reads (or a graph output).
+  for (const t of producedInRegion) {
+    if (!outsideReaders.has(t)) continue;
+    const p = producerOf.get(t)!;
+    const inside = `${t}${NHWC_SUFFIX}`;
+    regionName.set(t, inside);
+    emitAfter(p, transpose(inside, t, toFirstPerm(ranks.get(t)!), nodes[p], false));
+  }
+  // Entries: a data tensor from outside that a region node reads as an operand.
+  for (const [t, readers] of regionReaders) {
+    if (producedInRegion.has(t)) continue;
+    const p = producerOf.get(t);
+    const perm = toLastPerm(ranks.get(t)!);
+    if (p === undefined || graphInputs.has(t) || graphOutputs.has(t)) {
+      // Fed (or a graph output): its name stays NCHW; the region reads a copy.
+      const copy = `${t}${NHWC_SUFFIX}`;
+      regionName.set(t, copy);
+      const first = Math.min(...readers);
+      emitAfter(p ?? -1, transpose(t, copy, perm, nodes[p ?? first], true));
+    } else {
+      const source = `${t}${NCHW_SUFFIX}`;
+      outsideName.set(t, source);
+      emitAfter(p, transpose(source, t, perm, nodes[p], true));
+    }
+  }
+
+  const rewritten: GraphNode[] = [...(after.get(-1) ?? [])];
+  nodes.forEach((node, i) => {
+    const rs = inRegion.get(i);
+    if (rs === undefined) {
+      const rename = (t: string): string => outsideName.get(t) ?? t;
+      rewritten.push({ ...node, inputs: node.inputs.map(rename), outputs: node.outputs.map(rename) });
+    } else {
+      const inputs = node.inputs.map((t, j) => regionInput(t, rs[j], ranks.get(node.outputs[0])!, regionName, constants));
+      const outputs = node.outputs.map((t) => regionName.get(t) ?? t);
+      rewritten.push({ ...node, inputs, outputs, attrs: regionAttrs(node, ranks.get(node.outputs[0])!) });
+    }
+    rewritten.push(...(after.get(i) ?? []));
+  });
+
+  // Drop constants nothing reads any more (the ONNX-layout kernels): memory and parameter counts.
+  const read = new Set(rewritten.flatMap((n) => n.inputs));
+  for (const name of graph.constants.keys()) if (!read.has(name) && !graphOutputs.has(name)) constants.delete(name);
+  return { ...graph, nodes: rewritten, constants };
+}
+
+/** The name a region node reads for input `t`, creating permuted constants as needed. */
+function regionInput(t: string, role: InputRole, rank: number, regionName: ReadonlyMap<string, string>, constants: Map<string, ConstTensor>): string {
+  if (t === '' || role === 'asIs') return t;
+  if (role === 'operand') return regionName.get(t) ?? t;
+  const c = constants.get(t)!;
+  if (role === 'kernel') {
+    // ONNX [O, I, k...] -> TF [k..., I, O]; the same permutation serves ConvTranspose's
+    // [Cin, Cout/g, k...] -> [k..., Cout/g, Cin].
+    const r = c.shape.length - 2;
+    return addConstant(constants, `${t}::tf`, () => permuteConst(c, [...Array.from({ length: r }, (_, i) => i + 2), 1, 0]));
+  }
+  // Broadcasting aligns trailing axes: pad to the operands' rank, then permute like them.
+  if (c.data.length === 1) return t;
+  return addConstant(constants, `${t}${NHWC_SUFFIX}${rank}`, () => {
+    const padded: ConstTensor = { ...c, shape: [...Array.from({ length: rank - c.shape.length }, () => 1), ...c.shape] };
+    return permuteConst(padded, toLastPerm(rank));
+  });
+}
+
+function addConstant(constants: Map<string, ConstTensor>, name: string, make: () => ConstTensor): string {
+  if (!constants.has(name)) constants.set(name, make());
+  return name;
+}
+
+/** Attributes of a node moved into a region: `channelsLast`, or axes renumbered. */
+function regionAttrs(node: GraphNode, rank: number): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = { ...node.attrs };
+  // NCHW axis a sits at position toFirstPerm[a] of the NHWC tensor.
+  const moved = toFirstPerm(rank);
+  const axis = (a: number): number => moved[a < 0 ? a + rank : a];
+  if (CHANNELS_LAST_OPS.has(node.op)) attrs.channelsLast = true;
+  if (node.op === 'Resize') {
+    // scales/sizes/roi follow `axes` (all axes in order when absent): renumbering is enough.
+    const given = node.attrs.axes;
+    attrs.axes = (Array.isArray(given) && given.length > 0 ? (given as readonly number[]) : Array.from({ length: rank }, (_, i) => i)).map(axis);
+  }
+  if (node.op === 'Concat') attrs.axis = axis(typeof node.attrs.axis === 'number' ? node.attrs.axis : 0);
+  return attrs;
+}
+
+/** A constant with its axes permuted (out axis i = in axis perm[i]). */
+export function permuteConst(c: ConstTensor, perm: readonly number[]): ConstTensor {
+  const shape = perm.map((p) => c.shape[p]);
+  const rank = shape.length;
+  const inStrides = new Array<number>(rank).fill(1);
+  for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * c.shape[i + 1];
+  const strideOfOut = perm.map((p) => inStrides[p]);
+  const out = new (c.data.constructor as new (n: number) => typeof c.data)(c.data.length);
+  const index = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let k = 0; k < out.length; k++) {
+    out[k] = c.data[src];
+    // Odometer over the output's index, tracking the source offset.
+    for (let d = rank - 1; d >= 0; d--) {
+      index[d]++;
+      src += strideOfOut[d];
+      if (index[d] < shape[d]) break;
+      src -= strideOfOut[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return { dtype: c.dtype, shape, data: out };
+}
