@@ -13,6 +13,7 @@ import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/sc
 import type { Activations, Checkpoint, Executor } from '../engine/executor';
 import type { SeededRandom } from '../engine/random';
 import { oneHotRows, yieldToEventLoop } from './jacobian';
+import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, type MeanWithError } from './stats';
 
 /** rho smaller than this fraction of f (in Q) is float32 rounding: the block is linear. */
@@ -91,7 +92,7 @@ export async function linearise(
       await yieldToEventLoop();
       plan.checkpoint?.();
       const u = tf.tensor1d(plan.exact ? oneHotRows(1, dOut, p) : plan.rng.gaussian(dOut), 'float32');
-      const seed = tf.tidy(() => tf.broadcastTo(tf.reshape(u, [1, ...outShape]), f.shape));
+      const seed = tf.tidy(() => broadcastFloat(tf.reshape(u, [1, ...outShape]), f.shape));
       const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint).get(input)!;
       seed.dispose();
       const sums = tf.tidy(() => {

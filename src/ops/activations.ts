@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import type { OpKernel, Tensor } from './kernel';
-import { attrNumber, attrString, normalizeAxis, required, unbroadcast } from './kernelUtil';
+import { attrNumber, attrString, broadcastFloat, normalizeAxis, required, unbroadcast } from './kernelUtil';
 
 /** An elementwise nonlinearity whose derivative is `grad(x, y, attrs)`. */
 function activation(
@@ -109,7 +109,7 @@ const prelu: OpKernel = {
     const slope = inputs[1]!;
     const dy = dys[0]!;
     const negative = tf.less(x, 0);
-    const dx = tf.where(negative, tf.mul(dy, tf.broadcastTo(slope, x.shape)), dy);
+    const dx = tf.where(negative, tf.mul(dy, broadcastFloat(slope, x.shape)), dy);
     const dSlope = unbroadcast(tf.where(negative, tf.mul(dy, x), tf.zerosLike(dy)), slope.shape);
     return [dx, dSlope];
   },

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type Tensor } from './kernel';
+import { broadcastFloat } from './kernelUtil';
 
 interface Spec {
   /** Letters of each operand, ellipsis dimensions expanded into private letters. */
@@ -112,7 +113,7 @@ function prepare(x: Tensor, letters0: readonly string[], needed: ReadonlySet<str
   const full = letters.map((l) => sizes.get(l)!);
   if (!tf.util.arraysEqual(full, t.shape)) {
     steps.push({ kind: 'broadcast', before: t.shape });
-    t = tf.broadcastTo(t, full);
+    t = broadcastFloat(t, full);
   }
   return { t, letters, steps };
 }
@@ -126,7 +127,7 @@ function unprepare(g: Tensor, steps: readonly PrepStep[]): Tensor {
       const axes = s.before.flatMap((d, a) => (d === 1 && t.shape[a] !== 1 ? [a] : []));
       t = tf.reshape(axes.length > 0 ? tf.sum(t, axes, true) : t, s.before);
     } else if (s.kind === 'sum') {
-      t = tf.broadcastTo(tf.reshape(t, s.before.map((d, a) => (s.axes.includes(a) ? 1 : d))), s.before);
+      t = broadcastFloat(tf.reshape(t, s.before.map((d, a) => (s.axes.includes(a) ? 1 : d))), s.before);
     } else {
       const lifted = tf.expandDims(t, s.j);
       t = tf.mul(lifted, eyeAlong(s.n, lifted.rank, s.i, s.j));

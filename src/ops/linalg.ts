@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type OpKernel, type Tensor } from './kernel';
-import { asFloat, attrNumber, attrString, broadcastShapes, required, unbroadcast } from './kernelUtil';
+import { asFloat, attrNumber, attrString, broadcastFloat, broadcastShapes, required, unbroadcast } from './kernelUtil';
 import { einsum, einsumVjp } from './einsum';
 import { wants } from './spatial';
 
@@ -36,7 +36,7 @@ function plan(a: Tensor, b: Tensor): MatMulPlan {
 }
 
 function batched(t: Tensor, lifted: number[], batch: number[], rows: number, cols: number): tf.Tensor3D {
-  const full = tf.broadcastTo(tf.reshape(t, lifted), [...batch, rows, cols]);
+  const full = broadcastFloat(tf.reshape(t, lifted), [...batch, rows, cols]);
   return tf.reshape(full, [-1, rows, cols]) as tf.Tensor3D;
 }
 

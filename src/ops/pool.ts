@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type ForwardArgs, type OpKernel, type Tensor } from './kernel';
-import { attrInts, attrNumber, required } from './kernelUtil';
+import { attrInts, attrNumber, broadcastFloat, required } from './kernelUtil';
 import {
   fromChannelsLast,
   insertZerosSpatial,
@@ -233,7 +233,7 @@ const globalAveragePool: OpKernel = {
     const x = args.inputs[0]!;
     const axes = spatialAxes(x, isChannelsLast(args.attrs));
     const n = axes.reduce((a, ax) => a * x.shape[ax], 1);
-    return [tf.broadcastTo(tf.div(args.dys[0]!, n), x.shape)];
+    return [broadcastFloat(tf.div(args.dys[0]!, n), x.shape)];
   },
 };
 

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import type { ForwardArgs, OpKernel, Tensor } from './kernel';
-import { asFloat, attrInts, attrNumber, normalizeAxis, optionalInts, passThrough, required } from './kernelUtil';
+import { asFloat, attrInts, attrNumber, broadcastFloat, normalizeAxis, optionalInts, passThrough, required } from './kernelUtil';
 
 /** The reduced axes (sorted, non-negative), or null when the op is the identity. */
 function reducedAxes(args: ForwardArgs, x: Tensor): number[] | null {
@@ -78,7 +78,7 @@ function prodGrad(x: Tensor, y: Tensor, dy: Tensor, axes: number[]): Tensor {
   // Nonzero x: y / x (0 when another factor is zero). The single zero: product of the rest.
   const safeX = tf.where(isZero, tf.onesLike(x), x);
   const atZero = tf.where(tf.equal(zeros, 1), prodNonZero, tf.zerosLike(prodNonZero));
-  const others = tf.where(isZero, tf.broadcastTo(atZero, x.shape), tf.div(y, safeX));
+  const others = tf.where(isZero, broadcastFloat(atZero, x.shape), tf.div(y, safeX));
   return tf.mul(others, dy);
 }
 
@@ -86,14 +86,14 @@ const reductions: Record<string, Reduction> = {
   ReduceSum: {
     affine: true,
     forward: (x, axes) => tf.sum(x, axes, true),
-    grad: (x, _y, dy) => tf.broadcastTo(dy, x.shape),
+    grad: (x, _y, dy) => broadcastFloat(dy, x.shape),
   },
   ReduceMean: {
     affine: true,
     forward: (x, axes) => tf.mean(asFloat(x), axes, true),
     grad: (x, _y, dy, axes) => {
       const n = axes.reduce((p, a) => p * x.shape[a], 1);
-      return tf.broadcastTo(tf.div(dy, n), x.shape);
+      return broadcastFloat(tf.div(dy, n), x.shape);
     },
   },
   ReduceMax: { forward: (x, axes) => tf.max(x, axes, true), grad: extremeGrad },
@@ -117,7 +117,7 @@ const reductions: Record<string, Reduction> = {
   },
   ReduceLogSum: {
     forward: (x, axes) => tf.log(tf.sum(asFloat(x), axes, true)),
-    grad: (x, y, dy) => tf.broadcastTo(tf.div(dy, tf.exp(y)), x.shape),
+    grad: (x, y, dy) => broadcastFloat(tf.div(dy, tf.exp(y)), x.shape),
   },
   ReduceLogSumExp: {
     forward: (x, axes) => tf.logSumExp(asFloat(x), axes, true),
