@@ -27,7 +27,7 @@ import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, ty
 import { partitionBlocks, type Block } from '../metrics/blocks';
 import { perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
 import { defaultThreads, runJobs, threadsFromEnv } from './parallel/pool';
-import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, jobPurposeText, lineariseKey, residualKey, threadsWorthUsing } from './parallel/plan';
+import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, jobPurposeText, lineariseKey, residualParts, threadsWorthUsing, type PartSquares } from './parallel/plan';
 import { jobPasses, withGscBlock, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
 import { dilutionRelation } from '../metrics/dilution';
@@ -142,27 +142,30 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       // Auto: exact for narrow targets, and whenever d one-hot passes cost no more than the probes.
       const useExact = (d: number): boolean =>
         settings.exact === 'on' || (settings.exact === 'auto' && (d <= settings.exactMaxDim || d <= settings.probes));
-      const passesFor = (d: number): number => (useExact(d) ? d : settings.probes);
 
-      // Progress is counted in reverse passes, the unit of work that dominates.
-      const totalPasses =
-        passesFor(dims[B]) +
-        blocks.slice(0, -1).reduce((s, blk) => s + passesFor(dims[blk.index]), 0) +
-        blocks.reduce((s, blk) => s + passesFor(dims[blk.index]) + residualPasses(blk, acts, n, passesFor), 0);
+      // Every reverse pass of the report, as independent seeded jobs on one or more threads
+      // (src/engine/parallel: the numbers are the same for any thread count).
+      const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => acts.get(t)!.size / n);
+      const jobList = analysisJobs({
+        blocks,
+        boundaries,
+        probes: settings.probes,
+        blockMatrix: settings.blockMatrix,
+        useExact: (t) => useExact(acts.get(t)!.size / n),
+        shapeOf: (t) => acts.get(t)!.shape.slice(1),
+      });
+      // Progress is counted in reverse passes (the jobs' probes), the unit of work that dominates.
+      const totalPasses = jobList.reduce((s, job) => s + passesOf(job), 0);
       let donePasses = 0;
       const advance = (phase: AnalysisPhase, message: string): void => {
         donePasses++;
         progress(phase, message, 0.08 + 0.9 * Math.min(1, donePasses / totalPasses));
       };
 
-      // Every reverse pass of the report, as independent seeded jobs on one or more threads
-      // (src/engine/parallel: the numbers are the same for any thread count).
       const jobMs = new Map<string, number>();
       /** Which threads (0 = this one) ran at least one job: the report says how many worked. */
       const threadsUsed = new Set<number>();
-      const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => acts.get(t)!.size / n);
       const passesDone = new Map<string, number>();
-      const jobList = analysisJobs({ blocks, boundaries, probes: settings.probes, blockMatrix: settings.blockMatrix, useExact: (t) => useExact(acts.get(t)!.size / n) });
       const cost = jobCost(graph, passesOf);
       const jobs: Map<string, JobResult> = await runJobs(
         exec,
@@ -239,7 +242,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       const tBlocks = Date.now();
       const blockReports: BlockReport[] = [];
       for (const blk of blocks) {
-        const residual = blk.residual ? measureResidual(blk, acts, n, squaresOf) : null;
+        const residual = blk.residual ? measureResidual(blk, acts, n, residualParts(jobs, blk)) : null;
         const linJob = jobs.get(lineariseKey(blk.index));
         if (linJob?.kind !== 'linearise') throw new Error(`internal: no linearisation of block ${blk.index}`);
         const lin = withGscBlock(linJob.info, gscBlock[blk.index - 1].value);
@@ -355,15 +358,15 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     blk: Block,
     acts: ReadonlyMap<string, tf.Tensor>,
     n: number,
-    squaresOf: (key: string) => { squares: JacobianSquares; method: string },
+    parts: Record<'merge' | 'branch' | 'skip', PartSquares | null>,
   ): ResidualInfo {
     const r = blk.residual!;
     const normsIn = perSampleNorms(acts.get(blk.inputTensor)!);
     const dIn = acts.get(blk.inputTensor)!.size / n;
     const gscTo = (target: string, purpose: 'merge' | 'branch' | 'skip'): Estimate => {
-      if (target === blk.inputTensor) return exactEstimate(1, 'identity');
-      const m = squaresOf(residualKey(purpose, blk.index));
-      return gscFromSquares(m.squares.get(blk.inputTensor)!, dIn, normsIn, perSampleNorms(acts.get(target)!), m.method).batch;
+      const m = parts[purpose];
+      if (m === null) return exactEstimate(1, 'identity');
+      return gscFromSquares(m.measurements, dIn, normsIn, perSampleNorms(acts.get(target)!), m.method).batch;
     };
     const qSkip = quadraticMean(perSampleNorms(acts.get(r.skipTensor)!));
     const qBranch = quadraticMean(perSampleNorms(acts.get(r.branchTensor)!));
@@ -389,15 +392,6 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       relation: dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
     };
   }
-}
-
-/** Reverse passes a residual block's measures take (for progress only). */
-function residualPasses(blk: Block, acts: ReadonlyMap<string, tf.Tensor>, n: number, passesFor: (d: number) => number): number {
-  if (!blk.residual) return 0;
-  const r = blk.residual;
-  return [r.mergeTensor, r.branchTensor, r.skipTensor]
-    .filter((t) => t !== blk.inputTensor)
-    .reduce((s, t) => s + passesFor(acts.get(t)!.size / n), 0);
 }
 
 /**

@@ -91,3 +91,87 @@ export async function measureJacobianSquares(
   if (plan.exact) for (const w of wrt) squares.get(w)!.push(exactSums.get(w)!);
   return { squares, method: plan.exact ? 'exact' : `probes:${plan.probes}` };
 }
+
+/** The tensors of a residual merge `merge = skip + branch` and the block input they depend on. */
+export interface ResidualTensors {
+  readonly input: string;
+  readonly merge: string;
+  readonly branch: string;
+  /** May be `input` itself (an identity skip). */
+  readonly skip: string;
+}
+
+/**
+ * Per part, the per-probe per-sample squares from the part back to the block input (one
+ * measurement when exact, as in JacobianSquares). `skip` is null for an identity skip, whose
+ * Jacobian is the identity and needs no measurement.
+ */
+export interface ResidualSquares {
+  readonly merge: number[][];
+  readonly branch: number[][];
+  readonly skip: number[][] | null;
+}
+
+/**
+ * The squares of J_merge^T u, J_branch^T u and J_skip^T u for the same cotangents u on the merge
+ * shape. merge = skip + branch elementwise, so J_merge^T u = J_skip^T u + J_branch^T u: one
+ * reverse pass from the branch and one from the skip (none for an identity skip, where
+ * J_skip^T u = u) give all three, instead of also passing from the merge through both paths
+ * again. Each part's estimate is as unbiased as with its own probes (each sees u ~ N(0, I), or
+ * every one-hot u when exact, so exact sums stay exact); only their errors become correlated.
+ * The skip and branch tensors must have the merge's shape (an Add without broadcasting).
+ */
+export async function measureResidualSquares(
+  exec: Executor,
+  acts: Activations,
+  t: ResidualTensors,
+  plan: JacobianPlan,
+): Promise<{ squares: ResidualSquares; method: string }> {
+  const y = acts.get(t.merge);
+  if (y === undefined) throw new Error(`no activation for "${t.merge}"`);
+  for (const part of [t.branch, t.skip]) {
+    const shape = acts.get(part)?.shape;
+    if (shape === undefined || !tf.util.arraysEqual(shape, y.shape)) throw new Error(`residual part "${part}" does not have the merge's shape [${y.shape}]`);
+  }
+  const identitySkip = t.skip === t.input;
+  const [n, ...rest] = y.shape;
+  const d = rest.reduce((a, b) => a * b, 1);
+  const passes = plan.exact ? d : plan.probes;
+  const perProbe = { merge: [] as number[][], branch: [] as number[][], skip: [] as number[][] };
+  const exactSums = { merge: new Array<number>(n).fill(0), branch: new Array<number>(n).fill(0), skip: new Array<number>(n).fill(0) };
+  const vjpToInput = (from: string, u: tf.Tensor): tf.Tensor => exec.vjp(acts, new Map([[from, u]]), [t.input], plan.checkpoint).get(t.input)!;
+
+  for (let p = 0; p < passes; p++) {
+    await yieldToEventLoop();
+    plan.checkpoint?.();
+    const u = tf.tensor(plan.exact ? oneHotRows(n, d, p) : plan.rng.gaussian(n * d), y.shape, 'float32');
+    let gBranch: tf.Tensor | undefined;
+    let gSkip: tf.Tensor | undefined;
+    let sq: Float32Array;
+    try {
+      gBranch = vjpToInput(t.branch, u);
+      gSkip = identitySkip ? u : vjpToInput(t.skip, u);
+      const [b, s] = [gBranch, gSkip];
+      // One read back for the three per-sample sums: [branch | skip | merge] rows of n.
+      sq = tf.tidy(() => {
+        const rows = (g: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.reshape(g, [n, -1])), 1);
+        return tf.concat([rows(b), rows(s), rows(tf.add(b, s))]).dataSync() as Float32Array;
+      });
+    } finally {
+      u.dispose();
+      gBranch?.dispose();
+      if (!identitySkip) gSkip?.dispose();
+    }
+    const parts = { branch: Array.from(sq.subarray(0, n)), skip: Array.from(sq.subarray(n, 2 * n)), merge: Array.from(sq.subarray(2 * n, 3 * n)) };
+    for (const key of ['merge', 'branch', 'skip'] as const) {
+      if (plan.exact) parts[key].forEach((v, i) => (exactSums[key][i] += v));
+      else perProbe[key].push(parts[key]);
+    }
+    plan.onPass?.(p + 1, passes);
+  }
+  const result = plan.exact ? { merge: [exactSums.merge], branch: [exactSums.branch], skip: [exactSums.skip] } : perProbe;
+  return {
+    squares: { merge: result.merge, branch: result.branch, skip: identitySkip ? null : result.skip },
+    method: plan.exact ? 'exact' : `probes:${plan.probes}`,
+  };
+}

@@ -12,7 +12,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import { loadModel } from '../../src/loaders';
 import { Executor } from '../../src/engine/executor';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { analysisJobs, blockMatrixKey, GSC_TO_OUTPUT, jobPurposeText, lineariseKey, MIN_PARALLEL_MS, residualKey, threadsWorthUsing } from '../../src/engine/parallel/plan';
+import { analysisJobs, blockMatrixKey, GSC_TO_OUTPUT, jobPurposeText, lineariseKey, MIN_PARALLEL_MS, residualKey, residualPartsKey, threadsWorthUsing } from '../../src/engine/parallel/plan';
 import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import type { JobResult } from '../../src/engine/parallel/jobs';
@@ -33,7 +33,9 @@ async function analyze(name: string, threads: number): Promise<AnalysisReport> {
   return analyzeModel({
     modelPath: path.join(dir, 'model.onnx'),
     inputFile: path.join(dir, 'input.bin'),
-    settings: { backend: 'wasm', probes: 4, exact: 'off' },
+    // Enough probes that the calling thread is still busy when the worker thread is ready (at 4
+    // probes the caller finished every job before the worker's start, and threads stayed 1).
+    settings: { backend: 'wasm', probes: 24, exact: 'off' },
     threads,
   });
 }
@@ -66,8 +68,14 @@ describe('parallel analysis', () => {
     try {
       const out = graph.outputs[0].name;
       const { blocks, boundaries } = partitionBlocks(graph, graph.inputs[0].name, out);
-      // A few jobs with two probes each keep this fast.
-      const jobs = analysisJobs({ blocks, boundaries, probes: 2, blockMatrix: false, useExact: () => false }).slice(0, 4);
+      // A few jobs with two probes each keep this fast: two squares jobs and two residual blocks'
+      // shared-probe jobs (an identity and a projection skip).
+      const all = analysisJobs({ blocks, boundaries, probes: 2, blockMatrix: false, useExact: () => false, shapeOf: (t) => acts.get(t)!.shape.slice(1) });
+      const residualJobs = all.filter((j) => j.kind === 'residual');
+      const jobs = [...all.slice(0, 2), ...residualJobs.slice(0, 2)];
+      assert.equal(residualJobs.length, blocks.filter((b) => b.residual).length);
+      assert.ok(jobs.some((j) => j.kind === 'residual' && j.tensors.skip === j.tensors.input), 'an identity skip');
+      assert.ok(jobs.some((j) => j.kind === 'residual' && j.tensors.skip !== j.tensors.input), 'a projection skip');
       const input = { graph, backend: 'wasm' as const, feeds: () => [{ name: graph.inputs[0].name, shape, dtype: 'float32' as const, data: x.dataSync() as Float32Array }] };
       const threadsUsed = new Set<number>();
       const seq = await runJobs(exec, acts, jobs, input, { threads: 1, seed: 7 });
@@ -95,7 +103,7 @@ describe('parallel analysis', () => {
     const acts = exec.forward(feeds);
     try {
       const { blocks, boundaries } = partitionBlocks(graph, graph.inputs[0].name, graph.outputs[0].name);
-      const jobs = analysisJobs({ blocks, boundaries, probes: 50, blockMatrix: true, useExact: () => false });
+      const jobs = analysisJobs({ blocks, boundaries, probes: 50, blockMatrix: true, useExact: () => false, shapeOf: (t) => acts.get(t)!.shape.slice(1) });
       const input = { graph, backend: 'wasm' as const, feeds: () => [{ name: graph.inputs[0].name, shape: x.shape, dtype: 'float32' as const, data }] };
       let passes = 0;
       const cancelled = new Error('cancelled by the test');
@@ -127,7 +135,7 @@ describe('parallel analysis', () => {
   });
 
   test('small analyses stay on one thread: a worker start must be repaid by the estimated reverse-pass time', () => {
-    const jobs = analysisJobs({ blocks: [], boundaries: ['x'], probes: 8, blockMatrix: false, useExact: () => false });
+    const jobs = analysisJobs({ blocks: [], boundaries: ['x'], probes: 8, blockMatrix: false, useExact: () => false, shapeOf: () => [8] });
     // One job whose reverse passes span the whole graph of 10 nodes, 8 times: 8 forward passes.
     const cost = (): number => 80;
     assert.equal(threadsWorthUsing(2, (MIN_PARALLEL_MS / 8) * 0.9, jobs, cost, 10), 1);
@@ -139,6 +147,7 @@ describe('parallel analysis', () => {
     assert.equal(jobPurposeText(blockMatrixKey(12)), 'block matrix row 12');
     assert.equal(jobPurposeText(residualKey('branch', 3)), 'block 3 residual branch');
     assert.equal(jobPurposeText(residualKey('skip', 3)), 'block 3 skip');
+    assert.equal(jobPurposeText(residualPartsKey(3)), 'block 3 residual parts');
     assert.equal(jobPurposeText(lineariseKey(7)), 'block 7 linearisation');
   });
 });

@@ -8,7 +8,7 @@
 import type { LinearisationInfo } from '../../report/schema';
 import type { Activations, Checkpoint, Executor } from '../executor';
 import { streamFor } from '../random';
-import { measureJacobianSquares, type JacobianSquares } from '../../metrics/jacobian';
+import { measureJacobianSquares, measureResidualSquares, type JacobianSquares, type ResidualSquares, type ResidualTensors } from '../../metrics/jacobian';
 import { dilutionRelation, linearise } from '../../metrics/dilution';
 
 /** ||J^T u||^2 per sample from `target` back to each of `wrt` (measureJacobianSquares). */
@@ -33,16 +33,40 @@ export interface LineariseJob {
   readonly affine: boolean;
 }
 
-export type AnalysisJob = SquaresJob | LineariseJob;
+/**
+ * A residual block's merge, branch and skip squares from the same cotangents on the merge
+ * (measureResidualSquares): one reverse pass from the branch and one from the skip per probe.
+ * `exact` and the pass count follow the merge tensor.
+ */
+export interface ResidualJob {
+  readonly kind: 'residual';
+  readonly key: string;
+  readonly tensors: ResidualTensors;
+  readonly exact: boolean;
+  readonly probes: number;
+}
+
+export type AnalysisJob = SquaresJob | LineariseJob | ResidualJob;
 
 export type JobResult =
   | { readonly kind: 'squares'; readonly squares: JacobianSquares; readonly method: string }
+  | { readonly kind: 'residual'; readonly squares: ResidualSquares; readonly method: string }
   /** Its relation is completed with the block's GSC by `withGscBlock` once that is known. */
   | { readonly kind: 'linearise'; readonly info: LinearisationInfo };
 
-/** Reverse passes a job takes. */
+/** The tensor whose cotangents a job draws: their count is its pass count in exact mode. */
+export function jobTarget(job: AnalysisJob): string {
+  if (job.kind === 'squares') return job.target;
+  if (job.kind === 'residual') return job.tensors.merge;
+  return job.output;
+}
+
+/**
+ * Reverse passes a job takes, as progress counts them: one per probe (or one-hot cotangent);
+ * a residual job's probe is one pass from the branch plus a short one from a projection skip.
+ */
 export function jobPasses(job: AnalysisJob, dimOf: (tensor: string) => number): number {
-  return job.exact ? dimOf(job.kind === 'squares' ? job.target : job.output) : job.probes;
+  return job.exact ? dimOf(jobTarget(job)) : job.probes;
 }
 
 export async function runJob(
@@ -57,6 +81,10 @@ export async function runJob(
   if (job.kind === 'squares') {
     const r = await measureJacobianSquares(exec, acts, job.target, job.wrt, { exact: job.exact, probes: job.probes, rng, checkpoint, onPass });
     return { kind: 'squares', squares: r.squares, method: r.method };
+  }
+  if (job.kind === 'residual') {
+    const r = await measureResidualSquares(exec, acts, job.tensors, { exact: job.exact, probes: job.probes, rng, checkpoint, onPass });
+    return { kind: 'residual', squares: r.squares, method: r.method };
   }
   // The block's GSC only enters the relation, which withGscBlock recomputes.
   const info = await linearise(exec, acts, job.input, job.output, { exact: job.exact, probes: job.probes, rng, checkpoint }, Number.NaN, job.affine);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '../../metrics/blocks';
 import type { Graph } from '../../graph/ir';
 import type { BackendName } from '../backend';
-import type { AnalysisJob } from './jobs';
+import { jobTarget, type AnalysisJob, type JobResult } from './jobs';
 import type { FeedData } from './protocol';
 
 export interface PlanArgs {
@@ -15,20 +15,26 @@ export interface PlanArgs {
   readonly probes: number;
   readonly blockMatrix: boolean;
   readonly useExact: (tensor: string) => boolean;
+  /** Per-sample shape of a tensor of the forward pass (a residual merge that broadcasts is measured part by part). */
+  readonly shapeOf: (tensor: string) => readonly number[];
 }
 
 export const GSC_TO_OUTPUT = 'gsc-to-output';
 export const blockMatrixKey = (l: number): string => `block-matrix-${l}`;
+/** The separate jobs of a residual block whose merge broadcasts (residualPartsKey otherwise). */
 export const residualKey = (purpose: 'merge' | 'branch' | 'skip', block: number): string => `${purpose}-${block}`;
+/** The one job that measures a residual block's merge, branch and skip with shared probes. */
+export const residualPartsKey = (block: number): string => `residual-${block}`;
 export const lineariseKey = (block: number): string => `linearise-${block}`;
 
-/** A job key in words, for progress lines: "GSC to the output", "block matrix row 3", "block 2 merge". */
+/** A job key in words, for progress lines: "GSC to the output", "block matrix row 3", "block 2 residual parts". */
 export function jobPurposeText(key: string): string {
   if (key === GSC_TO_OUTPUT) return 'GSC to the output';
   const dash = key.lastIndexOf('-');
   const [purpose, block] = [key.slice(0, dash), key.slice(dash + 1)];
   if (purpose === 'block-matrix') return `block matrix row ${block}`;
   if (purpose === 'linearise') return `block ${block} linearisation`;
+  if (purpose === 'residual') return `block ${block} residual parts`;
   return `block ${block} ${purpose === 'branch' ? 'residual branch' : purpose}`;
 }
 
@@ -42,13 +48,27 @@ export function analysisJobs(p: PlanArgs): AnalysisJob[] {
     exact: p.useExact(target),
     probes: p.probes,
   });
+  const sameShape = (a: string, b: string): boolean => {
+    const [sa, sb] = [p.shapeOf(a), p.shapeOf(b)];
+    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
+  };
   const jobs: AnalysisJob[] = [squares(GSC_TO_OUTPUT, p.boundaries[B], p.boundaries.slice(0, B))];
   for (let l = 1; l < B; l++) {
     jobs.push(squares(blockMatrixKey(l), p.boundaries[l], p.blockMatrix ? p.boundaries.slice(0, l) : [p.boundaries[l - 1]]));
   }
   for (const blk of p.blocks) {
     const r = blk.residual;
-    if (r) {
+    if (r && sameShape(r.branchTensor, r.mergeTensor) && sameShape(r.skipTensor, r.mergeTensor) && r.branchTensor !== blk.inputTensor) {
+      // merge = skip + branch: one set of probes on the merge serves all three (measureResidualSquares).
+      // A broadcasting merge, or x + x (the branch is the input), keeps the separate jobs below.
+      jobs.push({
+        kind: 'residual',
+        key: residualPartsKey(blk.index),
+        tensors: { input: blk.inputTensor, merge: r.mergeTensor, branch: r.branchTensor, skip: r.skipTensor },
+        exact: p.useExact(r.mergeTensor),
+        probes: p.probes,
+      });
+    } else if (r) {
       const targets: ['merge' | 'branch' | 'skip', string][] = [
         ['merge', r.mergeTensor],
         ['branch', r.branchTensor],
@@ -80,10 +100,42 @@ export function jobCost(graph: Graph, passes: (job: AnalysisJob) => number): (jo
   graph.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
   const at = (t: string): number => producer.get(t) ?? -1;
   return (job) => {
-    const from = job.kind === 'squares' ? Math.min(...job.wrt.map(at)) : at(job.input);
-    const to = job.kind === 'squares' ? at(job.target) : at(job.output);
+    const from = job.kind === 'squares' ? Math.min(...job.wrt.map(at)) : job.kind === 'residual' ? at(job.tensors.input) : at(job.input);
+    const to = at(jobTarget(job));
     return passes(job) * Math.max(1, to - from);
   };
+}
+
+/** A residual part's squares w.r.t. the block input: per probe (one when exact) per sample. */
+export interface PartSquares {
+  readonly measurements: readonly (readonly number[])[];
+  readonly method: string;
+}
+
+/**
+ * A residual block's merge, branch and skip squares, whichever jobs measured them (the shared
+ * residual job, or the separate ones of a broadcasting merge); null for a part that is the
+ * block input itself (an identity skip: GSC 1).
+ */
+export function residualParts(results: ReadonlyMap<string, JobResult>, blk: Block): Record<'merge' | 'branch' | 'skip', PartSquares | null> {
+  const r = blk.residual;
+  if (!r) throw new Error(`internal: block ${blk.index} is not residual`);
+  const shared = results.get(residualPartsKey(blk.index));
+  if (shared?.kind === 'residual') {
+    const { squares, method } = shared;
+    return {
+      merge: { measurements: squares.merge, method },
+      branch: { measurements: squares.branch, method },
+      skip: squares.skip === null ? null : { measurements: squares.skip, method },
+    };
+  }
+  const separate = (purpose: 'merge' | 'branch' | 'skip', target: string): PartSquares | null => {
+    if (target === blk.inputTensor) return null;
+    const m = results.get(residualKey(purpose, blk.index));
+    if (m?.kind !== 'squares') throw new Error(`internal: no measurement for ${residualKey(purpose, blk.index)}`);
+    return { measurements: m.squares.get(blk.inputTensor)!, method: m.method };
+  };
+  return { merge: separate('merge', r.mergeTensor), branch: separate('branch', r.branchTensor), skip: separate('skip', r.skipTensor) };
 }
 
 /** The feeds as plain arrays for the worker threads (they redo the forward pass). */
