@@ -8,6 +8,7 @@ import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
 import type { KernelContext, OpKernel, Tensor } from '../ops/kernel';
 import { kernelFor } from '../ops/registry';
 import { checkOutputSize } from './sizeGuard';
+import { stackedShape, stackedVjp } from './probeStacking';
 
 /** Activations by tensor name, as the forward pass left them. */
 export type Activations = ReadonlyMap<string, Tensor>;
@@ -125,8 +126,10 @@ export class Executor implements KernelContext {
    * Vector-Jacobian products: given cotangents `seeds` on some tensors, returns the
    * cotangent on each tensor of `wrt` (the sum over every data path from it to the seeds).
    * Tensors of `wrt` that no seed depends on get zeros. The caller owns the result.
+   * With `probes` > 1 every cotangent, seeds and results included, holds that many probes
+   * stacked along axis 0 (probeStacking.ts; check canStackProbes first).
    */
-  vjp(acts: Activations, seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], checkpoint?: Checkpoint): Map<string, Tensor> {
+  vjp(acts: Activations, seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], checkpoint?: Checkpoint, probes = 1): Map<string, Tensor> {
     const wrtSet = new Set(wrt);
     const downstreamOfWrt = this.forwardReach(wrtSet);
     const grads = new Map<string, Tensor>();
@@ -174,16 +177,16 @@ export class Executor implements KernelContext {
       let defined: Tensor[];
       try {
         defined = tf.tidy(() => {
-          const full = dys.map((d, j) => d ?? tf.zerosLike(outputs[j]));
-          const r = kernel.vjp!({ inputs, outputs, dys: full, attrs: node.attrs, node, ctx: this, wanted: new Set(wanted) });
+          const full = dys.map((d, j) => d ?? tf.zeros(stackedShape(outputs[j].shape, probes), outputs[j].dtype));
+          const r = stackedVjp(kernel, { inputs, outputs, dys: full, attrs: node.attrs, node, ctx: this, wanted: new Set(wanted) }, probes);
           const out: Tensor[] = [];
           present = [];
           wanted.forEach((j, k) => {
             const g = r[j];
             if (g === undefined) return;
             const x = inputs[j]!;
-            if (!tf.util.arraysEqual(g.shape, x.shape)) {
-              throw new Error(`VJP for input ${j} has shape [${g.shape}], input has [${x.shape}]`);
+            if (!tf.util.arraysEqual(g.shape, stackedShape(x.shape, probes))) {
+              throw new Error(`VJP for input ${j} has shape [${g.shape}], input has [${x.shape}]${probes > 1 ? ` (${probes} probes)` : ''}`);
             }
             // A pass-through VJP may hand back its incoming cotangent, which is released below
             // once this node is done: give the caller its own copy. The same tensor for two
@@ -211,11 +214,24 @@ export class Executor implements KernelContext {
         result.set(name, g);
         grads.delete(name);
       } else {
-        result.set(name, tf.zerosLike(this.lookup(acts, name)));
+        const x = this.lookup(acts, name);
+        result.set(name, tf.zeros(stackedShape(x.shape, probes), x.dtype));
       }
     }
     for (const g of grads.values()) g.dispose();
     return result;
+  }
+
+  /**
+   * Whether reverse passes to `wrt` can stack probes (vjp's `probes`): every tensor on a data
+   * path from them has an axis 0 to stack along.
+   */
+  canStackProbes(acts: Activations, wrt: readonly string[]): boolean {
+    for (const name of this.forwardReach(new Set(wrt))) {
+      const t = acts.get(name);
+      if (t !== undefined && t.rank === 0) return false;
+    }
+    return true;
   }
 
   dispose(): void {

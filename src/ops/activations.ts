@@ -19,6 +19,8 @@ function activation(
     elementwiseNonlinearity: true,
     forward: ({ inputs, attrs }) => [forward(required(inputs, 0, 'X'), attrs)],
     vjp: ({ inputs, outputs, dys, attrs }) => [tf.mul(dys[0]!, grad(inputs[0]!, outputs[0], attrs))],
+    // The derivative broadcasts against the probes' cotangents.
+    probeStacking: () => 'leading',
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
-import { KernelError, type ForwardArgs, type KernelContext, type OpKernel, type Tensor } from './kernel';
+import { KernelError, wantsOnly, type ForwardArgs, type KernelContext, type OpKernel, type Tensor } from './kernel';
 import { attrInts, attrNumber, attrString, required } from './kernelUtil';
 import { adjointKernel, convAdjoint, convFilterGrad, convPadded, convValid, type ConvGeometry } from './convCore';
 import {
@@ -124,6 +124,8 @@ const conv: OpKernel = {
     const gw = wants(args, 1) ? convFilterGrad(padOrCrop(s.x, g.begin, g.end), dy, s.kernel, s.strides, s.dilations, s.groups) : undefined;
     return [dx, gw && kernelGradToNode(gw, s.channelsLast), wants(args, 2) ? sumToChannels(dy) : undefined];
   },
+  // The input's cotangent reads x for its shape only; the kernel's and bias's sum over samples.
+  probeStacking: (args) => (wantsOnly(args, [0]) ? 'stacked' : undefined),
 };
 
 /** Padding of ConvTranspose's output and its size, per spatial axis. */

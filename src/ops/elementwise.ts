@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type OpKernel, type Tensor } from './kernel';
-import { asFloat, attrString, passThrough, required, toBool, unbroadcast, VARIADIC_INPUTS, zerosFor } from './kernelUtil';
+import { asFloat, attrString, passThrough, required, toBool, unbroadcast, VARIADIC_INPUTS } from './kernelUtil';
 
 type Unary = (x: Tensor) => Tensor;
 
@@ -16,9 +16,10 @@ function unary(forward: Unary, grad: ((x: Tensor, y: Tensor) => Tensor) | null, 
     forward: ({ inputs }) => [forward(required(inputs, 0, 'X'))],
     vjp: ({ inputs, outputs, dys }) => {
       const x = inputs[0]!;
-      if (grad === null) return [zerosFor(x)];
+      if (grad === null) return [tf.zeros(dys[0]!.shape)];
       return [tf.mul(dys[0]!, grad(x, outputs[0]))];
     },
+    probeStacking: () => 'leading',
     ...extra,
   };
 }
@@ -30,8 +31,15 @@ function binaryVjp(
   return ({ inputs, outputs, dys }) => {
     const a = inputs[0]!;
     const b = inputs[1]!;
-    const [da, db] = partials(a, b, outputs[0], dys[0]!);
-    return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
+    const dy = dys[0]!;
+    const [da, db] = partials(a, b, outputs[0], dy);
+    // Stacked probes lead the cotangent ('leading'): they are kept, not summed like a broadcast.
+    const probes = dy.rank > outputs[0].rank ? dy.shape[0] : 0;
+    const back = (g: Tensor, shape: readonly number[]): Tensor =>
+      probes === 0
+        ? unbroadcast(g, shape)
+        : tf.reshape(unbroadcast(g, [probes, ...new Array<number>(outputs[0].rank - shape.length).fill(1), ...shape]), [probes, ...shape]);
+    return [back(da, a.shape), back(db, b.shape)];
   };
 }
 
@@ -124,6 +132,7 @@ const identity: OpKernel = {
   affine: true,
   forward: ({ inputs }) => [required(inputs, 0, 'input').clone()],
   vjp: ({ dys }) => [passThrough(dys[0]!)],
+  probeStacking: () => 'stacked',
 };
 
 /** Dropout at inference: the identity; the optional mask output is all true. */
@@ -137,6 +146,7 @@ const dropout: OpKernel = {
     return out;
   },
   vjp: ({ dys }) => [passThrough(dys[0]!)],
+  probeStacking: () => 'stacked',
 };
 
 const where: OpKernel = {
@@ -161,17 +171,20 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     affine: true,
     forward: binaryForward((a, b) => tf.add(a, b)),
     vjp: binaryVjp((_a, _b, _y, dy) => [dy, dy]),
+    probeStacking: () => 'leading',
   },
   Sub: {
     dataInputs: [0, 1],
     affine: true,
     forward: binaryForward((a, b) => tf.sub(a, b)),
     vjp: binaryVjp((_a, _b, _y, dy) => [dy, tf.neg(dy)]),
+    probeStacking: () => 'leading',
   },
   Mul: {
     dataInputs: [0, 1],
     forward: binaryForward((a, b) => tf.mul(a, b)),
     vjp: binaryVjp((a, b, _y, dy) => [tf.mul(dy, b), tf.mul(dy, a)]),
+    probeStacking: () => 'leading',
   },
   Div: {
     dataInputs: [0, 1],
@@ -181,6 +194,7 @@ export const elementwiseKernels: Record<string, OpKernel> = {
       const g = tf.div(dy, b);
       return [g, tf.neg(tf.mul(g, y))];
     }),
+    probeStacking: () => 'leading',
   },
   Pow: {
     dataInputs: [0, 1],

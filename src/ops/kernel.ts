@@ -79,4 +79,18 @@ export interface OpKernel {
   readonly affine?: boolean;
   /** True for elementwise nonlinearities (Relu, Tanh, Gelu, ...): collapse measures apply. */
   readonly elementwiseNonlinearity?: boolean;
+  /**
+   * How this call's VJP takes the cotangents of several probes stacked along axis 0 (see
+   * src/engine/probeStacking.ts): 'stacked' as they are, 'leading' reshaped to [P, d0, ...]
+   * to broadcast against the activations; undefined (or absent): once per probe.
+   */
+  probeStacking?(args: VjpArgs): ProbeStacking | undefined;
+}
+
+export type ProbeStacking = 'stacked' | 'leading';
+
+/** Whether the call wants exactly these inputs' cotangents (stacking is safe for them only). */
+export function wantsOnly(args: VjpArgs, inputs: readonly number[]): boolean {
+  const wanted = args.wanted;
+  return wanted !== undefined && [...wanted].every((j) => inputs.includes(j));
 }

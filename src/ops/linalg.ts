@@ -6,7 +6,7 @@
  * dimensions an operand was broadcast along.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelError, type OpKernel, type Tensor } from './kernel';
+import { KernelError, wantsOnly, type OpKernel, type Tensor } from './kernel';
 import { asFloat, attrNumber, attrString, broadcastFloat, broadcastShapes, required, unbroadcast } from './kernelUtil';
 import { einsum, einsumVjp } from './einsum';
 import { wants } from './spatial';
@@ -106,6 +106,8 @@ const gemm: OpKernel = {
     const c = args.inputs[2];
     return [da, db, c === undefined || !wants(args, 2) ? undefined : unbroadcast(tf.mul(args.dys[0]!, beta), c.shape)];
   },
+  // A's rows are samples: dA = dY B'^T row by row (B and C's cotangents sum over samples).
+  probeStacking: (args) => (wantsOnly(args, [0]) && attrNumber(args.attrs, 'transA', 0) === 0 ? 'stacked' : undefined),
 };
 
 const einsumKernel: OpKernel = {

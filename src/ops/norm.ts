@@ -7,7 +7,7 @@
  * d x = inv * (g - mean_A(g) - x_hat * mean_A(g * x_hat)) where g is the cotangent of x_hat.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelError, type OpKernel, type Tensor } from './kernel';
+import { KernelError, wantsOnly, type OpKernel, type Tensor } from './kernel';
 import { attrNumber, normalizeAxis, required, unbroadcast } from './kernelUtil';
 import { isChannelsLast, wants } from './spatial';
 
@@ -66,6 +66,8 @@ const batchNormalization: OpKernel = {
       tf.mul(tf.mul(dyCentered, tf.reshape(scale, [-1])), tf.mul(-0.5, tf.pow(rstdC, 3))),
     ];
   },
+  // Inference mode: a per-channel scale of each sample's cotangent.
+  probeStacking: (args) => (wantsOnly(args, [0]) ? 'stacked' : undefined),
 };
 
 interface Normalized {

@@ -233,8 +233,11 @@ const globalAveragePool: OpKernel = {
     const x = args.inputs[0]!;
     const axes = spatialAxes(x, isChannelsLast(args.attrs));
     const n = axes.reduce((a, ax) => a * x.shape[ax], 1);
-    return [broadcastFloat(tf.div(args.dys[0]!, n), x.shape)];
+    const dy = args.dys[0]!;
+    // dy's axis 0 may hold stacked probes: it sets the cotangent's.
+    return [broadcastFloat(tf.div(dy, n), [dy.shape[0], ...x.shape.slice(1)])];
   },
+  probeStacking: () => 'stacked',
 };
 
 const globalMaxPool: OpKernel = {

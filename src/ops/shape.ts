@@ -32,7 +32,13 @@ function reshapeLike(outShape: (args: ForwardArgs, x: Tensor) => number[]): OpKe
       const x = required(args.inputs, 0, 'data');
       return [tf.reshape(x, outShape(args, x))];
     },
-    vjp: ({ inputs, dys }) => [tf.reshape(dys[0]!, inputs[0]!.shape)],
+    // Stacked probes (only when axis 0 is kept) stay in front of the input's other axes.
+    vjp: ({ inputs, outputs, dys }) => {
+      const x = inputs[0]!;
+      const dy = dys[0]!;
+      return [tf.reshape(dy, dy.shape[0] === outputs[0].shape[0] ? x.shape : [-1, ...x.shape.slice(1)])];
+    },
+    probeStacking: ({ inputs, outputs }) => (inputs[0]!.rank > 0 && outputs[0].rank > 0 && inputs[0]!.shape[0] === outputs[0].shape[0] ? 'stacked' : undefined),
   };
 }
 
@@ -333,6 +339,7 @@ export const shapeKernels: Record<string, OpKernel> = {
       return [tf.transpose(x, transposePerm(attrs, x.rank))];
     },
     vjp: ({ inputs, attrs, dys }) => [tf.transpose(dys[0]!, inversePerm(transposePerm(attrs, inputs[0]!.rank)))],
+    probeStacking: ({ inputs, attrs }) => (transposePerm(attrs, inputs[0]!.rank)[0] === 0 ? 'stacked' : undefined),
   },
   Concat: concat,
   Split: split,
