@@ -18,6 +18,7 @@ import type {
 } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
+import { hideSyntheticNodes, toChannelsLast } from '../graph/layout';
 import { loadModel, type LoadedModel } from '../loaders';
 import { Executor } from './executor';
 import { initBackend, type BackendInfo } from './backend';
@@ -79,7 +80,8 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   const progress = (phase: AnalysisPhase, message: string, fraction?: number): void => emit(hooks, phase, message, fraction);
   // The batch, the labels and the reference layer (the error layer appends loss nodes).
   const data = prepareData(loaded.graph, request, settings);
-  const graph = data.graph;
+  // Convolutional regions compute channels-last (no per-Conv layout transposes in every pass).
+  const graph = toChannelsLast(data.graph);
 
   const warnings: ReportWarning[] = backend.notes.map((message) => ({ code: 'backend-fallback', message }));
   const limitBytes = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(backend.name);
@@ -115,7 +117,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     const input = data.batch(maxBatch);
     const inputName = input.inputName;
     const referenceTensor = data.referenceTensor;
-    const partition = partitionBlocks(graph, inputName, referenceTensor);
+    const partition = hideSyntheticNodes(partitionBlocks(graph, inputName, referenceTensor), graph);
     const { blocks, boundaries } = partition;
     const B = blocks.length;
     const n = input.input.shape[0];
@@ -328,8 +330,8 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
           inputLayout: graph.description.inputLayout,
           outputName: data.modelOutput,
           outputDim: acts.get(data.modelOutput)!.size / n,
-          parameters: countParameters(graph),
-          nodes: graph.nodes.length,
+          parameters: countParameters(data.graph),
+          nodes: data.graph.nodes.length,
         },
         settings: effective,
         thresholds,
