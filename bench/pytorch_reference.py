@@ -14,8 +14,10 @@ What it implements, per metrics.md, as analyze.ts does it:
   2. GSC to the output: P Gaussian probes (or the d one-hot cotangents in exact mode) on the
      reference output, each one VJP to every boundary at once; per-sample squares -> GSC;
   3. the block matrix: for each boundary l = 1..B-1, P VJPs from l to boundaries 0..l-1;
-  4. per residual block: P VJPs each from the merge, the branch and the skip tensor to the
-     block input (k_skip's GSCs);
+  4. per residual block (k_skip's GSCs): P probes u on the merge tensor, one VJP of u from
+     the branch tensor and one from the skip tensor to the block input (none for an identity
+     skip, whose VJP is u); the merge's VJP is their sum, since merge = skip + branch (a merge
+     that broadcasts falls back to P VJPs each from the merge, the branch and the skip);
   5. per block the linearisation: P VJPs from the block output to its input with one
      cotangent shared by all samples -> Q||Sv||, Q||rho||, k_lin.
 Exact mode is chosen as analyze.ts chooses it (d <= exactMaxDim or d <= probes). The VJPs of
@@ -25,7 +27,8 @@ Not implemented: the collapsing-domain measures (forward-only statistics, neglig
 confidence intervals and the report assembly.
 
 Usage: python3 bench/pytorch_reference.py <model.onnx> <input.bin> <report.json> <out.json>
-Prints nothing on success; writes timings, peak RSS (ru_maxrss) and the GSCs to out.json.
+Prints nothing on success; writes timings, peak RSS (ru_maxrss), the GSCs to the output, k_lin
+and the residual parts' GSCs (merge, branch, skip per residual block) to out.json.
 """
 import json
 import math
@@ -189,6 +192,20 @@ class Reference:
             out[w] = (sq.sum(0, keepdim=True) if exact else sq).detach()
         return out
 
+    def residual_squares(self, inp, merge, branch, skip):
+        """merge, branch and skip squares (as jacobian_squares) from the same cotangents on the merge."""
+        y, x = self.env[merge], self.env[inp]
+        if self.env[branch].shape != y.shape or self.env[skip].shape != y.shape:
+            return {part: self.jacobian_squares(t, [inp])[inp] for part, t in (("merge", merge), ("branch", branch), ("skip", skip))}
+        c, exact = self.cotangents(y, shared=False)
+        (g_branch,) = vjps(self.env[branch], c, [x])
+        g_skip = c if skip == inp else vjps(self.env[skip], c, [x])[0]
+        out = {}
+        for part, g in (("merge", g_branch + g_skip), ("branch", g_branch), ("skip", g_skip)):
+            sq = g.reshape(g.shape[0], g.shape[1], -1).square().sum(2)  # [P, n]
+            out[part] = (sq.sum(0, keepdim=True) if exact else sq).detach()
+        return out
+
     def gsc(self, squares, k, l):
         """Batch GSC(k -> l) from the per-probe, per-sample squares."""
         t = squares.mean(1).mean().item()
@@ -246,12 +263,15 @@ def main():
     t_matrix = time.perf_counter()
 
     k_lin = []
+    residual_gsc = []
     for blk in blocks:
         res = blk.get("residual")
         if res:
-            for target in (res["mergeTensor"], res["branchTensor"], res["skipTensor"]):
-                if target != blk["inputTensor"]:
-                    ref.jacobian_squares(target, [blk["inputTensor"]])
+            inp = blk["inputTensor"]
+            parts = {"merge": res["mergeTensor"], "branch": res["branchTensor"], "skip": res["skipTensor"]}
+            sq = ref.residual_squares(inp, parts["merge"], parts["branch"], parts["skip"])
+            gscs = {part: 1.0 if t == inp else ref.gsc(sq[part], inp, t) for part, t in parts.items()}
+            residual_gsc.append({"block": blk["index"], **gscs})
         k_lin.append(ref.linearise(blk["inputTensor"], blk["outputTensor"]))
     t_blocks = time.perf_counter()
 
@@ -272,6 +292,7 @@ def main():
         "cpuMs": round(1000 * (usage.ru_utime + usage.ru_stime)),
         "gscToOutput": gsc_to_output,
         "kLin": k_lin,
+        "residualGsc": residual_gsc,
         "maxRelDiffGscToOutput": max(rel) if rel else 0.0,
     }
     with open(out_path, "w") as fh:
