@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/schema';
 import type { Activations, Checkpoint, Executor } from '../engine/executor';
 import type { SeededRandom } from '../engine/random';
-import { oneHotRows, yieldToEventLoop } from './jacobian';
+import { probesPerPass, stackedCotangents, yieldToEventLoop } from './jacobian';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, type MeanWithError } from './stats';
 
@@ -87,29 +87,32 @@ export async function linearise(
   const perProbe: ProbeSums[] = [];
   const vFlat = tf.tidy(() => tf.reshape(v, [n, dIn]));
   const fFlat = tf.tidy(() => tf.reshape(f, [n, dOut]));
+  const stack = probesPerPass(exec, acts, [input], passes);
   try {
-    for (let p = 0; p < passes; p++) {
+    for (let p = 0; p < passes; p += stack) {
       await yieldToEventLoop();
       plan.checkpoint?.();
-      const u = tf.tensor1d(plan.exact ? oneHotRows(1, dOut, p) : plan.rng.gaussian(dOut), 'float32');
-      const seed = tf.tidy(() => broadcastFloat(tf.reshape(u, [1, ...outShape]), f.shape));
-      const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint).get(input)!;
+      // k probes u at once, each shared by every sample: U [k, dOut], stacked seeds [k * n, ...].
+      const k = Math.min(stack, passes - p);
+      const u = tf.tensor2d(stackedCotangents(plan, 1, dOut, p, k), [k, dOut], 'float32');
+      const seed = tf.tidy(() => tf.reshape(broadcastFloat(tf.reshape(u, [k, 1, dOut]), [k, n, dOut]), [k * n, ...outShape]));
+      const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint, k).get(input)!;
       seed.dispose();
       const sums = tf.tidy(() => {
-        const gFlat = tf.reshape(g, [n, dIn]);
-        const w = tf.mean(gFlat, 0);
-        const b = tf.sum(tf.mul(vFlat, w), 1);
-        const a = tf.sum(tf.mul(fFlat, u), 1);
+        const gFlat = tf.reshape(g, [k, n, dIn]);
+        const w = tf.mean(gFlat, 1); // [k, dIn]: S^T u per probe
+        const b = tf.matMul(vFlat, w, false, true); // [n, k]
+        const a = tf.matMul(fFlat, u, false, true); // [n, k]
         return tf.stack([
-          tf.mean(tf.square(b)),
-          tf.mean(tf.square(tf.sub(a, b))),
-          tf.sum(tf.square(w)),
-          tf.div(tf.sum(tf.square(gFlat)), n),
+          tf.mean(tf.square(b), 0),
+          tf.mean(tf.square(tf.sub(a, b)), 0),
+          tf.sum(tf.square(w), 1),
+          tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
         ]).dataSync();
       });
       g.dispose();
       u.dispose();
-      perProbe.push({ sv: sums[0], rho: sums[1], sFrob: sums[2], jFrob: sums[3] });
+      for (let j = 0; j < k; j++) perProbe.push({ sv: sums[j], rho: sums[k + j], sFrob: sums[2 * k + j], jFrob: sums[3 * k + j] });
     }
   } finally {
     vFlat.dispose();

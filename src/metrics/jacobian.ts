@@ -2,7 +2,8 @@
  * Squared Frobenius norms of Jacobians, per sample, from vector-Jacobian products:
  * E_u ||J^T u||^2 = ||J||_F^2 for u ~ N(0, I) (Hutchinson), or exactly with one one-hot
  * cotangent per unit of the target. One reverse pass gives J^T u for every upstream tensor
- * at once, and for every sample of the batch at once (samples are independent in inference).
+ * at once, and for every sample of the batch at once (samples are independent in inference),
+ * and for several probes at once (stacked along the batch axis, see probesPerPass).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Executor, Activations, Checkpoint } from '../engine/executor';
@@ -54,6 +55,42 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * The largest stacked tensor a reverse pass may hold (elements; 64 MB of float32): probes are
+ * stacked into one pass only as far as the model's largest activation times the stack fits.
+ */
+export const STACK_ELEMENTS = 2 ** 24;
+
+/**
+ * Probes (or one-hot passes) per reverse pass to `wrt`: all `passes` of a measurement, one
+ * pass doing the work of many with as many times fewer kernel calls (Executor.vjp's probes),
+ * unless the largest activation stacked that often would pass STACK_ELEMENTS, or a tensor
+ * on the way has no axis to stack along.
+ */
+export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly string[], passes: number): number {
+  if (passes <= 1 || !exec.canStackProbes(acts, wrt)) return 1;
+  let largest = 1;
+  for (const t of acts.values()) largest = Math.max(largest, t.size);
+  return Math.max(1, Math.min(passes, Math.floor(STACK_ELEMENTS / largest)));
+}
+
+/**
+ * Cotangents p .. p + k - 1 of a measurement on a target with n samples of d units, stacked:
+ * the one-hot units p.. (exact), or the next k Gaussian probes, drawn probe by probe so that
+ * the numbers do not depend on how many are stacked.
+ */
+export function stackedCotangents(plan: Pick<JacobianPlan, 'exact' | 'rng'>, n: number, d: number, p: number, k: number): Float32Array {
+  const out = new Float32Array(k * n * d);
+  for (let j = 0; j < k; j++) out.set(plan.exact ? oneHotRows(n, d, p + j) : plan.rng.gaussian(n * d), j * n * d);
+  return out;
+}
+
+/** Per-sample squared norms of stacked [k * n, ...] tensors, read back at once: [tensor][probe][sample]. */
+function stackedSquares(gs: readonly tf.Tensor[], k: number, n: number): number[][][] {
+  const flat = tf.tidy(() => tf.concat(gs.map((g) => tf.sum(tf.square(tf.reshape(g, [k * n, -1])), 1))).dataSync());
+  return gs.map((_, t) => Array.from({ length: k }, (_, j) => Array.from(flat.subarray((t * k + j) * n, (t * k + j + 1) * n))));
+}
+
 export async function measureJacobianSquares(
   exec: Executor,
   acts: Activations,
@@ -69,24 +106,31 @@ export async function measureJacobianSquares(
   const passes = plan.exact ? d : plan.probes;
   const exactSums = new Map(wrt.map((w) => [w, new Array<number>(n).fill(0)]));
 
-  for (let p = 0; p < passes; p++) {
+  const stack = probesPerPass(exec, acts, wrt, passes);
+  for (let p = 0; p < passes; p += stack) {
     await yieldToEventLoop();
     plan.checkpoint?.();
-    const seed = tf.tensor(plan.exact ? oneHotRows(n, d, p) : plan.rng.gaussian(n * d), y.shape, 'float32');
-    const grads = exec.vjp(acts, new Map([[target, seed]]), wrt, plan.checkpoint);
-    seed.dispose();
-    for (const w of wrt) {
-      const g = grads.get(w)!;
-      const sq = perSampleSquares(g);
-      g.dispose();
-      if (plan.exact) {
-        const acc = exactSums.get(w)!;
-        sq.forEach((v, i) => (acc[i] += v));
-      } else {
-        squares.get(w)!.push(sq);
-      }
+    const k = Math.min(stack, passes - p);
+    const seed = tf.tensor(stackedCotangents(plan, n, d, p, k), [k * n, ...rest], 'float32');
+    let perWrt: number[][][];
+    const grads = exec.vjp(acts, new Map([[target, seed]]), wrt, plan.checkpoint, k);
+    try {
+      perWrt = stackedSquares(wrt.map((w) => grads.get(w)!), k, n);
+    } finally {
+      seed.dispose();
+      grads.forEach((g) => g.dispose());
     }
-    plan.onPass?.(p + 1, passes);
+    wrt.forEach((w, t) => {
+      for (const sq of perWrt[t]) {
+        if (plan.exact) {
+          const acc = exactSums.get(w)!;
+          sq.forEach((v, i) => (acc[i] += v));
+        } else {
+          squares.get(w)!.push(sq);
+        }
+      }
+    });
+    for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
   if (plan.exact) for (const w of wrt) squares.get(w)!.push(exactSums.get(w)!);
   return { squares, method: plan.exact ? 'exact' : `probes:${plan.probes}` };
@@ -139,35 +183,38 @@ export async function measureResidualSquares(
   const passes = plan.exact ? d : plan.probes;
   const perProbe = { merge: [] as number[][], branch: [] as number[][], skip: [] as number[][] };
   const exactSums = { merge: new Array<number>(n).fill(0), branch: new Array<number>(n).fill(0), skip: new Array<number>(n).fill(0) };
-  const vjpToInput = (from: string, u: tf.Tensor): tf.Tensor => exec.vjp(acts, new Map([[from, u]]), [t.input], plan.checkpoint).get(t.input)!;
+  const stack = probesPerPass(exec, acts, [t.input], passes);
+  const vjpToInput = (from: string, u: tf.Tensor, k: number): tf.Tensor => exec.vjp(acts, new Map([[from, u]]), [t.input], plan.checkpoint, k).get(t.input)!;
 
-  for (let p = 0; p < passes; p++) {
+  for (let p = 0; p < passes; p += stack) {
     await yieldToEventLoop();
     plan.checkpoint?.();
-    const u = tf.tensor(plan.exact ? oneHotRows(n, d, p) : plan.rng.gaussian(n * d), y.shape, 'float32');
+    const k = Math.min(stack, passes - p);
+    const u = tf.tensor(stackedCotangents(plan, n, d, p, k), [k * n, ...rest], 'float32');
     let gBranch: tf.Tensor | undefined;
     let gSkip: tf.Tensor | undefined;
-    let sq: Float32Array;
+    let gMerge: tf.Tensor | undefined;
+    let sq: number[][][];
     try {
-      gBranch = vjpToInput(t.branch, u);
-      gSkip = identitySkip ? u : vjpToInput(t.skip, u);
-      const [b, s] = [gBranch, gSkip];
-      // One read back for the three per-sample sums: [branch | skip | merge] rows of n.
-      sq = tf.tidy(() => {
-        const rows = (g: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.reshape(g, [n, -1])), 1);
-        return tf.concat([rows(b), rows(s), rows(tf.add(b, s))]).dataSync() as Float32Array;
-      });
+      gBranch = vjpToInput(t.branch, u, k);
+      gSkip = identitySkip ? u : vjpToInput(t.skip, u, k);
+      gMerge = tf.add(gBranch, gSkip);
+      // One read back for the three parts' per-sample sums.
+      sq = stackedSquares([gBranch, gSkip, gMerge], k, n);
     } finally {
       u.dispose();
       gBranch?.dispose();
+      gMerge?.dispose();
       if (!identitySkip) gSkip?.dispose();
     }
-    const parts = { branch: Array.from(sq.subarray(0, n)), skip: Array.from(sq.subarray(n, 2 * n)), merge: Array.from(sq.subarray(2 * n, 3 * n)) };
+    const parts = { branch: sq[0], skip: sq[1], merge: sq[2] };
     for (const key of ['merge', 'branch', 'skip'] as const) {
-      if (plan.exact) parts[key].forEach((v, i) => (exactSums[key][i] += v));
-      else perProbe[key].push(parts[key]);
+      for (const probe of parts[key]) {
+        if (plan.exact) probe.forEach((v, i) => (exactSums[key][i] += v));
+        else perProbe[key].push(probe);
+      }
     }
-    plan.onPass?.(p + 1, passes);
+    for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
   const result = plan.exact ? { merge: [exactSums.merge], branch: [exactSums.branch], skip: [exactSums.skip] } : perProbe;
   return {

@@ -34,8 +34,9 @@ async function analyze(name: string, threads: number): Promise<AnalysisReport> {
     modelPath: path.join(dir, 'model.onnx'),
     inputFile: path.join(dir, 'input.bin'),
     // Enough probes that the calling thread is still busy when the worker thread is ready (at 4
-    // probes the caller finished every job before the worker's start, and threads stayed 1).
-    settings: { backend: 'wasm', probes: 24, exact: 'off' },
+    // probes the caller finished every job before the worker's start, and threads stayed 1; with
+    // probes stacked into one pass, 24 were not enough either).
+    settings: { backend: 'wasm', probes: 160, exact: 'off' },
     threads,
   });
 }
