@@ -85,10 +85,28 @@ export function stackedCotangents(plan: Pick<JacobianPlan, 'exact' | 'rng'>, n: 
   return out;
 }
 
-/** Per-sample squared norms of stacked [k * n, ...] tensors, read back at once: [tensor][probe][sample]. */
+/**
+ * Per-sample squared norms of stacked [k * n, ...] tensors, read back at once:
+ * [tensor][probe][sample]. Tensors of one size are stacked and reduced together (a row of the
+ * block matrix of a deep MLP has dozens of equal-width boundaries: 3 ops instead of 3 each).
+ */
 function stackedSquares(gs: readonly tf.Tensor[], k: number, n: number): number[][][] {
-  const flat = tf.tidy(() => tf.concat(gs.map((g) => tf.sum(tf.square(tf.reshape(g, [k * n, -1])), 1))).dataSync());
-  return gs.map((_, t) => Array.from({ length: k }, (_, j) => Array.from(flat.subarray((t * k + j) * n, (t * k + j + 1) * n))));
+  const rows = k * n;
+  const bySize = new Map<number, number[]>();
+  gs.forEach((g, t) => bySize.set(g.size, [...(bySize.get(g.size) ?? []), t]));
+  const groups = [...bySize.values()];
+  const flat = tf.tidy(() =>
+    tf.concat(groups.map((ts) => tf.reshape(tf.sum(tf.square(tf.stack(ts.map((t) => tf.reshape(gs[t], [rows, -1])))), 2), [-1]))).dataSync(),
+  );
+  const out: number[][][] = new Array(gs.length);
+  let offset = 0;
+  for (const ts of groups) {
+    for (const t of ts) {
+      out[t] = Array.from({ length: k }, (_, j) => Array.from(flat.subarray(offset + j * n, offset + (j + 1) * n)));
+      offset += rows;
+    }
+  }
+  return out;
 }
 
 export async function measureJacobianSquares(
