@@ -42,6 +42,9 @@ const CHANNELS_LAST_OPS = new Set([
 
 const CONVOLUTIONS = new Set(['Conv', 'ConvTranspose']);
 
+/** Reductions over given axes (ONNX opset 18: axes as input 1, keepdims default 1). */
+const REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']);
+
 /** Elementwise ops of input 0; their other inputs (Clip's min/max, Dropout's ratio) are scalars. */
 const UNARY_OPS = new Set([
   'Relu',
@@ -131,6 +134,12 @@ function outputRank(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: 
     const rs = node.inputs.filter((t) => t !== '').map(rankOf);
     return rs.every((r): r is number => r !== undefined) ? Math.max(...rs) : undefined;
   }
+  if (REDUCTIONS.has(node.op)) {
+    const r = rankOf(node.inputs[0]);
+    if (r === undefined || node.attrs.keepdims !== 0) return r;
+    const axes = node.inputs[1] ? graph.constants.get(node.inputs[1])?.data : Array.isArray(node.attrs.axes) ? node.attrs.axes : undefined;
+    return axes === undefined || axes.length === 0 ? undefined : r - new Set(Array.from(axes, (a) => (a < 0 ? a + r : a))).size;
+  }
   if (node.op === 'Flatten' || node.op === 'Gemm') return 2;
   if (node.op === 'Reshape') return graph.constants.get(node.inputs[1])?.shape[0];
   return undefined;
@@ -147,16 +156,56 @@ type InputRole =
   | 'broadcastConstant'
   /** A convolution kernel: transposed into the TF layout. */
   | 'kernel'
+  /** A reduction's constant axes: renumbered for the new layout. */
+  | 'axes'
   /** Passed through as it is (per-channel vectors, scalars, shapes). */
   | 'asIs';
 
+/** A node that computes channels-last. */
+interface RegionNode {
+  readonly roles: readonly InputRole[];
+  /** Rank of its operands (the region tensors it reads). */
+  readonly rank: number;
+  /**
+   * False when its output is the same in both layouts (a reduction over the channel or all
+   * spatial axes without keepdims: [N, C] either way): that output leaves the region as it is.
+   */
+  readonly outputInRegion: boolean;
+}
+
 /**
- * Input roles of a node that can compute channels-last, or undefined when it cannot (or should
- * not: already channels-last, unknown rank, an operand that is not a plain data tensor).
+ * How a node computes channels-last, or undefined when it cannot (or should not: already
+ * channels-last, unknown rank, an operand that is not a plain data tensor).
  */
-function channelsLastRoles(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): InputRole[] | undefined {
+function regionNodeOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): RegionNode | undefined {
+  if (REDUCTIONS.has(node.op)) return reductionOf(node, ranks, graph);
   const r = ranks.get(node.outputs[0] ?? '');
   if (r === undefined || r < 3) return undefined;
+  const roles = channelsLastRoles(node, r, ranks, graph);
+  return roles && { roles, rank: r, outputInRegion: true };
+}
+
+/** Reduce* with constant axes (as input 1 or attribute) of a region tensor. */
+function reductionOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): RegionNode | undefined {
+  const x = node.inputs[0];
+  const r = ranks.get(x);
+  if (r === undefined || r < 3 || graph.constants.has(x) || node.outputs.filter((o) => o !== '').length !== 1) return undefined;
+  const axesConst = node.inputs[1] ? graph.constants.get(node.inputs[1]) : undefined;
+  if (node.inputs[1] && axesConst === undefined) return undefined;
+  const given = axesConst ? Array.from(axesConst.data) : Array.isArray(node.attrs.axes) ? (node.attrs.axes as readonly number[]) : [];
+  // Empty axes reduce everything (or nothing, with noop_with_empty_axes): not worth a region.
+  if (given.length === 0) return undefined;
+  const reduced = new Set(given.map((a) => (a < 0 ? a + r : a)));
+  const roles: InputRole[] = node.inputs.map((_, i) => (i === 0 ? 'operand' : i === 1 ? 'axes' : 'asIs'));
+  if (node.attrs.keepdims !== 0) return { roles, rank: r, outputInRegion: true };
+  // Without keepdims the kept axes come out in the order they have in the layout: the result
+  // is layout-free when their NCHW order survives the move to NHWC.
+  const moved = toFirstPerm(r);
+  const kept = Array.from({ length: r }, (_, a) => a).filter((a) => !reduced.has(a)).map((a) => moved[a]);
+  return kept.every((p, i) => i === 0 || kept[i - 1] < p) ? { roles, rank: r, outputInRegion: false } : undefined;
+}
+
+function channelsLastRoles(node: GraphNode, r: number, ranks: ReadonlyMap<string, number>, graph: Graph): InputRole[] | undefined {
   const isData = (t: string | undefined): t is string => t !== undefined && t !== '' && !graph.constants.has(t) && ranks.get(t) === r;
   const real = node.outputs.filter((o) => o !== '');
   if (CHANNELS_LAST_OPS.has(node.op) || node.op === 'Resize') {
@@ -196,10 +245,10 @@ function channelsLastRoles(node: GraphNode, ranks: ReadonlyMap<string, number>, 
  * Node indices that compute channels-last: the connected groups of capable nodes (joined by
  * operand tensors) that hold a convolution, with each node's input roles.
  */
-function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<number, InputRole[]> {
-  const roles = new Map<number, InputRole[]>();
+function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<number, RegionNode> {
+  const roles = new Map<number, RegionNode>();
   graph.nodes.forEach((node, i) => {
-    const r = channelsLastRoles(node, ranks, graph);
+    const r = regionNodeOf(node, ranks, graph);
     if (r !== undefined) roles.set(i, r);
   });
   if (![...roles.keys()].some((i) => CONVOLUTIONS.has(graph.nodes[i].op))) return new Map();
@@ -213,10 +262,10 @@ function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<numb
   };
   const producer = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
-  for (const [i, rs] of roles) {
+  for (const [i, rn] of roles) {
     graph.nodes[i].inputs.forEach((t, j) => {
       const p = producer.get(t);
-      if (rs[j] === 'operand' && p !== undefined && roles.has(p)) parent.set(find(i), find(p));
+      if (rn.roles[j] === 'operand' && p !== undefined && roles.get(p)?.outputInRegion === true) parent.set(find(i), find(p));
     });
   }
   const withConv = new Set<number>();
@@ -227,7 +276,7 @@ function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<numb
 // ---------------------------------------------------------------------------------------------
 // Rewriting
 
-function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: ReadonlyMap<number, InputRole[]>): Graph {
+function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: ReadonlyMap<number, RegionNode>): Graph {
   const nodes = graph.nodes;
   const graphInputs = new Set(graph.inputs.map((v) => v.name));
   const graphOutputs = new Set(graph.outputs.map((v) => v.name));
@@ -244,7 +293,7 @@ function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: Rea
   const regionReaders = new Map<string, number[]>();
   const outsideReaders = new Set<string>(graphOutputs);
   nodes.forEach((node, i) => {
-    const rs = inRegion.get(i);
+    const rs = inRegion.get(i)?.roles;
     node.inputs.forEach((t, j) => {
       if (t === '') return;
       if (rs !== undefined && rs[j] === 'operand') regionReaders.set(t, [...(regionReaders.get(t) ?? []), i]);
@@ -252,7 +301,7 @@ function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: Rea
     });
   });
   const producedInRegion = new Set<string>();
-  for (const i of inRegion.keys()) nodes[i].outputs.forEach((o) => o !== '' && producedInRegion.add(o));
+  for (const [i, rn] of inRegion) if (rn.outputInRegion) nodes[i].outputs.forEach((o) => o !== '' && producedInRegion.add(o));
 
   // Renames: what region nodes read/write, and what outside nodes read/write, per tensor.
   const regionName = new Map<string, string>();
@@ -300,14 +349,18 @@ function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: Rea
 
   const rewritten: GraphNode[] = [...(after.get(-1) ?? [])];
   nodes.forEach((node, i) => {
-    const rs = inRegion.get(i);
-    if (rs === undefined) {
+    const rn = inRegion.get(i);
+    if (rn === undefined) {
       const rename = (t: string): string => outsideName.get(t) ?? t;
       rewritten.push({ ...node, inputs: node.inputs.map(rename), outputs: node.outputs.map(rename) });
     } else {
-      const inputs = node.inputs.map((t, j) => regionInput(t, rs[j], ranks.get(node.outputs[0])!, regionName, constants));
-      const outputs = node.outputs.map((t) => regionName.get(t) ?? t);
-      rewritten.push({ ...node, inputs, outputs, attrs: regionAttrs(node, ranks.get(node.outputs[0])!) });
+      const inputs = node.inputs.map((t, j) => {
+        const role = rn.roles[j];
+        return role === 'asIs' ? (outsideName.get(t) ?? t) : regionInput(t, role, rn.rank, regionName, constants);
+      });
+      // A layout-free output is an ordinary tensor: outside readers may have renamed it.
+      const outputs = node.outputs.map((t) => (rn.outputInRegion ? (regionName.get(t) ?? t) : (outsideName.get(t) ?? t)));
+      rewritten.push({ ...node, inputs, outputs, attrs: regionAttrs(node, rn.rank) });
     }
     rewritten.push(...(after.get(i) ?? []));
   });
@@ -318,11 +371,16 @@ function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: Rea
   return { ...graph, nodes: rewritten, constants };
 }
 
-/** The name a region node reads for input `t`, creating permuted constants as needed. */
-function regionInput(t: string, role: InputRole, rank: number, regionName: ReadonlyMap<string, string>, constants: Map<string, ConstTensor>): string {
-  if (t === '' || role === 'asIs') return t;
+/** The name a region node reads for an operand, kernel or broadcast constant `t` (permuted constants are created here). */
+function regionInput(t: string, role: Exclude<InputRole, 'asIs'>, rank: number, regionName: ReadonlyMap<string, string>, constants: Map<string, ConstTensor>): string {
+  if (t === '') return t;
   if (role === 'operand') return regionName.get(t) ?? t;
   const c = constants.get(t)!;
+  if (role === 'axes') {
+    const moved = toFirstPerm(rank);
+    const data = Int32Array.from(c.data, (a) => moved[a < 0 ? a + rank : a]);
+    return addConstant(constants, `${t}${NHWC_SUFFIX}${rank}`, () => ({ dtype: 'int32', shape: [data.length], data }));
+  }
   if (role === 'kernel') {
     // ONNX [O, I, k...] -> TF [k..., I, O]; the same permutation serves ConvTranspose's
     // [Cin, Cout/g, k...] -> [k..., Cout/g, Cin].
@@ -354,6 +412,7 @@ function regionAttrs(node: GraphNode, rank: number): Record<string, AttrValue> {
     const given = node.attrs.axes;
     attrs.axes = (Array.isArray(given) && given.length > 0 ? (given as readonly number[]) : Array.from({ length: rank }, (_, i) => i)).map(axis);
   }
+  if (REDUCTIONS.has(node.op) && Array.isArray(node.attrs.axes)) attrs.axes = (node.attrs.axes as readonly number[]).map(axis);
   if (node.op === 'Concat') attrs.axis = axis(typeof node.attrs.axis === 'number' ? node.attrs.axis : 0);
   return attrs;
 }

@@ -240,6 +240,49 @@ describe('layout pass: single ops in a region', () => {
     assert.ok(t.nodes.filter((n) => n.op !== 'Transpose').every((n) => !isSynthetic(n)));
   });
 
+  test('squeeze-excite: ReduceMean keepdims, 1x1 convolutions, Sigmoid, Mul broadcasting two region tensors', () => {
+    const g = graphOf(
+      [
+        node('conv', 'Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] }),
+        node('squeeze', 'ReduceMean', ['c', 'hw'], ['m']),
+        node('fc1', 'Conv', ['m', 'w1'], ['z']),
+        node('relu', 'Relu', ['z'], ['r']),
+        node('fc2', 'Conv', ['r', 'w2'], ['s']),
+        node('gate', 'Sigmoid', ['s'], ['g']),
+        node('excite', 'Mul', ['c', 'g'], ['y']),
+      ],
+      {
+        w: gaussianConst([4, 3, 3, 3], 1, 0.3),
+        hw: { dtype: 'int32', shape: [2], data: Int32Array.from([2, -1]) },
+        w1: gaussianConst([2, 4, 1, 1], 2, 0.5),
+        w2: gaussianConst([4, 2, 1, 1], 3, 0.5),
+      },
+      [2, 3, 6, 5],
+      ['y'],
+    );
+    const t = checkSmallGraph(g, [2, 3, 6, 5], ['conv', 'squeeze', 'fc1', 'relu', 'fc2', 'gate', 'excite']);
+    assert.equal(transposes(t).length, 2);
+    assert.deepEqual(Array.from(t.constants.get(t.nodes.find((n) => n.name === 'squeeze')!.inputs[1])!.data), [1, 2]);
+  });
+
+  const reductions: [string, number[], number][] = [
+    ['over H and W: [N, C] in both layouts, no exit Transpose', [2, 3], 1],
+    ['over C: [N, H, W] in both layouts', [1], 1],
+    ['over H only: [N, C, W] is not [N, W, C], the region ends before it', [2], 2],
+  ];
+  for (const [what, axes, count] of reductions) {
+    test(`ReduceMean without keepdims ${what}`, () => {
+      const g = graphOf(
+        [node('conv', 'Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] }), node('mean', 'ReduceMean', ['c', 'axes'], ['y'], { keepdims: 0 })],
+        { w: gaussianConst([4, 3, 3, 3], 1, 0.3), axes: { dtype: 'int32', shape: [axes.length], data: Int32Array.from(axes) } },
+        [2, 3, 6, 5],
+        ['y'],
+      );
+      const t = checkSmallGraph(g, [2, 3, 6, 5], count === 1 ? ['conv', 'mean'] : ['conv']);
+      assert.equal(transposes(t).length, count);
+    });
+  }
+
   test('a region entered from the middle of the graph: the outside producer writes <t>::nchw', () => {
     // x [2, 48] -> Reshape [2, 3, 4, 4] -> Conv -> y
     const g = graphOf(
