@@ -209,6 +209,7 @@ export const elementwiseKernels: Record<string, OpKernel> = {
       const de = tf.where(positive, tf.mul(dy, tf.mul(asFloat(y), logX)), tf.zerosLike(dy));
       return [dx, de];
     }),
+    probeStacking: () => 'leading',
   },
   Sqrt: unary((x) => tf.sqrt(x), (_x, y) => tf.div(0.5, y)),
   Reciprocal: unary((x) => tf.reciprocal(x), (_x, y) => tf.neg(tf.square(y))),

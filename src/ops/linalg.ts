@@ -6,7 +6,7 @@
  * dimensions an operand was broadcast along.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelError, wantsOnly, type OpKernel, type Tensor } from './kernel';
+import { KernelError, wantsOnly, type OpKernel, type Tensor, type VjpArgs } from './kernel';
 import { asFloat, attrNumber, attrString, broadcastFloat, broadcastShapes, required, unbroadcast } from './kernelUtil';
 import { einsum, einsumVjp } from './einsum';
 import { wants } from './spatial';
@@ -54,6 +54,14 @@ const matMul: OpKernel = {
   vjp: (args) => {
     const a = asFloat(args.inputs[0]!);
     const b = asFloat(args.inputs[1]!);
+    if (weightOnly(args)) {
+      // x [..., K] times a weight [K, N]: every row's cotangent is dy_row W^T, one 2-D product
+      // (no copy of W per batch entry; stacked probes are just more rows).
+      const dy = args.dys[0]!;
+      const [k, n] = b.shape as [number, number];
+      const rows = tf.matMul(tf.reshape(dy, [-1, n]) as tf.Tensor2D, b as tf.Tensor2D, false, true);
+      return [tf.reshape(rows, [...dy.shape.slice(0, -1), k]), undefined];
+    }
     const p = plan(a, b);
     const dy = tf.reshape(args.dys[0]!, [-1, p.m, p.n]) as tf.Tensor3D;
     const a3 = batched(a, p.aShape, p.batch, p.m, p.k);
@@ -62,7 +70,13 @@ const matMul: OpKernel = {
     const db = wants(args, 1) ? tf.reshape(tf.matMul(a3, dy, true, false), [...p.batch, p.k, p.n]) : undefined;
     return [da && tf.reshape(unbroadcast(da, p.aShape), a.shape), db && tf.reshape(unbroadcast(db, p.bShape), b.shape)];
   },
+  probeStacking: (args) => (weightOnly(args) ? 'stacked' : undefined),
 };
+
+/** A MatMul of an activation [..., K] (rank >= 2) by a 2-D weight whose cotangent is not wanted. */
+function weightOnly(args: VjpArgs): boolean {
+  return wantsOnly(args, [0]) && args.inputs[0]!.rank >= 2 && args.inputs[1]!.rank === 2;
+}
 
 /**
  * A Gemm operand, checked to be 2-D. Transposition is left to matMul's flags rather than done

@@ -38,6 +38,11 @@ interface Reduction {
    * (both broadcastable to x). Absent: no gradient.
    */
   grad?(x: Tensor, y: Tensor, dy: Tensor, axes: number[]): Tensor;
+  /**
+   * A grad that reads x only for its shape, given as `shape` (x's, or with stacked probes
+   * [P * x0, ...]): then stacked cotangents need no per-probe passes when axis 0 is kept.
+   */
+  stackableGrad?(dy: Tensor, axes: number[], shape: readonly number[]): Tensor;
   readonly affine?: boolean;
 }
 
@@ -56,10 +61,23 @@ function reduceKernel(r: Reduction): OpKernel {
       const x = args.inputs[0]!;
       const axes = reducedAxes(args, x);
       if (axes === null) return [passThrough(args.dys[0]!)];
+      if (r.stackableGrad) {
+        // Stacked probes (only with axis 0 kept, so x and y share it) lengthen dy's axis 0.
+        const dy = args.dys[0]!;
+        const out = args.outputs[0];
+        const stacked = out.rank > 0 && dy.shape[0] !== out.shape[0];
+        const shape = stacked ? [dy.shape[0], ...x.shape.slice(1)] : x.shape;
+        return [r.stackableGrad(tf.reshape(dy, keptShape(shape, axes)), axes, shape)];
+      }
       const kept = keptShape(x.shape, axes);
       const dy = tf.reshape(args.dys[0]!, kept);
       const y = tf.reshape(args.outputs[0], kept);
       return [r.grad!(asFloat(x), y, dy, axes)];
+    },
+    probeStacking: (args) => {
+      const x = args.inputs[0]!;
+      const axes = reducedAxes(args, x);
+      return axes === null || (r.stackableGrad !== undefined && !axes.includes(0) && args.outputs[0].rank > 0) ? 'stacked' : undefined;
     },
   };
 }
@@ -86,14 +104,14 @@ const reductions: Record<string, Reduction> = {
   ReduceSum: {
     affine: true,
     forward: (x, axes) => tf.sum(x, axes, true),
-    grad: (x, _y, dy) => broadcastFloat(dy, x.shape),
+    stackableGrad: (dy, _axes, shape) => broadcastFloat(dy, shape),
   },
   ReduceMean: {
     affine: true,
     forward: (x, axes) => tf.mean(asFloat(x), axes, true),
-    grad: (x, _y, dy, axes) => {
-      const n = axes.reduce((p, a) => p * x.shape[a], 1);
-      return broadcastFloat(tf.div(dy, n), x.shape);
+    stackableGrad: (dy, axes, shape) => {
+      const n = axes.reduce((p, a) => p * shape[a], 1);
+      return broadcastFloat(tf.div(dy, n), shape);
     },
   },
   ReduceMax: { forward: (x, axes) => tf.max(x, axes, true), grad: extremeGrad },

@@ -113,6 +113,14 @@ describe('stacked probes', () => {
     ['GlobalAveragePool', 'GlobalAveragePool', {}, () => [{ value: randn([2, 3, 4, 5], 25) }]],
     ['MaxPool (per-probe passes)', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, () => [{ value: randn([2, 3, 4, 4], 26) }]],
     ['Softmax (per-probe passes)', 'Softmax', { axis: -1 }, () => [{ value: randn([2, 5], 27) }]],
+    ['MatMul by a 2-D weight', 'MatMul', {}, () => [{ value: randn([2, 3, 4], 29) }, { constant: floatConst(Array.from(randn([4, 5], 30).dataSync()), [4, 5]) }]],
+    ['MatMul of two activations (per-probe passes)', 'MatMul', {}, () => [{ value: randn([2, 3, 4], 31) }, { value: randn([2, 4, 2], 32) }]],
+    ['ReduceMean over the last axis, keepdims', 'ReduceMean', {}, () => [{ value: randn([2, 3, 4], 33) }, { constant: intConst([-1]) }]],
+    ['ReduceSum over axes 1 and 2, no keepdims', 'ReduceSum', { keepdims: 0 }, () => [{ value: randn([2, 3, 4], 34) }, { constant: intConst([1, 2]) }]],
+    ['ReduceMean over the batch axis (per-probe passes)', 'ReduceMean', {}, () => [{ value: randn([2, 3], 35) }, { constant: intConst([0]) }]],
+    ['ReduceMax (per-probe passes)', 'ReduceMax', {}, () => [{ value: randn([2, 3], 36) }, { constant: intConst([1]) }]],
+    ['Pow with a constant exponent', 'Pow', {}, () => [{ value: tf.add(tf.abs(randn([2, 3], 37)), 0.5) }, { constant: floatConst([2], [1]) }]],
+    ['Pow of two activations, broadcast', 'Pow', {}, () => [{ value: tf.add(tf.abs(randn([2, 3], 38)), 0.5) }, { value: randn([1, 3], 39) }]],
   ];
   for (const [title, op, attrs, inputs] of cases) {
     test(`${title}: equals one pass per probe`, () => checkOp(op, attrs, inputs()));
