@@ -177,8 +177,9 @@ interface RegionNode {
  * How a node computes channels-last, or undefined when it cannot (or should not: already
  * channels-last, unknown rank, an operand that is not a plain data tensor).
  */
-function regionNodeOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): RegionNode | undefined {
+function regionNodeOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph, producer: ReadonlyMap<string, number>): RegionNode | undefined {
   if (REDUCTIONS.has(node.op)) return reductionOf(node, ranks, graph);
+  if (node.op === 'Flatten') return flattenOfPooled(node, ranks, graph, producer);
   const r = ranks.get(node.outputs[0] ?? '');
   if (r === undefined || r < 3) return undefined;
   const roles = channelsLastRoles(node, r, ranks, graph);
@@ -203,6 +204,20 @@ function reductionOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph:
   const moved = toFirstPerm(r);
   const kept = Array.from({ length: r }, (_, a) => a).filter((a) => !reduced.has(a)).map((a) => moved[a]);
   return kept.every((p, i) => i === 0 || kept[i - 1] < p) ? { roles, rank: r, outputInRegion: false } : undefined;
+}
+
+/**
+ * Flatten (axis 1) of a global pool's [N, 1, 1, C]: the same [N, C] as from [N, C, 1, 1], so
+ * the classifier head needs no exit Transpose.
+ */
+function flattenOfPooled(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph, producer: ReadonlyMap<string, number>): RegionNode | undefined {
+  const x = node.inputs[0];
+  const r = ranks.get(x);
+  const p = producer.get(x);
+  const axis = typeof node.attrs.axis === 'number' ? node.attrs.axis : 1;
+  if (r === undefined || r < 3 || p === undefined || (axis !== 1 && axis !== 1 - r)) return undefined;
+  if (graph.nodes[p].op !== 'GlobalAveragePool' && graph.nodes[p].op !== 'GlobalMaxPool') return undefined;
+  return { roles: node.inputs.map((_, i) => (i === 0 ? 'operand' : 'asIs')), rank: r, outputInRegion: false };
 }
 
 function channelsLastRoles(node: GraphNode, r: number, ranks: ReadonlyMap<string, number>, graph: Graph): InputRole[] | undefined {
@@ -246,9 +261,11 @@ function channelsLastRoles(node: GraphNode, r: number, ranks: ReadonlyMap<string
  * operand tensors) that hold a convolution, with each node's input roles.
  */
 function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<number, RegionNode> {
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
   const roles = new Map<number, RegionNode>();
   graph.nodes.forEach((node, i) => {
-    const r = regionNodeOf(node, ranks, graph);
+    const r = regionNodeOf(node, ranks, graph, producer);
     if (r !== undefined) roles.set(i, r);
   });
   if (![...roles.keys()].some((i) => CONVOLUTIONS.has(graph.nodes[i].op))) return new Map();
@@ -260,8 +277,6 @@ function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<numb
     parent.set(i, root);
     return root;
   };
-  const producer = new Map<string, number>();
-  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
   for (const [i, rn] of roles) {
     graph.nodes[i].inputs.forEach((t, j) => {
       const p = producer.get(t);

@@ -283,6 +283,25 @@ describe('layout pass: single ops in a region', () => {
     });
   }
 
+  for (const pool of ['GlobalAveragePool', 'MaxPool']) {
+    test(`classifier head: Flatten after ${pool}`, () => {
+      const g = graphOf(
+        [
+          node('conv', 'Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] }),
+          node('pool', pool, ['c'], ['p'], pool === 'MaxPool' ? { kernel_shape: [2, 2], strides: [2, 2] } : {}),
+          node('flat', 'Flatten', ['p'], ['f']),
+          node('fc', 'Gemm', ['f', 'wf'], ['y'], { transB: 1 }),
+        ],
+        { w: gaussianConst([4, 3, 3, 3], 1, 0.3), wf: gaussianConst([5, pool === 'MaxPool' ? 24 : 4], 2, 0.3) },
+        [2, 3, 4, 6],
+        ['y'],
+      );
+      const t = checkSmallGraph(g, [2, 3, 4, 6], ['conv', 'pool']);
+      // [N, 1, 1, C] flattens like [N, C, 1, 1]; a 2x3 map does not.
+      assert.equal(transposes(t).length, pool === 'MaxPool' ? 2 : 1);
+    });
+  }
+
   test('a region entered from the middle of the graph: the outside producer writes <t>::nchw', () => {
     // x [2, 48] -> Reshape [2, 3, 4, 4] -> Conv -> y
     const g = graphOf(
@@ -376,6 +395,8 @@ describe('layout pass: whole models', () => {
       const count = transposes(transformed).length;
       t.diagnostic(`${label}: ${graph.nodes.length} nodes, ${count} Transposes after the pass (${transposes(graph).length} before)`);
       assert.ok(count <= 2 + transposes(graph).length, `${count} Transposes`);
+      // ResNets: one region from the input to the pooled features, entered once, left by Flatten.
+      if (/resnet/.test(label)) assert.equal(count, 1);
       // The loaded graph is not mutated: its kernels keep the ONNX layout.
       const conv = graph.nodes.find((n) => n.op === 'Conv')!;
       assert.equal(conv.attrs.channelsLast, undefined);
