@@ -194,9 +194,11 @@ export const activationKernels: Record<string, OpKernel> = {
     vjp: ({ inputs, outputs, dys, attrs }) => {
       const y = outputs[0];
       const dy = dys[0]!;
-      const axis = softmaxAxis(inputs[0]!, attrs);
+      // Stacked probes lead dy ('leading'): the softmax axis moves by one.
+      const axis = softmaxAxis(inputs[0]!, attrs) + dy.rank - y.rank;
       return [tf.mul(y, tf.sub(dy, tf.sum(tf.mul(dy, y), axis, true)))];
     },
+    probeStacking: () => 'leading',
   },
   LogSoftmax: {
     dataInputs: [0],
@@ -207,8 +209,9 @@ export const activationKernels: Record<string, OpKernel> = {
     // J^T dy = dy - softmax * sum(dy)
     vjp: ({ inputs, outputs, dys, attrs }) => {
       const dy = dys[0]!;
-      const axis = softmaxAxis(inputs[0]!, attrs);
+      const axis = softmaxAxis(inputs[0]!, attrs) + dy.rank - outputs[0].rank;
       return [tf.sub(dy, tf.mul(tf.exp(outputs[0]), tf.sum(dy, axis, true)))];
     },
+    probeStacking: () => 'leading',
   },
 };
