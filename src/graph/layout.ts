@@ -394,7 +394,7 @@ function regionInput(t: string, role: Exclude<InputRole, 'asIs'>, rank: number, 
   if (role === 'axes') {
     const moved = toFirstPerm(rank);
     const data = Int32Array.from(c.data, (a) => moved[a < 0 ? a + rank : a]);
-    return addConstant(constants, `${t}${NHWC_SUFFIX}${rank}`, () => ({ dtype: 'int32', shape: [data.length], data }));
+    return addConstant(constants, `${t}::nhwc_axes${rank}`, () => ({ dtype: 'int32', shape: [data.length], data }));
   }
   if (role === 'kernel') {
     // ONNX [O, I, k...] -> TF [k..., I, O]; the same permutation serves ConvTranspose's
