@@ -196,7 +196,8 @@ class Reference:
         """merge, branch and skip squares (as jacobian_squares) from the same cotangents on the merge."""
         y, x = self.env[merge], self.env[inp]
         if self.env[branch].shape != y.shape or self.env[skip].shape != y.shape:
-            return {part: self.jacobian_squares(t, [inp])[inp] for part, t in (("merge", merge), ("branch", branch), ("skip", skip))}
+            parts = (("merge", merge), ("branch", branch), ("skip", skip))
+            return {part: self.jacobian_squares(t, [inp])[inp] for part, t in parts if t != inp}
         c, exact = self.cotangents(y, shared=False)
         (g_branch,) = vjps(self.env[branch], c, [x])
         g_skip = c if skip == inp else vjps(self.env[skip], c, [x])[0]
