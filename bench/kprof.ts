@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { loadModel } from '../src/loaders';
+import { toChannelsLast } from '../src/graph/layout';
 import { initBackend } from '../src/engine/backend';
 import { Executor } from '../src/engine/executor';
 import { partitionBlocks } from '../src/metrics/blocks';
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const [modelPath, inputPath] = process.argv.slice(2);
   const batch = Number(process.env.BATCH ?? 16);
   await initBackend('wasm');
-  const { graph } = await loadModel(modelPath);
+  // The graph the analysis runs: convolutional regions channels-last (src/graph/layout.ts).
+  const graph = toChannelsLast((await loadModel(modelPath)).graph);
   const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;
   const shape = [batch, ...(input.shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : 1))];
   const size = shape.reduce((a, b) => a * b, 1);
