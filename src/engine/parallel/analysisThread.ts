@@ -1,13 +1,14 @@
 /**
  * A worker thread of the analysis (pool.ts): starts its own backend, runs the forward pass of
- * the batch it was given once, then runs jobs until the pool terminates it.
+ * the batch it was given once, then claims jobs from the shared queue (protocol.ts) until it
+ * is empty.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { Executor, type Activations } from '../executor';
 import { initBackend } from '../backend';
 import { runJob } from './jobs';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol';
+import { claimJob, type WorkerInit, type WorkerReply } from './protocol';
 
 function post(msg: WorkerReply): void {
   parentPort!.postMessage(msg);
@@ -18,14 +19,20 @@ async function start(init: WorkerInit): Promise<void> {
   const exec = new Executor(init.graph);
   const feeds = new Map(init.feeds.map((f) => [f.name, tf.tensor(f.data, [...f.shape], f.dtype)]));
   const acts: Activations = exec.forward(feeds);
-  // Jobs run one at a time: the pool sends the next only after this one's result.
-  parentPort!.on('message', (msg: WorkerRequest) => {
+  // Jobs from the shared queue until it is empty; the pool terminates this thread after.
+  const claims = new Int32Array(init.claims);
+  for (let i = claimJob(claims, init.jobs.length); i >= 0; i = claimJob(claims, init.jobs.length)) {
+    const job = init.jobs[i];
     const t0 = performance.now();
-    runJob(exec, acts, msg.job, init.seed, undefined, () => post({ type: 'pass' }))
-      .then((result) => post({ type: 'result', key: msg.job.key, result, ms: performance.now() - t0 }))
-      .catch((e: unknown) => post({ type: 'error', message: `${msg.job.key}: ${e instanceof Error ? e.message : String(e)}` }));
-  });
-  post({ type: 'ready' });
+    try {
+      const result = await runJob(exec, acts, job, init.seed, undefined, () => post({ type: 'pass', key: job.key }));
+      post({ type: 'result', key: job.key, result, ms: performance.now() - t0 });
+    } catch (e) {
+      post({ type: 'error', message: `${job.key}: ${e instanceof Error ? e.message : String(e)}` });
+      return;
+    }
+  }
+  post({ type: 'done' });
 }
 
 start(workerData as WorkerInit).catch((e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) }));

@@ -14,7 +14,7 @@ import type { Graph } from '../../graph/ir';
 import type { Activations, Checkpoint, Executor } from '../executor';
 import type { BackendName } from '../backend';
 import { runJob, type AnalysisJob, type JobResult } from './jobs';
-import type { FeedData, WorkerInit, WorkerReply, WorkerRequest } from './protocol';
+import { claimJob, type FeedData, type WorkerInit, type WorkerReply } from './protocol';
 
 /** Environment variable that sets the thread count where no caller does (CLI, extension worker). */
 export const THREADS_ENV = 'GRADIENT_LENS_THREADS';
@@ -91,24 +91,28 @@ export async function runJobs(
   const callerWorks = opts.callerWorks ?? true;
   const wanted = callerWorks ? Math.min(opts.threads - 1, queue.length - 1) : Math.min(Math.max(1, opts.threads - 1), queue.length);
   const extra = entry === null ? 0 : Math.max(0, wanted);
+  // Every thread claims the next job itself (Atomics), in the order above.
+  const claims = new Int32Array(new SharedArrayBuffer(4));
   const workers: Worker[] = [];
   let failure: unknown = null;
   const workerDone: Promise<void>[] = [];
   const feeds = extra > 0 ? input.feeds() : [];
   for (let i = 0; i < extra; i++) {
-    const init: WorkerInit = { graph: input.graph, backend: input.backend, feeds, seed: opts.seed };
+    const init: WorkerInit = { graph: input.graph, backend: input.backend, feeds, seed: opts.seed, jobs: queue, claims: claims.buffer as SharedArrayBuffer };
     const w = startWorker(entry!, init);
     workers.push(w);
     workerDone.push(driveWorker(w, i + 1, queue, results, opts).catch((e: unknown) => void (failure ??= e)));
   }
   try {
-    // The calling thread takes jobs too, between the workers' messages (runJob yields per pass).
-    // Without workers (or without their entry file) the caller works whatever was asked.
-    while ((callerWorks || extra === 0) && queue.length > 0 && failure === null) {
-      const job = queue.shift()!;
-      const t0 = performance.now();
-      results.set(job.key, await runJob(exec, acts, job, opts.seed, opts.checkpoint, () => opts.onPass?.(job)));
-      opts.onJobDone?.(job, performance.now() - t0, 0);
+    // The calling thread takes jobs too; worker messages are handled whenever it yields (runJob
+    // yields per pass). Without workers (or their entry file) the caller works everything.
+    if (callerWorks || extra === 0) {
+      for (let i = claimJob(claims, queue.length); i >= 0 && failure === null; i = claimJob(claims, queue.length)) {
+        const job = queue[i];
+        const t0 = performance.now();
+        results.set(job.key, await runJob(exec, acts, job, opts.seed, opts.checkpoint, () => opts.onPass?.(job)));
+        opts.onJobDone?.(job, performance.now() - t0, 0);
+      }
     }
     await Promise.all(workerDone);
     if (failure !== null) throw failure;
@@ -129,10 +133,10 @@ function startWorker(entry: string, init: WorkerInit): Worker {
   return new Worker(code, { eval: true, workerData: init });
 }
 
-/** Feeds one worker jobs from the shared queue until it is empty; rejects on a worker error. */
-function driveWorker(w: Worker, thread: number, queue: AnalysisJob[], results: Map<string, JobResult>, opts: RunJobsOptions): Promise<void> {
+/** Follows one worker through the shared queue: its progress and results, until it is done or fails. */
+function driveWorker(w: Worker, thread: number, queue: readonly AnalysisJob[], results: Map<string, JobResult>, opts: RunJobsOptions): Promise<void> {
+  const byKey = new Map(queue.map((j) => [j.key, j]));
   return new Promise<void>((resolve, reject) => {
-    let current: AnalysisJob | null = null;
     /** False (and the drive rejected) once the caller's checkpoint throws, e.g. on cancel. */
     const stillWanted = (): boolean => {
       try {
@@ -143,30 +147,25 @@ function driveWorker(w: Worker, thread: number, queue: AnalysisJob[], results: M
         return false;
       }
     };
-    const next = (): void => {
-      if (!stillWanted()) return;
-      current = queue.shift() ?? null;
-      if (current === null) {
-        resolve();
-        return;
-      }
-      const request: WorkerRequest = { type: 'job', job: current };
-      w.postMessage(request);
-    };
+    let finished = false;
     w.on('message', (msg: WorkerReply) => {
-      if (msg.type === 'ready') next();
-      else if (msg.type === 'pass') {
+      if (msg.type === 'pass') {
         // A cancel need not wait for the worker's job to end: the pool terminates it.
-        if (current !== null && stillWanted()) opts.onPass?.(current);
+        const job = byKey.get(msg.key);
+        if (job !== undefined && stillWanted()) opts.onPass?.(job);
       } else if (msg.type === 'result') {
         results.set(msg.key, msg.result);
-        if (current !== null) opts.onJobDone?.(current, msg.ms, thread);
-        next();
+        const job = byKey.get(msg.key);
+        if (job !== undefined) opts.onJobDone?.(job, msg.ms, thread);
+        stillWanted();
+      } else if (msg.type === 'done') {
+        finished = true;
+        resolve();
       } else reject(new Error(`analysis worker: ${msg.message}`));
     });
     w.on('error', reject);
     w.on('exit', (code) => {
-      if (current !== null && !results.has(current.key)) reject(new Error(`analysis worker exited (code ${code}) during ${current.key}`));
+      if (!finished) reject(new Error(`analysis worker exited (code ${code}) before finishing its jobs`));
     });
   });
 }

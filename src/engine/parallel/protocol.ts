@@ -11,21 +11,32 @@ export interface FeedData {
   readonly data: Float32Array | Int32Array;
 }
 
-/** workerData: everything a worker needs to redo the forward pass of the analysed batch. */
+/**
+ * workerData: everything a worker needs to redo the forward pass of the analysed batch, and
+ * the job queue. Every thread claims the next job by incrementing `claims[0]` (Atomics), so a
+ * worker never waits for the calling thread, which may be inside a long reverse pass.
+ */
 export interface WorkerInit {
   readonly graph: Graph;
   readonly backend: BackendName;
   readonly feeds: readonly FeedData[];
   readonly seed: number;
+  readonly jobs: readonly AnalysisJob[];
+  /** Int32Array(1) over a SharedArrayBuffer: the index of the next unclaimed job. */
+  readonly claims: SharedArrayBuffer;
 }
 
-export type WorkerRequest = { readonly type: 'job'; readonly job: AnalysisJob };
-
 export type WorkerReply =
-  /** The forward pass is done; send a job. */
-  | { readonly type: 'ready' }
-  /** One reverse pass of the current job is done (for progress). */
-  | { readonly type: 'pass' }
+  /** One reverse pass of job `key` is done (for progress). */
+  | { readonly type: 'pass'; readonly key: string }
   /** `ms`: the job's time on the worker's thread. */
   | { readonly type: 'result'; readonly key: string; readonly result: JobResult; readonly ms: number }
+  /** The queue is empty: this worker has sent every result it will send. */
+  | { readonly type: 'done' }
   | { readonly type: 'error'; readonly message: string };
+
+/** Claims the next job of the shared queue: its index, or -1 when none is left. */
+export function claimJob(claims: Int32Array, count: number): number {
+  const i = Atomics.add(claims, 0, 1);
+  return i < count ? i : -1;
+}
