@@ -93,7 +93,7 @@ describe('strided Conv input cotangent: sub-pixel form', () => {
       const g: ConvGeometry = { strides: c.strides, dilations: [1, 1], begin: c.begin, end: c.end };
       const asked: string[] = [];
       convAdjointSubPixel(dy, adjointKernel(w, 1), [3, 3], g, [8, 8], (phase, make) => (asked.push(phase), make()));
-      assert.deepEqual(asked, ['0,0', '0,1', '1,0', '1,1']);
+      assert.deepEqual([...asked].sort(), ['0,0', '0,1', '1,0', '1,1'], 'each phase once');
     });
   });
 });
