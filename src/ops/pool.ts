@@ -92,8 +92,12 @@ function maxPoolGrad2d(dy: Tensor, x: Tensor, s: PoolSetup, argMax: ArgMaxCache)
     return tf.reshape(tf.maxPoolWithArgmax(positive, kernel, strides, 'valid', true).indexes, [-1, 1]);
   });
   const size = paddedShape.reduce((a, b) => a * b, 1);
-  const flat = tf.scatterND(indexes, tf.reshape(dy, [-1]), [size]);
-  const dx = padOrCrop(tf.reshape(flat, paddedShape), begin.map((b) => -b), end.map((e) => -e));
+  // Stacked probes (dy's axis 0 a multiple of x's): probe p scatters into its own copy of the
+  // padded input, at the same indices offset by p copies.
+  const probes = dy.shape[0] / x4.shape[0];
+  const targets = probes === 1 ? indexes : tf.reshape(tf.add(tf.reshape(indexes, [1, -1]), tf.reshape(tf.mul(tf.range(0, probes, 1, 'int32'), tf.scalar(size, 'int32')), [probes, 1])), [-1, 1]);
+  const flat = tf.scatterND(targets, tf.reshape(dy, [-1]), [probes * size]);
+  const dx = padOrCrop(tf.reshape(flat, [probes * paddedShape[0], ...paddedShape.slice(1)]), begin.map((b) => -b), end.map((e) => -e));
   return lifted ? tf.squeeze(dx, [1]) : dx;
 }
 
@@ -174,6 +178,8 @@ const maxPool: OpKernel = {
     const dx = sliced(s) ? slicedMaxPoolGrad(dy, toChannelsLast(args.outputs[0], s.channelsLast), s) : maxPoolGrad2d(dy, s.x, s, argMax);
     return [fromChannelsLast(dx, s.channelsLast)];
   },
+  // The arg-max scatter takes stacked probes; the strided-slice path compares with y per probe.
+  probeStacking: (args) => (sliced(setup(args)) ? undefined : 'stacked'),
 };
 
 /**

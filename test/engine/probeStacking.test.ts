@@ -111,7 +111,10 @@ describe('stacked probes', () => {
     ['Transpose keeping axis 0', 'Transpose', { perm: [0, 2, 1] }, () => [{ value: randn([2, 3, 4], 23) }]],
     ['Transpose moving axis 0 (per-probe passes)', 'Transpose', { perm: [1, 0, 2] }, () => [{ value: randn([2, 3, 4], 24) }]],
     ['GlobalAveragePool', 'GlobalAveragePool', {}, () => [{ value: randn([2, 3, 4, 5], 25) }]],
-    ['MaxPool (per-probe passes)', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, () => [{ value: randn([2, 3, 4, 4], 26) }]],
+    ['MaxPool', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, () => [{ value: randn([2, 3, 4, 4], 26) }]],
+    ['MaxPool 3x3 stride 2 pad 1, batch 1', 'MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, () => [{ value: randn([1, 2, 7, 6], 42) }]],
+    ['MaxPool 1-D', 'MaxPool', { kernel_shape: [3], strides: [2] }, () => [{ value: randn([2, 3, 9], 43) }]],
+    ['MaxPool dilated (per-probe passes)', 'MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }, () => [{ value: randn([2, 2, 6, 6], 44) }]],
     ['Softmax over the last axis', 'Softmax', { axis: -1 }, () => [{ value: randn([2, 3, 5], 27) }]],
     ['Softmax over a middle axis', 'Softmax', { axis: 1 }, () => [{ value: randn([2, 3, 5], 40) }]],
     ['LogSoftmax', 'LogSoftmax', { axis: 1 }, () => [{ value: randn([2, 4], 41) }]],
@@ -155,14 +158,14 @@ describe('stacked probes', () => {
       exec.disposeActivations(acts, feeds);
       [x, seed].forEach((t) => t.dispose());
       exec.dispose();
-      // MaxPool's VJP scatters to arg-max indices of the unstacked batch: once per probe.
-      const pool = singleNodeGraph('MaxPool', { kernel_shape: [2, 2] }, [{ value: randn([2, 1, 4, 4], 8) }]);
+      // A dilated max pool compares windows with the output probe by probe: one call per probe.
+      const pool = singleNodeGraph('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }, [{ value: randn([2, 1, 5, 5], 8) }]);
       const poolExec = new Executor(pool);
-      const px = randn([2, 1, 4, 4], 8);
+      const px = randn([2, 1, 5, 5], 8);
       const poolActs = poolExec.forward(new Map([['in0', px]]));
       const pseed = randn([PROBES * 2, 1, 3, 3], 9);
       poolExec.vjp(poolActs, new Map([['out0', pseed]]), ['in0'], undefined, PROBES).forEach((t) => t.dispose());
-      assert.equal(calls.get('MaxPool'), PROBES, 'MaxPool: one call per probe');
+      assert.equal(calls.get('MaxPool'), PROBES, 'dilated MaxPool: one call per probe');
       poolExec.disposeActivations(poolActs, new Map([['in0', px]]));
       [px, pseed].forEach((t) => t.dispose());
       poolExec.dispose();
