@@ -74,7 +74,7 @@ function tfPool(kind: 'max' | 'avg', x: Tensor, kernel: number[], strides: numbe
  * its window's (first) maximum, found by MaxPoolWithArgmax and scattered with ScatterNd.
  * wasm's MaxPoolGrad and MaxPoolWithArgmax start their maxima at FLT_MIN (a positive number),
  * which misroutes windows of negative values, so the arg-max runs on a copy shifted to >= 1;
- * padding is added after the shift, as 0. (The shift can merge values within float32
+ * padding is added after the shift, as 0.5. (The shift can merge values within float32
  * rounding of each other, which only matters for near-ties.) Measured on wasm: about half
  * the time of MaxPoolGrad, and exact where MaxPoolGrad is not.
  */
@@ -85,38 +85,65 @@ function maxPoolGrad2d(dy: Tensor, x: Tensor, s: PoolSetup, argMax: ArgMaxCache)
   const strides = (lifted ? [1, ...s.strides] : s.strides) as Shape2;
   const begin = lifted ? [0, ...s.geo.begin] : s.geo.begin;
   const end = lifted ? [0, ...s.geo.end] : s.geo.end;
-  const paddedShape = x4.shape.map((d, i) => (i === 1 || i === 2 ? d + begin[i - 1] + end[i - 1] : d));
-  // The arg-max depends on the forward activation only: computed once per forward pass.
-  const indexes = argMax(() => {
-    const positive = padOrCrop(tf.add(tf.sub(x4, tf.min(x4)), 1), begin, end, 0) as tf.Tensor4D;
-    return tf.reshape(tf.maxPoolWithArgmax(positive, kernel, strides, 'valid', true).indexes, [-1, 1]);
-  });
-  const size = paddedShape.reduce((a, b) => a * b, 1);
-  // Stacked probes (dy's axis 0 a multiple of x's): probe p scatters into its own copy of the
-  // padded input, at the same indices offset by p copies.
+  // The arg-max depends on the forward activation only: computed once per forward pass, and
+  // mapped to positions of the unpadded input (see unpaddedTargets).
+  const size = x4.size;
   const probes = dy.shape[0] / x4.shape[0];
-  const targets = probes === 1 ? indexes : argMax(() => offsetCopies(indexes, probes, size), probes);
-  const flat = tf.scatterND(targets, tf.reshape(dy, [-1]), [probes * size]);
-  const dx = padOrCrop(tf.reshape(flat, [probes * paddedShape[0], ...paddedShape.slice(1)]), begin.map((b) => -b), end.map((e) => -e));
+  const targets = argMax(() => {
+    // Padding 0.5: below every shifted input (>= 1) but above FLT_MIN, so that a window of
+    // padding alone still finds its maximum there (and gives it to no input).
+    const positive = padOrCrop(tf.add(tf.sub(x4, tf.min(x4)), 1), begin, end, 0.5) as tf.Tensor4D;
+    const padded = tf.maxPoolWithArgmax(positive, kernel, strides, 'valid', true).indexes;
+    return unpaddedTargets(padded.dataSync() as Int32Array, positive.shape, begin, x4.shape, probes);
+  }, probes);
+  const spare = withSpare.has(targets);
+  let flat = tf.scatterND(targets, tf.reshape(dy, [-1]), [probes * size + (spare ? 1 : 0)]);
+  // The spare element collected the windows that lie wholly in padding (no input gets theirs).
+  if (spare) flat = tf.slice(flat, 0, probes * size);
+  const dx = tf.reshape(flat, [probes * x4.shape[0], ...x4.shape.slice(1)]);
   return lifted ? tf.squeeze(dx, [1]) : dx;
 }
 
-/** Where maxPoolGrad2d keeps its arg-max indices between reverse passes (per probe count). */
-type ArgMaxCache = (make: () => Tensor, probes?: number) => Tensor;
-
 /**
- * `copies` copies of int32 indices [m, 1], copy c offset by c * size: [copies * m, 1]. Built in
- * JS: wasm's broadcasting int32 Add took 300 ms for 8 copies of a ResNet stem's 1M indices.
+ * Scatter targets for the arg-max `padded` (flat indices into the padded [N, Hp, Wp, C]): the
+ * same element's flat index in the unpadded x [N, H, W, C] (padding begins at `begin`; negative
+ * begins crop), in `copies` copies for stacked probes, copy c offset by c * x.size. A window
+ * wholly in padding (ceil_mode overhang) has its maximum there: it targets the spare element
+ * after the copies. Scattering straight into x's shape saves cropping a padded cotangent (wasm
+ * copied a ResNet stem's [128, 34, 34, 64] crop at 0.7 GB/s, 48 ms). Built in JS once per
+ * forward pass: wasm's broadcasting int32 Add took 300 ms for 8 copies of 1M indices.
  */
-function offsetCopies(indexes: Tensor, copies: number, size: number): Tensor {
-  const base = indexes.dataSync() as Int32Array;
-  const out = new Int32Array(copies * base.length);
-  for (let c = 0; c < copies; c++) {
-    const offset = c * size;
-    for (let i = 0; i < base.length; i++) out[c * base.length + i] = base[i] + offset;
+function unpaddedTargets(padded: Int32Array, paddedShape: readonly number[], begin: readonly number[], shape: readonly number[], copies: number): Tensor {
+  const [, hp, wp, c] = paddedShape;
+  const [, h, w] = shape;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const spare = copies * size;
+  const base = new Int32Array(padded.length);
+  for (let i = 0; i < padded.length; i++) {
+    const j = padded[i];
+    const ch = j % c;
+    const col = Math.floor(j / c) % wp;
+    const row = Math.floor(j / (c * wp)) % hp;
+    const sample = Math.floor(j / (c * wp * hp));
+    const y = row - begin[0];
+    const x = col - begin[1];
+    base[i] = y < 0 || y >= h || x < 0 || x >= w ? -1 : ((sample * h + y) * w + x) * c + ch;
   }
-  return tf.tensor2d(out, [out.length, 1], 'int32');
+  const out = new Int32Array(copies * base.length);
+  for (let k = 0; k < copies; k++) {
+    for (let i = 0; i < base.length; i++) out[k * base.length + i] = base[i] < 0 ? spare : base[i] + k * size;
+  }
+  const targets = tf.tensor2d(out, [out.length, 1], 'int32');
+  // Only then does the scatter need the spare element (and a slice, which wasm copies slowly).
+  if (base.includes(-1)) withSpare.add(targets);
+  return targets;
 }
+
+/** Scatter targets (unpaddedTargets) that use the spare element. */
+const withSpare = new WeakSet<Tensor>();
+
+/** Where maxPoolGrad2d keeps its scatter targets between reverse passes (per probe count). */
+type ArgMaxCache = (make: () => Tensor, probes: number) => Tensor;
 
 /**
  * Cotangent of the input of a 'valid' average pool over the padded input, given g = the
@@ -188,7 +215,7 @@ const maxPool: OpKernel = {
   vjp: (args) => {
     const s = setup(args);
     const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
-    const argMax: ArgMaxCache = (make, probes = 1) => args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax:${probes}`, make);
+    const argMax: ArgMaxCache = (make, probes) => args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax:${probes}`, make);
     const dx = sliced(s) ? slicedMaxPoolGrad(dy, toChannelsLast(args.outputs[0], s.channelsLast), s) : maxPoolGrad2d(dy, s.x, s, argMax);
     return [fromChannelsLast(dx, s.channelsLast)];
   },

@@ -114,6 +114,7 @@ describe('stacked probes', () => {
     ['MaxPool', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, () => [{ value: randn([2, 3, 4, 4], 26) }]],
     ['MaxPool 3x3 stride 2 pad 1, batch 1', 'MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, () => [{ value: randn([1, 2, 7, 6], 42) }]],
     ['MaxPool 1-D', 'MaxPool', { kernel_shape: [3], strides: [2] }, () => [{ value: randn([2, 3, 9], 43) }]],
+    ['MaxPool with windows wholly in padding', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 3, 3] }, () => [{ value: randn([2, 1, 3, 3], 45) }]],
     ['MaxPool dilated (per-probe passes)', 'MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }, () => [{ value: randn([2, 2, 6, 6], 44) }]],
     ['Softmax over the last axis', 'Softmax', { axis: -1 }, () => [{ value: randn([2, 3, 5], 27) }]],
     ['Softmax over a middle axis', 'Softmax', { axis: 1 }, () => [{ value: randn([2, 3, 5], 40) }]],

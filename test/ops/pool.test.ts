@@ -96,6 +96,11 @@ describe('pool kernels: VJP against finite differences', () => {
     await useTestBackend();
   });
 
+  test('MaxPool with windows wholly in padding: their cotangent reaches no input', () => {
+    // 3 + 3 padding with k 2, s 2: the last window of each axis holds padding only.
+    checkVjp({ op: 'MaxPool', attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 3, 3] }, inputs: [{ value: randn([1, 2, 3, 3], 7) }], step: 1e-3 });
+  });
+
   for (const c of maxCases) {
     test(`MaxPool ${c.name}`, () => {
       checkVjp({ op: 'MaxPool', attrs: c.attrs, inputs: [{ value: spreadOut(c.x, 5) }], step: 1e-3 });
