@@ -87,7 +87,7 @@ export async function linearise(
   const perProbe: ProbeSums[] = [];
   const vFlat = tf.tidy(() => tf.reshape(v, [n, dIn]));
   const fFlat = tf.tidy(() => tf.reshape(f, [n, dOut]));
-  const stack = probesPerPass(exec, acts, [input], passes);
+  const stack = probesPerPass(exec, acts, [input], passes, plan.probes);
   try {
     for (let p = 0; p < passes; p += stack) {
       await yieldToEventLoop();

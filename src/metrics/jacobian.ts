@@ -62,16 +62,18 @@ export function yieldToEventLoop(): Promise<void> {
 export const STACK_ELEMENTS = 2 ** 24;
 
 /**
- * Probes (or one-hot passes) per reverse pass to `wrt`: all `passes` of a measurement, one
- * pass doing the work of many with as many times fewer kernel calls (Executor.vjp's probes),
- * unless the largest activation stacked that often would pass STACK_ELEMENTS, or a tensor
- * on the way has no axis to stack along.
+ * Probes (or one-hot passes) per reverse pass to `wrt`: up to `probes` (the probe setting) of
+ * a measurement's `passes`, one pass doing the work of many with as many times fewer kernel
+ * calls (Executor.vjp's probes). Fewer when the largest activation stacked that often would
+ * pass STACK_ELEMENTS; one when a tensor on the way has no axis to stack along. Exact mode's
+ * one-hot passes (up to exactMaxDim of them) stack no deeper than the probes: stacking 64 of
+ * them took a small ResNet from 140 MB to 760 MB for 9% less time.
  */
-export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly string[], passes: number): number {
+export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly string[], passes: number, probes: number): number {
   if (passes <= 1 || !exec.canStackProbes(acts, wrt)) return 1;
   let largest = 1;
   for (const t of acts.values()) largest = Math.max(largest, t.size);
-  return Math.max(1, Math.min(passes, Math.floor(STACK_ELEMENTS / largest)));
+  return Math.max(1, Math.min(passes, probes, Math.floor(STACK_ELEMENTS / largest)));
 }
 
 /**
@@ -124,7 +126,7 @@ export async function measureJacobianSquares(
   const passes = plan.exact ? d : plan.probes;
   const exactSums = new Map(wrt.map((w) => [w, new Array<number>(n).fill(0)]));
 
-  const stack = probesPerPass(exec, acts, wrt, passes);
+  const stack = probesPerPass(exec, acts, wrt, passes, plan.probes);
   for (let p = 0; p < passes; p += stack) {
     await yieldToEventLoop();
     plan.checkpoint?.();
@@ -201,7 +203,7 @@ export async function measureResidualSquares(
   const passes = plan.exact ? d : plan.probes;
   const perProbe = { merge: [] as number[][], branch: [] as number[][], skip: [] as number[][] };
   const exactSums = { merge: new Array<number>(n).fill(0), branch: new Array<number>(n).fill(0), skip: new Array<number>(n).fill(0) };
-  const stack = probesPerPass(exec, acts, [t.input], passes);
+  const stack = probesPerPass(exec, acts, [t.input], passes, plan.probes);
   const vjpToInput = (from: string, u: tf.Tensor, k: number): tf.Tensor => exec.vjp(acts, new Map([[from, u]]), [t.input], plan.checkpoint, k).get(t.input)!;
 
   for (let p = 0; p < passes; p += stack) {
