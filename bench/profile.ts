@@ -1,6 +1,7 @@
 /**
- * Where the analysis's time goes: per op type, forward vs VJP, for one forward pass and P
- * probe VJPs from the model output to every block boundary (the dominant job shape).
+ * Where the analysis's time goes: per op type, forward vs VJP, for one forward pass and one
+ * reverse pass of P stacked probes from the model output to every block boundary (the
+ * dominant job shape).
  * Kernel calls are timed by wrapping the registry's kernels; on the wasm backend every op
  * runs synchronously, so a call's wall time is its compute.
  * Usage: node out/bench/profile.js <model.onnx> [input.bin] [--probes P] [--batch N]
@@ -8,16 +9,11 @@
  * the first run's kernel packing; the VJP column excludes it (one untimed VJP first).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
-import { loadModel } from '../src/loaders';
-import { toChannelsLast } from '../src/graph/layout';
-import { initBackend } from '../src/engine/backend';
 import { Executor } from '../src/engine/executor';
 import { kernelFor } from '../src/ops/registry';
 import type { OpKernel } from '../src/ops/kernel';
-import { partitionBlocks } from '../src/metrics/blocks';
-import { referenceOutput } from '../src/engine/analyze';
 import { SeededRandom } from '../src/engine/random';
+import { benchFeeds, benchGraph, reversePassTargets } from './profileSession';
 
 interface OpTime {
   forwardMs: number;
@@ -68,42 +64,29 @@ async function main(): Promise<void> {
   const probes = Number(opt('--probes', '8'));
   const batch = Number(opt('--batch', '16'));
   const [modelPath, inputPath] = args;
-  await initBackend('wasm');
-  // The graph the analysis runs: convolutional regions channels-last (src/graph/layout.ts).
-  const graph = toChannelsLast((await loadModel(modelPath)).graph);
-  const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;
-  const shape = [batch, ...(input.shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : 1))];
-  const size = shape.reduce((a, b) => a * b, 1);
-  const data = inputPath ? new Float32Array(readFileSync(inputPath).buffer.slice(0, size * 4)) : new SeededRandom(1).gaussian(size);
+  const graph = await benchGraph(modelPath);
+  const { input, feeds } = benchFeeds(graph, batch, inputPath);
   const table = new Map<string, OpTime>();
   const perNode = new Set((process.env.PROFILE_NODES ?? '').split(',').filter((s) => s !== ''));
   instrument(graph.nodes.map((n) => n.op), table, perNode);
   const exec = new Executor(graph);
-  const x = tf.tensor(data, shape);
-  const feeds = new Map([[input.name, x]]);
   const t0 = performance.now();
   const acts = exec.forward(feeds);
   const forwardMs = performance.now() - t0;
-  const out = referenceOutput(graph);
-  const { boundaries } = partitionBlocks(graph, input.name, out);
+  const { out, wrt, y } = reversePassTargets(exec, graph, input, acts);
   const rng = new SeededRandom(2);
-  const y = acts.get(out)!;
-  // One untimed VJP first: XNNPACK packs each new kernel on its first use, as the forward's first run did.
-  const warm = exec.vjp(acts, new Map([[out, tf.onesLike(y)]]), boundaries.slice(0, -1));
-  warm.forEach((g) => g.dispose());
   for (const t of table.values()) {
     t.vjpMs = 0;
     t.vjpCalls = 0;
   }
+  // The probes stacked into one reverse pass, as the analysis runs them (probeStacking.ts).
   const t1 = performance.now();
-  for (let p = 0; p < probes; p++) {
-    const seed = tf.tensor(rng.gaussian(y.size), y.shape);
-    const grads = exec.vjp(acts, new Map([[out, seed]]), boundaries.slice(0, -1));
-    seed.dispose();
-    grads.forEach((g) => g.dispose());
-  }
+  const seed = tf.tensor(rng.gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
+  const grads = exec.vjp(acts, new Map([[out, seed]]), wrt, undefined, probes);
+  seed.dispose();
+  grads.forEach((g) => g.dispose());
   const vjpMs = performance.now() - t1;
-  process.stdout.write(`forward ${forwardMs.toFixed(0)} ms, ${probes} VJPs to ${boundaries.length - 1} boundaries ${vjpMs.toFixed(0)} ms\n`);
+  process.stdout.write(`forward ${forwardMs.toFixed(0)} ms, ${probes} stacked VJPs to ${wrt.length} boundaries ${vjpMs.toFixed(0)} ms\n`);
   process.stdout.write(`${'op'.padEnd(40)} forward ms (calls)      vjp ms (calls)   vjp/forward\n`);
   const rows = [...table].sort((a, b) => b[1].vjpMs + b[1].forwardMs - (a[1].vjpMs + a[1].forwardMs));
   for (const [op, t] of rows) {
