@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
+import { fixtureDir } from '../helpers/fixtures';
 import { floatConst, randn, singleNodeGraph, intConst, type GradCheckInput } from '../helpers/gradcheck';
 import { Executor } from '../../src/engine/executor';
 import { loadModel } from '../../src/loaders';
@@ -19,7 +20,6 @@ import type { Attributes } from '../../src/graph/ir';
 import { kernelFor } from '../../src/ops/registry';
 import type { OpKernel } from '../../src/ops/kernel';
 
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
 const PROBES = 3;
 
 /** Largest |a - b| relative to the largest |b| (1 when b is all zeros). */
@@ -58,7 +58,7 @@ describe('stacked probes', () => {
   for (const name of ['mlp_tanh', 'mlp_selu', 'mlp_bn_relu', 'mlp_ln_tanh', 'resmlp_relu', 'resnet_cifar8', 'tiny_transformer']) {
     for (const batch of [1, 3]) {
       test(`${name}, batch ${batch}: to every boundary from the output and from a middle boundary`, async () => {
-        const { graph } = await loadModel(path.join(FIXTURES, name, 'model.onnx'));
+        const { graph } = await loadModel(path.join(fixtureDir(name), 'model.onnx'));
         const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;
         const shape = [batch, ...(input.shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : 4))];
         const x = randn(shape, 5);
@@ -133,7 +133,7 @@ describe('stacked probes', () => {
   }
 
   test('stacking takes one kernel call per node where the kernel allows it, one per probe elsewhere', async () => {
-    const { graph } = await loadModel(path.join(FIXTURES, 'resnet_cifar8', 'model.onnx'));
+    const { graph } = await loadModel(path.join(fixtureDir('resnet_cifar8'), 'model.onnx'));
     const calls = new Map<string, number>();
     const restore: (() => void)[] = [];
     for (const op of ['Conv', 'Relu', 'Add', 'GlobalAveragePool', 'MaxPool']) {
