@@ -27,8 +27,8 @@ import { decideBatch, defaultMemoryLimitBytes } from './resources';
 import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
 import { partitionBlocks, type Block } from '../metrics/blocks';
 import { perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
-import { defaultThreads, runJobs, threadsFromEnv } from './parallel/pool';
-import { analysisJobs, blockMatrixKey, feedData, GSC_TO_OUTPUT, jobCost, jobPurposeText, lineariseKey, residualParts, threadsWorthUsing, type PartSquares } from './parallel/plan';
+import { defaultThreads, runJobs, startWorkers, threadsFromEnv } from './parallel/pool';
+import { analysisJobs, blockMatrixKey, EARLY_WORKERS_FORWARD_MS, feedData, GSC_TO_OUTPUT, jobCost, jobPurposeText, lineariseKey, residualParts, threadsWorthUsing, type PartSquares } from './parallel/plan';
 import { jobPasses, withGscBlock, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
 import { dilutionRelation } from '../metrics/dilution';
@@ -93,12 +93,18 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     exec.dispose();
   }
 
-  /** The memory guard: the largest batch that fits the limit (see resources.ts). */
-  function planBatch(): number {
+  /**
+   * The memory guard: the largest batch that fits the limit (see resources.ts), and how long
+   * the one-sample forward pass took.
+   */
+  function planBatch(): { batch: number; singleForwardMs: number } {
     const probe = data.single();
     let perSampleBytes = 0;
+    const t0 = Date.now();
+    let singleForwardMs = 0;
     try {
       const acts = exec.forward(probe.feeds, checkpoint);
+      singleForwardMs = Date.now() - t0;
       for (const [name, t] of acts) if (!graph.constants.has(name)) perSampleBytes += t.size * 4;
       exec.disposeActivations(acts, probe.feeds);
     } finally {
@@ -109,11 +115,11 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     const decision = decideBatch(perSampleBytes, constantBytes, data.requestedBatch, limitBytes);
     if (decision.kind === 'refused') throw new ResourceError(decision.message);
     if (decision.kind === 'shrunk') warnings.push({ code: 'input', message: decision.message });
-    return decision.batch;
+    return { batch: decision.batch, singleForwardMs };
   }
 
   async function runAnalysis(): Promise<AnalysisReport> {
-    const maxBatch = planBatch();
+    const { batch: maxBatch, singleForwardMs } = planBatch();
     const input = data.batch(maxBatch);
     const inputName = input.inputName;
     const referenceTensor = data.referenceTensor;
@@ -123,14 +129,23 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     const n = input.input.shape[0];
     const effective: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
 
+    const feeds = input.feeds;
+    // Threads the caller or the machine offers; a model whose forward pass is long enough starts
+    // its worker threads now, so they redo the forward pass while this thread does its own.
+    const offered = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv() ?? defaultThreads());
+    const early =
+      offered > 1 && (request.threads !== undefined || threadsFromEnv() !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)
+        ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds) }, offered - 1, settings.seed)
+        : undefined;
+
     progress('forward', `forward pass (batch ${n})`, 0.05);
     const tForward = Date.now();
-    const feeds = input.feeds;
     let acts: Map<string, tf.Tensor>;
     try {
       acts = exec.forward(feeds, checkpoint);
     } catch (e) {
       input.dispose(); // cancelled or failed: the batch is freed here, the activations by forward()
+      await early?.terminate();
       throw e;
     }
     const forwardMs = Date.now() - tForward;
@@ -169,15 +184,18 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       const threadsUsed = new Set<number>();
       const passesDone = new Map<string, number>();
       const cost = jobCost(graph, passesOf);
+      // tfjs-node already computes on every core; small models do not repay a thread's start.
+      const threads =
+        backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv() ?? threadsWorthUsing(defaultThreads(), forwardMs, jobList, cost, graph.nodes.length));
+      const prestarted = early !== undefined && early.workers.length === threads - 1 ? early : undefined;
+      if (early !== undefined && prestarted === undefined) await early.terminate();
       const jobs: Map<string, JobResult> = await runJobs(
         exec,
         acts,
         jobList,
         { graph, backend: backend.name, feeds: () => feedData(feeds) },
         {
-          // tfjs-node already computes on every core; small models do not repay a thread's start.
-          threads:
-            backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv() ?? threadsWorthUsing(defaultThreads(), forwardMs, jobList, cost, graph.nodes.length)),
+          threads,
           seed: settings.seed,
           checkpoint,
           cost,
@@ -192,6 +210,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
             threadsUsed.add(thread);
           },
         },
+        prestarted,
       );
       const phaseMs = (keys: (key: string) => boolean): number => Math.round([...jobMs].reduce((t, [k, ms]) => t + (keys(k) ? ms : 0), 0));
       const squaresOf = (key: string): { squares: JacobianSquares; method: string } => {
@@ -351,6 +370,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
         warnings,
       };
     } finally {
+      await early?.terminate();
       exec.disposeActivations(acts, feeds);
       input.dispose();
     }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Executor, type Activations } from '../executor';
 import { initBackend } from '../backend';
 import { runJob } from './jobs';
-import { claimJob, type WorkerInit, type WorkerReply } from './protocol';
+import { claimJob, type WorkerInit, type WorkerReply, type WorkerRequest } from './protocol';
 
 function post(msg: WorkerReply): void {
   parentPort!.postMessage(msg);
@@ -19,13 +19,20 @@ async function start(init: WorkerInit): Promise<void> {
   const exec = new Executor(init.graph);
   const feeds = new Map(init.feeds.map((f) => [f.name, tf.tensor(f.data, [...f.shape], f.dtype)]));
   const acts: Activations = exec.forward(feeds);
-  // Jobs from the shared queue until it is empty; the pool terminates this thread after.
-  const claims = new Int32Array(init.claims);
-  for (let i = claimJob(claims, init.jobs.length); i >= 0; i = claimJob(claims, init.jobs.length)) {
-    const job = init.jobs[i];
+  // The queue arrives once the calling thread has its own forward pass (messages sent before
+  // this listener are kept for it).
+  parentPort!.once('message', (request: WorkerRequest) => void runQueue(exec, acts, init.seed, request));
+}
+
+/** Jobs from the shared queue until it is empty; the pool terminates this thread after. */
+async function runQueue(exec: Executor, acts: Activations, seed: number, request: WorkerRequest): Promise<void> {
+  const claims = new Int32Array(request.claims);
+  const jobs = request.jobs;
+  for (let i = claimJob(claims, jobs.length); i >= 0; i = claimJob(claims, jobs.length)) {
+    const job = jobs[i];
     const t0 = performance.now();
     try {
-      const result = await runJob(exec, acts, job, init.seed, undefined, () => post({ type: 'pass', key: job.key }));
+      const result = await runJob(exec, acts, job, seed, undefined, () => post({ type: 'pass', key: job.key }));
       post({ type: 'result', key: job.key, result, ms: performance.now() - t0 });
     } catch (e) {
       post({ type: 'error', message: `${job.key}: ${e instanceof Error ? e.message : String(e)}` });

@@ -154,6 +154,14 @@ export type { BackendName };
 export const MIN_PARALLEL_MS = 1500;
 
 /**
+ * A batch's forward pass estimated this long (the memory guard's one-sample pass times the
+ * batch) starts the worker threads before the analysis thread's own forward pass: the reverse
+ * passes will take tens of forward passes, well above MIN_PARALLEL_MS, and the workers' forward
+ * passes then overlap it. The thread count is still decided after it (threadsWorthUsing).
+ */
+export const EARLY_WORKERS_FORWARD_MS = 250;
+
+/**
  * The default thread count for this analysis: 1 when the jobs are estimated to take less than
  * MIN_PARALLEL_MS (reverse passes cost about a forward pass over the part they traverse),
  * else `available`. Only the speed depends on this, never the numbers.

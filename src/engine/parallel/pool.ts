@@ -14,7 +14,7 @@ import type { Graph } from '../../graph/ir';
 import type { Activations, Checkpoint, Executor } from '../executor';
 import type { BackendName } from '../backend';
 import { runJob, type AnalysisJob, type JobResult } from './jobs';
-import { claimJob, type FeedData, type WorkerInit, type WorkerReply } from './protocol';
+import { claimJob, type FeedData, type WorkerInit, type WorkerReply, type WorkerRequest } from './protocol';
 
 /** Environment variable that sets the thread count where no caller does (CLI, extension worker). */
 export const THREADS_ENV = 'GRADIENT_LENS_THREADS';
@@ -71,8 +71,30 @@ function workerEntry(): string | null {
 }
 
 /**
+ * Worker threads started ahead of the jobs: each redoes the forward pass of the batch while the
+ * calling thread does its own, then waits for the queue (runJobs). Terminate them if unused.
+ */
+export interface StartedWorkers {
+  readonly workers: readonly Worker[];
+  terminate(): Promise<void>;
+}
+
+/**
+ * Starts `count` worker threads on `input` (none when the worker entry is not beside this
+ * file: bundles without it run every job on the calling thread).
+ */
+export function startWorkers(input: PoolInput, count: number, seed: number): StartedWorkers {
+  const entry = workerEntry();
+  const n = entry === null ? 0 : Math.max(0, count);
+  const feeds = n > 0 ? input.feeds() : [];
+  const workers = Array.from({ length: n }, () => startWorker(entry!, { graph: input.graph, backend: input.backend, feeds, seed }));
+  return { workers, terminate: async () => void (await Promise.all(workers.map((w) => w.terminate()))) };
+}
+
+/**
  * Runs every job and returns the results by job key. `exec` and `acts` are the calling
- * thread's executor and forward pass; `input` lets worker threads redo that forward pass.
+ * thread's executor and forward pass; `input` lets worker threads redo that forward pass, or
+ * `started` are workers already doing it (this call terminates them when done).
  */
 export async function runJobs(
   exec: Executor,
@@ -80,6 +102,7 @@ export async function runJobs(
   jobs: readonly AnalysisJob[],
   input: PoolInput,
   opts: RunJobsOptions,
+  started?: StartedWorkers,
 ): Promise<Map<string, JobResult>> {
   const queue = [...jobs];
   if (opts.cost) {
@@ -87,26 +110,22 @@ export async function runJobs(
     queue.sort((a, b) => cost(b) - cost(a));
   }
   const results = new Map<string, JobResult>();
-  const entry = workerEntry();
   const callerWorks = opts.callerWorks ?? true;
   const wanted = callerWorks ? Math.min(opts.threads - 1, queue.length - 1) : Math.min(Math.max(1, opts.threads - 1), queue.length);
-  const extra = entry === null ? 0 : Math.max(0, wanted);
+  const pool = started ?? startWorkers(input, wanted, opts.seed);
+  const workers = pool.workers;
   // Every thread claims the next job itself (Atomics), in the order above.
   const claims = new Int32Array(new SharedArrayBuffer(4));
-  const workers: Worker[] = [];
   let failure: unknown = null;
-  const workerDone: Promise<void>[] = [];
-  const feeds = extra > 0 ? input.feeds() : [];
-  for (let i = 0; i < extra; i++) {
-    const init: WorkerInit = { graph: input.graph, backend: input.backend, feeds, seed: opts.seed, jobs: queue, claims: claims.buffer as SharedArrayBuffer };
-    const w = startWorker(entry!, init);
-    workers.push(w);
-    workerDone.push(driveWorker(w, i + 1, queue, results, opts).catch((e: unknown) => void (failure ??= e)));
-  }
+  const workerDone = workers.map((w, i) => {
+    const request: WorkerRequest = { type: 'jobs', jobs: queue, claims: claims.buffer as SharedArrayBuffer };
+    w.postMessage(request);
+    return driveWorker(w, i + 1, queue, results, opts).catch((e: unknown) => void (failure ??= e));
+  });
   try {
     // The calling thread takes jobs too; worker messages are handled whenever it yields (runJob
     // yields per pass). Without workers (or their entry file) the caller works everything.
-    if (callerWorks || extra === 0) {
+    if (callerWorks || workers.length === 0) {
       for (let i = claimJob(claims, queue.length); i >= 0 && failure === null; i = claimJob(claims, queue.length)) {
         const job = queue[i];
         const t0 = performance.now();
@@ -119,7 +138,7 @@ export async function runJobs(
     opts.checkpoint?.();
     return results;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.terminate();
   }
 }
 

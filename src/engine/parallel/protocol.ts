@@ -12,15 +12,22 @@ export interface FeedData {
 }
 
 /**
- * workerData: everything a worker needs to redo the forward pass of the analysed batch, and
- * the job queue. Every thread claims the next job by incrementing `claims[0]` (Atomics), so a
- * worker never waits for the calling thread, which may be inside a long reverse pass.
+ * workerData: everything a worker needs to redo the forward pass of the analysed batch. It may
+ * start before the calling thread's own forward pass; the job queue follows as a message.
  */
 export interface WorkerInit {
   readonly graph: Graph;
   readonly backend: BackendName;
   readonly feeds: readonly FeedData[];
   readonly seed: number;
+}
+
+/**
+ * The job queue. Every thread claims the next job by incrementing `claims[0]` (Atomics), so a
+ * worker never waits for the calling thread, which may be inside a long reverse pass.
+ */
+export interface WorkerRequest {
+  readonly type: 'jobs';
   readonly jobs: readonly AnalysisJob[];
   /** Int32Array(1) over a SharedArrayBuffer: the index of the next unclaimed job. */
   readonly claims: SharedArrayBuffer;
