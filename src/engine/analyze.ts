@@ -130,11 +130,13 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
     const effective: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
 
     const feeds = input.feeds;
-    // Threads the caller or the machine offers; a model whose forward pass is long enough starts
-    // its worker threads now, so they redo the forward pass while this thread does its own.
-    const offered = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv() ?? defaultThreads());
+    // Threads the caller set (request, environment), else the machine offers; a model whose
+    // forward pass is long enough starts its worker threads now, so they redo the forward pass
+    // while this thread does its own. tfjs-node already computes on every core.
+    const asked = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv());
+    const offered = asked ?? defaultThreads();
     const early =
-      offered > 1 && (request.threads !== undefined || threadsFromEnv() !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)
+      offered > 1 && (asked !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)
         ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds) }, offered - 1, settings.seed)
         : undefined;
 
@@ -184,9 +186,8 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       const threadsUsed = new Set<number>();
       const passesDone = new Map<string, number>();
       const cost = jobCost(graph, passesOf);
-      // tfjs-node already computes on every core; small models do not repay a thread's start.
-      const threads =
-        backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv() ?? threadsWorthUsing(defaultThreads(), forwardMs, jobList, cost, graph.nodes.length));
+      // Small models do not repay a thread's start.
+      const threads = asked ?? threadsWorthUsing(offered, forwardMs, jobList, cost, graph.nodes.length);
       const prestarted = early !== undefined && early.workers.length === threads - 1 ? early : undefined;
       if (early !== undefined && prestarted === undefined) await early.terminate();
       const jobs: Map<string, JobResult> = await runJobs(
