@@ -24,6 +24,7 @@
 import type { AttrValue, ConstTensor, Graph, GraphNode } from './ir';
 import type { BlockPartition } from '../metrics/blocks';
 import { toFirstPerm, toLastPerm } from '../ops/spatial';
+import { transposeConst } from './constants';
 
 /** Ops with a `channelsLast` attribute that the kernels implement. */
 const CHANNELS_LAST_OPS = new Set([
@@ -400,13 +401,13 @@ function regionInput(t: string, role: Exclude<InputRole, 'asIs'>, rank: number, 
     // ONNX [O, I, k...] -> TF [k..., I, O]; the same permutation serves ConvTranspose's
     // [Cin, Cout/g, k...] -> [k..., Cout/g, Cin].
     const r = c.shape.length - 2;
-    return addConstant(constants, `${t}::tf`, () => permuteConst(c, [...Array.from({ length: r }, (_, i) => i + 2), 1, 0]));
+    return addConstant(constants, `${t}::tf`, () => transposeConst(c, [...Array.from({ length: r }, (_, i) => i + 2), 1, 0]));
   }
   // Broadcasting aligns trailing axes: pad to the operands' rank, then permute like them.
   if (c.data.length === 1) return t;
   return addConstant(constants, `${t}${NHWC_SUFFIX}${rank}`, () => {
     const padded: ConstTensor = { ...c, shape: [...Array.from({ length: rank - c.shape.length }, () => 1), ...c.shape] };
-    return permuteConst(padded, toLastPerm(rank));
+    return transposeConst(padded, toLastPerm(rank));
   });
 }
 
@@ -430,28 +431,4 @@ function regionAttrs(node: GraphNode, rank: number): Record<string, AttrValue> {
   if (REDUCTIONS.has(node.op) && Array.isArray(node.attrs.axes)) attrs.axes = (node.attrs.axes as readonly number[]).map(axis);
   if (node.op === 'Concat') attrs.axis = axis(typeof node.attrs.axis === 'number' ? node.attrs.axis : 0);
   return attrs;
-}
-
-/** A constant with its axes permuted (out axis i = in axis perm[i]). */
-export function permuteConst(c: ConstTensor, perm: readonly number[]): ConstTensor {
-  const shape = perm.map((p) => c.shape[p]);
-  const rank = shape.length;
-  const inStrides = new Array<number>(rank).fill(1);
-  for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * c.shape[i + 1];
-  const strideOfOut = perm.map((p) => inStrides[p]);
-  const out = new (c.data.constructor as new (n: number) => typeof c.data)(c.data.length);
-  const index = new Array<number>(rank).fill(0);
-  let src = 0;
-  for (let k = 0; k < out.length; k++) {
-    out[k] = c.data[src];
-    // Odometer over the output's index, tracking the source offset.
-    for (let d = rank - 1; d >= 0; d--) {
-      index[d]++;
-      src += strideOfOut[d];
-      if (index[d] < shape[d]) break;
-      src -= strideOfOut[d] * shape[d];
-      index[d] = 0;
-    }
-  }
-  return { dtype: c.dtype, shape, data: out };
 }

@@ -10,7 +10,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes, ConstTensor, Graph, GraphNode } from '../../src/graph/ir';
-import { hideSyntheticNodes, isSynthetic, permuteConst, toChannelsLast } from '../../src/graph/layout';
+import { hideSyntheticNodes, isSynthetic, toChannelsLast } from '../../src/graph/layout';
+import { transposeConst } from '../../src/graph/constants';
 import { Executor } from '../../src/engine/executor';
 import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
@@ -322,14 +323,14 @@ describe('layout pass: single ops in a region', () => {
     assert.equal(toChannelsLast(tfConv), tfConv);
   });
 
-  test('permuteConst moves axes like tf.transpose', () => {
+  test('transposeConst moves axes like tf.transpose', () => {
     const c = gaussianConst([2, 3, 4, 5], 9);
     for (const perm of [
       [0, 2, 3, 1],
       [2, 3, 1, 0],
       [3, 1, 0, 2],
     ]) {
-      const p = permuteConst(c, perm);
+      const p = transposeConst(c, perm);
       const expected = tf.transpose(tf.tensor(c.data, [...c.shape]), perm);
       assert.deepEqual(p.shape, expected.shape);
       assert.deepEqual(Array.from(p.data), Array.from(expected.dataSync()));

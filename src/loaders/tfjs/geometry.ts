@@ -32,28 +32,6 @@ export function backpropInputPadding(outSize: number, kernel: number, stride: nu
   return { begin, end: total - begin, outputPadding: outSize - produced };
 }
 
-/** A constant with its axes permuted (numpy.transpose(value, perm)). */
-export function transposeConst(c: ConstTensor, perm: readonly number[]): ConstTensor {
-  const shape = c.shape;
-  const rank = shape.length;
-  const outShape = perm.map((p) => shape[p]);
-  const inStrides = new Array<number>(rank).fill(1);
-  for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * shape[i + 1];
-  const n = c.data.length;
-  const data = new (c.data.constructor as new (n: number) => Float32Array | Int32Array | Uint8Array)(n);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < n; o++) {
-    let src = 0;
-    for (let a = 0; a < rank; a++) src += idx[a] * inStrides[perm[a]];
-    data[o] = c.data[src];
-    for (let a = rank - 1; a >= 0; a--) {
-      if (++idx[a] < outShape[a]) break;
-      idx[a] = 0;
-    }
-  }
-  return { dtype: c.dtype, shape: outShape, data };
-}
-
 /** The same values under another shape of equal size. */
 export function reshapeConst(c: ConstTensor, shape: readonly number[]): ConstTensor {
   const n = shape.reduce((a, b) => a * b, 1);

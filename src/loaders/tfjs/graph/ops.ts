@@ -6,7 +6,8 @@
  */
 import type { ConstTensor } from '../../../graph/ir';
 import { emitActivation } from '../activations';
-import { backpropInputPadding, reshapeConst, transposeConst } from '../geometry';
+import { backpropInputPadding, reshapeConst } from '../geometry';
+import { transposeConst } from '../../../graph/constants';
 import { attrBool, attrFloat, attrInt, attrInts, attrString, attrStrings, attrType, hasAttr, tfDType } from './attrs';
 import type { OpCall, OpResult, OpTranslator } from './context';
 import { UnsupportedNode } from './context';

@@ -6,7 +6,8 @@
  */
 import type { ConstTensor } from '../../../graph/ir';
 import { bool, ConfigError, num, str, tuple, type Json, type JsonObject } from '../config';
-import { reshapeConst, transposeConst, transposedConvPadding } from '../geometry';
+import { reshapeConst, transposedConvPadding } from '../geometry';
+import { transposeConst } from '../../../graph/constants';
 import type { LayerCall, LayerTranslator } from './context';
 import { UnsupportedLayerConfig } from './context';
 import { withActivation } from './core';
