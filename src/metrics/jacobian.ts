@@ -111,6 +111,33 @@ function stackedSquares(gs: readonly tf.Tensor[], k: number, n: number): number[
   return out;
 }
 
+/**
+ * One tensor's per-sample squares over a measurement's passes: every probe's row, or in exact
+ * mode their sum over the one-hot cotangents (a single row).
+ */
+class SquaresAccumulator {
+  private readonly rows: number[][] = [];
+  private readonly sum: number[];
+
+  constructor(
+    private readonly exact: boolean,
+    samples: number,
+  ) {
+    this.sum = new Array<number>(samples).fill(0);
+  }
+
+  add(probeRows: readonly number[][]): void {
+    for (const row of probeRows) {
+      if (this.exact) row.forEach((v, i) => (this.sum[i] += v));
+      else this.rows.push(row);
+    }
+  }
+
+  result(): number[][] {
+    return this.exact ? [this.sum] : this.rows;
+  }
+}
+
 export async function measureJacobianSquares(
   exec: Executor,
   acts: Activations,
@@ -122,9 +149,8 @@ export async function measureJacobianSquares(
   if (y === undefined) throw new Error(`no activation for "${target}"`);
   const [n, ...rest] = y.shape;
   const d = rest.reduce((a, b) => a * b, 1);
-  const squares: JacobianSquares = new Map(wrt.map((w) => [w, [] as number[][]]));
   const passes = plan.exact ? d : plan.probes;
-  const exactSums = new Map(wrt.map((w) => [w, new Array<number>(n).fill(0)]));
+  const accumulators = wrt.map(() => new SquaresAccumulator(plan.exact, n));
 
   const stack = probesPerPass(exec, acts, wrt, passes, plan.probes);
   for (let p = 0; p < passes; p += stack) {
@@ -140,19 +166,10 @@ export async function measureJacobianSquares(
       seed.dispose();
       grads.forEach((g) => g.dispose());
     }
-    wrt.forEach((w, t) => {
-      for (const sq of perWrt[t]) {
-        if (plan.exact) {
-          const acc = exactSums.get(w)!;
-          sq.forEach((v, i) => (acc[i] += v));
-        } else {
-          squares.get(w)!.push(sq);
-        }
-      }
-    });
+    accumulators.forEach((acc, t) => acc.add(perWrt[t]));
     for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
-  if (plan.exact) for (const w of wrt) squares.get(w)!.push(exactSums.get(w)!);
+  const squares: JacobianSquares = new Map(wrt.map((w, t) => [w, accumulators[t].result()]));
   return { squares, method: plan.exact ? 'exact' : `probes:${plan.probes}` };
 }
 
@@ -201,8 +218,7 @@ export async function measureResidualSquares(
   const [n, ...rest] = y.shape;
   const d = rest.reduce((a, b) => a * b, 1);
   const passes = plan.exact ? d : plan.probes;
-  const perProbe = { merge: [] as number[][], branch: [] as number[][], skip: [] as number[][] };
-  const exactSums = { merge: new Array<number>(n).fill(0), branch: new Array<number>(n).fill(0), skip: new Array<number>(n).fill(0) };
+  const [branch, skip, merge] = [0, 1, 2].map(() => new SquaresAccumulator(plan.exact, n));
   const stack = probesPerPass(exec, acts, [t.input], passes, plan.probes);
   const vjpToInput = (from: string, u: tf.Tensor, k: number): tf.Tensor => exec.vjp(acts, new Map([[from, u]]), [t.input], plan.checkpoint, k).get(t.input)!;
 
@@ -227,18 +243,13 @@ export async function measureResidualSquares(
       gMerge?.dispose();
       if (!identitySkip) gSkip?.dispose();
     }
-    const parts = { branch: sq[0], skip: sq[1], merge: sq[2] };
-    for (const key of ['merge', 'branch', 'skip'] as const) {
-      for (const probe of parts[key]) {
-        if (plan.exact) probe.forEach((v, i) => (exactSums[key][i] += v));
-        else perProbe[key].push(probe);
-      }
-    }
+    branch.add(sq[0]);
+    skip.add(sq[1]);
+    merge.add(sq[2]);
     for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
-  const result = plan.exact ? { merge: [exactSums.merge], branch: [exactSums.branch], skip: [exactSums.skip] } : perProbe;
   return {
-    squares: { merge: result.merge, branch: result.branch, skip: identitySkip ? null : result.skip },
+    squares: { merge: merge.result(), branch: branch.result(), skip: identitySkip ? null : skip.result() },
     method: plan.exact ? 'exact' : `probes:${plan.probes}`,
   };
 }
