@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { SeededRandom } from '../src/engine/random';
+import { SeededRandom } from '../src/runtime/random';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const A = onnx.AttributeProto.AttributeType;

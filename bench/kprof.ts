@@ -6,8 +6,8 @@
  * Usage: npx tsx bench/kprof.ts <model.onnx> <input.bin>   (BATCH=16; DETAIL=Conv2D lists calls)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Executor } from '../src/engine/executor';
-import { SeededRandom } from '../src/engine/random';
+import { Executor } from '../src/runtime/executor';
+import { SeededRandom } from '../src/runtime/random';
 import { benchFeeds, benchGraph, reversePassTargets } from './profileSession';
 
 async function main(): Promise<void> {

@@ -9,10 +9,10 @@
  * the first run's kernel packing; the VJP column excludes it (one untimed VJP first).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Executor } from '../src/engine/executor';
+import { Executor } from '../src/runtime/executor';
 import { kernelFor } from '../src/ops/registry';
 import type { OpKernel } from '../src/ops/kernel';
-import { SeededRandom } from '../src/engine/random';
+import { SeededRandom } from '../src/runtime/random';
 import { benchFeeds, benchGraph, reversePassTargets } from './profileSession';
 
 interface OpTime {

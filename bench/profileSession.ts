@@ -6,12 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import type { Graph } from '../src/graph/ir';
 import { loadModel } from '../src/loaders';
-import { toChannelsLast } from '../src/graph/layout';
-import { initBackend } from '../src/engine/backend';
-import type { Executor } from '../src/engine/executor';
+import { toChannelsLast } from '../src/passes/layout';
+import { initBackend } from '../src/runtime/backend';
+import type { Executor } from '../src/runtime/executor';
 import { partitionBlocks } from '../src/metrics/blocks';
-import { referenceOutput } from '../src/engine/analyze';
-import { SeededRandom } from '../src/engine/random';
+import { referenceOutput } from '../src/graph/queries';
+import { SeededRandom } from '../src/runtime/random';
 
 /** The wasm backend and the model's graph as the analysis runs it (convolutions channels-last). */
 export async function benchGraph(modelPath: string): Promise<Graph> {

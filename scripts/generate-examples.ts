@@ -1,6 +1,6 @@
 /**
  * Writes the bundled examples (the networks of the paper's Figure 1, see
- * src/extension/examples/generate/catalog.ts) into examples/paper/<id>/: model.onnx,
+ * src/examples/catalog.ts) into examples/paper/<id>/: model.onnx,
  * model.py, tfjs/model.json, tfjs/weights.bin, tfjs/model.js, plus examples/paper/manifest.json
  * with the size and sha256 of every file. Deterministic: every run, on every machine, writes
  * the same bytes (the unit test test/examples/generate.test.ts checks them against the
@@ -13,8 +13,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { generateAllExamples } from '../src/extension/examples/generate/index';
-import { buildManifest, MANIFEST_FILE, type ExamplesManifest } from '../src/extension/examples/generate/manifest';
+import { generateAllExamples } from '../src/examples/index';
+import { buildManifest, MANIFEST_FILE, type ExamplesManifest } from '../src/examples/manifest';
 
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');

@@ -1,5 +1,5 @@
 /** Command-line parsing for the CLI: strict, with messages that say what was wrong. */
-import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend';
+import { BACKEND_CHOICES, type BackendChoice } from '../runtime/backend';
 import { EXPORT_FORMATS, formatFromFileName, type ExportFormat } from '../report/export';
 
 export class UsageError extends Error {

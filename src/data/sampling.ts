@@ -1,5 +1,5 @@
 /** Which samples of a data source the analysis takes: the first N, or a seeded random N. */
-import { streamFor } from '../engine/random';
+import { streamFor } from '../runtime/random';
 
 export type SampleMode = 'first' | 'random';
 

@@ -18,14 +18,14 @@ import type {
 } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
-import { hideSyntheticNodes, toChannelsLast } from '../graph/layout';
+import { toChannelsLast } from '../passes/layout';
 import { loadModel, type LoadedModel } from '../loaders';
-import { Executor } from './executor';
-import { initBackend, type BackendInfo } from './backend';
-import { prepareData } from '../data/prepare';
+import { Executor } from '../runtime/executor';
+import { initBackend, type BackendInfo } from '../runtime/backend';
+import { prepareData } from './prepare';
 import { decideBatch, defaultMemoryLimitBytes } from './resources';
 import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
-import { partitionBlocks, type Block } from '../metrics/blocks';
+import { hideSyntheticNodes, partitionBlocks, type Block } from '../metrics/blocks';
 import { perSampleNorms, quadraticMean, type JacobianSquares } from '../metrics/jacobian';
 import { defaultThreads, runJobs, startWorkers, threadsFromEnv } from './parallel/pool';
 import { analysisJobs, blockMatrixKey, EARLY_WORKERS_FORWARD_MS, feedData, GSC_TO_OUTPUT, jobCost, jobPurposeText, lineariseKey, residualParts, threadsWorthUsing, type PartSquares } from './parallel/plan';
@@ -34,7 +34,7 @@ import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResu
 import { dilutionRelation } from '../metrics/dilution';
 import { findNonlinearities, measureCollapse } from '../metrics/collapse';
 import { exactEstimate } from '../metrics/stats';
-import { findFirstNonFinite } from './finite';
+import { findFirstNonFinite } from '../runtime/finite';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -415,18 +415,6 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
       relation: dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
     };
   }
-}
-
-/**
- * The headline reference layer: the model output, or the logits when the model ends in a
- * softmax (metrics.md: "the logits, not a softmax that follows them").
- */
-export function referenceOutput(graph: Graph): string {
-  if (graph.outputs.length === 0) throw new Error('the model has no outputs');
-  const out = graph.outputs[0].name;
-  const producer = graph.nodes.find((nd) => nd.outputs.includes(out));
-  if (producer && producer.op === 'Softmax') return producer.inputs[0];
-  return out;
 }
 
 function countParameters(graph: Graph): number {

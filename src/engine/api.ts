@@ -53,13 +53,8 @@ export class CancelledError extends Error {
   }
 }
 
-/** The analysis would need more memory than the configured limit allows. */
-export class ResourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ResourceError';
-  }
-}
+// Raised by the runtime's size guard; part of the engine's API for its callers.
+export { ResourceError } from '../runtime/sizeGuard';
 
 export const DEFAULT_SETTINGS: AnalysisSettings = {
   batch: 16,

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Graph, ValueInfo } from '../graph/ir';
 import type { AnalysisSettings } from '../report/schema';
 import type { AnalyzeRequest } from './api';
-import { streamFor } from './random';
+import { streamFor } from '../runtime/random';
 
 export class InputError extends Error {
   constructor(message: string) {

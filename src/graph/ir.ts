@@ -46,7 +46,7 @@ export interface NodeOrigin {
   /** Op or layer class as written in the model file (e.g. "Conv", "Dense", "_FusedConv2D"). */
   readonly sourceOp: string;
   /**
-   * True for a node an engine pass inserted (the layout pass's Transposes, src/graph/layout.ts),
+   * True for a node an engine pass inserted (the layout pass's Transposes, src/passes/layout.ts),
    * which the model does not have: reports leave it out. `name` is then a neighbouring node's.
    */
   readonly synthetic?: boolean;

@@ -6,8 +6,9 @@
  */
 import type { Graph, GraphNode } from '../graph/ir';
 import type { ResidualInfo } from '../report/schema';
-import { analyzeDataFlow, dataInputNames, tensorsBetween, type DataFlow } from '../graph/dataflow';
+import { analyzeDataFlow, dataInputNames, tensorsBetween, type DataFlow } from '../passes/dataflow';
 import { kernelFor } from '../ops/registry';
+import { isSynthetic } from '../graph/queries';
 
 /** The structural part of a residual block's report entry, found from the graph alone. */
 export type ResidualStructure = Pick<ResidualInfo, 'skipKind' | 'mergeTensor' | 'skipTensor' | 'branchTensor' | 'mergeNode' | 'opsAfterMerge'>;
@@ -255,4 +256,20 @@ function blockName(graph: Graph, nodeIndices: readonly number[], flow: DataFlow)
     if (stem !== '') return stem;
   }
   return (weighted[0] ?? nodes[0])?.origin.name ?? 'block';
+}
+
+/**
+ * The partition of a transformed graph as the model's own: synthetic nodes leave the blocks'
+ * node lists and a residual block's ops after its merge (the cuts and tensors are unchanged).
+ */
+export function hideSyntheticNodes(partition: BlockPartition, graph: Graph): BlockPartition {
+  if (!graph.nodes.some(isSynthetic)) return partition;
+  const blocks = partition.blocks.map((b) => {
+    const nodeIndices = b.nodeIndices.filter((i) => !isSynthetic(graph.nodes[i]));
+    if (b.residual === null) return { ...b, nodeIndices };
+    const merge = graph.nodes.findIndex((n) => n.name === b.residual!.mergeNode);
+    const opsAfterMerge = nodeIndices.filter((i) => i > merge).map((i) => graph.nodes[i].op);
+    return { ...b, nodeIndices, residual: { ...b.residual, opsAfterMerge } };
+  });
+  return { ...partition, blocks };
 }

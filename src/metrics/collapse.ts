@@ -9,8 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '../graph/ir';
 import type { NonlinearityReport } from '../report/schema';
-import type { DataFlow } from '../graph/dataflow';
-import type { Activations, Executor } from '../engine/executor';
+import type { DataFlow } from '../passes/dataflow';
+import type { Activations, Executor } from '../runtime/executor';
 import { kernelFor } from '../ops/registry';
 
 export interface NonlinearitySite {

@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/schema';
-import type { Activations, Checkpoint, Executor } from '../engine/executor';
-import type { SeededRandom } from '../engine/random';
+import type { Activations, Checkpoint, Executor } from '../runtime/executor';
+import type { SeededRandom } from '../runtime/random';
 import { probesPerPass, stackedCotangents, yieldToEventLoop } from './jacobian';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, type MeanWithError } from './stats';

@@ -6,8 +6,8 @@
  * and for several probes at once (stacked along the batch axis, see probesPerPass).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Executor, Activations, Checkpoint } from '../engine/executor';
-import type { SeededRandom } from '../engine/random';
+import type { Executor, Activations, Checkpoint } from '../runtime/executor';
+import type { SeededRandom } from '../runtime/random';
 
 export interface JacobianPlan {
   /** Use one-hot cotangents (exact) rather than Gaussian probes. */

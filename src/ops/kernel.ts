@@ -81,7 +81,7 @@ export interface OpKernel {
   readonly elementwiseNonlinearity?: boolean;
   /**
    * How this call's VJP takes the cotangents of several probes stacked along axis 0 (see
-   * src/engine/probeStacking.ts): 'stacked' as they are, 'leading' reshaped to [P, d0, ...]
+   * src/runtime/probeStacking.ts): 'stacked' as they are, 'leading' reshaped to [P, d0, ...]
    * to broadcast against the activations; undefined (or absent): once per probe.
    */
   probeStacking?(args: VjpArgs): ProbeStacking | undefined;

@@ -5,8 +5,8 @@
  */
 import type { AnalysisReport } from '../report/schema';
 import type { ComparisonResult } from '../report/compare';
-import type { MatrixRatio, Trend } from './compareTrend';
-import type { ExamplesFigure } from '../extension/examples/figureData';
+import type { MatrixRatio, Trend } from '../report/compareTrend';
+import type { ExamplesFigure } from '../report/figureData';
 
 export type ExtensionToWebview =
   | { readonly type: 'report'; readonly report: AnalysisReport }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
 import { singleNodeGraph } from '../helpers/gradcheck';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 
 describe('values derived from activations', () => {
   before(useTestBackend);

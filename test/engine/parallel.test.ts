@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { analyzeModel } from '../../src/engine/analyze';
 import type { AnalysisReport } from '../../src/report/schema';
 import { loadModel } from '../../src/loaders';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 import { partitionBlocks } from '../../src/metrics/blocks';
 import { analysisJobs, blockMatrixKey, GSC_TO_OUTPUT, jobPurposeText, lineariseKey, MIN_PARALLEL_MS, residualKey, residualPartsKey, threadsWorthUsing } from '../../src/engine/parallel/plan';
 import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { EXAMPLES, generateAllExamples, type GeneratedFile } from '../../src/extension/examples/generate/index';
-import { buildManifest, type ExamplesManifest } from '../../src/extension/examples/generate/manifest';
-import { EXAMPLE_DEPTH, EXAMPLE_WIDTH } from '../../src/extension/examples/generate/catalog';
+import { EXAMPLES, generateAllExamples, type GeneratedFile } from '../../src/examples/index';
+import { buildManifest, type ExamplesManifest } from '../../src/examples/manifest';
+import { EXAMPLE_DEPTH, EXAMPLE_WIDTH } from '../../src/examples/catalog';
 
 const REPO = path.resolve(__dirname, '..', '..', path.basename(path.resolve(__dirname, '..', '..')) === 'out' ? '..' : '.');
 const MANIFEST = path.join(REPO, 'examples', 'paper', 'manifest.json');

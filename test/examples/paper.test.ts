@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { analyzeModel } from '../../src/engine/analyze';
 import type { AnalysisReport, AnalysisSettings } from '../../src/report/schema';
-import { exampleById } from '../../src/extension/examples/generate/catalog';
+import { exampleById } from '../../src/examples/catalog';
 import { ensureExample } from '../../src/extension/examples/storage';
-import { seriesFromReport } from '../../src/extension/examples/figureData';
+import { seriesFromReport } from '../../src/report/figureData';
 import { useTestBackend } from '../helpers/backend';
 
 // GSC to the 10 logits is exact whatever the probes (10 one-hot cotangents); 2 probes only keep

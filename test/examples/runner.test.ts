@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CancelledError, type AnalyzeRequest, type ProgressEvent } from '../../src/engine/api';
 import type { AnalysisReport } from '../../src/report/schema';
-import { boundaryDepths, seriesFromReport, type ExamplesFigure } from '../../src/extension/examples/figureData';
-import { EXAMPLES } from '../../src/extension/examples/generate/catalog';
+import { boundaryDepths, seriesFromReport, type ExamplesFigure } from '../../src/report/figureData';
+import { EXAMPLES } from '../../src/examples/catalog';
 import { analyzeExamples, type AnalyzeClient } from '../../src/extension/examples/runner';
 
 const FIXTURE_REPORT = path.resolve(__dirname, '..', '..', path.basename(path.resolve(__dirname, '..', '..')) === 'out' ? '..' : '.', 'test', 'fixtures', 'report-mlp_relu.json');

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { exampleById } from '../../src/extension/examples/generate/catalog';
-import type { ExamplesManifest } from '../../src/extension/examples/generate/manifest';
+import { exampleById } from '../../src/examples/catalog';
+import type { ExamplesManifest } from '../../src/examples/manifest';
 import { copyExample, ensureExample } from '../../src/extension/examples/storage';
 
 const REPO = path.resolve(__dirname, '..', '..', path.basename(path.resolve(__dirname, '..', '..')) === 'out' ? '..' : '.');

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockMatrixRatio, buildTrend } from '../../src/protocol/compareTrend';
+import { blockMatrixRatio, buildTrend } from '../../src/report/compareTrend';
 import { compareReports } from '../../src/report/compare';
 import type { AnalysisReport, BlockMatrix, BlockReport } from '../../src/report/schema';
 import { cellText, kChange, verdictText } from '../../webview-ui/src/compare/compareModel';

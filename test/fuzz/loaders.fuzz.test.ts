@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SeededRandom } from '../../src/engine/random';
+import { SeededRandom } from '../../src/runtime/random';
 import { useTestBackend } from '../helpers/backend';
 import { fixtureDir } from '../helpers/fixtures';
 import { flipBytes, JSON_MUTATIONS, mutateJson, mutateOnnx, ONNX_MUTATIONS, pick, truncate } from './mutators';

@@ -4,7 +4,7 @@
  * mutation led to which outcome.
  */
 import { onnx } from 'onnx-proto';
-import { SeededRandom } from '../../src/engine/random';
+import { SeededRandom } from '../../src/runtime/random';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

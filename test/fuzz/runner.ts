@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { analyzeModel } from '../../src/engine/analyze';
 import { CancelledError, ResourceError } from '../../src/engine/api';
-import { ExecutionError } from '../../src/engine/executor';
+import { ExecutionError } from '../../src/runtime/executor';
 import { InputError } from '../../src/engine/input';
 import { ModelLoadError } from '../../src/loaders/errors';
 import { KernelError } from '../../src/ops/kernel';

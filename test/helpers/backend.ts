@@ -1,5 +1,5 @@
 /** Tests run on the wasm backend, the embedded default users get without tfjs-node. */
-import { initBackend, type BackendInfo } from '../../src/engine/backend';
+import { initBackend, type BackendInfo } from '../../src/runtime/backend';
 
 let ready: Promise<BackendInfo> | undefined;
 

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import type { Attributes, ConstTensor, Graph, GraphNode } from '../../src/graph/ir';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 
 export interface GradCheckInput {
   /** A float input that gets a cotangent, given as a tensor value. */

@@ -1,7 +1,7 @@
 /** Small graphs built directly in the internal representation, for checks of the metrics. */
 import type { ConstTensor, Graph, GraphNode } from '../../src/graph/ir';
 import type { LoadedModel } from '../../src/loaders';
-import { SeededRandom } from '../../src/engine/random';
+import { SeededRandom } from '../../src/runtime/random';
 
 export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];

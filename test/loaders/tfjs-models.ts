@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Graph } from '../../src/graph/ir';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 
 export interface WeightSpec {
   readonly name: string;

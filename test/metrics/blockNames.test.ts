@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { referenceOutput } from '../../src/engine/analyze';
+import { referenceOutput } from '../../src/graph/queries';
 import { fixtureDir } from '../helpers/fixtures';
 
 async function names(fixture: string, file: string): Promise<string[]> {

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { onnx } from 'onnx-proto';
 import type { ConstTensor, Graph } from '../../src/graph/ir';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 import { ModelLoadError, UnsupportedOperatorError } from '../../src/loaders/errors';
 import { decodeTensorProto, loadOnnxModel } from '../../src/loaders/onnx';
 import { isSupportedOp } from '../../src/ops/registry';

@@ -7,7 +7,7 @@ import { useTestBackend } from '../helpers/backend';
 import { checkVjp, randn } from '../helpers/gradcheck';
 import { assertResult, run1, tensorConst } from './runOp';
 import { naiveConv, naiveConvTranspose, type NdArray } from './naive';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 import { singleNodeGraph } from '../helpers/gradcheck';
 
 function nd(t: tf.Tensor): NdArray {

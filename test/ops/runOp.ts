@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import type { Attributes, ConstTensor, DType } from '../../src/graph/ir';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 import { singleNodeGraph } from '../helpers/gradcheck';
 
 /** An input given as plain values: a tensor fed at run time, or omitted (null). */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { referenceOutput } from '../../src/engine/analyze';
+import { referenceOutput } from '../../src/graph/queries';
 import type { MappableReport } from '../../src/sourceMapping';
 import type { SourceText } from '../../src/sourceMapping/types';
 import { fixtureDir } from '../helpers/fixtures';

@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { Executor, type Activations } from '../executor';
-import { initBackend } from '../backend';
+import { Executor, type Activations } from '../../runtime/executor';
+import { initBackend } from '../../runtime/backend';
 import { runJob } from './jobs';
 import { claimJob, type WorkerInit, type WorkerReply, type WorkerRequest } from './protocol';
 

@@ -6,8 +6,8 @@
  * thread count (see pool.ts).
  */
 import type { LinearisationInfo } from '../../report/schema';
-import type { Activations, Checkpoint, Executor } from '../executor';
-import { streamFor } from '../random';
+import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
+import { streamFor } from '../../runtime/random';
 import { measureJacobianSquares, measureResidualSquares, type JacobianSquares, type ResidualSquares, type ResidualTensors } from '../../metrics/jacobian';
 import { dilutionRelation, linearise } from '../../metrics/dilution';
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '../../metrics/blocks';
 import type { Graph } from '../../graph/ir';
-import type { BackendName } from '../backend';
+import type { BackendName } from '../../runtime/backend';
 import { jobTarget, type AnalysisJob, type JobResult } from './jobs';
 import type { FeedData } from './protocol';
 

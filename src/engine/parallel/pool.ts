@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Graph } from '../../graph/ir';
-import type { Activations, Checkpoint, Executor } from '../executor';
-import type { BackendName } from '../backend';
+import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
+import type { BackendName } from '../../runtime/backend';
 import { runJob, type AnalysisJob, type JobResult } from './jobs';
 import { claimJob, type FeedData, type WorkerInit, type WorkerReply, type WorkerRequest } from './protocol';
 

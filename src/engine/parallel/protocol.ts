@@ -1,6 +1,6 @@
 /** Messages between the analysis thread and its worker threads (pool.ts, analysisThread.ts). */
 import type { Graph } from '../../graph/ir';
-import type { BackendName } from '../backend';
+import type { BackendName } from '../../runtime/backend';
 import type { AnalysisJob, JobResult } from './jobs';
 
 /** One feed of the forward pass (the input batch; labels for the error layer). */

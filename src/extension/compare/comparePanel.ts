@@ -4,7 +4,7 @@
  * last comparison is kept in workspace state, so the panel comes back after a window reload.
  */
 import * as vscode from 'vscode';
-import { blockMatrixRatio } from '../../protocol/compareTrend';
+import { blockMatrixRatio } from '../../report/compareTrend';
 import { parseWebviewMessage, type ExtensionToWebview } from '../../protocol/webview';
 import { compareReports } from '../../report/compare';
 import type { AnalysisReport } from '../../report/schema';

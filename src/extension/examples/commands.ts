@@ -11,7 +11,7 @@ import { parseConfig } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
 import { COMMANDS } from '../commands/ids';
 import { ExamplesFigurePanel } from './figurePanel';
-import { EXAMPLES, type ExampleInfo } from './generate/catalog';
+import { EXAMPLES, type ExampleInfo } from '../../examples/catalog';
 import { analyzeExamples } from './runner';
 import { copyExample, ensureExample } from './storage';
 

@@ -10,8 +10,8 @@ import { parseWebviewMessage, type ExtensionToWebview } from '../../protocol/web
 import { loadWebviewPage } from '../webview/pageHtml';
 import type { Log } from '../output';
 import { COMMANDS } from '../commands/ids';
-import type { ExamplesFigure } from './figureData';
-import { EXAMPLES } from './generate/catalog';
+import type { ExamplesFigure } from '../../report/figureData';
+import { EXAMPLES } from '../../examples/catalog';
 
 export const EXAMPLES_VIEW_TYPE = 'gradientLens.examples';
 const LAST_FIGURE_KEY = 'gradientLens.examplesFigure';

@@ -5,8 +5,8 @@
  */
 import { CancelledError, type AnalyzeRequest, type ProgressEvent } from '../../engine/api';
 import type { AnalysisReport } from '../../report/schema';
-import { seriesFromReport, settingsOf, type ExamplesFigure, type FigureSeries } from './figureData';
-import type { ExampleInfo } from './generate/catalog';
+import { seriesFromReport, settingsOf, type ExamplesFigure, type FigureSeries } from '../../report/figureData';
+import type { ExampleInfo } from '../../examples/catalog';
 
 export interface AnalyzeClient {
   analyze(request: AnalyzeRequest, hooks: { readonly onProgress?: (e: ProgressEvent) => void; readonly signal?: AbortSignal }): Promise<AnalysisReport>;

@@ -7,8 +7,8 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { EXAMPLE_FILES, generateExample, type GeneratedFile } from './generate/index';
-import type { ExampleInfo } from './generate/catalog';
+import { EXAMPLE_FILES, generateExample, type GeneratedFile } from '../../examples/index';
+import type { ExampleInfo } from '../../examples/catalog';
 
 /** Bumped when the generator's output changes, so stale copies are rewritten. */
 export const EXAMPLES_FORMAT = 2;

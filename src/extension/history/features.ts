@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { buildTrend } from '../../protocol/compareTrend';
+import { buildTrend } from '../../report/compareTrend';
 import type { ExtensionToWebview } from '../../protocol/webview';
 import type { ExportFormat } from '../../report/export';
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';

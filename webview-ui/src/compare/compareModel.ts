@@ -1,7 +1,7 @@
 /**
  * Text and colour decisions of the comparison view, pure (no DOM, unit-tested).
  */
-import type { MatrixRatio } from '../../../src/protocol/compareTrend';
+import type { MatrixRatio } from '../../../src/report/compareTrend';
 import type { BlockComparison, ComparedK, ReportIdentity } from '../../../src/report/compare';
 import { logDivergingScale, type LogDivergingScale } from '../colorScale';
 import { formatNumber, INFINITY_TEXT } from '../format';

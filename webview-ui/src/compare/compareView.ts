@@ -5,7 +5,7 @@
  * change), every verdict is also written as text, and every row and cell is reachable by
  * keyboard. data-* attributes carry the full-precision numbers for tests.
  */
-import type { MatrixRatio } from '../../../src/protocol/compareTrend';
+import type { MatrixRatio } from '../../../src/report/compareTrend';
 import type { BlockComparison, ComparisonResult } from '../../../src/report/compare';
 import { colorAt, luminance, toCss, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';

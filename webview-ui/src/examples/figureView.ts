@@ -7,7 +7,7 @@
  * keyboard-readable through its focusable frame (arrows step through lines and points).
  */
 import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type PointStyle, type Scale } from 'chart.js';
-import type { ExamplesFigure, FigureSeries } from '../../../src/extension/examples/figureData';
+import type { ExamplesFigure, FigureSeries } from '../../../src/report/figureData';
 import { logTicks, toCss, withAlpha, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';
 import { formatDuration, formatNumber } from '../format';

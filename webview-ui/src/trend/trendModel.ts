@@ -3,7 +3,7 @@
  * block, colours cycling through the theme's chart colours with a dash pattern per cycle so
  * that more than six blocks stay distinguishable without colour alone.
  */
-import type { Trend } from '../../../src/protocol/compareTrend';
+import type { Trend } from '../../../src/report/compareTrend';
 import { formatNumber } from '../format';
 
 export interface TrendLine {

@@ -6,7 +6,7 @@
  * only shown while the trend belongs to the model on the page.
  */
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type Scale } from 'chart.js';
-import type { Trend } from '../../../src/protocol/compareTrend';
+import type { Trend } from '../../../src/report/compareTrend';
 import { logTicks, toCss, withAlpha } from '../colorScale';
 import { clear, h } from '../dom';
 import { formatNumber } from '../format';

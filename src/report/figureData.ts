@@ -3,8 +3,7 @@
  * example, like Figure 1 of the paper. Built from the analysis reports (no `vscode`), sent to
  * the webview, and unit-tested on its own.
  */
-import type { AnalysisReport } from '../../report/schema';
-import type { ExampleInfo } from './generate/catalog';
+import type { AnalysisReport } from './schema';
 
 /** Ops that count as one layer of depth (the paper's depth counts weight layers). */
 const WEIGHT_OPS = new Set(['Gemm', 'MatMul', 'Conv', 'ConvTranspose']);
@@ -55,7 +54,14 @@ export function boundaryDepths(report: AnalysisReport): number[] {
   return depths;
 }
 
-export function seriesFromReport(example: ExampleInfo, report: AnalysisReport): FigureSeries {
+/** What a figure series needs to know of an example network (src/examples' ExampleInfo has it). */
+export interface FigureExample {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+}
+
+export function seriesFromReport(example: FigureExample, report: AnalysisReport): FigureSeries {
   const depths = boundaryDepths(report);
   const points = report.boundaries.map((b) => ({
     depth: depths[b.index],

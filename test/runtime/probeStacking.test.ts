@@ -1,6 +1,6 @@
 /**
  * Reverse passes with several probes stacked along axis 0 (Executor.vjp's `probes`,
- * src/engine/probeStacking.ts) give, probe by probe, the cotangents of one pass per probe:
+ * src/runtime/probeStacking.ts) give, probe by probe, the cotangents of one pass per probe:
  * on every fixture model (tanh, SELU, BN, LayerNorm, residual, convolutional, transformer,
  * at batch 1 too) and on single ops in each stacking mode, broadcasting operands included.
  */
@@ -11,10 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
 import { fixtureDir } from '../helpers/fixtures';
 import { floatConst, randn, singleNodeGraph, intConst, type GradCheckInput } from '../helpers/gradcheck';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { referenceOutput } from '../../src/engine/analyze';
+import { referenceOutput } from '../../src/graph/queries';
 import type { Graph } from '../../src/graph/ir';
 import type { Attributes } from '../../src/graph/ir';
 import { kernelFor } from '../../src/ops/registry';

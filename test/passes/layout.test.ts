@@ -1,5 +1,5 @@
 /**
- * The channels-last layout pass (src/graph/layout.ts): the rewritten graph computes the same
+ * The channels-last layout pass (src/passes/layout.ts): the rewritten graph computes the same
  * outputs and the same input cotangents as the original, on the convolutional fixtures, on the
  * ResNet-18 bench model when present, and on small graphs around each op the pass moves into a
  * region; the analysis sees the same blocks; and a region costs only its entry/exit Transposes.
@@ -10,13 +10,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes, ConstTensor, Graph, GraphNode } from '../../src/graph/ir';
-import { hideSyntheticNodes, isSynthetic, toChannelsLast } from '../../src/graph/layout';
+import { toChannelsLast } from '../../src/passes/layout';
+import { isSynthetic } from '../../src/graph/queries';
 import { transposeConst } from '../../src/graph/constants';
-import { Executor } from '../../src/engine/executor';
+import { Executor } from '../../src/runtime/executor';
 import { loadModel } from '../../src/loaders';
-import { partitionBlocks } from '../../src/metrics/blocks';
+import { hideSyntheticNodes, partitionBlocks } from '../../src/metrics/blocks';
 import { perSampleNorms } from '../../src/metrics/jacobian';
-import { SeededRandom } from '../../src/engine/random';
+import { SeededRandom } from '../../src/runtime/random';
 import { useTestBackend } from '../helpers/backend';
 import { sharedDir } from '../helpers/fixtures';
 

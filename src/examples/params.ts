@@ -3,7 +3,7 @@
  * named SeededRandom stream per tensor, float64 arithmetic rounded once to float32), so the
  * generator writes byte-identical files wherever it runs.
  */
-import { streamFor } from '../../../engine/random';
+import { streamFor } from '../runtime/random';
 import { EXAMPLE_CLASSES, EXAMPLE_DEPTH, EXAMPLE_SEED, EXAMPLE_WIDTH, RESIDUAL_UNITS, type ExampleInfo, type Init } from './catalog';
 
 /** Scale of the small random biases and norm offsets (not 0/1, so a loader that drops them is caught). */

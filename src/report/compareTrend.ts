@@ -2,7 +2,7 @@
  * Payloads of the comparison and trend views, shared by the extension (which builds them from
  * reports) and the webview (which draws them). Pure: no vscode, no DOM.
  */
-import type { AnalysisReport, Estimate } from '../report/schema';
+import type { AnalysisReport, Estimate } from './schema';
 
 /** b/a of the block matrix GSC(k -> l) of two reports, when both have one of the same size. */
 export interface MatrixRatio {

@@ -7,14 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '../graph/ir';
 import type { AnalysisSettings, InputSourceReport, ReferenceReport, ReportWarning } from '../report/schema';
-import type { AnalyzeRequest } from '../engine/api';
-import { dataInput, InputError, prepareInput, requestedBatch, sampleShape, singleSample } from '../engine/input';
-import { Executor } from '../engine/executor';
-// analyze.ts imports this module too; referenceOutput is only called at run time, so the cycle is harmless.
-import { referenceOutput } from '../engine/analyze';
-import { DataError } from './errors';
-import { loadSamples, type LoadedSamples } from './samples';
-import { appendErrorLayer, chooseLoss, labelFeedValues, LABELS_TENSOR, LOSS_TENSOR, type LossChoice } from './errorLayer';
+import type { AnalyzeRequest } from './api';
+import { dataInput, InputError, prepareInput, requestedBatch, sampleShape, singleSample } from './input';
+import { Executor } from '../runtime/executor';
+import { referenceOutput } from '../graph/queries';
+import { DataError } from '../data/errors';
+import { loadSamples, type LoadedSamples } from '../data/samples';
+import { appendErrorLayer, chooseLoss, labelFeedValues, LABELS_TENSOR, LOSS_TENSOR, type LossChoice } from '../data/errorLayer';
 
 /** One batch's feeds: the model input and, with the error layer, the labels. */
 export interface BatchFeeds {

@@ -21,10 +21,9 @@
  * inputs cannot be renamed (the batch is fed NCHW under that name): their entry copy is
  * `<input>::nhwc`. Inserted nodes carry `origin.synthetic` (reports leave them out).
  */
-import type { AttrValue, ConstTensor, Graph, GraphNode } from './ir';
-import type { BlockPartition } from '../metrics/blocks';
+import type { AttrValue, ConstTensor, Graph, GraphNode } from '../graph/ir';
 import { toFirstPerm, toLastPerm } from '../ops/spatial';
-import { transposeConst } from './constants';
+import { transposeConst } from '../graph/constants';
 
 /** Ops with a `channelsLast` attribute that the kernels implement. */
 const CHANNELS_LAST_OPS = new Set([
@@ -80,32 +79,11 @@ const SAME_RANK_OPS = new Set([...UNARY_OPS, ...CHANNELS_LAST_OPS, 'Resize', 'Co
 export const NHWC_SUFFIX = '::nhwc';
 export const NCHW_SUFFIX = '::nchw';
 
-/** Whether a node was inserted by a graph pass rather than written in the model. */
-export function isSynthetic(node: GraphNode): boolean {
-  return node.origin.synthetic === true;
-}
-
 export function toChannelsLast(graph: Graph): Graph {
   const ranks = inferRanks(graph);
   const inRegion = findRegions(graph, ranks);
   if (inRegion.size === 0) return graph;
   return rewrite(graph, ranks, inRegion);
-}
-
-/**
- * The partition of a transformed graph as the model's own: synthetic nodes leave the blocks'
- * node lists and a residual block's ops after its merge (the cuts and tensors are unchanged).
- */
-export function hideSyntheticNodes(partition: BlockPartition, graph: Graph): BlockPartition {
-  if (!graph.nodes.some(isSynthetic)) return partition;
-  const blocks = partition.blocks.map((b) => {
-    const nodeIndices = b.nodeIndices.filter((i) => !isSynthetic(graph.nodes[i]));
-    if (b.residual === null) return { ...b, nodeIndices };
-    const merge = graph.nodes.findIndex((n) => n.name === b.residual!.mergeNode);
-    const opsAfterMerge = nodeIndices.filter((i) => i > merge).map((i) => graph.nodes[i].op);
-    return { ...b, nodeIndices, residual: { ...b.residual, opsAfterMerge } };
-  });
-  return { ...partition, blocks };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * the model input (as opposed to shapes, indices and constants), who produces and consumes
  * each tensor, and which tensors are fixed (derived from constants only).
  */
-import type { Graph, GraphNode } from './ir';
+import type { Graph, GraphNode } from '../graph/ir';
 import { kernelFor } from '../ops/registry';
 
 export interface DataFlow {
