@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, log, normalize, runTest, startVsCode, waitUntil } from './harness.mjs';
 import { compareBlockTable, readTablesInPage } from './blockTable.mjs';
 
 const args = process.argv.slice(2);
@@ -49,7 +49,7 @@ await runTest('analyze', 420, async (keep) => {
   try {
     await toast.waitFor({ timeout: 20000 });
     await waitUntil(async () => /forward|probe|row|block/i.test(await toast.innerText()), 20000, 'a progress message');
-    await sleep(300); // the toast slides in
+    await afterPaint(page);
     log(`progress: ${normalize(await toast.innerText()).replace(/\s+/g, ' ')}`);
     await vscode.shot('progress');
   } catch (e) {
@@ -66,7 +66,7 @@ await runTest('analyze', 420, async (keep) => {
       return false;
     }
   }, 60000, 'a block table with GSC columns inside the webview');
-  await sleep(1000); // charts finish their first render
+  await afterPaint(frame);
   await vscode.shot('results');
 
   const cmp = compareBlockTable(tables[0], cliReport);
@@ -84,7 +84,7 @@ await runTest('analyze', 420, async (keep) => {
     const c = canvases.nth(i);
     const name = (await c.evaluate((el) => el.getAttribute('aria-label') || el.id || el.closest('section, figure, div[id]')?.id || '')) || `chart-${i + 1}`;
     await c.scrollIntoViewIfNeeded();
-    await sleep(300);
+    await afterPaint(frame);
     await vscode.shot(`chart-${String(i + 1).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '_').slice(0, 40)}`, c);
   }
   log(`wrote ${n} chart screenshots to ${path.relative(REPO, SHOTS)}`);
@@ -104,9 +104,7 @@ await runTest('analyze', 420, async (keep) => {
   log('selecting block 1 opened the model beside the panel');
 
   // The panel comes back after a window reload (serializer + stored report).
-  await vscode.runCommand('Developer: Reload Window');
-  await sleep(3000);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await vscode.reloadWindow();
   await waitUntil(async () => {
     try {
       const t = await vscode.webviewFrame().locator('body').evaluate(readTablesInPage);

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, log, normalize, runTest, afterPaint, startVsCode, waitUntil } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -61,10 +61,18 @@ async function readWholeEditor(page, lineCount, minLabels) {
   const seen = new Map();
   const merged = { gutter: [], after: [], lenses: [] };
   await page.keyboard.press('Control+Home');
+  let previousFirst = -1;
   for (let i = 0; i < 20; i++) {
-    await sleep(400);
-    const a = await page.evaluate(readEditor, 'model.py');
-    if (!a) throw new Error('no editor shows model.py');
+    // A page is read once the editor shows other lines than the last one read, and painted them.
+    const a = await waitUntil(async () => {
+      const r = await page.evaluate(readEditor, 'model.py');
+      if (!r) throw new Error('no editor shows model.py');
+      return r.visible.length > 0 && Math.min(...r.visible) !== previousFirst ? r : false;
+    }, 15000, `page ${i + 1} of model.py`);
+    await afterPaint(page);
+    const painted = await page.evaluate(readEditor, 'model.py');
+    Object.assign(a, painted ?? {});
+    previousFirst = Math.min(...a.visible);
     for (const g of a.gutter) if (!merged.gutter.some((x) => x.line === g.line)) merged.gutter.push(g);
     for (const x of a.after) if (!merged.after.some((y) => y.line === x.line)) merged.after.push(x);
     for (const l of a.lenses) if (!merged.lenses.includes(l)) merged.lenses.push(l);
@@ -144,7 +152,7 @@ await runTest('annotations', 420, async (keep) => {
   await row.click();
   const pyTab = page.locator('.tab', { hasText: /^model\.py/ });
   await pyTab.first().waitFor({ timeout: 20000 });
-  await sleep(500);
+  await page.locator('.tab.active', { hasText: /^model\.py/ }).first().waitFor({ timeout: 20000 });
   await pyTab.first().click(); // focus the editor without moving its cursor
   const cursorLine = async () => {
     const t = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText().catch(() => '');
@@ -183,7 +191,7 @@ await runTest('annotations', 420, async (keep) => {
   await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
   await page.keyboard.type(`${site.line}:7`);
   await page.keyboard.press('Enter');
-  await sleep(300);
+  await waitUntil(async () => (await cursorLine()) === site.line, 15000, `the cursor on line ${site.line}`);
   await page.keyboard.press('Control+k');
   await page.keyboard.press('Control+i');
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Gradient Lens' }).first();
@@ -246,7 +254,7 @@ await runTest('annotations', 420, async (keep) => {
     const a = await page.evaluate(readEditor, 'model.py');
     return a && a.after.length > 0 && a.after.every((x) => x.text.endsWith('(stale)')) && a.gutter.length === a.after.length && a.gutter.every((g) => g.icon === 'stale');
   }, 15000, 'the annotations marked stale after an edit');
-  await sleep(300);
+  await afterPaint(page);
   await vscode.shot('stale');
   log('an edit marked the annotations stale');
   for (let i = 0; i < 8; i++) await page.keyboard.press('Control+z');

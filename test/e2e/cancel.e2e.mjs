@@ -5,7 +5,7 @@
 //   node test/e2e/cancel.e2e.mjs [--vsix FILE]
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, isAlive, log, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, isAlive, log, runTest, startVsCode, waitUntil } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const VSIX = path.resolve(args.includes('--vsix') ? args[args.indexOf('--vsix') + 1] : path.join(REPO, 'gradient-lens.vsix'));
@@ -45,16 +45,18 @@ await runTest('cancel', 300, async (keep) => {
   const killed = /did not stop within/.test(vscode.extensionLog());
   log(`stopped ${stoppedMs} ms after Cancel (${killed ? 'killed after the grace period' : 'the worker stopped by itself'})`);
 
-  // No results panel appeared for the cancelled run.
-  await sleep(1000);
+  // No results panel appeared for the cancelled run (the log line above is written once the
+  // run has been settled as cancelled: no panel can open after it).
   if (await page.locator('.tab', { hasText: 'Gradient Lens: model.onnx' }).count()) throw new Error('a results panel opened for a cancelled run');
 
   // A crash of the worker (killed from outside, as the OOM killer would) is reported, and the
   // next analysis runs in a fresh process.
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
   const pid2 = Number((await vscode.waitForLog(new RegExp(`analysis runs in worker pid (?!${pid}\\b)(\\d+)`), 30000, 'a second worker'))[1]);
-  await page.locator('.notification-toast', { hasText: 'Gradient Lens: model.onnx' }).waitFor({ timeout: 20000 });
-  await sleep(1000);
+  const toast2 = page.locator('.notification-toast', { hasText: 'Gradient Lens: model.onnx' });
+  await toast2.waitFor({ timeout: 20000 });
+  // Killed once the worker is computing (its progress names a phase), not while it starts.
+  await waitUntil(async () => /forward|probe|row|block|load/i.test(await toast2.innerText()), 120000, 'progress from the second worker');
   process.kill(pid2, 'SIGKILL');
   const crashToast = page.locator('.notification-toast', { hasText: 'stopped unexpectedly' });
   await crashToast.waitFor({ timeout: 20000 });

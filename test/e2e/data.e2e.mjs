@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, log, normalize, runTest, afterPaint, startVsCode, waitUntil } from './harness.mjs';
 import { compareBlockTable, readTablesInPage } from './blockTable.mjs';
 
 const args = process.argv.slice(2);
@@ -65,7 +65,9 @@ await runTest('data', 420, async (keep) => {
   // The open dialog (VS Code's own in the browser): type the folder's path and accept it.
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await sleep(500);
+  // The dialog first shows "/" and fills in its start folder later, overwriting what was typed
+  // in between: type once it shows a real folder and its listing.
+  await waitUntil(async () => (await input.inputValue()).length > 1 && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 0, 30000, 'the open dialog showing its start folder');
   // With a trailing slash the dialog lists the folder's contents; OK then accepts the folder.
   await input.fill(`${images}/`);
   await page.locator('.quick-input-widget .monaco-list-row[aria-label^="airplane"]').first().waitFor({ timeout: 15000 });
@@ -89,7 +91,7 @@ await runTest('data', 420, async (keep) => {
   log(`header: ${JSON.stringify(header)}`);
   if (!/images\/ \(4, labelled\)/.test(header.data)) throw new Error(`header Data: ${header.data}`);
   if (!/error layer \(cross-entropy \(softmax\)\)/.test(header.ref)) throw new Error(`header GSC to: ${header.ref}`);
-  await sleep(1000);
+  await afterPaint(frame);
   await vscode.shot('results');
 
   const tables = await frame.locator('body').evaluate(readTablesInPage);

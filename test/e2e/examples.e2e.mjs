@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, afterPaint, log, normalize, runTest, startVsCode, waitUntil } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -50,7 +50,10 @@ function readFigureInPage() {
   };
 }
 
-/** The palette on a freshly loaded (and busy) workbench can miss the first keystrokes: retry. */
+/**
+ * The palette on a freshly loaded (and busy) workbench can miss the first keystrokes, and the
+ * extension's commands are listed only once it has activated: retry until the row is offered.
+ */
 async function runCommandWithRetry(vscode, title) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -60,7 +63,7 @@ async function runCommandWithRetry(vscode, title) {
       if (attempt >= 4) throw e;
       log(`command palette did not offer "${title}" (attempt ${attempt}); retrying`);
       await vscode.page.keyboard.press('Escape');
-      await sleep(2000);
+      await vscode.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     }
   }
 }
@@ -73,13 +76,12 @@ await runTest('examples', 600, async (keep) => {
   const { page } = vscode;
 
   const t0 = Date.now();
-  await sleep(2000);
   await runCommandWithRetry(vscode, 'Gradient Lens: Analyze All Examples');
   const toast = page.locator('.notification-toast', { hasText: 'Gradient Lens' });
   try {
     await toast.waitFor({ timeout: 30000 });
     await waitUntil(async () => /of 7/.test(await toast.innerText()), 60000, 'a progress message naming the example');
-    await sleep(300);
+    await afterPaint(page);
     log(`progress: ${normalize(await toast.innerText()).replace(/\s+/g, ' ')}`);
     await vscode.shot('progress');
   } catch (e) {
@@ -99,7 +101,7 @@ await runTest('examples', 600, async (keep) => {
     return last.status === 'done' ? last : false;
   }, 480000, 'the figure of all seven examples');
   log(`all examples analysed in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${normalize(figure.statusText)}`);
-  await sleep(500); // the chart draws on the next frame
+  await afterPaint(frame);
   await vscode.shot('figure-page');
   await vscode.shot('figure', frame.locator('#examples-figure'));
 
@@ -144,7 +146,7 @@ await runTest('examples', 600, async (keep) => {
   await page.locator('.tab', { hasText: /^model\.py/ }).first().waitFor({ timeout: 30000 });
   const offer = page.locator('.notification-toast', { hasText: 'residual ReLU' });
   await offer.waitFor({ timeout: 20000 });
-  await sleep(300);
+  await afterPaint(page);
   await vscode.shot('open-example');
   await offer.getByRole('button', { name: 'Analyze ONNX' }).click();
   await vscode.waitForResults('model.onnx', 240000);
@@ -154,7 +156,7 @@ await runTest('examples', 600, async (keep) => {
     return v ?? false;
   }, 60000, 'the residual example report');
   log(`report of resmlp_relu/model.onnx: GSC(input -> output) ${gscCell}`);
-  await sleep(2500);
+  await afterPaint(report);
   await vscode.shot('example-report');
   // The sidecar next to model.onnx points the source mapper at model.py (informational: the
   // mapping itself is the source-annotation feature's, tested there).
@@ -165,7 +167,7 @@ await runTest('examples', 600, async (keep) => {
   // Cancel: a second run stopped from the notification during the second example keeps the
   // finished line(s), marks the rest as not analysed, and says so.
   await runCommandWithRetry(vscode, 'View: Close All Editors');
-  await sleep(500);
+  await page.locator('.tab').first().waitFor({ state: 'detached' });
   await runCommandWithRetry(vscode, 'Gradient Lens: Analyze All Examples');
   await vscode.waitForResults('Examples', 60000);
   const running = page.locator('.notification-toast', { hasText: 'Gradient Lens: examples' });
@@ -186,9 +188,7 @@ await runTest('examples', 600, async (keep) => {
   log('the workspace is untouched');
 
   // Reload Window: the examples panel comes back with the last finished (here: cancelled) figure.
-  await vscode.runCommand('Developer: Reload Window');
-  await sleep(3000);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await vscode.reloadWindow();
   await vscode.waitForLog(/restored the examples figure after a reload/, 60000, 'the examples panel deserialized');
   const restored = await waitUntil(async () => {
     const f = await vscode.webviewFrame().locator('body').evaluate(readFigureInPage).catch(() => null);

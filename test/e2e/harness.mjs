@@ -1,6 +1,6 @@
 // Shared harness for the real-VS-Code tests: a private code-server (VS Code 1.100 in the
 // browser, Node extension host) with the .vsix installed, driven through playwright-core and
-// Debian's Chromium. The recipe and the selectors come from ../shared/e2e (README, smoke.mjs).
+// Debian's Chromium. Installed by scripts/e2e-setup.sh.
 //
 // Needs scripts/e2e-setup.sh (installs code-server, playwright-core, chromium; builds the .vsix).
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +32,25 @@ export async function waitUntil(cond, ms, what) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
     await sleep(250);
   }
+}
+
+/**
+ * Resolves after the page (or frame) has painted twice: what a screenshot needs after a change,
+ * without guessing how long the renderer takes on a loaded machine.
+ */
+export async function afterPaint(pageOrFrame) {
+  await pageOrFrame.locator('body').evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+}
+
+/** Parses a JSON file once it is complete (it can exist before its last write). */
+export async function readJsonWhenComplete(file, ms, what) {
+  return waitUntil(() => {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      return false;
+    }
+  }, ms, what);
 }
 
 function freePort() {
@@ -125,10 +144,13 @@ export async function startVsCode({ vsix, workspace, settings = {}, shots, trust
     ctx.setDefaultTimeout(30000);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => log(`page error: ${e.message.split('\n')[0]}`));
-    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
+    // A loaded machine can take longer than the default 30 s to serve the workbench's scripts.
+    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
-    await sleep(1500); // let the workbench settle before sending keys (smoke.mjs pitfall 7)
+    // Keys sent before the status bar is up can be lost; runCommand also retries its F1.
+    await page.locator('.part.statusbar').waitFor({ timeout: 60000 });
+    await afterPaint(page);
     return new VsCode({ page, run, dirs, stop, shots });
   } catch (e) {
     await stop();
@@ -167,27 +189,91 @@ export class VsCode {
     return row;
   }
 
-  /** Right-clicks an Explorer row and picks a context-menu item (the menu is in a shadow root). */
+  /**
+   * Right-clicks an Explorer row and picks a context-menu item (the menu is in a shadow root).
+   * The extension's items appear only once it has activated, which a loaded machine delays:
+   * the menu is opened again until the item is listed.
+   */
   async contextMenu(row, item) {
-    await row.click({ button: 'right' });
     const menu = this.page.locator('.monaco-menu').last();
-    await menu.waitFor({ state: 'visible', timeout: 10000 });
-    const labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
-    if (!labels.includes(item)) throw new Error(`"${item}" not in the context menu: ${labels.join(' | ')}`);
-    await menu.locator('.action-item', { hasText: item }).hover();
+    let labels = [];
+    await waitUntil(async () => {
+      await row.click({ button: 'right' });
+      await menu.waitFor({ state: 'visible', timeout: 10000 });
+      labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+      if (labels.includes(item)) return true;
+      await this.page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'hidden' });
+      return false;
+    }, 90000, `"${item}" in the context menu`);
+    const exact = new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const entry = menu.locator('.action-item').filter({ has: this.page.locator('.action-label', { hasText: exact }) }).first();
+    await entry.hover();
     await this.shot('context-menu');
-    await menu.locator('.action-item', { hasText: item }).click();
+    await entry.click();
     await menu.waitFor({ state: 'hidden' });
     return labels;
   }
 
   async runCommand(title) {
-    await this.page.keyboard.press('F1');
-    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await this.page.keyboard.type(title);
+    // On a loaded machine the workbench can drop a key press while it is still wiring focus:
+    // press F1 again until the palette is really there, rather than hoping one press lands.
+    const input = this.page.locator('.quick-input-widget input');
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        break;
+      } catch (e) {
+        if (attempt === 6) throw e;
+      }
+    }
+    await input.fill(`>${title}`);
     const row = this.page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first();
     await row.waitFor();
     await row.click();
+  }
+
+  /** Developer: Reload Window, returning once the new page has loaded its workbench. */
+  async reloadWindow() {
+    const loaded = this.page.waitForEvent('load', { timeout: 60000 });
+    await this.runCommand('Developer: Reload Window');
+    await loaded;
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  }
+
+  /** The visible quick input (pick list or input box) whose title contains `title`. */
+  async quickInputTitled(title, ms = 30000) {
+    const widget = this.page.locator('.quick-input-widget');
+    await waitUntil(async () => (await widget.isVisible()) && (await this.quickInputTitle()).includes(title), ms, `the quick input titled "${title}"`);
+    return widget;
+  }
+
+  async quickInputTitle() {
+    const t = this.page.locator('.quick-input-widget .quick-input-title');
+    return (await t.count()) > 0 ? normalize((await t.first().textContent()) ?? '') : '';
+  }
+
+  /** Picks the row whose text contains `rowText` in the pick list titled `title`. */
+  async pickInQuickInput(title, rowText) {
+    const widget = await this.quickInputTitled(title);
+    // Case-sensitive: "Seed" must not pick the Run row whose description says "seed 7".
+    const row = widget.locator('.monaco-list-row', { hasText: new RegExp(rowText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).first();
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+  }
+
+  /**
+   * Answers the input box titled `title` with `text`: Enter only once the box holds the text,
+   * then waits until that box is gone (a pick list may follow with another title).
+   */
+  async answerInputBox(title, text) {
+    const widget = await this.quickInputTitled(title);
+    const input = widget.locator('input');
+    await input.fill(text);
+    await waitUntil(async () => (await input.inputValue()) === text, 10000, `"${text}" in the input box "${title}"`);
+    await input.press('Enter');
+    await waitUntil(async () => !(await widget.isVisible()) || !(await this.quickInputTitle()).includes(title), 30000, `the input box "${title}" to close`);
   }
 
   /** The page inside the visible webview (outer iframe.webview -> inner iframe#active-frame). */
@@ -209,6 +295,16 @@ export class VsCode {
     if (fs.existsSync(logs)) walk(logs);
     found.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
     return found.length > 0 ? fs.readFileSync(found[0], 'utf8') : '';
+  }
+
+  /** A user setting as VS Code wrote it to settings.json (`dflt` when absent or unreadable). */
+  userSetting(key, dflt) {
+    try {
+      const all = JSON.parse(fs.readFileSync(path.join(this.dirs.ud, 'User', 'settings.json'), 'utf8'));
+      return key in all ? all[key] : dflt;
+    } catch {
+      return dflt;
+    }
   }
 
   /** Waits for the results panel's tab; fails at once if an error notification appears instead. */

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, afterPaint, log, normalize, readJsonWhenComplete, runTest, startVsCode, waitUntil } from './harness.mjs';
 import { agreesAtShownPrecision, compareBlockTable, readTablesInPage } from './blockTable.mjs';
 
 const args = process.argv.slice(2);
@@ -73,7 +73,7 @@ await runTest('reports', 600, async (keep) => {
   await vscode.waitForResults('model.onnx', 300000);
   await vscode.waitForLog(/analysis of model\.onnx finished in \d+ ms/, 60000);
   const resultsFrame = await frameWith('tr[data-block-index]');
-  await sleep(800);
+  await afterPaint(resultsFrame);
   await vscode.shot('analyzed');
 
   // ---- 2. Export from the page (JSON button) and from the palette (Markdown) ---------------
@@ -83,9 +83,7 @@ await runTest('reports', 600, async (keep) => {
   await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.json'), 10000, 'the save dialog proposing model.gradient-lens.json');
   await vscode.shot('save-dialog-json');
   await page.keyboard.press('Enter');
-  await waitUntil(() => fs.existsSync(jsonPath), 20000, 'the JSON export');
-  await sleep(300);
-  const seed7 = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  const seed7 = await readJsonWhenComplete(jsonPath, 20000, 'the JSON export');
   if (seed7.settings.seed !== 7 || seed7.blocks.length < 2) throw new Error(`unexpected JSON export: seed ${seed7.settings.seed}, ${seed7.blocks.length} blocks`);
   const table = (await resultsFrame.locator('body').evaluate(readTablesInPage))[0];
   const vsJson = compareBlockTable(table, seed7);
@@ -124,9 +122,8 @@ await runTest('reports', 600, async (keep) => {
   await resultsFrame.locator('button[data-export="html"]').click();
   await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.html'), 10000, 'the save dialog proposing model.gradient-lens.html');
   await page.keyboard.press('Enter');
-  await waitUntil(() => fs.existsSync(htmlPath), 20000, 'the HTML export');
-  await sleep(300);
-  const html = fs.readFileSync(htmlPath, 'utf8');
+  // Complete once the closing tag is written (the file can exist before its last write).
+  const html = await waitUntil(() => (fs.existsSync(htmlPath) && /<\/html>\s*$/.test(fs.readFileSync(htmlPath, 'utf8')) ? fs.readFileSync(htmlPath, 'utf8') : false), 20000, 'the HTML export');
   if (!/<meta http-equiv="Content-Security-Policy" content="default-src (?:'|&#39;)none(?:'|&#39;)/.test(html)) throw new Error('the HTML export has no default-src none CSP');
   if (/\s(src|href)\s*=\s*["']?(https?:|\/\/)/i.test(html) || /<script/i.test(html)) throw new Error('the HTML export loads something or has a script');
   if (!html.includes('<svg') || !seed7.blocks.every((b) => html.includes(b.name))) throw new Error('the HTML export lacks its charts or a block');
@@ -140,9 +137,9 @@ await runTest('reports', 600, async (keep) => {
   const toast = page.locator('.notification-toast', { hasText: 'showing the cached report' });
   await toast.waitFor({ timeout: 10000 });
   if ((await toast.getByRole('button', { name: 'Re-run' }).count()) !== 1) throw new Error('the cache notification has no Re-run button');
-  await sleep(300);
+  await afterPaint(page);
   await vscode.shot('served-from-cache');
-  await sleep(1500);
+  // The cache line above is written after the decision to serve: no analysis can start after it.
   const after = vscode.extensionLog();
   if (count(after, /analysing \S+model\.onnx \(/) !== runsBefore) throw new Error('the worker was asked to analyse again');
   if (served[1] !== seed7.model.contentHash.slice(0, 12)) throw new Error(`cache hash ${served[1]} is not the report's ${seed7.model.contentHash}`);
@@ -166,14 +163,14 @@ await runTest('reports', 600, async (keep) => {
     const box = item.locator('.setting-value-checkbox');
     if ((await box.getAttribute('aria-checked')) !== String(want)) await box.click();
     await waitUntil(async () => (await box.getAttribute('aria-checked')) === String(want), 5000, `the cache setting ${want}`);
-    await sleep(300);
+    // The checkbox flips before VS Code writes the setting: wait for the user settings file.
+    await waitUntil(() => vscode.userSetting('gradientLens.cache.enabled', true) === want, 20000, `gradientLens.cache.enabled = ${want} in settings.json`);
     await vscode.runCommand('View: Close Editor');
+    await page.locator('.tab', { hasText: 'Settings' }).waitFor({ state: 'detached' });
     // Focus may land in the results webview, which does not pass F1 on; give it to the workbench.
     await page.locator('.sidebar .title-label').first().click();
-    await sleep(300);
   };
   await setCacheSetting(false);
-  await sleep(500);
   const runsBeforeNoCache = count(vscode.extensionLog(), /analysing \S+model\.onnx \(/);
   const finishedBeforeNoCache = finished();
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
@@ -183,11 +180,12 @@ await runTest('reports', 600, async (keep) => {
   log('gradientLens.cache.enabled false: Analyze computed again');
 
   // ---- 4. A second analysis with seed 5 (Re-run With Settings…) ----------------------------
+  // Each step waits for the pick list or input box it acts on (by its title): typed into the
+  // list before the input box replaced it, the seed landed in the list's filter (seen under load).
   await vscode.runCommand('Gradient Lens: Re-run With Settings…');
-  await quick.locator('.monaco-list-row[aria-label^="Seed"]').click();
-  await quick.locator('input').fill('5');
-  await page.keyboard.press('Enter');
-  await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').click();
+  await vscode.pickInQuickInput('with settings', 'Seed');
+  await vscode.answerInputBox('Seed', '5');
+  await vscode.pickInQuickInput('with settings', 'Run analysis');
   await vscode.waitForLog(/analysing \S+model\.onnx \(batch 4, 4 probes, seed 5,/, 20000, 'a run with seed 5');
   await waitUntil(() => finished() > finishedBeforeNoCache + 1, 300000, 'the seed-5 run');
   log('second analysis (seed 5) finished');
@@ -195,6 +193,7 @@ await runTest('reports', 600, async (keep) => {
   // ---- 5. Show History…: lists both, reopens seed 7 without recomputing --------------------
   const runsBeforeHistory = count(vscode.extensionLog(), /analysing \S+/);
   await vscode.runCommand('Gradient Lens: Show History…');
+  await vscode.quickInputTitled('Reopen an analysis');
   await quick.locator('.monaco-list-row').first().waitFor();
   const historyRows = (await quick.locator('.monaco-list-row').allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' '));
   log(`history: ${historyRows.join(' || ')}`);
@@ -212,10 +211,10 @@ await runTest('reports', 600, async (keep) => {
   log(`History reopened the seed-7 report: ${reopened.checked} numbers equal the JSON export, no analysis`);
 
   // ---- 6. Compare Reports…: seed 7 (a) with seed 5 (b) -------------------------------------
+  // Both pick lists list both runs: act on each only once its own title (1/2, 2/2) is shown.
   await vscode.runCommand('Gradient Lens: Compare Reports…');
-  await quick.locator('.monaco-list-row', { hasText: 'seed 7' }).click();
-  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).first().waitFor();
-  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).click();
+  await vscode.pickInQuickInput('Compare Reports (1/2)', 'seed 7');
+  await vscode.pickInQuickInput('Compare Reports (2/2)', 'seed 5');
   const cmpFrame = await frameWith('#compare-table tr[data-compare-block]');
   const cmp = await cmpFrame.locator('body').evaluate(() => ({
     rows: [...document.querySelectorAll('#compare-table tr[data-compare-block]')].map((tr) => ({
@@ -246,7 +245,8 @@ await runTest('reports', 600, async (keep) => {
   const readout = await cmpFrame.locator('#compare-heatmap-readout').innerText();
   if (!/b\/a = /.test(readout)) throw new Error(`heatmap readout after ArrowRight: ${readout}`);
   await vscode.runCommand('Notifications: Clear All Notifications');
-  await sleep(500);
+  await page.locator('.notification-toast').first().waitFor({ state: 'detached' });
+  await afterPaint(page);
   await vscode.shot('compare');
   await vscode.shot('compare-blocks', cmpFrame.locator('#compare-blocks'));
   await cmpFrame.locator('#compare-heatmap-card').scrollIntoViewIfNeeded();
@@ -255,27 +255,24 @@ await runTest('reports', 600, async (keep) => {
   const cellColor = () => cmpFrame.locator('#compare-heatmap td[data-k="0"][data-l="1"]').evaluate((td) => td.style.background);
   const lightCell = await cellColor();
   await vscode.runCommand('Preferences: Color Theme');
+  // The theme list replaces the palette; typing before it is there would filter the palette.
+  await waitUntil(async () => /color theme/i.test((await quick.locator('input').getAttribute('placeholder')) ?? ''), 30000, 'the color theme pick list');
   await quick.locator('input').fill('Dark Modern');
-  await quick.locator('.monaco-list-row[aria-label^="Dark Modern"]').first().waitFor();
-  await page.keyboard.press('Enter');
+  await quick.locator('.monaco-list-row[aria-label^="Dark Modern"]').first().click();
   const darkCell = await waitUntil(async () => {
     const c = await cellColor();
     return c !== lightCell ? c : false;
   }, 15000, 'the heatmap recoloured for the dark theme');
-  await sleep(500);
+  await afterPaint(cmpFrame);
   await vscode.shot('compare-dark', cmpFrame.locator('#compare-heatmap-card'));
   log(`theme switch: heatmap cell ${lightCell} -> ${darkCell}`);
   log(`Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`);
 
   // A report from a file: a = the JSON export (Open a JSON report file…), b = the seed-5 run.
   await vscode.runCommand('Gradient Lens: Compare Reports…');
-  await quick.locator('.monaco-list-row', { hasText: 'Open a JSON report file' }).click();
-  await waitUntil(async () => (await quick.locator('input').isVisible()) && !(await quick.locator('.monaco-list-row', { hasText: 'Open a JSON report file' }).isVisible()), 10000, 'the open dialog');
-  await quick.locator('input').fill(jsonPath);
-  await sleep(500);
-  await page.keyboard.press('Enter');
-  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).first().waitFor({ timeout: 15000 });
-  await quick.locator('.monaco-list-row', { hasText: 'seed 5' }).click();
+  await vscode.pickInQuickInput('Compare Reports (1/2)', 'Open a JSON report file');
+  await vscode.answerInputBox('Open a Gradient Lens JSON report', jsonPath);
+  await vscode.pickInQuickInput('Compare Reports (2/2)', 'seed 5');
   const fromFile = await waitUntil(async () => {
     const f = await frameWith('#compare-table tr[data-compare-block]');
     const label = await f.locator('dd[data-side="a"]').innerText();
@@ -287,7 +284,7 @@ await runTest('reports', 600, async (keep) => {
 
   // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------
   await vscode.runCommand('Gradient Lens: Watch Model');
-  await quick.locator('.monaco-list-row', { hasText: 'watch/ckpt.onnx' }).click();
+  await vscode.pickInQuickInput('Gradient Lens', 'watch/ckpt.onnx');
   await vscode.waitForLog(/watching \S+ckpt\.onnx/, 10000);
   // Same content as resnet/model.onnx with the same settings: the first point comes from the cache.
   await vscode.waitForLog(/served ckpt\.onnx from the cache/, 30000);
@@ -307,14 +304,14 @@ await runTest('reports', 600, async (keep) => {
   await vscode.runCommand('Notifications: Clear All Notifications');
   const canvas = trendFrame.locator('#trend canvas');
   await canvas.scrollIntoViewIfNeeded();
-  await sleep(800);
+  await afterPaint(trendFrame);
   await vscode.shot('watching');
   // Keyboard: focus the chart, step to the second analysis; the readout gives the value and the change.
   await trendFrame.locator('#trend-frame').focus();
   await page.keyboard.press('ArrowRight');
   const trendReadout = await trendFrame.locator('#trend-readout').innerText();
   if (!/analysis #2 .*GSC to the output [\d.]+, ×[\d.]+ since #1/.test(trendReadout)) throw new Error(`trend readout: ${trendReadout}`);
-  await sleep(300);
+  await afterPaint(trendFrame);
   await vscode.shot('trend-chart', trendFrame.locator('#trend'));
   log(`trend readout: ${trendReadout}`);
   log(`Watch: trend with 2 points per block, e.g. block 1 ${trend[0][0]} -> ${trend[0][1]}`);
@@ -324,9 +321,7 @@ await runTest('reports', 600, async (keep) => {
   log('Stop Watching');
 
   // ---- 8. Reload Window: the comparison panel comes back (workspace state + serializer) ------
-  await vscode.runCommand('Developer: Reload Window');
-  await sleep(3000);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await vscode.reloadWindow();
   await vscode.waitForLog(/restored the Compare Reports panel/, 60000, 'the compare panel deserialized');
   let restored;
   try {
@@ -336,7 +331,7 @@ await runTest('reports', 600, async (keep) => {
     // "waiting" text, so its document never loaded). Showing another tab and back reloads it.
     log('the restored Compare tab is blank after 45 s; switching tabs to reload its webview');
     await page.locator('.tab', { hasText: 'Gradient Lens: model.onnx' }).first().click();
-    await sleep(1000);
+    await page.locator('.tab.active', { hasText: 'Gradient Lens: model.onnx' }).waitFor();
     await page.locator('.tab', { hasText: 'Compare:' }).first().click();
     restored = await frameWith('#compare-table tr[data-compare-block]', 45000);
   }

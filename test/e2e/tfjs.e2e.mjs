@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, log, normalize, runTest, sleep, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, log, normalize, runTest, afterPaint, startVsCode, waitUntil } from './harness.mjs';
 import { readTablesInPage } from './blockTable.mjs';
 
 const args = process.argv.slice(2);
@@ -45,7 +45,7 @@ await runTest('tfjs', 300, async (keep) => {
   await editorTab.first().waitFor({ timeout: 20000 });
   // The reveal keeps focus in the panel; focusing the editor group (without clicking, which
   // would move the cursor) makes the status bar show its selection.
-  await sleep(500);
+  await page.locator('.tab.active', { hasText: /^model\.json/ }).first().waitFor({ timeout: 20000 });
   await page.keyboard.press('Control+2'); // workbench.action.focusSecondEditorGroup
   const status = await waitUntil(async () => {
     const t = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first().innerText().catch(() => '');
@@ -57,18 +57,16 @@ await runTest('tfjs', 300, async (keep) => {
   const selected = line.slice(col - 1 - n, col - 1);
   log(`selection: line ${ln}, ${JSON.stringify(selected)}`);
   if (!/^"name"\s*:\s*".*"$/.test(selected)) throw new Error(`the selection is ${JSON.stringify(selected)}, not a "name" entry`);
-  await sleep(300);
+  await afterPaint(page);
   await vscode.shot('reveal-layer');
 
   // Re-run With Settings…: change the seed in the picker, run, and the panel gets the new run.
   await vscode.runCommand('Gradient Lens: Re-run With Settings…');
-  const quick = page.locator('.quick-input-widget');
-  await quick.locator('.monaco-list-row[aria-label^="Seed"]').click();
-  await quick.locator('input').fill('5');
-  await page.keyboard.press('Enter');
-  await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').waitFor();
+  await vscode.pickInQuickInput('with settings', 'Seed');
+  await vscode.answerInputBox('Seed', '5');
+  await vscode.quickInputTitled('with settings');
   await vscode.shot('rerun-picker');
-  await quick.locator('.monaco-list-row[aria-label*="Run analysis"]').click();
+  await vscode.pickInQuickInput('with settings', 'Run analysis');
   await vscode.waitForLog(/analysing \S+model\.json \(batch 4, 4 probes, seed 5,/, 20000, 'a run with seed 5');
   await vscode.waitForLog(/analysis of model\.json finished[^\n]*\n(?:.*\n)*.*analysis of model\.json finished/, 120000, 'the second run to finish');
   log('Re-run With Settings… ran with seed 5');

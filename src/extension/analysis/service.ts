@@ -49,7 +49,10 @@ export class AnalysisService implements vscode.Disposable {
    * when finished.
    */
   async analyze(model: vscode.Uri, overrides: Partial<UserSettings> = {}, input: Pick<AnalyzeRequest, 'data' | 'reference'> = {}): Promise<void> {
-    if (!(await this.ensureTrusted())) return;
+    if (!(await this.ensureTrusted())) {
+      this.log.info(`not analysing ${model.fsPath}: the workspace is not trusted`);
+      return;
+    }
     if (this.current) {
       const name = path.basename(this.current.model.fsPath);
       const choice = await vscode.window.showWarningMessage(
