@@ -54,7 +54,7 @@ export class CancelledError extends Error {
 }
 
 // Raised by the runtime's size guard; part of the engine's API for its callers.
-export { ResourceError } from '../runtime/sizeGuard';
+export { ResourceError } from '../runtime/resourceError';
 
 export const DEFAULT_SETTINGS: AnalysisSettings = {
   batch: 16,

@@ -13,14 +13,10 @@
 import type { GraphNode } from '../graph/ir';
 import type { KernelContext, Tensor } from '../ops/kernel';
 import { attrInts, attrNumber } from '../ops/kernelUtil';
+import { ResourceError } from './resourceError';
 
-/** The analysis would need more memory than the configured limit allows. */
-export class ResourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ResourceError';
-  }
-}
+export { ResourceError };
+
 
 /** A ResourceError (same handling everywhere: the message says what to change), naming the node. */
 export class TensorSizeError extends ResourceError {

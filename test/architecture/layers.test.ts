@@ -23,7 +23,7 @@ test('the import reader sees the whole tree (a broken reader must not pass by fi
   // Spot checks of edges that must be seen: a plain import, an `import type`, and a re-export.
   assert.ok(graph.edges.get('src/engine/analyze.ts')?.has('src/runtime/executor.ts'));
   assert.ok(graph.edges.get('src/protocol/webview.ts')?.has('src/report/schema.ts'));
-  assert.ok(graph.edges.get('src/engine/api.ts')?.has('src/runtime/sizeGuard.ts'));
+  assert.ok(graph.edges.get('src/engine/api.ts')?.has('src/runtime/resourceError.ts'));
 });
 
 test('every top-level folder of src/ has a layer, and every layer exists', () => {
