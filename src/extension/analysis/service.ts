@@ -5,11 +5,12 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { CancelledError, type AnalyzeRequest } from '../../engine/api';
+import type { AnalyzeRequest } from '../../engine/api';
 import type { AnalysisReport } from '../../report/schema';
 import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
-import { AnalysisError, WorkerClient, WorkerCrashedError } from './workerClient';
+import { WorkerClient } from './workerClient';
+import { failureNotice } from './failure';
 import { ProgressTracker } from './progress';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
@@ -149,30 +150,12 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   private async reportFailure(fileName: string, e: unknown): Promise<void> {
-    if (e instanceof CancelledError) {
+    const notice = failureNotice(fileName, e);
+    if (notice.kind === 'cancelled') {
       this.log.info(`analysis of ${fileName} cancelled; the worker process has exited`);
       vscode.window.setStatusBarMessage(`Gradient Lens: analysis of ${fileName} cancelled`, 5000);
       return;
     }
-    if (e instanceof WorkerCrashedError) {
-      await showErrorWithDetails(this.log, `while analysing ${fileName}, ${e.message}. The next analysis starts a new process.`, e.stderrTail || undefined);
-      return;
-    }
-    if (e instanceof AnalysisError) {
-      if (e.name === 'ResourceError') {
-        await showErrorWithDetails(this.log, `${fileName}: ${e.message} (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)`, e.info.stack);
-        return;
-      }
-      if (e.name === 'ModelLoadError') {
-        const file = e.info.file ?? fileName;
-        // The loader's message starts with the full path; the notification names the file once.
-        const reason = e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
-        await showErrorWithDetails(this.log, `cannot load ${path.basename(file)}: ${reason}`, `${e.message}\n${e.info.stack ?? ''}`);
-        return;
-      }
-      await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e.message}`, e.info.stack);
-      return;
-    }
-    await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+    await showErrorWithDetails(this.log, notice.message, notice.details);
   }
 }
