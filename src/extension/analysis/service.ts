@@ -17,18 +17,27 @@ export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
 /** How long a request made in an untrusted workspace waits for the user to grant trust. */
 const TRUST_WAIT_MS = 5 * 60_000;
 
-export interface AnalysisListener {
-  onReport(report: AnalysisReport): void | Promise<void>;
+/** A finished analysis, as its subscribers see it. */
+export interface FinishedAnalysis {
+  readonly report: AnalysisReport;
+  /**
+   * Adds a step that handles the report. The steps run one after another in the order the
+   * subscribers subscribed, and analyze() resolves after the last (so "history before the
+   * panel" is a matter of subscription order, and a command's promise covers showing it).
+   */
+  waitUntil(step: () => Promise<unknown>): void;
 }
 
 export class AnalysisService implements vscode.Disposable {
   private readonly client: WorkerClient;
   private current: { readonly model: vscode.Uri; readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+  private readonly finished = new vscode.EventEmitter<FinishedAnalysis>();
+  /** Fired with every report the worker returns. */
+  readonly onDidFinishAnalysis = this.finished.event;
 
   constructor(
     workerPath: string,
     private readonly log: Log,
-    private readonly listener: AnalysisListener,
   ) {
     this.client = new WorkerClient({ workerPath, log: (line) => log.info(line) });
   }
@@ -106,7 +115,9 @@ export class AnalysisService implements vscode.Disposable {
     }
     if (report) {
       this.log.info(`analysis of ${fileName} finished in ${Date.now() - started} ms (${report.blocks.length} blocks, backend ${report.backend.name})`);
-      await this.listener.onReport(report);
+      const steps: (() => Promise<unknown>)[] = [];
+      this.finished.fire({ report, waitUntil: (step) => steps.push(step) });
+      for (const step of steps) await step();
     } else {
       void this.reportFailure(fileName, failure);
     }
@@ -123,6 +134,7 @@ export class AnalysisService implements vscode.Disposable {
   dispose(): void {
     this.current?.abort.abort();
     this.client.dispose();
+    this.finished.dispose();
   }
 
   private async ensureTrusted(): Promise<boolean> {
