@@ -1,18 +1,26 @@
 /**
- * Extension entry: wiring only. Activation stays cheap (no engine code is loaded here; the
- * engine runs in dist/worker.js), and its duration is logged to the Output channel.
+ * Extension entry: wiring only, in a straight line (each part is built from the ones above it;
+ * finished analyses reach their consumers through AnalysisService.onDidFinishAnalysis).
+ * Activation stays cheap (no engine code is loaded here; the engine runs in dist/worker.js),
+ * and its duration is logged to the Output channel.
  */
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { AnalysisService } from './analysis/service';
-import { registerCommands } from './commands/register';
+import { annotationCommands, CodeAnnotations, registerHelpDocuments } from './annotations';
+import { analysisCommands } from './commands/register';
 import { COMMANDS, CONTEXT_HAS_REPORT } from './commands/ids';
+import { registerCommandTable } from './commands/table';
+import { CompareFeature } from './compare/compareFeature';
+import { examplesFeature } from './examples/commands';
+import { exportInteractive } from './export/exportCommand';
+import { exportCommands } from './export/exportFeature';
+import { HistoryFeature } from './history/historyFeature';
 import { createLog } from './output';
+import { ReportPresenter } from './reportPresenter';
 import { ReportStore } from './reportStore';
+import { WatchFeature } from './watch/watchFeature';
 import { ReportPanels } from './webview/reportPanel';
-import { registerExampleCommands } from './examples/commands';
-import { ReportFeatures } from './history/features';
-import { CodeAnnotations, registerAnnotationCommands } from './annotations';
 
 /** Set by a webpack banner as the very first statement of dist/extension.js (absent under tsc). */
 declare const __gradientLensBundleStart: number | undefined;
@@ -22,29 +30,33 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = createLog();
   const store = new ReportStore(context.workspaceState);
-  let panels: ReportPanels | undefined;
-  let features: ReportFeatures | undefined;
-  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log, {
-    onReport: async (report) => {
-      // History first: the panel's trend chart includes this analysis.
-      await features?.record(report);
-      await store.put(report);
-      await vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, true);
-      panels?.show(report);
-    },
-  });
+  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log);
+  const history = new HistoryFeature(context.globalStorageUri);
   const annotations = new CodeAnnotations(context.extensionUri, log);
-  panels = new ReportPanels(context.extensionUri, store, log, {
+  const panels = new ReportPanels(context.extensionUri, store, log, {
     rerun: (model) => void vscode.commands.executeCommand(COMMANDS.rerunWithSettings, model),
-    extras: async (report) => (features ? features.extras(report) : []),
-    exportReport: async (report, format) => features?.exportReport(report, format),
+    extras: (report) => history.trendMessages(report),
+    exportReport: (report, format) => exportInteractive(report, format, log),
     shown: (report) => void annotations.update(report),
     revealSource: (report, index, column) => annotations.revealBlock(report, index, column),
   });
-  features = new ReportFeatures({ context, analysis, panels, store, log });
-  context.subscriptions.push(annotations, ...registerAnnotationCommands(annotations, panels, store, log));
-  context.subscriptions.push(log, analysis, panels, features, ...features.commands(), ...registerCommands({ analysis, panels, store, log, cache: features.cache }));
-  context.subscriptions.push(...registerExampleCommands({ context, log }));
+  const presenter = new ReportPresenter(store, panels);
+  // The history records a finished analysis before the panel shows it (its trend includes it).
+  const cache = history.cachedAnalysis(analysis, presenter, log);
+  analysis.onDidFinishAnalysis((finished) => finished.waitUntil(() => presenter.show(finished.report)));
+  const compare = new CompareFeature(context, history.picker, log);
+  const watch = new WatchFeature(analysis, cache, log);
+  const examples = examplesFeature({ context, log });
+  const commands = registerCommandTable({
+    ...analysisCommands({ analysis, panels, store, log, cache }),
+    ...history.commands(presenter, log),
+    ...exportCommands({ activeReport: () => panels.activeReport(), store, picker: history.picker, log }),
+    ...compare.commands(),
+    ...watch.commands(),
+    ...annotationCommands(annotations, panels, store, log),
+    ...examples.commands,
+  });
+  context.subscriptions.push(log, analysis, panels, annotations, registerHelpDocuments(), watch, compare, ...examples.disposables, ...commands);
   void vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, store.latest() !== undefined);
   const now = performance.now();
   // "activation" = loading the bundle + activate(); the e2e test reads this line.

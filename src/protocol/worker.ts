@@ -4,13 +4,19 @@
  */
 import type { AnalyzeRequest, ProgressEvent } from '../engine/api';
 import type { AnalysisReport } from '../report/schema';
+import { isErrorCode, type ErrorCode } from '../engine/errorCodes';
+
+/** What kind of failure an error is: set on the worker side by classifyError (src/engine/classifyError.ts) only. */
+export type WorkerErrorCode = ErrorCode;
 
 export type ParentToWorker =
   | { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest }
   | { readonly type: 'cancel'; readonly id: number };
 
 export interface WorkerErrorInfo {
-  /** 'ModelLoadError', 'CancelledError', 'ExecutionError', ... */
+  /** What the extension acts on. */
+  readonly code: WorkerErrorCode;
+  /** The error's class name ('ModelLoadError', 'ExecutionError', ...): for the log only. */
   readonly name: string;
   readonly message: string;
   /** The file the error is about, when there is one. */
@@ -23,3 +29,11 @@ export type WorkerToParent =
   | { readonly type: 'progress'; readonly id: number; readonly event: ProgressEvent }
   | { readonly type: 'result'; readonly id: number; readonly report: AnalysisReport }
   | { readonly type: 'error'; readonly id: number; readonly error: WorkerErrorInfo };
+
+/**
+ * The code of an error message from the worker, checked: the worker is a separate bundle (an
+ * old dist/worker.js could send anything), and an unknown code must not be mistaken for a known one.
+ */
+export function workerErrorCode(info: { readonly code?: unknown }): WorkerErrorCode {
+  return isErrorCode(info.code) ? info.code : 'internal';
+}

@@ -3,7 +3,7 @@
  * host with child_process.fork). Connects the engine to the IPC channel.
  */
 import type { AnalyzeHooks, AnalyzeRequest } from '../engine/api';
-import type { WorkerToParent } from '../protocol/worker';
+import type { WorkerErrorCode, WorkerToParent } from '../protocol/worker';
 import type { AnalysisReport } from '../report/schema';
 import { serveAnalyses } from './serve';
 
@@ -13,9 +13,13 @@ import { serveAnalyses } from './serve';
  * rather than a crash of the process.
  */
 async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks): Promise<AnalysisReport> {
-  const engine = await import('../engine/analyze');
+  const [engine, classifier] = await Promise.all([import('../engine/analyze'), import('../engine/classifyError')]);
+  classify = classifier.classifyError;
   return engine.analyzeModel(request, hooks);
 }
+
+/** Until the engine has loaded, the only error there can be is its failing to load. */
+let classify = (_error: unknown): WorkerErrorCode => 'internal';
 
 if (typeof process.send !== 'function') {
   process.stderr.write('gradient-lens worker: must be started with an IPC channel (child_process.fork)\n');
@@ -41,5 +45,6 @@ serveAnalyses(
     },
   },
   analyzeModel,
+  (error) => classify(error),
   process.pid,
 );

@@ -8,11 +8,13 @@
  * back all of its memory (the wasm heap never shrinks), and the next analysis starts fresh.
  */
 import type { AnalyzeHooks, AnalyzeRequest } from '../engine/api';
-import type { ParentToWorker, WorkerErrorInfo, WorkerToParent } from '../protocol/worker';
+import type { ParentToWorker, WorkerErrorCode, WorkerErrorInfo, WorkerToParent } from '../protocol/worker';
 import type { AnalysisReport } from '../report/schema';
 import { dataRequestProblem } from '../data/request';
 
 export type AnalyzeFn = (request: AnalyzeRequest, hooks: AnalyzeHooks) => Promise<AnalysisReport>;
+/** classifyError (src/engine/classifyError.ts), passed in so that it can be loaded with the engine. */
+export type ClassifyFn = (error: unknown) => WorkerErrorCode;
 
 export interface WorkerPort {
   send(message: WorkerToParent): void;
@@ -21,18 +23,19 @@ export interface WorkerPort {
   exit(code: number): void;
 }
 
-/** Describes any thrown value for the parent; engine errors carry `file` (ModelLoadError). */
-export function describeError(error: unknown): WorkerErrorInfo {
+/** Describes any thrown value for the parent; engine errors carry `file` (ModelLoadError, DataError). */
+export function describeError(error: unknown, code: WorkerErrorCode): WorkerErrorInfo {
   if (error instanceof Error) {
     const file = (error as { file?: unknown }).file;
     return {
+      code,
       name: error.name,
       message: error.message,
       ...(typeof file === 'string' && { file }),
       ...(error.stack !== undefined && { stack: error.stack }),
     };
   }
-  return { name: 'Error', message: String(error) };
+  return { code, name: 'Error', message: String(error) };
 }
 
 function isParentMessage(value: unknown): value is ParentToWorker {
@@ -44,7 +47,7 @@ function isParentMessage(value: unknown): value is ParentToWorker {
   return typeof (m.request as { modelPath?: unknown }).modelPath === 'string';
 }
 
-export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, pid: number): void {
+export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, classify: ClassifyFn, pid: number): void {
   let running: { id: number; controller: AbortController } | undefined;
 
   port.onMessage((raw) => {
@@ -56,7 +59,7 @@ export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, pid: number)
     const id = raw.id;
     const dataProblem = dataRequestProblem(raw.request);
     if (dataProblem !== undefined) {
-      port.send({ type: 'error', id, error: { name: 'DataError', message: dataProblem } });
+      port.send({ type: 'error', id, error: { code: 'data', name: 'DataError', message: dataProblem } });
       return;
     }
     const controller = new AbortController();
@@ -71,7 +74,7 @@ export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, pid: number)
       },
       (error: unknown) => {
         running = undefined;
-        port.send({ type: 'error', id, error: describeError(error) });
+        port.send({ type: 'error', id, error: describeError(error, classify(error)) });
         if (controller.signal.aborted) port.exit(0);
       },
     );

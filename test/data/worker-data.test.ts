@@ -13,6 +13,7 @@ import { AnalysisError, WorkerClient } from '../../src/extension/analysis/worker
 import { analyzeModel } from '../../src/engine/analyze';
 import type { AnalyzeRequest } from '../../src/engine/api';
 import { serveAnalyses } from '../../src/worker/serve';
+import { classifyError } from '../../src/engine/classifyError';
 import type { WorkerToParent } from '../../src/protocol/worker';
 import { useTestBackend } from '../helpers/backend';
 import { gaussianMatrix } from '../helpers/graphs';
@@ -72,6 +73,7 @@ test('the worker reads an image folder with class labels and measures GSC to the
     await assert.rejects(client.analyze({ ...request, data: { path: path.join(dir, 'missing.npy') } }, {}), (e: unknown) => {
       assert.ok(e instanceof AnalysisError);
       assert.equal(e.info.name, 'DataError');
+      assert.equal(e.code, 'data');
       assert.match(e.message, /missing\.npy: not found/);
       return true;
     });
@@ -90,6 +92,7 @@ test('malformed data fields are answered with an error and never analysed', asyn
       ran = true;
       throw new Error('should not run');
     },
+    classifyError,
     1,
   );
   listener({ type: 'analyze', id: 7, request: { modelPath: 'm.onnx', data: { path: 'x.npy', mean: ['a'] } } });

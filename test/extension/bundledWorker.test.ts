@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { WorkerClient } from '../../src/extension/analysis/workerClient';
+import { AnalysisError, WorkerClient } from '../../src/extension/analysis/workerClient';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { analyzeModel } from '../../src/engine/analyze';
 import type { ProgressEvent } from '../../src/engine/api';
 
@@ -31,6 +33,21 @@ test('the bundled worker analyses the example and matches the in-process engine'
       bundled.blocks.map((b) => [b.name, b.gscToOutput.value, b.gscBlock.value]),
       direct.blocks.map((b) => [b.name, b.gscToOutput.value, b.gscBlock.value]),
     );
+  } finally {
+    client.dispose();
+  }
+});
+
+test('the bundled worker sends the code of an engine error (its classifier loads with the engine)', { skip: existsSync(WORKER) ? false : `${WORKER} not built (npm run compile)` }, async () => {
+  const bad = path.join(mkdtempSync(path.join(os.tmpdir(), 'gl-bundled-')), 'broken.onnx');
+  writeFileSync(bad, 'not a model');
+  const client = new WorkerClient({ workerPath: WORKER, log: () => undefined });
+  try {
+    await assert.rejects(client.analyze({ modelPath: bad, settings: { backend: 'wasm' } }), (e: unknown) => {
+      assert.ok(e instanceof AnalysisError);
+      assert.equal(e.code, 'model-load', `${e.name}: ${e.message}`);
+      return true;
+    });
   } finally {
     client.dispose();
   }

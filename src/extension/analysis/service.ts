@@ -5,29 +5,39 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { CancelledError, type AnalyzeRequest } from '../../engine/api';
+import type { AnalyzeRequest } from '../../engine/api';
 import type { AnalysisReport } from '../../report/schema';
 import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
-import { AnalysisError, WorkerClient, WorkerCrashedError } from './workerClient';
+import { WorkerClient } from './workerClient';
+import { failureNotice } from './failure';
 import { ProgressTracker } from './progress';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
 /** How long a request made in an untrusted workspace waits for the user to grant trust. */
 const TRUST_WAIT_MS = 5 * 60_000;
 
-export interface AnalysisListener {
-  onReport(report: AnalysisReport): void | Promise<void>;
+/** A finished analysis, as its subscribers see it. */
+export interface FinishedAnalysis {
+  readonly report: AnalysisReport;
+  /**
+   * Adds a step that handles the report. The steps run one after another in the order the
+   * subscribers subscribed, and analyze() resolves after the last (so "history before the
+   * panel" is a matter of subscription order, and a command's promise covers showing it).
+   */
+  waitUntil(step: () => Promise<unknown>): void;
 }
 
 export class AnalysisService implements vscode.Disposable {
   private readonly client: WorkerClient;
   private current: { readonly model: vscode.Uri; readonly abort: AbortController; readonly done: Promise<unknown> } | undefined;
+  private readonly finished = new vscode.EventEmitter<FinishedAnalysis>();
+  /** Fired with every report the worker returns. */
+  readonly onDidFinishAnalysis = this.finished.event;
 
   constructor(
     workerPath: string,
     private readonly log: Log,
-    private readonly listener: AnalysisListener,
   ) {
     this.client = new WorkerClient({ workerPath, log: (line) => log.info(line) });
   }
@@ -108,7 +118,9 @@ export class AnalysisService implements vscode.Disposable {
     }
     if (report) {
       this.log.info(`analysis of ${fileName} finished in ${Date.now() - started} ms (${report.blocks.length} blocks, backend ${report.backend.name})`);
-      await this.listener.onReport(report);
+      const steps: (() => Promise<unknown>)[] = [];
+      this.finished.fire({ report, waitUntil: (step) => steps.push(step) });
+      for (const step of steps) await step();
     } else {
       void this.reportFailure(fileName, failure);
     }
@@ -125,6 +137,7 @@ export class AnalysisService implements vscode.Disposable {
   dispose(): void {
     this.current?.abort.abort();
     this.client.dispose();
+    this.finished.dispose();
   }
 
   private async ensureTrusted(): Promise<boolean> {
@@ -152,30 +165,12 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   private async reportFailure(fileName: string, e: unknown): Promise<void> {
-    if (e instanceof CancelledError) {
+    const notice = failureNotice(fileName, e);
+    if (notice.kind === 'cancelled') {
       this.log.info(`analysis of ${fileName} cancelled; the worker process has exited`);
       vscode.window.setStatusBarMessage(`Gradient Lens: analysis of ${fileName} cancelled`, 5000);
       return;
     }
-    if (e instanceof WorkerCrashedError) {
-      await showErrorWithDetails(this.log, `while analysing ${fileName}, ${e.message}. The next analysis starts a new process.`, e.stderrTail || undefined);
-      return;
-    }
-    if (e instanceof AnalysisError) {
-      if (e.name === 'ResourceError') {
-        await showErrorWithDetails(this.log, `${fileName}: ${e.message} (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)`, e.info.stack);
-        return;
-      }
-      if (e.name === 'ModelLoadError') {
-        const file = e.info.file ?? fileName;
-        // The loader's message starts with the full path; the notification names the file once.
-        const reason = e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
-        await showErrorWithDetails(this.log, `cannot load ${path.basename(file)}: ${reason}`, `${e.message}\n${e.info.stack ?? ''}`);
-        return;
-      }
-      await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e.message}`, e.info.stack);
-      return;
-    }
-    await showErrorWithDetails(this.log, `analysis of ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+    await showErrorWithDetails(this.log, notice.message, notice.details);
   }
 }

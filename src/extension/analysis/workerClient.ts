@@ -15,7 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { CancelledError, type ProgressEvent, type AnalyzeRequest } from '../../engine/api';
-import type { ParentToWorker, WorkerErrorInfo, WorkerToParent } from '../../protocol/worker';
+import { workerErrorCode, type ParentToWorker, type WorkerErrorCode, type WorkerErrorInfo, type WorkerToParent } from '../../protocol/worker';
 import type { AnalysisReport } from '../../report/schema';
 
 export interface WorkerClientOptions {
@@ -38,9 +38,13 @@ export interface RunHooks {
 
 /** The engine threw: the error as the worker described it. */
 export class AnalysisError extends Error {
+  /** What kind of failure it is (validated: an unknown code is 'internal'). */
+  readonly code: WorkerErrorCode;
+
   constructor(readonly info: WorkerErrorInfo) {
     super(info.message);
     this.name = info.name;
+    this.code = workerErrorCode(info);
   }
 }
 
@@ -165,7 +169,7 @@ export class WorkerClient {
         this.finish(job, { report: message.report });
         return;
       case 'error':
-        if (job.cancelling || message.error.name === 'CancelledError') {
+        if (job.cancelling || workerErrorCode(message.error) === 'cancelled') {
           // The worker exits after a cancelled run; settle when it has (see onExit).
           job.cancelling = true;
           this.armKillTimer(child);

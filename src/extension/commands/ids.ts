@@ -1,4 +1,7 @@
-/** Command ids (must match package.json contributes.commands). */
+/**
+ * Command ids: the one list, which must equal package.json contributes.commands (a unit test
+ * checks it). No `vscode` import, so that test runs without VS Code.
+ */
 export const COMMANDS = {
   analyze: 'gradientLens.analyze',
   showReport: 'gradientLens.showReport',
@@ -16,5 +19,7 @@ export const COMMANDS = {
   analyzeAllExamples: 'gradientLens.analyzeAllExamples',
   analyzeWithData: 'gradientLens.analyzeWithData',
 } as const;
+
+export type CommandKey = keyof typeof COMMANDS;
 
 export const CONTEXT_HAS_REPORT = 'gradientLens.hasReport';

@@ -1,4 +1,4 @@
-/** Registers every command; each is a thin adapter from VS Code arguments to the services. */
+/** The analysis commands; each is a thin adapter from VS Code arguments to the services. */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
@@ -8,6 +8,7 @@ import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
 import type { ReportPanels } from '../webview/reportPanel';
 import { COMMANDS } from './ids';
+import type { CommandHandlers } from './table';
 import { resolveModel } from './pickModel';
 import { editSettings } from './rerun';
 import { analyzeWithData } from '../data/analyzeWithData';
@@ -21,15 +22,17 @@ export interface Services {
   readonly cache?: CachedAnalysis;
 }
 
-export function registerCommands(s: Services): vscode.Disposable[] {
-  return [
-    vscode.commands.registerCommand(COMMANDS.analyze, async (arg?: unknown) => {
+type AnalysisCommand = 'analyze' | 'analyzeWithData' | 'rerunWithSettings' | 'showReport' | 'cancel' | 'showOutput';
+
+export function analysisCommands(s: Services): CommandHandlers<AnalysisCommand> {
+  return {
+    analyze: async (arg?: unknown) => {
       const model = await resolveModel(arg);
       if (model) await (s.cache ? s.cache.analyze(model) : s.analysis.analyze(model));
-    }),
+    },
     // Sample data bypasses the history cache: its key covers the Gaussian batch only.
-    vscode.commands.registerCommand(COMMANDS.analyzeWithData, (arg?: unknown) => analyzeWithData(s.analysis, s.log, arg)),
-    vscode.commands.registerCommand(COMMANDS.rerunWithSettings, async (arg?: unknown) => {
+    analyzeWithData: (arg?: unknown) => analyzeWithData(s.analysis, s.log, arg),
+    rerunWithSettings: async (arg?: unknown) => {
       const model = arg instanceof vscode.Uri ? arg : await lastOrPicked(s);
       if (!model) return;
       const { settings } = s.analysis.config(model);
@@ -38,8 +41,8 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       const start = last ? { ...settings, batch: last.batch, probes: last.probes, seed: last.seed, exact: last.exact, blockMatrix: last.blockMatrix, dimOverrides: last.dimOverrides, memoryLimitMb: last.memoryLimitMb ?? settings.memoryLimitMb } : settings;
       const chosen = await editSettings(start, path.basename(model.fsPath));
       if (chosen) await (s.cache ? s.cache.analyze(model, chosen) : s.analysis.analyze(model, chosen));
-    }),
-    vscode.commands.registerCommand(COMMANDS.showReport, async (arg?: unknown) => {
+    },
+    showReport: async (arg?: unknown) => {
       const modelPath = arg instanceof vscode.Uri ? arg.fsPath : s.store.latest()?.modelPath;
       const report = modelPath !== undefined ? s.store.get(modelPath) : undefined;
       if (report) {
@@ -47,10 +50,10 @@ export function registerCommands(s: Services): vscode.Disposable[] {
         return;
       }
       await openReportFile(s);
-    }),
-    vscode.commands.registerCommand(COMMANDS.cancel, () => s.analysis.cancel()),
-    vscode.commands.registerCommand(COMMANDS.showOutput, () => s.log.show()),
-  ];
+    },
+    cancel: () => s.analysis.cancel(),
+    showOutput: () => s.log.show(),
+  };
 }
 
 async function lastOrPicked(s: Services): Promise<vscode.Uri | undefined> {

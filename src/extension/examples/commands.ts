@@ -10,6 +10,7 @@ import { WorkerClient } from '../analysis/workerClient';
 import { parseConfig } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
 import { COMMANDS } from '../commands/ids';
+import type { CommandHandlers } from '../commands/table';
 import { ExamplesFigurePanel } from './figurePanel';
 import { EXAMPLES, type ExampleInfo } from '../../examples/catalog';
 import { analyzeExamples } from './runner';
@@ -25,17 +26,21 @@ export function examplesRoot(context: vscode.ExtensionContext): string {
   return path.join(context.globalStorageUri.fsPath, 'examples', 'paper');
 }
 
-export function registerExampleCommands(s: ExampleServices): vscode.Disposable[] {
+export interface ExamplesFeature {
+  readonly commands: CommandHandlers<'openExample' | 'analyzeAllExamples'>;
+  /** The figure panel and the examples' own worker. */
+  readonly disposables: vscode.Disposable[];
+}
+
+export function examplesFeature(s: ExampleServices): ExamplesFeature {
   const panel = new ExamplesFigurePanel(s.context.extensionUri, s.log, s.context.globalState);
   // Its own worker process (started on the first run, stopped when idle), so a run of all
   // examples does not queue behind, or cancel, an analysis the user started.
   const worker = new WorkerClient({ workerPath: s.context.asAbsolutePath('dist/worker.js'), log: (line) => s.log.info(`[examples] ${line}`) });
   let running: AbortController | undefined;
-  return [
-    panel,
-    { dispose: () => worker.dispose() },
-    vscode.commands.registerCommand(COMMANDS.openExample, (arg?: unknown) => openExample(s, typeof arg === 'string' ? arg : undefined)),
-    vscode.commands.registerCommand(COMMANDS.analyzeAllExamples, async () => {
+  const commands: ExamplesFeature['commands'] = {
+    openExample: (arg?: unknown) => openExample(s, typeof arg === 'string' ? arg : undefined),
+    analyzeAllExamples: async () => {
       if (running) {
         void vscode.window.showInformationMessage('Gradient Lens: the examples are already being analysed.');
         return;
@@ -46,8 +51,9 @@ export function registerExampleCommands(s: ExampleServices): vscode.Disposable[]
       } finally {
         running = undefined;
       }
-    }),
-  ];
+    },
+  };
+  return { commands, disposables: [panel, { dispose: () => worker.dispose() }] };
 }
 
 async function openExample(s: ExampleServices, id: string | undefined): Promise<void> {
