@@ -60,8 +60,9 @@ interface BenchResult {
   readonly pytorch: (TorchResult & { readonly wallMs: number }) | null;
 }
 
-function sharedFixtures(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
+/** The repository's fixture models (this file runs from out/bench). */
+function fixtureModels(): string {
+  return path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'models');
 }
 
 const FIXTURES = ['mlp_relu', 'mlp_tanh', 'mlp_selu', 'mlp_bn_relu', 'mlp_ln_tanh', 'resmlp_relu', 'linear_orthogonal', 'resnet_cifar8', 'tiny_transformer'];
@@ -71,8 +72,8 @@ function benchCases(filter: readonly string[]): BenchCase[] {
   const wanted = (n: string): boolean => filter.length === 0 || filter.includes(n);
   const cases: BenchCase[] = FIXTURES.filter(wanted).map((n) => ({
     name: n,
-    model: path.join(sharedFixtures(), n, 'model.onnx'),
-    input: path.join(sharedFixtures(), n, 'input.bin'),
+    model: path.join(fixtureModels(), n, 'model.onnx'),
+    input: path.join(fixtureModels(), n, 'input.bin'),
   }));
   if (wanted(RESNET18)) cases.push({ name: RESNET18, ...ensureResnet18(defaultResnet18Dir()) });
   return cases;

@@ -3,7 +3,7 @@
 #   1. Debian packages the browser tests need (chromium, ripgrep, fonts) when missing;
 #   2. npm packages (npm ci) and the build;
 #   3. the real-VS-Code test harness (code-server + playwright-core, from the npm registry,
-#      via ../shared/e2e/install.sh) and the .vsix the end-to-end tests install;
+#      via scripts/e2e-install.sh) and the .vsix the end-to-end tests install;
 #   4. the paper's Figure 1 example networks (examples/paper: their weights are generated, not
 #      committed) and the CLI on the bundled example model.
 # Idempotent: a second run only checks what is there.

@@ -2,7 +2,7 @@
  * The bundled examples: the networks of the paper's Figure 1 (Philipp, Song and Carbonell,
  * "Gradients explode - Deep Networks are shallow - ResNet explained"), depth 50 and width 100,
  * plus a deep linear network with orthogonal weights whose GSC is exactly 1 everywhere.
- * Initialisations follow the fixture models (docs/metrics.md, "How the implementation is checked"): He for ReLU,
+ * Initialisations follow the fixture models (test/fixtures/models/README.md): He for ReLU,
  * Xavier with the tanh gain 5/3 for tanh, LeCun normal for SELU.
  */
 

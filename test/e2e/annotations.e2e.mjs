@@ -281,7 +281,7 @@ await runTest('annotations', 420, async (keep) => {
   // in the Output channel and an information message; "Configure…" offers the sidecar format
   // in a read-only help document and writes nothing into the workspace.
   fs.mkdirSync(path.join(workspace, 'nosource'));
-  fs.copyFileSync(path.join(REPO, '..', 'shared', 'fixtures', 'linear_orthogonal', 'model.onnx'), path.join(workspace, 'nosource', 'linear.onnx'));
+  fs.copyFileSync(path.join(REPO, 'test', 'fixtures', 'models', 'linear_orthogonal', 'model.onnx'), path.join(workspace, 'nosource', 'linear.onnx'));
   const filesBefore = listFiles(workspace);
   await page.keyboard.press('Control+b'); // the Explorer again
   await vscode.contextMenu(await vscode.revealInExplorer('nosource/linear.onnx'), 'Analyze Model');

@@ -21,7 +21,7 @@ const SETTINGS = { batchSize: 4, probes: 4, seed: 3, blockMatrix: false, 'data.m
 /** A workspace with a small CIFAR-style model and images/{airplane,cat}/*.png of other sizes. */
 function makeWorkspace() {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-data-ws-'));
-  fs.copyFileSync(path.join(REPO, '..', 'shared', 'fixtures', 'resnet_cifar8', 'model.onnx'), path.join(ws, 'model.onnx'));
+  fs.copyFileSync(path.join(REPO, 'test', 'fixtures', 'models', 'resnet_cifar8', 'model.onnx'), path.join(ws, 'model.onnx'));
   ['airplane', 'cat'].forEach((cls, k) => {
     fs.mkdirSync(path.join(ws, 'images', cls), { recursive: true });
     for (let j = 0; j < 2; j++) {

@@ -1,8 +1,9 @@
 // Shared harness for the real-VS-Code tests: a private code-server (VS Code 1.100 in the
 // browser, Node extension host) with the .vsix installed, driven through playwright-core and
-// Debian's Chromium. Installed by scripts/e2e-setup.sh.
+// Debian's Chromium.
 //
-// Needs scripts/e2e-setup.sh (installs code-server, playwright-core, chromium; builds the .vsix).
+// Needs scripts/e2e-setup.sh: scripts/e2e-install.sh puts code-server and playwright-core in
+// $E2E_PREFIX (default /opt/vscode-e2e, the same default as here), then it builds the .vsix.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 // Real VS Code, TensorFlow.js model: right-click a model.json (a fixture from
-// ../shared/fixtures copied into a temporary workspace), Analyze, wait for the results, select
+// test/fixtures/models copied into a temporary workspace), Analyze, wait for the results, select
 // a block, and check the editor beside the panel selects that layer's "name" entry.
 //
 //   node test/e2e/tfjs.e2e.mjs [--vsix FILE] [--fixture resnet_cifar8]
@@ -12,7 +12,7 @@ import { readTablesInPage } from './blockTable.mjs';
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const VSIX = path.resolve(opt('--vsix', path.join(REPO, 'gradient-lens.vsix')));
-const FIXTURE = path.resolve(REPO, '..', 'shared', 'fixtures', opt('--fixture', 'resnet_cifar8'), 'tfjs');
+const FIXTURE = path.resolve(REPO, 'test', 'fixtures', 'models', opt('--fixture', 'resnet_cifar8'), 'tfjs');
 const SHOTS = path.join(REPO, 'test-results', 'screenshots-tfjs');
 
 await runTest('tfjs', 300, async (keep) => {

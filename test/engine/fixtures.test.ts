@@ -1,5 +1,5 @@
 /**
- * The engine against ../shared/fixtures: block partition, exact quantities within 1e-3
+ * The engine against test/fixtures/models: block partition, exact quantities within 1e-3
  * relative of the independent float64 reference, and probe estimates whose own 99%
  * intervals cover the reference (issue: analysis engine, "Done when").
  */

@@ -9,9 +9,9 @@ import { loadModel } from '../../src/loaders';
 import { EXPORT_FORMATS, exportReport, formatFromFileName } from '../../src/report/export';
 import type { AnalysisReport } from '../../src/report/schema';
 import fixture from '../fixtures/report-mlp_relu.json';
-import { sharedDir } from '../helpers/fixtures';
+import { fixturesDir } from '../helpers/fixtures';
 
-const FIXTURES = path.join(sharedDir(), 'fixtures');
+const FIXTURES = fixturesDir();
 const report = fixture as unknown as AnalysisReport;
 
 describe('export target', () => {

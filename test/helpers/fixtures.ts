@@ -1,17 +1,22 @@
 /**
- * Access to ../shared/fixtures: models with reference values from an independent float64
- * implementation (see that folder's README.md for the fields).
+ * Access to the fixture models in test/fixtures/models: models with reference values from an
+ * independent float64 implementation (see that folder's README.md for the fields).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** Works both from test/ (tsx) and out/test/ (compiled). */
-export function sharedDir(): string {
-  for (const up of [2, 3, 4]) {
-    const candidate = path.resolve(__dirname, ...new Array<string>(up).fill('..'), 'shared');
-    if (existsSync(path.join(candidate, 'fixtures'))) return candidate;
+/** The repository's root; works both from test/ (tsx) and out/test/ (compiled). */
+export function repoRoot(): string {
+  for (const up of [2, 3]) {
+    const candidate = path.resolve(__dirname, ...new Array<string>(up).fill('..'));
+    if (existsSync(path.join(candidate, 'test', 'fixtures', 'models'))) return candidate;
   }
-  throw new Error(`cannot find the shared/ folder beside the repository (looked above ${__dirname})`);
+  throw new Error(`cannot find the repository's test/fixtures/models above ${__dirname}`);
+}
+
+/** test/fixtures/models: one folder per fixture model. */
+export function fixturesDir(): string {
+  return path.join(repoRoot(), 'test', 'fixtures', 'models');
 }
 
 export const FIXTURE_NAMES = [
@@ -124,7 +129,7 @@ export interface Reference {
 }
 
 export function fixtureDir(name: string): string {
-  return path.join(sharedDir(), 'fixtures', name);
+  return path.join(fixturesDir(), name);
 }
 
 export function loadReference(name: string): Reference {

@@ -1,5 +1,5 @@
 /**
- * ONNX's own per-operator conformance cases (../shared/onnx-node-tests, see its README): each
+ * ONNX's own per-operator conformance cases (test/onnx/cases, see its README.md): each
  * case is a tiny model with inputs and expected outputs. The rule: a case whose operators are
  * all supported loads and reproduces the expected outputs; any other case is refused at load
  * time by an error that names what is unsupported (an operator, an operator variant such as
@@ -21,7 +21,6 @@ import { ModelLoadError, UnsupportedOperatorError } from '../../src/loaders/erro
 import { decodeTensorProto, loadOnnxModel } from '../../src/loaders/onnx';
 import { isSupportedOp } from '../../src/ops/registry';
 import { useTestBackend } from '../helpers/backend';
-import { sharedDir } from '../helpers/fixtures';
 
 type Outcome = 'passed' | 'failed' | 'refused-op' | 'refused-type';
 
@@ -32,7 +31,8 @@ interface CaseResult {
   detail: string;
 }
 
-const ROOT = path.join(sharedDir(), 'onnx-node-tests');
+/** Vendored from the ONNX 1.12 release (test/onnx/cases/README.md); resolved from test/onnx and out/test/onnx alike. */
+const ROOT = path.resolve(__dirname, __filename.endsWith('.ts') ? '' : '../../../test/onnx', 'cases');
 const FILTER = process.env.CONFORMANCE_FILTER;
 const results: CaseResult[] = [];
 
@@ -44,10 +44,21 @@ const RTOL: Readonly<Record<number, number>> = {
 };
 const DEFAULT_RTOL = 1e-4;
 
+/** The vendored cases: 922 in node/, 23 in simple/. Fewer means the folder was damaged or emptied. */
+const VENDORED_CASES = 945;
+/**
+ * Cases that loaded and reproduced ONNX's outputs when this floor was last raised (546 of 945,
+ * the rest refused). The suite fails below it, so losing an operator or a variant cannot pass
+ * unnoticed; raise it when support grows.
+ */
+const MIN_PASSED = 546;
+
+/** Every case folder (or, with CONFORMANCE_FILTER, the matching ones); none when the folder is missing. */
 function caseDirs(): string[] {
   const dirs: string[] = [];
   for (const sub of ['node', 'simple']) {
     const base = path.join(ROOT, sub);
+    if (!existsSync(base)) continue;
     for (const name of readdirSync(base).sort()) {
       if (existsSync(path.join(base, name, 'model.onnx')) && (!FILTER || name.includes(FILTER))) dirs.push(path.join(base, name));
     }
@@ -166,7 +177,16 @@ describe('ONNX conformance cases', () => {
     await useTestBackend();
   });
 
-  for (const dir of caseDirs()) {
+  const dirs = caseDirs();
+
+  // Run first, so that a missing or emptied cases folder fails the suite rather than leaving it with nothing to run.
+  test('the vendored cases are present', () => {
+    assert.ok(existsSync(ROOT), `the conformance cases are missing: ${ROOT}`);
+    if (!FILTER) assert.ok(dirs.length >= VENDORED_CASES, `only ${dirs.length} of the ${VENDORED_CASES} cases found in ${ROOT}`);
+    else assert.ok(dirs.length > 0, `no case matches CONFORMANCE_FILTER=${FILTER} in ${ROOT}`);
+  });
+
+  for (const dir of dirs) {
     const name = `${path.basename(path.dirname(dir))}/${path.basename(dir)}`;
     test(name, async () => {
       const modelFile = path.join(dir, 'model.onnx');
@@ -203,6 +223,12 @@ describe('ONNX conformance cases', () => {
       result.outcome = 'passed';
     });
   }
+
+  // Tests in a describe run one after the other, so every case has recorded its outcome by now.
+  test(`at least ${MIN_PASSED} cases pass`, { skip: FILTER ? 'CONFORMANCE_FILTER selects a subset' : false }, () => {
+    const passed = results.filter((r) => r.outcome === 'passed').length;
+    assert.ok(passed >= MIN_PASSED, `${passed} cases passed, fewer than the floor of ${MIN_PASSED}`);
+  });
 
   after(() => {
     const table = summarise(results);

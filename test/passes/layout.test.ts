@@ -19,7 +19,7 @@ import { hideSyntheticNodes, partitionBlocks } from '../../src/metrics/blocks';
 import { perSampleNorms } from '../../src/metrics/jacobian';
 import { SeededRandom } from '../../src/runtime/random';
 import { useTestBackend } from '../helpers/backend';
-import { sharedDir } from '../helpers/fixtures';
+import { fixturesDir } from '../helpers/fixtures';
 
 const RTOL = 1e-5;
 const CHANNELS_LAST_OPS = ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'InstanceNormalization', 'LRN', 'DepthToSpace', 'SpaceToDepth'];
@@ -342,7 +342,7 @@ describe('layout pass: single ops in a region', () => {
 
 /** ONNX fixtures (and the bench model) whose graphs hold a convolution. */
 function convolutionalModels(): string[] {
-  const dir = path.join(sharedDir(), 'fixtures');
+  const dir = fixturesDir();
   const files = readdirSync(dir).flatMap((f) =>
     existsSync(path.join(dir, f)) && !f.endsWith('.md') ? readdirSync(path.join(dir, f)).filter((m) => m.endsWith('.onnx')).map((m) => path.join(dir, f, m)) : [],
   );
