@@ -35,10 +35,14 @@ export interface ImportGraph {
   readonly folders: ReadonlySet<string>;
 }
 
-/** The repository root, from test/architecture (tsx) or out/test/architecture (compiled). */
+/**
+ * The repository root, from test/architecture (tsx) or out/test/architecture (compiled). out/
+ * holds a package.json and a src/ too (tsc emits the package.json the engine imports for its
+ * version), but no tsconfig.json.
+ */
 export function repoRoot(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'src'))) return dir;
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'tsconfig.json')) && existsSync(path.join(dir, 'src'))) return dir;
   }
   throw new Error(`no repository root above ${__dirname}`);
 }
@@ -59,6 +63,11 @@ export function readImportGraph(root: string): ImportGraph {
       const spec = m[1];
       if (!spec.startsWith('.')) {
         external.add(spec);
+        continue;
+      }
+      // The repository's manifest (the engine reads its version from it) sits below every layer.
+      if (path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) === 'package.json') {
+        external.add('package.json');
         continue;
       }
       const target = resolveSpecifier(file, spec, known);

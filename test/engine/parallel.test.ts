@@ -11,8 +11,8 @@ import { analyzeModel } from '../../src/engine/analyze';
 import type { AnalysisReport } from '../../src/report/schema';
 import { loadModel } from '../../src/loaders';
 import { Executor } from '../../src/runtime/executor';
-import { partitionBlocks } from '../../src/metrics/blocks';
-import { analysisJobs, blockMatrixKey, GSC_TO_OUTPUT, jobPurposeText, lineariseKey, MIN_PARALLEL_MS, residualKey, residualPartsKey, threadsWorthUsing } from '../../src/engine/parallel/plan';
+import { partitionBlocks, type Block } from '../../src/metrics/blocks';
+import { analysisJobs, jobKey, jobPurposeText, MIN_PARALLEL_MS, reportPhaseOf, threadsWorthUsing } from '../../src/engine/parallel/plan';
 import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import type { JobResult } from '../../src/engine/parallel/jobs';
@@ -144,11 +144,54 @@ describe('parallel analysis', () => {
   });
 
   test('progress lines name each job in words (the cancel e2e test waits for "probe" / "row")', () => {
-    assert.equal(jobPurposeText(GSC_TO_OUTPUT), 'GSC to the output');
-    assert.equal(jobPurposeText(blockMatrixKey(12)), 'block matrix row 12');
-    assert.equal(jobPurposeText(residualKey('branch', 3)), 'block 3 residual branch');
-    assert.equal(jobPurposeText(residualKey('skip', 3)), 'block 3 skip');
-    assert.equal(jobPurposeText(residualPartsKey(3)), 'block 3 residual parts');
-    assert.equal(jobPurposeText(lineariseKey(7)), 'block 7 linearisation');
+    assert.equal(jobPurposeText({ kind: 'gsc-to-output' }), 'GSC to the output');
+    assert.equal(jobPurposeText({ kind: 'block-matrix', row: 12 }), 'block matrix row 12');
+    assert.equal(jobPurposeText({ kind: 'residual-part', block: 3, part: 'branch' }), 'block 3 residual branch');
+    assert.equal(jobPurposeText({ kind: 'residual-part', block: 3, part: 'skip' }), 'block 3 skip');
+    assert.equal(jobPurposeText({ kind: 'residual-parts', block: 3 }), 'block 3 residual parts');
+    assert.equal(jobPurposeText({ kind: 'linearise', block: 7 }), 'block 7 linearisation');
+  });
+
+  test('job keys keep the strings the random streams were always derived from (the reports stay the same)', () => {
+    assert.equal(jobKey({ kind: 'gsc-to-output' }), 'gsc-to-output');
+    assert.equal(jobKey({ kind: 'block-matrix', row: 12 }), 'block-matrix-12');
+    assert.equal(jobKey({ kind: 'residual-part', block: 3, part: 'merge' }), 'merge-3');
+    assert.equal(jobKey({ kind: 'residual-parts', block: 3 }), 'residual-3');
+    assert.equal(jobKey({ kind: 'linearise', block: 7 }), 'linearise-7');
+  });
+
+  test('each job counts towards its report phase by its phase field, not its key', () => {
+    assert.equal(reportPhaseOf({ kind: 'gsc-to-output' }), 'gsc-to-output');
+    assert.equal(reportPhaseOf({ kind: 'block-matrix', row: 1 }), 'block-matrix');
+    assert.equal(reportPhaseOf({ kind: 'residual-part', block: 2, part: 'skip' }), 'blocks');
+    assert.equal(reportPhaseOf({ kind: 'residual-parts', block: 2 }), 'blocks');
+    assert.equal(reportPhaseOf({ kind: 'linearise', block: 2 }), 'blocks');
+  });
+
+  test('planned jobs carry their phase, and their keys are unique and follow from it', () => {
+    const x = ['x0', 'x1', 'x2', 'x3'];
+    const block = (index: number): Block => ({
+      index,
+      name: `b${index}`,
+      inputTensor: x[index - 1],
+      outputTensor: x[index],
+      nodeIndices: [],
+      residual: null,
+      affine: false,
+    });
+    const jobs = analysisJobs({ blocks: [block(1), block(2), block(3)], boundaries: x, probes: 4, blockMatrix: true, useExact: () => false, shapeOf: () => [4] });
+    assert.deepEqual(
+      jobs.map((j) => j.phase),
+      [
+        { kind: 'gsc-to-output' },
+        { kind: 'block-matrix', row: 1 },
+        { kind: 'block-matrix', row: 2 },
+        { kind: 'linearise', block: 1 },
+        { kind: 'linearise', block: 2 },
+        { kind: 'linearise', block: 3 },
+      ],
+    );
+    for (const j of jobs) assert.equal(j.key, jobKey(j.phase));
+    assert.equal(new Set(jobs.map((j) => j.key)).size, jobs.length);
   });
 });

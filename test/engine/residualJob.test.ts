@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadModel } from '../../src/loaders';
 import { Executor, type Activations } from '../../src/runtime/executor';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { analysisJobs, residualKey, residualParts, residualPartsKey } from '../../src/engine/parallel/plan';
+import { analysisJobs, jobKey, residualParts } from '../../src/engine/parallel/plan';
 import { jobPasses, runJob, type JobResult, type ResidualJob } from '../../src/engine/parallel/jobs';
 import { measureJacobianSquares, perSampleSquares } from '../../src/metrics/jacobian';
 import { streamFor } from '../../src/runtime/random';
@@ -55,9 +55,9 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
       const residual = jobs.filter((j): j is ResidualJob => j.kind === 'residual');
       assert.deepEqual(
         residual.map((j) => j.key),
-        blocks.filter((b) => b.residual).map((b) => residualPartsKey(b.index)),
+        blocks.filter((b) => b.residual).map((b) => jobKey({ kind: 'residual-parts', block: b.index })),
       );
-      assert.ok(!jobs.some((j) => /^(merge|branch|skip)-/.test(j.key)), 'no separate merge/branch/skip jobs');
+      assert.ok(!jobs.some((j) => j.phase.kind === 'residual-part'), 'no separate merge/branch/skip jobs');
       const kinds = new Set(residual.map((j) => (j.tensors.skip === j.tensors.input ? 'identity' : 'projection')));
       assert.deepEqual([...kinds].sort(), ['identity', 'projection'], 'both skip kinds exercised');
 
@@ -121,7 +121,7 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
       assert.equal(blk.residual.skipKind, 'projection');
       assert.deepEqual([blk.residual.mergeTensor, blk.residual.branchTensor, blk.residual.skipTensor], [merge, branch, skip]);
       const jobs = analysisJobs({ blocks, boundaries, probes: 8, blockMatrix: false, useExact: () => true, shapeOf: (t) => acts.get(t)!.shape.slice(1) });
-      const job = jobs.find((j): j is ResidualJob => j.key === residualPartsKey(blk.index) && j.kind === 'residual');
+      const job = jobs.find((j): j is ResidualJob => j.key === jobKey({ kind: 'residual-parts', block: blk.index }) && j.kind === 'residual');
       assert.ok(job?.exact);
       // As many passes as the merge has units (5), whatever the probe setting.
       assert.equal(jobPasses(job, (t) => acts.get(t)!.size / n), 5);
@@ -163,19 +163,19 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
     const shapes = (skipShape: number[]) => (t: string): number[] => (t === skip ? skipShape : t === 'x' ? [6] : t === merge ? [5] : [5]);
     const residualJobKeys = (skipShape: number[]): string[] =>
       analysisJobs({ blocks, boundaries, probes: 3, blockMatrix: false, useExact: () => false, shapeOf: shapes(skipShape) })
-        .filter((j) => j.kind === 'residual' || /^(merge|branch|skip)-/.test(j.key))
+        .filter((j) => j.phase.kind === 'residual-parts' || j.phase.kind === 'residual-part')
         .map((j) => j.key);
-    assert.deepEqual(residualJobKeys([5]), [residualPartsKey(blk.index)]);
+    assert.deepEqual(residualJobKeys([5]), [jobKey({ kind: 'residual-parts', block: blk.index })]);
     assert.deepEqual(
       residualJobKeys([1]),
-      (['merge', 'branch', 'skip'] as const).map((p) => residualKey(p, blk.index)),
+      (['merge', 'branch', 'skip'] as const).map((p) => jobKey({ kind: 'residual-part', block: blk.index, part: p })),
     );
 
     // residualParts: the same PartSquares shape from both forms; an identity part is null.
     const m = (v: number): number[][] => [[v, v]];
-    const fromShared = new Map<string, JobResult>([[residualPartsKey(blk.index), { kind: 'residual', squares: { merge: m(1), branch: m(2), skip: m(3) }, method: 'probes:1' }]]);
+    const fromShared = new Map<string, JobResult>([[jobKey({ kind: 'residual-parts', block: blk.index }), { kind: 'residual', squares: { merge: m(1), branch: m(2), skip: m(3) }, method: 'probes:1' }]]);
     const fromSeparate = new Map<string, JobResult>(
-      (['merge', 'branch', 'skip'] as const).map((p, i) => [residualKey(p, blk.index), { kind: 'squares', squares: new Map([['x', m(i + 1)]]), method: 'probes:1' }]),
+      (['merge', 'branch', 'skip'] as const).map((p, i) => [jobKey({ kind: 'residual-part', block: blk.index, part: p }), { kind: 'squares', squares: new Map([['x', m(i + 1)]]), method: 'probes:1' }]),
     );
     const a = residualParts(fromShared, blk);
     const b = residualParts(fromSeparate, blk);

@@ -11,11 +11,28 @@ import { streamFor } from '../../runtime/random';
 import { measureJacobianSquares, measureResidualSquares, type JacobianSquares, type ResidualSquares, type ResidualTensors } from '../../metrics/jacobian';
 import { dilutionRelation, linearise } from '../../metrics/dilution';
 
+/**
+ * What a job measures for the report: its progress text, the report phase its time counts
+ * towards, and where its result goes are read from this, never from its key.
+ */
+export type JobPhase =
+  | { readonly kind: 'gsc-to-output' }
+  /** GSC(k -> row) for the boundaries k before `row` (only k = row - 1 without the block matrix). */
+  | { readonly kind: 'block-matrix'; readonly row: number }
+  /** A residual block's merge, branch and skip from shared probes (ResidualJob). */
+  | { readonly kind: 'residual-parts'; readonly block: number }
+  /** One part of a residual block whose merge broadcasts, measured on its own. */
+  | { readonly kind: 'residual-part'; readonly block: number; readonly part: ResidualPart }
+  | { readonly kind: 'linearise'; readonly block: number };
+
+export type ResidualPart = 'merge' | 'branch' | 'skip';
+
 /** ||J^T u||^2 per sample from `target` back to each of `wrt` (measureJacobianSquares). */
 export interface SquaresJob {
   readonly kind: 'squares';
-  /** Unique per analysis; also the purpose its random stream is derived from. */
+  /** Unique per analysis (jobKey(phase)); also the purpose its random stream is derived from. */
   readonly key: string;
+  readonly phase: Extract<JobPhase, { kind: 'gsc-to-output' | 'block-matrix' | 'residual-part' }>;
   readonly target: string;
   readonly wrt: readonly string[];
   readonly exact: boolean;
@@ -26,6 +43,7 @@ export interface SquaresJob {
 export interface LineariseJob {
   readonly kind: 'linearise';
   readonly key: string;
+  readonly phase: Extract<JobPhase, { kind: 'linearise' }>;
   readonly input: string;
   readonly output: string;
   readonly exact: boolean;
@@ -41,6 +59,7 @@ export interface LineariseJob {
 export interface ResidualJob {
   readonly kind: 'residual';
   readonly key: string;
+  readonly phase: Extract<JobPhase, { kind: 'residual-parts' }>;
   readonly tensors: ResidualTensors;
   readonly exact: boolean;
   readonly probes: number;

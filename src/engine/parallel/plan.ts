@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '../../metrics/blocks';
 import type { Graph } from '../../graph/ir';
 import type { BackendName } from '../../runtime/backend';
-import { jobTarget, type AnalysisJob, type JobResult } from './jobs';
+import { jobTarget, type AnalysisJob, type JobPhase, type JobResult, type ResidualPart, type SquaresJob } from './jobs';
 import type { FeedData } from './protocol';
 
 export interface PlanArgs {
@@ -19,30 +19,54 @@ export interface PlanArgs {
   readonly shapeOf: (tensor: string) => readonly number[];
 }
 
-export const GSC_TO_OUTPUT = 'gsc-to-output';
-export const blockMatrixKey = (l: number): string => `block-matrix-${l}`;
-/** The separate jobs of a residual block whose merge broadcasts (residualPartsKey otherwise). */
-export const residualKey = (purpose: 'merge' | 'branch' | 'skip', block: number): string => `${purpose}-${block}`;
-/** The one job that measures a residual block's merge, branch and skip with shared probes. */
-export const residualPartsKey = (block: number): string => `residual-${block}`;
-export const lineariseKey = (block: number): string => `linearise-${block}`;
+/**
+ * A job's unique id, which is also the purpose its random stream is derived from (jobs.ts):
+ * these exact strings keep every report's numbers what they were.
+ */
+export function jobKey(phase: JobPhase): string {
+  switch (phase.kind) {
+    case 'gsc-to-output':
+      return 'gsc-to-output';
+    case 'block-matrix':
+      return `block-matrix-${phase.row}`;
+    case 'residual-parts':
+      return `residual-${phase.block}`;
+    case 'residual-part':
+      return `${phase.part}-${phase.block}`;
+    case 'linearise':
+      return `linearise-${phase.block}`;
+  }
+}
 
-/** A job key in words, for progress lines: "GSC to the output", "block matrix row 3", "block 2 residual parts". */
-export function jobPurposeText(key: string): string {
-  if (key === GSC_TO_OUTPUT) return 'GSC to the output';
-  const dash = key.lastIndexOf('-');
-  const [purpose, block] = [key.slice(0, dash), key.slice(dash + 1)];
-  if (purpose === 'block-matrix') return `block matrix row ${block}`;
-  if (purpose === 'linearise') return `block ${block} linearisation`;
-  if (purpose === 'residual') return `block ${block} residual parts`;
-  return `block ${block} ${purpose === 'branch' ? 'residual branch' : purpose}`;
+/** A job in words, for progress lines: "GSC to the output", "block matrix row 3", "block 2 residual parts". */
+export function jobPurposeText(phase: JobPhase): string {
+  switch (phase.kind) {
+    case 'gsc-to-output':
+      return 'GSC to the output';
+    case 'block-matrix':
+      return `block matrix row ${phase.row}`;
+    case 'residual-parts':
+      return `block ${phase.block} residual parts`;
+    case 'residual-part':
+      return `block ${phase.block} ${phase.part === 'branch' ? 'residual branch' : phase.part}`;
+    case 'linearise':
+      return `block ${phase.block} linearisation`;
+  }
+}
+
+/** The report phases whose time and progress the jobs make up (timings: gscToOutputMs, blockMatrixMs, blocksMs). */
+export type JobReportPhase = 'gsc-to-output' | 'block-matrix' | 'blocks';
+
+export function reportPhaseOf(phase: JobPhase): JobReportPhase {
+  return phase.kind === 'gsc-to-output' || phase.kind === 'block-matrix' ? phase.kind : 'blocks';
 }
 
 export function analysisJobs(p: PlanArgs): AnalysisJob[] {
   const B = p.blocks.length;
-  const squares = (key: string, target: string, wrt: readonly string[]): AnalysisJob => ({
+  const squares = (phase: SquaresJob['phase'], target: string, wrt: readonly string[]): AnalysisJob => ({
     kind: 'squares',
-    key,
+    key: jobKey(phase),
+    phase,
     target,
     wrt,
     exact: p.useExact(target),
@@ -52,9 +76,9 @@ export function analysisJobs(p: PlanArgs): AnalysisJob[] {
     const [sa, sb] = [p.shapeOf(a), p.shapeOf(b)];
     return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
   };
-  const jobs: AnalysisJob[] = [squares(GSC_TO_OUTPUT, p.boundaries[B], p.boundaries.slice(0, B))];
+  const jobs: AnalysisJob[] = [squares({ kind: 'gsc-to-output' }, p.boundaries[B], p.boundaries.slice(0, B))];
   for (let l = 1; l < B; l++) {
-    jobs.push(squares(blockMatrixKey(l), p.boundaries[l], p.blockMatrix ? p.boundaries.slice(0, l) : [p.boundaries[l - 1]]));
+    jobs.push(squares({ kind: 'block-matrix', row: l }, p.boundaries[l], p.blockMatrix ? p.boundaries.slice(0, l) : [p.boundaries[l - 1]]));
   }
   for (const blk of p.blocks) {
     const r = blk.residual;
@@ -63,24 +87,26 @@ export function analysisJobs(p: PlanArgs): AnalysisJob[] {
       // A broadcasting merge, or x + x (the branch is the input), keeps the separate jobs below.
       jobs.push({
         kind: 'residual',
-        key: residualPartsKey(blk.index),
+        key: jobKey({ kind: 'residual-parts', block: blk.index }),
+        phase: { kind: 'residual-parts', block: blk.index },
         tensors: { input: blk.inputTensor, merge: r.mergeTensor, branch: r.branchTensor, skip: r.skipTensor },
         exact: p.useExact(r.mergeTensor),
         probes: p.probes,
       });
     } else if (r) {
-      const targets: ['merge' | 'branch' | 'skip', string][] = [
+      const targets: [ResidualPart, string][] = [
         ['merge', r.mergeTensor],
         ['branch', r.branchTensor],
         ['skip', r.skipTensor],
       ];
       for (const [purpose, target] of targets) {
-        if (target !== blk.inputTensor) jobs.push(squares(residualKey(purpose, blk.index), target, [blk.inputTensor]));
+        if (target !== blk.inputTensor) jobs.push(squares({ kind: 'residual-part', block: blk.index, part: purpose }, target, [blk.inputTensor]));
       }
     }
     jobs.push({
       kind: 'linearise',
-      key: lineariseKey(blk.index),
+      key: jobKey({ kind: 'linearise', block: blk.index }),
+      phase: { kind: 'linearise', block: blk.index },
       input: blk.inputTensor,
       output: blk.outputTensor,
       exact: p.useExact(blk.outputTensor),
@@ -117,10 +143,10 @@ export interface PartSquares {
  * residual job, or the separate ones of a broadcasting merge); null for a part that is the
  * block input itself (an identity skip: GSC 1).
  */
-export function residualParts(results: ReadonlyMap<string, JobResult>, blk: Block): Record<'merge' | 'branch' | 'skip', PartSquares | null> {
+export function residualParts(results: ReadonlyMap<string, JobResult>, blk: Block): Record<ResidualPart, PartSquares | null> {
   const r = blk.residual;
   if (!r) throw new Error(`internal: block ${blk.index} is not residual`);
-  const shared = results.get(residualPartsKey(blk.index));
+  const shared = results.get(jobKey({ kind: 'residual-parts', block: blk.index }));
   if (shared?.kind === 'residual') {
     const { squares, method } = shared;
     return {
@@ -129,13 +155,26 @@ export function residualParts(results: ReadonlyMap<string, JobResult>, blk: Bloc
       skip: squares.skip === null ? null : { measurements: squares.skip, method },
     };
   }
-  const separate = (purpose: 'merge' | 'branch' | 'skip', target: string): PartSquares | null => {
+  const separate = (part: ResidualPart, target: string): PartSquares | null => {
     if (target === blk.inputTensor) return null;
-    const m = results.get(residualKey(purpose, blk.index));
-    if (m?.kind !== 'squares') throw new Error(`internal: no measurement for ${residualKey(purpose, blk.index)}`);
+    const m = squaresResult(results, { kind: 'residual-part', block: blk.index, part });
     return { measurements: m.squares.get(blk.inputTensor)!, method: m.method };
   };
   return { merge: separate('merge', r.mergeTensor), branch: separate('branch', r.branchTensor), skip: separate('skip', r.skipTensor) };
+}
+
+/** The result of a squares job (GSC to the output, a block matrix row, a residual part). */
+export function squaresResult(results: ReadonlyMap<string, JobResult>, phase: SquaresJob['phase']): Extract<JobResult, { kind: 'squares' }> {
+  const r = results.get(jobKey(phase));
+  if (r?.kind !== 'squares') throw new Error(`internal: no measurement for ${jobPurposeText(phase)}`);
+  return r;
+}
+
+/** The linearisation job's result of a block. */
+export function lineariseResult(results: ReadonlyMap<string, JobResult>, block: number): Extract<JobResult, { kind: 'linearise' }> {
+  const r = results.get(jobKey({ kind: 'linearise', block }));
+  if (r?.kind !== 'linearise') throw new Error(`internal: no linearisation of block ${block}`);
+  return r;
 }
 
 /** The feeds as plain arrays for the worker threads (they redo the forward pass). */

@@ -1,0 +1,235 @@
+/**
+ * Turns an analysis's measurements (the jobs' results, the per-sample norms of the tensors
+ * they involve, the nonlinearities' measures) into the AnalysisReport (report/schema.ts). A
+ * pure function of its inputs: the tensors, threads and clocks stay in analyze.ts.
+ */
+import type {
+  AnalysisReport,
+  BlockReport,
+  BoundaryReport,
+  Estimate,
+  NonlinearityReport,
+  ResidualInfo,
+} from '../report/schema';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
+import type { Graph } from '../graph/ir';
+import type { Block } from '../metrics/blocks';
+import type { CollapseMeasures, NonlinearitySite } from '../metrics/collapse';
+import { quadraticMean, type JacobianSquares } from '../metrics/jacobian';
+import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
+import { dilutionRelation } from '../metrics/dilution';
+import { exactEstimate } from '../metrics/stats';
+import { withGscBlock, type JobResult } from './parallel/jobs';
+import { lineariseResult, residualParts, squaresResult, type PartSquares } from './parallel/plan';
+import packageJson from '../../package.json';
+
+/** The version the report names: the package's own (package.json), in out/ and in the bundles alike. */
+export const TOOL_VERSION: string = packageJson.version;
+
+/** Per-sample norms and per-sample size of one tensor of the forward pass. */
+export interface TensorStats {
+  readonly norms: readonly number[];
+  readonly dim: number;
+}
+
+/** One nonlinearity measured (measureCollapse) in a block. */
+export interface MeasuredNonlinearity {
+  readonly site: NonlinearitySite;
+  readonly block: number;
+  readonly measures: CollapseMeasures;
+}
+
+/** The report's parts that analyze.ts states as they are (the model, the run, the input). */
+export type ReportHeader = Pick<AnalysisReport, 'createdAt' | 'model' | 'settings' | 'thresholds' | 'backend' | 'timings' | 'reference' | 'input' | 'warnings'>;
+
+export interface ReportInputs {
+  readonly header: ReportHeader;
+  /** The analysed graph (node names, op types and source names of the blocks). */
+  readonly graph: Graph;
+  readonly blocks: readonly Block[];
+  /** boundaries[0] is the input, boundaries[B] the reference output. */
+  readonly boundaries: readonly string[];
+  /** The boundaries' and the residual blocks' tensors (input, merge, branch, skip). */
+  readonly tensors: ReadonlyMap<string, TensorStats>;
+  /** Every job's result by key (parallel/pool.ts). */
+  readonly results: ReadonlyMap<string, JobResult>;
+  readonly nonlinearities: readonly MeasuredNonlinearity[];
+}
+
+export function assembleReport(inputs: ReportInputs): AnalysisReport {
+  const { header, graph, blocks, boundaries } = inputs;
+  const stats = (tensor: string): TensorStats => {
+    const s = inputs.tensors.get(tensor);
+    if (s === undefined) throw new Error(`internal: no norms of ${tensor}`);
+    return s;
+  };
+  const B = blocks.length;
+  const n = stats(boundaries[0]).norms.length;
+  const norms = boundaries.map((b) => stats(b).norms);
+  const dims = boundaries.map((b) => stats(b).dim);
+
+  // GSC from every boundary to the reference output.
+  const toOutput = squaresResult(inputs.results, { kind: 'gsc-to-output' });
+  const gscOut: GscResult[] = boundaries.map((_, k) =>
+    k === B ? identityGsc(n) : gscFromSquares(toOutput.squares.get(boundaries[k])!, dims[k], norms[k], norms[B], toOutput.method),
+  );
+
+  const matrix = blockMatrix(inputs, toOutput, norms, dims);
+  const gscBlock = matrix.gscBlock;
+
+  const blockReports: BlockReport[] = blocks.map((blk) => {
+    const residual = blk.residual ? residualInfo(blk, stats, residualParts(inputs.results, blk)) : null;
+    const lin = lineariseResult(inputs.results, blk.index);
+    const nodes = blk.nodeIndices.map((i) => graph.nodes[i]);
+    return {
+      index: blk.index,
+      name: blk.name,
+      kind: blk.residual ? 'residual' : 'plain',
+      inputTensor: blk.inputTensor,
+      outputTensor: blk.outputTensor,
+      dIn: dims[blk.index - 1],
+      dOut: dims[blk.index],
+      nodes: nodes.map((x) => x.name),
+      opTypes: nodes.map((x) => x.op),
+      sourceNames: [...new Set(nodes.map((x) => x.origin.name))],
+      outputQ: quadraticMean(norms[blk.index]),
+      gscToOutput: gscOut[blk.index].batch,
+      gscToOutputPerSample: gscOut[blk.index].perSample,
+      gscBlock: gscBlock[blk.index - 1],
+      growthRatio: gscOut[blk.index - 1].batch.value / gscOut[blk.index].batch.value,
+      residual,
+      linearisation: withGscBlock(lin.info, gscBlock[blk.index - 1].value),
+    };
+  });
+
+  const nonlinearities: NonlinearityReport[] = inputs.nonlinearities.map(({ site, block, measures: m }, q) => {
+    const node = graph.nodes[site.nodeIndex];
+    return {
+      index: q + 1,
+      op: site.op,
+      node: node.name,
+      sourceName: node.origin.name,
+      block,
+      inputTensor: site.input,
+      outputTensor: site.output,
+      dim: m.dim,
+      signDiversity: m.signDiversity,
+      relativeSpread: m.relativeSpread,
+      k: m.k,
+      meanSlope: m.meanSlope,
+      qSz: m.qSz,
+      qRho: m.qRho,
+      qPreactivation: m.qPreactivation,
+      pseudoLinear: m.k === null || m.k > header.thresholds.pseudoLinearK,
+      collapsed: m.relativeSpread < header.thresholds.collapsedSpread,
+    };
+  });
+
+  const boundaryReports: BoundaryReport[] = boundaries.map((tensor, k) => ({
+    index: k,
+    tensor,
+    dim: dims[k],
+    q: quadraticMean(norms[k]),
+    gscToOutput: gscOut[k].batch,
+    gscToOutputPerSample: gscOut[k].perSample,
+    qmJacobian: gscOut[k].qmJacobian,
+  }));
+  const gscValues = gscOut.map((g) => g.batch.value);
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_SCHEMA_VERSION,
+    tool: { name: 'gradient-lens', version: TOOL_VERSION },
+    createdAt: header.createdAt,
+    model: header.model,
+    settings: header.settings,
+    thresholds: header.thresholds,
+    backend: header.backend,
+    timings: header.timings,
+    reference: header.reference,
+    input: header.input,
+    boundaries: boundaryReports,
+    blocks: blockReports,
+    blockMatrix: header.settings.blockMatrix ? { gsc: matrix.gsc, stderr: matrix.stderr, ci99: matrix.ci99, method: matrix.method } : null,
+    growth: explosionGrowth(gscValues),
+    chain: chainChecks(
+      gscValues,
+      gscBlock.map((g) => g.value),
+    ),
+    nonlinearities,
+    warnings: header.warnings,
+  };
+}
+
+/**
+ * The block matrix GSC(k -> l) (row l: one job per target boundary, the last row being the
+ * GSC to the output), and GSC(l-1 -> l) of each block, which it holds on its diagonal.
+ */
+function blockMatrix(
+  inputs: ReportInputs,
+  toOutput: { readonly squares: JacobianSquares; readonly method: string },
+  norms: readonly (readonly number[])[],
+  dims: readonly number[],
+): {
+  gsc: (number | null)[][];
+  stderr: (number | null)[][];
+  ci99: (readonly [number, number] | null)[][];
+  method: (string | null)[][];
+  gscBlock: Estimate[];
+} {
+  const { boundaries } = inputs;
+  const B = inputs.blocks.length;
+  const size = B + 1;
+  const grid = <T>(): (T | null)[][] => Array.from({ length: size }, () => new Array<T | null>(size).fill(null));
+  const gsc = grid<number>();
+  const stderr = grid<number>();
+  const method = grid<string>();
+  const ci99 = grid<readonly [number, number]>();
+  const gscBlock: Estimate[] = [];
+  for (let l = 1; l <= B; l++) {
+    const row = l === B ? toOutput : squaresResult(inputs.results, { kind: 'block-matrix', row: l });
+    for (const [name, squares] of row.squares) {
+      const k = boundaries.indexOf(name);
+      const g = gscFromSquares(squares, dims[k], norms[k], norms[l], row.method).batch;
+      gsc[k][l] = g.value;
+      stderr[k][l] = g.stderr;
+      method[k][l] = row.method;
+      ci99[k][l] = g.ci99;
+      if (k === l - 1) gscBlock[l - 1] = g;
+    }
+  }
+  return { gsc, stderr, ci99, method, gscBlock };
+}
+
+/** A residual block's skip/branch/merge scales, GSCs and dilution relation (metrics.md). */
+function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts: Record<'merge' | 'branch' | 'skip', PartSquares | null>): ResidualInfo {
+  const r = blk.residual!;
+  const input = stats(blk.inputTensor);
+  const gscTo = (target: string, purpose: 'merge' | 'branch' | 'skip'): Estimate => {
+    const m = parts[purpose];
+    if (m === null) return exactEstimate(1, 'identity');
+    return gscFromSquares(m.measurements, input.dim, input.norms, stats(target).norms, m.method).batch;
+  };
+  const qSkip = quadraticMean(stats(r.skipTensor).norms);
+  const qBranch = quadraticMean(stats(r.branchTensor).norms);
+  const qMerge = quadraticMean(stats(r.mergeTensor).norms);
+  const kSkip = qSkip / qBranch;
+  const gscMerge = gscTo(r.mergeTensor, 'merge');
+  const gscBranch = gscTo(r.branchTensor, 'branch');
+  const gscSkip = gscTo(r.skipTensor, 'skip');
+  return {
+    skipKind: r.skipKind,
+    mergeTensor: r.mergeTensor,
+    skipTensor: r.skipTensor,
+    branchTensor: r.branchTensor,
+    mergeNode: r.mergeNode,
+    opsAfterMerge: r.opsAfterMerge,
+    qSkip,
+    qBranch,
+    qMerge,
+    kSkip,
+    gscMerge,
+    gscBranch,
+    gscSkip,
+    relation: dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
+  };
+}
