@@ -56,9 +56,9 @@ const integer: Check = (v, p) => {
 const count: Check = (v, p) => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(p, 'a non-negative integer', v);
 };
-/** A measured value: a number, or null when it came out non-finite (see the module comment). */
+/** A measured value: a number (NaN or ∞ in a report still in memory), or null when it came out non-finite and went through JSON. */
 const measured: Check = (v, p) => {
-  if (v !== null && (typeof v !== 'number' || Number.isNaN(v))) fail(p, 'a number or null', v);
+  if (v !== null && typeof v !== 'number') fail(p, 'a number or null', v);
 };
 
 const optional =
