@@ -13,7 +13,8 @@ import { inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
 
-export const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/** base-uri and form-action are not covered by default-src: without them injected <base>/<form> could redirect links or submit. */
+export const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1f2328; background: #fff; }
