@@ -4,7 +4,15 @@
  */
 import type { AnalysisReport, Thresholds } from '../report/schema';
 import { isPseudoLinear } from '../report/flags';
-import { fmt, printable } from '../report/format';
+import { formatComparison, INFINITY_TEXT } from '../report/format';
+import { printable } from '../report/printable';
+
+/** "v > limit" with enough digits that the printed inequality is true (not "3 > 3"). */
+function exceeds(value: number | null, limit: number): string {
+  if (value === null) return `${INFINITY_TEXT} > ${formatComparison(limit, limit).threshold}`;
+  const c = formatComparison(value, limit);
+  return `${c.value} > ${c.threshold}`;
+}
 
 export interface GateOptions {
   /** Fail when any block's GSC to the output exceeds this. */
@@ -27,7 +35,7 @@ export function gateFailures(report: AnalysisReport, options: GateOptions): stri
     const over = report.blocks.filter((b) => b.gscToOutput.value > limit).sort((x, y) => y.gscToOutput.value - x.gscToOutput.value);
     if (over.length > 0) {
       const b = over[0];
-      reasons.push(`GSC to the output of block ${b.index} (${printable(b.name)}) is ${fmt(b.gscToOutput.value)} > ${fmt(limit)}${more(over.length - 1, 'block', 'blocks')}`);
+      reasons.push(`GSC to the output of block ${b.index} (${printable(b.name)}) is ${exceeds(b.gscToOutput.value, limit)}${more(over.length - 1, 'block', 'blocks')}`);
     }
   }
   if (options.failOnPseudoLinear) {
@@ -38,7 +46,7 @@ export function gateFailures(report: AnalysisReport, options: GateOptions): stri
       const block = report.blocks.find((b) => b.index === q.block);
       reasons.push(
         `nonlinearity ${q.index} (${printable(q.op)} ${printable(q.sourceName || q.node)}) in block ${q.block}${block ? ` (${printable(block.name)})` : ''} ` +
-          `is pseudo-linear: k ${fmt(q.k, true)} > ${fmt(thresholds.pseudoLinearK)}${more(flagged.length - 1, 'nonlinearity', 'nonlinearities')}`,
+          `is pseudo-linear: k ${exceeds(q.k, thresholds.pseudoLinearK)}${more(flagged.length - 1, 'nonlinearity', 'nonlinearities')}`,
       );
     }
   }

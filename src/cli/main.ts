@@ -20,6 +20,7 @@ import { reportIncompatibility, type AnalysisReport, type AnalysisSettings } fro
 import { exportReport } from '../report/export';
 import { compareReports } from '../report/compare';
 import { comparisonToMarkdown, comparisonToText } from '../report/compareFormat';
+import { printable, printableLines } from '../report/printable';
 import { formatReportTable } from './table';
 import { gateFailures } from './gate';
 import { parseArgs, UsageError, type CliArgs, type CompareArgs, type ParsedArgs, type ReportArgs } from './args';
@@ -105,7 +106,8 @@ export function readReportFile(file: string): AnalysisReport {
 function reportCommand(args: ReportArgs): number {
   const text = exportReport(readReportFile(args.report), args.format);
   if (args.out === undefined) {
-    process.stdout.write(text);
+    // The exporters already show control characters in names escaped; this keeps any that slipped through off the terminal.
+    process.stdout.write(printableLines(text));
   } else {
     writeFileSync(args.out, text);
     process.stderr.write(`${args.format} written to ${args.out}\n`);
@@ -117,7 +119,7 @@ function compareCommand(args: CompareArgs): number {
   const result = compareReports(readReportFile(args.a), readReportFile(args.b), { a: args.a, b: args.b });
   const text =
     args.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : args.format === 'md' ? comparisonToMarkdown(result) : comparisonToText(result);
-  process.stdout.write(text);
+  process.stdout.write(printableLines(text));
   return 0;
 }
 
@@ -156,12 +158,12 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
   const report = await analyzeModel(request, {
     onProgress: (e) => {
       if (args.quiet || !process.stderr.isTTY) {
-        if (!args.quiet && !phasesLogged.has(e.phase)) process.stderr.write(`${e.message}\n`);
+        if (!args.quiet && !phasesLogged.has(e.phase)) process.stderr.write(`${printable(e.message)}\n`);
         phasesLogged.add(e.phase);
         return;
       }
       const pct = e.fraction === undefined ? '' : `${Math.round(e.fraction * 100)}% `;
-      process.stderr.write(`\r\x1b[2K${pct}${e.message}`);
+      process.stderr.write(`\r\x1b[2K${pct}${printable(e.message)}`);
       if (e.phase === 'done') process.stderr.write('\n');
     },
   });
@@ -207,8 +209,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const message = e instanceof Error ? e.message : String(e);
     // Loader errors already start with the file; engine errors (memory, execution) do not.
     const file = args.command === 'analyze' && !message.includes(args.model) ? `${args.model}: ` : '';
-    process.stderr.write(`\ngradient-lens: error: ${file}${message}\n`);
-    if (process.env.GRADIENT_LENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    // Messages quote node and op names from the model: shown escaped, they cannot clear the screen.
+    process.stderr.write(printableLines(`\ngradient-lens: error: ${file}${message}\n`));
+    if (process.env.GRADIENT_LENS_DEBUG && e instanceof Error) process.stderr.write(printableLines(`${e.stack}\n`));
     return 1;
   }
 }
@@ -217,7 +220,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      process.stderr.write(`gradient-lens: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(printableLines(`gradient-lens: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`));
       process.exit(1);
     },
   );

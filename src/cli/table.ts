@@ -1,10 +1,13 @@
-/** The CLI's readable summary of a report: one row per block, then the headline facts. */
+/**
+ * The CLI's readable summary of a report: one row per block, then the headline facts. Every
+ * string in it may come from the model or a saved report, so the finished table goes through
+ * printableLines: no control character reaches the terminal.
+ */
 import type { AnalysisReport } from '../report/schema';
-import { fmt, fmtEstimate as withCi, printable, threadsText } from '../report/format';
+import { fmt, fmtEstimate as withCi, formatK, formatSeconds, threadsText } from '../report/format';
+import { printable, printableLines } from '../report/printable';
 import { blockFlags, flagLabels } from '../report/flags';
 import { inputText, referenceText } from '../report/referenceText';
-
-export { fmt };
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -18,13 +21,13 @@ export function formatReportTable(report: AnalysisReport): string {
     const b = f.block;
     return [
       String(b.index),
-      // Names come from the model file: control characters would reach the terminal.
+      // One line per block: a name's line break is shown escaped too.
       printable(b.name),
       b.kind === 'residual' ? `residual/${b.residual!.skipKind}` : 'plain',
       withCi(b.gscToOutput),
       fmt(b.gscBlock.value),
       b.residual ? fmt(b.residual.kSkip) : '',
-      fmt(b.linearisation.kLin, b.linearisation.linear),
+      formatK(b.linearisation.kLin, b.linearisation.linear),
       flagLabels(f).join(', '),
     ];
   });
@@ -32,10 +35,10 @@ export function formatReportTable(report: AnalysisReport): string {
   const m = report.model;
   const s = report.settings;
   const lines = [
-    `${m.fileName}  (${m.formatLabel}, input [${m.inputShape.join(', ')}], ${m.parameters} parameters)`,
+    printable(`${m.fileName}  (${m.formatLabel}, input [${m.inputShape.join(', ')}], ${m.parameters} parameters)`),
     `input: ${printable(inputText(report))}`,
     `GSC to: ${printable(referenceText(report))}`,
-    `backend ${report.backend.name}${threadsText(report.backend.threads)} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${(report.timings.totalMs / 1000).toFixed(1)} s`,
+    printable(`backend ${report.backend.name}${threadsText(report.backend.threads)} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${formatSeconds(report.timings.totalMs)}`),
     '',
     pad(header, widths),
     pad(
@@ -48,5 +51,5 @@ export function formatReportTable(report: AnalysisReport): string {
     ...report.warnings.map((w) => `warning: ${printable(w.message)}`),
     '',
   ];
-  return lines.join('\n');
+  return printableLines(lines.join('\n'));
 }

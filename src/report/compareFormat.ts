@@ -1,6 +1,7 @@
 /** A ComparisonResult as plain text (terminal) or Markdown (pull request); JSON is the result itself. */
 import type { BlockComparison, BlockRef, ComparedK, ComparisonResult, ReportIdentity } from './compare';
-import { fmt, printable } from './format';
+import { fmt } from './format';
+import { printable, printableLines } from './printable';
 import { mdCode, mdLineStart, mdTable, mdText } from './export/markdownText';
 
 /** null is ∞ for k_lin (a linear block) and "–" for k_skip (not a residual block). */
@@ -70,7 +71,8 @@ export function comparisonToText(r: ComparisonResult): string {
   if (r.unmatchedA.length) out.push(unmatchedLine('a', r.unmatchedA, printable));
   if (r.unmatchedB.length) out.push(unmatchedLine('b', r.unmatchedB, printable));
   out.push(`summary: ${summaryLine(r)}`, '');
-  return out.join('\n');
+  // Labels are file names and names come from the reports: nothing unprintable reaches the terminal.
+  return printableLines(out.join('\n'));
 }
 
 export function comparisonToMarkdown(r: ComparisonResult): string {

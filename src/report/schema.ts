@@ -10,6 +10,8 @@
  * quantities that do not apply are `null`.
  */
 
+import { reportFieldProblem } from './validate';
+
 export const REPORT_SCHEMA = 'gradient-lens-report';
 export const REPORT_SCHEMA_VERSION = '1.1';
 
@@ -290,7 +292,10 @@ export interface AnalysisReport {
   readonly warnings: readonly ReportWarning[];
 }
 
-/** Checks that a parsed JSON value is a report this version can read; returns a reason if not. */
+/**
+ * Checks that a parsed JSON value is a report this version can read, field by field
+ * (validate.ts): every reader calls this before using a report. Returns a reason if not.
+ */
 export function reportIncompatibility(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'not a JSON object';
   const v = value as { schema?: unknown; version?: unknown };
@@ -300,5 +305,5 @@ export function reportIncompatibility(value: unknown): string | undefined {
   if (major !== REPORT_SCHEMA_VERSION.split('.')[0]) {
     return `report version ${v.version} is not readable by this version (${REPORT_SCHEMA_VERSION})`;
   }
-  return undefined;
+  return reportFieldProblem(value);
 }

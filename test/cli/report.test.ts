@@ -10,6 +10,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import { compareReports, type ComparisonResult } from '../../src/report/compare';
 import { exportReport } from '../../src/report/export';
 import { parseArgs, UsageError } from '../../src/cli/args';
+import { formatNumber } from '../../src/report/format';
 
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-cli-report-'));
@@ -62,7 +63,7 @@ test('report exports every format to stdout or a file, byte-identical to exportR
   // Probe estimates show their interval in the Markdown table.
   const firstRow = cli(['report', reportA]).stdout.split('\n').find((l) => l.startsWith('| 1 |')) ?? '';
   const ci = report.blocks[0].gscToOutput.ci99;
-  assert.ok(firstRow.includes(`[${Number(ci[0].toPrecision(4))}, ${Number(ci[1].toPrecision(4))}]`), firstRow);
+  assert.ok(firstRow.includes(`\\[${formatNumber(ci[0])}, ${formatNumber(ci[1])}\\]`), firstRow);
 });
 
 test('report refuses a file that is not a report, or of another major version, with exit 1', () => {
@@ -166,7 +167,7 @@ test('gate reasons: one line each, control characters in names made visible', as
   const reasons = gateFailures(hostile, { failOnGsc: 1e-6, failOnPseudoLinear: true, pseudoLinearK: 1e-6 });
   assert.equal(reasons.length, 2);
   for (const r of reasons) assert.doesNotMatch(r, /[\x00-\x1f]/);
-  assert.match(reasons[0], /\(x\\x1b\[2J\\x0ay\) is .* > 1\.00e-6 \(and 11 more blocks\)$/);
-  assert.match(reasons[1], /is pseudo-linear: k .* > 1\.00e-6 \(and \d+ more nonlinearities\)$/);
+  assert.match(reasons[0], /\(x\\x1b\[2J\\x0ay\) is .* > 1×10⁻⁶ \(and 11 more blocks\)$/);
+  assert.match(reasons[1], /is pseudo-linear: k .* > 1×10⁻⁶ \(and \d+ more nonlinearities\)$/);
   assert.deepEqual(gateFailures(report, { failOnGsc: 1e9, failOnPseudoLinear: false }), []);
 });

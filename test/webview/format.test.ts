@@ -19,25 +19,25 @@ describe('formatNumber', () => {
     assert.equal(formatNumber(12.941103631647021), '12.94');
     assert.equal(formatNumber(1), '1');
     assert.equal(formatNumber(2.5), '2.5');
-    assert.equal(formatNumber(-0.98765), '-0.9877');
+    assert.equal(formatNumber(-0.98765), '−0.9877');
   });
   test('values with more integer digits than significant ones are rounded, never written 1.00e+3', () => {
     assert.equal(formatNumber(1000, 3), '1000');
     assert.equal(formatNumber(1234.5), '1235');
     assert.equal(formatNumber(1234.5, 3), '1230');
-    assert.equal(formatNumber(9999.6), '1e4');
+    assert.equal(formatNumber(9999.6), '1×10⁴');
   });
   test('scientific notation outside [1e-3, 1e4)', () => {
-    assert.equal(formatNumber(548300.7), '5.483e5');
-    assert.equal(formatNumber(12345), '1.235e4');
-    assert.equal(formatNumber(0.00025), '2.5e-4');
-    assert.equal(formatNumber(-3.21e-7), '-3.21e-7');
+    assert.equal(formatNumber(548300.7), '5.483×10⁵');
+    assert.equal(formatNumber(12345), '1.235×10⁴');
+    assert.equal(formatNumber(0.00025), '2.5×10⁻⁴');
+    assert.equal(formatNumber(-3.21e-7), '−3.21×10⁻⁷');
     assert.equal(formatNumber(0.001), '0.001');
   });
   test('zero and non-finite values', () => {
     assert.equal(formatNumber(0), '0');
     assert.equal(formatNumber(Infinity), '∞');
-    assert.equal(formatNumber(-Infinity), '-∞');
+    assert.equal(formatNumber(-Infinity), '−∞');
     assert.equal(formatNumber(NaN), 'NaN');
   });
   test('digits parameter', () => {

@@ -511,12 +511,12 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
     return i < 0 ? undefined : categorySpan(chart.scales.x, i, i, rows.length);
   });
 
-  const kText = (k: KValue | null, what: string): string => (k === null ? `${what} ${NOT_APPLICABLE}` : k.infinite ? `${what} ${INFINITY_TEXT} (linear block)` : `${what} ${k.value}`);
+  const kText = (k: KValue | null, what: string): string => (k === null ? `${what} ${NOT_APPLICABLE}` : k.infinite ? `${what} ${INFINITY_TEXT} (linear block)` : `${what} ${formatNumber(k.value)}`);
   const describe = (i: number): string[] => {
     const r = rows[i];
-    const lines = [kText(r.kSkip, 'k_skip'), `k_skip² + 1 ${r.skipReduction === null ? NOT_APPLICABLE : r.skipReduction}`];
+    const lines = [kText(r.kSkip, 'k_skip'), `k_skip² + 1 ${formatNumber(r.skipReduction)}`];
     lines.push(kText(r.kLin, 'k_lin') + (r.kLin && !r.kLin.infinite && r.kLinCi ? ` 99% CI ${formatInterval(r.kLinCi)}` : ''));
-    lines.push(`k_lin² + 1 ${r.linReduction === null ? NOT_APPLICABLE : r.linReduction === Infinity ? INFINITY_TEXT : r.linReduction}`);
+    lines.push(`k_lin² + 1 ${formatNumber(r.linReduction)}`);
     return lines;
   };
 

@@ -6,7 +6,7 @@ import { threadsText } from '../../src/report/format';
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
 import { inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
-import { formatDuration, formatInteger, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatShape, NOT_APPLICABLE } from './format';
+import { formatDuration, formatInteger, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, formatShape, NOT_APPLICABLE } from './format';
 import { blockFlagLabels, boundaryLabeler, estimateTitle, kindLabel, matrixModel } from './viewModel';
 
 export function renderHeader(r: AnalysisReport, actions: { rerun(): void; exportAs(format: 'json' | 'csv' | 'md' | 'html'): void }): HTMLElement {
@@ -96,9 +96,9 @@ export function renderSummary(r: AnalysisReport): HTMLElement {
   return h(
     'section',
     { className: 'summary', attrs: { 'aria-label': 'Summary' } },
-    card('summary-gsc', 'GSC input → output', formatNumber(g.gscInputToOutput), 'relative gradient scale across the model', String(g.gscInputToOutput)),
-    card('summary-rate', 'Explosion rate per block', formatNumber(g.logFit.rate), 'log-linear fit of GSC(k → output)', `rate = exp(−slope) = ${g.logFit.rate}; slope ${g.logFit.slope}, intercept ${g.logFit.intercept}`),
-    card('summary-geomean', 'Geometric mean rate', formatNumber(g.geometricMeanRate), `GSC(input → output)^(1/${r.blocks.length})`, String(g.geometricMeanRate)),
+    card('summary-gsc', 'GSC input → output', formatNumber(g.gscInputToOutput), 'relative gradient scale across the model', formatPrecise(g.gscInputToOutput)),
+    card('summary-rate', 'Explosion rate per block', formatNumber(g.logFit.rate), 'log-linear fit of GSC(k → output)', `rate = exp(−slope) = ${formatPrecise(g.logFit.rate)}; slope ${formatPrecise(g.logFit.slope)}, intercept ${formatPrecise(g.logFit.intercept)}`),
+    card('summary-geomean', 'Geometric mean rate', formatNumber(g.geometricMeanRate), `GSC(input → output)^(1/${r.blocks.length})`, formatPrecise(g.geometricMeanRate)),
     card(
       'summary-flags',
       'Flagged blocks',
@@ -120,19 +120,19 @@ function est(label: string, e: Estimate): Row {
 }
 
 function perSample(label: string, p: PerSampleSummary): Row {
-  return [label, `median ${formatNumber(p.median)} · min ${formatNumber(p.min)} · max ${formatNumber(p.max)}`, p.values.join(', ')];
+  return [label, `median ${formatNumber(p.median)} · min ${formatNumber(p.min)} · max ${formatNumber(p.max)}`, p.values.map(formatPrecise).join(', ')];
 }
 
 function relationRows(prefix: string, rel: DilutionRelation, linear: boolean): Row[] {
   const rows: Row[] = [
-    [`${prefix} k`, formatK(rel.k, linear), String(rel.k)],
-    [`${prefix} reduction k² + 1`, rel.reductionFactor === null && linear ? '∞' : formatOptional(rel.reductionFactor), String(rel.reductionFactor)],
-    [`${prefix} GSC_f (block)`, formatNumber(rel.gscBlock), String(rel.gscBlock)],
-    [`${prefix} GSC_ρ (nonlinear part)`, formatOptional(rel.gscNonlinear), String(rel.gscNonlinear)],
-    [`${prefix} GSC_f² − 1`, formatNumber(rel.lhs), String(rel.lhs)],
-    [`${prefix} (GSC_ρ² − 1) / (k² + 1)`, formatOptional(rel.rhs), String(rel.rhs)],
-    [`${prefix} predicted GSC_f`, formatOptional(rel.predictedGscBlock), String(rel.predictedGscBlock)],
-    [`${prefix} predicted / measured`, formatOptional(rel.predictedOverMeasured), String(rel.predictedOverMeasured)],
+    [`${prefix} k`, formatK(rel.k, linear), formatPrecise(rel.k)],
+    [`${prefix} reduction k² + 1`, formatK(rel.reductionFactor, linear), formatPrecise(rel.reductionFactor)],
+    [`${prefix} GSC_f (block)`, formatNumber(rel.gscBlock), formatPrecise(rel.gscBlock)],
+    [`${prefix} GSC_ρ (nonlinear part)`, formatOptional(rel.gscNonlinear), formatPrecise(rel.gscNonlinear)],
+    [`${prefix} GSC_f² − 1`, formatNumber(rel.lhs), formatPrecise(rel.lhs)],
+    [`${prefix} (GSC_ρ² − 1) / (k² + 1)`, formatOptional(rel.rhs), formatPrecise(rel.rhs)],
+    [`${prefix} predicted GSC_f`, formatOptional(rel.predictedGscBlock), formatPrecise(rel.predictedGscBlock)],
+    [`${prefix} predicted / measured`, formatOptional(rel.predictedOverMeasured), formatPrecise(rel.predictedOverMeasured)],
   ];
   if (rel.note) rows.push([`${prefix} note`, rel.note]);
   return rows;
@@ -154,7 +154,7 @@ export function renderBlockDetails(r: AnalysisReport, b: BlockReport | undefined
     ['Input tensor', b.inputTensor],
     ['Output tensor', b.outputTensor],
     ['d_in → d_out', `${formatInteger(b.dIn)} → ${formatInteger(b.dOut)}`],
-    ['Q‖output‖', formatNumber(b.outputQ), String(b.outputQ)],
+    ['Q‖output‖', formatNumber(b.outputQ), formatPrecise(b.outputQ)],
     ['Ops', b.opTypes.join(' → ')],
     ['Names in the model file', b.sourceNames.join(', ') || NOT_APPLICABLE],
   ];
@@ -162,20 +162,20 @@ export function renderBlockDetails(r: AnalysisReport, b: BlockReport | undefined
     est('GSC → output', b.gscToOutput),
     perSample('per sample', b.gscToOutputPerSample),
     est('GSC block', b.gscBlock),
-    ['Growth ratio', formatNumber(b.growthRatio), String(b.growthRatio)],
+    ['Growth ratio', formatNumber(b.growthRatio), formatPrecise(b.growthRatio)],
     ['Flags', blockFlagLabels(b, r).join(', ') || 'none'],
   ];
   const lin = b.linearisation;
   const linRows: Row[] = [
-    ['k_lin', formatK(lin.kLin, lin.linear), String(lin.kLin)],
+    ['k_lin', formatK(lin.kLin, lin.linear), formatPrecise(lin.kLin)],
     ['k_lin 99% CI', formatInterval(lin.kLinCi99)],
     ['linear', lin.linear ? 'yes' : 'no'],
     est('Q‖S v‖', lin.qSv),
     est('Q‖ρ(v)‖', lin.qRho),
-    ['Q‖f(v)‖', formatNumber(lin.qF), String(lin.qF)],
-    ['Q‖v‖', formatNumber(lin.qV), String(lin.qV)],
+    ['Q‖f(v)‖', formatNumber(lin.qF), formatPrecise(lin.qF)],
+    ['Q‖v‖', formatNumber(lin.qV), formatPrecise(lin.qV)],
     est('‖S‖_F²', lin.sFrob2),
-    ['GSC of S', formatOptional(lin.gscS), String(lin.gscS)],
+    ['GSC of S', formatOptional(lin.gscS), formatPrecise(lin.gscS)],
     ...relationRows('relation:', lin.relation, lin.linear),
   ];
   const groups = [group('Block', general), group('Gradient scale', gsc)];
@@ -187,10 +187,10 @@ export function renderBlockDetails(r: AnalysisReport, b: BlockReport | undefined
         ['Merge', res.mergeNode],
         ['Skip / branch tensors', `${res.skipTensor} / ${res.branchTensor}`],
         ['Ops after the merge', res.opsAfterMerge.join(' → ') || 'none'],
-        ['Q‖skip‖', formatNumber(res.qSkip), String(res.qSkip)],
-        ['Q‖branch‖', formatNumber(res.qBranch), String(res.qBranch)],
-        ['Q‖merge‖', formatNumber(res.qMerge), String(res.qMerge)],
-        ['k_skip', formatNumber(res.kSkip), String(res.kSkip)],
+        ['Q‖skip‖', formatNumber(res.qSkip), formatPrecise(res.qSkip)],
+        ['Q‖branch‖', formatNumber(res.qBranch), formatPrecise(res.qBranch)],
+        ['Q‖merge‖', formatNumber(res.qMerge), formatPrecise(res.qMerge)],
+        ['k_skip', formatNumber(res.kSkip), formatPrecise(res.kSkip)],
         est('GSC at the merge', res.gscMerge),
         est('GSC of the branch', res.gscBranch),
         est('GSC of the skip', res.gscSkip),
@@ -246,7 +246,7 @@ export function renderMatrixTable(r: AnalysisReport): HTMLElement {
               if (!e) return h('td', { className: 'num na' }, l <= k ? '' : NOT_APPLICABLE);
               return h(
                 'td',
-                { className: 'num', attrs: { 'data-from': k, 'data-to': l, 'data-value': String(e.value) }, title: `${e.value}${e.ci && e.ci[0] !== e.ci[1] ? ` · 99% CI [${e.ci[0]}, ${e.ci[1]}]` : ''} · ${formatMethod(e.method)}` },
+                { className: 'num', attrs: { 'data-from': k, 'data-to': l, 'data-value': String(e.value) }, title: `${formatPrecise(e.value)}${e.ci && e.ci[0] !== e.ci[1] ? ` · 99% CI [${formatPrecise(e.ci[0])}, ${formatPrecise(e.ci[1])}]` : ''} · ${formatMethod(e.method)}` },
                 formatNumber(e.value),
               );
             }),

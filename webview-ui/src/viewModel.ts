@@ -4,7 +4,7 @@
  * Names from the model file stay plain strings here; the DOM code sets them as text.
  */
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
-import { formatInterval, formatK, formatMethod, formatNumber, formatOptional, NOT_APPLICABLE } from './format';
+import { formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, NOT_APPLICABLE } from './format';
 import type { SortKey } from './sorting';
 
 /** A header such as k_skip² + 1: base text, optional subscript, optional text after it. */
@@ -45,9 +45,9 @@ export interface ColumnModel {
 
 /** Tooltip text for an estimate: full value, ± one standard error, interval, estimator. */
 export function estimateTitle(e: Estimate): string {
-  const parts = [String(e.value)];
+  const parts = [formatPrecise(e.value)];
   if (e.stderr > 0) parts.push(`± ${formatNumber(e.stderr)} (1 s.e.)`);
-  if (e.ci99[0] !== e.ci99[1]) parts.push(`99% CI [${e.ci99[0]}, ${e.ci99[1]}]`);
+  if (e.ci99[0] !== e.ci99[1]) parts.push(`99% CI [${formatPrecise(e.ci99[0])}, ${formatPrecise(e.ci99[1])}]`);
   parts.push(formatMethod(e.method));
   return parts.join(' · ');
 }
@@ -62,13 +62,13 @@ function intervalCell(ci: readonly [number, number] | null | undefined, method?:
   return {
     text: formatInterval(ci),
     sortKey: ci[0],
-    title: exact ? `exact${method ? ` (${formatMethod(method)})` : ''}` : `99% CI [${ci[0]}, ${ci[1]}]${method ? ` · ${formatMethod(method)}` : ''}`,
+    title: exact ? `exact${method ? ` (${formatMethod(method)})` : ''}` : `99% CI [${formatPrecise(ci[0])}, ${formatPrecise(ci[1])}]${method ? ` · ${formatMethod(method)}` : ''}`,
   };
 }
 
 function numberCell(v: number | null | undefined, field: string, title?: string): CellModel {
   if (v === null || v === undefined) return { text: NOT_APPLICABLE, sortKey: null, title };
-  return { text: formatNumber(v), field, value: v, sortKey: v, title: title ?? String(v) };
+  return { text: formatNumber(v), field, value: v, sortKey: v, title: title ?? formatPrecise(v) };
 }
 
 /** k_lin: infinite for a linear block (null with linear: true). */

@@ -4,7 +4,13 @@
  * names the reason and the measured number. Pure (no `vscode`).
  */
 import type { AnalysisReport, BlockReport, NonlinearityReport } from '../../report/schema';
-import { formatInterval, formatNumber } from './format';
+import { fmt, formatComparison, formatInterval } from './format';
+
+/** "v > limit" (or "<") with enough digits that the printed inequality is true, not "k = 3 > 3"; null is an infinite k. */
+function compared(value: number | null, op: '>' | '<', limit: number): string {
+  const c = formatComparison(value, limit);
+  return `${value === null ? fmt(null, true) : c.value} ${op} ${c.threshold}`;
+}
 
 export type FindingKind = 'gsc' | 'pseudo-linear' | 'collapsed';
 
@@ -28,7 +34,7 @@ export function blockFindings(report: AnalysisReport, block: BlockReport, gscThr
 export function gscFinding(block: BlockReport, gscThreshold: number): Finding | undefined {
   const gsc = block.gscToOutput;
   if (!(gsc.value > gscThreshold || Number.isNaN(gsc.value))) return undefined;
-  const why = Number.isNaN(gsc.value) ? 'could not be computed (NaN)' : `is ${formatNumber(gsc.value)} (99% CI ${formatInterval(gsc.ci99)}), above the threshold ${formatNumber(gscThreshold)}`;
+  const why = Number.isNaN(gsc.value) ? 'could not be computed (NaN)' : `is ${formatComparison(gsc.value, gscThreshold).value} (${gsc.ci99[0] === gsc.ci99[1] ? 'exact' : `99% CI ${formatInterval(gsc.ci99)}`}), above the threshold ${formatComparison(gsc.value, gscThreshold).threshold}`;
   return { kind: 'gsc', blockIndex: block.index, message: `${who(block)}: GSC to the output ${why}; gradients explode on their way back to this block.` };
 }
 
@@ -39,14 +45,14 @@ export function nonlinearityFindings(report: AnalysisReport, block: BlockReport,
     out.push({
       kind: 'pseudo-linear',
       blockIndex: block.index,
-      message: `${who(block)}: ${describe(n)} is pseudo-linear: k = ${formatNumber(n.k)} > ${formatNumber(report.thresholds.pseudoLinearK)}; it acts almost like a linear map on this batch.`,
+      message: `${who(block)}: ${describe(n)} is pseudo-linear: k = ${compared(n.k, '>', report.thresholds.pseudoLinearK)}; it acts almost like a linear map on this batch.`,
     });
   }
   if (n.collapsed) {
     out.push({
       kind: 'collapsed',
       blockIndex: block.index,
-      message: `${who(block)}: ${describe(n)} has a collapsed domain: relative spread ${formatNumber(n.relativeSpread)} < ${formatNumber(report.thresholds.collapsedSpread)}; its pre-activations barely vary across the batch.`,
+      message: `${who(block)}: ${describe(n)} has a collapsed domain: relative spread ${compared(n.relativeSpread, '<', report.thresholds.collapsedSpread)}; its pre-activations barely vary across the batch.`,
     });
   }
   return out;

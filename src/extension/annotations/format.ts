@@ -1,27 +1,11 @@
 /**
- * Short texts for the editor: end-of-line labels, CodeLens titles, numbers. Pure (no `vscode`).
+ * Short texts for the editor: end-of-line labels, CodeLens titles. Pure (no `vscode`). Numbers
+ * are written by the one formatter of every surface (src/report/format.ts).
  */
 import type { BlockReport } from '../../report/schema';
+import { fmt } from '../../report/format';
 
-/** Three significant digits without trailing zeros: 12.4, 3.1, 0.494, 1234, 1.23e5, 4.5e-4. */
-export function formatNumber(x: number | null): string {
-  if (x === null) return '∞';
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
-  if (x === 0) return '0';
-  const abs = Math.abs(x);
-  if (abs >= 1e4 || abs < 1e-3) {
-    const [mantissa, exponent] = x.toExponential(2).split('e');
-    return `${String(Number(mantissa))}e${String(Number(exponent))}`;
-  }
-  if (abs >= 1000) return String(Math.round(x));
-  return String(Number(x.toPrecision(3)));
-}
-
-export function formatInterval(ci: readonly [number, number] | null): string {
-  if (ci === null) return 'n/a';
-  return ci[0] === ci[1] ? `${formatNumber(ci[0])} (exact)` : `${formatNumber(ci[0])}–${formatNumber(ci[1])}`;
-}
+export { fmt, formatComparison, formatInterval, formatNumber, formatWithInterval } from '../../report/format';
 
 /** The k that describes the block: k_skip for a residual block (read at the merge), else k_lin. */
 export function headlineK(block: BlockReport): { readonly name: 'k_skip' | 'k_lin'; readonly value: number | null } {
@@ -38,11 +22,12 @@ export function siteLabel(blocks: readonly BlockReport[]): string {
   if (blocks.length === 1) {
     const block = blocks[0];
     const k = headlineK(block);
-    return `GSC ${formatNumber(block.gscToOutput.value)} · ${k.name} ${formatNumber(k.value)}`;
+    // headlineK's null is an infinite k (a linear block).
+    return `GSC ${fmt(block.gscToOutput.value)} · ${k.name} ${fmt(k.value, true)}`;
   }
   const values = blocks.map((b) => b.gscToOutput.value);
-  const lo = formatNumber(Math.min(...values));
-  const hi = formatNumber(Math.max(...values));
+  const lo = fmt(Math.min(...values));
+  const hi = fmt(Math.max(...values));
   return `GSC ${lo === hi ? lo : `${lo}–${hi}`} · ${blocks.length} blocks`;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { BlockReport } from '../../report/schema';
 import type { PlacementMethod } from '../../sourceMapping/types';
-import { formatInterval, formatNumber, headlineK } from './format';
+import { fmt, formatInterval, formatWithInterval, headlineK } from './format';
 import type { SiteView } from './sites';
 
 const METHOD_TEXT: Record<PlacementMethod, string> = {
@@ -54,6 +54,7 @@ export function hoverMarkdown({ view, stale, openLink, modelFileName }: HoverInp
 function blockRow(b: BlockReport, link: string): string {
   const k = headlineK(b);
   const ci = k.name === 'k_lin' && k.value !== null ? b.linearisation.kLinCi99 : null;
-  const kText = `${k.name} ${formatNumber(k.value)}${ci ? ` (99% CI ${formatInterval(ci)})` : ''}`;
-  return `| [${b.index} ${escapeMarkdown(b.name)}](${link}) | ${formatNumber(b.gscToOutput.value)} | ${formatInterval(b.gscToOutput.ci99)} | ${formatNumber(b.gscBlock.value)} | ${formatInterval(b.gscBlock.ci99)} | ${kText} |`;
+  // "k_lin 1.43 [1.2, 1.66]" or "k_lin 1.43 (exact)"; headlineK's null is an infinite k.
+  const kText = `${k.name} ${ci ? formatWithInterval(k.value, ci) : fmt(k.value, true)}`;
+  return `| [${b.index} ${escapeMarkdown(b.name)}](${link}) | ${fmt(b.gscToOutput.value)} | ${formatInterval(b.gscToOutput.ci99)} | ${fmt(b.gscBlock.value)} | ${formatInterval(b.gscBlock.ci99)} | ${kText} |`;
 }

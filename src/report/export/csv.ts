@@ -1,6 +1,7 @@
 /** The block table as CSV (RFC 4180): one row per block, numbers in full precision, empty for null. */
 import type { AnalysisReport } from '../schema';
 import { blockFlags } from '../flags';
+import { printableLines } from '../printable';
 
 export const CSV_COLUMNS = [
   'index',
@@ -40,7 +41,8 @@ function defuseFormula(text: string): string {
 function cell(v: Cell): string {
   if (v === null) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const text = defuseFormula(v);
+  // Control characters (a name's ESC[2J) are shown escaped: `cat report.csv` must not run them. Line breaks stay, quoted.
+  const text = defuseFormula(printableLines(v));
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -1,16 +1,20 @@
 /**
  * The report as ONE self-contained HTML file: inline SVG charts and tables, no script, no
  * external resource. The CSP meta tag forbids every load except inline styles and data:
- * images, so even a crafted layer name cannot fetch anything; all text is escaped.
+ * images. CSP does not govern navigation (a <meta http-equiv="refresh"> still fetches, and
+ * Chromium has no navigate-to), so the real guard is that no markup from the report gets in:
+ * every value written into the document passes through esc, whatever its type (a crafted
+ * report can hold a string where a number belongs; readers also validate it, validate.ts).
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, threadsText } from '../format';
+import { fmt, formatInterval, formatK, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
 
-export const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/** base-uri and form-action are not covered by default-src: without them injected <base>/<form> could redirect links or submit. */
+export const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1f2328; background: #fff; }
@@ -39,7 +43,7 @@ ul.warnings li { margin: 2px 0; }
 
 function ciCell(e: Estimate): string {
   if (e.method === 'exact' || e.method === 'identity') return esc(e.method);
-  return `[${esc(fmt(e.ci99[0]))}, ${esc(fmt(e.ci99[1]))}]`;
+  return esc(formatInterval(e.ci99));
 }
 
 function kind(b: BlockReport): string {
@@ -61,14 +65,14 @@ function blocksTable(report: AnalysisReport): string {
     const labels = flagLabels(f);
     return row(
       [
-        td(String(b.index)),
+        td(esc(b.index)),
         td(esc(b.name), 'name'),
         td(esc(kind(b)), 'text'),
-        td(esc(fmt(b.gscToOutput.value))),
+        td(esc(formatNumber(b.gscToOutput.value))),
         td(ciCell(b.gscToOutput)),
-        td(esc(fmt(b.gscBlock.value))),
-        td(b.residual ? esc(fmt(b.residual.kSkip)) : ''),
-        td(esc(fmt(b.linearisation.kLin, b.linearisation.linear))),
+        td(esc(formatNumber(b.gscBlock.value))),
+        td(b.residual ? esc(formatNumber(b.residual.kSkip)) : ''),
+        td(esc(formatK(b.linearisation.kLin, b.linearisation.linear))),
         td(labels.map((l) => `<span class="flag">${esc(l)}</span>`).join(''), 'text'),
       ],
       labels.length ? 'flagged' : '',
@@ -87,14 +91,14 @@ function nonlinearitiesTable(report: AnalysisReport): string {
     const labels = [isPseudoLinear(q, t) ? 'pseudo-linear' : '', isCollapsed(q, t) ? 'collapsed' : ''].filter((x) => x !== '');
     return row(
       [
-        td(String(q.index)),
+        td(esc(q.index)),
         td(esc(q.op), 'text'),
         td(esc(q.sourceName || q.node), 'name'),
-        td(String(q.block)),
+        td(esc(q.block)),
         td(esc(fmt(q.k, true))),
-        td(esc(fmt(q.signDiversity))),
-        td(esc(fmt(q.relativeSpread))),
-        td(esc(fmt(q.meanSlope))),
+        td(esc(formatNumber(q.signDiversity))),
+        td(esc(formatNumber(q.relativeSpread))),
+        td(esc(formatNumber(q.meanSlope))),
         td(labels.map((l) => `<span class="flag">${esc(l)}</span>`).join(''), 'text'),
       ],
       labels.length ? 'flagged' : '',
@@ -116,7 +120,7 @@ export function reportToHtml(report: AnalysisReport): string {
     ['GSC to', referenceText(report)],
     ['backend', `${report.backend.name} (tfjs ${report.backend.tfjsBackend})${threadsText(report.backend.threads)}`],
     ['settings', `batch ${s.batch} · probes ${s.probes} · exact ${s.exact} · seed ${s.seed} · block matrix ${s.blockMatrix ? 'yes' : 'no'}`],
-    ['time', `${report.createdAt}, ${(report.timings.totalMs / 1000).toFixed(1)} s · ${report.tool.name} ${report.tool.version} · schema ${report.version}`],
+    ['time', `${report.createdAt}, ${formatSeconds(report.timings.totalMs)} · ${report.tool.name} ${report.tool.version} · schema ${report.version}`],
   ];
   const warnings =
     report.warnings.length === 0
@@ -125,6 +129,7 @@ export function reportToHtml(report: AnalysisReport): string {
   const heatmap = report.blockMatrix
     ? blockMatrixHeatmap(report.blockMatrix)
     : '<p class="note">The block matrix was not computed (--no-block-matrix).</p>';
+  const number = (v: number | null): string => esc(formatNumber(v));
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -139,10 +144,10 @@ export function reportToHtml(report: AnalysisReport): string {
 <h1>Gradient Lens: ${esc(m.fileName)}</h1>
 <dl class="meta">${meta.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
 <h2>GSC to the output</h2>
-<p>GSC(input → output) = ${esc(fmt(g.gscInputToOutput))} · explosion rate per block (log fit) = ${esc(fmt(g.logFit.rate))} · geometric mean = ${esc(fmt(g.geometricMeanRate))}</p>
+<p>GSC(input → output) = ${number(g.gscInputToOutput)} · explosion rate per block (log fit) = ${number(g.logFit.rate)} · geometric mean = ${number(g.geometricMeanRate)}</p>
 ${gscChart(report)}
 <h2>Blocks</h2>
-<p class="note">Flags: exploding when GSC to the output &gt; ${esc(fmt(t.gsc))}; pseudo-linear when a nonlinearity's k &gt; ${esc(fmt(t.pseudoLinearK))}; collapsed when its relative spread &lt; ${esc(fmt(t.collapsedSpread))}. Intervals are 99%.</p>
+<p class="note">Flags: exploding when GSC to the output &gt; ${number(t.gsc)}; pseudo-linear when a nonlinearity's k &gt; ${number(t.pseudoLinearK)}; collapsed when its relative spread &lt; ${number(t.collapsedSpread)}. Intervals are 99%.</p>
 ${blocksTable(report)}
 <h2>k-dilution per block</h2>
 ${kChart(report)}

@@ -1,17 +1,25 @@
-/** The report as Markdown, readable in a pull request: header, block table, growth, nonlinearities, warnings. */
+/**
+ * The report as Markdown, readable in a pull request: header, block table, growth, nonlinearities,
+ * warnings. Every value from the report goes through mdText or mdCode, whatever its type: a
+ * crafted report can hold markup where a number belongs (readers validate it too, validate.ts).
+ */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, threadsText } from '../format';
+import { fmt, formatInterval, formatK, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
+/** A number as escaped Markdown text. */
+function num(v: number | null): string {
+  return mdText(formatNumber(v));
+}
+
 function ci(e: Estimate): string {
-  if (e.method === 'exact' || e.method === 'identity') return e.method;
-  return `[${fmt(e.ci99[0])}, ${fmt(e.ci99[1])}]`;
+  return mdText(e.method === 'exact' || e.method === 'identity' ? e.method : formatInterval(e.ci99));
 }
 
 function kindLabel(b: BlockReport): string {
-  return b.residual ? `residual/${b.residual.skipKind}` : 'plain';
+  return mdText(b.residual ? `residual/${b.residual.skipKind}` : 'plain');
 }
 
 export function reportToMarkdown(report: AnalysisReport): string {
@@ -23,29 +31,29 @@ export function reportToMarkdown(report: AnalysisReport): string {
   const header = [
     `## Gradient Lens: ${mdCode(m.fileName)}`,
     '',
-    `- **Model:** ${mdCode(m.fileName)} (${mdText(m.formatLabel)}), input ${mdCode(m.inputName)} [${m.inputShape.join(', ')}], ` +
-      `output ${mdCode(m.outputName)} (${m.outputDim} units), ${m.parameters} parameters, sha256 ${m.contentHash.slice(0, 12)}`,
+    `- **Model:** ${mdCode(m.fileName)} (${mdText(m.formatLabel)}), input ${mdCode(m.inputName)} ${mdText(`[${m.inputShape.join(', ')}]`)}, ` +
+      `output ${mdCode(m.outputName)} (${mdText(m.outputDim)} units), ${mdText(m.parameters)} parameters, sha256 ${mdText(m.contentHash.slice(0, 12))}`,
     `- **Format:** ${mdText(m.format)}`,
     `- **Input batch:** ${mdText(inputText(report))}`,
     `- **Reference layer (GSC to):** ${mdText(referenceText(report))}`,
-    `- **Backend:** ${mdText(report.backend.name)} (tfjs ${mdText(report.backend.tfjsBackend)})${threadsText(report.backend.threads)}`,
-    `- **Batch:** ${s.batch} (input ${s.inputSource === 'gaussian' ? 'seeded Gaussian' : mdCode(s.inputSource)}) · **probes:** ${s.probes} · ` +
-      `**exact:** ${s.exact} · **seed:** ${s.seed} · **block matrix:** ${s.blockMatrix ? 'yes' : 'no'}`,
-    `- **Time:** ${mdText(report.createdAt)}, ${(report.timings.totalMs / 1000).toFixed(1)} s · ${mdText(report.tool.name)} ${mdText(report.tool.version)} · report schema ${mdText(report.version)}`,
+    `- **Backend:** ${mdText(report.backend.name)} (tfjs ${mdText(report.backend.tfjsBackend)})${mdText(threadsText(report.backend.threads))}`,
+    `- **Batch:** ${mdText(s.batch)} (input ${s.inputSource === 'gaussian' ? 'seeded Gaussian' : mdCode(s.inputSource)}) · **probes:** ${mdText(s.probes)} · ` +
+      `**exact:** ${mdText(s.exact)} · **seed:** ${mdText(s.seed)} · **block matrix:** ${s.blockMatrix ? 'yes' : 'no'}`,
+    `- **Time:** ${mdText(report.createdAt)}, ${formatSeconds(report.timings.totalMs)} · ${mdText(report.tool.name)} ${mdText(report.tool.version)} · report schema ${mdText(report.version)}`,
   ];
 
   const blockRows = flags.map((f) => {
     const b = f.block;
     return [
-      String(b.index),
+      mdText(b.index),
       mdCode(b.name),
       kindLabel(b),
-      fmt(b.gscToOutput.value),
+      num(b.gscToOutput.value),
       ci(b.gscToOutput),
-      fmt(b.gscBlock.value),
-      b.residual ? fmt(b.residual.kSkip) : '',
-      fmt(b.linearisation.kLin, b.linearisation.linear),
-      flagLabels(f).join(', '),
+      num(b.gscBlock.value),
+      b.residual ? num(b.residual.kSkip) : '',
+      mdText(formatK(b.linearisation.kLin, b.linearisation.linear)),
+      mdText(flagLabels(f).join(', ')),
     ];
   });
   const blocks = mdTable(
@@ -56,25 +64,25 @@ export function reportToMarkdown(report: AnalysisReport): string {
 
   const g = report.growth;
   const growth =
-    `**Growth:** GSC(input → output) = ${fmt(g.gscInputToOutput)} · explosion rate per block (log fit) = ${fmt(g.logFit.rate)} · ` +
-    `geometric mean = ${fmt(g.geometricMeanRate)}`;
+    `**Growth:** GSC(input → output) = ${num(g.gscInputToOutput)} · explosion rate per block (log fit) = ${num(g.logFit.rate)} · ` +
+    `geometric mean = ${num(g.geometricMeanRate)}`;
 
   const thresholdsLine =
-    `Flags: *exploding* when GSC to the output > ${fmt(t.gsc)}; *pseudo-linear* when a nonlinearity's k > ${fmt(t.pseudoLinearK)}; ` +
-    `*collapsed* when its relative spread < ${fmt(t.collapsedSpread)}. Intervals are 99%; "exact" values have none.`;
+    `Flags: *exploding* when GSC to the output > ${num(t.gsc)}; *pseudo-linear* when a nonlinearity's k > ${num(t.pseudoLinearK)}; ` +
+    `*collapsed* when its relative spread < ${num(t.collapsedSpread)}. Intervals are 99%; "exact" values have none.`;
 
   const nonlinearRows = report.nonlinearities.map((q) => {
     const labels = [isPseudoLinear(q, t) ? 'pseudo-linear' : '', isCollapsed(q, t) ? 'collapsed' : ''].filter((x) => x !== '');
     return [
-      String(q.index),
+      mdText(q.index),
       mdText(q.op),
       mdCode(q.sourceName || q.node),
-      String(q.block),
-      fmt(q.k, true),
-      fmt(q.signDiversity),
-      fmt(q.relativeSpread),
-      fmt(q.meanSlope),
-      labels.join(', '),
+      mdText(q.block),
+      mdText(fmt(q.k, true)),
+      num(q.signDiversity),
+      num(q.relativeSpread),
+      num(q.meanSlope),
+      mdText(labels.join(', ')),
     ];
   });
   const nonlinearities =

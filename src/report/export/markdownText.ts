@@ -3,9 +3,11 @@
  * writer. Targets GitHub-flavoured Markdown as rendered in pull requests.
  */
 
-/** Line breaks cannot appear inside a table row or a list item; they become spaces. */
-function oneLine(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ');
+import { printable } from '../printable';
+
+/** Line breaks cannot appear inside a table row or a list item; they become spaces. Other control characters are shown escaped. */
+function oneLine(text: string | number | boolean | null | undefined): string {
+  return printable(String(text).replace(/\r\n|\r|\n/g, ' '));
 }
 
 /**
@@ -13,7 +15,7 @@ function oneLine(text: string): string {
  * entities). The fence is one backtick longer than the longest run inside; `|` is escaped
  * because GFM splits table cells on it even inside code spans (and removes the backslash).
  */
-export function mdCode(name: string): string {
+export function mdCode(name: string | number | boolean | null | undefined): string {
   const text = oneLine(name);
   if (text === '') return '';
   const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
@@ -27,7 +29,7 @@ export function mdCode(name: string): string {
  * Inline prose that may contain untrusted names (warnings, labels): backslash-escapes every
  * character with inline meaning (emphasis, code, links, HTML, entities, math, table cells).
  */
-export function mdText(text: string): string {
+export function mdText(text: string | number | boolean | null | undefined): string {
   return (
     oneLine(text)
       .replace(/[\\`*_{}[\]<>|#!~&$^@]/g, '\\$&')
@@ -38,7 +40,7 @@ export function mdText(text: string): string {
 }
 
 /** mdText for text that starts a line or list item: also escapes list, quote and heading markers. */
-export function mdLineStart(text: string): string {
+export function mdLineStart(text: string | number | boolean | null | undefined): string {
   return mdText(text)
     .replace(/^(\s*)([-+=>])/, '$1\\$2')
     .replace(/^(\s*\d+)([.)])/, '$1\\$2');

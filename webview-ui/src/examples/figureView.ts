@@ -10,7 +10,7 @@ import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicSca
 import type { ExamplesFigure, FigureSeries } from '../../../src/report/figureData';
 import { logTicks, toCss, withAlpha, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';
-import { formatDuration, formatNumber } from '../format';
+import { formatDuration, formatInterval, formatNumber, formatPrecise } from '../format';
 import { readTheme, type Theme } from '../theme';
 import { vscodeApi } from '../vscodeApi';
 
@@ -154,7 +154,7 @@ function drawChart(canvas: HTMLCanvasElement, series: readonly FigureSeries[], t
 }
 
 function numCell(field: string, value: number, text = formatNumber(value)): HTMLTableCellElement {
-  return h('td', { className: 'num', attrs: { 'data-field': field, 'data-value': String(value), title: String(value) } }, text);
+  return h('td', { className: 'num', attrs: { 'data-field': field, 'data-value': String(value), title: formatPrecise(value) } }, text);
 }
 
 /** Opens the example's model code in the editor, with the offer to analyse it (the extension's Open Example). */
@@ -179,7 +179,7 @@ function summaryTable(f: ExamplesFigure): HTMLElement {
       h('td', {}, h('code', {}, s.id)),
       numCell('blocks', s.blocks, String(s.blocks)),
       numCell('gscInputToOutput', s.gscInputToOutput),
-      h('td', { className: 'num', attrs: { 'data-field': 'ci99', 'data-low': String(s.ciInput[0]), 'data-high': String(s.ciInput[1]) } }, s.method === 'exact' ? 'exact' : `${formatNumber(s.ciInput[0])} – ${formatNumber(s.ciInput[1])}`),
+      h('td', { className: 'num', attrs: { 'data-field': 'ci99', 'data-low': String(s.ciInput[0]), 'data-high': String(s.ciInput[1]) } }, s.method === 'exact' ? 'exact' : formatInterval(s.ciInput)),
       h('td', { attrs: { 'data-field': 'method' } }, s.method),
       numCell('rate', s.rate),
       h('td', { className: 'num' }, formatDuration(s.analysisMs)),
@@ -235,7 +235,7 @@ function onKey(key: string, readout: HTMLElement): boolean {
   chart.update();
   const s = series[c.series];
   const p = s.points[c.point];
-  readout.textContent = `${s.title}: depth ${p.depth} (boundary ${p.boundary}), GSC to the output ${formatNumber(p.gsc)}${p.method === 'exact' ? ', exact' : `, 99% interval ${formatNumber(p.ciLow)} – ${formatNumber(p.ciHigh)}`}.`;
+  readout.textContent = `${s.title}: depth ${p.depth} (boundary ${p.boundary}), GSC to the output ${formatNumber(p.gsc)}${p.method === 'exact' ? ', exact' : `, 99% interval ${formatInterval([p.ciLow, p.ciHigh])}`}.`;
   return true;
 }
 

@@ -49,5 +49,5 @@ export function describePoint(trend: Trend, seriesIndex: number, pointIndex: num
   const v = s.values[pointIndex];
   const prev = pointIndex > 0 ? s.values[pointIndex - 1] : null;
   const change = v !== null && prev !== null && prev !== undefined && prev > 0 ? `, ×${formatNumber(v / prev)} since #${pointIndex}` : '';
-  return `Block ${s.block} ${s.name}, analysis #${pointIndex + 1} (${p.createdAt}, sha256 ${p.contentHash.slice(0, 12)}): GSC to the output ${v === null ? 'n/a' : formatNumber(v)}${change}`;
+  return `Block ${s.block} ${s.name}, analysis #${pointIndex + 1} (${p.createdAt}, sha256 ${p.contentHash.slice(0, 12)}): GSC to the output ${formatNumber(v)}${change}`;
 }

@@ -134,7 +134,7 @@ export class TrendSection {
             borderWidth: 1,
             callbacks: {
               title: (items) => (items[0] ? `analysis ${labels[items[0].dataIndex]} · ${trend.points[items[0].dataIndex]?.createdAt ?? ''}` : ''),
-              label: (item) => `block ${item.dataset.label ?? ''}: ${item.parsed.y === null ? 'n/a' : formatNumber(item.parsed.y)}`,
+              label: (item) => `block ${item.dataset.label ?? ''}: ${formatNumber(item.parsed.y)}`,
             },
           },
         },
@@ -151,7 +151,7 @@ export class TrendSection {
         'tr',
         { attrs: { 'data-trend-block': s.block } },
         h('th', { attrs: { scope: 'row' } }, `${s.block} ${s.name}`),
-        ...s.values.map((v, i) => h('td', { className: 'num', attrs: { 'data-point': i, 'data-value': v === null ? 'null' : String(v) } }, v === null ? 'n/a' : formatNumber(v))),
+        ...s.values.map((v, i) => h('td', { className: 'num', attrs: { 'data-point': i, 'data-value': v === null ? 'null' : String(v) } }, formatNumber(v))),
       ),
     );
     this.tableHost.appendChild(h('table', { className: 'data-table compact', id: 'trend-table' }, h('caption', { className: 'sr-only' }, 'GSC to the output per block and analysis'), h('thead', {}, head), h('tbody', {}, ...rows)));
