@@ -10,7 +10,7 @@
  *       loss_i = sum_j (z_ij - y_ij)^2
  *
  * The loss is one number per sample (shape [N]), so d_l = 1 and GSC(k -> error) uses one exact
- * cotangent (metrics.md, exact mode).
+ * cotangent (docs/metrics.md, exact mode).
  */
 import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
 import { DataError } from './errors';

@@ -1,6 +1,6 @@
 /**
  * The analysis: load a model, run one seeded batch through it, and measure per block the
- * GSC, the k-dilution and the collapsing-domain measures (metrics.md). Drives the loaders,
+ * GSC, the k-dilution and the collapsing-domain measures (docs/metrics.md). Drives the loaders,
  * the executor and the metrics; the CLI, the extension's worker and the tests all call it.
  * The steps: load, prepare the input and the graph, plan the batch, run the forward pass,
  * run the jobs (parallel/), measure the nonlinearities, assemble the report (assembleReport.ts).

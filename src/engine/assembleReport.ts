@@ -200,7 +200,7 @@ function blockMatrix(
   return { gsc, stderr, ci99, method, gscBlock };
 }
 
-/** A residual block's skip/branch/merge scales, GSCs and dilution relation (metrics.md). */
+/** A residual block's skip/branch/merge scales, GSCs and dilution relation (docs/metrics.md). */
 function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts: Record<'merge' | 'branch' | 'skip', PartSquares | null>): ResidualInfo {
   const r = blk.residual!;
   const input = stats(blk.inputTensor);

@@ -5,7 +5,7 @@ import type { Graph, GraphNode } from './ir';
 
 /**
  * The headline reference layer: the model output, or the logits when the model ends in a
- * softmax (metrics.md: "the logits, not a softmax that follows them").
+ * softmax (docs/metrics.md, "The reference layer").
  */
 export function referenceOutput(graph: Graph): string {
   if (graph.outputs.length === 0) throw new Error('the model has no outputs');

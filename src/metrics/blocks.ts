@@ -1,5 +1,5 @@
 /**
- * Cuts a graph into blocks, as metrics.md defines them: cut tensors (every data path from
+ * Cuts a graph into blocks, as docs/metrics.md defines them: cut tensors (every data path from
  * the input to the output passes through them), segments between consecutive cuts merged so
  * that each block holds an op with weights, and residual blocks recognised by a merge (Add)
  * of two paths from the block's input.

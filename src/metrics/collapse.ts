@@ -1,5 +1,5 @@
 /**
- * Collapsing-domain measures per elementwise nonlinearity (metrics.md): sign diversity,
+ * Collapsing-domain measures per elementwise nonlinearity (docs/metrics.md): sign diversity,
  * relative spread of the pre-activations over the batch, and the nonlinearity's own k from
  * its exact linearisation S = diag(mean_i sigma'(z_i)).
  *

@@ -1,5 +1,5 @@
 /**
- * k-dilution of a block (metrics.md): f(v) = S v + rho(v), k = Q||S v|| / Q||rho(v)||.
+ * k-dilution of a block (docs/metrics.md): f(v) = S v + rho(v), k = Q||S v|| / Q||rho(v)||.
  *
  * - Skip estimator (residual blocks): S v := the skip path, rho := the residual branch,
  *   read off the two inputs of the merge in the forward pass.

@@ -1,5 +1,5 @@
 /**
- * The gradient scale coefficient (metrics.md):
+ * The gradient scale coefficient (docs/metrics.md):
  *   per sample  GSC(k -> l; x) = ||J||_qm ||f_k(x)|| / ||f_l(x)||,  ||J||_qm = ||J||_F / sqrt(d_k)
  *   over batch  GSC(k -> l)    = Q_x ||J||_qm * Q_x ||f_k|| / Q_x ||f_l||
  * and the explosion rate fitted to GSC(k -> out) over the block index.

@@ -87,7 +87,7 @@ export interface Timings {
   readonly totalMs: number;
 }
 
-/** The k^2+1 relation of metrics.md: GSC_f^2 - 1 ~ (GSC_rho^2 - 1) / (k^2 + 1). */
+/** The k^2+1 relation of docs/metrics.md: GSC_f^2 - 1 ~ (GSC_rho^2 - 1) / (k^2 + 1). */
 export interface DilutionRelation {
   readonly k: number | null;
   readonly reductionFactor: number | null;
