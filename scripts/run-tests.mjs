@@ -4,9 +4,11 @@
 //   2. the real-VS-Code tests (test/e2e, code-server in headless Chromium), which need
 //      scripts/setup.sh to have installed code-server and built the .vsix.
 // It ends with one line "tests: N passed, N failed" over both.
-// Usage: node scripts/run-tests.mjs [--unit-only] [substring ...]  (substrings filter unit test files)
+// Usage: node scripts/run-tests.mjs [--unit-only] [--fast] [substring ...]  (substrings filter unit test files)
+//   --fast leaves out the slow unit files (SLOW below: the ONNX conformance suite, the loader fuzz run);
+//   with --unit-only it is npm run test:unit, the quick check between edits.
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function walk(dir) {
@@ -17,8 +19,13 @@ function walk(dir) {
 }
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit-only');
-const filters = args.filter((a) => a !== '--unit-only');
-const files = walk('out/test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+const fast = args.includes('--fast');
+const SLOW = [join('out', 'test', 'onnx', 'conformance.test.js'), join('out', 'test', 'fuzz') + sep];
+const filters = args.filter((a) => a !== '--unit-only' && a !== '--fast');
+const files = walk('out/test')
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .filter((f) => !fast || !SLOW.some((s) => f.startsWith(s)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found under out/test');
   process.exit(1);
@@ -36,7 +43,7 @@ if (!Number.isFinite(passed) || !Number.isFinite(failed)) {
 }
 if (unit.status !== 0 && failed === 0) failed = 1;
 
-if (!unitOnly && filters.length === 0) {
+if (!unitOnly && !fast && filters.length === 0) {
   const e2e = spawnSync(process.execPath, ['test/e2e/run-all.mjs'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   process.stdout.write(e2e.stdout);
   process.stderr.write(e2e.stderr);

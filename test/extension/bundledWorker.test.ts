@@ -18,7 +18,8 @@ const REPO = path.resolve(__dirname, path.extname(__filename) === '.ts' ? '../..
 const WORKER = path.join(REPO, 'dist', 'worker.js');
 const MODEL = path.join(REPO, 'examples', 'resnet', 'model.onnx');
 
-test('the bundled worker analyses the example and matches the in-process engine', { skip: existsSync(WORKER) ? false : `${WORKER} not built (npm run compile)` }, async () => {
+test('the bundled worker analyses the example and matches the in-process engine', async () => {
+  assert.ok(existsSync(WORKER), `${WORKER} not built: run npm run compile before the tests`);
   const request = { modelPath: MODEL, settings: { batch: 2, probes: 2, seed: 3, backend: 'wasm' as const, blockMatrix: false } };
   const lines: string[] = [];
   const client = new WorkerClient({ workerPath: WORKER, log: (l) => lines.push(l) });
@@ -55,7 +56,8 @@ test('the bundled worker sends the code of an engine error (its classifier loads
 
 const THREAD = path.join(REPO, 'dist', 'analysisThread.js');
 
-test('the bundled worker runs reverse passes on a second thread (dist/analysisThread.js) with the same numbers', { skip: existsSync(THREAD) ? false : `${THREAD} not built (npm run compile)` }, async () => {
+test('the bundled worker runs reverse passes on a second thread (dist/analysisThread.js) with the same numbers', async () => {
+  assert.ok(existsSync(THREAD), `${THREAD} not built: run npm run compile before the tests`);
   const settings = { batch: 2, probes: 2, seed: 5, backend: 'wasm' as const, blockMatrix: true };
   const client = new WorkerClient({ workerPath: WORKER, log: () => undefined });
   try {
