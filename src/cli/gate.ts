@@ -32,6 +32,12 @@ export function gateFailures(report: AnalysisReport, options: GateOptions): stri
   const reasons: string[] = [];
   const limit = options.failOnGsc;
   if (limit !== undefined) {
+    // NaN (null in the JSON) compares false with any limit: a GSC that is not a finite number fails the gate on its own.
+    const broken = report.blocks.filter((b) => typeof b.gscToOutput.value !== 'number' || !Number.isFinite(b.gscToOutput.value));
+    if (broken.length > 0) {
+      const b = broken[0];
+      reasons.push(`GSC to the output of block ${b.index} (${printable(b.name)}) is not a finite number (NaN or Inf in the analysis)${more(broken.length - 1, 'block', 'blocks')}`);
+    }
     const over = report.blocks.filter((b) => b.gscToOutput.value > limit).sort((x, y) => y.gscToOutput.value - x.gscToOutput.value);
     if (over.length > 0) {
       const b = over[0];

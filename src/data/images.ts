@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { DATA_LIMITS, DataError } from './errors';
+import { regularDataFileSize } from './regularFile';
 import type { RgbaImage } from './imagePixels';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
@@ -84,6 +85,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 /** Decodes a PNG or JPEG (by its signature, not its name) to 8-bit RGBA. */
 export function decodeImage(file: string): RgbaImage {
+  regularDataFileSize(file);
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

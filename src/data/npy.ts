@@ -1,10 +1,11 @@
 /**
  * NumPy .npy reader (format versions 1, 2 and 3). Only the header and the requested rows are
  * read, so a large file costs no more memory than the samples taken from it. The header is a
- * Python dict literal; it is parsed with patterns, never evaluated.
+ * Python dict literal; it is parsed by a small single-pass scanner, never evaluated.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DataError } from './errors';
+import { regularDataFileSize } from './regularFile';
 
 /** Element types this reader decodes (little-endian or byte-sized). */
 export type NpyDtype = 'f4' | 'f8' | 'u1' | 'i1' | 'i2' | 'i4' | 'i8' | 'u2' | 'u4' | 'b1';
@@ -17,6 +18,9 @@ export interface NpyHeader {
   /** Byte offset of the first element. */
   readonly dataOffset: number;
 }
+
+/** Largest header accepted: format 1.0 allows 65535 bytes, numpy itself writes a few hundred. */
+const MAX_HEADER_BYTES = 64 * 1024;
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
@@ -37,31 +41,32 @@ export function parseNpyHeader(file: string, readAt: (offset: number, length: nu
   } else {
     throw new DataError(file, `unsupported .npy format version ${major}`);
   }
-  if (headerLength > 1 << 20) throw new DataError(file, `the .npy header claims ${headerLength} bytes, which is not plausible`);
+  // numpy writes a few hundred bytes; a larger header is refused before it is read or parsed.
+  if (headerLength > MAX_HEADER_BYTES) throw new DataError(file, `the .npy header claims ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} a .npy header may have here`);
   const headerBytes = readAt(headerStart, headerLength);
   if (headerBytes.length < headerLength) throw new DataError(file, 'the .npy header is truncated');
   const header = headerBytes.toString(major === 3 ? 'utf8' : 'latin1');
 
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(header)?.[1];
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+  const dict = parseHeaderDict(header);
+  const unreadable = (): never => {
     throw new DataError(file, `cannot read the .npy header (${JSON.stringify(header.trim().slice(0, 120))})`);
-  }
-  if (fortran === 'True') throw new DataError(file, 'the array is stored in Fortran order (fortran_order: True); save it in C order, e.g. np.save(path, np.ascontiguousarray(a))');
+  };
+  if (dict === undefined) return unreadable();
+  const descr = dict.get('descr');
+  const fortran = dict.get('fortran_order');
+  const shapeValue = dict.get('shape');
+  if (typeof descr !== 'string' || typeof fortran !== 'boolean' || !Array.isArray(shapeValue)) return unreadable();
+  const shapeText = shapeValue.join(', ');
+  if (fortran) throw new DataError(file, 'the array is stored in Fortran order (fortran_order: True); save it in C order, e.g. np.save(path, np.ascontiguousarray(a))');
   const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
   const code = m ? `${m[2]}${m[3]}` : '';
   if (!m || !(code in ITEM_SIZE)) throw new DataError(file, `unsupported dtype "${descr}" (supported: float32, float64, uint8; for labels also integer types)`);
   if (m[1] === '>' && ITEM_SIZE[code as NpyDtype] > 1) throw new DataError(file, `big-endian dtype "${descr}" is not supported; save it as little-endian`);
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((s) => {
-      const v = Number(s.replace(/L$/, ''));
-      if (!Number.isSafeInteger(v) || v < 0) throw new DataError(file, `the .npy shape (${shapeText}) is not a list of sizes`);
-      return v;
-    });
+  const shape = shapeValue.map((s) => {
+    const v = Number(s.replace(/L$/, ''));
+    if (!/^\d+L?$/.test(s) || !Number.isSafeInteger(v)) throw new DataError(file, `the .npy shape (${shapeText}) is not a list of sizes`);
+    return v;
+  });
   return { dtype: code as NpyDtype, shape, dataOffset: headerStart + headerLength };
 }
 
@@ -116,6 +121,7 @@ export class NpyFile {
   }
 
   static open(file: string): NpyFile {
+    regularDataFileSize(file);
     let fd: number;
     try {
       fd = openSync(file, 'r');
@@ -172,4 +178,72 @@ export function encodeNpy(values: ArrayLike<number>, shape: readonly number[], d
   pre[7] = 0;
   pre.writeUInt16LE(header.length, 8);
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+}
+
+type HeaderValue = string | boolean | string[];
+
+/**
+ * The header's dict literal ({'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }) as
+ * key → value, scanned once from left to right (linear in the header's length, unlike a pattern
+ * search that restarts at every position); undefined when it is not such a literal. Tuple items
+ * are returned as text and checked by the caller.
+ */
+function parseHeaderDict(text: string): Map<string, HeaderValue> | undefined {
+  let pos = 0;
+  const skipSpace = (): void => {
+    while (pos < text.length && /\s/.test(text[pos])) pos++;
+  };
+  const take = (c: string): boolean => {
+    skipSpace();
+    if (text[pos] !== c) return false;
+    pos++;
+    return true;
+  };
+  const stringLiteral = (): string | undefined => {
+    skipSpace();
+    const quote = text[pos];
+    if (quote !== "'" && quote !== '"') return undefined;
+    const end = text.indexOf(quote, pos + 1);
+    if (end < 0) return undefined;
+    const value = text.slice(pos + 1, end);
+    pos = end + 1;
+    return value;
+  };
+  const word = (): string => {
+    skipSpace();
+    const start = pos;
+    while (pos < text.length && /[A-Za-z0-9_]/.test(text[pos])) pos++;
+    return text.slice(start, pos);
+  };
+  const value = (): HeaderValue | undefined => {
+    skipSpace();
+    if (text[pos] === "'" || text[pos] === '"') return stringLiteral();
+    if (take('(')) {
+      const items: string[] = [];
+      while (!take(')')) {
+        const item = word();
+        if (item === '') return undefined;
+        items.push(item);
+        if (!take(',') && text[pos] !== ')') return undefined;
+      }
+      return items;
+    }
+    const w = word();
+    return w === 'True' ? true : w === 'False' ? false : undefined;
+  };
+
+  const dict = new Map<string, HeaderValue>();
+  if (!take('{')) return undefined;
+  while (!take('}')) {
+    const key = stringLiteral();
+    if (key === undefined || !take(':')) return undefined;
+    const v = value();
+    if (v === undefined) return undefined;
+    dict.set(key, v);
+    if (!take(',')) {
+      skipSpace();
+      if (text[pos] !== '}') return undefined;
+    }
+  }
+  return dict;
 }

@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkBatchSize, DataError } from './errors';
+import { regularDataFileSize } from './regularFile';
 import { NpyFile, type NpyDtype } from './npy';
 import { readJsonData } from './json';
 import { readCsvData } from './csv';
@@ -199,7 +200,7 @@ function perChannelOrError(file: string, values: readonly number[], channels: nu
 }
 
 function readRawFloat32(file: string, target: SampleTarget, d: number, pick: (total: number) => number[]): Omit<LoadedSamples, 'labels'> {
-  const size = statSync(file).size;
+  const size = regularDataFileSize(file);
   if (size === 0 || size % (4 * d) !== 0) {
     throw new DataError(file, `${size} bytes is not a whole number of float32 samples of shape [${target.shape.join(', ')}] (${4 * d} bytes each)`);
   }

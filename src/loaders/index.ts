@@ -5,14 +5,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Graph } from '../graph/ir';
-import { hashFiles, tfjsWeightFiles } from './contentHash';
+import { modelContentHash } from './contentHash';
 import { ModelLoadError } from './errors';
 import { loadOnnxModel } from './onnx';
 import { loadTfjsModel } from './tfjs';
 
 export interface LoadedModel {
   readonly graph: Graph;
-  /** sha256 over the model file and the weight files it references, in order. */
+  /** sha256 over the model file and the weight or external-data files it references, in order. */
   readonly contentHash: string;
 }
 
@@ -27,11 +27,11 @@ export async function loadModel(modelPath: string): Promise<LoadedModel> {
   if (!stat.isFile()) throw new ModelLoadError(modelPath, 'not a file');
   if (ext === '.onnx') {
     const graph = await loadOnnxModel(modelPath);
-    return { graph, contentHash: await hashFiles([modelPath]) };
+    return { graph, contentHash: await modelContentHash(modelPath) };
   }
   if (ext === '.json') {
     const graph = await loadTfjsModel(modelPath);
-    return { graph, contentHash: await hashFiles([modelPath, ...(await tfjsWeightFiles(modelPath))]) };
+    return { graph, contentHash: await modelContentHash(modelPath) };
   }
   throw new ModelLoadError(modelPath, `unknown model format "${ext || '(no extension)'}": expected an .onnx file or a TensorFlow.js model.json`);
 }

@@ -3,7 +3,7 @@
  * may come from anywhere, so a reference may only name a file inside the model's own folder:
  * no absolute paths, no URLs, no `..` escapes, and no symbolic links that lead out.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from './errors';
 
@@ -41,4 +41,29 @@ export function resolveInsideModelDir(modelFile: string, reference: string): str
 function isInside(dir: string, file: string): boolean {
   const rel = path.relative(dir, file);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/** A file that may be read: a regular file (symbolic links followed) and its size, known before reading. */
+export type FileToRead = { readonly size: number; readonly problem?: undefined } | { readonly size?: undefined; readonly problem: string };
+
+/**
+ * Whether `file` may be opened for reading, checked with stat (which follows symbolic links)
+ * before any open: a FIFO blocks the reader forever, a device such as /dev/zero reports size 0
+ * and never ends, a folder fails with a bare EISDIR. `problem` completes a sentence that starts
+ * with the file's name (e.g. "is a named pipe (FIFO), not a regular file").
+ */
+export function checkFileToRead(file: string): FileToRead {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(e)})` };
+  }
+  if (stat.isFile()) return { size: stat.size };
+  if (stat.isDirectory()) return { problem: 'is a folder, not a file' };
+  if (stat.isFIFO()) return { problem: 'is a named pipe (FIFO), not a regular file; reading it could wait forever' };
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return { problem: 'is a device, not a regular file' };
+  if (stat.isSocket()) return { problem: 'is a socket, not a regular file' };
+  return { problem: 'is not a regular file' };
 }

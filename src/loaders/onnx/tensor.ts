@@ -16,7 +16,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
 import type { ConstTensor, DType } from '../../graph/ir';
 import { ModelLoadError } from '../errors';
-import { resolveInsideModelDir } from '../paths';
+import { checkFileToRead, resolveInsideModelDir } from '../paths';
 import { halfToFloat } from '../float16';
 
 /** An int64 as protobufjs hands it over: a number, or a Long (two 32-bit halves). */
@@ -210,6 +210,8 @@ function readExternal(t: onnx.ITensorProto, needed: number, source: TensorSource
   if (length !== needed) fail(`external data length is ${length} bytes, the shape needs ${needed}`);
 
   const file = resolveInsideModelDir(source.file, location);
+  const { problem } = checkFileToRead(file);
+  if (problem !== undefined) fail(`its external data file "${location}" ${problem}`);
   let fd: number;
   try {
     fd = openSync(file, 'r');

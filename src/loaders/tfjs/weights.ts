@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import type { ConstTensor } from '../../graph/ir';
 import { ModelLoadError } from '../errors';
-import { resolveInsideModelDir } from '../paths';
+import { checkFileToRead, resolveInsideModelDir } from '../paths';
 import { halfToFloat } from '../float16';
 
 export interface QuantizationSpec {
@@ -107,6 +107,8 @@ export async function readWeights(modelJson: string, groups: readonly ManifestGr
     const shardFiles = group.paths.map((p) => resolveInsideModelDir(modelJson, p));
     const shards: Buffer[] = [];
     for (const file of shardFiles) {
+      const { problem } = checkFileToRead(file);
+      if (problem !== undefined) throw new ModelLoadError(file, `weight file listed in the weightsManifest ${problem}`);
       try {
         shards.push(await fs.readFile(file));
       } catch (e) {

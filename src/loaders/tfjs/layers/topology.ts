@@ -165,3 +165,103 @@ function collectKerasTensors(v: Json, out: TensorRef[]): void {
     out.push(r);
   }
 }
+
+/** One call (inbound node) of a layer. */
+export interface LayerCallRef {
+  readonly layer: LayerSpec;
+  readonly call: number;
+}
+
+/**
+ * Runs every call of `layers` (input layers excepted) once all the tensors it reads are
+ * produced, always the ready call listed first; `run` returns how many output tensors the call
+ * produced. Kahn's algorithm with a min-heap of list positions: each call is visited once and
+ * each of its inputs once, so a model listing 20k layers in reverse order costs no more than one
+ * in order (a scan for the first ready call was quadratic). `produced` holds the tensors
+ * available before the first call (the model's inputs); it is extended as calls run.
+ * Throws (through `stuck`) when calls remain whose inputs no call produces.
+ */
+export function runCallsInDependencyOrder(
+  layers: readonly LayerSpec[],
+  produced: (ref: TensorRef) => boolean,
+  run: (call: LayerCallRef) => number,
+  stuck: (call: LayerCallRef, missing: TensorRef) => never,
+): void {
+  const calls: LayerCallRef[] = [];
+  for (const layer of layers) {
+    if (layer.className === 'InputLayer') continue;
+    layer.calls.forEach((_, call) => calls.push({ layer, call }));
+  }
+  const available = new Set<string>();
+  const isAvailable = (r: TensorRef): boolean => available.has(tensorKey(r)) || produced(r);
+  const waiting = new Map<string, number[]>();
+  const unmet = calls.map((c, i) => {
+    const missing = new Set(c.layer.calls[c.call].filter((r) => !isAvailable(r)).map(tensorKey));
+    for (const k of missing) {
+      const list = waiting.get(k);
+      if (list) list.push(i);
+      else waiting.set(k, [i]);
+    }
+    return missing.size;
+  });
+  const ready = new MinHeap();
+  unmet.forEach((n, i) => n === 0 && ready.push(i));
+  let done = 0;
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    const c = calls[i];
+    const outputs = run(c);
+    done++;
+    for (let t = 0; t < outputs; t++) {
+      const k = tensorKey({ layer: c.layer.name, node: c.call, tensor: t });
+      if (available.has(k)) continue;
+      available.add(k);
+      for (const j of waiting.get(k) ?? []) if (--unmet[j] === 0) ready.push(j);
+      waiting.delete(k);
+    }
+  }
+  if (done < calls.length) {
+    const first = calls.find((_, i) => unmet[i] > 0)!;
+    stuck(first, first.layer.calls[first.call].find((r) => !isAvailable(r))!);
+  }
+}
+
+function tensorKey(r: TensorRef): string {
+  return `${r.layer}\u0000${r.node}\u0000${r.tensor}`;
+}
+
+/** A binary min-heap of non-negative integers. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  push(v: number): void {
+    const a = this.items;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= a[i]) break;
+      [a[parent], a[i]] = [a[i], a[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): number | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -12,7 +12,7 @@ import type { LoadedWeights } from '../weights';
 import { UnsupportedLayerConfig, type LayerCall, type LayerTranslator } from './context';
 import { coreLayers } from './core';
 import { spatialLayers } from './spatial';
-import { MODEL_CLASSES, type LayerSpec, type ModelSpec, type TensorRef } from './topology';
+import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpec, type TensorRef } from './topology';
 
 const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers };
 
@@ -140,26 +140,22 @@ function translateModel(tc: TranslateContext, model: ModelSpec, inputs: readonly
 
   // Calls run once all their inputs are resolved; model.json lists layers in a usable order
   // for single calls, but shared layers' later calls can come after their consumers' layers.
-  const pending: { layer: LayerSpec; call: number }[] = [];
-  for (const layer of model.layers) {
-    if (layer.className === 'InputLayer') continue;
-    layer.calls.forEach((_, call) => pending.push({ layer, call }));
-  }
-  while (pending.length > 0) {
-    const i = pending.findIndex((p) => p.layer.calls[p.call].every((r) => resolved.has(key(r))));
-    if (i < 0) {
-      const stuck = pending[0];
-      const missing = stuck.layer.calls[stuck.call].find((r) => !resolved.has(key(r)))!;
+  runCallsInDependencyOrder(
+    model.layers,
+    (r) => resolved.has(key(r)),
+    ({ layer, call }) => {
+      const ins = layer.calls[call].map((r) => resolved.get(key(r))!);
+      const scope = prefix + (call === 0 ? layer.name : `${layer.name}@${call}`);
+      const outs = layer.model
+        ? translateNested(tc, layer, ins, scope, prefix === '' && call === 0 ? '' : `${scope}/`)
+        : translateLayer(tc, layer, ins, scope);
+      outs.forEach((o, t) => resolved.set(key({ layer: layer.name, node: call, tensor: t }), o));
+      return outs.length;
+    },
+    (stuck, missing) => {
       throw new ModelLoadError(tc.modelJson, `layer "${stuck.layer.name}" reads output ${missing.tensor} of call ${missing.node} of layer "${missing.layer}", which the model never produces`);
-    }
-    const { layer, call } = pending.splice(i, 1)[0];
-    const ins = layer.calls[call].map((r) => resolved.get(key(r))!);
-    const scope = prefix + (call === 0 ? layer.name : `${layer.name}@${call}`);
-    const outs = layer.model
-      ? translateNested(tc, layer, ins, scope, prefix === '' && call === 0 ? '' : `${scope}/`)
-      : translateLayer(tc, layer, ins, scope);
-    outs.forEach((o, t) => resolved.set(key({ layer: layer.name, node: call, tensor: t }), o));
-  }
+    },
+  );
   return model.outputs.map((r) => {
     const o = resolved.get(key(r));
     if (!o) throw new ModelLoadError(tc.modelJson, `output "${r.layer}" of model "${model.name}" is never produced`);

@@ -1,0 +1,23 @@
+/** The CI gate fails on a GSC that is not a finite number (NaN compares false with any limit). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gateFailures } from '../../src/cli/gate';
+import type { AnalysisReport } from '../../src/report/schema';
+import { savedReport } from '../report/helpers';
+
+function withGsc(value: number | null): AnalysisReport {
+  const report = savedReport();
+  const blocks = report.blocks.map((b, i) => (i === 0 ? { ...b, gscToOutput: { ...b.gscToOutput, value: value as number } } : b));
+  return { ...report, blocks };
+}
+
+test('--fail-on-gsc fails on a NaN, Inf or null (JSON NaN) GSC, naming the block', () => {
+  for (const value of [NaN, Infinity, null]) {
+    const reasons = gateFailures(withGsc(value), { failOnGsc: 1e12, failOnPseudoLinear: false });
+    assert.ok(reasons.some((r) => /block \d+ \(.*\) is not a finite number/.test(r)), `${String(value)}: ${reasons.join('; ')}`);
+  }
+});
+
+test('--fail-on-gsc still passes finite GSCs under the limit', () => {
+  assert.deepEqual(gateFailures(withGsc(2), { failOnGsc: 1e12, failOnPseudoLinear: false }), []);
+});

@@ -1,0 +1,236 @@
+/**
+ * Hostile inputs, round 2 (issue #17): files that are not regular files (FIFOs, devices,
+ * folders) wherever a model or the data names one, the content hash's containment and its
+ * coverage of ONNX external data, and inputs built to make a parser or the layer ordering slow.
+ * Every case that could hang runs under a test timeout, so a hang fails instead of blocking.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadModel } from '../../src/loaders';
+import { modelContentFiles, modelContentHash } from '../../src/loaders/contentHash';
+import { ModelLoadError } from '../../src/loaders/errors';
+import { DataError } from '../../src/data/errors';
+import { NpyFile } from '../../src/data/npy';
+import { useTestBackend } from '../helpers/backend';
+import { T, float32Bytes, node, valueInfo, writeOnnx, type ModelSpec } from './onnx-models';
+import { writeModel } from './tfjs-models';
+
+/** A hang fails the test instead of blocking the suite. */
+const QUICK = { timeout: 10_000 };
+
+const SRC = path.resolve(__dirname, '../../src');
+
+/**
+ * The message of the error `body` (an async function body that may `require(SRC + '/…')`)
+ * throws, run in a child process: opening a FIFO blocks the thread that opens it, which a test
+ * timeout cannot interrupt, so the child is killed after a few seconds and the test fails.
+ */
+function refusalInChild(body: string): string {
+  const script = `const SRC = ${JSON.stringify(SRC)};
+(async () => { ${body} })().then(() => console.log('no error'), (e) => console.log(String(e && e.message))).finally(() => process.exit(0));`;
+  const child = spawnSync(process.execPath, ['-e', script], { timeout: 8_000, encoding: 'utf8' });
+  assert.equal(child.signal, null, `the child hung and was killed (${child.stderr})`);
+  return child.stdout.trim();
+}
+
+function mkfifo(file: string): string {
+  execFileSync('mkfifo', [file]);
+  return file;
+}
+
+function denseJson(weightsPath: string): Record<string, unknown> {
+  return {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'seq', layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }] },
+    },
+    weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
+  };
+}
+
+function externalAddModel(location: string): ModelSpec {
+  return {
+    nodes: [node('Add', ['x', 'c'], ['y'], {}, 'add')],
+    inputs: [valueInfo('x', T.FLOAT, ['n', 2])],
+    outputs: [valueInfo('y', T.FLOAT, ['n', 2])],
+    initializers: [{ name: 'c', dims: [2], dataType: T.FLOAT, dataLocation: 1, externalData: [{ key: 'location', value: location }] }],
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  const e = await p.then(
+    () => assert.fail('expected a refusal'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof Error, String(e));
+  return e;
+}
+
+function throwsData(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
+    return e;
+  }
+  return assert.fail('expected a DataError');
+}
+
+describe('content hash: same containment and file checks as loading', () => {
+  test('a weight path leaving the folder (../../dev/zero) is refused, not read', QUICK, async () => {
+    const file = writeModel(denseJson('../../../../../../../../dev/zero'));
+    const e = await rejection(modelContentHash(file));
+    assert.ok(e instanceof ModelLoadError);
+    assert.match(e.message, /outside the model's folder/);
+  });
+
+  test('a weight path to a file outside the workspace is refused', QUICK, async () => {
+    const outside = path.join(mkdtempSync(path.join(tmpdir(), 'gl-out-')), 'secret.bin');
+    writeFileSync(outside, Buffer.alloc(48));
+    assert.match((await rejection(modelContentHash(writeModel(denseJson(outside))))).message, /absolute path/);
+  });
+
+  test('a FIFO as weight shard is refused by the hash and by the loader, naming it', QUICK, async () => {
+    const file = writeModel(denseJson('weights.bin'));
+    mkfifo(path.join(path.dirname(file), 'weights.bin'));
+    const f = JSON.stringify(file);
+    assert.match(refusalInChild(`await require(SRC + '/loaders/contentHash').modelContentHash(${f});`), /weights\.bin.*named pipe/);
+    assert.match(refusalInChild(`await require(SRC + '/loaders').loadModel(${f});`), /weights\.bin.*named pipe/);
+  });
+
+  test('a symlink inside the folder to /dev/zero as weight shard is refused as a device', QUICK, async () => {
+    const file = writeModel(denseJson('zero.bin'));
+    symlinkSync('/dev/zero', path.join(path.dirname(file), 'zero.bin'));
+    // /dev is outside the folder, so containment refuses it first; either refusal is fine, a read is not.
+    assert.match((await rejection(modelContentHash(file))).message, /zero\.bin/);
+  });
+
+  test('ONNX external data is part of the hash: changing it changes the hash', QUICK, async () => {
+    const file = writeOnnx(externalAddModel('w.bin'), { 'w.bin': float32Bytes([1, 2]) });
+    const external = path.join(path.dirname(file), 'w.bin');
+    assert.deepEqual(await modelContentFiles(file), [file, external]);
+    const before = await modelContentHash(file);
+    writeFileSync(external, float32Bytes([1, 3]));
+    const after = await modelContentHash(file);
+    assert.notEqual(after, before);
+    await useTestBackend();
+    assert.equal((await loadModel(file)).contentHash, after, 'the loader and the extension host compute the same hash');
+  });
+
+  test('ONNX external data leaving the folder is refused by the hash', QUICK, async () => {
+    const file = writeOnnx(externalAddModel('../../../../../../../dev/zero'));
+    assert.match((await rejection(modelContentHash(file))).message, /outside the model's folder/);
+  });
+});
+
+describe('non-regular files named by a model', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  test('a FIFO as ONNX external data is refused quickly, naming it', QUICK, async () => {
+    const file = writeOnnx(externalAddModel('w.bin'));
+    mkfifo(path.join(path.dirname(file), 'w.bin'));
+    const f = JSON.stringify(file);
+    assert.match(refusalInChild(`await require(SRC + '/loaders').loadModel(${f});`), /w\.bin.*named pipe/);
+    assert.match(refusalInChild(`await require(SRC + '/loaders/contentHash').modelContentHash(${f});`), /w\.bin.*named pipe/);
+  });
+
+  test('a folder as ONNX external data is called a folder, not a raw EISDIR', QUICK, async () => {
+    const file = writeOnnx(externalAddModel('w.bin'));
+    mkdirSync(path.join(path.dirname(file), 'w.bin'));
+    const e = await rejection(loadModel(file));
+    assert.match(e.message, /w\.bin.*is a folder/);
+    assert.doesNotMatch(e.message, /EISDIR/);
+  });
+});
+
+describe('non-regular data files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gl-data-hostile-'));
+  const target = { inputName: 'x', shape: [2] };
+  const first = { count: 2, mode: 'first' as const, seed: 0 };
+
+  for (const name of ['fifo.npy', 'fifo.csv', 'fifo.json', 'fifo.bin']) {
+    test(`a FIFO as data file (${name}) is refused quickly, naming it`, QUICK, () => {
+      const file = mkfifo(path.join(dir, name));
+      const call = `require(SRC + '/data/samples').loadSamples({ path: ${JSON.stringify(file)} }, ${JSON.stringify(target)}, ${JSON.stringify(first)});`;
+      assert.match(refusalInChild(call), new RegExp(`${name.replace('.', '\\.')}.*named pipe`));
+    });
+  }
+
+  for (const name of ['zero.bin', 'zero.csv', 'zero.npy']) {
+    test(`a symlink to /dev/zero as data file (${name}) is refused as a device`, QUICK, () => {
+      const file = path.join(dir, name);
+      symlinkSync('/dev/zero', file);
+      // Without the check this reads /dev/zero until memory runs out, synchronously: hence the child.
+      const call = `require(SRC + '/data/samples').loadSamples({ path: ${JSON.stringify(file)} }, ${JSON.stringify(target)}, ${JSON.stringify(first)});`;
+      assert.match(refusalInChild(call), /zero\.\w+: the data file is a device/);
+    });
+  }
+
+  test('a FIFO named like an image is refused by the image decoder', QUICK, () => {
+    const file = mkfifo(path.join(dir, 'fifo.png'));
+    assert.match(refusalInChild(`require(SRC + '/data/images').decodeImage(${JSON.stringify(file)});`), /fifo\.png.*named pipe/);
+  });
+});
+
+describe('.npy header', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gl-npy-hostile-'));
+
+  function npyWithHeader(name: string, major: 1 | 2, header: string): string {
+    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
+    const len = Buffer.alloc(major === 1 ? 2 : 4);
+    if (major === 1) len.writeUInt16LE(header.length);
+    else len.writeUInt32LE(header.length);
+    const file = path.join(dir, name);
+    writeFileSync(file, Buffer.concat([pre, len, Buffer.from(header, 'latin1')]));
+    return file;
+  }
+
+  test('a 1 MB header of repeated "\'shape\':(" is refused without being parsed', QUICK, () => {
+    const file = npyWithHeader('big.npy', 2, `{${"'shape':(".repeat(100_000)}`);
+    assert.match(throwsData(() => NpyFile.open(file)).message, /header claims \d+ bytes, more than/);
+  });
+
+  test('a header of the largest size allowed, repeating keys without values, is refused as unreadable', QUICK, () => {
+    // The old pattern took about 1 s on this 60 KB header (quadratic); the single-pass scanner takes milliseconds.
+    const file = npyWithHeader('v1.npy', 1, `{'descr': '<f4', 'fortran_order': False, ${"'shape':(".repeat(6_500)}`);
+    for (let i = 0; i < 5; i++) assert.match(throwsData(() => NpyFile.open(file)).message, /cannot read the \.npy header/);
+  });
+
+  test('numpy-style headers still parse (trailing commas, 1-tuples, padding)', () => {
+    const file = npyWithHeader('ok.npy', 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0,), }          \n");
+    const npy = NpyFile.open(file);
+    assert.deepEqual(npy.header.shape, [0]);
+    assert.equal(npy.header.dtype, 'f4');
+  });
+});
+
+describe('TF.js layer ordering', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  test('20k layers listed in reverse order load (ordering is linear, not quadratic)', { timeout: 60_000 }, async () => {
+    // The quadratic scan took about 30 s here; Kahn's ordering takes well under a second (see the commit).
+    const n = 20_000;
+    const layers: unknown[] = [];
+    for (let i = n; i >= 1; i--) {
+      layers.push({ class_name: 'Activation', config: { name: `a${i}`, activation: 'relu' }, inbound_nodes: [[[i === 1 ? 'in' : `a${i - 1}`, 0, 0, {}]]] });
+    }
+    layers.push({ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 4], dtype: 'float32' }, inbound_nodes: [] });
+    const file = writeModel({
+      format: 'layers-model',
+      modelTopology: { class_name: 'Model', config: { name: 'deep', layers, input_layers: [['in', 0, 0]], output_layers: [[`a${n}`, 0, 0]] } },
+    });
+    const { graph } = await loadModel(file);
+    assert.equal(graph.nodes.length, n);
+    assert.equal(graph.nodes[0].outputs[0], 'a1');
+    assert.equal(graph.nodes[n - 1].outputs[0], `a${n}`);
+  });
+});
