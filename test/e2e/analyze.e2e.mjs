@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, log, normalize, runTest, startVsCode, waitUntil } from './harness.mjs';
+import { REPO, afterPaint, log, normalize, runTest, startVsCode, waitUntil } from './harness.mjs';
 import { compareBlockTable, readTablesInPage } from './blockTable.mjs';
 
 const args = process.argv.slice(2);

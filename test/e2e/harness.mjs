@@ -40,7 +40,7 @@ export async function waitUntil(cond, ms, what) {
  * without guessing how long the renderer takes on a loaded machine.
  */
 export async function afterPaint(pageOrFrame) {
-  await pageOrFrame.locator('body').evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+  await pageOrFrame.locator('body').evaluate(() => new Promise((r) => globalThis.requestAnimationFrame(() => globalThis.requestAnimationFrame(() => r(true)))));
 }
 
 /** Parses a JSON file once it is complete (it can exist before its last write). */

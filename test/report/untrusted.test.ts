@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- this test searches output for control characters on purpose */
 /**
  * A saved report is never trusted: readers validate every field, exporters escape every value
  * whatever its type, and nothing from a model or report reaches a terminal raw.
