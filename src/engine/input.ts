@@ -8,6 +8,18 @@ import type { Graph, ValueInfo } from '../graph/ir';
 import type { AnalysisSettings } from '../report/schema';
 import type { AnalyzeRequest } from './api';
 import { streamFor } from '../runtime/random';
+import { MemoryBudget } from '../runtime/memoryBudget';
+import { defaultMemoryLimitBytes } from './resources';
+
+/**
+ * Refuses an input whose declared shape would not fit the memory limit, before allocating it
+ * (an input declared [N, 3e8] took 2.4 GB before the memory guard saw it).
+ */
+function chargeInput(settings: AnalysisSettings, info: ValueInfo, shape: readonly number[]): void {
+  const limit = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(settings.backend);
+  const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+  new MemoryBudget(limit).charge(bytes, `the input "${info.name}" of shape [${shape.join(', ')}]`);
+}
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -74,6 +86,7 @@ export function singleSample(graph: Graph, settings: AnalysisSettings): Prepared
   const info = dataInput(graph);
   const perSample = sampleShape(info, settings.dimOverrides);
   const d = perSample.reduce((a, b) => a * b, 1);
+  chargeInput(settings, info, [1, ...perSample]);
   return { name: info.name, tensor: tf.tensor(streamFor(settings.seed, 'memory-probe').gaussian(d), [1, ...perSample], 'float32'), source: 'gaussian' };
 }
 
@@ -98,12 +111,14 @@ export function prepareInput(graph: Graph, request: AnalyzeRequest, settings: An
       );
     }
     const n = Math.min(bytes.length / (4 * d), maxBatch);
+    chargeInput(settings, info, [n, ...perSample]);
     const data = new Float32Array(n * d);
     for (let i = 0; i < n * d; i++) data[i] = bytes.readFloatLE(4 * i);
     return { name: info.name, tensor: tf.tensor(data, [n, ...perSample], 'float32'), source: request.inputFile };
   }
   if (!Number.isInteger(settings.batch) || settings.batch < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${settings.batch})`);
   const n = Math.min(settings.batch, maxBatch);
+  chargeInput(settings, info, [n, ...perSample]);
   const data = streamFor(settings.seed, 'input').gaussian(n * d);
   return { name: info.name, tensor: tf.tensor(data, [n, ...perSample], 'float32'), source: 'gaussian' };
 }

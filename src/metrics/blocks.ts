@@ -7,7 +7,7 @@
 import type { Graph, GraphNode } from '../graph/ir';
 import type { ResidualInfo } from '../report/schema';
 import { analyzeDataFlow, dataInputNames, tensorsBetween, type DataFlow } from '../passes/dataflow';
-import { kernelFor } from '../ops/registry';
+import { holdsWeights, kernelFor } from '../ops/registry';
 import { isSynthetic } from '../graph/queries';
 
 /** The structural part of a residual block's report entry, found from the graph alone. */
@@ -32,9 +32,6 @@ export interface BlockPartition {
   readonly boundaries: readonly string[];
   readonly blocks: readonly Block[];
 }
-
-/** Ops whose constant operand is a weight matrix or kernel. */
-const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Einsum']);
 
 export function partitionBlocks(graph: Graph, inputName: string, outputName: string): BlockPartition {
   const flow = analyzeDataFlow(graph, inputName);
@@ -121,7 +118,7 @@ function findCutTensors(flow: DataFlow, onPath: ReadonlySet<string>, input: stri
 }
 
 function hasWeights(node: GraphNode, flow: DataFlow): boolean {
-  if (!WEIGHT_OPS.has(node.op)) return false;
+  if (!holdsWeights(node.op)) return false;
   const ins = dataInputNames(node);
   return ins.some((n) => flow.fixedTensors.has(n)) && ins.some((n) => flow.dataTensors.has(n));
 }
@@ -131,7 +128,7 @@ export function isAffineNode(node: GraphNode, flow: DataFlow): boolean {
   const kernel = kernelFor(node.op);
   if (kernel.affine) return true;
   const dataIns = dataInputNames(node).filter((n) => flow.dataTensors.has(n));
-  if (WEIGHT_OPS.has(node.op) || node.op === 'Mul') return dataIns.length <= 1;
+  if (holdsWeights(node.op) || node.op === 'Mul') return dataIns.length <= 1;
   if (node.op === 'Div') return node.inputs[1] === undefined || !flow.dataTensors.has(node.inputs[1]);
   return false;
 }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import type { OpKernel, Tensor } from './kernel';
 import { attrNumber, attrString, broadcastFloat, normalizeAxis, required, unbroadcast } from './kernelUtil';
+import { broadcasting, noLargerThanInput } from './bounds';
 
 /** An elementwise nonlinearity whose derivative is `grad(x, y, attrs)`. */
 function activation(
@@ -16,6 +17,7 @@ function activation(
 ): OpKernel {
   return {
     dataInputs: [0],
+    outputBound: noLargerThanInput, layout: 'unary',
     elementwiseNonlinearity: true,
     forward: ({ inputs, attrs }) => [forward(required(inputs, 0, 'X'), attrs)],
     vjp: ({ inputs, outputs, dys, attrs }) => [tf.mul(dys[0]!, grad(inputs[0]!, outputs[0], attrs))],
@@ -100,6 +102,7 @@ function logSoftmax(x: Tensor, axis: number): Tensor {
 /** PRelu: the slope broadcasts unidirectionally to X. */
 const prelu: OpKernel = {
   dataInputs: [0, 1],
+  outputBound: broadcasting, layout: 'broadcast',
   elementwiseNonlinearity: true,
   forward: ({ inputs }) => {
     const x = required(inputs, 0, 'X');
@@ -120,6 +123,7 @@ const prelu: OpKernel = {
 /** Clip with optional min (input 1) and max (input 2) tensors. */
 const clip: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput, layout: 'unary',
   elementwiseNonlinearity: true,
   forward: ({ inputs }) => {
     let y = required(inputs, 0, 'input');
@@ -186,6 +190,7 @@ export const activationKernels: Record<string, OpKernel> = {
   ),
   Softmax: {
     dataInputs: [0],
+    outputBound: noLargerThanInput, layout: 'same-rank',
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'input');
       return [softmax(x, softmaxAxis(x, attrs))];
@@ -202,6 +207,7 @@ export const activationKernels: Record<string, OpKernel> = {
   },
   LogSoftmax: {
     dataInputs: [0],
+    outputBound: noLargerThanInput, layout: 'same-rank',
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'input');
       return [logSoftmax(x, softmaxAxis(x, attrs))];

@@ -24,6 +24,7 @@ import {
   wants,
   windowGeometry,
 } from './spatial';
+import { at, fromShape, paddedSpatial, type OutputBound } from './bounds';
 
 /**
  * A value derived from a tensor only, cached when that tensor is a constant. The executor
@@ -99,8 +100,17 @@ function checkGroups(s: ConvSetup, cin: number, cinPerGroup: number): void {
   }
 }
 
+/** Batch, output channels, and the padded input over the stride per spatial axis. */
+const convBound: OutputBound = (inputs, node) => {
+  const [x, w] = inputs;
+  if (!x || !w) return undefined;
+  const cout = node.attrs.channelsLast === true ? at(w.shape, -1) : at(w.shape, 0);
+  return fromShape([at(x.shape, 0), cout, ...paddedSpatial(x.shape, node)]);
+};
+
 const conv: OpKernel = {
   dataInputs: [0, 1, 2],
+  outputBound: convBound, layout: 'convolution', holdsWeights: true,
   affine: true,
   forward: (args) => {
     const s = setup(args);
@@ -168,8 +178,28 @@ function transposeGeometry(attrs: Attributes, s: ConvSetup): ConvGeometry & { re
   return { strides: s.strides, dilations: s.dilations, begin, end, out };
 }
 
+/** The explicit output_shape, or stride x input + dilated kernel extent + output padding per spatial axis. */
+const convTransposeBound: OutputBound = (inputs, node) => {
+  const [x, w] = inputs;
+  if (!x || !w) return undefined;
+  const channelsLast = node.attrs.channelsLast === true;
+  const group = attrNumber(node.attrs, 'group', 1);
+  const cout = (channelsLast ? at(w.shape, -2) : at(w.shape, 1)) * group;
+  const kernel = channelsLast ? w.shape.slice(0, -2) : w.shape.slice(2);
+  const explicit = attrInts(node.attrs, 'output_shape');
+  const spatialIn = channelsLast ? x.shape.slice(1, -1) : x.shape.slice(2);
+  const strides = attrInts(node.attrs, 'strides') ?? [];
+  const dilations = attrInts(node.attrs, 'dilations') ?? [];
+  const outPad = attrInts(node.attrs, 'output_padding') ?? [];
+  const spatial = explicit && explicit.length === spatialIn.length
+    ? explicit
+    : spatialIn.map((d, i) => d * (strides[i] ?? 1) + (at(kernel, i) - 1) * (dilations[i] ?? 1) + 1 + Math.max(0, outPad[i] ?? 0));
+  return fromShape([at(x.shape, 0), cout, ...spatial]);
+};
+
 const convTranspose: OpKernel = {
   dataInputs: [0, 1, 2],
+  outputBound: convTransposeBound, layout: 'convolution', holdsWeights: true,
   affine: true,
   forward: (args) => {
     const s = setup(args);

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type OpKernel, type Tensor } from './kernel';
 import { asFloat, attrString, passThrough, required, toBool, unbroadcast, VARIADIC_INPUTS } from './kernelUtil';
+import { broadcasting, noLargerThanInput } from './bounds';
 
 type Unary = (x: Tensor) => Tensor;
 
@@ -13,6 +14,7 @@ type Unary = (x: Tensor) => Tensor;
 function unary(forward: Unary, grad: ((x: Tensor, y: Tensor) => Tensor) | null, extra: Partial<OpKernel> = {}): OpKernel {
   return {
     dataInputs: [0],
+    outputBound: noLargerThanInput,
     forward: ({ inputs }) => [forward(required(inputs, 0, 'X'))],
     vjp: ({ inputs, outputs, dys }) => {
       const x = inputs[0]!;
@@ -68,7 +70,7 @@ function power(x: Tensor, y: Tensor): Tensor {
 
 /** Comparison or logic op: bool output, no gradient. */
 function predicate(f: (a: Tensor, b: Tensor) => Tensor): OpKernel {
-  return { dataInputs: [], forward: binaryForward(f) };
+  return { dataInputs: [], outputBound: broadcasting, forward: binaryForward(f) };
 }
 
 function present(inputs: readonly (Tensor | undefined)[]): Tensor[] {
@@ -85,6 +87,7 @@ function present(inputs: readonly (Tensor | undefined)[]): Tensor[] {
 function extreme(pick: (a: Tensor, b: Tensor) => Tensor): OpKernel {
   return {
     dataInputs: VARIADIC_INPUTS,
+    outputBound: broadcasting, layout: 'broadcast',
     forward: ({ inputs }) => {
       const xs = present(inputs);
       return [xs.length === 1 ? xs[0].clone() : xs.reduce((acc, x) => pick(acc, x))];
@@ -109,6 +112,7 @@ function sumAll(xs: Tensor[]): Tensor {
 
 const castKernel: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput,
   affine: true,
   forward: ({ inputs, attrs }) => {
     const x = required(inputs, 0, 'input');
@@ -129,6 +133,7 @@ const castKernel: OpKernel = {
 
 const identity: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput, layout: 'unary',
   affine: true,
   forward: ({ inputs }) => [required(inputs, 0, 'input').clone()],
   vjp: ({ dys }) => [passThrough(dys[0]!)],
@@ -138,6 +143,7 @@ const identity: OpKernel = {
 /** Dropout at inference: the identity; the optional mask output is all true. */
 const dropout: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput, layout: 'unary',
   affine: true,
   forward: ({ inputs, node }) => {
     const x = required(inputs, 0, 'data');
@@ -151,6 +157,7 @@ const dropout: OpKernel = {
 
 const where: OpKernel = {
   dataInputs: [1, 2],
+  outputBound: broadcasting,
   forward: ({ inputs }) => {
     const c = toBool(required(inputs, 0, 'condition'));
     return [tf.where(c, required(inputs, 1, 'X'), required(inputs, 2, 'Y'))];
@@ -168,6 +175,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 export const elementwiseKernels: Record<string, OpKernel> = {
   Add: {
     dataInputs: [0, 1],
+    outputBound: broadcasting, layout: 'broadcast',
     affine: true,
     forward: binaryForward((a, b) => tf.add(a, b)),
     vjp: binaryVjp((_a, _b, _y, dy) => [dy, dy]),
@@ -175,6 +183,7 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   },
   Sub: {
     dataInputs: [0, 1],
+    outputBound: broadcasting, layout: 'broadcast',
     affine: true,
     forward: binaryForward((a, b) => tf.sub(a, b)),
     vjp: binaryVjp((_a, _b, _y, dy) => [dy, tf.neg(dy)]),
@@ -182,12 +191,14 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   },
   Mul: {
     dataInputs: [0, 1],
+    outputBound: broadcasting, layout: 'broadcast',
     forward: binaryForward((a, b) => tf.mul(a, b)),
     vjp: binaryVjp((a, b, _y, dy) => [tf.mul(dy, b), tf.mul(dy, a)]),
     probeStacking: () => 'leading',
   },
   Div: {
     dataInputs: [0, 1],
+    outputBound: broadcasting, layout: 'broadcast',
     forward: binaryForward(divide),
     // d(a/b)/da = 1/b, d(a/b)/db = -y/b.
     vjp: binaryVjp((_a, b, y, dy) => {
@@ -198,6 +209,7 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   },
   Pow: {
     dataInputs: [0, 1],
+    outputBound: broadcasting, layout: 'broadcast',
     forward: binaryForward(power),
     vjp: binaryVjp((x, e, y, dy) => {
       const xf = asFloat(x);
@@ -211,14 +223,14 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     }),
     probeStacking: () => 'leading',
   },
-  Sqrt: unary((x) => tf.sqrt(x), (_x, y) => tf.div(0.5, y)),
-  Reciprocal: unary((x) => tf.reciprocal(x), (_x, y) => tf.neg(tf.square(y))),
-  Exp: unary((x) => tf.exp(x), (_x, y) => y),
-  Log: unary((x) => tf.log(x), (x) => tf.reciprocal(x)),
-  Neg: unary((x) => tf.neg(x), (x) => tf.fill(x.shape, -1), { affine: true }),
+  Sqrt: unary((x) => tf.sqrt(x), (_x, y) => tf.div(0.5, y), { layout: 'unary' }),
+  Reciprocal: unary((x) => tf.reciprocal(x), (_x, y) => tf.neg(tf.square(y)), { layout: 'unary' }),
+  Exp: unary((x) => tf.exp(x), (_x, y) => y, { layout: 'unary' }),
+  Log: unary((x) => tf.log(x), (x) => tf.reciprocal(x), { layout: 'unary' }),
+  Neg: unary((x) => tf.neg(x), (x) => tf.fill(x.shape, -1), { affine: true, layout: 'unary' }),
   // sign(0) = 0: the derivative of |x| at 0 is taken as 0.
-  Abs: unary((x) => tf.abs(x), (x) => tf.sign(x)),
-  Erf: unary((x) => tf.erf(x), (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x))))),
+  Abs: unary((x) => tf.abs(x), (x) => tf.sign(x), { layout: 'unary' }),
+  Erf: unary((x) => tf.erf(x), (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x)))), { layout: 'unary' }),
   // Piecewise constant: zero derivative almost everywhere.
   Floor: unary((x) => tf.floor(x), null),
   Ceil: unary((x) => tf.ceil(x), null),
@@ -236,17 +248,19 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   And: predicate((a, b) => tf.logicalAnd(toBool(a), toBool(b))),
   Or: predicate((a, b) => tf.logicalOr(toBool(a), toBool(b))),
   Xor: predicate((a, b) => tf.logicalXor(toBool(a), toBool(b))),
-  Not: { dataInputs: [], forward: ({ inputs }) => [tf.logicalNot(toBool(required(inputs, 0, 'X')))] },
+  Not: { dataInputs: [], outputBound: noLargerThanInput, forward: ({ inputs }) => [tf.logicalNot(toBool(required(inputs, 0, 'X')))] },
   Max: extreme((a, b) => tf.maximum(a, b)),
   Min: extreme((a, b) => tf.minimum(a, b)),
   Sum: {
     dataInputs: VARIADIC_INPUTS,
+    outputBound: broadcasting, layout: 'broadcast',
     affine: true,
     forward: ({ inputs }) => [sumAll(present(inputs))],
     vjp: ({ inputs, dys }) => inputs.map((x) => (x === undefined ? undefined : unbroadcast(dys[0]!, x.shape))),
   },
   Mean: {
     dataInputs: VARIADIC_INPUTS,
+    outputBound: broadcasting, layout: 'broadcast',
     affine: true,
     forward: ({ inputs }) => {
       const xs = present(inputs);

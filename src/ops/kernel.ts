@@ -85,7 +85,33 @@ export interface OpKernel {
    * to broadcast against the activations; undefined (or absent): once per probe.
    */
   probeStacking?(args: VjpArgs): ProbeStacking | undefined;
+  /**
+   * An upper bound of the output's element count from input shapes and small shape inputs
+   * (helpers in src/ops/bounds.ts). Required: the size guard refuses a node before it allocates, and an
+   * op without a bound would be an unguarded way to exhaust memory.
+   */
+  readonly outputBound: OutputBound;
+  /** How the channels-last layout pass (src/passes/layout.ts) treats the op; absent: it stops a region. */
+  readonly layout?: LayoutClass;
+  /** A weight layer (multiplies its data input by parameters): counts as one layer of depth and can be a projection skip. */
+  readonly holdsWeights?: boolean;
 }
+
+/**
+ * The layout pass's view of an op:
+ * - 'convolution': Conv, ConvTranspose (channels-last, kernel transposed into the TF layout);
+ * - 'channels-last': other ops with a `channelsLast` attribute (pools, per-channel normalisations, DepthToSpace);
+ * - 'unary': elementwise on input 0 (other inputs are scalars), layout-agnostic;
+ * - 'broadcast': numpy broadcasting of every input, layout-agnostic when operands share the rank;
+ * - 'reduction': over given axes (axes remapped in a region);
+ * - 'same-rank': output rank is input 0's, otherwise handled by name (Resize, Concat, Softmax, ...).
+ */
+export type LayoutClass = 'convolution' | 'channels-last' | 'unary' | 'broadcast' | 'reduction' | 'same-rank';
+
+/** An upper bound of an output element count and a short description of where it comes from. */
+export type Bound = { readonly elements: number; readonly detail: string };
+/** Undefined only when an input the bound needs is missing (the kernel then refuses the node itself). */
+export type OutputBound = (inputs: readonly (Tensor | undefined)[], node: GraphNode, ctx: KernelContext) => Bound | undefined;
 
 export type ProbeStacking = 'stacked' | 'leading';
 

@@ -8,8 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, wantsOnly, type OpKernel, type Tensor, type VjpArgs } from './kernel';
 import { asFloat, attrNumber, attrString, broadcastFloat, broadcastShapes, required, unbroadcast } from './kernelUtil';
-import { einsum, einsumVjp } from './einsum';
+import { einsum, einsumVjp, parseEinsum } from './einsum';
 import { wants } from './spatial';
+import { at, broadcastAll, fromShape, gemmBound, type OutputBound } from './bounds';
 
 interface MatMulPlan {
   /** Operands lifted to at least 2-D ([1, K] / [K, 1] for 1-D ones). */
@@ -47,8 +48,18 @@ function matMulForward(a: Tensor, b: Tensor): Tensor {
   return a.dtype === 'int32' && b.dtype === 'int32' ? tf.cast(tf.round(out), 'int32') : out;
 }
 
+/** Broadcast batch dimensions, then [M, N] (an outer product of [M, 1] and [1, N] is M x N). */
+const matMulBound: OutputBound = (inputs) => {
+  const [a, b] = inputs;
+  if (!a || !b || a.rank < 1 || b.rank < 1) return undefined;
+  const m = a.rank >= 2 ? at(a.shape, -2) : 1;
+  const n = b.rank >= 2 ? at(b.shape, -1) : 1;
+  return fromShape([...broadcastAll([a.shape.slice(0, -2), b.shape.slice(0, -2)]), m, n]);
+};
+
 const matMul: OpKernel = {
   dataInputs: [0, 1],
+  outputBound: matMulBound, holdsWeights: true,
   affine: true,
   forward: (args) => [matMulForward(required(args.inputs, 0, 'A'), required(args.inputs, 1, 'B'))],
   vjp: (args) => {
@@ -91,6 +102,7 @@ function matrix(t: Tensor): tf.Tensor2D {
 
 const gemm: OpKernel = {
   dataInputs: [0, 1, 2],
+  outputBound: gemmBound, holdsWeights: true,
   affine: true,
   forward: (args) => {
     const transA = attrNumber(args.attrs, 'transA', 0) !== 0;
@@ -124,8 +136,21 @@ const gemm: OpKernel = {
   probeStacking: (args) => (wantsOnly(args, [0]) && attrNumber(args.attrs, 'transA', 0) === 0 ? 'stacked' : undefined),
 };
 
+/**
+ * The product of the output letters' extents (each letter's largest extent over the operands,
+ * so broadcast size-1 dimensions count at their full size): "i,j->ij" of two [1e5] vectors is 1e10.
+ */
+const einsumBound: OutputBound = (inputs, node) => {
+  const xs = inputs.filter((t): t is Tensor => t !== undefined);
+  const spec = parseEinsum(attrString(node.attrs, 'equation', ''), xs.map((t) => t.rank));
+  const extent = new Map<string, number>();
+  spec.inputs.forEach((letters, k) => letters.forEach((l, j) => extent.set(l, Math.max(extent.get(l) ?? 1, xs[k].shape[j]))));
+  return fromShape(spec.output.map((l) => extent.get(l) ?? 1));
+};
+
 const einsumKernel: OpKernel = {
   dataInputs: Array.from({ length: 64 }, (_, i) => i),
+  outputBound: einsumBound, holdsWeights: true,
   affine: false,
   forward: (args) => {
     const xs = args.inputs.map((_, i) => asFloat(required(args.inputs, i, 'Inputs')));

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, wantsOnly, type OpKernel, type Tensor } from './kernel';
 import { attrNumber, normalizeAxis, required, unbroadcast } from './kernelUtil';
 import { isChannelsLast, wants } from './spatial';
+import { noLargerThanInput } from './bounds';
 
 function channelAxis(x: Tensor, channelsLast: boolean): number {
   return channelsLast ? x.rank - 1 : Math.min(1, x.rank - 1);
@@ -31,6 +32,7 @@ function toChannel(t: Tensor, axis: number): Tensor {
 
 const batchNormalization: OpKernel = {
   dataInputs: [0, 1, 2, 3, 4],
+  outputBound: noLargerThanInput, layout: 'channels-last',
   affine: true,
   forward: (args) => {
     if (attrNumber(args.attrs, 'training_mode', 0) !== 0) throw new KernelError('training mode not supported');
@@ -96,6 +98,7 @@ function layerAxes(x: Tensor, axisAttr: number): number[] {
 
 const layerNormalization: OpKernel = {
   dataInputs: [0, 1, 2],
+  outputBound: noLargerThanInput, layout: 'same-rank',
   forward: (args) => {
     const x = required(args.inputs, 0, 'X');
     const axes = layerAxes(x, attrNumber(args.attrs, 'axis', -1));
@@ -132,6 +135,7 @@ function spatialAxesOf(x: Tensor, channelsLast: boolean): number[] {
 
 const instanceNormalization: OpKernel = {
   dataInputs: [0, 1, 2],
+  outputBound: noLargerThanInput, layout: 'channels-last',
   forward: (args) => {
     const x = required(args.inputs, 0, 'input');
     const cl = isChannelsLast(args.attrs);
@@ -155,6 +159,7 @@ const instanceNormalization: OpKernel = {
 
 const lpNormalization: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput,
   forward: (args) => {
     const x = required(args.inputs, 0, 'input');
     const axis = normalizeAxis(attrNumber(args.attrs, 'axis', -1), x.rank);
@@ -209,6 +214,7 @@ function channelsToLast(x: Tensor, channelsLast: boolean): [Tensor, number[] | n
 
 const lrn: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput, layout: 'channels-last',
   forward: (args) => {
     const p = lrnParams(args.attrs);
     const [x, back] = channelsToLast(required(args.inputs, 0, 'X'), isChannelsLast(args.attrs));

@@ -22,6 +22,7 @@ import {
   windowGeometry,
   type SpatialGeometry,
 } from './spatial';
+import { noLargerThanInput, pooled } from './bounds';
 
 interface PoolSetup {
   readonly channelsLast: boolean;
@@ -204,6 +205,7 @@ function slicedMaxPoolGrad(dy: Tensor, y: Tensor, s: PoolSetup): Tensor {
 
 const maxPool: OpKernel = {
   dataInputs: [0],
+  outputBound: pooled, layout: 'channels-last',
   forward: (args) => {
     const s = setup(args);
     const xp = padOrCrop(s.x, s.geo.begin, s.geo.end, lowest(s.x));
@@ -248,6 +250,7 @@ function averageRescale(args: ForwardArgs, s: PoolSetup): Tensor | null {
 
 const averagePool: OpKernel = {
   dataInputs: [0],
+  outputBound: pooled, layout: 'channels-last',
   affine: true,
   forward: (args) => {
     const s = setup(args);
@@ -271,6 +274,7 @@ function spatialAxes(x: Tensor, channelsLast: boolean): number[] {
 
 const globalAveragePool: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput, layout: 'channels-last',
   affine: true,
   forward: (args) => {
     const x = required(args.inputs, 0, 'X');
@@ -289,6 +293,7 @@ const globalAveragePool: OpKernel = {
 
 const globalMaxPool: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput, layout: 'channels-last',
   forward: (args) => {
     const x = required(args.inputs, 0, 'X');
     return [tf.max(x, spatialAxes(x, isChannelsLast(args.attrs)), true)];

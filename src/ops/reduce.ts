@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import type { ForwardArgs, OpKernel, Tensor } from './kernel';
 import { asFloat, attrInts, attrNumber, broadcastFloat, normalizeAxis, optionalInts, passThrough, required } from './kernelUtil';
+import { noLargerThanInput } from './bounds';
 
 /** The reduced axes (sorted, non-negative), or null when the op is the identity. */
 function reducedAxes(args: ForwardArgs, x: Tensor): number[] | null {
@@ -49,6 +50,7 @@ interface Reduction {
 function reduceKernel(r: Reduction): OpKernel {
   return {
     dataInputs: [0],
+    outputBound: noLargerThanInput, layout: 'reduction',
     affine: r.affine,
     forward: (args) => {
       const x = required(args.inputs, 0, 'data');
@@ -147,6 +149,7 @@ const reductions: Record<string, Reduction> = {
 function argKernel(pick: (x: Tensor, axis: number) => Tensor): OpKernel {
   return {
     dataInputs: [],
+    outputBound: noLargerThanInput,
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'data');
       const axis = normalizeAxis(attrNumber(attrs, 'axis', 0), x.rank);

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import { KernelError, type ForwardArgs, type OpKernel, type Tensor } from './kernel';
 import { attrInts, attrNumber, attrString, normalizeAxis, required } from './kernelUtil';
+import { fromShape, numbersAt, type OutputBound } from './bounds';
 
 interface AxisPlan {
   readonly axis: number;
@@ -214,8 +215,25 @@ function extrapolationTerm(plan: ResizePlan): Tensor | null {
   return tf.mul(tf.sub(1, inside), plan.extrapolation);
 }
 
+/** Input 3 (sizes) when given, else input 2 (scales) times the input extent, on the resized axes. */
+const resizeBound: OutputBound = (inputs, node, ctx) => {
+  const x = inputs[0];
+  if (!x) return undefined;
+  const axes = attrInts(node.attrs, 'axes') ?? x.shape.map((_, i) => i);
+  const sizes = numbersAt(inputs, 3, ctx);
+  const scales = numbersAt(inputs, 2, ctx);
+  const out = [...x.shape];
+  axes.forEach((a, j) => {
+    const axis = a < 0 ? a + x.rank : a;
+    if (sizes && sizes.length > 0) out[axis] = sizes[j] ?? out[axis];
+    else if (scales && scales.length > 0) out[axis] = Math.floor(x.shape[axis] * (scales[j] ?? 1) + 1e-5);
+  });
+  return fromShape(out);
+};
+
 const resize: OpKernel = {
   dataInputs: [0],
+  outputBound: resizeBound, layout: 'same-rank',
   affine: true,
   forward: (args) => {
     const x0 = required(args.inputs, 0, 'X');

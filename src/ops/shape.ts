@@ -22,11 +22,64 @@ import {
 } from './kernelUtil';
 import { applySlice, slicePlanOf, sliceVjp } from './slicing';
 import { applyPad, padPlanOf, padVjp } from './padding';
+import { broadcastAll, fromShape, noLargerThanInput, numbersAt, shapeVector, sumOfInputs, type OutputBound } from './bounds';
+
+/** Data's dimensions with the gathered axis replaced by the indices' shape (repeated indices repeat rows). */
+const gatherBound: OutputBound = (inputs, node) => {
+  const [data, indices] = inputs;
+  if (!data || !indices) return undefined;
+  const axis = attrNumber(node.attrs, 'axis', 0);
+  const a = axis < 0 ? axis + data.rank : axis;
+  return fromShape([...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)]);
+};
+
+const tileBound: OutputBound = (inputs, _node, ctx) => {
+  const x = inputs[0];
+  const reps = numbersAt(inputs, 1, ctx);
+  return x && reps ? fromShape(x.shape.map((d, i) => d * Math.max(0, reps[i] ?? 1))) : undefined;
+};
+
+const expandBound: OutputBound = (inputs, _node, ctx) => {
+  const x = inputs[0];
+  const shape = numbersAt(inputs, 1, ctx);
+  return x && shape ? fromShape(broadcastAll([x.shape, shape])) : undefined;
+};
+
+const padBound: OutputBound = (inputs, _node, ctx) => {
+  const x = inputs[0];
+  const pads = numbersAt(inputs, 1, ctx);
+  if (!x || !pads) return undefined;
+  const axes = numbersAt(inputs, 3, ctx) ?? x.shape.map((_, i) => i);
+  const out = [...x.shape];
+  axes.forEach((a, j) => {
+    const axis = a < 0 ? a + x.rank : a;
+    out[axis] += Math.max(0, pads[j] ?? 0) + Math.max(0, pads[j + axes.length] ?? 0);
+  });
+  return fromShape(out);
+};
+
+const constantOfShapeBound: OutputBound = (inputs, _node, ctx) => {
+  const shape = numbersAt(inputs, 0, ctx);
+  return shape ? fromShape(shape.map((d) => Math.max(0, d))) : undefined;
+};
+
+/** The value the loader already read (and bounded as a constant). */
+const constantBound: OutputBound = (_inputs, node) => {
+  const list = node.attrs.value_floats ?? node.attrs.value_ints;
+  return fromShape(attrTensor(node.attrs, 'value')?.shape ?? (Array.isArray(list) ? [list.length] : []));
+};
+
+const rangeBound: OutputBound = (inputs, _node, ctx) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => numbersAt(inputs, i, ctx)?.[0]);
+  if (start === undefined || limit === undefined || delta === undefined || delta === 0) return undefined;
+  return { elements: Math.max(0, Math.ceil((limit - start) / delta)), detail: `range ${start} to ${limit} step ${delta}` };
+};
 
 /** A kernel whose output is a reshape of input 0: the VJP reshapes back. */
 function reshapeLike(outShape: (args: ForwardArgs, x: Tensor) => number[]): OpKernel {
   return {
     dataInputs: [0],
+    outputBound: noLargerThanInput,
     affine: true,
     forward: (args) => {
       const x = required(args.inputs, 0, 'data');
@@ -102,6 +155,7 @@ function presentInputs(inputs: readonly (Tensor | undefined)[]): Tensor[] {
 
 const concat: OpKernel = {
   dataInputs: VARIADIC_INPUTS,
+  outputBound: sumOfInputs, layout: 'same-rank',
   affine: true,
   forward: ({ inputs, attrs }) => {
     const xs = presentInputs(inputs);
@@ -143,6 +197,7 @@ function splitSizes(args: ForwardArgs, dim: number): number[] {
 
 const split: OpKernel = {
   dataInputs: [0],
+  outputBound: noLargerThanInput,
   affine: true,
   forward: (args) => {
     const x = required(args.inputs, 0, 'input');
@@ -172,6 +227,7 @@ function gatherIndices(indices: Tensor, dim: number): Tensor {
 
 const gather: OpKernel = {
   dataInputs: [0],
+  outputBound: gatherBound,
   affine: true,
   forward: ({ inputs, attrs }) => {
     const x = required(inputs, 0, 'data');
@@ -203,6 +259,7 @@ const gather: OpKernel = {
 
 const tile: OpKernel = {
   dataInputs: [0],
+  outputBound: tileBound,
   affine: true,
   forward: ({ inputs, ctx }) => {
     const x = required(inputs, 0, 'input');
@@ -222,6 +279,7 @@ const tile: OpKernel = {
 
 const expand: OpKernel = {
   dataInputs: [0],
+  outputBound: expandBound,
   affine: true,
   forward: ({ inputs, ctx }) => {
     const x = required(inputs, 0, 'input');
@@ -288,6 +346,7 @@ function spaceToDepthPlan(x: Tensor, attrs: Attributes): Rearrangement {
 function rearrangeKernel(plan: (x: Tensor, attrs: Attributes) => Rearrangement): OpKernel {
   return {
     dataInputs: [0],
+    outputBound: noLargerThanInput, layout: 'channels-last',
     affine: true,
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'input');
@@ -333,6 +392,7 @@ export const shapeKernels: Record<string, OpKernel> = {
   Unsqueeze: reshapeLike(unsqueezedShape),
   Transpose: {
     dataInputs: [0],
+    outputBound: noLargerThanInput, layout: 'same-rank',
     affine: true,
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'data');
@@ -345,6 +405,7 @@ export const shapeKernels: Record<string, OpKernel> = {
   Split: split,
   Slice: {
     dataInputs: [0],
+    outputBound: noLargerThanInput,
     affine: true,
     forward: ({ inputs, ctx }) => [applySlice(required(inputs, 0, 'data'), slicePlanOf(inputs, ctx))],
     vjp: ({ inputs, dys, ctx }) => [sliceVjp(dys[0]!, inputs[0]!.shape, slicePlanOf(inputs, ctx))],
@@ -354,6 +415,7 @@ export const shapeKernels: Record<string, OpKernel> = {
   Expand: expand,
   Pad: {
     dataInputs: [0],
+    outputBound: padBound,
     affine: true,
     forward: ({ inputs, attrs, ctx }) => [applyPad(required(inputs, 0, 'data'), padPlanOf(inputs, attrs, ctx))],
     vjp: ({ inputs, attrs, dys, ctx }) => [padVjp(dys[0]!, inputs[0]!.shape, padPlanOf(inputs, attrs, ctx))],
@@ -362,6 +424,7 @@ export const shapeKernels: Record<string, OpKernel> = {
   SpaceToDepth: rearrangeKernel(spaceToDepthPlan),
   Shape: {
     dataInputs: [],
+    outputBound: shapeVector,
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'data');
       const r = x.rank;
@@ -373,10 +436,12 @@ export const shapeKernels: Record<string, OpKernel> = {
   },
   Size: {
     dataInputs: [],
+    outputBound: shapeVector,
     forward: ({ inputs }) => [tf.scalar(required(inputs, 0, 'data').size, 'int32')],
   },
   ConstantOfShape: {
     dataInputs: [],
+    outputBound: constantOfShapeBound,
     forward: ({ inputs, attrs, ctx }) => {
       const shape = ctx.readNumbers(required(inputs, 0, 'input'));
       const v = attrTensor(attrs, 'value');
@@ -386,10 +451,12 @@ export const shapeKernels: Record<string, OpKernel> = {
   },
   Constant: {
     dataInputs: [],
+    outputBound: constantBound,
     forward: ({ attrs }) => [constantValue(attrs)],
   },
   Range: {
     dataInputs: [],
+    outputBound: rangeBound,
     forward: ({ inputs, ctx }) => {
       const startT = required(inputs, 0, 'start');
       const start = ctx.readNumbers(startT)[0];

@@ -23,58 +23,28 @@
  */
 import type { AttrValue, ConstTensor, Graph, GraphNode } from '../graph/ir';
 import { toFirstPerm, toLastPerm } from '../ops/spatial';
+import { layoutClassOf } from '../ops/registry';
 import { transposeConst } from '../graph/constants';
 
-/** Ops with a `channelsLast` attribute that the kernels implement. */
-const CHANNELS_LAST_OPS = new Set([
-  'Conv',
-  'ConvTranspose',
-  'MaxPool',
-  'AveragePool',
-  'GlobalAveragePool',
-  'GlobalMaxPool',
-  'BatchNormalization',
-  'InstanceNormalization',
-  'LRN',
-  'DepthToSpace',
-  'SpaceToDepth',
-]);
+// What the pass knows of each op is the op's kernel's `layout` fact (src/ops/kernel.ts: LayoutClass).
 
-const CONVOLUTIONS = new Set(['Conv', 'ConvTranspose']);
-
+/** Ops with a `channelsLast` attribute that the kernels implement (the convolutions among them). */
+const isChannelsLast = (op: string): boolean => {
+  const c = layoutClassOf(op);
+  return c === 'channels-last' || c === 'convolution';
+};
+const isConvolution = (op: string): boolean => layoutClassOf(op) === 'convolution';
 /** Reductions over given axes (ONNX opset 18: axes as input 1, keepdims default 1). */
-const REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']);
-
+const isReduction = (op: string): boolean => layoutClassOf(op) === 'reduction';
 /** Elementwise ops of input 0; their other inputs (Clip's min/max, Dropout's ratio) are scalars. */
-const UNARY_OPS = new Set([
-  'Relu',
-  'LeakyRelu',
-  'Elu',
-  'Selu',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Tanh',
-  'Gelu',
-  'Clip',
-  'Softplus',
-  'Softsign',
-  'Sqrt',
-  'Reciprocal',
-  'Exp',
-  'Log',
-  'Neg',
-  'Abs',
-  'Erf',
-  'Identity',
-  'Dropout',
-]);
-
+const isUnary = (op: string): boolean => layoutClassOf(op) === 'unary';
 /** Multidirectional (numpy) broadcasting ops: every input is an operand. */
-const BROADCAST_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']);
-
+const isBroadcast = (op: string): boolean => layoutClassOf(op) === 'broadcast';
 /** Rank-preserving ops whose output rank is that of input 0 (for rank inference only). */
-const SAME_RANK_OPS = new Set([...UNARY_OPS, ...CHANNELS_LAST_OPS, 'Resize', 'Concat', 'Softmax', 'LogSoftmax', 'LayerNormalization', 'Transpose']);
+const keepsRank = (op: string): boolean => {
+  const c = layoutClassOf(op);
+  return c === 'same-rank' || c === 'unary' || c === 'channels-last' || c === 'convolution';
+};
 
 export const NHWC_SUFFIX = '::nhwc';
 export const NCHW_SUFFIX = '::nchw';
@@ -104,16 +74,16 @@ function inferRanks(graph: Graph): Map<string, number> {
 
 function outputRank(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph): number | undefined {
   const rankOf = (t: string | undefined): number | undefined => (t === undefined || t === '' ? undefined : ranks.get(t));
-  if (CONVOLUTIONS.has(node.op)) return rankOf(node.inputs[1]);
+  if (isConvolution(node.op)) return rankOf(node.inputs[1]);
   if ((node.op === 'MaxPool' || node.op === 'AveragePool') && Array.isArray(node.attrs.kernel_shape)) {
     return node.attrs.kernel_shape.length + 2;
   }
-  if (SAME_RANK_OPS.has(node.op)) return rankOf(node.inputs[0]);
-  if (BROADCAST_OPS.has(node.op)) {
+  if (keepsRank(node.op)) return rankOf(node.inputs[0]);
+  if (isBroadcast(node.op)) {
     const rs = node.inputs.filter((t) => t !== '').map(rankOf);
     return rs.every((r): r is number => r !== undefined) ? Math.max(...rs) : undefined;
   }
-  if (REDUCTIONS.has(node.op)) {
+  if (isReduction(node.op)) {
     const r = rankOf(node.inputs[0]);
     if (r === undefined || node.attrs.keepdims !== 0) return r;
     const axes = node.inputs[1] ? graph.constants.get(node.inputs[1])?.data : Array.isArray(node.attrs.axes) ? node.attrs.axes : undefined;
@@ -157,7 +127,7 @@ interface RegionNode {
  * channels-last, unknown rank, an operand that is not a plain data tensor).
  */
 function regionNodeOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph: Graph, producer: ReadonlyMap<string, number>): RegionNode | undefined {
-  if (REDUCTIONS.has(node.op)) return reductionOf(node, ranks, graph);
+  if (isReduction(node.op)) return reductionOf(node, ranks, graph);
   if (node.op === 'Flatten') return flattenOfPooled(node, ranks, graph, producer);
   const r = ranks.get(node.outputs[0] ?? '');
   if (r === undefined || r < 3) return undefined;
@@ -202,23 +172,23 @@ function flattenOfPooled(node: GraphNode, ranks: ReadonlyMap<string, number>, gr
 function channelsLastRoles(node: GraphNode, r: number, ranks: ReadonlyMap<string, number>, graph: Graph): InputRole[] | undefined {
   const isData = (t: string | undefined): t is string => t !== undefined && t !== '' && !graph.constants.has(t) && ranks.get(t) === r;
   const real = node.outputs.filter((o) => o !== '');
-  if (CHANNELS_LAST_OPS.has(node.op) || node.op === 'Resize') {
+  if (isChannelsLast(node.op) || node.op === 'Resize') {
     if (node.attrs.channelsLast === true || real.length !== 1 || !isData(node.inputs[0])) return undefined;
     if ((node.op === 'DepthToSpace' || node.op === 'SpaceToDepth') && r !== 4) return undefined;
-    if (CONVOLUTIONS.has(node.op)) {
+    if (isConvolution(node.op)) {
       const w = graph.constants.get(node.inputs[1]);
       if (w === undefined || w.dtype !== 'float32' || w.shape.length !== r) return undefined;
       return node.inputs.map((_, i) => (i === 0 ? 'operand' : i === 1 ? 'kernel' : 'asIs'));
     }
     return node.inputs.map((_, i) => (i === 0 ? 'operand' : 'asIs'));
   }
-  if (UNARY_OPS.has(node.op)) {
+  if (isUnary(node.op)) {
     if (real.length !== 1 || !isData(node.inputs[0])) return undefined;
     // Clip's bounds and Dropout's ratio must be scalars (they are, in valid models; check).
     const scalars = node.inputs.slice(1).every((t) => t === '' || ranks.get(t) === 0 || graph.constants.get(t)?.data.length === 1);
     return scalars ? node.inputs.map((_, i) => (i === 0 ? 'operand' : 'asIs')) : undefined;
   }
-  if (BROADCAST_OPS.has(node.op)) {
+  if (isBroadcast(node.op)) {
     const roles: InputRole[] = [];
     for (const t of node.inputs) {
       if (t === '') roles.push('asIs');
@@ -247,7 +217,7 @@ function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<numb
     const r = regionNodeOf(node, ranks, graph, producer);
     if (r !== undefined) roles.set(i, r);
   });
-  if (![...roles.keys()].some((i) => CONVOLUTIONS.has(graph.nodes[i].op))) return new Map();
+  if (![...roles.keys()].some((i) => isConvolution(graph.nodes[i].op))) return new Map();
 
   const parent = new Map<number, number>([...roles.keys()].map((i) => [i, i]));
   const find = (i: number): number => {
@@ -263,7 +233,7 @@ function findRegions(graph: Graph, ranks: ReadonlyMap<string, number>): Map<numb
     });
   }
   const withConv = new Set<number>();
-  for (const i of roles.keys()) if (CONVOLUTIONS.has(graph.nodes[i].op)) withConv.add(find(i));
+  for (const i of roles.keys()) if (isConvolution(graph.nodes[i].op)) withConv.add(find(i));
   return new Map([...roles].filter(([i]) => withConv.has(find(i))));
 }
 
@@ -400,13 +370,13 @@ function regionAttrs(node: GraphNode, rank: number): Record<string, AttrValue> {
   // NCHW axis a sits at position toFirstPerm[a] of the NHWC tensor.
   const moved = toFirstPerm(rank);
   const axis = (a: number): number => moved[a < 0 ? a + rank : a];
-  if (CHANNELS_LAST_OPS.has(node.op)) attrs.channelsLast = true;
+  if (isChannelsLast(node.op)) attrs.channelsLast = true;
   if (node.op === 'Resize') {
     // scales/sizes/roi follow `axes` (all axes in order when absent): renumbering is enough.
     const given = node.attrs.axes;
     attrs.axes = (Array.isArray(given) && given.length > 0 ? (given as readonly number[]) : Array.from({ length: rank }, (_, i) => i)).map(axis);
   }
-  if (REDUCTIONS.has(node.op) && Array.isArray(node.attrs.axes)) attrs.axes = (node.attrs.axes as readonly number[]).map(axis);
+  if (isReduction(node.op) && Array.isArray(node.attrs.axes)) attrs.axes = (node.attrs.axes as readonly number[]).map(axis);
   if (node.op === 'Concat') attrs.axis = axis(typeof node.attrs.axis === 'number' ? node.attrs.axis : 0);
   return attrs;
 }

@@ -5,8 +5,12 @@
  */
 import type { AnalysisReport } from './schema';
 
-/** Ops that count as one layer of depth (the paper's depth counts weight layers). */
-const WEIGHT_OPS = new Set(['Gemm', 'MatMul', 'Conv', 'ConvTranspose']);
+/**
+ * Whether an op type counts as one layer of depth (the paper's depth counts weight layers).
+ * The caller passes the op registry's `holdsWeights` fact (this bottom layer may not import ops),
+ * so the figure and the block partition agree: Conv, ConvTranspose, Gemm, MatMul and Einsum.
+ */
+export type IsWeightLayer = (opType: string) => boolean;
 
 export interface FigurePoint {
   /** Weight layers between the model input and this boundary. */
@@ -48,9 +52,9 @@ export interface ExamplesFigure {
 }
 
 /** Depth (weight layers from the input) of every boundary 0..B of a report. */
-export function boundaryDepths(report: AnalysisReport): number[] {
+export function boundaryDepths(report: AnalysisReport, isWeightLayer: IsWeightLayer): number[] {
   const depths = [0];
-  for (const b of report.blocks) depths.push(depths[depths.length - 1] + b.opTypes.filter((op) => WEIGHT_OPS.has(op)).length);
+  for (const b of report.blocks) depths.push(depths[depths.length - 1] + b.opTypes.filter(isWeightLayer).length);
   return depths;
 }
 
@@ -61,8 +65,8 @@ export interface FigureExample {
   readonly description: string;
 }
 
-export function seriesFromReport(example: FigureExample, report: AnalysisReport): FigureSeries {
-  const depths = boundaryDepths(report);
+export function seriesFromReport(example: FigureExample, report: AnalysisReport, isWeightLayer: IsWeightLayer): FigureSeries {
+  const depths = boundaryDepths(report, isWeightLayer);
   const points = report.boundaries.map((b) => ({
     depth: depths[b.index],
     boundary: b.index,

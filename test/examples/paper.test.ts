@@ -13,6 +13,7 @@ import { analyzeModel } from '../../src/engine/analyze';
 import type { AnalysisReport, AnalysisSettings } from '../../src/report/schema';
 import { exampleById } from '../../src/examples/catalog';
 import { ensureExample } from '../../src/extension/examples/storage';
+import { holdsWeights } from '../../src/ops/registry';
 import { seriesFromReport } from '../../src/report/figureData';
 import { useTestBackend } from '../helpers/backend';
 
@@ -47,8 +48,8 @@ describe('bundled examples: the paper’s Figure 1 on the real engine', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   test(`the residual MLP's GSC stays at least ${RESIDUAL_VS_TANH_FACTOR}x below the tanh MLP's, at every depth`, (t) => {
-    const tanh = seriesFromReport(exampleById('mlp_tanh')!, reports.get('mlp_tanh')!);
-    const res = seriesFromReport(exampleById('resmlp_relu')!, reports.get('resmlp_relu')!);
+    const tanh = seriesFromReport(exampleById('mlp_tanh')!, reports.get('mlp_tanh')!, holdsWeights);
+    const res = seriesFromReport(exampleById('resmlp_relu')!, reports.get('resmlp_relu')!, holdsWeights);
     t.diagnostic(`GSC(input -> output): tanh ${gsc0('mlp_tanh')}, residual ${gsc0('resmlp_relu')}, factor ${gsc0('mlp_tanh') / gsc0('resmlp_relu')}`);
     assert.ok(gsc0('mlp_tanh') / gsc0('resmlp_relu') > RESIDUAL_VS_TANH_FACTOR);
     // Both are exact (10 one-hot cotangents at the 10 logits), so the ratio has no probe noise.

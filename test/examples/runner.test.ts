@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CancelledError, type AnalyzeRequest, type ProgressEvent } from '../../src/engine/api';
 import type { AnalysisReport } from '../../src/report/schema';
+import { holdsWeights } from '../../src/ops/registry';
 import { boundaryDepths, seriesFromReport, type ExamplesFigure } from '../../src/report/figureData';
 import { EXAMPLES } from '../../src/examples/catalog';
 import { analyzeExamples, type AnalyzeClient } from '../../src/extension/examples/runner';
@@ -91,7 +92,7 @@ describe('bundled examples: Analyze All runner and figure data', () => {
 
   test('depth counts weight layers: one per MLP block, two per residual unit', () => {
     // The fixture report is a 20-layer MLP: block k ends after k dense layers, the head adds one.
-    assert.deepEqual(boundaryDepths(base), Array.from({ length: 22 }, (_, i) => i));
+    assert.deepEqual(boundaryDepths(base, holdsWeights), Array.from({ length: 22 }, (_, i) => i));
     const residual: AnalysisReport = {
       ...base,
       blocks: [
@@ -101,8 +102,8 @@ describe('bundled examples: Analyze All runner and figure data', () => {
         { ...base.blocks[3], opTypes: ['Gemm'] },
       ],
     };
-    assert.deepEqual(boundaryDepths(residual), [0, 1, 3, 5, 6]);
-    const s = seriesFromReport(EXAMPLES[0], base);
+    assert.deepEqual(boundaryDepths(residual, holdsWeights), [0, 1, 3, 5, 6]);
+    const s = seriesFromReport(EXAMPLES[0], base, holdsWeights);
     assert.equal(s.points.length, base.boundaries.length);
     assert.equal(s.points[0].gsc, base.boundaries[0].gscToOutput.value);
     assert.deepEqual([s.points[0].ciLow, s.points[0].ciHigh], [...base.boundaries[0].gscToOutput.ci99]);

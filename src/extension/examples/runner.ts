@@ -5,6 +5,7 @@
  */
 import { CancelledError, type AnalyzeRequest, type ProgressEvent } from '../../engine/api';
 import type { AnalysisReport } from '../../report/schema';
+import { holdsWeights } from '../../ops/registry';
 import { seriesFromReport, settingsOf, type ExamplesFigure, type FigureSeries } from '../../report/figureData';
 import type { ExampleInfo } from '../../examples/catalog';
 
@@ -65,7 +66,7 @@ export async function analyzeExamples(
       throw e;
     }
     settings ??= settingsOf(report);
-    series.push(seriesFromReport(job.example, report));
+    series.push(seriesFromReport(job.example, report, holdsWeights));
     callbacks.onReport?.(job.example, report);
     callbacks.onFigure(figure(i + 1 < jobs.length ? 'running' : 'done', i + 1 < jobs.length ? `${series.length} of ${jobs.length} examples analysed` : `all ${jobs.length} examples analysed`));
   }
