@@ -7,12 +7,40 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'fetch', 'AbortController', 'TextDecoder', 'TextEncoder', '__dirname', 'require', 'module'].map((name) => [name, 'readonly']),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'performance',
+    'fetch',
+    'AbortController',
+    'TextDecoder',
+    'TextEncoder',
+    '__dirname',
+    'require',
+    'module',
+  ].map((name) => [name, 'readonly']),
 );
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'node_modules/**', 'examples/**', 'test/sourceMapping/fixtures/**', 'bench/models/**', '.bench/**', 'test-results/**', '.vscode-test/**'],
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'examples/**',
+      'test/sourceMapping/fixtures/**',
+      'bench/models/**',
+      '.bench/**',
+      'test-results/**',
+      '.vscode-test/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

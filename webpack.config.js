@@ -27,16 +27,13 @@ class CopyWasmBinariesPlugin {
     const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     const files = fs.readdirSync(path.join(dir, 'dist')).filter((f) => f.endsWith('.wasm'));
     compiler.hooks.thisCompilation.tap('CopyWasmBinariesPlugin', (compilation) => {
-      compilation.hooks.processAssets.tap(
-        { name: 'CopyWasmBinariesPlugin', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL },
-        () => {
-          for (const f of files) {
-            const file = path.join(dir, 'dist', f);
-            compilation.fileDependencies.add(file);
-            compilation.emitAsset(f, new webpack.sources.RawSource(fs.readFileSync(file)));
-          }
-        },
-      );
+      compilation.hooks.processAssets.tap({ name: 'CopyWasmBinariesPlugin', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
+        for (const f of files) {
+          const file = path.join(dir, 'dist', f);
+          compilation.fileDependencies.add(file);
+          compilation.emitAsset(f, new webpack.sources.RawSource(fs.readFileSync(file)));
+        }
+      });
     });
   }
 }

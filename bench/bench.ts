@@ -205,7 +205,9 @@ function main(): void {
         timings: report.timings,
         pytorch: torch,
       });
-      const theirs = torch ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB` : '';
+      const theirs = torch
+        ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB`
+        : '';
       process.stdout.write(
         `${c.name.padEnd(20)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
       );

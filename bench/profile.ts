@@ -68,7 +68,11 @@ async function main(): Promise<void> {
   const { input, feeds } = benchFeeds(graph, batch, inputPath);
   const table = new Map<string, OpTime>();
   const perNode = new Set((process.env.PROFILE_NODES ?? '').split(',').filter((s) => s !== ''));
-  instrument(graph.nodes.map((n) => n.op), table, perNode);
+  instrument(
+    graph.nodes.map((n) => n.op),
+    table,
+    perNode,
+  );
   const exec = new Executor(graph);
   const t0 = performance.now();
   const acts = exec.forward(feeds);

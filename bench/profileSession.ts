@@ -32,7 +32,12 @@ export function benchFeeds(graph: Graph, batch: number, inputPath?: string): { i
  * The reference output and the block boundaries below it, after one untimed reverse pass:
  * XNNPACK packs each new kernel on its first use, as the forward's first run did.
  */
-export function reversePassTargets(exec: Executor, graph: Graph, input: string, acts: ReadonlyMap<string, tf.Tensor>): { out: string; wrt: string[]; y: tf.Tensor } {
+export function reversePassTargets(
+  exec: Executor,
+  graph: Graph,
+  input: string,
+  acts: ReadonlyMap<string, tf.Tensor>,
+): { out: string; wrt: string[]; y: tf.Tensor } {
   const out = referenceOutput(graph);
   const wrt = partitionBlocks(graph, input, out).boundaries.slice(0, -1);
   const y = acts.get(out)!;

@@ -34,9 +34,11 @@ if (check) {
     if (!want) problems.push(`${f.path}: not in the committed manifest`);
     else if (want.sha256 !== f.sha256) problems.push(`${f.path}: sha256 ${f.sha256} differs from the manifest's ${want.sha256}`);
     const onDisk = path.join(outDir, f.path);
-    if (existsSync(onDisk) && createHash('sha256').update(readFileSync(onDisk)).digest('hex') !== f.sha256) problems.push(`${f.path}: the file on disk differs`);
+    if (existsSync(onDisk) && createHash('sha256').update(readFileSync(onDisk)).digest('hex') !== f.sha256)
+      problems.push(`${f.path}: the file on disk differs`);
   }
-  if (committed.files.length !== manifest.files.length) problems.push(`the manifest lists ${committed.files.length} files, the generator wrote ${manifest.files.length}`);
+  if (committed.files.length !== manifest.files.length)
+    problems.push(`the manifest lists ${committed.files.length} files, the generator wrote ${manifest.files.length}`);
   if (problems.length > 0) {
     console.error(problems.join('\n'));
     process.exit(1);

@@ -291,8 +291,18 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
 }
 
 /** The sample-data options that only make sense together. */
-function checkDataOptions(o: { data?: string; input?: string; labels?: string; labelColumn?: string; sample?: string; mean?: readonly number[]; std?: readonly number[]; reference?: string }): void {
-  if (o.data !== undefined && o.input !== undefined) throw new UsageError('--data and --input both give the input batch; use one (--input FILE is --data FILE for raw float32)');
+function checkDataOptions(o: {
+  data?: string;
+  input?: string;
+  labels?: string;
+  labelColumn?: string;
+  sample?: string;
+  mean?: readonly number[];
+  std?: readonly number[];
+  reference?: string;
+}): void {
+  if (o.data !== undefined && o.input !== undefined)
+    throw new UsageError('--data and --input both give the input batch; use one (--input FILE is --data FILE for raw float32)');
   const needsData: [string, unknown][] = [
     ['--labels', o.labels],
     ['--label-column', o.labelColumn],

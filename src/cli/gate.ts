@@ -36,12 +36,16 @@ export function gateFailures(report: AnalysisReport, options: GateOptions): stri
     const broken = report.blocks.filter((b) => typeof b.gscToOutput.value !== 'number' || !Number.isFinite(b.gscToOutput.value));
     if (broken.length > 0) {
       const b = broken[0];
-      reasons.push(`GSC to the output of block ${b.index} (${printable(b.name)}) is not a finite number (NaN or Inf in the analysis)${more(broken.length - 1, 'block', 'blocks')}`);
+      reasons.push(
+        `GSC to the output of block ${b.index} (${printable(b.name)}) is not a finite number (NaN or Inf in the analysis)${more(broken.length - 1, 'block', 'blocks')}`,
+      );
     }
     const over = report.blocks.filter((b) => b.gscToOutput.value > limit).sort((x, y) => y.gscToOutput.value - x.gscToOutput.value);
     if (over.length > 0) {
       const b = over[0];
-      reasons.push(`GSC to the output of block ${b.index} (${printable(b.name)}) is ${exceeds(b.gscToOutput.value, limit)}${more(over.length - 1, 'block', 'blocks')}`);
+      reasons.push(
+        `GSC to the output of block ${b.index} (${printable(b.name)}) is ${exceeds(b.gscToOutput.value, limit)}${more(over.length - 1, 'block', 'blocks')}`,
+      );
     }
   }
   if (options.failOnPseudoLinear) {

@@ -117,8 +117,7 @@ function reportCommand(args: ReportArgs): number {
 
 function compareCommand(args: CompareArgs): number {
   const result = compareReports(readReportFile(args.a), readReportFile(args.b), { a: args.a, b: args.b });
-  const text =
-    args.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : args.format === 'md' ? comparisonToMarkdown(result) : comparisonToText(result);
+  const text = args.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : args.format === 'md' ? comparisonToMarkdown(result) : comparisonToText(result);
   process.stdout.write(printableLines(text));
   return 0;
 }

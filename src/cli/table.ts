@@ -38,7 +38,9 @@ export function formatReportTable(report: AnalysisReport): string {
     printable(`${m.fileName}  (${m.formatLabel}, input [${m.inputShape.join(', ')}], ${m.parameters} parameters)`),
     `input: ${printable(inputText(report))}`,
     `GSC to: ${printable(referenceText(report))}`,
-    printable(`backend ${report.backend.name}${threadsText(report.backend.threads)} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${formatSeconds(report.timings.totalMs)}`),
+    printable(
+      `backend ${report.backend.name}${threadsText(report.backend.threads)} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${formatSeconds(report.timings.totalMs)}`,
+    ),
     '',
     pad(header, widths),
     pad(

@@ -68,7 +68,9 @@ function labelIndex(file: string, table: CsvTable, column: string, width: number
   const byName = table.header?.indexOf(column) ?? -1;
   if (byName >= 0) return byName;
   if (/^\d+$/.test(column) && Number(column) < width) return Number(column);
-  const known = table.header ? `columns are ${table.header.map((h) => JSON.stringify(h)).join(', ')}` : `the file has no header; give a 0-based index below ${width}`;
+  const known = table.header
+    ? `columns are ${table.header.map((h) => JSON.stringify(h)).join(', ')}`
+    : `the file has no header; give a 0-based index below ${width}`;
   throw new DataError(file, `no label column "${column}" (${known})`);
 }
 

@@ -41,7 +41,10 @@ function listImages(dir: string, root: string): string[] {
   } catch (e) {
     throw new DataError(root, `cannot list ${dir} (${e instanceof Error ? e.message : String(e)})`);
   }
-  const files = names.filter(isImage).sort(byCodePoint).map((n) => path.join(dir, n));
+  const files = names
+    .filter(isImage)
+    .sort(byCodePoint)
+    .map((n) => path.join(dir, n));
   if (files.length > DATA_LIMITS.maxImageFiles) throw new DataError(root, `more than ${DATA_LIMITS.maxImageFiles} image files`);
   return files.filter((f) => statSync(f).isFile());
 }
@@ -69,7 +72,10 @@ export function listImageFolder(folder: string): ImageFolder {
     if (files.length > DATA_LIMITS.maxImageFiles) throw new DataError(folder, `more than ${DATA_LIMITS.maxImageFiles} image files`);
   }
   if (classes.length > 0 && top.length > 0) {
-    throw new DataError(folder, `has both images (${path.basename(top[0])}, ...) and class sub-folders (${classes.join(', ')}); put every image in a class sub-folder, or none`);
+    throw new DataError(
+      folder,
+      `has both images (${path.basename(top[0])}, ...) and class sub-folders (${classes.join(', ')}); put every image in a class sub-folder, or none`,
+    );
   }
   if (classes.length === 0 && top.length === 0) throw new DataError(folder, `no .png, .jpg or .jpeg images, directly or in sub-folders`);
   return classes.length > 0 ? { folder, files, classes, classOf } : { folder, files: top, classes: [], classOf: [] };
@@ -77,7 +83,10 @@ export function listImageFolder(folder: string): ImageFolder {
 
 function checkSize(file: string, width: number, height: number): void {
   if (width < 1 || height < 1 || width > DATA_LIMITS.maxImageSide || height > DATA_LIMITS.maxImageSide || width * height > DATA_LIMITS.maxImagePixels) {
-    throw new DataError(file, `image size ${width}x${height} is outside what is decoded (at most ${DATA_LIMITS.maxImageSide} per side and ${DATA_LIMITS.maxImagePixels} pixels)`);
+    throw new DataError(
+      file,
+      `image size ${width}x${height} is outside what is decoded (at most ${DATA_LIMITS.maxImageSide} per side and ${DATA_LIMITS.maxImagePixels} pixels)`,
+    );
   }
 }
 

@@ -37,7 +37,10 @@ export function denseFromNested(file: string, value: unknown, what: string): Den
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
-      throw new DataError(file, `${what} is not rectangular: ${what}${where} should be an array of ${shape[depth]} (shape [${shape.join(', ')}] from the first elements)`);
+      throw new DataError(
+        file,
+        `${what} is not rectangular: ${what}${where} should be an array of ${shape[depth]} (shape [${shape.join(', ')}] from the first elements)`,
+      );
     }
     v.forEach((x, i) => walk(x, depth + 1, `${where}[${i}]`));
   };

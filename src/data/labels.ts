@@ -46,7 +46,10 @@ export function readLabelsFile(file: string): Labels {
     try {
       const count = npy.rows * npy.rowElements;
       if (count > DATA_LIMITS.maxLabelElements) throw new DataError(file, `${count} label values is more than the limit of ${DATA_LIMITS.maxLabelElements}`);
-      const values = npy.readRows(Array.from({ length: npy.rows }, (_, i) => i), new Float64Array(count));
+      const values = npy.readRows(
+        Array.from({ length: npy.rows }, (_, i) => i),
+        new Float64Array(count),
+      );
       const shape = npy.header.shape.length === 0 ? [1] : npy.header.shape;
       return { source: file, sampleShape: shape.slice(1), values };
     } finally {
@@ -67,7 +70,8 @@ export function readLabelsFile(file: string): Labels {
   if (ext === '.csv' || ext === '.txt') {
     const table = parseCsvTable(readTextData(file));
     const width = table.rows[0]?.length ?? 0;
-    if (width !== 1) throw new DataError(file, `a labels CSV needs exactly one column (found ${width}); for a label column inside the data CSV use --label-column`);
+    if (width !== 1)
+      throw new DataError(file, `a labels CSV needs exactly one column (found ${width}); for a label column inside the data CSV use --label-column`);
     const values = new Float64Array(table.rows.length);
     table.rows.forEach((row, r) => {
       const v = Number(row[0]);

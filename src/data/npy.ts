@@ -42,7 +42,8 @@ export function parseNpyHeader(file: string, readAt: (offset: number, length: nu
     throw new DataError(file, `unsupported .npy format version ${major}`);
   }
   // numpy writes a few hundred bytes; a larger header is refused before it is read or parsed.
-  if (headerLength > MAX_HEADER_BYTES) throw new DataError(file, `the .npy header claims ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} a .npy header may have here`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new DataError(file, `the .npy header claims ${headerLength} bytes, more than the ${MAX_HEADER_BYTES} a .npy header may have here`);
   const headerBytes = readAt(headerStart, headerLength);
   if (headerBytes.length < headerLength) throw new DataError(file, 'the .npy header is truncated');
   const header = headerBytes.toString(major === 3 ? 'utf8' : 'latin1');
@@ -57,7 +58,8 @@ export function parseNpyHeader(file: string, readAt: (offset: number, length: nu
   const shapeValue = dict.get('shape');
   if (typeof descr !== 'string' || typeof fortran !== 'boolean' || !Array.isArray(shapeValue)) return unreadable();
   const shapeText = shapeValue.join(', ');
-  if (fortran) throw new DataError(file, 'the array is stored in Fortran order (fortran_order: True); save it in C order, e.g. np.save(path, np.ascontiguousarray(a))');
+  if (fortran)
+    throw new DataError(file, 'the array is stored in Fortran order (fortran_order: True); save it in C order, e.g. np.save(path, np.ascontiguousarray(a))');
   const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
   const code = m ? `${m[2]}${m[3]}` : '';
   if (!m || !(code in ITEM_SIZE)) throw new DataError(file, `unsupported dtype "${descr}" (supported: float32, float64, uint8; for labels also integer types)`);
@@ -79,15 +81,34 @@ export function decodeNpyElements(bytes: Buffer, dtype: NpyDtype, count: number,
   for (let i = 0; i < count; i++) {
     let v: number;
     switch (dtype) {
-      case 'f4': v = bytes.readFloatLE(4 * i); break;
-      case 'f8': v = bytes.readDoubleLE(8 * i); break;
-      case 'u1': case 'b1': v = bytes[i]; break;
-      case 'i1': v = bytes.readInt8(i); break;
-      case 'i2': v = bytes.readInt16LE(2 * i); break;
-      case 'u2': v = bytes.readUInt16LE(2 * i); break;
-      case 'i4': v = bytes.readInt32LE(4 * i); break;
-      case 'u4': v = bytes.readUInt32LE(4 * i); break;
-      case 'i8': v = Number(bytes.readBigInt64LE(8 * i)); break;
+      case 'f4':
+        v = bytes.readFloatLE(4 * i);
+        break;
+      case 'f8':
+        v = bytes.readDoubleLE(8 * i);
+        break;
+      case 'u1':
+      case 'b1':
+        v = bytes[i];
+        break;
+      case 'i1':
+        v = bytes.readInt8(i);
+        break;
+      case 'i2':
+        v = bytes.readInt16LE(2 * i);
+        break;
+      case 'u2':
+        v = bytes.readUInt16LE(2 * i);
+        break;
+      case 'i4':
+        v = bytes.readInt32LE(4 * i);
+        break;
+      case 'u4':
+        v = bytes.readUInt32LE(4 * i);
+        break;
+      case 'i8':
+        v = Number(bytes.readBigInt64LE(8 * i));
+        break;
     }
     out[outOffset + i] = v;
   }

@@ -104,7 +104,10 @@ export function imageTarget(file: string, target: SampleTarget): ImageTarget {
       if (isChannels(channels)) return { layout, height, width, channels };
     }
   }
-  throw new DataError(file, `the model input "${target.inputName}" has per-sample shape [${s.join(', ')}], which is not an image of 1, 3 or 4 channels ([C,H,W], [H,W,C] or [H,W])`);
+  throw new DataError(
+    file,
+    `the model input "${target.inputName}" has per-sample shape [${s.join(', ')}], which is not an image of 1, 3 or 4 channels ([C,H,W], [H,W,C] or [H,W])`,
+  );
 }
 
 export interface SampleChoice {
@@ -141,7 +144,8 @@ export function loadSamples(request: DataRequest, target: SampleTarget, choice: 
           throw new DataError(file, `unsupported dtype ${npy.header.dtype} for sample data (supported: float32, float64, uint8)`);
         }
         const found = npy.header.shape;
-        if (found.length === 0 || !sameShape(found.slice(1), target.shape)) throw shapeMismatch(file, target, found.slice(1), 'samples (the first axis counts samples)');
+        if (found.length === 0 || !sameShape(found.slice(1), target.shape))
+          throw shapeMismatch(file, target, found.slice(1), 'samples (the first axis counts samples)');
         const indices = pick(npy.rows);
         const values = npy.readRows(indices, new Float32Array(indices.length * d));
         return withLabels({ kind, path: file, total: npy.rows, indices, values });
@@ -162,12 +166,16 @@ export function loadSamples(request: DataRequest, target: SampleTarget, choice: 
     case 'csv': {
       const csv = readCsvData(file, request.labelColumn);
       if (csv.featureCount !== d) {
-        throw new DataError(file, `the model input "${target.inputName}" expects ${d} features per sample (shape [${target.shape.join(', ')}]), found ${csv.featureCount} numeric columns${csv.labelColumn !== undefined ? ` besides the label column "${csv.labelColumn}"` : ''}`);
+        throw new DataError(
+          file,
+          `the model input "${target.inputName}" expects ${d} features per sample (shape [${target.shape.join(', ')}]), found ${csv.featureCount} numeric columns${csv.labelColumn !== undefined ? ` besides the label column "${csv.labelColumn}"` : ''}`,
+        );
       }
       const indices = pick(csv.samples);
       const values = new Float32Array(indices.length * d);
       indices.forEach((r, k) => values.set(csv.features.subarray(r * d, (r + 1) * d), k * d));
-      if (csv.labels && request.labels !== undefined) throw new DataError(file, `a label column and a labels file (${request.labels}) were both given; use one`);
+      if (csv.labels && request.labels !== undefined)
+        throw new DataError(file, `a label column and a labels file (${request.labels}) were both given; use one`);
       const own = csv.labels && { source: `${file}:${csv.labelColumn}`, sampleShape: [], values: csv.labels };
       return withLabels({ kind, path: file, total: csv.samples, indices, values }, own);
     }

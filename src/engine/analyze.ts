@@ -19,7 +19,16 @@ import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, ty
 import { hideSyntheticNodes, partitionBlocks, type Block, type BlockPartition } from '../metrics/blocks';
 import { perSampleNorms } from '../metrics/jacobian';
 import { defaultThreads, runJobs, startWorkers, threadsFromEnv, type StartedWorkers } from './parallel/pool';
-import { analysisJobs, EARLY_WORKERS_FORWARD_MS, feedData, jobCost, jobPurposeText, reportPhaseOf, threadsWorthUsing, type JobReportPhase } from './parallel/plan';
+import {
+  analysisJobs,
+  EARLY_WORKERS_FORWARD_MS,
+  feedData,
+  jobCost,
+  jobPurposeText,
+  reportPhaseOf,
+  threadsWorthUsing,
+  type JobReportPhase,
+} from './parallel/plan';
 import { jobPasses, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { findNonlinearities, measureCollapse } from '../metrics/collapse';
 import { findFirstNonFinite } from '../runtime/finite';
@@ -159,8 +168,7 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
     warnings.push(...data.referenceWarnings(acts.get(referenceTensor)!));
 
     // Auto: exact for narrow targets, and whenever d one-hot passes cost no more than the probes.
-    const useExact = (d: number): boolean =>
-      settings.exact === 'on' || (settings.exact === 'auto' && (d <= settings.exactMaxDim || d <= settings.probes));
+    const useExact = (d: number): boolean => settings.exact === 'on' || (settings.exact === 'auto' && (d <= settings.exactMaxDim || d <= settings.probes));
     // Every reverse pass of the report, as independent seeded jobs on one or more threads
     // (src/engine/parallel: the numbers are the same for any thread count).
     const jobList = analysisJobs({
@@ -209,7 +217,15 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
       input: data.describeInput(n),
       warnings,
     };
-    const report = assembleReport({ header, graph, blocks, boundaries, tensors: tensorStats(blocks, boundaries, acts, n), results: ran.results, nonlinearities });
+    const report = assembleReport({
+      header,
+      graph,
+      blocks,
+      boundaries,
+      tensors: tensorStats(blocks, boundaries, acts, n),
+      results: ran.results,
+      nonlinearities,
+    });
     emit(hooks, 'done', 'done', 1);
     return report;
   } finally {
@@ -285,7 +301,11 @@ async function runAnalysisJobs(
     },
     prestarted,
   );
-  const rounded = { 'gsc-to-output': Math.round(phaseMs['gsc-to-output']), 'block-matrix': Math.round(phaseMs['block-matrix']), blocks: Math.round(phaseMs.blocks) };
+  const rounded = {
+    'gsc-to-output': Math.round(phaseMs['gsc-to-output']),
+    'block-matrix': Math.round(phaseMs['block-matrix']),
+    blocks: Math.round(phaseMs.blocks),
+  };
   return { results, phaseMs: rounded, threadsUsed: Math.max(1, threadsUsed.size) };
 }
 

@@ -5,15 +5,7 @@
 import type { AnalysisSettings, Thresholds } from '../report/schema';
 import type { DataRequest } from '../data/samples';
 
-export type AnalysisPhase =
-  | 'backend'
-  | 'loading'
-  | 'forward'
-  | 'gsc-to-output'
-  | 'block-matrix'
-  | 'blocks'
-  | 'nonlinearities'
-  | 'done';
+export type AnalysisPhase = 'backend' | 'loading' | 'forward' | 'gsc-to-output' | 'block-matrix' | 'blocks' | 'nonlinearities' | 'done';
 
 export interface ProgressEvent {
   readonly phase: AnalysisPhase;

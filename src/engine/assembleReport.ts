@@ -3,14 +3,7 @@
  * they involve, the nonlinearities' measures) into the AnalysisReport (report/schema.ts). A
  * pure function of its inputs: the tensors, threads and clocks stay in analyze.ts.
  */
-import type {
-  AnalysisReport,
-  BlockReport,
-  BoundaryReport,
-  Estimate,
-  NonlinearityReport,
-  ResidualInfo,
-} from '../report/schema';
+import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport, ResidualInfo } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
 import type { Block } from '../metrics/blocks';

@@ -99,7 +99,9 @@ export function prepareData(model: Graph, request: AnalyzeRequest, settings: Ana
   if (wantsError) {
     const labels = samples?.labels;
     if (labels === undefined) {
-      throw new InputError('the error layer (reference "error") needs labels: give sample data with labels (a labels file, a CSV label column, or image class sub-folders)');
+      throw new InputError(
+        'the error layer (reference "error") needs labels: give sample data with labels (a labels file, a CSV label column, or image class sub-folders)',
+      );
     }
     const outShape = outputSampleShape(model, modelOutput, settings);
     loss = chooseLoss(labels, outShape);

@@ -58,9 +58,15 @@ export function parseConfig(source: ConfigSource): GradientLensConfig {
     problems.push(`gradientLens.${key}: ${JSON.stringify(value)} is not valid; using ${JSON.stringify(fallback)}`);
     return fallback;
   };
-  const intIn = (lim: { min: number; max: number }) => (v: unknown): v is number => Number.isInteger(v) && (v as number) >= lim.min && (v as number) <= lim.max;
+  const intIn =
+    (lim: { min: number; max: number }) =>
+    (v: unknown): v is number =>
+      Number.isInteger(v) && (v as number) >= lim.min && (v as number) <= lim.max;
   const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-  const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
+  const oneOf =
+    <T extends string>(values: readonly T[]) =>
+    (v: unknown): v is T =>
+      typeof v === 'string' && (values as readonly string[]).includes(v);
   const bool = (v: unknown): v is boolean => typeof v === 'boolean';
 
   const settings: UserSettings = {
@@ -126,7 +132,10 @@ export function parseIntInRange(text: string, lim: { readonly min: number; reado
 /** Parses "seq=32, batch=4" (empty = no overrides); returns the map or the reason it is invalid. */
 export function parseDimList(text: string): Record<string, number> | string {
   const out: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const m = /^([^=\s]+)\s*=\s*(\d+)$/.exec(part);
     if (!m) return `"${part}" is not NAME=SIZE`;
     const size = Number(m[2]);
@@ -137,5 +146,7 @@ export function parseDimList(text: string): Record<string, number> | string {
 }
 
 export function formatDimList(dims: Readonly<Record<string, number>>): string {
-  return Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ');
+  return Object.entries(dims)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }

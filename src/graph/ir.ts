@@ -29,13 +29,7 @@ export interface ValueInfo {
   readonly shape: readonly Dim[] | null;
 }
 
-export type AttrValue =
-  | number
-  | string
-  | boolean
-  | readonly number[]
-  | readonly string[]
-  | ConstTensor;
+export type AttrValue = number | string | boolean | readonly number[] | readonly string[] | ConstTensor;
 
 export type Attributes = Readonly<Record<string, AttrValue>>;
 

@@ -36,7 +36,10 @@ const NAMES_SHOWN = 3;
 
 function describeUnsupported(ops: ReadonlyMap<string, readonly string[]>): string {
   const parts = [...ops].map(([op, nodes]) => {
-    const shown = nodes.slice(0, NAMES_SHOWN).map((n) => `"${n}"`).join(', ');
+    const shown = nodes
+      .slice(0, NAMES_SHOWN)
+      .map((n) => `"${n}"`)
+      .join(', ');
     const more = nodes.length > NAMES_SHOWN ? ` and ${nodes.length - NAMES_SHOWN} more` : '';
     return `${op} (${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${shown}${more})`;
   });

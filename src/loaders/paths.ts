@@ -25,7 +25,7 @@ export function resolveInsideModelDir(modelFile: string, reference: string): str
 
   const dir = path.resolve(path.dirname(modelFile));
   const resolved = path.resolve(dir, reference);
-  if (!isInside(dir, resolved)) refuse('which is outside the model\'s folder');
+  if (!isInside(dir, resolved)) refuse("which is outside the model's folder");
 
   // A symbolic link (of the file or of a folder on the way) may still lead elsewhere.
   let real: string;

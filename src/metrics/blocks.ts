@@ -39,9 +39,7 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
   if (onPath.size === 0) throw new Error(`the output "${outputName}" does not depend on the input "${inputName}"`);
 
   const cuts = findCutTensors(flow, onPath, inputName, outputName);
-  const pathNodes = graph.nodes
-    .map((_, i) => i)
-    .filter((i) => graph.nodes[i].outputs.some((o) => onPath.has(o) && o !== inputName));
+  const pathNodes = graph.nodes.map((_, i) => i).filter((i) => graph.nodes[i].outputs.some((o) => onPath.has(o) && o !== inputName));
 
   // Segment j holds the nodes whose output lies after cut j-1 and no later than cut j.
   const cutOrder = cuts.map((c) => flow.order.get(c)!);
@@ -112,9 +110,7 @@ function findCutTensors(flow: DataFlow, onPath: ReadonlySet<string>, input: stri
     }
     return false;
   };
-  return [...onPath]
-    .filter((t) => t === input || t === output || !reachesOutputWithout(t))
-    .sort((a, b) => flow.order.get(a)! - flow.order.get(b)!);
+  return [...onPath].filter((t) => t === input || t === output || !reachesOutputWithout(t)).sort((a, b) => flow.order.get(a)! - flow.order.get(b)!);
 }
 
 function hasWeights(node: GraphNode, flow: DataFlow): boolean {
@@ -167,13 +163,7 @@ function findResidual(
 }
 
 /** Which merge input is the skip: the block input itself, else the one whose path is affine. */
-function pickSkip(
-  graph: Graph,
-  flow: DataFlow,
-  ins: readonly string[],
-  paths: readonly Set<string>[],
-  inputTensor: string,
-): number | undefined {
+function pickSkip(graph: Graph, flow: DataFlow, ins: readonly string[], paths: readonly Set<string>[], inputTensor: string): number | undefined {
   const identity = ins.indexOf(inputTensor);
   if (identity >= 0) return identity;
   const affinePath = paths.map((tensors) =>

@@ -25,10 +25,7 @@ export interface NonlinearitySite {
 }
 
 /** The measured part of a nonlinearity's report entry (the rest says where it is). */
-export type CollapseMeasures = Pick<
-  NonlinearityReport,
-  'dim' | 'signDiversity' | 'relativeSpread' | 'k' | 'meanSlope' | 'qSz' | 'qRho' | 'qPreactivation'
->;
+export type CollapseMeasures = Pick<NonlinearityReport, 'dim' | 'signDiversity' | 'relativeSpread' | 'k' | 'meanSlope' | 'qSz' | 'qRho' | 'qPreactivation'>;
 
 export function findNonlinearities(graph: Graph, flow: DataFlow): NonlinearitySite[] {
   const sites: NonlinearitySite[] = [];

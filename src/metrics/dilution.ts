@@ -103,12 +103,14 @@ export async function linearise(
         const w = tf.mean(gFlat, 1); // [k, dIn]: S^T u per probe
         const b = tf.matMul(vFlat, w, false, true); // [n, k]
         const a = tf.matMul(fFlat, u, false, true); // [n, k]
-        return tf.stack([
-          tf.mean(tf.square(b), 0),
-          tf.mean(tf.square(tf.sub(a, b)), 0),
-          tf.sum(tf.square(w), 1),
-          tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
-        ]).dataSync();
+        return tf
+          .stack([
+            tf.mean(tf.square(b), 0),
+            tf.mean(tf.square(tf.sub(a, b)), 0),
+            tf.sum(tf.square(w), 1),
+            tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
+          ])
+          .dataSync();
       });
       g.dispose();
       u.dispose();

@@ -161,7 +161,11 @@ export async function measureJacobianSquares(
     let perWrt: number[][][];
     const grads = exec.vjp(acts, new Map([[target, seed]]), wrt, plan.checkpoint, k);
     try {
-      perWrt = stackedSquares(wrt.map((w) => grads.get(w)!), k, n);
+      perWrt = stackedSquares(
+        wrt.map((w) => grads.get(w)!),
+        k,
+        n,
+      );
     } finally {
       seed.dispose();
       grads.forEach((g) => g.dispose());

@@ -11,13 +11,11 @@ import { attrNumber, attrString, broadcastFloat, normalizeAxis, required, unbroa
 import { broadcasting, noLargerThanInput } from './bounds';
 
 /** An elementwise nonlinearity whose derivative is `grad(x, y, attrs)`. */
-function activation(
-  forward: (x: Tensor, attrs: Attributes) => Tensor,
-  grad: (x: Tensor, y: Tensor, attrs: Attributes) => Tensor,
-): OpKernel {
+function activation(forward: (x: Tensor, attrs: Attributes) => Tensor, grad: (x: Tensor, y: Tensor, attrs: Attributes) => Tensor): OpKernel {
   return {
     dataInputs: [0],
-    outputBound: noLargerThanInput, layout: 'unary',
+    outputBound: noLargerThanInput,
+    layout: 'unary',
     elementwiseNonlinearity: true,
     forward: ({ inputs, attrs }) => [forward(required(inputs, 0, 'X'), attrs)],
     vjp: ({ inputs, outputs, dys, attrs }) => [tf.mul(dys[0]!, grad(inputs[0]!, outputs[0], attrs))],
@@ -102,7 +100,8 @@ function logSoftmax(x: Tensor, axis: number): Tensor {
 /** PRelu: the slope broadcasts unidirectionally to X. */
 const prelu: OpKernel = {
   dataInputs: [0, 1],
-  outputBound: broadcasting, layout: 'broadcast',
+  outputBound: broadcasting,
+  layout: 'broadcast',
   elementwiseNonlinearity: true,
   forward: ({ inputs }) => {
     const x = required(inputs, 0, 'X');
@@ -123,7 +122,8 @@ const prelu: OpKernel = {
 /** Clip with optional min (input 1) and max (input 2) tensors. */
 const clip: OpKernel = {
   dataInputs: [0],
-  outputBound: noLargerThanInput, layout: 'unary',
+  outputBound: noLargerThanInput,
+  layout: 'unary',
   elementwiseNonlinearity: true,
   forward: ({ inputs }) => {
     let y = required(inputs, 0, 'input');
@@ -148,7 +148,10 @@ const clip: OpKernel = {
 
 export const activationKernels: Record<string, OpKernel> = {
   // step(x) is 1 above 0 and 0 elsewhere in one kernel (greater + cast took two passes).
-  Relu: activation((x) => tf.relu(x), (x) => tf.step(x, 0)),
+  Relu: activation(
+    (x) => tf.relu(x),
+    (x) => tf.step(x, 0),
+  ),
   LeakyRelu: activation(
     (x, a) => {
       const alpha = attrNumber(a, 'alpha', 0.01);
@@ -169,7 +172,10 @@ export const activationKernels: Record<string, OpKernel> = {
       return tf.mul(gamma, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(alpha, tf.exp(x))));
     },
   ),
-  Sigmoid: activation((x) => tf.sigmoid(x), (_x, y) => tf.mul(y, tf.sub(1, y))),
+  Sigmoid: activation(
+    (x) => tf.sigmoid(x),
+    (_x, y) => tf.mul(y, tf.sub(1, y)),
+  ),
   HardSigmoid: activation(
     (x, a) => hardSigmoid(x, attrNumber(a, 'alpha', 0.2), attrNumber(a, 'beta', 0.5)),
     (x, _y, a) => hardSigmoidGrad(x, attrNumber(a, 'alpha', 0.2), attrNumber(a, 'beta', 0.5)),
@@ -179,18 +185,25 @@ export const activationKernels: Record<string, OpKernel> = {
     (x) => tf.mul(x, hardSigmoid(x, 1 / 6, 0.5)),
     (x) => tf.add(hardSigmoid(x, 1 / 6, 0.5), tf.mul(x, hardSigmoidGrad(x, 1 / 6, 0.5))),
   ),
-  Tanh: activation((x) => tf.tanh(x), (_x, y) => tf.sub(1, tf.square(y))),
+  Tanh: activation(
+    (x) => tf.tanh(x),
+    (_x, y) => tf.sub(1, tf.square(y)),
+  ),
   Gelu: activation(gelu, (x, _y, a) => geluGrad(x, a)),
   Clip: clip,
   // log(1 + exp(x)); tf.softplus is the overflow-safe form.
-  Softplus: activation((x) => tf.softplus(x), (x) => tf.sigmoid(x)),
+  Softplus: activation(
+    (x) => tf.softplus(x),
+    (x) => tf.sigmoid(x),
+  ),
   Softsign: activation(
     (x) => tf.div(x, tf.add(1, tf.abs(x))),
     (x) => tf.reciprocal(tf.square(tf.add(1, tf.abs(x)))),
   ),
   Softmax: {
     dataInputs: [0],
-    outputBound: noLargerThanInput, layout: 'same-rank',
+    outputBound: noLargerThanInput,
+    layout: 'same-rank',
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'input');
       return [softmax(x, softmaxAxis(x, attrs))];
@@ -207,7 +220,8 @@ export const activationKernels: Record<string, OpKernel> = {
   },
   LogSoftmax: {
     dataInputs: [0],
-    outputBound: noLargerThanInput, layout: 'same-rank',
+    outputBound: noLargerThanInput,
+    layout: 'same-rank',
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'input');
       return [logSoftmax(x, softmaxAxis(x, attrs))];

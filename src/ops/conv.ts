@@ -110,7 +110,9 @@ const convBound: OutputBound = (inputs, node) => {
 
 const conv: OpKernel = {
   dataInputs: [0, 1, 2],
-  outputBound: convBound, layout: 'convolution', holdsWeights: true,
+  outputBound: convBound,
+  layout: 'convolution',
+  holdsWeights: true,
   affine: true,
   forward: (args) => {
     const s = setup(args);
@@ -191,15 +193,18 @@ const convTransposeBound: OutputBound = (inputs, node) => {
   const strides = attrInts(node.attrs, 'strides') ?? [];
   const dilations = attrInts(node.attrs, 'dilations') ?? [];
   const outPad = attrInts(node.attrs, 'output_padding') ?? [];
-  const spatial = explicit && explicit.length === spatialIn.length
-    ? explicit
-    : spatialIn.map((d, i) => d * (strides[i] ?? 1) + (at(kernel, i) - 1) * (dilations[i] ?? 1) + 1 + Math.max(0, outPad[i] ?? 0));
+  const spatial =
+    explicit && explicit.length === spatialIn.length
+      ? explicit
+      : spatialIn.map((d, i) => d * (strides[i] ?? 1) + (at(kernel, i) - 1) * (dilations[i] ?? 1) + 1 + Math.max(0, outPad[i] ?? 0));
   return fromShape([at(x.shape, 0), cout, ...spatial]);
 };
 
 const convTranspose: OpKernel = {
   dataInputs: [0, 1, 2],
-  outputBound: convTransposeBound, layout: 'convolution', holdsWeights: true,
+  outputBound: convTransposeBound,
+  layout: 'convolution',
+  holdsWeights: true,
   affine: true,
   forward: (args) => {
     const s = setup(args);
@@ -221,7 +226,12 @@ const convTranspose: OpKernel = {
     if (wants(args, 0)) {
       dx = convValid(dy, s.w, s.strides, s.dilations);
       // output_padding of a stride or more adds positions no input reaches.
-      if (!tf.util.arraysEqual(dx.shape, s.x.shape)) dx = tf.slice(dx, dx.shape.map(() => 0), s.x.shape);
+      if (!tf.util.arraysEqual(dx.shape, s.x.shape))
+        dx = tf.slice(
+          dx,
+          dx.shape.map(() => 0),
+          s.x.shape,
+        );
       dx = fromChannelsLast(dx, s.channelsLast);
     }
     const gw = wants(args, 1) ? convFilterGrad(dy, s.x, s.kernel, s.strides, s.dilations, s.groups) : undefined;

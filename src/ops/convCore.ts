@@ -58,7 +58,12 @@ export interface SpatialPads {
 
 function padding2D(pads: SpatialPads | undefined): Padding2D {
   if (pads === undefined) return 'valid';
-  return [[0, 0], [pads.begin[0], pads.end[0]], [pads.begin[1], pads.end[1]], [0, 0]];
+  return [
+    [0, 0],
+    [pads.begin[0], pads.end[0]],
+    [pads.begin[1], pads.end[1]],
+    [0, 0],
+  ];
 }
 
 /** Plain (group 1) convolution, 2-D (with `pads` applied by the backend) or 3-D (valid). */
@@ -74,7 +79,14 @@ function denseConv(x: Tensor, w: Tensor, strides: number[], dilations: number[],
  * 2-D convolutions take non-negative padding as an argument: XNNPACK reads the zeros
  * implicitly instead of a padded copy of x being written first (a PadV2 per call).
  */
-export function convPadded(x: Tensor, w: Tensor, begin: readonly number[], end: readonly number[], strides: readonly number[], dilations: readonly number[]): Tensor {
+export function convPadded(
+  x: Tensor,
+  w: Tensor,
+  begin: readonly number[],
+  end: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+): Tensor {
   const r = x.rank - 2;
   const padsOnly = begin.every((b) => b >= 0) && end.every((e) => e >= 0);
   if (padsOnly && (r === 1 || r === 2)) return convValid(x, w, strides, dilations, { begin, end });
@@ -125,7 +137,10 @@ export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dila
   }
   const xs = tf.split(x, groups, r + 1);
   const ws = tf.split(kernel, groups, r + 1);
-  return tf.concat(xs.map((xg, g) => denseConv(xg, ws[g], st, dil, pads)), r + 1);
+  return tf.concat(
+    xs.map((xg, g) => denseConv(xg, ws[g], st, dil, pads)),
+    r + 1,
+  );
 }
 
 /**
@@ -189,7 +204,14 @@ export function convAdjointSpread(dy: Tensor, flipped: Tensor, kernelSize: reado
     left.push(k - 1 - g.begin[i]);
     right.push(k - 1 + rest - g.end[i]);
   }
-  return convPadded(spread, flipped, left, right, g.strides.map(() => 1), g.dilations);
+  return convPadded(
+    spread,
+    flipped,
+    left,
+    right,
+    g.strides.map(() => 1),
+    g.dilations,
+  );
 }
 
 /** Caches a phase's sub-kernel (key: the phase, e.g. "1,0"); without one they are sliced per call. */
@@ -282,7 +304,13 @@ export function convAdjointSubPixel(
     return phaseConv(taps, sub, first, rows);
   });
   const woven = interleave(parts, s, 0);
-  return tf.util.arraysEqual(woven.shape, [n, ...inSize, cin]) ? woven : sliceRuns(woven, woven.shape.map(() => 0), [n, ...inSize, cin]);
+  return tf.util.arraysEqual(woven.shape, [n, ...inSize, cin])
+    ? woven
+    : sliceRuns(
+        woven,
+        woven.shape.map(() => 0),
+        [n, ...inSize, cin],
+      );
 }
 
 /**
@@ -336,7 +364,14 @@ function interleave(parts: readonly Tensor[], strides: readonly number[], axis: 
  * cotangent dy: a correlation of the input with dy, computed as a convolution in which the
  * input channels play the batch and the batch plays the channels.
  */
-export function convFilterGrad(xPadded: Tensor, dy: Tensor, kernelSize: readonly number[], strides: readonly number[], dilations: readonly number[], groups: number): Tensor {
+export function convFilterGrad(
+  xPadded: Tensor,
+  dy: Tensor,
+  kernelSize: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+  groups: number,
+): Tensor {
   const r = xPadded.rank - 2;
   if (r === 1) {
     const gw = convFilterGrad(tf.expandDims(xPadded, 1), tf.expandDims(dy, 1), [1, kernelSize[0]], [1, strides[0]], [1, dilations[0]], groups);
@@ -355,12 +390,18 @@ export function convFilterGrad(xPadded: Tensor, dy: Tensor, kernelSize: readonly
   const n = xPadded.shape[0];
   const sp = Array.from({ length: r }, (_, i) => i + 1);
   const crop = (t: Tensor, lead: number): Tensor =>
-    tf.slice(t, t.shape.map(() => 0), t.shape.map((d, i) => (i >= lead && i < lead + r ? kernelSize[i - lead] : d)));
+    tf.slice(
+      t,
+      t.shape.map(() => 0),
+      t.shape.map((d, i) => (i >= lead && i < lead + r ? kernelSize[i - lead] : d)),
+    );
   if (r === 2 && groups === cin && groups > 1) {
     // Depthwise: batch and channels folded into the channels of a single image.
     const mult = cout / cin;
     const img = as4(tf.reshape(tf.transpose(xPadded, [1, 2, 0, 3]), [1, ...xPadded.shape.slice(1, 3), n * cin]));
-    const f = as4(tf.reshape(tf.transpose(tf.reshape(filt, [n, ...filt.shape.slice(1, 3), cin, mult]), [1, 2, 0, 3, 4]), [...filt.shape.slice(1, 3), n * cin, mult]));
+    const f = as4(
+      tf.reshape(tf.transpose(tf.reshape(filt, [n, ...filt.shape.slice(1, 3), cin, mult]), [1, 2, 0, 3, 4]), [...filt.shape.slice(1, 3), n * cin, mult]),
+    );
     const out = tf.depthwiseConv2d(img, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
     const summed = tf.sum(tf.reshape(out, [...out.shape.slice(1, 3), n, cin, mult]), 2);
     return tf.reshape(crop(summed, 0), [...kernelSize, 1, cout]);
@@ -374,5 +415,8 @@ export function convFilterGrad(xPadded: Tensor, dy: Tensor, kernelSize: readonly
   if (groups === 1) return one(xPadded, filt);
   const xs = tf.split(xPadded, groups, r + 1);
   const ds = tf.split(filt, groups, r + 1);
-  return tf.concat(xs.map((xg, i) => one(xg, ds[i])), r + 1);
+  return tf.concat(
+    xs.map((xg, i) => one(xg, ds[i])),
+    r + 1,
+  );
 }

@@ -127,7 +127,13 @@ function unprepare(g: Tensor, steps: readonly PrepStep[]): Tensor {
       const axes = s.before.flatMap((d, a) => (d === 1 && t.shape[a] !== 1 ? [a] : []));
       t = tf.reshape(axes.length > 0 ? tf.sum(t, axes, true) : t, s.before);
     } else if (s.kind === 'sum') {
-      t = broadcastFloat(tf.reshape(t, s.before.map((d, a) => (s.axes.includes(a) ? 1 : d))), s.before);
+      t = broadcastFloat(
+        tf.reshape(
+          t,
+          s.before.map((d, a) => (s.axes.includes(a) ? 1 : d)),
+        ),
+        s.before,
+      );
     } else {
       const lifted = tf.expandDims(t, s.j);
       t = tf.mul(lifted, eyeAlong(s.n, lifted.rank, s.i, s.j));
@@ -157,8 +163,16 @@ function contract(operands: readonly Labelled[], out: readonly string[]): Tensor
     const size = (t: Labelled, ls: readonly string[]): number[] => ls.map((l) => t.t.shape[t.letters.indexOf(l)]);
     const perm = (t: Labelled, ls: readonly string[]): number[] => ls.map((l) => t.letters.indexOf(l));
     const batchShape = size(a, batch);
-    const a3 = tf.reshape(tf.transpose(a.t, perm(a, [...batch, ...aOnly, ...summed])), [product(batchShape), product(size(a, aOnly)), product(size(a, summed))]);
-    const b3 = tf.reshape(tf.transpose(b.t, perm(b, [...batch, ...summed, ...bOnly])), [product(batchShape), product(size(b, summed)), product(size(b, bOnly))]);
+    const a3 = tf.reshape(tf.transpose(a.t, perm(a, [...batch, ...aOnly, ...summed])), [
+      product(batchShape),
+      product(size(a, aOnly)),
+      product(size(a, summed)),
+    ]);
+    const b3 = tf.reshape(tf.transpose(b.t, perm(b, [...batch, ...summed, ...bOnly])), [
+      product(batchShape),
+      product(size(b, summed)),
+      product(size(b, bOnly)),
+    ]);
     const y = tf.reshape(tf.matMul(a3 as tf.Tensor3D, b3 as tf.Tensor3D), [...batchShape, ...size(a, aOnly), ...size(b, bOnly)]);
     acc = { t: y, letters: [...batch, ...aOnly, ...bOnly] };
   }
@@ -169,7 +183,10 @@ function contract(operands: readonly Labelled[], out: readonly string[]): Tensor
     t = tf.sum(t, extra);
     letters = letters.filter((_, i) => !extra.includes(i));
   }
-  return tf.transpose(t, out.map((l) => letters.indexOf(l)));
+  return tf.transpose(
+    t,
+    out.map((l) => letters.indexOf(l)),
+  );
 }
 
 function prepareAll(spec: Spec, xs: readonly Tensor[]): Prepared[] {
@@ -181,13 +198,19 @@ function prepareAll(spec: Spec, xs: readonly Tensor[]): Prepared[] {
 }
 
 export function einsum(equation: string, xs: readonly Tensor[]): Tensor {
-  const spec = parseEinsum(equation, xs.map((x) => x.rank));
+  const spec = parseEinsum(
+    equation,
+    xs.map((x) => x.rank),
+  );
   return contract(prepareAll(spec, xs), spec.output);
 }
 
 /** Cotangents of every operand given the output's cotangent dy. */
 export function einsumVjp(equation: string, xs: readonly Tensor[], dy: Tensor, wanted: (k: number) => boolean): (Tensor | undefined)[] {
-  const spec = parseEinsum(equation, xs.map((x) => x.rank));
+  const spec = parseEinsum(
+    equation,
+    xs.map((x) => x.rank),
+  );
   const prepared = prepareAll(spec, xs);
   return prepared.map((p, k) => {
     if (!wanted(k)) return undefined;

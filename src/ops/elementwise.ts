@@ -27,9 +27,7 @@ function unary(forward: Unary, grad: ((x: Tensor, y: Tensor) => Tensor) | null, 
 }
 
 /** Cotangents of a broadcast binary op given the full-shape partials. */
-function binaryVjp(
-  partials: (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor, Tensor],
-): NonNullable<OpKernel['vjp']> {
+function binaryVjp(partials: (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor, Tensor]): NonNullable<OpKernel['vjp']> {
   return ({ inputs, outputs, dys }) => {
     const a = inputs[0]!;
     const b = inputs[1]!;
@@ -87,7 +85,8 @@ function present(inputs: readonly (Tensor | undefined)[]): Tensor[] {
 function extreme(pick: (a: Tensor, b: Tensor) => Tensor): OpKernel {
   return {
     dataInputs: VARIADIC_INPUTS,
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     forward: ({ inputs }) => {
       const xs = present(inputs);
       return [xs.length === 1 ? xs[0].clone() : xs.reduce((acc, x) => pick(acc, x))];
@@ -133,7 +132,8 @@ const castKernel: OpKernel = {
 
 const identity: OpKernel = {
   dataInputs: [0],
-  outputBound: noLargerThanInput, layout: 'unary',
+  outputBound: noLargerThanInput,
+  layout: 'unary',
   affine: true,
   forward: ({ inputs }) => [required(inputs, 0, 'input').clone()],
   vjp: ({ dys }) => [passThrough(dys[0]!)],
@@ -143,7 +143,8 @@ const identity: OpKernel = {
 /** Dropout at inference: the identity; the optional mask output is all true. */
 const dropout: OpKernel = {
   dataInputs: [0],
-  outputBound: noLargerThanInput, layout: 'unary',
+  outputBound: noLargerThanInput,
+  layout: 'unary',
   affine: true,
   forward: ({ inputs, node }) => {
     const x = required(inputs, 0, 'data');
@@ -175,7 +176,8 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 export const elementwiseKernels: Record<string, OpKernel> = {
   Add: {
     dataInputs: [0, 1],
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     affine: true,
     forward: binaryForward((a, b) => tf.add(a, b)),
     vjp: binaryVjp((_a, _b, _y, dy) => [dy, dy]),
@@ -183,7 +185,8 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   },
   Sub: {
     dataInputs: [0, 1],
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     affine: true,
     forward: binaryForward((a, b) => tf.sub(a, b)),
     vjp: binaryVjp((_a, _b, _y, dy) => [dy, tf.neg(dy)]),
@@ -191,14 +194,16 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   },
   Mul: {
     dataInputs: [0, 1],
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     forward: binaryForward((a, b) => tf.mul(a, b)),
     vjp: binaryVjp((a, b, _y, dy) => [tf.mul(dy, b), tf.mul(dy, a)]),
     probeStacking: () => 'leading',
   },
   Div: {
     dataInputs: [0, 1],
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     forward: binaryForward(divide),
     // d(a/b)/da = 1/b, d(a/b)/db = -y/b.
     vjp: binaryVjp((_a, b, y, dy) => {
@@ -209,7 +214,8 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   },
   Pow: {
     dataInputs: [0, 1],
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     forward: binaryForward(power),
     vjp: binaryVjp((x, e, y, dy) => {
       const xf = asFloat(x);
@@ -223,14 +229,42 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     }),
     probeStacking: () => 'leading',
   },
-  Sqrt: unary((x) => tf.sqrt(x), (_x, y) => tf.div(0.5, y), { layout: 'unary' }),
-  Reciprocal: unary((x) => tf.reciprocal(x), (_x, y) => tf.neg(tf.square(y)), { layout: 'unary' }),
-  Exp: unary((x) => tf.exp(x), (_x, y) => y, { layout: 'unary' }),
-  Log: unary((x) => tf.log(x), (x) => tf.reciprocal(x), { layout: 'unary' }),
-  Neg: unary((x) => tf.neg(x), (x) => tf.fill(x.shape, -1), { affine: true, layout: 'unary' }),
+  Sqrt: unary(
+    (x) => tf.sqrt(x),
+    (_x, y) => tf.div(0.5, y),
+    { layout: 'unary' },
+  ),
+  Reciprocal: unary(
+    (x) => tf.reciprocal(x),
+    (_x, y) => tf.neg(tf.square(y)),
+    { layout: 'unary' },
+  ),
+  Exp: unary(
+    (x) => tf.exp(x),
+    (_x, y) => y,
+    { layout: 'unary' },
+  ),
+  Log: unary(
+    (x) => tf.log(x),
+    (x) => tf.reciprocal(x),
+    { layout: 'unary' },
+  ),
+  Neg: unary(
+    (x) => tf.neg(x),
+    (x) => tf.fill(x.shape, -1),
+    { affine: true, layout: 'unary' },
+  ),
   // sign(0) = 0: the derivative of |x| at 0 is taken as 0.
-  Abs: unary((x) => tf.abs(x), (x) => tf.sign(x), { layout: 'unary' }),
-  Erf: unary((x) => tf.erf(x), (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x)))), { layout: 'unary' }),
+  Abs: unary(
+    (x) => tf.abs(x),
+    (x) => tf.sign(x),
+    { layout: 'unary' },
+  ),
+  Erf: unary(
+    (x) => tf.erf(x),
+    (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x)))),
+    { layout: 'unary' },
+  ),
   // Piecewise constant: zero derivative almost everywhere.
   Floor: unary((x) => tf.floor(x), null),
   Ceil: unary((x) => tf.ceil(x), null),
@@ -253,14 +287,16 @@ export const elementwiseKernels: Record<string, OpKernel> = {
   Min: extreme((a, b) => tf.minimum(a, b)),
   Sum: {
     dataInputs: VARIADIC_INPUTS,
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     affine: true,
     forward: ({ inputs }) => [sumAll(present(inputs))],
     vjp: ({ inputs, dys }) => inputs.map((x) => (x === undefined ? undefined : unbroadcast(dys[0]!, x.shape))),
   },
   Mean: {
     dataInputs: VARIADIC_INPUTS,
-    outputBound: broadcasting, layout: 'broadcast',
+    outputBound: broadcasting,
+    layout: 'broadcast',
     affine: true,
     forward: ({ inputs }) => {
       const xs = present(inputs);

@@ -59,7 +59,8 @@ const matMulBound: OutputBound = (inputs) => {
 
 const matMul: OpKernel = {
   dataInputs: [0, 1],
-  outputBound: matMulBound, holdsWeights: true,
+  outputBound: matMulBound,
+  holdsWeights: true,
   affine: true,
   forward: (args) => [matMulForward(required(args.inputs, 0, 'A'), required(args.inputs, 1, 'B'))],
   vjp: (args) => {
@@ -102,7 +103,8 @@ function matrix(t: Tensor): tf.Tensor2D {
 
 const gemm: OpKernel = {
   dataInputs: [0, 1, 2],
-  outputBound: gemmBound, holdsWeights: true,
+  outputBound: gemmBound,
+  holdsWeights: true,
   affine: true,
   forward: (args) => {
     const transA = attrNumber(args.attrs, 'transA', 0) !== 0;
@@ -142,7 +144,10 @@ const gemm: OpKernel = {
  */
 const einsumBound: OutputBound = (inputs, node) => {
   const xs = inputs.filter((t): t is Tensor => t !== undefined);
-  const spec = parseEinsum(attrString(node.attrs, 'equation', ''), xs.map((t) => t.rank));
+  const spec = parseEinsum(
+    attrString(node.attrs, 'equation', ''),
+    xs.map((t) => t.rank),
+  );
   const extent = new Map<string, number>();
   spec.inputs.forEach((letters, k) => letters.forEach((l, j) => extent.set(l, Math.max(extent.get(l) ?? 1, xs[k].shape[j]))));
   return fromShape(spec.output.map((l) => extent.get(l) ?? 1));
@@ -150,7 +155,8 @@ const einsumBound: OutputBound = (inputs, node) => {
 
 const einsumKernel: OpKernel = {
   dataInputs: Array.from({ length: 64 }, (_, i) => i),
-  outputBound: einsumBound, holdsWeights: true,
+  outputBound: einsumBound,
+  holdsWeights: true,
   affine: false,
   forward: (args) => {
     const xs = args.inputs.map((_, i) => asFloat(required(args.inputs, i, 'Inputs')));

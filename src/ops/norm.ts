@@ -18,7 +18,10 @@ function channelAxis(x: Tensor, channelsLast: boolean): number {
 
 /** A per-channel vector [C] shaped to broadcast against x along its channel axis. */
 function perChannel(v: Tensor, x: Tensor, axis: number): Tensor {
-  return tf.reshape(v, x.shape.map((d, i) => (i === axis ? d : 1)));
+  return tf.reshape(
+    v,
+    x.shape.map((d, i) => (i === axis ? d : 1)),
+  );
 }
 
 function allBut(rank: number, axis: number): number[] {
@@ -32,7 +35,8 @@ function toChannel(t: Tensor, axis: number): Tensor {
 
 const batchNormalization: OpKernel = {
   dataInputs: [0, 1, 2, 3, 4],
-  outputBound: noLargerThanInput, layout: 'channels-last',
+  outputBound: noLargerThanInput,
+  layout: 'channels-last',
   affine: true,
   forward: (args) => {
     if (attrNumber(args.attrs, 'training_mode', 0) !== 0) throw new KernelError('training mode not supported');
@@ -98,7 +102,8 @@ function layerAxes(x: Tensor, axisAttr: number): number[] {
 
 const layerNormalization: OpKernel = {
   dataInputs: [0, 1, 2],
-  outputBound: noLargerThanInput, layout: 'same-rank',
+  outputBound: noLargerThanInput,
+  layout: 'same-rank',
   forward: (args) => {
     const x = required(args.inputs, 0, 'X');
     const axes = layerAxes(x, attrNumber(args.attrs, 'axis', -1));
@@ -121,11 +126,7 @@ const layerNormalization: OpKernel = {
     // The Mean and InvStdDev outputs, when something reads them.
     if (dMean !== undefined) dx = tf.add(dx, tf.div(dMean, m));
     if (dInv !== undefined) dx = tf.add(dx, tf.mul(tf.mul(dInv, tf.neg(tf.square(n.inv))), tf.div(n.xhat, m)));
-    return [
-      dx,
-      scale === undefined ? undefined : unbroadcast(tf.mul(dy!, n.xhat), scale.shape),
-      bias === undefined ? undefined : unbroadcast(dy!, bias.shape),
-    ];
+    return [dx, scale === undefined ? undefined : unbroadcast(tf.mul(dy!, n.xhat), scale.shape), bias === undefined ? undefined : unbroadcast(dy!, bias.shape)];
   },
 };
 
@@ -135,7 +136,8 @@ function spatialAxesOf(x: Tensor, channelsLast: boolean): number[] {
 
 const instanceNormalization: OpKernel = {
   dataInputs: [0, 1, 2],
-  outputBound: noLargerThanInput, layout: 'channels-last',
+  outputBound: noLargerThanInput,
+  layout: 'channels-last',
   forward: (args) => {
     const x = required(args.inputs, 0, 'input');
     const cl = isChannelsLast(args.attrs);
@@ -184,8 +186,17 @@ const lpNormalization: OpKernel = {
 /** Sum over the channel window [c - lo, c + hi] along the last axis (zeros outside). */
 function channelWindowSum(t: Tensor, lo: number, hi: number): Tensor {
   const c = t.shape[t.rank - 1];
-  const padded = tf.pad(t, t.shape.map((_, i): [number, number] => (i === t.rank - 1 ? [lo, hi] : [0, 0])));
-  const parts = Array.from({ length: lo + hi + 1 }, (_, j) => tf.slice(padded, t.shape.map((_, i) => (i === t.rank - 1 ? j : 0)), t.shape.map((d, i) => (i === t.rank - 1 ? c : d))));
+  const padded = tf.pad(
+    t,
+    t.shape.map((_, i): [number, number] => (i === t.rank - 1 ? [lo, hi] : [0, 0])),
+  );
+  const parts = Array.from({ length: lo + hi + 1 }, (_, j) =>
+    tf.slice(
+      padded,
+      t.shape.map((_, i) => (i === t.rank - 1 ? j : 0)),
+      t.shape.map((d, i) => (i === t.rank - 1 ? c : d)),
+    ),
+  );
   return parts.length === 1 ? parts[0] : tf.addN(parts);
 }
 
@@ -201,7 +212,14 @@ interface LrnParams {
 function lrnParams(attrs: Parameters<typeof attrNumber>[0]): LrnParams {
   const size = attrNumber(attrs, 'size', 0);
   if (size < 1) throw new KernelError('LRN needs a size');
-  return { size, alpha: attrNumber(attrs, 'alpha', 1e-4), beta: attrNumber(attrs, 'beta', 0.75), bias: attrNumber(attrs, 'bias', 1), lo: Math.floor((size - 1) / 2), hi: Math.ceil((size - 1) / 2) };
+  return {
+    size,
+    alpha: attrNumber(attrs, 'alpha', 1e-4),
+    beta: attrNumber(attrs, 'beta', 0.75),
+    bias: attrNumber(attrs, 'bias', 1),
+    lo: Math.floor((size - 1) / 2),
+    hi: Math.ceil((size - 1) / 2),
+  };
 }
 
 /** Channels moved last (the window runs along the last axis), and the permutation back. */
@@ -214,7 +232,8 @@ function channelsToLast(x: Tensor, channelsLast: boolean): [Tensor, number[] | n
 
 const lrn: OpKernel = {
   dataInputs: [0],
-  outputBound: noLargerThanInput, layout: 'channels-last',
+  outputBound: noLargerThanInput,
+  layout: 'channels-last',
   forward: (args) => {
     const p = lrnParams(args.attrs);
     const [x, back] = channelsToLast(required(args.inputs, 0, 'X'), isChannelsLast(args.attrs));

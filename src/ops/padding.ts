@@ -76,7 +76,11 @@ export function applyPad(x: Tensor, plan: PadPlan): Tensor {
   const before = plan.before.map((p) => Math.max(0, p));
   const after = plan.after.map((p) => Math.max(0, p));
   if (plan.mode === 'constant') {
-    return tf.pad(y, before.map((b, i) => [b, after[i]]), plan.value);
+    return tf.pad(
+      y,
+      before.map((b, i) => [b, after[i]]),
+      plan.value,
+    );
   }
   for (let axis = 0; axis < y.rank; axis++) {
     if (before[axis] === 0 && after[axis] === 0) continue;
@@ -101,7 +105,11 @@ export function padVjp(dy: Tensor, inShape: readonly number[], plan: PadPlan): T
       g = gatherTranspose(g, axis, indexMap(plan.mode, size[axis], before[axis], after), size[axis]);
     }
   }
-  if (hasCrop(plan)) g = tf.pad(g, inShape.map((d, i) => [begin[i], d - begin[i] - size[i]]));
+  if (hasCrop(plan))
+    g = tf.pad(
+      g,
+      inShape.map((d, i) => [begin[i], d - begin[i] - size[i]]),
+    );
   // Never dy itself: the executor releases output cotangents after the VJP.
   return g === dy ? dy.clone() : g;
 }
@@ -110,7 +118,10 @@ export function padVjp(dy: Tensor, inShape: readonly number[], plan: PadPlan): T
 function gatherTranspose(g: Tensor, axis: number, index: number[], d: number): Tensor {
   const selection = new Float32Array(index.length * d);
   index.forEach((src, i) => (selection[i * d + src] = 1));
-  const perm = g.shape.map((_, i) => i).filter((i) => i !== axis).concat(axis);
+  const perm = g.shape
+    .map((_, i) => i)
+    .filter((i) => i !== axis)
+    .concat(axis);
   const moved = tf.transpose(g, perm);
   const flat = tf.reshape(moved, [-1, index.length]);
   const summed = tf.matMul(flat, tf.tensor2d(selection, [index.length, d]));

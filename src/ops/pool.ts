@@ -156,7 +156,12 @@ function averagePoolAdjoint(g: Tensor, s: PoolSetup, inSize: readonly number[]):
   const spread = insertZerosSpatial(g, s.strides);
   const left = s.kernel.map((k, i) => k - 1 - s.geo.begin[i]);
   const right = s.kernel.map((k, i) => inSize[i] + s.geo.begin[i] + s.geo.end[i] - (s.geo.out[i] - 1) * s.strides[i] - 1 - s.geo.end[i]);
-  return tfPool('avg', padOrCrop(spread, left, right), s.kernel, s.kernel.map(() => 1));
+  return tfPool(
+    'avg',
+    padOrCrop(spread, left, right),
+    s.kernel,
+    s.kernel.map(() => 1),
+  );
 }
 
 /** Window element (offset `tap`) of every output position: a strided slice of the padded input. */
@@ -198,20 +203,35 @@ function slicedMaxPoolGrad(dy: Tensor, y: Tensor, s: PoolSetup): Tensor {
     taken = tf.add(taken, hit);
     const spread = insertZerosSpatial(tf.mul(dy, hit), s.strides);
     const before = tap.map((t, i) => t * s.dilations[i]);
-    parts.push(padOrCrop(spread, before, before.map((b, i) => xp.shape[i + 1] - b - spread.shape[i + 1])));
+    parts.push(
+      padOrCrop(
+        spread,
+        before,
+        before.map((b, i) => xp.shape[i + 1] - b - spread.shape[i + 1]),
+      ),
+    );
   }
-  return padOrCrop(tf.addN(parts), s.geo.begin.map((b) => -b), s.geo.end.map((e) => -e));
+  return padOrCrop(
+    tf.addN(parts),
+    s.geo.begin.map((b) => -b),
+    s.geo.end.map((e) => -e),
+  );
 }
 
 const maxPool: OpKernel = {
   dataInputs: [0],
-  outputBound: pooled, layout: 'channels-last',
+  outputBound: pooled,
+  layout: 'channels-last',
   forward: (args) => {
     const s = setup(args);
     const xp = padOrCrop(s.x, s.geo.begin, s.geo.end, lowest(s.x));
     // TensorFlow.js pools only take float32; ints (from uint8 models) are exact in it up to 2^24.
     const xf = tf.cast(xp, 'float32');
-    const y = sliced(s) ? allTaps(s.kernel).map((t) => tapSlice(xf, t, s)).reduce((a, b) => tf.maximum(a, b)) : tfPool('max', xf, s.kernel, s.strides);
+    const y = sliced(s)
+      ? allTaps(s.kernel)
+          .map((t) => tapSlice(xf, t, s))
+          .reduce((a, b) => tf.maximum(a, b))
+      : tfPool('max', xf, s.kernel, s.strides);
     return [fromChannelsLast(xp.dtype === 'float32' ? y : tf.cast(y, xp.dtype), s.channelsLast)];
   },
   vjp: (args) => {
@@ -245,12 +265,16 @@ function averageRescale(args: ForwardArgs, s: PoolSetup): Tensor | null {
   let counts: number[] = [1];
   for (const c of perAxisCounts) counts = counts.flatMap((a) => c.map((b) => a * b));
   if (counts.every((c) => c === full)) return null;
-  return tf.tensor(counts.map((c) => full / c), [1, ...s.geo.out, 1]);
+  return tf.tensor(
+    counts.map((c) => full / c),
+    [1, ...s.geo.out, 1],
+  );
 }
 
 const averagePool: OpKernel = {
   dataInputs: [0],
-  outputBound: pooled, layout: 'channels-last',
+  outputBound: pooled,
+  layout: 'channels-last',
   affine: true,
   forward: (args) => {
     const s = setup(args);
@@ -274,7 +298,8 @@ function spatialAxes(x: Tensor, channelsLast: boolean): number[] {
 
 const globalAveragePool: OpKernel = {
   dataInputs: [0],
-  outputBound: noLargerThanInput, layout: 'channels-last',
+  outputBound: noLargerThanInput,
+  layout: 'channels-last',
   affine: true,
   forward: (args) => {
     const x = required(args.inputs, 0, 'X');
@@ -293,7 +318,8 @@ const globalAveragePool: OpKernel = {
 
 const globalMaxPool: OpKernel = {
   dataInputs: [0],
-  outputBound: noLargerThanInput, layout: 'channels-last',
+  outputBound: noLargerThanInput,
+  layout: 'channels-last',
   forward: (args) => {
     const x = required(args.inputs, 0, 'X');
     return [tf.max(x, spatialAxes(x, isChannelsLast(args.attrs)), true)];

@@ -50,14 +50,22 @@ interface Reduction {
 function reduceKernel(r: Reduction): OpKernel {
   return {
     dataInputs: [0],
-    outputBound: noLargerThanInput, layout: 'reduction',
+    outputBound: noLargerThanInput,
+    layout: 'reduction',
     affine: r.affine,
     forward: (args) => {
       const x = required(args.inputs, 0, 'data');
       const axes = reducedAxes(args, x);
       if (axes === null) return [x.clone()];
       const y = r.forward(x, axes);
-      return [keepDims(args.attrs) ? y : tf.reshape(y, x.shape.filter((_, i) => !axes.includes(i)))];
+      return [
+        keepDims(args.attrs)
+          ? y
+          : tf.reshape(
+              y,
+              x.shape.filter((_, i) => !axes.includes(i)),
+            ),
+      ];
     },
     vjp: (args) => {
       const x = args.inputs[0]!;

@@ -210,7 +210,13 @@ function extrapolationTerm(plan: ResizePlan): Tensor | null {
   if (masked.length === 0 || plan.extrapolation === 0) return null;
   let inside: Tensor = tf.ones(plan.outShape.map(() => 1));
   for (const p of masked) {
-    inside = tf.mul(inside, tf.tensor(p.valid!, plan.outShape.map((d, i) => (i === p.axis ? d : 1))));
+    inside = tf.mul(
+      inside,
+      tf.tensor(
+        p.valid!,
+        plan.outShape.map((d, i) => (i === p.axis ? d : 1)),
+      ),
+    );
   }
   return tf.mul(tf.sub(1, inside), plan.extrapolation);
 }
@@ -233,7 +239,8 @@ const resizeBound: OutputBound = (inputs, node, ctx) => {
 
 const resize: OpKernel = {
   dataInputs: [0],
-  outputBound: resizeBound, layout: 'same-rank',
+  outputBound: resizeBound,
+  layout: 'same-rank',
   affine: true,
   forward: (args) => {
     const x0 = required(args.inputs, 0, 'X');

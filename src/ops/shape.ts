@@ -155,7 +155,8 @@ function presentInputs(inputs: readonly (Tensor | undefined)[]): Tensor[] {
 
 const concat: OpKernel = {
   dataInputs: VARIADIC_INPUTS,
-  outputBound: sumOfInputs, layout: 'same-rank',
+  outputBound: sumOfInputs,
+  layout: 'same-rank',
   affine: true,
   forward: ({ inputs, attrs }) => {
     const xs = presentInputs(inputs);
@@ -346,7 +347,8 @@ function spaceToDepthPlan(x: Tensor, attrs: Attributes): Rearrangement {
 function rearrangeKernel(plan: (x: Tensor, attrs: Attributes) => Rearrangement): OpKernel {
   return {
     dataInputs: [0],
-    outputBound: noLargerThanInput, layout: 'channels-last',
+    outputBound: noLargerThanInput,
+    layout: 'channels-last',
     affine: true,
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'input');
@@ -392,7 +394,8 @@ export const shapeKernels: Record<string, OpKernel> = {
   Unsqueeze: reshapeLike(unsqueezedShape),
   Transpose: {
     dataInputs: [0],
-    outputBound: noLargerThanInput, layout: 'same-rank',
+    outputBound: noLargerThanInput,
+    layout: 'same-rank',
     affine: true,
     forward: ({ inputs, attrs }) => {
       const x = required(inputs, 0, 'data');
@@ -465,7 +468,12 @@ export const shapeKernels: Record<string, OpKernel> = {
       if (delta === 0) throw new KernelError('Range: delta is 0');
       const n = Math.max(Math.ceil((limit - start) / delta), 0);
       const dtype = startT.dtype === 'int32' ? 'int32' : 'float32';
-      return [tf.tensor1d(Array.from({ length: n }, (_, i) => start + i * delta), dtype)];
+      return [
+        tf.tensor1d(
+          Array.from({ length: n }, (_, i) => start + i * delta),
+          dtype,
+        ),
+      ];
     },
   },
 };

@@ -95,7 +95,11 @@ function spreadAlongAxis(g: Tensor, axis: number, step: number): Tensor {
   const padSlot: [number, number][] = withSlot.map((_, i) => (i === axis + 1 ? [0, step - 1] : [0, 0]));
   const spread = tf.reshape(tf.pad(tf.reshape(g, withSlot), padSlot), [...g.shape.slice(0, axis), n * step, ...g.shape.slice(axis + 1)]);
   const size = spread.shape.map((d, i) => (i === axis ? (n - 1) * step + 1 : d));
-  return tf.slice(spread, spread.shape.map(() => 0), size);
+  return tf.slice(
+    spread,
+    spread.shape.map(() => 0),
+    size,
+  );
 }
 
 /** The plan for a Slice node from its inputs. */

@@ -159,7 +159,11 @@ export function insertZeros(x: Tensor, axis: number, s: number): Tensor {
   const paddings = lifted.shape.map((_, i): [number, number] => (i === axis + 1 ? [0, s - 1] : [0, 0]));
   const spread = tf.reshape(tf.pad(lifted, paddings), [...shape.slice(0, axis), n * s, ...shape.slice(axis + 1)]);
   const size = spread.shape.map((d, i) => (i === axis ? (n - 1) * s + 1 : d));
-  return sliceRuns(spread, spread.shape.map(() => 0), size);
+  return sliceRuns(
+    spread,
+    spread.shape.map(() => 0),
+    size,
+  );
 }
 
 /** insertZeros along every spatial axis of a channels-last tensor. */
@@ -171,7 +175,10 @@ export function insertZerosSpatial(x: Tensor, strides: readonly number[]): Tenso
 
 /** Sums a channels-last cotangent over everything but the channel axis (bias gradients). */
 export function sumToChannels(dy: Tensor): Tensor {
-  return tf.sum(dy, Array.from({ length: dy.rank - 1 }, (_, i) => i));
+  return tf.sum(
+    dy,
+    Array.from({ length: dy.rank - 1 }, (_, i) => i),
+  );
 }
 
 /** [1, 1, ..., C]: a per-channel vector shaped to broadcast against a channels-last tensor. */

@@ -151,7 +151,9 @@ function reductionOf(node: GraphNode, ranks: ReadonlyMap<string, number>, graph:
   // Without keepdims the kept axes come out in the order they have in the layout: the result
   // is layout-free when their NCHW order survives the move to NHWC.
   const moved = toFirstPerm(r);
-  const kept = Array.from({ length: r }, (_, a) => a).filter((a) => !reduced.has(a)).map((a) => moved[a]);
+  const kept = Array.from({ length: r }, (_, a) => a)
+    .filter((a) => !reduced.has(a))
+    .map((a) => moved[a]);
   return kept.every((p, i) => i === 0 || kept[i - 1] < p) ? { roles, rank: r, outputInRegion: false } : undefined;
 }
 
@@ -336,7 +338,13 @@ function rewrite(graph: Graph, ranks: ReadonlyMap<string, number>, inRegion: Rea
 }
 
 /** The name a region node reads for an operand, kernel or broadcast constant `t` (permuted constants are created here). */
-function regionInput(t: string, role: Exclude<InputRole, 'asIs'>, rank: number, regionName: ReadonlyMap<string, string>, constants: Map<string, ConstTensor>): string {
+function regionInput(
+  t: string,
+  role: Exclude<InputRole, 'asIs'>,
+  rank: number,
+  regionName: ReadonlyMap<string, string>,
+  constants: Map<string, ConstTensor>,
+): string {
   if (t === '') return t;
   if (role === 'operand') return regionName.get(t) ?? t;
   const c = constants.get(t)!;

@@ -43,9 +43,7 @@ export function parseWebviewMessage(value: unknown): WebviewToExtension | undefi
         ? { type: 'revealBlock', index: m.index as number }
         : undefined;
     case 'export':
-      return typeof m.format === 'string' && EXPORT_FORMATS.has(m.format)
-        ? { type: 'export', format: m.format as 'md' | 'html' | 'json' | 'csv' }
-        : undefined;
+      return typeof m.format === 'string' && EXPORT_FORMATS.has(m.format) ? { type: 'export', format: m.format as 'md' | 'html' | 'json' | 'csv' } : undefined;
     case 'openExample':
       return typeof m.id === 'string' && /^[a-z0-9_]{1,64}$/.test(m.id) ? { type: 'openExample', id: m.id } : undefined;
     default:

@@ -10,8 +10,7 @@ import { isErrorCode, type ErrorCode } from '../engine/errorCodes';
 export type WorkerErrorCode = ErrorCode;
 
 export type ParentToWorker =
-  | { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest }
-  | { readonly type: 'cancel'; readonly id: number };
+  { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest } | { readonly type: 'cancel'; readonly id: number };
 
 export interface WorkerErrorInfo {
   /** What the extension acts on. */

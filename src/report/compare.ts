@@ -82,8 +82,7 @@ export interface ComparisonResult {
   readonly notes: readonly string[];
 }
 
-export const NOISE_RULE =
-  'a change counts only when the 99% intervals of the two estimates do not overlap (exact values have zero-width intervals)';
+export const NOISE_RULE = 'a change counts only when the 99% intervals of the two estimates do not overlap (exact values have zero-width intervals)';
 
 /** Relative difference below which two values are the same number up to float rounding. */
 const SAME_VALUE_RTOL = 1e-9;
@@ -169,7 +168,10 @@ function identity(r: AnalysisReport, label: string | undefined): ReportIdentity 
 }
 
 /** Pairs blocks by name, each name's occurrences in order (block names can repeat). */
-function matchByName(a: readonly BlockReport[], b: readonly BlockReport[]): { pairs: [BlockReport, BlockReport][]; restA: BlockReport[]; restB: BlockReport[] } {
+function matchByName(
+  a: readonly BlockReport[],
+  b: readonly BlockReport[],
+): { pairs: [BlockReport, BlockReport][]; restA: BlockReport[]; restB: BlockReport[] } {
   const queues = new Map<string, BlockReport[]>();
   for (const blk of b) queues.set(blk.name, [...(queues.get(blk.name) ?? []), blk]);
   const pairs: [BlockReport, BlockReport][] = [];

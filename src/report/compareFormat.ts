@@ -56,7 +56,10 @@ export function comparisonToText(r: ComparisonResult): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i === 1 || i === 5 || i === 6 || i === 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === 1 || i === 5 || i === 6 || i === 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [
     `a: ${printable(r.a.label)} (${printable(describe(r.a))})`,
     `b: ${printable(r.b.label)} (${printable(describe(r.b))})`,
@@ -94,7 +97,16 @@ export function comparisonToMarkdown(r: ComparisonResult): string {
     `- Blocks matched by ${r.matchedBy}; ${mdText(r.noiseRule)}; \\* marks a k_lin change beyond noise.`,
     ...r.notes.map((n) => `- ${mdLineStart(n)}`),
     '',
-    mdTable(['#', 'block', 'GSC to output a → b', 'b/a', 'GSC block b/a', 'k_lin a → b (Δ)', 'k_skip a → b (Δ)', 'change'], rows, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'l']),
+    mdTable(['#', 'block', 'GSC to output a → b', 'b/a', 'GSC block b/a', 'k_lin a → b (Δ)', 'k_skip a → b (Δ)', 'change'], rows, [
+      'r',
+      'l',
+      'r',
+      'r',
+      'r',
+      'r',
+      'r',
+      'l',
+    ]),
     '',
   ];
   if (r.unmatchedA.length) out.push(`- ${unmatchedLine('a', r.unmatchedA, mdCode)}`);

@@ -77,7 +77,10 @@ export function buildTrend(reports: readonly AnalysisReport[], maxPoints = 30): 
     const at = kept.map((r) => r.blocks.find((b) => b.index === index)?.gscToOutput);
     series.push({
       block: index,
-      name: newest.blocks.find((b) => b.index === index)?.name ?? kept.map((r) => r.blocks.find((b) => b.index === index)?.name).find((n) => n !== undefined) ?? String(index),
+      name:
+        newest.blocks.find((b) => b.index === index)?.name ??
+        kept.map((r) => r.blocks.find((b) => b.index === index)?.name).find((n) => n !== undefined) ??
+        String(index),
       values: at.map((e: Estimate | undefined) => e?.value ?? null),
       ci99: at.map((e: Estimate | undefined) => e?.ci99 ?? null),
     });

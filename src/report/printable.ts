@@ -44,8 +44,6 @@ export function printableLines(text: string): string {
 export function printableJson(json: string): string {
   // C0 controls are already \u escapes inside JSON strings; outside them are the pretty-printer's line feeds.
   return json.replace(UNPRINTABLE, (c) =>
-    c.charCodeAt(0) < 0x20
-      ? c
-      : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+    c.charCodeAt(0) < 0x20 ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
   );
 }

@@ -22,7 +22,9 @@ export function inputText(report: AnalysisReport): string {
   const i = report.input;
   if (i === undefined) return report.settings.inputSource === 'gaussian' ? 'seeded Gaussian' : report.settings.inputSource;
   if (i.kind === 'gaussian') return `seeded Gaussian (${i.samples} samples)`;
-  const parts = [`${i.kind === 'images' ? 'images in' : i.kind} ${i.path ?? ''}: ${i.samples}${i.available !== undefined ? ` of ${i.available}` : ''} samples${i.sample ? ` (${i.sample})` : ''}`];
+  const parts = [
+    `${i.kind === 'images' ? 'images in' : i.kind} ${i.path ?? ''}: ${i.samples}${i.available !== undefined ? ` of ${i.available}` : ''} samples${i.sample ? ` (${i.sample})` : ''}`,
+  ];
   if (i.labels) parts.push(`labels ${i.labels}`);
   if (i.mean && i.std) parts.push(`normalised (v - [${i.mean.join(', ')}]) / [${i.std.join(', ')}], ${i.layout ?? ''}`.trim());
   return parts.join(', ');
@@ -43,5 +45,10 @@ export function inputShortText(report: AnalysisReport): string {
 }
 
 function baseName(p: string): string {
-  return p.split(/[\\/]/).filter((s) => s !== '').pop() ?? p;
+  return (
+    p
+      .split(/[\\/]/)
+      .filter((s) => s !== '')
+      .pop() ?? p
+  );
 }

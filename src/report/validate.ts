@@ -242,7 +242,14 @@ const topLevel = object({
   }),
   thresholds: object({ gsc: finite, pseudoLinearK: finite, collapsedSpread: finite }),
   backend: object({ name: str, tfjsBackend: str, notes: arrayOf(str), threads: optional(count) }),
-  timings: object({ loadMs: nonNegative, forwardMs: nonNegative, gscToOutputMs: nonNegative, blockMatrixMs: nonNegative, blocksMs: nonNegative, totalMs: nonNegative }),
+  timings: object({
+    loadMs: nonNegative,
+    forwardMs: nonNegative,
+    gscToOutputMs: nonNegative,
+    blockMatrixMs: nonNegative,
+    blocksMs: nonNegative,
+    totalMs: nonNegative,
+  }),
   reference: object({
     kind: oneOf('output', 'error'),
     tensor: str,

@@ -17,7 +17,11 @@ export type Activations = ReadonlyMap<string, Tensor>;
 export type Checkpoint = () => void;
 
 export class ExecutionError extends Error {
-  constructor(readonly nodeName: string, readonly opType: string, cause: unknown) {
+  constructor(
+    readonly nodeName: string,
+    readonly opType: string,
+    cause: unknown,
+  ) {
     super(`node "${nodeName}" (${opType}): ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'ExecutionError';
   }
@@ -40,7 +44,10 @@ export class Executor implements KernelContext {
    * `maxTensorElements`: no node may produce a tensor larger than this; checked from shapes
    * before the node runs (see sizeGuard.ts). The default is what one tensor can address.
    */
-  constructor(readonly graph: Graph, private readonly maxTensorElements: number = 2 ** 31 - 1) {
+  constructor(
+    readonly graph: Graph,
+    private readonly maxTensorElements: number = 2 ** 31 - 1,
+  ) {
     this.kernels = graph.nodes.map((n) => kernelFor(n.op));
     graph.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producerIndex.set(o, i)));
     for (const [name, c] of graph.constants) this.constants.set(name, tf.keep(constToTensor(c)));

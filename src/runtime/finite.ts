@@ -21,7 +21,10 @@ export function findFirstNonFinite(graph: Graph, acts: Activations, inputName: s
     if (c.dtype !== 'float32') continue;
     for (let i = 0; i < c.data.length; i++) {
       if (!Number.isFinite(c.data[i])) {
-        return { tensor: name, message: `the weight tensor "${name}" contains ${Number.isNaN(c.data[i]) ? 'NaN' : 'Inf'} (element ${i}); every number downstream of it is meaningless` };
+        return {
+          tensor: name,
+          message: `the weight tensor "${name}" contains ${Number.isNaN(c.data[i]) ? 'NaN' : 'Inf'} (element ${i}); every number downstream of it is meaningless`,
+        };
       }
     }
   }

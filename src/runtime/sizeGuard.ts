@@ -16,10 +16,15 @@ import { ResourceError } from './resourceError';
 
 export { ResourceError };
 
-
 /** A ResourceError (same handling everywhere: the message says what to change), naming the node. */
 export class TensorSizeError extends ResourceError {
-  constructor(readonly nodeName: string, readonly opType: string, readonly elements: number, readonly limit: number, detail: string) {
+  constructor(
+    readonly nodeName: string,
+    readonly opType: string,
+    readonly elements: number,
+    readonly limit: number,
+    detail: string,
+  ) {
     super(
       `node "${nodeName}" (${opType}) would produce ${formatCount(elements)} elements (${detail}), ` +
         `more than the ${formatCount(limit)} one tensor may hold under the memory limit; the model is refused before allocating it`,

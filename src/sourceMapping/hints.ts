@@ -49,7 +49,10 @@ export function parseSourceHints(text: string, sidecarPath: string, workspaceFol
     if (p.includes('\0')) throw new SourceHintsError(sidecarPath, `${field} "${p}" contains a NUL character`);
     const abs = path.resolve(base, p);
     if (!roots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep))) {
-      throw new SourceHintsError(sidecarPath, `${field} "${p}" resolves to ${abs}, outside the sidecar's folder ${base}${workspaceFolders.length > 0 ? ' and the workspace' : ''}; refusing it`);
+      throw new SourceHintsError(
+        sidecarPath,
+        `${field} "${p}" resolves to ${abs}, outside the sidecar's folder ${base}${workspaceFolders.length > 0 ? ' and the workspace' : ''}; refusing it`,
+      );
     }
     return abs;
   };

@@ -94,4 +94,3 @@ function restrictSources(sources: readonly SourceText[], hints: SourceHints | un
   const wanted = new Set(hints.sourceFiles.map(normalizePath));
   return sources.filter((s) => wanted.has(normalizePath(s.path)));
 }
-

@@ -108,9 +108,7 @@ export function matchesPieces(pieces: readonly string[], name: string): boolean 
 }
 
 export type NameLookup =
-  | { readonly kind: 'found'; readonly arg: NameArgument }
-  | { readonly kind: 'ambiguous'; readonly reason: string }
-  | { readonly kind: 'none' };
+  { readonly kind: 'found'; readonly arg: NameArgument } | { readonly kind: 'ambiguous'; readonly reason: string } | { readonly kind: 'none' };
 
 /** The one name argument that produces `layer`: an exact literal first, else the most specific pattern. */
 export function lookupName(args: readonly NameArgument[], layer: string): NameLookup {

@@ -102,4 +102,3 @@ export function mapPyTorch(items: readonly Item[], sources: readonly SourceText[
     }
   }
 }
-

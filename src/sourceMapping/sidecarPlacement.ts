@@ -6,13 +6,7 @@ import { LineIndex, lineRange } from './text';
 import type { SourceHints, SourceText } from './types';
 
 /** Places `item` from a sidecar placement; false when it has none (or a bad one, noted). */
-export function placeFromSidecar(
-  item: Item,
-  hints: SourceHints | undefined,
-  allSources: readonly SourceText[],
-  sites: SiteCollector,
-  note: Note,
-): boolean {
+export function placeFromSidecar(item: Item, hints: SourceHints | undefined, allSources: readonly SourceText[], sites: SiteCollector, note: Note): boolean {
   const placements = hints?.placements;
   if (placements === undefined) return false;
   const key = item.keys.find((k) => Object.prototype.hasOwnProperty.call(placements, k));
@@ -24,9 +18,10 @@ export function placeFromSidecar(
     return false;
   }
   const file = normalizePath(parsed.file);
-  const source = file.startsWith('/') || /^[A-Za-z]:\//.test(file)
-    ? allSources.find((s) => normalizePath(s.path) === file)
-    : allSources.find((s) => normalizePath(s.path).endsWith(`/${file}`));
+  const source =
+    file.startsWith('/') || /^[A-Za-z]:\//.test(file)
+      ? allSources.find((s) => normalizePath(s.path) === file)
+      : allSources.find((s) => normalizePath(s.path).endsWith(`/${file}`));
   const path = source?.path ?? parsed.file;
   if (source === undefined && !(file.startsWith('/') || /^[A-Za-z]:\//.test(file))) {
     if (item.role === 'block') note(item.block, `sidecar placement "${where}" names a relative file that is not among the sources`);
@@ -42,4 +37,3 @@ export function placeFromSidecar(
   sites.add(lineRange(path, index, parsed.line - 1), 'sidecar', `sidecar: ${key}`, item);
   return true;
 }
-

@@ -3,7 +3,16 @@
  * (JavaScript/TypeScript) code that builds them, by name argument or by constructor order.
  */
 import { SiteCollector, plainBlockName, unique, type Item, type MappableReport, type MappedBlock, type Note } from './items';
-import { baseName, definitionScopes, findConstructorCalls, findNameArguments, languageOf, lookupName, type ConstructorCall, type NameArgument } from './layerNames';
+import {
+  baseName,
+  definitionScopes,
+  findConstructorCalls,
+  findNameArguments,
+  languageOf,
+  lookupName,
+  type ConstructorCall,
+  type NameArgument,
+} from './layerNames';
 import { modelJsonLayers, type ModelJsonLayer } from './modelJson';
 import { LineIndex, toRange } from './text';
 import type { PlacementMethod, SourceText } from './types';
@@ -58,7 +67,8 @@ function mapLayerCode(
   const code = sources.filter((s) => languageOf(s.path) !== undefined);
   if (code.length === 0) {
     if (layers === undefined) {
-      for (const item of items) if (item.role === 'block') note(item.block, 'no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
+      for (const item of items)
+        if (item.role === 'block') note(item.block, 'no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
     }
     return;
   }
@@ -154,4 +164,3 @@ function placeByConstructorOrder(
     }
   });
 }
-

@@ -77,7 +77,12 @@ export function readImportGraph(root: string): ImportGraph {
     edges.set(file, out);
     externalImports.set(file, external);
   }
-  const folders = new Set(files.filter((f) => f.startsWith('src/')).map((f) => f.split('/')[1]).filter((f) => !f.endsWith('.ts')));
+  const folders = new Set(
+    files
+      .filter((f) => f.startsWith('src/'))
+      .map((f) => f.split('/')[1])
+      .filter((f) => !f.endsWith('.ts')),
+  );
   return { files: known, edges, externalImports, folders };
 }
 

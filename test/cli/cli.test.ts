@@ -9,7 +9,6 @@ import { fixtureDir } from '../helpers/fixtures';
 import { reportIncompatibility, type AnalysisReport } from '../../src/report/schema';
 import { parseArgs, UsageError } from '../../src/cli/args';
 
-
 test('usage errors exit 2 with a message', () => {
   assert.throws(() => parseArgs(['analyze']), UsageError);
   assert.throws(() => parseArgs(['analyze', 'm.onnx', '--batch', 'x']), /--batch needs a whole number/);

@@ -14,7 +14,10 @@ function withGsc(value: number | null): AnalysisReport {
 test('--fail-on-gsc fails on a NaN, Inf or null (JSON NaN) GSC, naming the block', () => {
   for (const value of [NaN, Infinity, null]) {
     const reasons = gateFailures(withGsc(value), { failOnGsc: 1e12, failOnPseudoLinear: false });
-    assert.ok(reasons.some((r) => /block \d+ \(.*\) is not a finite number/.test(r)), `${String(value)}: ${reasons.join('; ')}`);
+    assert.ok(
+      reasons.some((r) => /block \d+ \(.*\) is not a finite number/.test(r)),
+      `${String(value)}: ${reasons.join('; ')}`,
+    );
   }
 });
 

@@ -12,7 +12,6 @@ import { exportReport } from '../../src/report/export';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { formatNumber } from '../../src/report/format';
 
-
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-cli-report-'));
 const resmlp = path.join(fixtureDir('resmlp_relu'), 'model.onnx');
 const FAST = ['--backend', 'wasm', '--probes', '4', '--exact', 'off', '--no-block-matrix', '--quiet'];
@@ -20,7 +19,10 @@ const reportA = path.join(dir, 'a.json');
 const reportB = path.join(dir, 'b.json');
 
 before(() => {
-  for (const [file, seed] of [[reportA, '0'], [reportB, '1']]) {
+  for (const [file, seed] of [
+    [reportA, '0'],
+    [reportB, '1'],
+  ]) {
     const r = cli(['analyze', resmlp, ...FAST, '--seed', seed, '--json', file]);
     assert.equal(r.status, 0, r.stderr);
   }
@@ -61,7 +63,10 @@ test('report exports every format to stdout or a file, byte-identical to exportR
   // JSON export is the report unchanged.
   assert.deepEqual(JSON.parse(cli(['report', reportA, '--format', 'json']).stdout), report);
   // Probe estimates show their interval in the Markdown table.
-  const firstRow = cli(['report', reportA]).stdout.split('\n').find((l) => l.startsWith('| 1 |')) ?? '';
+  const firstRow =
+    cli(['report', reportA])
+      .stdout.split('\n')
+      .find((l) => l.startsWith('| 1 |')) ?? '';
   const ci = report.blocks[0].gscToOutput.ci99;
   assert.ok(firstRow.includes(`\\[${formatNumber(ci[0])}, ${formatNumber(ci[1])}\\]`), firstRow);
 });

@@ -35,7 +35,20 @@ test('--data x.npy gives exactly the numbers of --input for the same float32 val
   writeFileSync(npy, encodeNpy(values, [n, 100], 'f4'));
   const viaInput = cli(['analyze', mlp, '--input', inputBin, '--backend', 'wasm', '--quiet', '--no-block-matrix', '--json', path.join(dir, 'a.json')]);
   assert.equal(viaInput.status, 0, viaInput.stderr);
-  const viaData = cli(['analyze', mlp, '--data', npy, '--batch', String(n), '--backend', 'wasm', '--quiet', '--no-block-matrix', '--json', path.join(dir, 'b.json')]);
+  const viaData = cli([
+    'analyze',
+    mlp,
+    '--data',
+    npy,
+    '--batch',
+    String(n),
+    '--backend',
+    'wasm',
+    '--quiet',
+    '--no-block-matrix',
+    '--json',
+    path.join(dir, 'b.json'),
+  ]);
   assert.equal(viaData.status, 0, viaData.stderr);
   const a = readJson(path.join(dir, 'a.json'));
   const b = readJson(path.join(dir, 'b.json'));
@@ -77,7 +90,22 @@ test('--labels with --reference error: the error layer in the table and the JSON
   const header = [...Array.from({ length: 100 }, (_, j) => `f${j}`), 'y'].join(',');
   writeFileSync(csv, [header, ...inputs.map((row, i) => [...row.map((v) => v.toPrecision(9)), i].join(','))].join('\n'));
   const csvOut = path.join(dir, 'csv.json');
-  const c = cli(['analyze', mlp, '--data', csv, '--label-column', 'y', '--reference', 'error', '--backend', 'wasm', '--quiet', '--no-block-matrix', '--json', csvOut]);
+  const c = cli([
+    'analyze',
+    mlp,
+    '--data',
+    csv,
+    '--label-column',
+    'y',
+    '--reference',
+    'error',
+    '--backend',
+    'wasm',
+    '--quiet',
+    '--no-block-matrix',
+    '--json',
+    csvOut,
+  ]);
   assert.equal(c.status, 0, c.stderr);
   assert.deepEqual(gscs(readJson(csvOut)), gscs(report));
 });
@@ -99,7 +127,10 @@ test('data errors exit 1 naming the file; option misuse exits 2', () => {
 
 test('the same images through the ONNX (NCHW) and TF.js (NHWC) twins give the same GSC to the loss', async () => {
   const root = path.join(dir, 'images');
-  for (const [cls, k] of [['airplane', 0], ['cat', 1]] as const) {
+  for (const [cls, k] of [
+    ['airplane', 0],
+    ['cat', 1],
+  ] as const) {
     mkdirSync(path.join(root, cls), { recursive: true });
     const png = new PNG({ width: 20, height: 24 });
     for (let i = 0; i < png.data.length; i++) png.data[i] = (i * 7 + k * 50) % 256;

@@ -35,8 +35,7 @@ function tinyMlp(): { model: ReturnType<GraphBuilder['build']>; logits: string }
 }
 
 // Float64 forward of the same model, from the input or from the hidden layer.
-const hidden = (x: readonly number[]): number[] =>
-  Array.from({ length: H }, (_, j) => Math.tanh(x.reduce((s, xi, i) => s + xi * W1[i * H + j], 0)));
+const hidden = (x: readonly number[]): number[] => Array.from({ length: H }, (_, j) => Math.tanh(x.reduce((s, xi, i) => s + xi * W1[i * H + j], 0)));
 const logitsOf = (h: readonly number[]): number[] => Array.from({ length: C }, (_, c) => h.reduce((s, hj, j) => s + hj * W2[j * C + c], 0));
 const crossEntropy = (z: readonly number[], y: number): number => {
   const m = Math.max(...z);

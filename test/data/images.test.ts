@@ -29,7 +29,10 @@ test('bilinear 2x2 -> 4x4 with half-pixel centres: out[y][x] = a + wx(b-a) + wy(
   // clamp((o + 0.5) / 2 - 0.5, 0, 1) = [0, 0.25, 0.75, 1].
   const out = resizeBilinear(Float32Array.from([0, 1, 2, 3]), 2, 2, 4, 4);
   const w = [0, 0.25, 0.75, 1];
-  close(out, w.flatMap((wy) => w.map((wx) => wx + 2 * wy)));
+  close(
+    out,
+    w.flatMap((wy) => w.map((wx) => wx + 2 * wy)),
+  );
   // Shrinking 4x4 -> 2x2 samples source positions 0.5 and 2.5: the mean of each 2x2 quad.
   const big = Float32Array.from({ length: 16 }, (_, i) => i);
   close(resizeBilinear(big, 4, 4, 2, 2), [2.5, 4.5, 10.5, 12.5]);
@@ -75,7 +78,10 @@ test('a folder of class sub-folders: sorted classes as labels, PNG and JPEG, NHW
   writeFileSync(path.join(root, 'cat', 'c.png'), png(1, 1, [0, 0, 0, 255]));
   const folder = listImageFolder(root);
   assert.deepEqual(folder.classes, ['cat', 'dog']);
-  assert.deepEqual(folder.files.map((f) => path.relative(root, f)), ['cat/a.png', 'cat/c.png', 'dog/b.jpg']);
+  assert.deepEqual(
+    folder.files.map((f) => path.relative(root, f)),
+    ['cat/a.png', 'cat/c.png', 'dog/b.jpg'],
+  );
   const s = loadSamples({ path: root }, { inputName: 'img', shape: [2, 2, 3], layoutHint: 'NHWC' }, { count: 10, mode: 'first', seed: 0 });
   assert.equal(s.layout, 'HWC');
   assert.deepEqual(Array.from(s.labels!.values), [0, 0, 1]);
@@ -89,7 +95,10 @@ test('bad images, mixed folders and non-image inputs are refused naming the file
   const bad = path.join(dir, 'bad');
   mkdirSync(bad);
   writeFileSync(path.join(bad, 'x.png'), 'not a png');
-  assert.throws(() => loadSamples({ path: bad }, { inputName: 'img', shape: [3, 2, 2] }, { count: 2, mode: 'first', seed: 0 }), /bad\/x\.png: not a PNG or JPEG image/);
+  assert.throws(
+    () => loadSamples({ path: bad }, { inputName: 'img', shape: [3, 2, 2] }, { count: 2, mode: 'first', seed: 0 }),
+    /bad\/x\.png: not a PNG or JPEG image/,
+  );
   // A PNG header claiming 100000 x 100000 pixels is refused before decoding.
   const huge = png(1, 1, [0, 0, 0, 255]);
   huge.writeUInt32BE(100000, 16);

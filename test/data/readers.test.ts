@@ -49,12 +49,18 @@ describe('npy', () => {
     const c = loadSamples({ path: p, sample: 'random' }, target([2]), { count: 5, mode: 'random', seed: 8 });
     assert.deepEqual(a.indices, b.indices);
     assert.notDeepEqual(a.indices, c.indices);
-    assert.deepEqual(Array.from(a.values), a.indices.flatMap((r) => [r, 100 + r]));
+    assert.deepEqual(
+      Array.from(a.values),
+      a.indices.flatMap((r) => [r, 100 + r]),
+    );
   });
 
   test('Fortran order, other dtypes, truncation and shape mismatches are refused naming the file', () => {
     const fortran = write('fortran.npy', encodeNpy([1, 2, 3, 4], [2, 2], 'f4', true));
-    assert.throws(() => loadSamples({ path: fortran }, target([2]), first(2)), (e: Error) => e instanceof DataError && e.message.includes(fortran) && /Fortran order/.test(e.message));
+    assert.throws(
+      () => loadSamples({ path: fortran }, target([2]), first(2)),
+      (e: Error) => e instanceof DataError && e.message.includes(fortran) && /Fortran order/.test(e.message),
+    );
     const ints = write('ints.npy', encodeNpy([1, 2, 3, 4], [2, 2], 'i4'));
     assert.throws(() => loadSamples({ path: ints }, target([2]), first(2)), new RegExp(`${ints.replace(/[.]/g, '\\.')}: unsupported dtype i4`));
     const good = encodeNpy([1, 2, 3, 4], [2, 2], 'f4');
@@ -76,7 +82,10 @@ describe('npy', () => {
     const big = encodeNpy([], [0, d], 'f4').toString('latin1').replace(`'shape': (0, ${d})`, `'shape': (3, ${d})`);
     const sparse = write('sparse.npy', Buffer.from(big, 'latin1'));
     truncateSync(sparse, Buffer.byteLength(big, 'latin1') + 3 * d * 4);
-    assert.throws(() => loadSamples({ path: sparse }, target([d]), first(16)), /sparse\.npy: 3 samples of shape \[67108864\] would need 201326592 values, more than the limit/);
+    assert.throws(
+      () => loadSamples({ path: sparse }, target([d]), first(16)),
+      /sparse\.npy: 3 samples of shape \[67108864\] would need 201326592 values, more than the limit/,
+    );
   });
 });
 
@@ -117,7 +126,10 @@ describe('csv', () => {
     assert.throws(() => csvData('b.csv', parseCsvTable('a,b\n1,2\n3,x\n')), /b\.csv: line 3, column 1 \("b"\): "x" is not a number/);
     assert.throws(() => csvData('c.csv', parseCsvTable('a,b\n1,2\n'), 'y'), /c\.csv: no label column "y"/);
     const p = write('three.csv', 'a,b,c\n1,2,3\n4,5,6\n');
-    assert.throws(() => loadSamples({ path: p }, target([4]), first(2)), /three\.csv: the model input "x" expects 4 features per sample .*found 3 numeric columns/);
+    assert.throws(
+      () => loadSamples({ path: p }, target([4]), first(2)),
+      /three\.csv: the model input "x" expects 4 features per sample .*found 3 numeric columns/,
+    );
   });
 });
 

@@ -26,9 +26,24 @@ await runTest('analyze', 420, async (keep) => {
   // The CLI's report for the same settings (same engine, run outside VS Code).
   const cliJson = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gl-cli-')), 'report.json');
   const t0 = Date.now();
-  const cli = spawnSync(process.execPath, [path.join(REPO, 'bin', 'gradient-lens.js'), 'analyze', modelPath,
-    '--batch', String(SETTINGS.batchSize), '--probes', String(SETTINGS.probes), '--seed', String(SETTINGS.seed),
-    '--json', cliJson, '--quiet'], { encoding: 'utf8', timeout: 300000 });
+  const cli = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'bin', 'gradient-lens.js'),
+      'analyze',
+      modelPath,
+      '--batch',
+      String(SETTINGS.batchSize),
+      '--probes',
+      String(SETTINGS.probes),
+      '--seed',
+      String(SETTINGS.seed),
+      '--json',
+      cliJson,
+      '--quiet',
+    ],
+    { encoding: 'utf8', timeout: 300000 },
+  );
   if (cli.status !== 0) throw new Error(`CLI failed (${cli.status}): ${cli.stderr}`);
   const cliReport = JSON.parse(fs.readFileSync(cliJson, 'utf8'));
   log(`CLI: ${cliReport.blocks.length} blocks in ${Date.now() - t0} ms on ${cliReport.backend.name}`);
@@ -58,14 +73,18 @@ await runTest('analyze', 420, async (keep) => {
 
   await vscode.waitForResults(path.basename(MODEL_REL), 300000);
   const frame = vscode.webviewFrame();
-  const tables = await waitUntil(async () => {
-    try {
-      const t = await frame.locator('body').evaluate(readTablesInPage);
-      return t.length > 0 && t[0].rows.length > 0 ? t : false;
-    } catch {
-      return false;
-    }
-  }, 60000, 'a block table with GSC columns inside the webview');
+  const tables = await waitUntil(
+    async () => {
+      try {
+        const t = await frame.locator('body').evaluate(readTablesInPage);
+        return t.length > 0 && t[0].rows.length > 0 ? t : false;
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    'a block table with GSC columns inside the webview',
+  );
   await afterPaint(frame);
   await vscode.shot('results');
 
@@ -98,25 +117,42 @@ await runTest('analyze', 420, async (keep) => {
   await firstRow.click();
   // examples/resnet has the model's PyTorch source, so its mapped line in model.py opens (code
   // annotations); a model without source opens itself.
-  await waitUntil(async () => (await page.locator('.tab', { hasText: path.basename(MODEL_REL) }).count()) >= 2 || (await page.locator('.tab', { hasText: /^model\.py/ }).count()) >= 1, 20000, 'the block\'s source (or the model file) opened by selecting a block');
+  await waitUntil(
+    async () =>
+      (await page.locator('.tab', { hasText: path.basename(MODEL_REL) }).count()) >= 2 || (await page.locator('.tab', { hasText: /^model\.py/ }).count()) >= 1,
+    20000,
+    "the block's source (or the model file) opened by selecting a block",
+  );
   if ((await page.locator('.editor-group-container').count()) < 2) throw new Error('the model opened over the results panel instead of beside it');
   await vscode.shot('reveal-block');
   log('selecting block 1 opened the model beside the panel');
 
   // The panel comes back after a window reload (serializer + stored report).
   await vscode.reloadWindow();
-  await waitUntil(async () => {
-    try {
-      const t = await vscode.webviewFrame().locator('body').evaluate(readTablesInPage);
-      return t.length > 0 && t[0].rows.length === cliReport.blocks.length;
-    } catch {
-      return false;
-    }
-  }, 60000, 'the results panel restored after the reload');
+  await waitUntil(
+    async () => {
+      try {
+        const t = await vscode.webviewFrame().locator('body').evaluate(readTablesInPage);
+        return t.length > 0 && t[0].rows.length === cliReport.blocks.length;
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    'the results panel restored after the reload',
+  );
   await vscode.shot('restored-after-reload');
   log('results panel restored after Reload Window');
 
-  const summary = { activationMs: Number(activation[1]), bundleLoadMs: Number(activation[2]), activateMs: Number(activation[3]), analysisMs: Number(finished[1]), numbersCompared: cmp.checked, charts: n, headers: tables[0].headers };
+  const summary = {
+    activationMs: Number(activation[1]),
+    bundleLoadMs: Number(activation[2]),
+    activateMs: Number(activation[3]),
+    analysisMs: Number(finished[1]),
+    numbersCompared: cmp.checked,
+    charts: n,
+    headers: tables[0].headers,
+  };
   fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify(summary, null, 2));
   log(`summary: ${normalize(JSON.stringify(summary))}`);
 });

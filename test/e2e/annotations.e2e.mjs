@@ -32,10 +32,17 @@ function readEditor(fileName) {
   const editors = [...document.querySelectorAll('.monaco-editor[data-uri]')].filter((e) => (e.getAttribute('data-uri') ?? '').endsWith(`/${fileName}`));
   const editor = editors.find((e) => e.offsetParent !== null) ?? editors[0];
   if (!editor) return null;
-  const rows = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].map((el) => ({ line: Number(el.textContent.trim()), top: el.getBoundingClientRect().top }));
+  const rows = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].map((el) => ({
+    line: Number(el.textContent.trim()),
+    top: el.getBoundingClientRect().top,
+  }));
   const lineAt = (top) => rows.reduce((best, r) => (Math.abs(r.top - top) < Math.abs(best.top - top) ? r : best), { line: NaN, top: Infinity }).line;
   const ced = (el) => [...el.classList].find((c) => c.startsWith('ced-'));
-  const gutter = [...editor.querySelectorAll('.margin [class*="ced-"]')].map((el) => ({ line: lineAt(el.getBoundingClientRect().top), cls: ced(el), icon: (/annotations(?:\/|%2F)([a-z]+)\.svg/i.exec(getComputedStyle(el).backgroundImage) ?? [])[1] ?? getComputedStyle(el).backgroundImage }));
+  const gutter = [...editor.querySelectorAll('.margin [class*="ced-"]')].map((el) => ({
+    line: lineAt(el.getBoundingClientRect().top),
+    cls: ced(el),
+    icon: (/annotations(?:\/|%2F)([a-z]+)\.svg/i.exec(getComputedStyle(el).backgroundImage) ?? [])[1] ?? getComputedStyle(el).backgroundImage,
+  }));
   const after = [...editor.querySelectorAll('.view-lines [class*="ced-"]')]
     .map((el) => {
       const content = getComputedStyle(el, '::after').content;
@@ -49,11 +56,15 @@ function readEditor(fileName) {
 
 /** Every file under `dir` (relative paths, sorted) with its size and mtime. */
 function listFiles(dir) {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
     .sort()
-    .map((f) => { const st = fs.statSync(path.join(dir, f)); return `${f} ${st.size} ${st.mtimeMs}`; });
+    .map((f) => {
+      const st = fs.statSync(path.join(dir, f));
+      return `${f} ${st.size} ${st.mtimeMs}`;
+    });
 }
 
 /** Pages through the focused editor from the top, collecting what readEditor sees on each page. */
@@ -64,11 +75,15 @@ async function readWholeEditor(page, lineCount, minLabels) {
   let previousFirst = -1;
   for (let i = 0; i < 20; i++) {
     // A page is read once the editor shows other lines than the last one read, and painted them.
-    const a = await waitUntil(async () => {
-      const r = await page.evaluate(readEditor, 'model.py');
-      if (!r) throw new Error('no editor shows model.py');
-      return r.visible.length > 0 && Math.min(...r.visible) !== previousFirst ? r : false;
-    }, 15000, `page ${i + 1} of model.py`);
+    const a = await waitUntil(
+      async () => {
+        const r = await page.evaluate(readEditor, 'model.py');
+        if (!r) throw new Error('no editor shows model.py');
+        return r.visible.length > 0 && Math.min(...r.visible) !== previousFirst ? r : false;
+      },
+      15000,
+      `page ${i + 1} of model.py`,
+    );
     await afterPaint(page);
     const painted = await page.evaluate(readEditor, 'model.py');
     Object.assign(a, painted ?? {});
@@ -92,7 +107,11 @@ await runTest('annotations', 420, async (keep) => {
   fs.mkdirSync(path.join(workspace, 'resnet'));
   for (const f of ['model.onnx', 'model.py']) fs.copyFileSync(path.join(REPO, 'examples', 'resnet', f), path.join(workspace, 'resnet', f));
   fs.mkdirSync(path.join(workspace, '.vscode'));
-  const settings = { ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [`gradientLens.${k}`, v])), 'gradientLens.thresholds.gsc': GSC_THRESHOLD, 'gradientLens.thresholds.pseudoLinearK': PSEUDO_LINEAR_K };
+  const settings = {
+    ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [`gradientLens.${k}`, v])),
+    'gradientLens.thresholds.gsc': GSC_THRESHOLD,
+    'gradientLens.thresholds.pseudoLinearK': PSEUDO_LINEAR_K,
+  };
   fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
   const modelPy = fs.readFileSync(path.join(workspace, 'resnet', 'model.py'), 'utf8').split('\n');
   const lineOf = (re) => {
@@ -103,8 +122,26 @@ await runTest('annotations', 420, async (keep) => {
 
   // The CLI's report for the same settings: the numbers the annotations must show.
   const cliJson = path.join(workspace, '..', `${path.basename(workspace)}-cli.json`);
-  const cli = spawnSync(process.execPath, [path.join(REPO, 'bin', 'gradient-lens.js'), 'analyze', path.join(workspace, 'resnet', 'model.onnx'),
-    '--batch', String(SETTINGS.batchSize), '--probes', String(SETTINGS.probes), '--seed', String(SETTINGS.seed), '--pseudo-linear-k', String(PSEUDO_LINEAR_K), '--json', cliJson, '--quiet'], { encoding: 'utf8', timeout: 300000 });
+  const cli = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'bin', 'gradient-lens.js'),
+      'analyze',
+      path.join(workspace, 'resnet', 'model.onnx'),
+      '--batch',
+      String(SETTINGS.batchSize),
+      '--probes',
+      String(SETTINGS.probes),
+      '--seed',
+      String(SETTINGS.seed),
+      '--pseudo-linear-k',
+      String(PSEUDO_LINEAR_K),
+      '--json',
+      cliJson,
+      '--quiet',
+    ],
+    { encoding: 'utf8', timeout: 300000 },
+  );
   if (cli.status !== 0) throw new Error(`CLI failed (${cli.status}): ${cli.stderr}`);
   const cliReport = JSON.parse(fs.readFileSync(cliJson, 'utf8'));
   fs.rmSync(cliJson, { force: true });
@@ -129,7 +166,9 @@ await runTest('annotations', 420, async (keep) => {
   const overThreshold = cliReport.blocks.filter((b) => b.gscToOutput.value > GSC_THRESHOLD);
   const flaggedNonlinearities = cliReport.nonlinearities.filter((n) => n.pseudoLinear || n.collapsed);
   log(`expected sites: ${expected.map((e) => `line ${e.line} "${e.label}" (${severityOf(e.blocks)})`).join('; ')}`);
-  log(`expected Problems: ${overThreshold.length} block(s) over GSC ${GSC_THRESHOLD} (${overThreshold.map((b) => b.name).join(', ')}), ${flaggedNonlinearities.length} flagged nonlinearities`);
+  log(
+    `expected Problems: ${overThreshold.length} block(s) over GSC ${GSC_THRESHOLD} (${overThreshold.map((b) => b.name).join(', ')}), ${flaggedNonlinearities.length} flagged nonlinearities`,
+  );
   if (overThreshold.length === 0) throw new Error('no block exceeds the threshold: the Problems check would be empty');
   if (flaggedNonlinearities.length === 0) throw new Error('no nonlinearity is flagged: the pseudo-linear check would be empty');
 
@@ -140,7 +179,11 @@ await runTest('annotations', 420, async (keep) => {
   await vscode.waitForLog(/activation [\d.]+ ms/, 60000, 'the activation line');
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
   await vscode.waitForResults('model.onnx', 300000);
-  const placedLine = await vscode.waitForLog(/code annotations for model\.onnx: searched ([^\n]*?); (\d+) of (\d+) blocks placed at (\d+) site\(s\) in (\d+) file\(s\)/, 60000, 'the code annotations log line');
+  const placedLine = await vscode.waitForLog(
+    /code annotations for model\.onnx: searched ([^\n]*?); (\d+) of (\d+) blocks placed at (\d+) site\(s\) in (\d+) file\(s\)/,
+    60000,
+    'the code annotations log line',
+  );
   log(`log: ${placedLine[0]}`);
   if (placedLine[2] !== placedLine[3]) throw new Error(`only ${placedLine[2]} of ${placedLine[3]} blocks were placed`);
 
@@ -152,16 +195,24 @@ await runTest('annotations', 420, async (keep) => {
   await row.click();
   const pyTab = page.locator('.tab', { hasText: /^model\.py/ });
   await pyTab.first().waitFor({ timeout: 20000 });
-  await page.locator('.tab.active', { hasText: /^model\.py/ }).first().waitFor({ timeout: 20000 });
+  await page
+    .locator('.tab.active', { hasText: /^model\.py/ })
+    .first()
+    .waitFor({ timeout: 20000 });
   await pyTab.first().click(); // focus the editor without moving its cursor
   const cursorLine = async () => {
-    const t = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText().catch(() => '');
+    const t = await page
+      .locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ })
+      .first()
+      .innerText()
+      .catch(() => '');
     const m = /Ln (\d+), Col (\d+)/.exec(normalize(t));
     return m ? Number(m[1]) : false;
   };
   const revealed = await waitUntil(cursorLine, 15000, 'a cursor in model.py');
   log(`selecting block ${fc.index} (fc) revealed model.py line ${revealed}`);
-  if (revealed !== expected[2].line) throw new Error(`selecting fc revealed line ${revealed}, expected ${expected[2].line} (${modelPy[expected[2].line - 1].trim()})`);
+  if (revealed !== expected[2].line)
+    throw new Error(`selecting fc revealed line ${revealed}, expected ${expected[2].line} (${modelPy[expected[2].line - 1].trim()})`);
 
   // The gutter icons and end-of-line labels on the expected lines: the editor renders only the
   // visible lines, so it is read page by page from the top.
@@ -182,7 +233,8 @@ await runTest('annotations', 420, async (keep) => {
     const g = annotations.gutter.find((x) => x.line === e.line);
     if (g.icon !== severityOf(e.blocks)) throw new Error(`line ${e.line}: gutter icon ${g.icon}, expected ${severityOf(e.blocks)}`);
   }
-  if (annotations.lenses.filter((l) => l.startsWith('Gradient Lens:')).length !== expected.length) throw new Error(`expected ${expected.length} CodeLenses, got ${JSON.stringify(annotations.lenses)}`);
+  if (annotations.lenses.filter((l) => l.startsWith('Gradient Lens:')).length !== expected.length)
+    throw new Error(`expected ${expected.length} CodeLenses, got ${JSON.stringify(annotations.lenses)}`);
   log(`gutter icons and labels on lines ${want.join(', ')} as expected`);
 
   // The hover on the BasicBlock line, opened with the keyboard (Show Hover), lists every block's numbers.
@@ -197,33 +249,53 @@ await runTest('annotations', 420, async (keep) => {
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Gradient Lens' }).first();
   await hover.waitFor({ state: 'visible', timeout: 15000 });
   // The Problems part shows at once; the provider's part (the numbers) follows.
-  const hoverText = await waitUntil(async () => {
-    const t = normalize(await hover.innerText());
-    return /Instances \(/.test(t) ? t : false;
-  }, 15000, 'the Gradient Lens part of the hover');
+  const hoverText = await waitUntil(
+    async () => {
+      const t = normalize(await hover.innerText());
+      return /Instances \(/.test(t) ? t : false;
+    },
+    15000,
+    'the Gradient Lens part of the hover',
+  );
   log(`hover: ${hoverText.replace(/\s+/g, ' ').slice(0, 400)}`);
   for (const b of site.blocks) {
     for (const want of [`${b.index} ${b.name}`, fmt(b.gscToOutput.value), fmt(b.gscBlock.value), `k_skip ${fmt(b.residual.kSkip)}`]) {
       if (!hoverText.includes(want)) throw new Error(`the hover lacks "${want}" (block ${b.index}):\n${hoverText}`);
     }
   }
-  if (!/99% CI/.test(hoverText) || !/Instances \(3\)/.test(hoverText) || !/Placed by/.test(hoverText)) throw new Error(`the hover lacks the interval, instances or placement:\n${hoverText}`);
+  if (!/99% CI/.test(hoverText) || !/Instances \(3\)/.test(hoverText) || !/Placed by/.test(hoverText))
+    throw new Error(`the hover lacks the interval, instances or placement:\n${hoverText}`);
   await vscode.shot('hover');
 
   // "Open in report" in the hover selects the (first) block of the site in the panel.
   await hover.locator('a', { hasText: 'Open in report' }).click();
   const first = site.blocks[0];
-  await waitUntil(async () => (await vscode.webviewFrame().locator(`tr[data-block-index="${first.index}"][aria-selected="true"]`).count().catch(() => 0)) === 1, 15000, `block ${first.index} selected in the report`);
+  await waitUntil(
+    async () =>
+      (await vscode
+        .webviewFrame()
+        .locator(`tr[data-block-index="${first.index}"][aria-selected="true"]`)
+        .count()
+        .catch(() => 0)) === 1,
+    15000,
+    `block ${first.index} selected in the report`,
+  );
   log(`"Open in report" selected block ${first.index} in the report`);
   await vscode.shot('open-in-report');
 
   // The Problems panel: one entry per block over the threshold (and per flagged nonlinearity).
   await page.keyboard.press('Control+Shift+m');
   const markers = page.locator('.markers-panel .monaco-list-row');
-  const problemTexts = await waitUntil(async () => {
-    const texts = (await markers.allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' ').trim());
-    return texts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).length >= overThreshold.length + flaggedNonlinearities.length ? texts : false;
-  }, 20000, 'the Problems entries');
+  const problemTexts = await waitUntil(
+    async () => {
+      const texts = (await markers.allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' ').trim());
+      return texts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).length >= overThreshold.length + flaggedNonlinearities.length
+        ? texts
+        : false;
+    },
+    20000,
+    'the Problems entries',
+  );
   const entries = problemTexts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t));
   log(`Problems: ${JSON.stringify(problemTexts)}`);
   for (const b of overThreshold) {
@@ -240,7 +312,8 @@ await runTest('annotations', 420, async (keep) => {
     if (!entry) throw new Error(`no Problems entry "${want}…"`);
     if (!entry.includes(`[Ln ${line},`)) throw new Error(`"${want}" is not at line ${line} (self.${attr}): ${entry}`);
   }
-  if (entries.length !== overThreshold.length + flaggedNonlinearities.length) throw new Error(`${entries.length} Problems entries, expected ${overThreshold.length + flaggedNonlinearities.length}`);
+  if (entries.length !== overThreshold.length + flaggedNonlinearities.length)
+    throw new Error(`${entries.length} Problems entries, expected ${overThreshold.length + flaggedNonlinearities.length}`);
   await vscode.shot('problems');
   log(`the Problems panel lists ${entries.length} entries`);
 
@@ -250,31 +323,53 @@ await runTest('annotations', 420, async (keep) => {
   await page.keyboard.press('Control+End');
   await page.keyboard.type('# edited');
   await page.keyboard.press('Control+Home');
-  await waitUntil(async () => {
-    const a = await page.evaluate(readEditor, 'model.py');
-    return a && a.after.length > 0 && a.after.every((x) => x.text.endsWith('(stale)')) && a.gutter.length === a.after.length && a.gutter.every((g) => g.icon === 'stale');
-  }, 15000, 'the annotations marked stale after an edit');
+  await waitUntil(
+    async () => {
+      const a = await page.evaluate(readEditor, 'model.py');
+      return (
+        a &&
+        a.after.length > 0 &&
+        a.after.every((x) => x.text.endsWith('(stale)')) &&
+        a.gutter.length === a.after.length &&
+        a.gutter.every((g) => g.icon === 'stale')
+      );
+    },
+    15000,
+    'the annotations marked stale after an edit',
+  );
   await afterPaint(page);
   await vscode.shot('stale');
   log('an edit marked the annotations stale');
   for (let i = 0; i < 8; i++) await page.keyboard.press('Control+z');
-  await waitUntil(async () => {
-    const a = await page.evaluate(readEditor, 'model.py');
-    return a && a.after.length > 0 && a.after.every((x) => !x.text.includes('(stale)')) && a.gutter.every((g) => g.icon !== 'stale');
-  }, 15000, 'the annotations fresh again after undo');
+  await waitUntil(
+    async () => {
+      const a = await page.evaluate(readEditor, 'model.py');
+      return a && a.after.length > 0 && a.after.every((x) => !x.text.includes('(stale)')) && a.gutter.every((g) => g.icon !== 'stale');
+    },
+    15000,
+    'the annotations fresh again after undo',
+  );
   log('undoing the edit made them fresh again');
 
   // The toggle command hides every annotation, and shows them again.
   await vscode.runCommand('Gradient Lens: Toggle Code Annotations');
-  await waitUntil(async () => {
-    const a = await page.evaluate(readEditor, 'model.py');
-    return a && a.after.length === 0 && a.gutter.length === 0;
-  }, 10000, 'annotations hidden by the toggle');
+  await waitUntil(
+    async () => {
+      const a = await page.evaluate(readEditor, 'model.py');
+      return a && a.after.length === 0 && a.gutter.length === 0;
+    },
+    10000,
+    'annotations hidden by the toggle',
+  );
   await vscode.runCommand('Gradient Lens: Toggle Code Annotations');
-  await waitUntil(async () => {
-    const a = await page.evaluate(readEditor, 'model.py');
-    return a && a.after.length > 0 && a.after.length === a.gutter.length;
-  }, 10000, 'annotations shown again by the toggle');
+  await waitUntil(
+    async () => {
+      const a = await page.evaluate(readEditor, 'model.py');
+      return a && a.after.length > 0 && a.after.length === a.gutter.length;
+    },
+    10000,
+    'annotations shown again by the toggle',
+  );
   log('Toggle Code Annotations hid and showed them');
 
   // A model whose code is not in the workspace: the blocks that could not be placed are named
@@ -291,7 +386,11 @@ await runTest('annotations', 420, async (keep) => {
   log(`message: ${toastText}`);
   const m = /(\d+) of (\d+) blocks of linear\.onnx could not be placed/.exec(toastText);
   if (!m || m[1] !== m[2]) throw new Error(`expected every block of the sourceless model unplaced: ${toastText}`);
-  const unplacedLog = await vscode.waitForLog(/block (\d+) "([^"\n]*)" could not be placed in the source: ([^\n]+)/, 10000, 'an unplaced block in the Output channel');
+  const unplacedLog = await vscode.waitForLog(
+    /block (\d+) "([^"\n]*)" could not be placed in the source: ([^\n]+)/,
+    10000,
+    'an unplaced block in the Output channel',
+  );
   log(`Output: ${unplacedLog[0]}`);
   await vscode.shot('unplaced-message');
   await unplacedToast.getByRole('button', { name: 'Configure…' }).click();
@@ -299,15 +398,27 @@ await runTest('annotations', 420, async (keep) => {
   await quick.locator('.monaco-list-row[aria-label*="Show the sidecar file format"]').click();
   const untitled = page.locator('.tab', { hasText: /where is the code of linear\.onnx/ });
   await untitled.first().waitFor({ timeout: 15000 });
-  const helpText = await waitUntil(async () => {
-    // Markdown wraps words, so compare with the line breaks folded into spaces.
-    const t = normalize(await page.locator('.editor-group-container.active .view-lines').first().innerText().catch(() => '')).replace(/\s+/g, ' ');
-    return t.includes('where is the code of linear.onnx') ? t : false;
-  }, 15000, 'the sidecar help text');
-  if (!helpText.replace(/\s+/g, '').includes('linear.onnx.gradient-lens.json')) throw new Error(`the help text does not name the sidecar file:\n${helpText.slice(0, 600)}`);
+  const helpText = await waitUntil(
+    async () => {
+      // Markdown wraps words, so compare with the line breaks folded into spaces.
+      const t = normalize(
+        await page
+          .locator('.editor-group-container.active .view-lines')
+          .first()
+          .innerText()
+          .catch(() => ''),
+      ).replace(/\s+/g, ' ');
+      return t.includes('where is the code of linear.onnx') ? t : false;
+    },
+    15000,
+    'the sidecar help text',
+  );
+  if (!helpText.replace(/\s+/g, '').includes('linear.onnx.gradient-lens.json'))
+    throw new Error(`the help text does not name the sidecar file:\n${helpText.slice(0, 600)}`);
   await vscode.shot('sidecar-help');
   const filesAfter = listFiles(workspace);
-  if (JSON.stringify(filesAfter) !== JSON.stringify(filesBefore)) throw new Error(`files changed in the workspace: ${JSON.stringify(filesBefore)} -> ${JSON.stringify(filesAfter)}`);
+  if (JSON.stringify(filesAfter) !== JSON.stringify(filesBefore))
+    throw new Error(`files changed in the workspace: ${JSON.stringify(filesBefore)} -> ${JSON.stringify(filesAfter)}`);
   if ((await untitled.first().getAttribute('class')).includes('dirty')) throw new Error('the help document is a dirty (unsaved) editor');
   log('Configure… showed the sidecar format in a read-only help document; no file was written');
 

@@ -70,5 +70,8 @@ await runTest('cancel', 300, async (keep) => {
   await vscode.runCommand('Gradient Lens: Cancel Analysis');
   await waitUntil(() => !isAlive(pid3), 10000, `worker ${pid3} to stop after Cancel Analysis`);
   log('Gradient Lens: Cancel Analysis (palette) stopped it');
-  fs.writeFileSync(path.join(SHOTS, 'summary.json'), JSON.stringify({ workerPid: pid, stoppedMs, killedAfterGrace: killed, crashedPid: pid2, freshPid: pid3 }, null, 2));
+  fs.writeFileSync(
+    path.join(SHOTS, 'summary.json'),
+    JSON.stringify({ workerPid: pid, stoppedMs, killedAfterGrace: killed, crashedPid: pid2, freshPid: pid3 }, null, 2),
+  );
 });

@@ -46,9 +46,33 @@ await runTest('data', 420, async (keep) => {
   const images = path.join(workspace, 'images');
 
   const cliJson = path.join(workspace, 'cli-report.json');
-  const cli = spawnSync(process.execPath, [path.join(REPO, 'bin', 'gradient-lens.js'), 'analyze', path.join(workspace, 'model.onnx'),
-    '--data', images, '--mean', '0.5', '--std', '0.25', '--reference', 'error', '--batch', '4', '--probes', '4', '--seed', '3',
-    '--no-block-matrix', '--json', cliJson, '--quiet'], { encoding: 'utf8', timeout: 300000 });
+  const cli = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'bin', 'gradient-lens.js'),
+      'analyze',
+      path.join(workspace, 'model.onnx'),
+      '--data',
+      images,
+      '--mean',
+      '0.5',
+      '--std',
+      '0.25',
+      '--reference',
+      'error',
+      '--batch',
+      '4',
+      '--probes',
+      '4',
+      '--seed',
+      '3',
+      '--no-block-matrix',
+      '--json',
+      cliJson,
+      '--quiet',
+    ],
+    { encoding: 'utf8', timeout: 300000 },
+  );
   if (cli.status !== 0) throw new Error(`CLI failed (${cli.status}): ${cli.stderr}`);
   const cliReport = JSON.parse(fs.readFileSync(cliJson, 'utf8'));
   fs.rmSync(cliJson);
@@ -67,7 +91,11 @@ await runTest('data', 420, async (keep) => {
   await input.waitFor({ state: 'visible' });
   // The dialog first shows "/" and fills in its start folder later, overwriting what was typed
   // in between: type once it shows a real folder and its listing.
-  await waitUntil(async () => (await input.inputValue()).length > 1 && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 0, 30000, 'the open dialog showing its start folder');
+  await waitUntil(
+    async () => (await input.inputValue()).length > 1 && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 0,
+    30000,
+    'the open dialog showing its start folder',
+  );
   // With a trailing slash the dialog lists the folder's contents; OK then accepts the folder.
   await input.fill(`${images}/`);
   await page.locator('.quick-input-widget .monaco-list-row[aria-label^="airplane"]').first().waitFor({ timeout: 15000 });
@@ -79,15 +107,19 @@ await runTest('data', 420, async (keep) => {
 
   await vscode.waitForResults('model.onnx', 300000);
   const frame = vscode.webviewFrame();
-  const header = await waitUntil(async () => {
-    try {
-      const data = normalize(await frame.locator('#header-data').innerText());
-      const ref = normalize(await frame.locator('#header-reference').innerText());
-      return data && ref ? { data, ref } : false;
-    } catch {
-      return false;
-    }
-  }, 60000, 'the Data and GSC to items in the results header');
+  const header = await waitUntil(
+    async () => {
+      try {
+        const data = normalize(await frame.locator('#header-data').innerText());
+        const ref = normalize(await frame.locator('#header-reference').innerText());
+        return data && ref ? { data, ref } : false;
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    'the Data and GSC to items in the results header',
+  );
   log(`header: ${JSON.stringify(header)}`);
   if (!/images\/ \(4, labelled\)/.test(header.data)) throw new Error(`header Data: ${header.data}`);
   if (!/error layer \(cross-entropy \(softmax\)\)/.test(header.ref)) throw new Error(`header GSC to: ${header.ref}`);

@@ -57,12 +57,22 @@ await runTest('error', 240, async (keep) => {
   await toast.getByRole('button', { name: 'Show details' }).click();
   // The Output view is open on the "Gradient Lens" channel and shows the error.
   const channel = page.locator('.part.panel .monaco-select-box');
-  await waitUntil(async () => (await channel.count()) > 0 && /Gradient Lens/.test(await channel.first().evaluate((el) => el.value ?? el.title ?? el.textContent)), 20000, 'Output showing the Gradient Lens channel');
+  await waitUntil(
+    async () => (await channel.count()) > 0 && /Gradient Lens/.test(await channel.first().evaluate((el) => el.value ?? el.title ?? el.textContent)),
+    20000,
+    'Output showing the Gradient Lens channel',
+  );
   const output = page.locator('.part.panel .monaco-editor .view-lines:visible').last();
   // The view is virtualised and scrolled to the end (the worker's stderr): any text will do.
   await waitUntil(async () => normalize(await output.innerText()).trim().length > 0, 20000, 'text in the Output channel');
   await vscode.shot('output');
   if (!/broken\.onnx/.test(vscode.extensionLog())) throw new Error('the log has no line about broken.onnx');
-  log(`output channel (last lines): ${normalize(await output.innerText()).trim().split('\n').slice(-2).join(' / ')}`);
+  log(
+    `output channel (last lines): ${normalize(await output.innerText())
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' / ')}`,
+  );
   fs.rmSync(workspace, { recursive: true, force: true });
 });

@@ -91,22 +91,29 @@ await runTest('examples', 600, async (keep) => {
   await vscode.waitForResults('Examples', 120000);
   const frame = vscode.webviewFrame();
   let last;
-  const figure = await waitUntil(async () => {
-    try {
-      last = await frame.locator('body').evaluate(readFigureInPage);
-    } catch {
-      return false;
-    }
-    if (last.status === 'failed') throw new Error(`the run failed: ${last.statusText}`);
-    return last.status === 'done' ? last : false;
-  }, 480000, 'the figure of all seven examples');
+  const figure = await waitUntil(
+    async () => {
+      try {
+        last = await frame.locator('body').evaluate(readFigureInPage);
+      } catch {
+        return false;
+      }
+      if (last.status === 'failed') throw new Error(`the run failed: ${last.statusText}`);
+      return last.status === 'done' ? last : false;
+    },
+    480000,
+    'the figure of all seven examples',
+  );
   log(`all examples analysed in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${normalize(figure.statusText)}`);
   await afterPaint(frame);
   await vscode.shot('figure-page');
   await vscode.shot('figure', frame.locator('#examples-figure'));
 
   // The numbers, as the page shows them.
-  for (const r of figure.rows) log(`  ${r.id.padEnd(18)} GSC(input -> output) ${r.gsc.toPrecision(5).padStart(10)}  ${r.method}  [${r.ciLow.toPrecision(5)}, ${r.ciHigh.toPrecision(5)}]  rate ${r.rate.toPrecision(4)}  ${r.blocks} blocks`);
+  for (const r of figure.rows)
+    log(
+      `  ${r.id.padEnd(18)} GSC(input -> output) ${r.gsc.toPrecision(5).padStart(10)}  ${r.method}  [${r.ciLow.toPrecision(5)}, ${r.ciHigh.toPrecision(5)}]  rate ${r.rate.toPrecision(4)}  ${r.blocks} blocks`,
+    );
   const ids = figure.rows.map((r) => r.id);
   if (JSON.stringify(ids) !== JSON.stringify(EXAMPLE_IDS)) throw new Error(`table rows ${ids.join(', ')}`);
   if (figure.rows.some((r) => r.status !== 'done' || !(r.gsc > 0))) throw new Error('a row without a finished positive GSC');
@@ -118,8 +125,10 @@ await runTest('examples', 600, async (keep) => {
   log(`residual vs tanh: ${factor.toFixed(1)}x lower`);
   if (!(factor > RESIDUAL_VS_TANH)) throw new Error(`the residual MLP's GSC is only ${factor}x below the tanh MLP's`);
   const lin = g.linear_orthogonal;
-  if (!(lin.ciLow <= 1 && lin.ciHigh >= 1 && Math.abs(lin.gsc - 1) < 0.1)) throw new Error(`linear orthogonal: ${lin.gsc} [${lin.ciLow}, ${lin.ciHigh}] does not sit at 1`);
-  if (!(g.mlp_bn_relu.gsc > 1000 && g.mlp_bn_relu.gsc > 10 * Math.max(g.mlp_tanh.gsc, g.mlp_ln_tanh.gsc))) throw new Error('batch-norm ReLU does not explode most');
+  if (!(lin.ciLow <= 1 && lin.ciHigh >= 1 && Math.abs(lin.gsc - 1) < 0.1))
+    throw new Error(`linear orthogonal: ${lin.gsc} [${lin.ciLow}, ${lin.ciHigh}] does not sit at 1`);
+  if (!(g.mlp_bn_relu.gsc > 1000 && g.mlp_bn_relu.gsc > 10 * Math.max(g.mlp_tanh.gsc, g.mlp_ln_tanh.gsc)))
+    throw new Error('batch-norm ReLU does not explode most');
   if (!(Math.min(g.mlp_tanh.gsc, g.mlp_ln_tanh.gsc) > 5 * g.mlp_selu.gsc)) throw new Error('tanh / layer-norm tanh not above SELU');
   if (!(g.mlp_selu.gsc > 2 * Math.max(g.mlp_relu.gsc, g.resmlp_relu.gsc))) throw new Error('SELU not above ReLU and residual');
   // The data table holds every plotted point, and depth 0 is the summary's number.
@@ -133,7 +142,10 @@ await runTest('examples', 600, async (keep) => {
 
   // The table's Open button on the tanh row opens that example's model.py (Open Example with the id)...
   await frame.locator('button[data-open-example="mlp_tanh"]').click();
-  await page.locator('.tab', { hasText: /^model\.py/ }).first().waitFor({ timeout: 30000 });
+  await page
+    .locator('.tab', { hasText: /^model\.py/ })
+    .first()
+    .waitFor({ timeout: 30000 });
   await page.locator('.notification-toast', { hasText: '"tanh"' }).waitFor({ timeout: 20000 });
   log('the Open button of the tanh row opened mlp_tanh/model.py');
   await runCommandWithRetry(vscode, 'Notifications: Clear All Notifications');
@@ -143,7 +155,10 @@ await runTest('examples', 600, async (keep) => {
   await runCommandWithRetry(vscode, 'Gradient Lens: Open Example…');
   const quick = page.locator('.quick-input-widget');
   await quick.locator('.monaco-list-row', { hasText: 'residual ReLU' }).first().click();
-  await page.locator('.tab', { hasText: /^model\.py/ }).first().waitFor({ timeout: 30000 });
+  await page
+    .locator('.tab', { hasText: /^model\.py/ })
+    .first()
+    .waitFor({ timeout: 30000 });
   const offer = page.locator('.notification-toast', { hasText: 'residual ReLU' });
   await offer.waitFor({ timeout: 20000 });
   await afterPaint(page);
@@ -151,17 +166,29 @@ await runTest('examples', 600, async (keep) => {
   await offer.getByRole('button', { name: 'Analyze ONNX' }).click();
   await vscode.waitForResults('model.onnx', 240000);
   const report = vscode.webviewFrame();
-  const gscCell = await waitUntil(async () => {
-    const v = await report.locator('tr[data-boundary="0"] td[data-field="gscToOutput.value"]').first().getAttribute('data-value', { timeout: 1000 }).catch(() => null);
-    return v ?? false;
-  }, 60000, 'the residual example report');
+  const gscCell = await waitUntil(
+    async () => {
+      const v = await report
+        .locator('tr[data-boundary="0"] td[data-field="gscToOutput.value"]')
+        .first()
+        .getAttribute('data-value', { timeout: 1000 })
+        .catch(() => null);
+      return v ?? false;
+    },
+    60000,
+    'the residual example report',
+  );
   log(`report of resmlp_relu/model.onnx: GSC(input -> output) ${gscCell}`);
   await afterPaint(report);
   await vscode.shot('example-report');
   // The sidecar next to model.onnx points the source mapper at model.py (informational: the
   // mapping itself is the source-annotation feature's, tested there).
   const unplaced = page.locator('.notification-toast', { hasText: 'could not be placed' });
-  log((await unplaced.count()) > 0 ? `source mapping: ${normalize(await unplaced.first().innerText()).replace(/\s+/g, ' ')}` : 'source mapping: no unplaced-blocks notification');
+  log(
+    (await unplaced.count()) > 0
+      ? `source mapping: ${normalize(await unplaced.first().innerText()).replace(/\s+/g, ' ')}`
+      : 'source mapping: no unplaced-blocks notification',
+  );
   if (Math.abs(Number(gscCell) / g.resmlp_relu.gsc - 1) > 1e-9) throw new Error(`the report says ${gscCell}, the figure ${g.resmlp_relu.gsc}`);
 
   // Cancel: a second run stopped from the notification during the second example keeps the
@@ -171,13 +198,31 @@ await runTest('examples', 600, async (keep) => {
   await runCommandWithRetry(vscode, 'Gradient Lens: Analyze All Examples');
   await vscode.waitForResults('Examples', 60000);
   const running = page.locator('.notification-toast', { hasText: 'Gradient Lens: examples' });
-  await waitUntil(async () => /\(2 of 7\)/.test(await running.first().innerText().catch(() => '')), 120000, 'the second example of the second run');
+  await waitUntil(
+    async () =>
+      /\(2 of 7\)/.test(
+        await running
+          .first()
+          .innerText()
+          .catch(() => ''),
+      ),
+    120000,
+    'the second example of the second run',
+  );
   await running.first().hover();
   await running.first().getByRole('button', { name: 'Cancel' }).click();
-  const cancelled = await waitUntil(async () => {
-    const f = await vscode.webviewFrame().locator('body').evaluate(readFigureInPage).catch(() => null);
-    return f && f.status === 'cancelled' ? f : false;
-  }, 30000, 'the figure to say cancelled');
+  const cancelled = await waitUntil(
+    async () => {
+      const f = await vscode
+        .webviewFrame()
+        .locator('body')
+        .evaluate(readFigureInPage)
+        .catch(() => null);
+      return f && f.status === 'cancelled' ? f : false;
+    },
+    30000,
+    'the figure to say cancelled',
+  );
   const finished = cancelled.rows.filter((r) => r.status === 'done').length;
   log(`cancelled: ${normalize(cancelled.statusText)} (${finished} finished, ${cancelled.rows.length - finished} not analysed)`);
   if (finished < 1 || finished > 2 || cancelled.rows.length !== 7) throw new Error(`after cancel: ${finished} finished of ${cancelled.rows.length}`);
@@ -190,12 +235,21 @@ await runTest('examples', 600, async (keep) => {
   // Reload Window: the examples panel comes back with the last finished (here: cancelled) figure.
   await vscode.reloadWindow();
   await vscode.waitForLog(/restored the examples figure after a reload/, 60000, 'the examples panel deserialized');
-  const restored = await waitUntil(async () => {
-    const f = await vscode.webviewFrame().locator('body').evaluate(readFigureInPage).catch(() => null);
-    return f && f.rows.length === 7 ? f : false;
-  }, 60000, 'the restored examples figure');
+  const restored = await waitUntil(
+    async () => {
+      const f = await vscode
+        .webviewFrame()
+        .locator('body')
+        .evaluate(readFigureInPage)
+        .catch(() => null);
+      return f && f.rows.length === 7 ? f : false;
+    },
+    60000,
+    'the restored examples figure',
+  );
   const restoredDone = restored.rows.filter((r) => r.status === 'done').length;
-  if (restored.status !== 'cancelled' || restoredDone !== finished) throw new Error(`restored figure: ${restored.status}, ${restoredDone} finished (expected cancelled, ${finished})`);
+  if (restored.status !== 'cancelled' || restoredDone !== finished)
+    throw new Error(`restored figure: ${restored.status}, ${restoredDone} finished (expected cancelled, ${finished})`);
   log(`examples figure restored after Reload Window (${restoredDone} finished line(s), status ${restored.status})`);
   await vscode.shot('restored');
 });

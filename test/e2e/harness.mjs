@@ -45,13 +45,17 @@ export async function afterPaint(pageOrFrame) {
 
 /** Parses a JSON file once it is complete (it can exist before its last write). */
 export async function readJsonWhenComplete(file, ms, what) {
-  return waitUntil(() => {
-    try {
-      return JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch {
-      return false;
-    }
-  }, ms, what);
+  return waitUntil(
+    () => {
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch {
+        return false;
+      }
+    },
+    ms,
+    what,
+  );
 }
 
 function freePort() {
@@ -71,7 +75,11 @@ function freePort() {
  * `settings` are user settings added to the harness's quiet defaults.
  */
 export async function startVsCode({ vsix, workspace, settings = {}, shots, trust = true }) {
-  for (const [what, p] of [['code-server (run scripts/e2e-setup.sh)', CODE_SERVER], ['chromium', CHROMIUM], ['the .vsix (npm run package)', vsix]]) {
+  for (const [what, p] of [
+    ['code-server (run scripts/e2e-setup.sh)', CODE_SERVER],
+    ['chromium', CHROMIUM],
+    ['the .vsix (npm run package)', vsix],
+  ]) {
     if (!fs.existsSync(p)) throw new Error(`${what} not found: ${p}`);
   }
   const { chromium } = createRequire(path.join(PREFIX, 'package.json'))('playwright-core');
@@ -82,25 +90,36 @@ export async function startVsCode({ vsix, workspace, settings = {}, shots, trust
   const env = { ...process.env, HOME: dirs.home, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData };
   for (const k of ['VSCODE_IPC_HOOK_CLI', 'ELECTRON_RUN_AS_NODE', 'NODE_OPTIONS']) delete env[k];
   fs.mkdirSync(path.join(dirs.ud, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.ud, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'workbench.tips.enabled': false,
-    // trust: false -> Workspace Trust on, folders open in Restricted Mode without a prompt.
-    'security.workspace.trust.enabled': !trust,
-    ...(trust ? {} : { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' }),
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'extensions.ignoreRecommendations': true,
-    'workbench.enableExperiments': false,
-    'git.enabled': false,
-    ...settings,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.ud, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'workbench.tips.enabled': false,
+        // trust: false -> Workspace Trust on, folders open in Restricted Mode without a prompt.
+        'security.workspace.trust.enabled': !trust,
+        ...(trust ? {} : { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' }),
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'workbench.enableExperiments': false,
+        'git.enabled': false,
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
 
   const cs = (args) => {
-    const r = spawnSync(process.execPath, [CODE_SERVER, '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext, ...args], { env, encoding: 'utf8', timeout: 120000 });
+    const r = spawnSync(process.execPath, [CODE_SERVER, '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext, ...args], {
+      env,
+      encoding: 'utf8',
+      timeout: 120000,
+    });
     if (r.status !== 0) throw new Error(`code-server ${args.join(' ')} -> ${r.status}\n${r.stdout}${r.stderr}`);
     return r.stdout + r.stderr;
   };
@@ -108,37 +127,92 @@ export async function startVsCode({ vsix, workspace, settings = {}, shots, trust
   cs(['--install-extension', vsix]);
   const list = cs(['--list-extensions', '--show-versions']);
   if (!list.toLowerCase().includes(EXT_ID)) throw new Error(`${EXT_ID} not installed:\n${list}`);
-  log(`installed ${path.basename(vsix)} in ${Date.now() - t0} ms: ${list.trim().split('\n').find((l) => l.toLowerCase().includes(EXT_ID))}`);
+  log(
+    `installed ${path.basename(vsix)} in ${Date.now() - t0} ms: ${list
+      .trim()
+      .split('\n')
+      .find((l) => l.toLowerCase().includes(EXT_ID))}`,
+  );
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   fs.writeFileSync(path.join(run, 'code-server.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const logFd = fs.openSync(path.join(run, 'code-server.log'), 'a');
-  const server = spawn(process.execPath, [CODE_SERVER, '--config', path.join(run, 'code-server.yaml'),
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    ...(trust ? ['--disable-workspace-trust'] : []), '--disable-getting-started-override', '--disable-proxy',
-    '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  const server = spawn(
+    process.execPath,
+    [
+      CODE_SERVER,
+      '--config',
+      path.join(run, 'code-server.yaml'),
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(trust ? ['--disable-workspace-trust'] : []),
+      '--disable-getting-started-override',
+      '--disable-proxy',
+      '--user-data-dir',
+      dirs.ud,
+      '--extensions-dir',
+      dirs.ext,
+    ],
+    { env, stdio: ['ignore', logFd, logFd], detached: true },
+  );
   let browser;
   const stop = async () => {
     if (browser) await Promise.race([browser.close().catch(() => {}), sleep(5000)]);
     if (server.exitCode === null && server.signalCode === null) {
       const exited = new Promise((r) => server.once('exit', r));
-      try { process.kill(server.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(server.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       const how = await Promise.race([exited.then(() => 'exit'), sleep(8000).then(() => 'timeout')]);
       // Sweep the process group we created (extension host, our analysis worker, watchers).
-      try { process.kill(-server.pid, how === 'timeout' ? 'SIGKILL' : 'SIGTERM'); } catch { /* empty */ }
+      try {
+        process.kill(-server.pid, how === 'timeout' ? 'SIGKILL' : 'SIGTERM');
+      } catch {
+        /* empty */
+      }
     }
   };
-  process.on('exit', () => { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } });
+  process.on('exit', () => {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
   try {
-    await waitUntil(async () => {
-      if (server.exitCode !== null) throw new Error(`code-server exited early; see ${run}/code-server.log`);
-      try { return (await fetch(`${base}/healthz`)).ok; } catch { return false; }
-    }, 60000, 'code-server /healthz');
+    await waitUntil(
+      async () => {
+        if (server.exitCode !== null) throw new Error(`code-server exited early; see ${run}/code-server.log`);
+        try {
+          return (await fetch(`${base}/healthz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      60000,
+      'code-server /healthz',
+    );
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60000,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60000,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
       env: { ...process.env, HOME: dirs.home, XDG_CONFIG_HOME: path.join(dirs.home, '.config'), XDG_CACHE_HOME: path.join(dirs.home, '.cache') },
     });
     const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
@@ -198,17 +272,24 @@ export class VsCode {
   async contextMenu(row, item) {
     const menu = this.page.locator('.monaco-menu').last();
     let labels = [];
-    await waitUntil(async () => {
-      await row.click({ button: 'right' });
-      await menu.waitFor({ state: 'visible', timeout: 10000 });
-      labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
-      if (labels.includes(item)) return true;
-      await this.page.keyboard.press('Escape');
-      await menu.waitFor({ state: 'hidden' });
-      return false;
-    }, 90000, `"${item}" in the context menu`);
+    await waitUntil(
+      async () => {
+        await row.click({ button: 'right' });
+        await menu.waitFor({ state: 'visible', timeout: 10000 });
+        labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+        if (labels.includes(item)) return true;
+        await this.page.keyboard.press('Escape');
+        await menu.waitFor({ state: 'hidden' });
+        return false;
+      },
+      90000,
+      `"${item}" in the context menu`,
+    );
     const exact = new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    const entry = menu.locator('.action-item').filter({ has: this.page.locator('.action-label', { hasText: exact }) }).first();
+    const entry = menu
+      .locator('.action-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: exact }) })
+      .first();
     await entry.hover();
     await this.shot('context-menu');
     await entry.click();
@@ -312,17 +393,25 @@ export class VsCode {
   async waitForResults(fileName, ms) {
     const tab = this.page.locator('.tab', { hasText: `Gradient Lens: ${fileName}` });
     const error = this.page.locator('.notification-toast').filter({ has: this.page.getByRole('button', { name: 'Show details' }) });
-    await waitUntil(async () => {
-      if ((await error.count()) > 0) throw new Error(`the analysis failed: ${normalize(await error.first().innerText()).replace(/\s+/g, ' ')}`);
-      return (await tab.count()) > 0;
-    }, ms, `the results panel for ${fileName}`);
+    await waitUntil(
+      async () => {
+        if ((await error.count()) > 0) throw new Error(`the analysis failed: ${normalize(await error.first().innerText()).replace(/\s+/g, ' ')}`);
+        return (await tab.count()) > 0;
+      },
+      ms,
+      `the results panel for ${fileName}`,
+    );
   }
 
   async waitForLog(pattern, ms, what) {
-    return waitUntil(() => {
-      const m = pattern.exec(this.extensionLog());
-      return m ?? false;
-    }, ms, what ?? `log line ${pattern}`);
+    return waitUntil(
+      () => {
+        const m = pattern.exec(this.extensionLog());
+        return m ?? false;
+      },
+      ms,
+      what ?? `log line ${pattern}`,
+    );
   }
 }
 
@@ -340,7 +429,10 @@ export async function runTest(name, timeoutSec, body) {
   let vscode;
   const timer = setTimeout(async () => {
     console.error(`${name}: global timeout of ${timeoutSec}s`);
-    if (vscode) { await vscode.shot('TIMEOUT').catch(() => {}); await vscode.stop(); }
+    if (vscode) {
+      await vscode.shot('TIMEOUT').catch(() => {});
+      await vscode.stop();
+    }
     process.exit(3);
   }, timeoutSec * 1000);
   const t0 = Date.now();

@@ -55,16 +55,22 @@ await runTest('reports', 600, async (keep) => {
 
   /** The inner frame of the webview that contains `selector` (several panels can be open). */
   const frameWith = async (selector, ms = 60000) =>
-    waitUntil(async () => {
-      const outer = page.locator('iframe.webview.ready');
-      for (let i = (await outer.count()) - 1; i >= 0; i--) {
-        const inner = outer.nth(i).contentFrame().locator('iframe#active-frame').contentFrame();
-        try {
-          if ((await inner.locator(selector).count()) > 0) return inner;
-        } catch { /* frame not ready */ }
-      }
-      return false;
-    }, ms, `a webview containing ${selector}`);
+    waitUntil(
+      async () => {
+        const outer = page.locator('iframe.webview.ready');
+        for (let i = (await outer.count()) - 1; i >= 0; i--) {
+          const inner = outer.nth(i).contentFrame().locator('iframe#active-frame').contentFrame();
+          try {
+            if ((await inner.locator(selector).count()) > 0) return inner;
+          } catch {
+            /* frame not ready */
+          }
+        }
+        return false;
+      },
+      ms,
+      `a webview containing ${selector}`,
+    );
 
   // ---- 1. Analyze resnet/model.onnx -------------------------------------------------------
   // The menus need the extension active (workspaceContains); on a loaded machine that takes a while.
@@ -80,14 +86,20 @@ await runTest('reports', 600, async (keep) => {
   const jsonPath = path.join(workspace, 'resnet', 'model.gradient-lens.json');
   await resultsFrame.locator('button[data-export="json"]').click();
   await quick.locator('input').waitFor({ state: 'visible' });
-  await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.json'), 10000, 'the save dialog proposing model.gradient-lens.json');
+  await waitUntil(
+    async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.json'),
+    10000,
+    'the save dialog proposing model.gradient-lens.json',
+  );
   await vscode.shot('save-dialog-json');
   await page.keyboard.press('Enter');
   const seed7 = await readJsonWhenComplete(jsonPath, 20000, 'the JSON export');
-  if (seed7.settings.seed !== 7 || seed7.blocks.length < 2) throw new Error(`unexpected JSON export: seed ${seed7.settings.seed}, ${seed7.blocks.length} blocks`);
+  if (seed7.settings.seed !== 7 || seed7.blocks.length < 2)
+    throw new Error(`unexpected JSON export: seed ${seed7.settings.seed}, ${seed7.blocks.length} blocks`);
   const table = (await resultsFrame.locator('body').evaluate(readTablesInPage))[0];
   const vsJson = compareBlockTable(table, seed7);
-  if (vsJson.mismatches.length > 0 || vsJson.checked < seed7.blocks.length) throw new Error(`the exported JSON differs from the page: ${vsJson.mismatches.join('; ')}`);
+  if (vsJson.mismatches.length > 0 || vsJson.checked < seed7.blocks.length)
+    throw new Error(`the exported JSON differs from the page: ${vsJson.mismatches.join('; ')}`);
   log(`Export JSON (page button): ${path.relative(workspace, jsonPath)}, ${seed7.blocks.length} blocks, equals the page's table (${vsJson.checked} numbers)`);
 
   await vscode.runCommand('Gradient Lens: Export Report…');
@@ -95,7 +107,11 @@ await runTest('reports', 600, async (keep) => {
   await vscode.shot('export-format-pick');
   await quick.locator('.monaco-list-row[aria-label^="Markdown"]').click();
   const mdPath = path.join(workspace, 'resnet', 'model.gradient-lens.md');
-  await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.md'), 10000, 'the save dialog proposing model.gradient-lens.md');
+  await waitUntil(
+    async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.md'),
+    10000,
+    'the save dialog proposing model.gradient-lens.md',
+  );
   await page.keyboard.press('Enter');
   await waitUntil(() => fs.existsSync(mdPath), 20000, 'the Markdown export');
   await vscode.waitForLog(/exported the report of model\.onnx as Markdown to \S+model\.gradient-lens\.md/, 10000);
@@ -105,13 +121,19 @@ await runTest('reports', 600, async (keep) => {
   const headerAt = lines.findIndex((l) => /^\|\s*#\s*\|\s*block\s*\|.*GSC to output/.test(l));
   if (headerAt < 0) throw new Error('no block table in the Markdown');
   const tableEnd = lines.findIndex((l, i) => i > headerAt && !l.startsWith('|'));
-  const blockRows = lines.slice(headerAt + 2, tableEnd).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const blockRows = lines.slice(headerAt + 2, tableEnd).map((l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim()),
+  );
   if (blockRows.length !== seed7.blocks.length) throw new Error(`Markdown has ${blockRows.length} block rows, the report ${seed7.blocks.length} blocks`);
   for (const r of blockRows) {
     const b = seed7.blocks.find((x) => x.index === Number(r[0]));
     const shown = Number(r[3]);
     const digits = r[3].replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length;
-    if (!b || r[1] !== `\`${b.name}\`` || !agreesAtShownPrecision(shown, digits, b.gscToOutput.value)) throw new Error(`Markdown row ${r.join(' | ')} does not match block ${r[0]} of the report`);
+    if (!b || r[1] !== `\`${b.name}\`` || !agreesAtShownPrecision(shown, digits, b.gscToOutput.value))
+      throw new Error(`Markdown row ${r.join(' | ')} does not match block ${r[0]} of the report`);
   }
   if (!md.includes('**seed:** 7')) throw new Error('the Markdown header does not state seed 7');
   if (!fs.readFileSync(path.join(workspace, 'resnet', 'model.onnx')).equals(modelBytes)) throw new Error('the model file changed');
@@ -120,11 +142,20 @@ await runTest('reports', 600, async (keep) => {
   // HTML from the page's button: one self-contained file that loads nothing.
   const htmlPath = path.join(workspace, 'resnet', 'model.gradient-lens.html');
   await resultsFrame.locator('button[data-export="html"]').click();
-  await waitUntil(async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.html'), 10000, 'the save dialog proposing model.gradient-lens.html');
+  await waitUntil(
+    async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.html'),
+    10000,
+    'the save dialog proposing model.gradient-lens.html',
+  );
   await page.keyboard.press('Enter');
   // Complete once the closing tag is written (the file can exist before its last write).
-  const html = await waitUntil(() => (fs.existsSync(htmlPath) && /<\/html>\s*$/.test(fs.readFileSync(htmlPath, 'utf8')) ? fs.readFileSync(htmlPath, 'utf8') : false), 20000, 'the HTML export');
-  if (!/<meta http-equiv="Content-Security-Policy" content="default-src (?:'|&#39;)none(?:'|&#39;)/.test(html)) throw new Error('the HTML export has no default-src none CSP');
+  const html = await waitUntil(
+    () => (fs.existsSync(htmlPath) && /<\/html>\s*$/.test(fs.readFileSync(htmlPath, 'utf8')) ? fs.readFileSync(htmlPath, 'utf8') : false),
+    20000,
+    'the HTML export',
+  );
+  if (!/<meta http-equiv="Content-Security-Policy" content="default-src (?:'|&#39;)none(?:'|&#39;)/.test(html))
+    throw new Error('the HTML export has no default-src none CSP');
   if (/\s(src|href)\s*=\s*["']?(https?:|\/\/)/i.test(html) || /<script/i.test(html)) throw new Error('the HTML export loads something or has a script');
   if (!html.includes('<svg') || !seed7.blocks.every((b) => html.includes(b.name))) throw new Error('the HTML export lacks its charts or a block');
   log(`Export HTML (page button): ${html.length} characters, inline SVG charts, CSP default-src 'none', no script, no external URL`);
@@ -133,7 +164,11 @@ await runTest('reports', 600, async (keep) => {
   const before = vscode.extensionLog();
   const runsBefore = count(before, /analysing \S+model\.onnx \(/);
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
-  const served = await vscode.waitForLog(/served model\.onnx from the cache \(sha256 (\w+), same settings[^\n]*no recomputation; hash and lookup took (\d+) ms/, 20000, 'the cache line');
+  const served = await vscode.waitForLog(
+    /served model\.onnx from the cache \(sha256 (\w+), same settings[^\n]*no recomputation; hash and lookup took (\d+) ms/,
+    20000,
+    'the cache line',
+  );
   const toast = page.locator('.notification-toast', { hasText: 'showing the cached report' });
   await toast.waitFor({ timeout: 10000 });
   if ((await toast.getByRole('button', { name: 'Re-run' }).count()) !== 1) throw new Error('the cache notification has no Re-run button');
@@ -197,16 +232,21 @@ await runTest('reports', 600, async (keep) => {
   await quick.locator('.monaco-list-row').first().waitFor();
   const historyRows = (await quick.locator('.monaco-list-row').allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' '));
   log(`history: ${historyRows.join(' || ')}`);
-  if (historyRows.length !== 2 || !historyRows[0].includes('seed 5') || !historyRows[1].includes('seed 7')) throw new Error('the history does not list the two runs newest first');
+  if (historyRows.length !== 2 || !historyRows[0].includes('seed 5') || !historyRows[1].includes('seed 7'))
+    throw new Error('the history does not list the two runs newest first');
   await vscode.shot('history-pick');
   await quick.locator('.monaco-list-row', { hasText: 'seed 7' }).click();
   await vscode.waitForLog(/reopened model\.onnx \(analysed \S+\) from the history; no recomputation/, 10000);
-  const reopened = await waitUntil(async () => {
-    const f = await frameWith('tr[data-block-index]');
-    const t = (await f.locator('body').evaluate(readTablesInPage))[0];
-    const c = compareBlockTable(t, seed7);
-    return c.mismatches.length === 0 && c.checked >= seed7.blocks.length ? c : false;
-  }, 20000, 'the seed-7 report shown again');
+  const reopened = await waitUntil(
+    async () => {
+      const f = await frameWith('tr[data-block-index]');
+      const t = (await f.locator('body').evaluate(readTablesInPage))[0];
+      const c = compareBlockTable(t, seed7);
+      return c.mismatches.length === 0 && c.checked >= seed7.blocks.length ? c : false;
+    },
+    20000,
+    'the seed-7 report shown again',
+  );
   if (count(vscode.extensionLog(), /analysing \S+/) !== runsBeforeHistory) throw new Error('reopening from the history started an analysis');
   log(`History reopened the seed-7 report: ${reopened.checked} numbers equal the JSON export, no analysis`);
 
@@ -224,19 +264,31 @@ await runTest('reports', 600, async (keep) => {
       b: Number(tr.querySelector('[data-field="gscToOutput.b"]').getAttribute('data-value')),
       ratio: Number(tr.querySelector('[data-field="gscToOutput.ratio"]').getAttribute('data-value')),
     })),
-    summary: Object.fromEntries(['better', 'worse', 'unchanged', 'compared'].map((k) => [k, Number(document.querySelector('#compare-summary').getAttribute(`data-${k}`))])),
+    summary: Object.fromEntries(
+      ['better', 'worse', 'unchanged', 'compared'].map((k) => [k, Number(document.querySelector('#compare-summary').getAttribute(`data-${k}`))]),
+    ),
     heat: document.querySelector('#compare-heatmap').getAttribute('data-kind'),
     heatCells: document.querySelectorAll('#compare-heatmap td[data-ratio]:not([data-ratio="null"])').length,
     notes: [...document.querySelectorAll('[data-note]')].map((n) => n.textContent),
   }));
-  const seed5 = JSON.parse(fs.readFileSync(fs.readdirSync(path.join(vscode.dirs.ud, 'User', 'globalStorage'), { recursive: true }).map((f) => path.join(vscode.dirs.ud, 'User', 'globalStorage', f)).find((f) => f.endsWith('.json') && !f.endsWith('index.json') && JSON.parse(fs.readFileSync(f, 'utf8')).settings?.seed === 5), 'utf8'));
+  const seed5 = JSON.parse(
+    fs.readFileSync(
+      fs
+        .readdirSync(path.join(vscode.dirs.ud, 'User', 'globalStorage'), { recursive: true })
+        .map((f) => path.join(vscode.dirs.ud, 'User', 'globalStorage', f))
+        .find((f) => f.endsWith('.json') && !f.endsWith('index.json') && JSON.parse(fs.readFileSync(f, 'utf8')).settings?.seed === 5),
+      'utf8',
+    ),
+  );
   if (cmp.rows.length !== seed7.blocks.length) throw new Error(`the comparison has ${cmp.rows.length} rows, expected ${seed7.blocks.length}`);
   for (const r of cmp.rows) {
     const a = seed7.blocks.find((b) => b.index === r.index).gscToOutput.value;
     const b = seed5.blocks.find((x) => x.index === r.index).gscToOutput.value;
-    if (r.a !== a || r.b !== b || Math.abs(r.ratio - b / a) > 1e-12 * Math.abs(b / a)) throw new Error(`comparison row ${r.index}: ${JSON.stringify(r)} vs a ${a}, b ${b}`);
+    if (r.a !== a || r.b !== b || Math.abs(r.ratio - b / a) > 1e-12 * Math.abs(b / a))
+      throw new Error(`comparison row ${r.index}: ${JSON.stringify(r)} vs a ${a}, b ${b}`);
   }
-  if (cmp.summary.better + cmp.summary.worse + cmp.summary.unchanged !== cmp.summary.compared) throw new Error(`summary does not add up: ${JSON.stringify(cmp.summary)}`);
+  if (cmp.summary.better + cmp.summary.worse + cmp.summary.unchanged !== cmp.summary.compared)
+    throw new Error(`summary does not add up: ${JSON.stringify(cmp.summary)}`);
   if (!cmp.notes.some((n) => /seed 7 vs 5/.test(n))) throw new Error(`no note about the seeds: ${cmp.notes.join('; ')}`);
   if (cmp.heat !== 'matrix' || cmp.heatCells < seed7.blocks.length) throw new Error(`heatmap ${cmp.heat} with ${cmp.heatCells} cells`);
   // Keyboard: focus the first heatmap cell, arrow right, and the readout names the next cell.
@@ -259,28 +311,40 @@ await runTest('reports', 600, async (keep) => {
   await waitUntil(async () => /color theme/i.test((await quick.locator('input').getAttribute('placeholder')) ?? ''), 30000, 'the color theme pick list');
   await quick.locator('input').fill('Dark Modern');
   await quick.locator('.monaco-list-row[aria-label^="Dark Modern"]').first().click();
-  const darkCell = await waitUntil(async () => {
-    const c = await cellColor();
-    return c !== lightCell ? c : false;
-  }, 15000, 'the heatmap recoloured for the dark theme');
+  const darkCell = await waitUntil(
+    async () => {
+      const c = await cellColor();
+      return c !== lightCell ? c : false;
+    },
+    15000,
+    'the heatmap recoloured for the dark theme',
+  );
   await afterPaint(cmpFrame);
   await vscode.shot('compare-dark', cmpFrame.locator('#compare-heatmap-card'));
   log(`theme switch: heatmap cell ${lightCell} -> ${darkCell}`);
-  log(`Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`);
+  log(
+    `Compare: ${cmp.rows.length} blocks, GSC to the output a/b/ratio equal both reports; ${JSON.stringify(cmp.summary)}; heatmap ${cmp.heatCells} cells; readout "${readout}"`,
+  );
 
   // A report from a file: a = the JSON export (Open a JSON report file…), b = the seed-5 run.
   await vscode.runCommand('Gradient Lens: Compare Reports…');
   await vscode.pickInQuickInput('Compare Reports (1/2)', 'Open a JSON report file');
   await vscode.answerInputBox('Open a Gradient Lens JSON report', jsonPath);
   await vscode.pickInQuickInput('Compare Reports (2/2)', 'seed 5');
-  const fromFile = await waitUntil(async () => {
-    const f = await frameWith('#compare-table tr[data-compare-block]');
-    const label = await f.locator('dd[data-side="a"]').innerText();
-    return label === 'model.gradient-lens.json' ? f : false;
-  }, 20000, 'a comparison with the JSON file as a');
-  const fileRows = await fromFile.locator('#compare-table tr[data-compare-block]').evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('[data-field="gscToOutput.a"]').getAttribute('data-value'))));
+  const fromFile = await waitUntil(
+    async () => {
+      const f = await frameWith('#compare-table tr[data-compare-block]');
+      const label = await f.locator('dd[data-side="a"]').innerText();
+      return label === 'model.gradient-lens.json' ? f : false;
+    },
+    20000,
+    'a comparison with the JSON file as a',
+  );
+  const fileRows = await fromFile
+    .locator('#compare-table tr[data-compare-block]')
+    .evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('[data-field="gscToOutput.a"]').getAttribute('data-value'))));
   if (fileRows.some((v, i) => v !== seed7.blocks[i].gscToOutput.value)) throw new Error(`compare with the JSON file: a column ${fileRows.join(', ')}`);
-  log('Compare Reports… with a JSON report file as a: its numbers are the file\'s');
+  log("Compare Reports… with a JSON report file as a: its numbers are the file's");
 
   // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------
   await vscode.runCommand('Gradient Lens: Watch Model');
@@ -295,10 +359,17 @@ await runTest('reports', 600, async (keep) => {
   await vscode.waitForLog(/watch: analysing ckpt\.onnx \(changed, run 2\)/, 60000, 'the watcher to re-analyse');
   await vscode.waitForLog(/analysis of ckpt\.onnx finished/, 300000, 'the re-analysis');
   const trendFrame = await frameWith('#trend[data-points="2"]:not([hidden]) #trend-table', 30000);
-  const trend = await trendFrame.locator('#trend-table').evaluate((t) => [...t.querySelectorAll('tr[data-trend-block]')].map((tr) => [...tr.querySelectorAll('td[data-point]')].map((td) => Number(td.getAttribute('data-value')))));
+  const trend = await trendFrame
+    .locator('#trend-table')
+    .evaluate((t) =>
+      [...t.querySelectorAll('tr[data-trend-block]')].map((tr) =>
+        [...tr.querySelectorAll('td[data-point]')].map((td) => Number(td.getAttribute('data-value'))),
+      ),
+    );
   if (trend.length !== seed7.blocks.length || trend.some((r) => r.length !== 2)) throw new Error(`trend table ${JSON.stringify(trend)}`);
   trend.forEach((r, i) => {
-    if (r[0] !== seed7.blocks[i].gscToOutput.value) throw new Error(`trend point 1 of block ${i + 1} is ${r[0]}, the cached report has ${seed7.blocks[i].gscToOutput.value}`);
+    if (r[0] !== seed7.blocks[i].gscToOutput.value)
+      throw new Error(`trend point 1 of block ${i + 1} is ${r[0]}, the cached report has ${seed7.blocks[i].gscToOutput.value}`);
   });
   if (trend.every((r) => r[0] === r[1])) throw new Error('the second checkpoint gave the same GSC for every block');
   await vscode.runCommand('Notifications: Clear All Notifications');

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // Every *.e2e.mjs file here, analyze first (it is the smoke test: if it fails the rest will too).
-const TESTS = fs.readdirSync(HERE).filter((f) => f.endsWith('.e2e.mjs')).sort((a, b) => (a === 'analyze.e2e.mjs' ? -1 : b === 'analyze.e2e.mjs' ? 1 : a.localeCompare(b)));
+const TESTS = fs
+  .readdirSync(HERE)
+  .filter((f) => f.endsWith('.e2e.mjs'))
+  .sort((a, b) => (a === 'analyze.e2e.mjs' ? -1 : b === 'analyze.e2e.mjs' ? 1 : a.localeCompare(b)));
 const results = TESTS.map((t) => {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [path.join(HERE, t), ...process.argv.slice(2)], { stdio: 'inherit' });

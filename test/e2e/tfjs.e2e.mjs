@@ -26,14 +26,18 @@ await runTest('tfjs', 300, async (keep) => {
   await vscode.contextMenu(await vscode.revealInExplorer('tfjs/model.json'), 'Analyze Model');
   await vscode.waitForResults('model.json', 240000);
   const frame = vscode.webviewFrame();
-  const tables = await waitUntil(async () => {
-    try {
-      const t = await frame.locator('body').evaluate(readTablesInPage);
-      return t.length > 0 && t[0].rows.length > 0 ? t : false;
-    } catch {
-      return false;
-    }
-  }, 60000, 'the block table');
+  const tables = await waitUntil(
+    async () => {
+      try {
+        const t = await frame.locator('body').evaluate(readTablesInPage);
+        return t.length > 0 && t[0].rows.length > 0 ? t : false;
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    'the block table',
+  );
   log(`${tables[0].rows.length} blocks in the table`);
   await vscode.shot('results');
 
@@ -45,12 +49,23 @@ await runTest('tfjs', 300, async (keep) => {
   await editorTab.first().waitFor({ timeout: 20000 });
   // The reveal keeps focus in the panel; focusing the editor group (without clicking, which
   // would move the cursor) makes the status bar show its selection.
-  await page.locator('.tab.active', { hasText: /^model\.json/ }).first().waitFor({ timeout: 20000 });
+  await page
+    .locator('.tab.active', { hasText: /^model\.json/ })
+    .first()
+    .waitFor({ timeout: 20000 });
   await page.keyboard.press('Control+2'); // workbench.action.focusSecondEditorGroup
-  const status = await waitUntil(async () => {
-    const t = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first().innerText().catch(() => '');
-    return /Ln \d+/.test(t) ? normalize(t) : false;
-  }, 15000, 'a selection in the model.json editor');
+  const status = await waitUntil(
+    async () => {
+      const t = await page
+        .locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ })
+        .first()
+        .innerText()
+        .catch(() => '');
+      return /Ln \d+/.test(t) ? normalize(t) : false;
+    },
+    15000,
+    'a selection in the model.json editor',
+  );
   const [, ln, col, n] = /Ln (\d+), Col (\d+) \((\d+) selected\)/.exec(status).map(Number);
   const line = fs.readFileSync(path.join(workspace, 'tfjs', 'model.json'), 'utf8').split('\n')[ln - 1] ?? '';
   // The selection ends at the cursor: the selected text is the n characters before it.
@@ -76,13 +91,17 @@ await runTest('tfjs', 300, async (keep) => {
   await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 10000 });
   await vscode.runCommand('Gradient Lens: Show Report');
   await vscode.waitForResults('model.json', 20000);
-  await waitUntil(async () => {
-    try {
-      return (await vscode.webviewFrame().locator('body').evaluate(readTablesInPage))[0]?.rows.length === tables[0].rows.length;
-    } catch {
-      return false;
-    }
-  }, 30000, 'the report shown again');
+  await waitUntil(
+    async () => {
+      try {
+        return (await vscode.webviewFrame().locator('body').evaluate(readTablesInPage))[0]?.rows.length === tables[0].rows.length;
+      } catch {
+        return false;
+      }
+    },
+    30000,
+    'the report shown again',
+  );
   log('Show Report reopened the results panel');
   fs.rmSync(workspace, { recursive: true, force: true });
 });

@@ -38,19 +38,46 @@ describe('values derived from activations', () => {
     const g = graph();
     const before = tf.memory().numTensors;
     const exec = new Executor(g);
-    const first = image([[0, 1], [1, 3], [2, 0], [3, 3]]);
+    const first = image([
+      [0, 1],
+      [1, 3],
+      [2, 0],
+      [3, 3],
+    ]);
     let acts = exec.forward(new Map([['in0', first]]));
     const expectFirst = new Array<number>(16).fill(0);
-    [[0, 1], [1, 3], [2, 0], [3, 3]].forEach(([r, c], w) => (expectFirst[r * 4 + c] = dy[w]));
+    [
+      [0, 1],
+      [1, 3],
+      [2, 0],
+      [3, 3],
+    ].forEach(([r, c], w) => (expectFirst[r * 4 + c] = dy[w]));
     assert.deepEqual(gradient(exec, acts, dy), expectFirst);
     // A second pass (cached arg-max) with another cotangent.
-    assert.deepEqual(gradient(exec, acts, dy.map((v) => -2 * v)), expectFirst.map((v) => (v === 0 ? 0 : -2 * v)));
+    assert.deepEqual(
+      gradient(
+        exec,
+        acts,
+        dy.map((v) => -2 * v),
+      ),
+      expectFirst.map((v) => (v === 0 ? 0 : -2 * v)),
+    );
     exec.disposeActivations(acts, new Map([['in0', first]]));
 
-    const second = image([[1, 0], [0, 2], [3, 1], [2, 2]]);
+    const second = image([
+      [1, 0],
+      [0, 2],
+      [3, 1],
+      [2, 2],
+    ]);
     acts = exec.forward(new Map([['in0', second]]));
     const expectSecond = new Array<number>(16).fill(0);
-    [[1, 0], [0, 2], [3, 1], [2, 2]].forEach(([r, c], w) => (expectSecond[r * 4 + c] = dy[w]));
+    [
+      [1, 0],
+      [0, 2],
+      [3, 1],
+      [2, 2],
+    ].forEach(([r, c], w) => (expectSecond[r * 4 + c] = dy[w]));
     assert.deepEqual(gradient(exec, acts, dy), expectSecond);
     exec.disposeActivations(acts, new Map([['in0', second]]));
     first.dispose();

@@ -61,7 +61,17 @@ function inputs(blockMatrix = true, drop?: string): ReportInputs {
   ]);
   const rows = (v: number): number[][] => [[v, v]];
   const results = new Map<string, JobResult>([
-    [jobKey({ kind: 'gsc-to-output' }), { kind: 'squares', squares: new Map([['x0', rows(16)], [x1, rows(4)]]), method: 'exact' }],
+    [
+      jobKey({ kind: 'gsc-to-output' }),
+      {
+        kind: 'squares',
+        squares: new Map([
+          ['x0', rows(16)],
+          [x1, rows(4)],
+        ]),
+        method: 'exact',
+      },
+    ],
     [jobKey({ kind: 'block-matrix', row: 1 }), { kind: 'squares', squares: new Map([['x0', rows(64)]]), method: 'exact' }],
     [jobKey({ kind: 'residual-parts', block: 2 }), { kind: 'residual', squares: { merge: rows(4), branch: rows(16), skip: null }, method: 'exact' }],
     [jobKey({ kind: 'linearise', block: 1 }), { kind: 'linearise', info: linInfo(2) }],

@@ -110,7 +110,10 @@ function checkExactQuantities(report: AnalysisReport, ref: Reference, naming: Na
     }
     assert.equal(q.block, r.block);
     // A pre-activation within float32 rounding of 0 can flip sign: allow a few units in 16 * d.
-    assert.ok(Math.abs(q.signDiversity - r.sign_diversity) <= 4 / (16 * r.dim) + 1e-9, `nonlinearity ${i + 1} sign diversity ${q.signDiversity} vs ${r.sign_diversity}`);
+    assert.ok(
+      Math.abs(q.signDiversity - r.sign_diversity) <= 4 / (16 * r.dim) + 1e-9,
+      `nonlinearity ${i + 1} sign diversity ${q.signDiversity} vs ${r.sign_diversity}`,
+    );
     close(q.relativeSpread, r.relative_spread, `nonlinearity ${i + 1} relative spread`);
     close(q.meanSlope, r.mean_slope, `nonlinearity ${i + 1} mean slope`, 2e-3);
     close(q.qPreactivation, r.Q_preactivation, `nonlinearity ${i + 1} Q of pre-activation`);
@@ -134,8 +137,10 @@ function probePairs(report: AnalysisReport, ref: Reference): { what: string; est
   report.blocks.forEach((b, i) => {
     const r = ref.blocks[i];
     if (b.residual && r.residual) {
-      if (b.residual.gscBranch.method.startsWith('probes')) pairs.push({ what: `block ${b.index} gsc_branch`, est: b.residual.gscBranch, ref: r.residual.gsc_branch });
-      if (b.residual.gscMerge.method.startsWith('probes')) pairs.push({ what: `block ${b.index} gsc_merge`, est: b.residual.gscMerge, ref: r.residual.gsc_merge });
+      if (b.residual.gscBranch.method.startsWith('probes'))
+        pairs.push({ what: `block ${b.index} gsc_branch`, est: b.residual.gscBranch, ref: r.residual.gsc_branch });
+      if (b.residual.gscMerge.method.startsWith('probes'))
+        pairs.push({ what: `block ${b.index} gsc_merge`, est: b.residual.gscMerge, ref: r.residual.gsc_merge });
     }
     const lin = b.linearisation;
     if (lin.qSv.method.startsWith('probes') && lin.kLin !== null && r.linearisation.k_lin !== null) {
@@ -188,7 +193,8 @@ for (const name of FIXTURE_NAMES) {
         report.blocks.forEach((b, i) => {
           const o = onnx.blocks[i];
           if (b.residual && o.residual) close(b.residual.kSkip, o.residual.kSkip, `TF.js vs ONNX k_skip of block ${b.index}`);
-          if (b.linearisation.qSv.method === 'exact' && b.linearisation.kLin !== null) close(b.linearisation.kLin, o.linearisation.kLin!, `TF.js vs ONNX k_lin of block ${b.index}`);
+          if (b.linearisation.qSv.method === 'exact' && b.linearisation.kLin !== null)
+            close(b.linearisation.kLin, o.linearisation.kLin!, `TF.js vs ONNX k_lin of block ${b.index}`);
         });
       });
     }

@@ -50,8 +50,14 @@ describe('parallel analysis', () => {
     const one = await analyze('resmlp_relu', 1);
     const two = await analyze('resmlp_relu', 2);
     // Guard against a vacuous comparison: random probes and residual blocks are both exercised.
-    assert.ok(one.blocks.some((b) => b.gscToOutput.method.startsWith('probes')), 'expected probe estimates');
-    assert.ok(one.blocks.some((b) => b.residual !== null), 'expected residual blocks');
+    assert.ok(
+      one.blocks.some((b) => b.gscToOutput.method.startsWith('probes')),
+      'expected probe estimates',
+    );
+    assert.ok(
+      one.blocks.some((b) => b.residual !== null),
+      'expected residual blocks',
+    );
     assert.deepEqual(numbersOf(two), numbersOf(one));
     assert.equal(one.backend.threads, 1);
     assert.equal(two.backend.threads, 2, 'the second thread ran jobs');
@@ -75,9 +81,19 @@ describe('parallel analysis', () => {
       const residualJobs = all.filter((j) => j.kind === 'residual');
       const jobs = [...all.slice(0, 2), ...residualJobs.slice(0, 2)];
       assert.equal(residualJobs.length, blocks.filter((b) => b.residual).length);
-      assert.ok(jobs.some((j) => j.kind === 'residual' && j.tensors.skip === j.tensors.input), 'an identity skip');
-      assert.ok(jobs.some((j) => j.kind === 'residual' && j.tensors.skip !== j.tensors.input), 'a projection skip');
-      const input = { graph, backend: 'wasm' as const, feeds: () => [{ name: graph.inputs[0].name, shape, dtype: 'float32' as const, data: x.dataSync() as Float32Array }] };
+      assert.ok(
+        jobs.some((j) => j.kind === 'residual' && j.tensors.skip === j.tensors.input),
+        'an identity skip',
+      );
+      assert.ok(
+        jobs.some((j) => j.kind === 'residual' && j.tensors.skip !== j.tensors.input),
+        'a projection skip',
+      );
+      const input = {
+        graph,
+        backend: 'wasm' as const,
+        feeds: () => [{ name: graph.inputs[0].name, shape, dtype: 'float32' as const, data: x.dataSync() as Float32Array }],
+      };
       const threadsUsed = new Set<number>();
       const seq = await runJobs(exec, acts, jobs, input, { threads: 1, seed: 7 });
       // callerWorks false: every job goes to the worker, whatever the timing.
@@ -179,7 +195,14 @@ describe('parallel analysis', () => {
       residual: null,
       affine: false,
     });
-    const jobs = analysisJobs({ blocks: [block(1), block(2), block(3)], boundaries: x, probes: 4, blockMatrix: true, useExact: () => false, shapeOf: () => [4] });
+    const jobs = analysisJobs({
+      blocks: [block(1), block(2), block(3)],
+      boundaries: x,
+      probes: 4,
+      blockMatrix: true,
+      useExact: () => false,
+      shapeOf: () => [4],
+    });
     assert.deepEqual(
       jobs.map((j) => j.phase),
       [

@@ -124,14 +124,21 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
       const job = jobs.find((j): j is ResidualJob => j.key === jobKey({ kind: 'residual-parts', block: blk.index }) && j.kind === 'residual');
       assert.ok(job?.exact);
       // As many passes as the merge has units (5), whatever the probe setting.
-      assert.equal(jobPasses(job, (t) => acts.get(t)!.size / n), 5);
+      assert.equal(
+        jobPasses(job, (t) => acts.get(t)!.size / n),
+        5,
+      );
       let passes = 0;
       const r = await runJob(exec, acts, job, SEED, undefined, () => passes++);
       assert.equal(passes, 5);
       assert.ok(r.kind === 'residual' && r.method === 'exact' && r.squares.skip !== null);
       // Reference: each part's exact ||J||_F^2 from its own one-hot passes (the old separate jobs).
       const plan = { exact: true, probes: 8, rng: streamFor(SEED, 'unused') };
-      for (const [part, target] of [['merge', merge], ['branch', branch], ['skip', skip]] as const) {
+      for (const [part, target] of [
+        ['merge', merge],
+        ['branch', branch],
+        ['skip', skip],
+      ] as const) {
         const ref = (await measureJacobianSquares(exec, acts, target, ['x'], plan)).squares.get('x')!;
         const got: number[][] = r.squares[part]!;
         assert.equal(got.length, 1, `${part}: one exact measurement`);
@@ -147,7 +154,11 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
     }
 
     // Through the whole analysis: exact GSCs of the three parts, equal to the separate exact ones.
-    const report = await analyzeGraph(model, { modelPath: 'projection-residual.test', settings: { backend: 'wasm', batch: n, exact: 'on', seed: 3 }, threads: 1 });
+    const report = await analyzeGraph(model, {
+      modelPath: 'projection-residual.test',
+      settings: { backend: 'wasm', batch: n, exact: 'on', seed: 3 },
+      threads: 1,
+    });
     const res = report.blocks.find((b) => b.residual)!.residual!;
     for (const g of [res.gscMerge, res.gscBranch, res.gscSkip]) {
       assert.equal(g.method, 'exact');
@@ -160,7 +171,10 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
     const { model, merge, skip } = projectionResidualModel();
     const { blocks, boundaries } = partitionBlocks(model.graph, 'x', model.graph.outputs[0].name);
     const blk = blocks.find((b) => b.residual !== null)!;
-    const shapes = (skipShape: number[]) => (t: string): number[] => (t === skip ? skipShape : t === 'x' ? [6] : t === merge ? [5] : [5]);
+    const shapes =
+      (skipShape: number[]) =>
+      (t: string): number[] =>
+        t === skip ? skipShape : t === 'x' ? [6] : t === merge ? [5] : [5];
     const residualJobKeys = (skipShape: number[]): string[] =>
       analysisJobs({ blocks, boundaries, probes: 3, blockMatrix: false, useExact: () => false, shapeOf: shapes(skipShape) })
         .filter((j) => j.phase.kind === 'residual-parts' || j.phase.kind === 'residual-part')
@@ -173,9 +187,14 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
 
     // residualParts: the same PartSquares shape from both forms; an identity part is null.
     const m = (v: number): number[][] => [[v, v]];
-    const fromShared = new Map<string, JobResult>([[jobKey({ kind: 'residual-parts', block: blk.index }), { kind: 'residual', squares: { merge: m(1), branch: m(2), skip: m(3) }, method: 'probes:1' }]]);
+    const fromShared = new Map<string, JobResult>([
+      [jobKey({ kind: 'residual-parts', block: blk.index }), { kind: 'residual', squares: { merge: m(1), branch: m(2), skip: m(3) }, method: 'probes:1' }],
+    ]);
     const fromSeparate = new Map<string, JobResult>(
-      (['merge', 'branch', 'skip'] as const).map((p, i) => [jobKey({ kind: 'residual-part', block: blk.index, part: p }), { kind: 'squares', squares: new Map([['x', m(i + 1)]]), method: 'probes:1' }]),
+      (['merge', 'branch', 'skip'] as const).map((p, i) => [
+        jobKey({ kind: 'residual-part', block: blk.index, part: p }),
+        { kind: 'squares', squares: new Map([['x', m(i + 1)]]), method: 'probes:1' },
+      ]),
     );
     const a = residualParts(fromShared, blk);
     const b = residualParts(fromSeparate, blk);

@@ -101,13 +101,22 @@ describe('Problems entries', () => {
     assert.deepEqual(blockFindings(report, b, 2.5), []);
     const [f] = blockFindings(report, b, 2);
     assert.equal(f.kind, 'gsc');
-    assert.equal(f.message, 'block 1 "blocks.0": GSC to the output is 2.117 (exact), above the threshold 2; gradients explode on their way back to this block.');
+    assert.equal(
+      f.message,
+      'block 1 "blocks.0": GSC to the output is 2.117 (exact), above the threshold 2; gradients explode on their way back to this block.',
+    );
   });
-  test('pseudo-linear nonlinearities as the engine flagged them, with k and the run\'s threshold', () => {
+  test("pseudo-linear nonlinearities as the engine flagged them, with k and the run's threshold", () => {
     const b = report.blocks[4]; // its Relu has k 3.37 > 3, flagged
     const findings = blockFindings(report, b, 100);
-    assert.deepEqual(findings.map((f) => f.kind), ['pseudo-linear']);
-    assert.equal(findings[0].message, 'block 5 "blocks.4": Relu /blocks/blocks.4/act/Relu is pseudo-linear: k = 3.37 > 3; it acts almost like a linear map on this batch.');
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['pseudo-linear'],
+    );
+    assert.equal(
+      findings[0].message,
+      'block 5 "blocks.4": Relu /blocks/blocks.4/act/Relu is pseudo-linear: k = 3.37 > 3; it acts almost like a linear map on this batch.',
+    );
     assert.deepEqual(blockFindings(report, report.blocks[3], 100), [], 'k 2.43 is not flagged');
   });
   test('a collapsed domain: the relative spread and the threshold', () => {
@@ -116,7 +125,10 @@ describe('Problems entries', () => {
     r.nonlinearities[0].relativeSpread = 0.0412;
     const findings = blockFindings(r as never, r.blocks[0] as never, 100);
     assert.equal(findings.length, 1);
-    assert.equal(findings[0].message, 'block 1 "blocks.0": Relu /blocks/blocks.0/act/Relu has a collapsed domain: relative spread 0.0412 < 0.1; its pre-activations barely vary across the batch.');
+    assert.equal(
+      findings[0].message,
+      'block 1 "blocks.0": Relu /blocks/blocks.0/act/Relu has a collapsed domain: relative spread 0.0412 < 0.1; its pre-activations barely vary across the batch.',
+    );
   });
 });
 
@@ -132,15 +144,24 @@ describe('sites', () => {
     assert.equal(primary.get(6), mapping.sites[2]);
     const views = buildSiteViews(report, mapping, 2.1);
     // Block 1 (2.117 > 2.1) at the class; 5, 6 pseudo-linear at their own sites; 7, 8 at the class.
-    assert.deepEqual(views[0].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['1:gsc', '8:gsc', '7:pseudo-linear', '8:pseudo-linear']);
-    assert.deepEqual(views[1].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['5:pseudo-linear']);
-    assert.deepEqual(views[2].findings.map((f) => `${f.blockIndex}:${f.kind}`), ['6:pseudo-linear']);
+    assert.deepEqual(
+      views[0].findings.map((f) => `${f.blockIndex}:${f.kind}`),
+      ['1:gsc', '8:gsc', '7:pseudo-linear', '8:pseudo-linear'],
+    );
+    assert.deepEqual(
+      views[1].findings.map((f) => `${f.blockIndex}:${f.kind}`),
+      ['5:pseudo-linear'],
+    );
+    assert.deepEqual(
+      views[2].findings.map((f) => `${f.blockIndex}:${f.kind}`),
+      ['6:pseudo-linear'],
+    );
     assert.equal(views[0].label, 'GSC 1.919–2.183 · 8 blocks');
     assert.equal(views[0].severity, 'exploding');
     // 1.979 on a log scale to 2.1: ln 1.979 / ln 2.1 = 0.92 of the way -> high.
     assert.equal(views[1].severity, 'high');
   });
-  test('layer sites: a nonlinearity\'s entry goes to its own layer line; no gutter label there', () => {
+  test("layer sites: a nonlinearity's entry goes to its own layer line; no gutter label there", () => {
     const layer = (line: number, name: string, block: number): SourceSite => ({
       range: { path: '/w/model.py', startLine: line, startCharacter: 8, endLine: line, endCharacter: 20 },
       method: 'pytorch',
@@ -149,7 +170,10 @@ describe('sites', () => {
     });
     const withRoles: SourceMapping = {
       sites: [
-        { ...site('/w/model.py', 10, [5, 6], 'class Block'), instances: [5, 6].map((b) => ({ blockIndex: b, instanceName: `blocks.${b - 1}`, role: 'block' as const })) },
+        {
+          ...site('/w/model.py', 10, [5, 6], 'class Block'),
+          instances: [5, 6].map((b) => ({ blockIndex: b, instanceName: `blocks.${b - 1}`, role: 'block' as const })),
+        },
         layer(12, 'dense', 5),
         layer(13, 'act', 5),
         layer(20, 'dense', 7), // block 7 has only layer sites: its first one stands in for it
@@ -157,8 +181,14 @@ describe('sites', () => {
       unplaced: [],
     };
     const views = buildSiteViews(report, withRoles, 100);
-    assert.deepEqual(views.map((v) => v.annotated), [true, false, false, true]);
-    assert.deepEqual(views.map((v) => v.findings.map((f) => `${f.blockIndex}:${f.kind}`)), [['6:pseudo-linear'], [], ['5:pseudo-linear'], ['7:pseudo-linear']]);
+    assert.deepEqual(
+      views.map((v) => v.annotated),
+      [true, false, false, true],
+    );
+    assert.deepEqual(
+      views.map((v) => v.findings.map((f) => `${f.blockIndex}:${f.kind}`)),
+      [['6:pseudo-linear'], [], ['5:pseudo-linear'], ['7:pseudo-linear']],
+    );
     assert.equal(primarySites(withRoles.sites).get(7), withRoles.sites[3]);
   });
   test('sites on one line (a minified model.json) merge into one annotation with all their blocks', () => {
@@ -168,12 +198,19 @@ describe('sites', () => {
       label: `"name": "dense_${block}"`,
       instances: [{ blockIndex: block, instanceName: `dense_${block}`, role: 'block' }],
     });
-    const views = buildSiteViews(report, { sites: [oneLine(10, 30, 3), oneLine(200, 220, 1), oneLine(400, 420, 2), site('/w/model.json', 5, [4])], unplaced: [] }, 2.1);
+    const views = buildSiteViews(
+      report,
+      { sites: [oneLine(10, 30, 3), oneLine(200, 220, 1), oneLine(400, 420, 2), site('/w/model.json', 5, [4])], unplaced: [] },
+      2.1,
+    );
     const lines = annotationsByLine(views, 2.1);
-    assert.deepEqual(lines.map((l) => [l.line, l.blocks.map((b) => b.index), l.label, l.severity]), [
-      [0, [1, 2, 3], 'GSC 2.034–2.117 · 3 blocks', 'exploding'],
-      [5, [4], siteLabel([report.blocks[3]]), 'high'],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.line, l.blocks.map((b) => b.index), l.label, l.severity]),
+      [
+        [0, [1, 2, 3], 'GSC 2.034–2.117 · 3 blocks', 'exploding'],
+        [5, [4], siteLabel([report.blocks[3]]), 'high'],
+      ],
+    );
   });
   test('grouped by file', () => {
     const byFile = sitesByFile(buildSiteViews(report, mapping, 100));
@@ -210,7 +247,10 @@ describe('hover', () => {
     const [view] = buildSiteViews(hostile, { sites: [withHostileInstances], unplaced: [] }, 100);
     const html = md.render(hoverMarkdown({ view, stale: false, openLink: link, modelFileName: '*m*.onnx' }));
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
-    assert.ok(hrefs.every((h) => h.startsWith('command:gradientLens.openInReport?')), hrefs.join('\n'));
+    assert.ok(
+      hrefs.every((h) => h.startsWith('command:gradientLens.openInReport?')),
+      hrefs.join('\n'),
+    );
     assert.doesNotMatch(html, /<img|<b>|<em>|<strong>m/);
     // Every table row still has its 6 cells (a '|' in a name is escaped).
     const rows = html.split('<tr>').slice(2);
@@ -247,17 +287,38 @@ describe('staleness bookkeeping', () => {
 
 describe('gradientLens.sourceFiles and the workspace scan', () => {
   test('rules: a string or a list of strings per model; bad entries are named and dropped', () => {
-    const { rules, problems } = parseSourceFilesSetting({ 'resnet/model.onnx': 'resnet/model.py', '**/*.json': ['a.py', 'b.py'], bad: 3, empty: [], '': 'x.py' });
-    assert.deepEqual(rules, [{ model: 'resnet/model.onnx', files: ['resnet/model.py'] }, { model: '**/*.json', files: ['a.py', 'b.py'] }]);
+    const { rules, problems } = parseSourceFilesSetting({
+      'resnet/model.onnx': 'resnet/model.py',
+      '**/*.json': ['a.py', 'b.py'],
+      bad: 3,
+      empty: [],
+      '': 'x.py',
+    });
+    assert.deepEqual(rules, [
+      { model: 'resnet/model.onnx', files: ['resnet/model.py'] },
+      { model: '**/*.json', files: ['a.py', 'b.py'] },
+    ]);
     assert.equal(problems.length, 3);
     assert.match(problems[0], /"bad": expected a file path/);
     assert.deepEqual(parseSourceFilesSetting(['x']).rules, []);
     assert.equal(parseSourceFilesSetting(undefined).problems.length, 0);
   });
   test('a rule matches the model by workspace-relative path, glob or absolute path', () => {
-    const { rules } = parseSourceFilesSetting({ 'resnet/model.onnx': 'a.py', '**/*.onnx': 'b.py', 'other/*.onnx': 'c.py', '/abs/m.onnx': 'd.py', './resnet/model.onnx': 'e.py' });
-    assert.deepEqual(rulesForModel(rules, '/w/resnet/model.onnx', '/w').map((r) => r.files[0]), ['a.py', 'b.py', 'e.py']);
-    assert.deepEqual(rulesForModel(rules, '/abs/m.onnx', '/w').map((r) => r.files[0]), ['d.py']);
+    const { rules } = parseSourceFilesSetting({
+      'resnet/model.onnx': 'a.py',
+      '**/*.onnx': 'b.py',
+      'other/*.onnx': 'c.py',
+      '/abs/m.onnx': 'd.py',
+      './resnet/model.onnx': 'e.py',
+    });
+    assert.deepEqual(
+      rulesForModel(rules, '/w/resnet/model.onnx', '/w').map((r) => r.files[0]),
+      ['a.py', 'b.py', 'e.py'],
+    );
+    assert.deepEqual(
+      rulesForModel(rules, '/abs/m.onnx', '/w').map((r) => r.files[0]),
+      ['d.py'],
+    );
   });
   test('globs like VS Code: ** spans folders, * does not, {a,b} alternates', () => {
     assert.ok(globToRegExp('**/*.py').test('model.py'));
@@ -276,8 +337,14 @@ describe('gradientLens.sourceFiles and the workspace scan', () => {
       { path: '/w/resnet/sub/blocks.py', size: 10 },
     ];
     const limits = { maxFiles: 3, maxBytesPerFile: 1000, maxTotalBytes: 100 };
-    assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, limits), { chosen: ['/w/resnet/model.py', '/w/resnet/sub/blocks.py', '/w/train.py'], skipped: 2 });
-    assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, { ...limits, maxFiles: 10, maxTotalBytes: 25 }).chosen, ['/w/resnet/model.py', '/w/resnet/sub/blocks.py']);
+    assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, limits), {
+      chosen: ['/w/resnet/model.py', '/w/resnet/sub/blocks.py', '/w/train.py'],
+      skipped: 2,
+    });
+    assert.deepEqual(chooseFiles('/w/resnet/model.onnx', files, { ...limits, maxFiles: 10, maxTotalBytes: 25 }).chosen, [
+      '/w/resnet/model.py',
+      '/w/resnet/sub/blocks.py',
+    ]);
   });
 });
 

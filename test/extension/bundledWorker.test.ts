@@ -39,20 +39,24 @@ test('the bundled worker analyses the example and matches the in-process engine'
   }
 });
 
-test('the bundled worker sends the code of an engine error (its classifier loads with the engine)', { skip: existsSync(WORKER) ? false : `${WORKER} not built (npm run compile)` }, async () => {
-  const bad = path.join(mkdtempSync(path.join(os.tmpdir(), 'gl-bundled-')), 'broken.onnx');
-  writeFileSync(bad, 'not a model');
-  const client = new WorkerClient({ workerPath: WORKER, log: () => undefined });
-  try {
-    await assert.rejects(client.analyze({ modelPath: bad, settings: { backend: 'wasm' } }), (e: unknown) => {
-      assert.ok(e instanceof AnalysisError);
-      assert.equal(e.code, 'model-load', `${e.name}: ${e.message}`);
-      return true;
-    });
-  } finally {
-    client.dispose();
-  }
-});
+test(
+  'the bundled worker sends the code of an engine error (its classifier loads with the engine)',
+  { skip: existsSync(WORKER) ? false : `${WORKER} not built (npm run compile)` },
+  async () => {
+    const bad = path.join(mkdtempSync(path.join(os.tmpdir(), 'gl-bundled-')), 'broken.onnx');
+    writeFileSync(bad, 'not a model');
+    const client = new WorkerClient({ workerPath: WORKER, log: () => undefined });
+    try {
+      await assert.rejects(client.analyze({ modelPath: bad, settings: { backend: 'wasm' } }), (e: unknown) => {
+        assert.ok(e instanceof AnalysisError);
+        assert.equal(e.code, 'model-load', `${e.name}: ${e.message}`);
+        return true;
+      });
+    } finally {
+      client.dispose();
+    }
+  },
+);
 
 const THREAD = path.join(REPO, 'dist', 'analysisThread.js');
 

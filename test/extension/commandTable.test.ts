@@ -19,7 +19,9 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 const ids = Object.values(COMMANDS);
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
 }
 
 describe('the command table and package.json', () => {
@@ -37,11 +39,17 @@ describe('the command table and package.json', () => {
       ...(manifest.contributes.keybindings ?? []).map((k) => k.command),
     ];
     assert.ok(used.length > 0);
-    assert.deepEqual(used.filter((c) => !known.has(c)), []);
+    assert.deepEqual(
+      used.filter((c) => !known.has(c)),
+      [],
+    );
   });
 
   test('no onCommand activation events (VS Code derives them from contributes.commands)', () => {
-    assert.deepEqual((manifest.activationEvents ?? []).filter((e) => e.startsWith('onCommand:')), []);
+    assert.deepEqual(
+      (manifest.activationEvents ?? []).filter((e) => e.startsWith('onCommand:')),
+      [],
+    );
   });
 
   test('commands are registered only through the table', () => {

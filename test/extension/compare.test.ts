@@ -64,7 +64,10 @@ describe('buildTrend', () => {
     const trend = buildTrend([t1, t2, t3]);
     assert.ok(trend);
     assert.equal(trend.series.length, B);
-    assert.deepEqual(trend.points.map((p) => p.createdAt), [t1.createdAt, t2.createdAt, t3.createdAt]);
+    assert.deepEqual(
+      trend.points.map((p) => p.createdAt),
+      [t1.createdAt, t2.createdAt, t3.createdAt],
+    );
     const s = trend.series[4];
     assert.equal(s.block, 5);
     assert.equal(s.name, a.blocks[4].name);
@@ -80,7 +83,10 @@ describe('buildTrend', () => {
     assert.equal(trend.series[5].values[1], null);
     assert.equal(trend.series[1].values[1], short.blocks[1].gscToOutput.value);
     const last2 = buildTrend([t1, t2, t3], 2);
-    assert.deepEqual(last2?.points.map((p) => p.createdAt), [t2.createdAt, t3.createdAt]);
+    assert.deepEqual(
+      last2?.points.map((p) => p.createdAt),
+      [t2.createdAt, t3.createdAt],
+    );
     assert.equal(buildTrend([]), undefined);
   });
 
@@ -88,7 +94,10 @@ describe('buildTrend', () => {
     const trend = buildTrend([t1, t2]);
     assert.ok(trend);
     const lines = trendLines(trend, 6);
-    assert.deepEqual(lines.slice(0, 7).map((l) => l.colorIndex), [0, 1, 2, 3, 4, 5, 0]);
+    assert.deepEqual(
+      lines.slice(0, 7).map((l) => l.colorIndex),
+      [0, 1, 2, 3, 4, 5, 0],
+    );
     assert.deepEqual(lines[6].dash, DASHES[1]);
     assert.equal(lines[0].label, `1 ${a.blocks[0].name}`);
     assert.match(pointLabel(trend, 1), /^#2 · \d\d:\d\d:\d\d$/);

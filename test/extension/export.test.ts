@@ -71,7 +71,12 @@ describe('content hash in the extension host', () => {
   test('equals the hash the engine writes into the report (ONNX: the file; the fixture report)', async () => {
     const onnx = path.join(FIXTURES, 'mlp_relu', 'model.onnx');
     assert.equal(await modelContentHash(onnx), report.model.contentHash);
-    assert.equal(await modelContentHash(onnx), createHash('sha256').update(await fs.readFile(onnx)).digest('hex'));
+    assert.equal(
+      await modelContentHash(onnx),
+      createHash('sha256')
+        .update(await fs.readFile(onnx))
+        .digest('hex'),
+    );
   });
 
   test('equals the loader hash for a TensorFlow.js model (model.json + weight shards, in order)', async () => {

@@ -42,24 +42,60 @@ async function tempDir(): Promise<string> {
 
 describe('cacheKey', () => {
   test('equal settings give equal keys whatever the key order; any setting or threshold change gives another key', () => {
-    const reordered: UserSettings = { memoryLimitMb: 0, dimOverrides: { batch: 2, seq: 32 }, blockMatrix: true, backend: 'auto', exact: 'auto', seed: 7, probes: 6, batch: 8 };
+    const reordered: UserSettings = {
+      memoryLimitMb: 0,
+      dimOverrides: { batch: 2, seq: 32 },
+      blockMatrix: true,
+      backend: 'auto',
+      exact: 'auto',
+      seed: 7,
+      probes: 6,
+      batch: 8,
+    };
     assert.equal(cacheKey(userSettings, DEFAULT_THRESHOLDS), cacheKey(reordered, DEFAULT_THRESHOLDS));
     const k = cacheKey(userSettings, DEFAULT_THRESHOLDS);
-    const changes: Partial<UserSettings>[] = [{ batch: 9 }, { probes: 7 }, { seed: 8 }, { exact: 'on' }, { backend: 'wasm' }, { blockMatrix: false }, { dimOverrides: { seq: 33, batch: 2 } }, { memoryLimitMb: 512 }];
+    const changes: Partial<UserSettings>[] = [
+      { batch: 9 },
+      { probes: 7 },
+      { seed: 8 },
+      { exact: 'on' },
+      { backend: 'wasm' },
+      { blockMatrix: false },
+      { dimOverrides: { seq: 33, batch: 2 } },
+      { memoryLimitMb: 512 },
+    ];
     for (const c of changes) assert.notEqual(cacheKey({ ...userSettings, ...c }, DEFAULT_THRESHOLDS), k, JSON.stringify(c));
     assert.notEqual(cacheKey(userSettings, { ...DEFAULT_THRESHOLDS, pseudoLinearK: 4 }), k);
   });
 
   test("a report's own key equals the key of the request that produced it (defaults, batch unchanged)", () => {
     const s = base.settings;
-    const request: UserSettings = { batch: s.batch, probes: s.probes, seed: s.seed, exact: s.exact, backend: s.backend, blockMatrix: s.blockMatrix, dimOverrides: s.dimOverrides, memoryLimitMb: s.memoryLimitMb };
+    const request: UserSettings = {
+      batch: s.batch,
+      probes: s.probes,
+      seed: s.seed,
+      exact: s.exact,
+      backend: s.backend,
+      blockMatrix: s.blockMatrix,
+      dimOverrides: s.dimOverrides,
+      memoryLimitMb: s.memoryLimitMb,
+    };
     assert.equal(cacheKeyOfReport(base), cacheKey(request, base.thresholds));
     assert.notEqual(cacheKeyOfReport(base), cacheKey({ ...DEFAULT_SETTINGS, seed: s.seed + 1 }, base.thresholds));
   });
 
   test('a report computed on an input file (CLI --input) is never what a plain request gets from the cache', () => {
     const s = fromInputFile.settings;
-    const request: UserSettings = { batch: s.batch, probes: s.probes, seed: s.seed, exact: s.exact, backend: s.backend, blockMatrix: s.blockMatrix, dimOverrides: s.dimOverrides, memoryLimitMb: s.memoryLimitMb };
+    const request: UserSettings = {
+      batch: s.batch,
+      probes: s.probes,
+      seed: s.seed,
+      exact: s.exact,
+      backend: s.backend,
+      blockMatrix: s.blockMatrix,
+      dimOverrides: s.dimOverrides,
+      memoryLimitMb: s.memoryLimitMb,
+    };
     assert.notEqual(s.inputSource, 'gaussian');
     assert.notEqual(cacheKeyOfReport(fromInputFile), cacheKey(request, fromInputFile.thresholds));
   });
@@ -72,7 +108,10 @@ describe('HistoryStore', () => {
     const key = cacheKeyOfReport(base);
     const a = await store.add(variant('/w/a.onnx', 'h1', '2026-01-01T00:00:00.000Z'), key);
     const b = await store.add(variant('/w/b.onnx', 'h2', '2026-01-02T00:00:00.000Z'), key);
-    assert.deepEqual((await store.list()).map((e) => e.id), [b.id, a.id]);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.id),
+      [b.id, a.id],
+    );
     assert.deepEqual(await store.load(a.id), variant('/w/a.onnx', 'h1', '2026-01-01T00:00:00.000Z'));
     assert.equal((await store.findCached('h1', key, '/w/a.onnx'))?.id, a.id);
     assert.equal(await store.findCached('h1', 'another key', '/w/a.onnx'), undefined, 'other settings: no hit');
@@ -92,7 +131,10 @@ describe('HistoryStore', () => {
     const key = cacheKeyOfReport(base);
     const first = await store.add(variant('/w/m.onnx', 'h1', '2026-01-01T00:00:00.000Z'), key);
     const second = await store.add(variant('/w/m.onnx', 'h1', '2026-01-01T01:00:00.000Z'), key);
-    assert.deepEqual((await store.list()).map((e) => e.id), [second.id]);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.id),
+      [second.id],
+    );
     assert.equal(await store.load(first.id), undefined, "the replaced entry's file is deleted");
     await store.add(variant('/w/m.onnx', 'h2', '2026-01-01T02:00:00.000Z'), key);
     assert.equal((await store.entriesFor('/w/m.onnx')).length, 2);
@@ -107,11 +149,17 @@ describe('HistoryStore', () => {
     await Promise.all([0, 1, 2, 3, 4].map((i) => store.add(variant(`/w/m${i}.onnx`, `h${i}`, `2026-01-0${i + 1}T00:00:00.000Z`), key)));
     const list = await store.list();
     assert.equal(list.length, 3);
-    assert.deepEqual(list.map((e) => e.fileName), ['m4.onnx', 'm3.onnx', 'm2.onnx']);
+    assert.deepEqual(
+      list.map((e) => e.fileName),
+      ['m4.onnx', 'm3.onnx', 'm2.onnx'],
+    );
     assert.equal((await fs.readdir(dir)).filter((f) => f.endsWith('.json')).length, 4, '3 reports + the index');
     max = 1;
     await store.add(variant('/w/m5.onnx', 'h5', '2026-01-06T00:00:00.000Z'), key);
-    assert.deepEqual((await store.list()).map((e) => e.fileName), ['m5.onnx']);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.fileName),
+      ['m5.onnx'],
+    );
   });
 
   test('a corrupt index is an empty history, a missing or foreign report file loads as undefined, ids cannot escape the folder', async () => {

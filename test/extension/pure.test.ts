@@ -21,20 +21,47 @@ describe('parseConfig', () => {
   });
 
   test('valid values are used as given', () => {
-    const c = parseConfig(source({
-      batchSize: 4, probes: 32, seed: 7, exactMode: 'off', backend: 'cpu', blockMatrix: false,
-      inputShapeOverrides: { seq: 12 }, memoryLimitMb: 512, 'thresholds.gsc': 50, 'thresholds.pseudoLinearK': 2.5, 'thresholds.collapsedSpread': 0.2,
-    }));
-    assert.deepEqual(c.settings, { batch: 4, probes: 32, seed: 7, exact: 'off', backend: 'cpu', blockMatrix: false, dimOverrides: { seq: 12 }, memoryLimitMb: 512 });
+    const c = parseConfig(
+      source({
+        batchSize: 4,
+        probes: 32,
+        seed: 7,
+        exactMode: 'off',
+        backend: 'cpu',
+        blockMatrix: false,
+        inputShapeOverrides: { seq: 12 },
+        memoryLimitMb: 512,
+        'thresholds.gsc': 50,
+        'thresholds.pseudoLinearK': 2.5,
+        'thresholds.collapsedSpread': 0.2,
+      }),
+    );
+    assert.deepEqual(c.settings, {
+      batch: 4,
+      probes: 32,
+      seed: 7,
+      exact: 'off',
+      backend: 'cpu',
+      blockMatrix: false,
+      dimOverrides: { seq: 12 },
+      memoryLimitMb: 512,
+    });
     assert.deepEqual(c.thresholds, { gsc: 50, pseudoLinearK: 2.5, collapsedSpread: 0.2 });
     assert.equal(describeSettings(c.settings), 'batch 4, 32 probes, seed 7, exact off, backend cpu, no block matrix, dims seq=12, memory limit 512 MB');
   });
 
   test('invalid values fall back to defaults and are reported one by one', () => {
-    const c = parseConfig(source({
-      batchSize: 0, probes: 2.5, seed: -1, exactMode: 'maybe', backend: 'gpu',
-      inputShapeOverrides: { seq: 8, bad: -3, half: 1.5 }, 'thresholds.gsc': 'big',
-    }));
+    const c = parseConfig(
+      source({
+        batchSize: 0,
+        probes: 2.5,
+        seed: -1,
+        exactMode: 'maybe',
+        backend: 'gpu',
+        inputShapeOverrides: { seq: 8, bad: -3, half: 1.5 },
+        'thresholds.gsc': 'big',
+      }),
+    );
     assert.equal(c.settings.batch, DEFAULT_SETTINGS.batch);
     assert.equal(c.settings.probes, DEFAULT_SETTINGS.probes);
     assert.equal(c.settings.seed, DEFAULT_SETTINGS.seed);
@@ -72,7 +99,12 @@ describe('webview HTML', () => {
     const nonce = makeNonce();
     assert.match(nonce, /^[A-Za-z0-9]{20,}$/);
     assert.notEqual(nonce, makeNonce());
-    const html = buildReportHtml({ cspSource: 'https://res.example', scriptUri: 'https://res.example/dist/webview.js', styleUri: 'https://res.example/media/webview.css', nonce });
+    const html = buildReportHtml({
+      cspSource: 'https://res.example',
+      scriptUri: 'https://res.example/dist/webview.js',
+      styleUri: 'https://res.example/media/webview.css',
+      nonce,
+    });
     assert.equal(html.match(/<script/g)?.length, 1);
     assert.ok(html.includes(`<script nonce="${nonce}" src="https://res.example/dist/webview.js">`));
     assert.ok(html.includes(`http-equiv="Content-Security-Policy" content="default-src 'none'`));
@@ -85,7 +117,8 @@ describe('webview HTML', () => {
 });
 
 describe('findLayerEntry', () => {
-  const text = '{\n  "modelTopology": {\n    "layers": [\n      {"class_name": "Dense", "config": {"name": "dense_1"}},\n      {"class_name": "Dense",\n       "config": {"units": 3, "name" :  "block \\"2\\""}}\n    ]\n  }\n}\n';
+  const text =
+    '{\n  "modelTopology": {\n    "layers": [\n      {"class_name": "Dense", "config": {"name": "dense_1"}},\n      {"class_name": "Dense",\n       "config": {"units": 3, "name" :  "block \\"2\\""}}\n    ]\n  }\n}\n';
   test('finds the layer name entry on its line', () => {
     assert.deepEqual(findLayerEntry(text, { sourceNames: ['dense_1'] }), { line: 3, character: 41, length: 17 });
   });

@@ -30,7 +30,10 @@ test('ReportStore keeps the newest report per model, most recent first, at most 
   await store.put(report('/a.onnx'));
   await store.put(report('/b.onnx'));
   await store.put(report('/a.onnx'));
-  assert.deepEqual(store.all().map((e) => e.modelPath), ['/a.onnx', '/b.onnx']);
+  assert.deepEqual(
+    store.all().map((e) => e.modelPath),
+    ['/a.onnx', '/b.onnx'],
+  );
   for (let i = 0; i < 10; i++) await store.put(report(`/m${i}.onnx`));
   assert.equal(store.all().length, 8);
   assert.equal(store.latest()?.modelPath, '/m9.onnx');
@@ -45,5 +48,8 @@ test('ReportStore drops stored entries this version cannot read', async () => {
     { modelPath: 42, report: report('/x.onnx') },
     'garbage',
   ]);
-  assert.deepEqual(new ReportStore(m).all().map((e) => e.modelPath), ['/new.onnx']);
+  assert.deepEqual(
+    new ReportStore(m).all().map((e) => e.modelPath),
+    ['/new.onnx'],
+  );
 });

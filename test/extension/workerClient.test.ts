@@ -31,7 +31,10 @@ describe('WorkerClient', () => {
     const report = await client.analyze({ modelPath: 'ok', settings: { batch: 3 } }, { onProgress: (e) => events.push(e) });
     assert.equal(report.model.path, 'ok');
     assert.equal(report.settings.batch, 3);
-    assert.deepEqual(events.map((e) => e.phase), ['loading', 'forward']);
+    assert.deepEqual(
+      events.map((e) => e.phase),
+      ['loading', 'forward'],
+    );
     assert.equal(client.busy, false);
     assert.ok(client.pid !== undefined && isAlive(client.pid), 'the worker stays up for the next run');
   });
@@ -53,13 +56,16 @@ describe('WorkerClient', () => {
     clients.push(client);
     const controller = new AbortController();
     let pid = 0;
-    const run = client.analyze({ modelPath: 'slow' }, {
-      signal: controller.signal,
-      onWorkerPid: (p) => (pid = p),
-      onProgress: (e) => {
-        if (e.message === 'probe 5 of 10000') controller.abort();
+    const run = client.analyze(
+      { modelPath: 'slow' },
+      {
+        signal: controller.signal,
+        onWorkerPid: (p) => (pid = p),
+        onProgress: (e) => {
+          if (e.message === 'probe 5 of 10000') controller.abort();
+        },
       },
-    });
+    );
     const t0 = Date.now();
     await assert.rejects(run, CancelledError);
     assert.ok(Date.now() - t0 < 900, 'a cooperative worker stops before the kill deadline');

@@ -107,14 +107,18 @@ describe('loader fuzzing', () => {
       const counts = summary.get(key) ?? new Map<string, number>();
       counts.set(outcome.ending, (counts.get(outcome.ending) ?? 0) + 1);
       summary.set(key, counts);
-      if (process.env.FUZZ_TRACE && kind.includes(process.env.FUZZ_TRACE)) console.log(`${v.fixture} ${v.format} ${v.seed} ${kind}: ${outcome.ending} ${outcome.detail ?? ''}`);
-      if (outcome.problem) failures.push(`{ fixture: '${v.fixture}', format: '${v.format}', seed: ${v.seed} } (${kind}) -> ${outcome.ending}: ${outcome.problem}`);
+      if (process.env.FUZZ_TRACE && kind.includes(process.env.FUZZ_TRACE))
+        console.log(`${v.fixture} ${v.format} ${v.seed} ${kind}: ${outcome.ending} ${outcome.detail ?? ''}`);
+      if (outcome.problem)
+        failures.push(`{ fixture: '${v.fixture}', format: '${v.format}', seed: ${v.seed} } (${kind}) -> ${outcome.ending}: ${outcome.problem}`);
       else rmSync(dir, { recursive: true, force: true });
     }
-    const lines = [...summary].sort(([a], [b]) => a.localeCompare(b)).map(([key, counts]) => {
-      const total = [...counts.values()].reduce((s, n) => s + n, 0);
-      return `  ${key.padEnd(30)} ${String(total).padStart(3)}  ${[...counts].map(([e, n]) => `${e}=${n}`).join(' ')}`;
-    });
+    const lines = [...summary]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, counts]) => {
+        const total = [...counts.values()].reduce((s, n) => s + n, 0);
+        return `  ${key.padEnd(30)} ${String(total).padStart(3)}  ${[...counts].map(([e, n]) => `${e}=${n}`).join(' ')}`;
+      });
     console.log(`loader fuzz summary (kind, variants, endings):\n${lines.join('\n')}`);
     assert.deepEqual(failures, [], `unacceptable endings (temp folders kept):\n${failures.join('\n')}`);
   });

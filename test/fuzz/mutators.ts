@@ -35,8 +35,16 @@ export function flipBytes(bytes: Uint8Array, rng: SeededRandom): Uint8Array {
 function slots(root: Json): { holder: Json[] | { [key: string]: Json }; key: string | number }[] {
   const out: { holder: Json[] | { [key: string]: Json }; key: string | number }[] = [];
   const walk = (v: Json): void => {
-    if (Array.isArray(v)) v.forEach((c, i) => { out.push({ holder: v, key: i }); walk(c); });
-    else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) { out.push({ holder: v, key: k }); walk(v[k]); }
+    if (Array.isArray(v))
+      v.forEach((c, i) => {
+        out.push({ holder: v, key: i });
+        walk(c);
+      });
+    else if (v !== null && typeof v === 'object')
+      for (const k of Object.keys(v)) {
+        out.push({ holder: v, key: k });
+        walk(v[k]);
+      }
   };
   walk(root);
   return out;
@@ -54,7 +62,9 @@ function arraysUnder(root: Json, keys: readonly string[]): Json[][] {
     .filter((v): v is Json[] => Array.isArray(v));
 }
 
-interface LayerJson { [key: string]: Json }
+interface LayerJson {
+  [key: string]: Json;
+}
 
 function layersOf(root: Json): LayerJson[] {
   const topo = (root as { modelTopology?: { config?: { layers?: Json } } }).modelTopology;
@@ -102,7 +112,9 @@ export const JSON_MUTATIONS: Record<string, JsonMutation> = {
     if (rng.next() < 0.3) shape.push(2);
   },
   'json-duplicate-name'(root, rng) {
-    const weights = arraysUnder(root, ['weights']).flat().filter((w): w is LayerJson => w !== null && typeof w === 'object' && !Array.isArray(w));
+    const weights = arraysUnder(root, ['weights'])
+      .flat()
+      .filter((w): w is LayerJson => w !== null && typeof w === 'object' && !Array.isArray(w));
     const layers = layersOf(root);
     if (rng.next() < 0.5 && weights.length > 1) {
       pick(rng, weights).name = pick(rng, weights).name ?? 'x';
@@ -117,7 +129,9 @@ export const JSON_MUTATIONS: Record<string, JsonMutation> = {
     const refs = inboundRefs(root);
     if (refs.length > 0) pick(rng, refs)[0] = 'no_such_layer';
     else {
-      const weights = arraysUnder(root, ['weights']).flat().filter((w): w is LayerJson => w !== null && typeof w === 'object' && !Array.isArray(w));
+      const weights = arraysUnder(root, ['weights'])
+        .flat()
+        .filter((w): w is LayerJson => w !== null && typeof w === 'object' && !Array.isArray(w));
       if (weights.length > 0) pick(rng, weights).name = 'no_such_layer/kernel';
     }
   },

@@ -74,7 +74,11 @@ export function checkVjp(opts: GradCheckOptions): void {
         const outs = graph.nodes[0].outputs.map((o) => acts.get(o)!);
         const us = outs.map((o, j) => tf.randomNormal(o.shape, 0, 1, 'float32', seed + 101 * trial + j));
         const seeds = new Map(outs.map((_, j) => [`out${j}`, us[j]] as [string, tf.Tensor]));
-        const grads = exec.vjp(acts, seeds, dataIdx.map((i) => `in${i}`));
+        const grads = exec.vjp(
+          acts,
+          seeds,
+          dataIdx.map((i) => `in${i}`),
+        );
         for (const i of dataIdx) {
           const x = opts.inputs[i].value!;
           const v = tf.randomNormal(x.shape, 0, 1, 'float32', seed + 7 + 13 * trial + i);

@@ -8,7 +8,10 @@ export class GraphBuilder {
   private readonly constants = new Map<string, ConstTensor>();
   private counter = 0;
 
-  constructor(readonly inputName = 'x', readonly inputShape: (number | string)[] = ['batch', 8]) {}
+  constructor(
+    readonly inputName = 'x',
+    readonly inputShape: (number | string)[] = ['batch', 8],
+  ) {}
 
   constant(data: Float32Array, shape: number[], name = `c${this.counter++}`): string {
     this.constants.set(name, { dtype: 'float32', shape, data });

@@ -47,7 +47,10 @@ function denseJson(weightsPath: string): Record<string, unknown> {
     format: 'layers-model',
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: 'seq', layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }] },
+      config: {
+        name: 'seq',
+        layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }],
+      },
     },
     weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
   };

@@ -10,7 +10,8 @@ import { onnx } from 'onnx-proto';
 export const T = onnx.TensorProto.DataType;
 const A = onnx.AttributeProto.AttributeType;
 
-export type AttrSpec = number | string | readonly number[] | { readonly floats: readonly number[] } | { readonly tensor: onnx.ITensorProto } | { readonly float: number };
+export type AttrSpec =
+  number | string | readonly number[] | { readonly floats: readonly number[] } | { readonly tensor: onnx.ITensorProto } | { readonly float: number };
 
 /** Integers become INT/INTS, `{float}`/`{floats}` FLOAT/FLOATS, strings STRING, `{tensor}` TENSOR. */
 export function attr(name: string, v: AttrSpec): onnx.IAttributeProto {

@@ -76,7 +76,11 @@ describe('ONNX attributes that became inputs', () => {
   });
 
   test('Split: split attribute (< 13) becomes an input; equal parts get num_outputs (< 18)', () => {
-    const outputs = (spec: ModelSpec): ModelSpec => ({ ...spec, nodes: [{ ...spec.nodes[0], output: ['a', 'b', 'c'] }], outputs: [valueInfo('a', T.FLOAT, null)] });
+    const outputs = (spec: ModelSpec): ModelSpec => ({
+      ...spec,
+      nodes: [{ ...spec.nodes[0], output: ['a', 'b', 'c'] }],
+      outputs: [valueInfo('a', T.FLOAT, null)],
+    });
     const g = translate(outputs(single('Split', 11, { axis: 2, split: [1, 1, 2] })));
     assert.deepEqual(constInput(g, theNode(g), 1).values, [1, 1, 2]);
     assert.equal(theNode(g).attrs.num_outputs, undefined);
@@ -101,7 +105,10 @@ describe('ONNX attributes that became inputs', () => {
     assert.deepEqual(n.attrs, { mode: 'constant' });
     const s = translate(single('Slice', 9, { starts: [1], ends: [2 ** 40], axes: [2] }));
     const sn = theNode(s);
-    assert.deepEqual([1, 2, 3].map((i) => constInput(s, sn, i).values), [[1], [2 ** 31 - 1], [2]]);
+    assert.deepEqual(
+      [1, 2, 3].map((i) => constInput(s, sn, i).values),
+      [[1], [2 ** 31 - 1], [2]],
+    );
   });
 });
 
@@ -116,7 +123,10 @@ describe('ONNX Upsample and Resize', () => {
   });
 
   test('Upsample-9 and Resize-10 take scales from their second input; nearest floors', () => {
-    for (const [op, opset] of [['Upsample', 9], ['Resize', 10]] as const) {
+    for (const [op, opset] of [
+      ['Upsample', 9],
+      ['Resize', 10],
+    ] as const) {
       const n = theNode(translate(single(op, opset, {}, ['x', 's'], { initializers: [floatTensor('s', [3], [1, 2, 2])] })));
       assert.deepEqual([n.op, n.inputs], ['Resize', ['x', '', 's']]);
       assert.deepEqual(n.attrs, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
@@ -124,9 +134,13 @@ describe('ONNX Upsample and Resize', () => {
   });
 
   test('Resize-11 empty roi and scales constants become omitted inputs', () => {
-    const n = theNode(translate(single('Resize', 11, { mode: 'linear' }, ['x', 'roi', 'scales', 'sizes'], {
-      initializers: [floatTensor('roi', [0], []), floatTensor('scales', [0], []), ints('sizes', [2, 3, 8])],
-    })));
+    const n = theNode(
+      translate(
+        single('Resize', 11, { mode: 'linear' }, ['x', 'roi', 'scales', 'sizes'], {
+          initializers: [floatTensor('roi', [0], []), floatTensor('scales', [0], []), ints('sizes', [2, 3, 8])],
+        }),
+      ),
+    );
     assert.deepEqual(n.inputs, ['x', '', '', 'sizes']);
   });
 });
@@ -134,7 +148,10 @@ describe('ONNX Upsample and Resize', () => {
 describe('ONNX Softmax before opset 13', () => {
   test('is spelt out as Flatten at the axis, Softmax on the last axis, Reshape back', () => {
     const g = translate(single('Softmax', 11, { axis: 1 }));
-    assert.deepEqual(g.nodes.map((n) => n.op), ['Shape', 'Flatten', 'Softmax', 'Reshape']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.op),
+      ['Shape', 'Flatten', 'Softmax', 'Reshape'],
+    );
     const [shape, flatten, softmax, reshape] = g.nodes;
     assert.deepEqual(flatten.attrs, { axis: 1 });
     assert.deepEqual(softmax.attrs, { axis: -1 });
@@ -144,7 +161,10 @@ describe('ONNX Softmax before opset 13', () => {
     assert.deepEqual(reshape.outputs, ['y']);
     for (const n of g.nodes) assert.deepEqual(n.origin, { name: 'the_node', sourceOp: 'Softmax' });
     // Opset 13 is already the internal form.
-    assert.deepEqual(translate(single('Softmax', 13, { axis: 1 })).nodes.map((n) => n.op), ['Softmax']);
+    assert.deepEqual(
+      translate(single('Softmax', 13, { axis: 1 })).nodes.map((n) => n.op),
+      ['Softmax'],
+    );
   });
 
   const kernels = ['Shape', 'Flatten', 'Softmax', 'LogSoftmax', 'Reshape'];
@@ -180,7 +200,10 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
       outputs: [valueInfo('y', T.FLOAT, null)],
     };
     const g = translate(spec);
-    assert.deepEqual(g.nodes.map((n) => n.op), ['Add']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.op),
+      ['Add'],
+    );
     assert.deepEqual(g.constants.get('f'), { dtype: 'float32', shape: [], data: Float32Array.of(1.5) });
     assert.deepEqual(g.constants.get('is'), { dtype: 'int32', shape: [2], data: Int32Array.of(3, 4) });
     assert.deepEqual([...g.constants.get('t')!.data], [7, 8]);
@@ -198,11 +221,17 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
   test('Dropout is an Identity in inference; a used mask is all true', () => {
     const spec = single('Dropout', 13, {}, ['x']);
     const g = translate({ ...spec, nodes: [{ ...spec.nodes[0], output: ['y', 'mask'] }] });
-    assert.deepEqual(g.nodes.map((n) => n.op), ['Identity', 'Shape', 'ConstantOfShape']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.op),
+      ['Identity', 'Shape', 'ConstantOfShape'],
+    );
     assert.deepEqual(g.nodes[2].outputs, ['mask']);
     assert.deepEqual(g.nodes[2].attrs.value, { dtype: 'bool', shape: [1], data: Uint8Array.of(1) });
     const old = translate(single('Dropout', 7, { ratio: { float: 0.3 } }));
-    assert.deepEqual(old.nodes.map((n) => [n.op, n.attrs]), [['Identity', {}]]);
+    assert.deepEqual(
+      old.nodes.map((n) => [n.op, n.attrs]),
+      [['Identity', {}]],
+    );
   });
 
   test('training-mode Dropout and BatchNormalization are refused as variants', async () => {
@@ -214,11 +243,16 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
     assert.ok((await refusal(training)).ops.has('BatchNormalization (training mode)'));
     const spatial0 = single('BatchNormalization', 7, { spatial: 0 }, bnInputs, { initializers: bnInit });
     assert.ok((await refusal(spatial0)).ops.has('BatchNormalization (spatial=0)'));
-    const legacy = theNode(translate(single('BatchNormalization', 7, { spatial: 1, epsilon: { float: 1e-3 }, momentum: { float: 0.9 } }, bnInputs, { initializers: bnInit })));
+    const legacy = theNode(
+      translate(single('BatchNormalization', 7, { spatial: 1, epsilon: { float: 1e-3 }, momentum: { float: 0.9 } }, bnInputs, { initializers: bnInit })),
+    );
     assert.deepEqual(Object.keys(legacy.attrs), ['epsilon']);
     // Training outputs listed but read by nobody are dropped; read ones mean training.
     const listed = single('BatchNormalization', 9, {}, bnInputs, { initializers: bnInit });
-    const withOutputs = (outputs: string[], extra: onnx.INodeProto[] = []): ModelSpec => ({ ...listed, nodes: [{ ...listed.nodes[0], output: outputs }, ...extra] });
+    const withOutputs = (outputs: string[], extra: onnx.INodeProto[] = []): ModelSpec => ({
+      ...listed,
+      nodes: [{ ...listed.nodes[0], output: outputs }, ...extra],
+    });
     assert.deepEqual(theNode(translate(withOutputs(['y', 'mean', 'var']))).outputs, ['y']);
     const read = withOutputs(['y', 'mean'], [node('Identity', ['mean'], ['m2'])]);
     assert.ok((await refusal(read)).ops.has('BatchNormalization (training mode)'));
@@ -243,7 +277,10 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
   test('subgraph ops are refused by name', async () => {
     const body: onnx.IGraphProto = { name: 'body', node: [], input: [], output: [] };
     const spec = single('If', 13, {}, ['x']);
-    const e = await refusal({ ...spec, nodes: [{ ...spec.nodes[0], attribute: [{ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body }] }] });
+    const e = await refusal({
+      ...spec,
+      nodes: [{ ...spec.nodes[0], attribute: [{ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body }] }],
+    });
     assert.deepEqual([...e.ops.keys()], ['If']);
   });
 });

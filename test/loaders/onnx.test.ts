@@ -141,7 +141,10 @@ describe('ONNX tensors', () => {
 
   test('refuses unsupported element types, wrong byte counts, negative and absurd dimensions', () => {
     const err = (t: Parameters<typeof decodeTensorProto>[0], pattern: RegExp): void => {
-      assert.throws(() => decode(t), (e: unknown) => e instanceof ModelLoadError && e.file === '/models/m.onnx' && pattern.test(e.message));
+      assert.throws(
+        () => decode(t),
+        (e: unknown) => e instanceof ModelLoadError && e.file === '/models/m.onnx' && pattern.test(e.message),
+      );
     };
     err({ name: 's', dims: [1], dataType: T.STRING, stringData: [new Uint8Array([65])] }, /tensor "s".*STRING is not supported/);
     err({ name: 'u', dims: [1], dataType: T.UINT64, uint64Data: [1] }, /UINT64 is not supported/);
@@ -226,12 +229,18 @@ describe('ONNX graph structure', () => {
       outputs: [valueInfo('y', T.FLOAT, [2]), valueInfo('b', T.FLOAT, [2])],
     });
     const graph = await loadOnnxModel(file);
-    assert.deepEqual(graph.nodes.map((n) => n.name), ['neg', 'Relu_0', 'Abs_2']);
-    assert.deepEqual(graph.nodes.map((n) => n.origin), [
-      { name: 'neg', sourceOp: 'Neg' },
-      { name: 'Relu_0', sourceOp: 'Relu' },
-      { name: 'Abs_2', sourceOp: 'Abs' },
-    ]);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.name),
+      ['neg', 'Relu_0', 'Abs_2'],
+    );
+    assert.deepEqual(
+      graph.nodes.map((n) => n.origin),
+      [
+        { name: 'neg', sourceOp: 'Neg' },
+        { name: 'Relu_0', sourceOp: 'Relu' },
+        { name: 'Abs_2', sourceOp: 'Abs' },
+      ],
+    );
   });
 
   test('a cycle and a dangling input are refused, naming the node and the tensor', async () => {
@@ -241,12 +250,23 @@ describe('ONNX graph structure', () => {
       outputs: [valueInfo('b', T.FLOAT, [2])],
     });
     assert.match((await loadError(cyclic)).message, /cycle: node "(first|second)" \((Relu|Neg)\) reads tensor "(a|b)"/);
-    const dangling = writeOnnx({ nodes: [node('Add', ['x', 'nowhere'], ['y'], {}, 'adder')], inputs: [valueInfo('x', T.FLOAT, [2])], outputs: [valueInfo('y', T.FLOAT, [2])] });
-    assert.match((await loadError(dangling)).message, /node "adder" \(Add\) reads tensor "nowhere", which is neither a graph input, an initializer nor the output of any node/);
+    const dangling = writeOnnx({
+      nodes: [node('Add', ['x', 'nowhere'], ['y'], {}, 'adder')],
+      inputs: [valueInfo('x', T.FLOAT, [2])],
+      outputs: [valueInfo('y', T.FLOAT, [2])],
+    });
+    assert.match(
+      (await loadError(dangling)).message,
+      /node "adder" \(Add\) reads tensor "nowhere", which is neither a graph input, an initializer nor the output of any node/,
+    );
   });
 
   test('sequence and string inputs are refused by type', async () => {
-    const seq = encodeModel({ nodes: [node('Identity', ['x'], ['y'])], inputs: [{ name: 'x', type: { sequenceType: { elemType: { tensorType: { elemType: T.FLOAT } } } } }], outputs: [valueInfo('y', T.FLOAT, null)] });
+    const seq = encodeModel({
+      nodes: [node('Identity', ['x'], ['y'])],
+      inputs: [{ name: 'x', type: { sequenceType: { elemType: { tensorType: { elemType: T.FLOAT } } } } }],
+      outputs: [valueInfo('y', T.FLOAT, null)],
+    });
     assert.match((await loadError(writeOnnx(seq))).message, /graph input "x" is a sequence, which is not supported/);
     const str = writeOnnx({ nodes: [node('Identity', ['x'], ['y'])], inputs: [valueInfo('x', T.STRING, [1])], outputs: [valueInfo('y', T.STRING, [1])] });
     assert.match((await loadError(str)).message, /graph input "x" has element type STRING, which is not supported/);

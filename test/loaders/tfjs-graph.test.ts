@@ -80,36 +80,89 @@ const CASES: Case[] = [
   {
     name: '_FusedConv2D (BiasAdd, Relu), SAME, stride 1',
     inputShape: [2, 6, 6, 3],
-    build: (g) => g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [3, 3, 3, 4]), g.floatConst('bias', [4])], {
-      strides: ints([1, 1, 1, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]), data_format: NHWC, fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1),
-    }),
+    build: (g) =>
+      g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [3, 3, 3, 4]), g.floatConst('bias', [4])], {
+        strides: ints([1, 1, 1, 1]),
+        padding: s('SAME'),
+        dilations: ints([1, 1, 1, 1]),
+        data_format: NHWC,
+        fused_ops: strs(['BiasAdd', 'Relu']),
+        num_args: i(1),
+      }),
     reference: (g, x) => tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 1, 'same'), g.value('bias'))),
   },
   {
     name: '_FusedConv2D (FusedBatchNorm, Relu6), VALID, stride 2',
     inputShape: [2, 7, 7, 3],
-    build: (g) => g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [3, 3, 3, 4]), g.floatConst('scale', [4]), g.floatConst('offset', [4]), g.floatConst('mean', [4]), g.floatConst('var', [4], [0.5, 1, 1.5, 2])], {
-      strides: ints([1, 2, 2, 1]), padding: s('VALID'), data_format: NHWC, fused_ops: strs(['FusedBatchNorm', 'Relu6']), num_args: i(4), epsilon: f(0.001),
-    }),
-    reference: (g, x) => tf.clipByValue(tf.batchNorm(tf.conv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 2, 'valid'), g.value('mean'), g.value('var'), g.value('offset'), g.value('scale'), 0.001), 0, 6),
+    build: (g) =>
+      g.op(
+        'y',
+        '_FusedConv2D',
+        [
+          'x',
+          g.floatConst('w', [3, 3, 3, 4]),
+          g.floatConst('scale', [4]),
+          g.floatConst('offset', [4]),
+          g.floatConst('mean', [4]),
+          g.floatConst('var', [4], [0.5, 1, 1.5, 2]),
+        ],
+        {
+          strides: ints([1, 2, 2, 1]),
+          padding: s('VALID'),
+          data_format: NHWC,
+          fused_ops: strs(['FusedBatchNorm', 'Relu6']),
+          num_args: i(4),
+          epsilon: f(0.001),
+        },
+      ),
+    reference: (g, x) =>
+      tf.clipByValue(
+        tf.batchNorm(
+          tf.conv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 2, 'valid'),
+          g.value('mean'),
+          g.value('var'),
+          g.value('offset'),
+          g.value('scale'),
+          0.001,
+        ),
+        0,
+        6,
+      ),
   },
   {
     name: 'FusedDepthwiseConv2dNative (BiasAdd, Relu), multiplier 2, SAME, stride 2',
     inputShape: [2, 6, 6, 3],
-    build: (g) => g.op('y', 'FusedDepthwiseConv2dNative', ['x', g.floatConst('w', [3, 3, 3, 2]), g.floatConst('bias', [6])], {
-      strides: ints([1, 2, 2, 1]), padding: s('SAME'), dilations: ints([1, 1, 1, 1]), data_format: NHWC, fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1),
-    }),
+    build: (g) =>
+      g.op('y', 'FusedDepthwiseConv2dNative', ['x', g.floatConst('w', [3, 3, 3, 2]), g.floatConst('bias', [6])], {
+        strides: ints([1, 2, 2, 1]),
+        padding: s('SAME'),
+        dilations: ints([1, 1, 1, 1]),
+        data_format: NHWC,
+        fused_ops: strs(['BiasAdd', 'Relu']),
+        num_args: i(1),
+      }),
     reference: (g, x) => tf.relu(tf.add(tf.depthwiseConv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 2, 'same'), g.value('bias'))),
   },
   {
     name: 'FusedBatchNormV3, MaxPool and AvgPool (SAME, stride 2)',
     inputShape: [2, 5, 5, 3],
     build: (g) => {
-      const bn = g.op('bn', 'FusedBatchNormV3', ['x', g.floatConst('scale', [3]), g.floatConst('offset', [3]), g.floatConst('mean', [3]), g.floatConst('var', [3], [0.5, 1, 2])], { epsilon: f(0.001), data_format: NHWC, is_training: b(false) });
+      const bn = g.op(
+        'bn',
+        'FusedBatchNormV3',
+        ['x', g.floatConst('scale', [3]), g.floatConst('offset', [3]), g.floatConst('mean', [3]), g.floatConst('var', [3], [0.5, 1, 2])],
+        { epsilon: f(0.001), data_format: NHWC, is_training: b(false) },
+      );
       const mp = g.op('mp', 'MaxPool', [bn], { ksize: ints([1, 3, 3, 1]), strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: NHWC });
       return g.op('y', 'AvgPool', [mp], { ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: NHWC });
     },
-    reference: (g, x) => tf.avgPool(tf.maxPool(tf.batchNorm(x, g.value('mean'), g.value('var'), g.value('offset'), g.value('scale'), 0.001) as tf.Tensor4D, 3, 2, 'same'), 2, 2, 'same'),
+    reference: (g, x) =>
+      tf.avgPool(
+        tf.maxPool(tf.batchNorm(x, g.value('mean'), g.value('var'), g.value('offset'), g.value('scale'), 0.001) as tf.Tensor4D, 3, 2, 'same'),
+        2,
+        2,
+        'same',
+      ),
   },
   {
     name: 'Mean, Reshape, _FusedMatMul (BiasAdd, Relu), MatMul transpose_b, Softmax',
@@ -117,7 +170,12 @@ const CASES: Case[] = [
     build: (g) => {
       const m = g.op('mean', 'Mean', ['x', g.intConst('axes', [1, 2])], { keep_dims: b(false) });
       const r = g.op('flat', 'Reshape', [m, g.intConst('shape', [-1, 5])]);
-      const h = g.op('h', '_FusedMatMul', [r, g.floatConst('w1', [5, 6]), g.floatConst('b1', [6])], { transpose_a: b(false), transpose_b: b(false), fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1) });
+      const h = g.op('h', '_FusedMatMul', [r, g.floatConst('w1', [5, 6]), g.floatConst('b1', [6])], {
+        transpose_a: b(false),
+        transpose_b: b(false),
+        fused_ops: strs(['BiasAdd', 'Relu']),
+        num_args: i(1),
+      });
       const o = g.op('o', 'MatMul', [h, g.floatConst('w2t', [4, 6])], { transpose_a: b(false), transpose_b: b(true) });
       return g.op('y', 'Softmax', [o]);
     },
@@ -131,9 +189,23 @@ const CASES: Case[] = [
     inputShape: [2, 6, 5, 4],
     build: (g) => {
       // x[:, 1:5:2, ..., 2:4]  (begin_mask on 0, ellipsis at 2)
-      const a = g.op('a', 'StridedSlice', ['x', g.intConst('b0', [0, 1, 0, 2]), g.intConst('e0', [0, 5, 0, 4]), g.intConst('s0', [1, 2, 1, 1])], { begin_mask: i(1), end_mask: i(1), ellipsis_mask: i(4), new_axis_mask: i(0), shrink_axis_mask: i(0), Index: { type: 'DT_INT32' } });
+      const a = g.op('a', 'StridedSlice', ['x', g.intConst('b0', [0, 1, 0, 2]), g.intConst('e0', [0, 5, 0, 4]), g.intConst('s0', [1, 2, 1, 1])], {
+        begin_mask: i(1),
+        end_mask: i(1),
+        ellipsis_mask: i(4),
+        new_axis_mask: i(0),
+        shrink_axis_mask: i(0),
+        Index: { type: 'DT_INT32' },
+      });
       // a[:, 0, tf.newaxis, :, -1]  -> shrink axis 1 and 3, new axis
-      return g.op('y', 'StridedSlice', [a, g.intConst('b1', [0, 0, 0, 0, -1]), g.intConst('e1', [0, 1, 0, 0, 0]), g.intConst('s1', [1, 1, 1, 1, 1])], { begin_mask: i(1 | 8), end_mask: i(1 | 8), ellipsis_mask: i(0), new_axis_mask: i(4), shrink_axis_mask: i(2 | 16), Index: { type: 'DT_INT32' } });
+      return g.op('y', 'StridedSlice', [a, g.intConst('b1', [0, 0, 0, 0, -1]), g.intConst('e1', [0, 1, 0, 0, 0]), g.intConst('s1', [1, 1, 1, 1, 1])], {
+        begin_mask: i(1 | 8),
+        end_mask: i(1 | 8),
+        ellipsis_mask: i(0),
+        new_axis_mask: i(4),
+        shrink_axis_mask: i(2 | 16),
+        Index: { type: 'DT_INT32' },
+      });
     },
     reference: (_, x) => {
       const a = tf.stridedSlice(x, [0, 1, 0, 2], [0, 5, 0, 4], [1, 2, 1, 1], 1, 1, 4, 0, 0);
@@ -152,7 +224,11 @@ const CASES: Case[] = [
     },
     reference: (_, x) => {
       const x4 = x as tf.Tensor4D;
-      return tf.addN([tf.image.resizeBilinear(x4, [7, 9], false, true), tf.image.resizeBilinear(x4, [7, 9], true, false), tf.image.resizeNearestNeighbor(x4, [7, 9], false, true)]);
+      return tf.addN([
+        tf.image.resizeBilinear(x4, [7, 9], false, true),
+        tf.image.resizeBilinear(x4, [7, 9], true, false),
+        tf.image.resizeNearestNeighbor(x4, [7, 9], false, true),
+      ]);
     },
   },
   {
@@ -167,7 +243,14 @@ const CASES: Case[] = [
       return g.op('y', 'Squeeze', [e], { squeeze_dims: ints([4]) });
     },
     reference: (_, x) => {
-      const t = tf.transpose(tf.pad(x, [[0, 0], [1, 2], [0, 1]]), [0, 2, 1]);
+      const t = tf.transpose(
+        tf.pad(x, [
+          [0, 0],
+          [1, 2],
+          [0, 1],
+        ]),
+        [0, 2, 1],
+      );
       const c = tf.concat([t, t], 2);
       return tf.stack([c, c], 1);
     },
@@ -188,7 +271,11 @@ const CASES: Case[] = [
     name: 'BatchMatMulV2 (adj_y) and Conv2DBackpropInput (SAME, stride 2)',
     inputShape: [2, 3, 3, 4],
     build: (g) => {
-      const ct = g.op('ct', 'Conv2DBackpropInput', [g.intConst('sizes', [2, 6, 6, 5]), g.floatConst('w', [3, 3, 5, 4]), 'x'], { strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: NHWC });
+      const ct = g.op('ct', 'Conv2DBackpropInput', [g.intConst('sizes', [2, 6, 6, 5]), g.floatConst('w', [3, 3, 5, 4]), 'x'], {
+        strides: ints([1, 2, 2, 1]),
+        padding: s('SAME'),
+        data_format: NHWC,
+      });
       return g.op('y', 'BatchMatMulV2', [ct, g.floatConst('m', [2, 6, 3, 5])], { adj_x: b(false), adj_y: b(true) });
     },
     reference: (g, x) => tf.matMul(tf.conv2dTranspose(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, [2, 6, 6, 5], 2, 'same'), g.value('m'), false, true),
@@ -203,7 +290,10 @@ describe('TF.js graph-model ops', () => {
   CASES.forEach((c, k) => {
     test(`${c.name}: forward matches TF.js, VJP matches finite differences`, async () => {
       const g = new GraphModelBuilder();
-      g.placeholder('x', c.inputShape.map((d, j) => (j === 0 ? -1 : d)));
+      g.placeholder(
+        'x',
+        c.inputShape.map((d, j) => (j === 0 ? -1 : d)),
+      );
       c.build(g);
       const graph = await loadTfjsModel(g.write());
       assert.equal(graph.description.format, 'tfjs-graph');
@@ -222,12 +312,21 @@ describe('TF.js graph-model ops', () => {
   test('nodes keep the TF node names and ops for mapping results back', async () => {
     const g = new GraphModelBuilder();
     g.placeholder('x', [-1, 4, 4, 2]);
-    g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [1, 1, 2, 3]), g.floatConst('bias', [3])], { strides: ints([1, 1, 1, 1]), padding: s('VALID'), data_format: NHWC, fused_ops: strs(['BiasAdd', 'Relu']), num_args: i(1) });
+    g.op('y', '_FusedConv2D', ['x', g.floatConst('w', [1, 1, 2, 3]), g.floatConst('bias', [3])], {
+      strides: ints([1, 1, 1, 1]),
+      padding: s('VALID'),
+      data_format: NHWC,
+      fused_ops: strs(['BiasAdd', 'Relu']),
+      num_args: i(1),
+    });
     const graph = await loadTfjsModel(g.write());
-    assert.deepEqual(graph.nodes.map((n) => [n.name, n.op, n.origin.name, n.origin.sourceOp]), [
-      ['y', 'Conv', 'y', '_FusedConv2D'],
-      ['y/relu', 'Relu', 'y', '_FusedConv2D'],
-    ]);
+    assert.deepEqual(
+      graph.nodes.map((n) => [n.name, n.op, n.origin.name, n.origin.sourceOp]),
+      [
+        ['y', 'Conv', 'y', '_FusedConv2D'],
+        ['y/relu', 'Relu', 'y', '_FusedConv2D'],
+      ],
+    );
     assert.deepEqual(graph.nodes[1].outputs, ['y']);
     assert.equal(graph.description.inputLayout, 'NHWC');
   });

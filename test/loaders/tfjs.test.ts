@@ -49,7 +49,8 @@ describe('TF.js fixtures', () => {
       const tensors = new Set([...graph.inputs.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs)]);
       for (const b of ref.boundaries) if (b.tfjs_layer !== null) assert.ok(tensors.has(b.tfjs_layer), `boundary tensor ${b.tfjs_layer}`);
 
-      const inputShape = ref.files.input.nhwc_shape && ref.files.tfjs.input_file === ref.files.input.nhwc_file ? ref.files.input.nhwc_shape : ref.files.input.shape;
+      const inputShape =
+        ref.files.input.nhwc_shape && ref.files.tfjs.input_file === ref.files.input.nhwc_file ? ref.files.input.nhwc_shape : ref.files.input.shape;
       if (name === 'resnet_cifar8') assert.equal(graph.description.inputLayout, 'NHWC');
       const x = readInput(path.join(fixtureDir(name), ref.files.tfjs.input_file), inputShape);
       const y = forward(graph, { [graph.inputs[0].name]: x });
@@ -89,14 +90,23 @@ function denseModel(extra: Record<string, unknown> = {}): Record<string, unknown
     format: 'layers-model',
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: 'seq', layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: true, batch_input_shape: [null, 4] } }] },
+      config: {
+        name: 'seq',
+        layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: true, batch_input_shape: [null, 4] } }],
+      },
     },
     ...extra,
   };
 }
 
 const DENSE_MANIFEST = (paths: string[], dtype = 'float32'): unknown[] => [
-  { paths, weights: [{ name: 'dense/kernel', shape: [4, 3], dtype }, { name: 'dense/bias', shape: [3], dtype: 'float32' }] },
+  {
+    paths,
+    weights: [
+      { name: 'dense/kernel', shape: [4, 3], dtype },
+      { name: 'dense/bias', shape: [3], dtype: 'float32' },
+    ],
+  },
 ];
 
 async function loadError(file: string): Promise<ModelLoadError> {
@@ -127,7 +137,10 @@ describe('TF.js load errors name the file and the cause', () => {
   });
 
   test('truncated second shard of two', async () => {
-    const file = writeModel(denseModel({ weightsManifest: DENSE_MANIFEST(['a.bin', 'b.bin']) }), [], { 'a.bin': fullBytes.subarray(0, 32), 'b.bin': fullBytes.subarray(0, 20) });
+    const file = writeModel(denseModel({ weightsManifest: DENSE_MANIFEST(['a.bin', 'b.bin']) }), [], {
+      'a.bin': fullBytes.subarray(0, 32),
+      'b.bin': fullBytes.subarray(0, 20),
+    });
     const e = await loadError(file);
     assert.match(e.message, /b\.bin/);
     assert.match(e.message, /truncated/);
@@ -148,7 +161,9 @@ describe('TF.js load errors name the file and the cause', () => {
   });
 
   test('unknown quantization dtype', async () => {
-    const manifest = [{ paths: ['w.bin'], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32', quantization: { dtype: 'int4', scale: 1, min: 0 } }] }];
+    const manifest = [
+      { paths: ['w.bin'], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32', quantization: { dtype: 'int4', scale: 1, min: 0 } }] },
+    ];
     const file = writeModel(denseModel({ weightsManifest: manifest }), [], { 'w.bin': fullBytes });
     const e = await loadError(file);
     assert.match(e.message, /model\.json/);
@@ -184,7 +199,12 @@ describe('TF.js load errors name the file and the cause', () => {
   });
 
   test('recurrent layers are refused clearly', async () => {
-    const json = { modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { name: 'lstm_1', units: 4, batch_input_shape: [null, 5, 3] } }] } } };
+    const json = {
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { layers: [{ class_name: 'LSTM', config: { name: 'lstm_1', units: 4, batch_input_shape: [null, 5, 3] } }] },
+      },
+    };
     const e = await loadError(writeModel(json));
     assert.match(e.message, /LSTM \(layer "lstm_1"\): recurrent layers are not supported/);
   });
@@ -278,7 +298,10 @@ describe('TF.js quantized weights', () => {
       const file = writeModel(denseModel({ weightsManifest: manifest }), [], { 'w.bin': Buffer.concat([bytes, bias]) });
       const graph = await loadTfjsModel(file);
       const k = graph.constants.get('dense/kernel')!;
-      assert.deepEqual(Array.from(k.data).map((v) => Math.round(v * 1e6) / 1e6), kernel);
+      assert.deepEqual(
+        Array.from(k.data).map((v) => Math.round(v * 1e6) / 1e6),
+        kernel,
+      );
       const x = tf.tensor2d([[1, 2, 3, 4]]);
       const y = forward(graph, { [graph.inputs[0].name]: x });
       x.dispose();
@@ -291,7 +314,10 @@ describe('TF.js quantized weights', () => {
     const all = Buffer.alloc(4 * 15);
     const values = [...kernel, 0.1, -0.2, 0.3];
     values.forEach((v, i) => all.writeFloatLE(v, 4 * i));
-    const file = writeModel(denseModel({ weightsManifest: DENSE_MANIFEST(['part-a', 'part-b']) }), [], { 'part-a': all.subarray(0, 28), 'part-b': all.subarray(28) });
+    const file = writeModel(denseModel({ weightsManifest: DENSE_MANIFEST(['part-a', 'part-b']) }), [], {
+      'part-a': all.subarray(0, 28),
+      'part-b': all.subarray(28),
+    });
     const graph = await loadTfjsModel(file);
     assert.deepEqual(Array.from(graph.constants.get('dense/kernel')!.data), Array.from(Float32Array.from(kernel)));
     assert.deepEqual(Array.from(graph.constants.get('dense/bias')!.data), Array.from(Float32Array.from([0.1, -0.2, 0.3])));

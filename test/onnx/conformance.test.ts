@@ -75,7 +75,7 @@ interface CaseModel {
 
 function readCaseModel(modelFile: string): CaseModel {
   const g = onnx.ModelProto.decode(readFileSync(modelFile)).graph;
-  const ops = (g?.node ?? []).map((n) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType ?? ''));
+  const ops = (g?.node ?? []).map((n) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : (n.opType ?? '')));
   const declared = new Map<string, number>();
   for (const v of [...(g?.input ?? []), ...(g?.output ?? [])]) declared.set(v.name ?? '', v.type?.tensorType?.elemType ?? 0);
   return { ops: [...new Set(ops)], declared };
@@ -139,7 +139,9 @@ function compare(got: tf.Tensor, want: DataFile, label: string): void {
     }
   }
   if (bad > 0) {
-    assert.fail(`${label}: ${bad} of ${w.length} values differ${exact ? '' : ` beyond ${rtol} relative`}; worst at flat index ${worst}: got ${g[worst]}, expected ${w[worst]}`);
+    assert.fail(
+      `${label}: ${bad} of ${w.length} values differ${exact ? '' : ` beyond ${rtol} relative`}; worst at flat index ${worst}: got ${g[worst]}, expected ${w[worst]}`,
+    );
   }
 }
 

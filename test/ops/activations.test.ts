@@ -56,7 +56,13 @@ describe('activation kernels: forward', () => {
   test('Gelu exact (erf) and tanh approximation', () => {
     const x = f32([-2, -0.5, 1, 2]);
     assertResult(run1('Gelu', [x]), [4], [-0.04550026389635842, -0.15426876936299344, 0.8413447460685429, 1.9544997361036416], undefined, 2e-6);
-    assertResult(run1('Gelu', [x], { approximate: 'tanh' }), [4], [-0.04540230591222494, -0.15428599017485606, 0.8411919906082768, 1.954597694087775], undefined, 2e-6);
+    assertResult(
+      run1('Gelu', [x], { approximate: 'tanh' }),
+      [4],
+      [-0.04540230591222494, -0.15428599017485606, 0.8411919906082768, 1.954597694087775],
+      undefined,
+      2e-6,
+    );
   });
 
   test('Clip with min only, max only, both, none, and int input', () => {

@@ -40,7 +40,13 @@ const convCases: Case[] = [
   { name: '2-D dilation 2', x: [1, 2, 7, 6], w: [2, 2, 3, 3], attrs: { dilations: [2, 2], pads: [1, 1, 1, 1] }, pads: [1, 1, 1, 1] },
   { name: '2-D stride 2 and dilation 2', x: [1, 2, 8, 7], w: [2, 2, 2, 3], attrs: { dilations: [2, 2], strides: [2, 2] } },
   { name: '2-D groups 2', x: [1, 4, 5, 5], w: [6, 2, 3, 3], attrs: { group: 2, pads: [1, 1, 1, 1] }, pads: [1, 1, 1, 1], bias: true },
-  { name: '2-D depthwise, multiplier 2, stride 2', x: [2, 3, 6, 6], w: [6, 1, 3, 3], attrs: { group: 3, strides: [2, 2], pads: [1, 1, 0, 0] }, pads: [1, 1, 0, 0] },
+  {
+    name: '2-D depthwise, multiplier 2, stride 2',
+    x: [2, 3, 6, 6],
+    w: [6, 1, 3, 3],
+    attrs: { group: 3, strides: [2, 2], pads: [1, 1, 0, 0] },
+    pads: [1, 1, 0, 0],
+  },
   // SAME_UPPER on 6 with k 3, s 2: total padding 1, at the end; SAME_LOWER: at the beginning.
   { name: '2-D SAME_UPPER stride 2', x: [1, 2, 6, 6], w: [2, 2, 3, 3], attrs: { auto_pad: 'SAME_UPPER', strides: [2, 2] }, pads: [0, 0, 1, 1] },
   { name: '2-D SAME_LOWER stride 2', x: [1, 2, 6, 6], w: [2, 2, 3, 3], attrs: { auto_pad: 'SAME_LOWER', strides: [2, 2] }, pads: [1, 1, 0, 0] },
@@ -50,7 +56,14 @@ const convCases: Case[] = [
 
 const transposeCases: (Case & { outputPadding?: number[] })[] = [
   { name: '2-D plain with bias', x: [1, 2, 3, 3], w: [2, 3, 3, 3], attrs: {}, bias: true },
-  { name: '2-D stride 2, pads, output_padding', x: [2, 2, 3, 4], w: [2, 2, 3, 3], attrs: { strides: [2, 2], pads: [1, 0, 0, 1], output_padding: [1, 1] }, pads: [1, 0, 0, 1], outputPadding: [1, 1] },
+  {
+    name: '2-D stride 2, pads, output_padding',
+    x: [2, 2, 3, 4],
+    w: [2, 2, 3, 3],
+    attrs: { strides: [2, 2], pads: [1, 0, 0, 1], output_padding: [1, 1] },
+    pads: [1, 0, 0, 1],
+    outputPadding: [1, 1],
+  },
   { name: '2-D dilation 2 stride 3', x: [1, 1, 3, 3], w: [1, 2, 2, 2], attrs: { strides: [3, 3], dilations: [2, 2] } },
   { name: '2-D groups 2', x: [1, 4, 3, 3], w: [4, 1, 3, 3], attrs: { group: 2, strides: [2, 1] } },
   { name: '1-D stride 2', x: [1, 2, 4], w: [2, 3, 3], attrs: { strides: [2], pads: [1, 1] }, pads: [1, 1], bias: true },
@@ -71,12 +84,17 @@ describe('Conv / ConvTranspose: forward', () => {
     test(`Conv ${c.name}: naive reference, and channelsLast agrees`, () => {
       const { x, w } = inputsOf(c, 3);
       const b = c.bias ? randn([c.w[0]], 9) : null;
-      const ref = naiveConv(nd(x), nd(w), {
-        strides: c.attrs.strides as number[] | undefined,
-        dilations: c.attrs.dilations as number[] | undefined,
-        pads: c.pads,
-        group: c.attrs.group as number | undefined,
-      }, b ? Array.from(b.dataSync()) : undefined);
+      const ref = naiveConv(
+        nd(x),
+        nd(w),
+        {
+          strides: c.attrs.strides as number[] | undefined,
+          dilations: c.attrs.dilations as number[] | undefined,
+          pads: c.pads,
+          group: c.attrs.group as number | undefined,
+        },
+        b ? Array.from(b.dataSync()) : undefined,
+      );
       const got = run1('Conv', b ? [x, w, b] : [x, w], c.attrs);
       assertResult(got, ref.shape, ref.data, 'float32', 1e-4);
       const last = run1('Conv', b ? [lastOf(x), tfKernel(w), b] : [lastOf(x), tfKernel(w)], { ...c.attrs, channelsLast: true });
@@ -90,13 +108,18 @@ describe('Conv / ConvTranspose: forward', () => {
       const { x, w } = inputsOf(c, 4);
       const group = (c.attrs.group as number | undefined) ?? 1;
       const b = c.bias ? randn([c.w[1] * group], 10) : null;
-      const ref = naiveConvTranspose(nd(x), nd(w), {
-        strides: c.attrs.strides as number[] | undefined,
-        dilations: c.attrs.dilations as number[] | undefined,
-        pads: c.pads,
-        group,
-        outputPadding: c.outputPadding,
-      }, b ? Array.from(b.dataSync()) : undefined);
+      const ref = naiveConvTranspose(
+        nd(x),
+        nd(w),
+        {
+          strides: c.attrs.strides as number[] | undefined,
+          dilations: c.attrs.dilations as number[] | undefined,
+          pads: c.pads,
+          group,
+          outputPadding: c.outputPadding,
+        },
+        b ? Array.from(b.dataSync()) : undefined,
+      );
       const got = run1('ConvTranspose', b ? [x, w, b] : [x, w], c.attrs);
       assertResult(got, ref.shape, ref.data, 'float32', 1e-4);
       const last = run1('ConvTranspose', b ? [lastOf(x), tfKernel(w), b] : [lastOf(x), tfKernel(w)], { ...c.attrs, channelsLast: true });
@@ -163,7 +186,14 @@ function ourGrads(attrs: Attributes, x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor, 
   const graph = singleNodeGraph('Conv', attrs, [{ value: x }, constW ? { constant: tensorConst(w) } : { value: w }]);
   const exec = new Executor(graph);
   try {
-    const feeds = new Map<string, tf.Tensor>(constW ? [['in0', x]] : [['in0', x], ['in1', w]]);
+    const feeds = new Map<string, tf.Tensor>(
+      constW
+        ? [['in0', x]]
+        : [
+            ['in0', x],
+            ['in1', w],
+          ],
+    );
     const acts = exec.forward(feeds);
     const g = exec.vjp(acts, new Map([['out0', dy]]), constW ? ['in0'] : ['in0', 'in1']);
     const out = { dx: Array.from(g.get('in0')!.dataSync()), dw: constW ? [] : Array.from(g.get('in1')!.dataSync()) };
@@ -186,11 +216,29 @@ describe("Conv VJP against the cpu backend's own Conv2D/DepthwiseConv2d backprop
     await useTestBackend();
   });
 
-  const variants: { name: string; x: number[]; w: number[]; strides: [number, number]; dil: [number, number]; pad: 'same' | 'valid'; attrs: Attributes; depthwise?: boolean }[] = [
+  const variants: {
+    name: string;
+    x: number[];
+    w: number[];
+    strides: [number, number];
+    dil: [number, number];
+    pad: 'same' | 'valid';
+    attrs: Attributes;
+    depthwise?: boolean;
+  }[] = [
     { name: 'stride 2 SAME', x: [2, 7, 6, 3], w: [3, 3, 3, 4], strides: [2, 2], dil: [1, 1], pad: 'same', attrs: { strides: [2, 2], auto_pad: 'SAME_UPPER' } },
     // (tf.grad does not support dilations; finite differences cover them.)
     { name: 'stride 3 VALID, rectangular kernel', x: [1, 8, 7, 2], w: [3, 2, 2, 3], strides: [3, 3], dil: [1, 1], pad: 'valid', attrs: { strides: [3, 3] } },
-    { name: 'depthwise stride 2 SAME', x: [1, 6, 7, 3], w: [3, 3, 3, 2], strides: [2, 2], dil: [1, 1], pad: 'same', attrs: { strides: [2, 2], auto_pad: 'SAME_UPPER', group: 3 }, depthwise: true },
+    {
+      name: 'depthwise stride 2 SAME',
+      x: [1, 6, 7, 3],
+      w: [3, 3, 3, 2],
+      strides: [2, 2],
+      dil: [1, 1],
+      pad: 'same',
+      attrs: { strides: [2, 2], auto_pad: 'SAME_UPPER', group: 3 },
+      depthwise: true,
+    },
   ];
 
   for (const v of variants) {
@@ -217,8 +265,16 @@ describe("Conv VJP against the cpu backend's own Conv2D/DepthwiseConv2d backprop
           const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>): tf.Tensor =>
             tf.engine().runKernel(kernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
           const common = { strides: v.strides, pad: v.pad, dilations: v.dil, dataFormat: 'NHWC' };
-          const gx = run(v.depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput', { dy: dyc, filter: wc }, { ...common, inputShape: xc.shape });
-          const gw = run(v.depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter', { x: xc, dy: dyc }, { ...common, filterShape: wc.shape });
+          const gx = run(
+            v.depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput',
+            { dy: dyc, filter: wc },
+            { ...common, inputShape: xc.shape },
+          );
+          const gw = run(
+            v.depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter',
+            { x: xc, dy: dyc },
+            { ...common, filterShape: wc.shape },
+          );
           return { dx: Array.from(gx.dataSync()), dw: Array.from(gw.dataSync()) };
         });
       } finally {

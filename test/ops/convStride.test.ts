@@ -37,7 +37,12 @@ const geometries: Geometry[] = [
 ];
 
 function outputOf(c: Geometry, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
-  return convValid(padOrCrop(x, c.begin, c.end), w, c.strides, c.strides.map(() => 1));
+  return convValid(
+    padOrCrop(x, c.begin, c.end),
+    w,
+    c.strides,
+    c.strides.map(() => 1),
+  );
 }
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -75,13 +80,29 @@ describe('strided Conv input cotangent: sub-pixel form', () => {
 
   test('phases run as one convolution where few input channels leave tiles empty', () => {
     // Taps per phase of a 7x7 stride-2 stem, and of a 3x3 stride-2 downsampling.
-    const stem = [[4, 4], [4, 3], [3, 4], [3, 3]];
-    const down = [[2, 2], [2, 1], [1, 2], [1, 1]];
+    const stem = [
+      [4, 4],
+      [4, 3],
+      [3, 4],
+      [3, 3],
+    ];
+    const down = [
+      [2, 2],
+      [2, 1],
+      [1, 2],
+      [1, 1],
+    ];
     assert.equal(fusePhases(2, [2, 2], 3, stem), true);
     assert.equal(fusePhases(2, [2, 2], 64, stem), false);
     assert.equal(fusePhases(2, [2, 2], 64, down), false);
     assert.equal(fusePhases(1, [2], 3, [[4], [3]]), false);
-    assert.equal(fusePhases(2, [2, 1], 3, [[4, 7], [3, 7]]), false);
+    assert.equal(
+      fusePhases(2, [2, 1], 3, [
+        [4, 7],
+        [3, 7],
+      ]),
+      false,
+    );
   });
 
   test('a cached sub-kernel is used for its phase', () => {
@@ -104,14 +125,29 @@ describe('strided Conv VJP against finite differences', () => {
   });
 
   test('7x7 stride 2 pad 3 stem (ONNX layout)', () => {
-    checkVjp({ op: 'Conv', attrs: { strides: [2, 2], pads: [3, 3, 3, 3] }, inputs: [{ value: randn([1, 2, 9, 8], 1) }, { value: randn([3, 2, 7, 7], 2) }], seed: 5 });
+    checkVjp({
+      op: 'Conv',
+      attrs: { strides: [2, 2], pads: [3, 3, 3, 3] },
+      inputs: [{ value: randn([1, 2, 9, 8], 1) }, { value: randn([3, 2, 7, 7], 2) }],
+      seed: 5,
+    });
   });
 
   test('1x1 stride 2 projection with bias (ONNX layout)', () => {
-    checkVjp({ op: 'Conv', attrs: { strides: [2, 2] }, inputs: [{ value: randn([2, 3, 5, 6], 3) }, { value: randn([4, 3, 1, 1], 4) }, { value: randn([4], 5) }], seed: 6 });
+    checkVjp({
+      op: 'Conv',
+      attrs: { strides: [2, 2] },
+      inputs: [{ value: randn([2, 3, 5, 6], 3) }, { value: randn([4, 3, 1, 1], 4) }, { value: randn([4], 5) }],
+      seed: 6,
+    });
   });
 
   test('3x3 stride 2 pad 1, channelsLast', () => {
-    checkVjp({ op: 'Conv', attrs: { strides: [2, 2], pads: [1, 1, 1, 1], channelsLast: true }, inputs: [{ value: randn([1, 7, 6, 2], 6) }, { value: randn([3, 3, 2, 3], 7) }], seed: 7 });
+    checkVjp({
+      op: 'Conv',
+      attrs: { strides: [2, 2], pads: [1, 1, 1, 1], channelsLast: true },
+      inputs: [{ value: randn([1, 7, 6, 2], 6) }, { value: randn([3, 3, 2, 3], 7) }],
+      seed: 7,
+    });
   });
 });

@@ -118,9 +118,15 @@ describe('elementwise kernels: VJP vs finite differences', () => {
   });
 
   const shapes: [number[], number[]][] = [
-    [[2, 3], [2, 3]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
     [[2, 3], [3]],
-    [[2, 1, 4], [3, 1]],
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
     [[1], [2, 2]],
   ];
   for (const [sa, sb] of shapes) {
@@ -190,9 +196,19 @@ describe('elementwise kernels: VJP vs finite differences', () => {
     const grads = tf.tidy(() => {
       const dy = f32([1, 1]);
       const out = tf.maximum(x, x);
-      return k.vjp!({ inputs: [x, x], outputs: [out], dys: [dy], attrs: {}, node: { name: 'm', op: 'Max', inputs: ['a', 'b'], outputs: ['y'], attrs: {}, origin: { name: 'm', sourceOp: 'Max' } }, ctx: { readNumbers: (t) => Array.from(t.dataSync()), cached: (_k, make) => make(), derivedFromActivation: (_s, _k, make) => make() } }).map((g) => Array.from(g!.dataSync()));
+      return k.vjp!({
+        inputs: [x, x],
+        outputs: [out],
+        dys: [dy],
+        attrs: {},
+        node: { name: 'm', op: 'Max', inputs: ['a', 'b'], outputs: ['y'], attrs: {}, origin: { name: 'm', sourceOp: 'Max' } },
+        ctx: { readNumbers: (t) => Array.from(t.dataSync()), cached: (_k, make) => make(), derivedFromActivation: (_s, _k, make) => make() },
+      }).map((g) => Array.from(g!.dataSync()));
     });
-    assert.deepEqual(grads, [[1, 1], [0, 0]]);
+    assert.deepEqual(grads, [
+      [1, 1],
+      [0, 0],
+    ]);
   });
 
   test('Sum and Mean (variadic, broadcast)', () => {

@@ -48,20 +48,65 @@ interface EinsumCase {
 }
 
 const einsumCases: EinsumCase[] = [
-  { equation: 'bij,bjk->bik', shapes: [[2, 3, 4], [2, 4, 2]] },
-  { equation: 'bhid,bhjd->bhij', shapes: [[2, 2, 3, 4], [2, 2, 5, 4]] },
+  {
+    equation: 'bij,bjk->bik',
+    shapes: [
+      [2, 3, 4],
+      [2, 4, 2],
+    ],
+  },
+  {
+    equation: 'bhid,bhjd->bhij',
+    shapes: [
+      [2, 2, 3, 4],
+      [2, 2, 5, 4],
+    ],
+  },
   { equation: '...ii->...i', shapes: [[2, 3, 3]], explicit: 'aii->ai' },
   { equation: 'ii', shapes: [[3, 3]], explicit: 'ii->' },
   { equation: 'ij->ji', shapes: [[2, 3]] },
   { equation: 'ij->i', shapes: [[3, 4]] },
   { equation: 'i,i', shapes: [[5], [5]], explicit: 'i,i->' },
-  { equation: 'ij,jk', shapes: [[2, 3], [3, 4]], explicit: 'ij,jk->ik' },
+  {
+    equation: 'ij,jk',
+    shapes: [
+      [2, 3],
+      [3, 4],
+    ],
+    explicit: 'ij,jk->ik',
+  },
   { equation: 'i,j->ij', shapes: [[3], [2]] },
-  { equation: 'bn,anm,bm->ba', shapes: [[2, 3], [4, 3, 2], [2, 2]] },
-  { equation: '...ij,...jk->...ik', shapes: [[2, 1, 2, 3], [3, 3, 2]], explicit: 'abij,bjk->abik' },
+  {
+    equation: 'bn,anm,bm->ba',
+    shapes: [
+      [2, 3],
+      [4, 3, 2],
+      [2, 2],
+    ],
+  },
+  {
+    equation: '...ij,...jk->...ik',
+    shapes: [
+      [2, 1, 2, 3],
+      [3, 3, 2],
+    ],
+    explicit: 'abij,bjk->abik',
+  },
   { equation: 'ijk->kji', shapes: [[2, 3, 4]] },
-  { equation: 'bij,bkj->', shapes: [[2, 2, 3], [2, 4, 3]] },
-  { equation: 'iij,jk->ik', shapes: [[3, 3, 2], [2, 4]] },
+  {
+    equation: 'bij,bkj->',
+    shapes: [
+      [2, 2, 3],
+      [2, 4, 3],
+    ],
+  },
+  {
+    equation: 'iij,jk->ik',
+    shapes: [
+      [3, 3, 2],
+      [2, 4],
+    ],
+  },
 ];
 
 describe('linalg kernels: forward', () => {
@@ -118,7 +163,12 @@ describe('linalg kernels: VJP against finite differences', () => {
   });
 
   test('Gemm', () => {
-    for (const [transA, transB] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+    for (const [transA, transB] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]) {
       const a = randn(transA ? [4, 3] : [3, 4], 10);
       const b = randn(transB ? [2, 4] : [4, 2], 11);
       checkVjp({ op: 'Gemm', attrs: { transA, transB, alpha: 0.7, beta: 1.3 }, inputs: [{ value: a }, { value: b }, { value: randn([2], 12) }] });

@@ -32,7 +32,12 @@ describe('norm kernels: forward', () => {
     const mean = f32([2, 4]);
     const variance = f32([4, 16]);
     const eps = 1e-5;
-    const want = [1 + (2 * (1 - 2)) / Math.sqrt(4 + eps), 1 + (2 * (3 - 2)) / Math.sqrt(4 + eps), -1 + (0.5 * (2 - 4)) / Math.sqrt(16 + eps), -1 + (0.5 * (6 - 4)) / Math.sqrt(16 + eps)];
+    const want = [
+      1 + (2 * (1 - 2)) / Math.sqrt(4 + eps),
+      1 + (2 * (3 - 2)) / Math.sqrt(4 + eps),
+      -1 + (0.5 * (2 - 4)) / Math.sqrt(16 + eps),
+      -1 + (0.5 * (6 - 4)) / Math.sqrt(16 + eps),
+    ];
     assertResult(run1('BatchNormalization', [x, scale, bias, mean, variance]), [1, 2, 1, 2], want);
     const last = run1('BatchNormalization', [lastOf(x), scale, bias, mean, variance], { channelsLast: true });
     assertResult(last, [1, 1, 2, 2], values(lastOf(tf.tensor(want, [1, 2, 1, 2]))));
@@ -51,11 +56,27 @@ describe('norm kernels: forward', () => {
       return ((v - m) / Math.sqrt(s2 + eps)) * [1, 2, 3][i % 3] + [0, 1, 0][i % 3];
     });
     assertResult(y, [2, 3], want, 'float32', 1e-4);
-    assertResult(mean, [2, 1], rows.map((r) => r[0]));
-    assertResult(inv, [2, 1], rows.map((r) => 1 / Math.sqrt(r[1] + eps)), 'float32', 1e-4);
+    assertResult(
+      mean,
+      [2, 1],
+      rows.map((r) => r[0]),
+    );
+    assertResult(
+      inv,
+      [2, 1],
+      rows.map((r) => 1 / Math.sqrt(r[1] + eps)),
+      'float32',
+      1e-4,
+    );
     // axis 0 normalises over everything.
     const [m0, s0] = moments(xv);
-    assertResult(run1('LayerNormalization', [x, tf.ones([2, 3])], { axis: 0, epsilon: 0 }), [2, 3], xv.map((v) => (v - m0) / Math.sqrt(s0)), 'float32', 1e-4);
+    assertResult(
+      run1('LayerNormalization', [x, tf.ones([2, 3])], { axis: 0, epsilon: 0 }),
+      [2, 3],
+      xv.map((v) => (v - m0) / Math.sqrt(s0)),
+      'float32',
+      1e-4,
+    );
   });
 
   test('InstanceNormalization by hand, both layouts', () => {
@@ -104,7 +125,11 @@ describe('norm kernels: VJP against finite differences', () => {
   test('LayerNormalization: axis -1 and 1, with all three outputs', () => {
     checkVjp({ op: 'LayerNormalization', inputs: [{ value: randn([2, 3, 4], 5) }, { value: randn([4], 6) }, { value: randn([4], 7) }], outputs: 3 });
     checkVjp({ op: 'LayerNormalization', attrs: { axis: 1 }, inputs: [{ value: randn([2, 3, 4], 8) }, { value: randn([3, 4], 9) }], outputs: 3 });
-    checkVjp({ op: 'LayerNormalization', attrs: { axis: -2 }, inputs: [{ value: randn([2, 3, 4], 10) }, { value: randn([3, 4], 11) }, { value: randn([3, 4], 12) }] });
+    checkVjp({
+      op: 'LayerNormalization',
+      attrs: { axis: -2 },
+      inputs: [{ value: randn([2, 3, 4], 10) }, { value: randn([3, 4], 11) }, { value: randn([3, 4], 12) }],
+    });
   });
 
   test('InstanceNormalization both layouts', () => {

@@ -25,25 +25,75 @@ interface Case {
 
 const maxCases: Case[] = [
   { name: '2-D 3x3 stride 1', x: [2, 3, 5, 5], attrs: { kernel_shape: [3, 3] }, ref: { kernel: [3, 3] } },
-  { name: '2-D stride 2, asymmetric pads', x: [1, 2, 6, 5], attrs: { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 2, 1] }, ref: { kernel: [3, 2], strides: [2, 2], pads: [1, 0, 2, 1] } },
+  {
+    name: '2-D stride 2, asymmetric pads',
+    x: [1, 2, 6, 5],
+    attrs: { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 2, 1] },
+    ref: { kernel: [3, 2], strides: [2, 2], pads: [1, 0, 2, 1] },
+  },
   // 5 with k 2, s 2: floor gives 2 windows, ceil 3 (the last one overhangs by 1).
-  { name: '2-D ceil_mode', x: [1, 2, 5, 5], attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, ref: { kernel: [2, 2], strides: [2, 2], out: [3, 3] } },
-  { name: '2-D dilation 2, stride 2, pads', x: [1, 2, 7, 7], attrs: { kernel_shape: [2, 2], dilations: [2, 2], strides: [2, 1], pads: [1, 0, 0, 1] }, ref: { kernel: [2, 2], dilations: [2, 2], strides: [2, 1], pads: [1, 0, 0, 1] } },
+  {
+    name: '2-D ceil_mode',
+    x: [1, 2, 5, 5],
+    attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 },
+    ref: { kernel: [2, 2], strides: [2, 2], out: [3, 3] },
+  },
+  {
+    name: '2-D dilation 2, stride 2, pads',
+    x: [1, 2, 7, 7],
+    attrs: { kernel_shape: [2, 2], dilations: [2, 2], strides: [2, 1], pads: [1, 0, 0, 1] },
+    ref: { kernel: [2, 2], dilations: [2, 2], strides: [2, 1], pads: [1, 0, 0, 1] },
+  },
   // SAME on 5 with k 3, s 2: 3 outputs, total padding 2 (1 + 1); on 6: total 1.
-  { name: '2-D SAME_UPPER', x: [1, 1, 6, 6], attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' }, ref: { kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1] } },
-  { name: '2-D SAME_LOWER', x: [1, 1, 6, 6], attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_LOWER' }, ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0] } },
+  {
+    name: '2-D SAME_UPPER',
+    x: [1, 1, 6, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' },
+    ref: { kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1] },
+  },
+  {
+    name: '2-D SAME_LOWER',
+    x: [1, 1, 6, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_LOWER' },
+    ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0] },
+  },
   { name: '1-D', x: [2, 2, 7], attrs: { kernel_shape: [3], strides: [2], pads: [1, 1] }, ref: { kernel: [3], strides: [2], pads: [1, 1] } },
   { name: '3-D', x: [1, 2, 4, 4, 3], attrs: { kernel_shape: [2, 2, 2], pads: [0, 1, 0, 0, 0, 1] }, ref: { kernel: [2, 2, 2], pads: [0, 1, 0, 0, 0, 1] } },
 ];
 
 const avgCases: Case[] = [
   { name: '2-D 3x3 stride 1', x: [2, 3, 5, 5], attrs: { kernel_shape: [3, 3] }, ref: { kernel: [3, 3] } },
-  { name: '2-D pads, stride 2, excluding pads', x: [1, 2, 6, 5], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0] }, ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0] } },
-  { name: '2-D pads, count_include_pad', x: [1, 2, 6, 5], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0], count_include_pad: 1 }, ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0], countIncludePad: true } },
-  { name: '2-D ceil_mode with pads and count_include_pad', x: [1, 1, 5, 6], attrs: { kernel_shape: [2, 3], strides: [2, 2], pads: [1, 1, 0, 0], ceil_mode: 1, count_include_pad: 1 }, ref: { kernel: [2, 3], strides: [2, 2], pads: [1, 1, 0, 0], out: [3, 3], countIncludePad: true } },
-  { name: '2-D SAME_LOWER', x: [1, 1, 6, 6], attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_LOWER' }, ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0] } },
+  {
+    name: '2-D pads, stride 2, excluding pads',
+    x: [1, 2, 6, 5],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0] },
+    ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0] },
+  },
+  {
+    name: '2-D pads, count_include_pad',
+    x: [1, 2, 6, 5],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0], count_include_pad: 1 },
+    ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 2, 2, 0], countIncludePad: true },
+  },
+  {
+    name: '2-D ceil_mode with pads and count_include_pad',
+    x: [1, 1, 5, 6],
+    attrs: { kernel_shape: [2, 3], strides: [2, 2], pads: [1, 1, 0, 0], ceil_mode: 1, count_include_pad: 1 },
+    ref: { kernel: [2, 3], strides: [2, 2], pads: [1, 1, 0, 0], out: [3, 3], countIncludePad: true },
+  },
+  {
+    name: '2-D SAME_LOWER',
+    x: [1, 1, 6, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_LOWER' },
+    ref: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0] },
+  },
   { name: '1-D', x: [2, 2, 7], attrs: { kernel_shape: [3], strides: [2], pads: [1, 1] }, ref: { kernel: [3], strides: [2], pads: [1, 1] } },
-  { name: '3-D', x: [1, 2, 4, 4, 3], attrs: { kernel_shape: [2, 2, 2], strides: [2, 1, 1], pads: [0, 1, 0, 0, 0, 1] }, ref: { kernel: [2, 2, 2], strides: [2, 1, 1], pads: [0, 1, 0, 0, 0, 1] } },
+  {
+    name: '3-D',
+    x: [1, 2, 4, 4, 3],
+    attrs: { kernel_shape: [2, 2, 2], strides: [2, 1, 1], pads: [0, 1, 0, 0, 0, 1] },
+    ref: { kernel: [2, 2, 2], strides: [2, 1, 1], pads: [0, 1, 0, 0, 0, 1] },
+  },
 ];
 
 function checkForward(op: string, kind: 'max' | 'avg', c: Case): void {

@@ -107,7 +107,11 @@ describe('reduce kernels: VJP vs finite differences', () => {
     const k = kernelFor('ReduceMax');
     const x = f32([1, 3, 3, 2], [1, 4]);
     const grad = tf.tidy(() => {
-      const ctx = { readNumbers: (t: tf.Tensor) => Array.from(t.dataSync()), cached: <T,>(_k: string, make: () => T) => make(), derivedFromActivation: <T,>(_s: tf.Tensor, _k: string, make: () => T) => make() };
+      const ctx = {
+        readNumbers: (t: tf.Tensor) => Array.from(t.dataSync()),
+        cached: <T>(_k: string, make: () => T) => make(),
+        derivedFromActivation: <T>(_s: tf.Tensor, _k: string, make: () => T) => make(),
+      };
       const node = { name: 'r', op: 'ReduceMax', inputs: ['x', 'a'], outputs: ['y'], attrs: {}, origin: { name: 'r', sourceOp: 'ReduceMax' } };
       const axes = i32([1]);
       const y = k.forward({ inputs: [x, axes], attrs: {}, node, ctx })[0];

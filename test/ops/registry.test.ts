@@ -12,7 +12,10 @@ const kernel: OpKernel = { dataInputs: [0], forward: ({ inputs }) => [inputs[0]!
 
 describe('op registry', () => {
   test('a name defined by two kernel tables is refused, naming it', () => {
-    assert.throws(() => mergeKernelTables([{ Relu: kernel }, { Tanh: kernel }, { Relu: kernel }]), (e: unknown) => e instanceof KernelError && /Relu/.test(e.message));
+    assert.throws(
+      () => mergeKernelTables([{ Relu: kernel }, { Tanh: kernel }, { Relu: kernel }]),
+      (e: unknown) => e instanceof KernelError && /Relu/.test(e.message),
+    );
     assert.equal(mergeKernelTables([{ Relu: kernel }, { Tanh: kernel }]).size, 2);
   });
 
@@ -27,15 +30,55 @@ describe('op registry', () => {
   // The layout pass's op sets as they were written out in src/passes/layout.ts before they
   // became kernel facts: the pass must treat today's ops exactly as it did.
   const byClass = (...classes: string[]): string[] => supportedOps().filter((op) => classes.includes(layoutClassOf(op) ?? ''));
-  test('layout classes reproduce the layout pass\'s former op sets', () => {
-    const channelsLast = ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'InstanceNormalization', 'LRN', 'DepthToSpace', 'SpaceToDepth'];
-    const unary = ['Relu', 'LeakyRelu', 'Elu', 'Selu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Gelu', 'Clip', 'Softplus', 'Softsign', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Neg', 'Abs', 'Erf', 'Identity', 'Dropout'];
+  test("layout classes reproduce the layout pass's former op sets", () => {
+    const channelsLast = [
+      'Conv',
+      'ConvTranspose',
+      'MaxPool',
+      'AveragePool',
+      'GlobalAveragePool',
+      'GlobalMaxPool',
+      'BatchNormalization',
+      'InstanceNormalization',
+      'LRN',
+      'DepthToSpace',
+      'SpaceToDepth',
+    ];
+    const unary = [
+      'Relu',
+      'LeakyRelu',
+      'Elu',
+      'Selu',
+      'Sigmoid',
+      'HardSigmoid',
+      'HardSwish',
+      'Tanh',
+      'Gelu',
+      'Clip',
+      'Softplus',
+      'Softsign',
+      'Sqrt',
+      'Reciprocal',
+      'Exp',
+      'Log',
+      'Neg',
+      'Abs',
+      'Erf',
+      'Identity',
+      'Dropout',
+    ];
     const sorted = (xs: string[]): string[] => [...xs].sort();
     assert.deepEqual(byClass('convolution'), ['Conv', 'ConvTranspose']);
     assert.deepEqual(byClass('channels-last', 'convolution'), sorted(channelsLast));
-    assert.deepEqual(byClass('reduction'), sorted(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']));
+    assert.deepEqual(
+      byClass('reduction'),
+      sorted(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']),
+    );
     assert.deepEqual(byClass('unary'), sorted(unary));
     assert.deepEqual(byClass('broadcast'), sorted(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']));
-    assert.deepEqual(byClass('same-rank', 'unary', 'channels-last', 'convolution'), sorted([...unary, ...channelsLast, 'Resize', 'Concat', 'Softmax', 'LogSoftmax', 'LayerNormalization', 'Transpose']));
+    assert.deepEqual(
+      byClass('same-rank', 'unary', 'channels-last', 'convolution'),
+      sorted([...unary, ...channelsLast, 'Resize', 'Concat', 'Softmax', 'LogSoftmax', 'LayerNormalization', 'Transpose']),
+    );
   });
 });

@@ -41,7 +41,11 @@ describe('Resize: forward', () => {
     assertResult(run1('Resize', [x, null, empty(), i32([1, 1])], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }), [1, 1], [1]);
     // Bilinear = linear along each axis: [[1, 3], [5, 7]] at align_corners to 3x3.
     const x2 = f32([1, 3, 5, 7], [2, 2]);
-    assertResult(run1('Resize', [x2, null, empty(), i32([3, 3])], { mode: 'linear', coordinate_transformation_mode: 'align_corners' }), [3, 3], [1, 2, 3, 3, 4, 5, 5, 6, 7]);
+    assertResult(
+      run1('Resize', [x2, null, empty(), i32([3, 3])], { mode: 'linear', coordinate_transformation_mode: 'align_corners' }),
+      [3, 3],
+      [1, 2, 3, 3, 4, 5, 5, 6, 7],
+    );
   });
 
   test('cubic reproduces a linear ramp inside the input; exclude_outside renormalises', () => {
@@ -65,7 +69,11 @@ describe('Resize: forward', () => {
     const attrs = { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: 10 };
     assertResult(run1('Resize', [x, f32([0, 0.5, 1, 1.5]), empty(), i32([1, 3])], attrs), [1, 3], [2.5, 4, 10]);
     assertResult(run1('Resize', [x, f32([0.5, 1.5]), empty(), i32([3])], { ...attrs, axes: [1] }), [1, 3], [2.5, 4, 10]);
-    assertResult(run1('Resize', [x, null, f32([2])], { mode: 'nearest', axes: [-1], coordinate_transformation_mode: 'asymmetric' }), [1, 8], [1, 1, 2, 2, 3, 3, 4, 4]);
+    assertResult(
+      run1('Resize', [x, null, f32([2])], { mode: 'nearest', axes: [-1], coordinate_transformation_mode: 'asymmetric' }),
+      [1, 8],
+      [1, 1, 2, 2, 3, 3, 4, 4],
+    );
   });
 
   test('keep_aspect_ratio_policy not_larger / not_smaller', () => {
@@ -109,14 +117,23 @@ describe('Resize: VJP against finite differences', () => {
   for (const attrs of variants) {
     test(`${JSON.stringify(attrs)}: up and down`, () => {
       checkVjp({ op: 'Resize', attrs, inputs: [{ value: randn([1, 2, 3, 4], 5) }, { omitted: true }, { constant: floatConst([1, 1, 2, 1.5], [4]) }] });
-      checkVjp({ op: 'Resize', attrs, inputs: [{ value: randn([1, 2, 5, 6], 6) }, { omitted: true }, { constant: floatConst([], [0]) }, { constant: intConst([1, 2, 3, 4]) }] });
+      checkVjp({
+        op: 'Resize',
+        attrs,
+        inputs: [{ value: randn([1, 2, 5, 6], 6) }, { omitted: true }, { constant: floatConst([], [0]) }, { constant: intConst([1, 2, 3, 4]) }],
+      });
     });
   }
   test('tf_crop_and_resize with extrapolation', () => {
     checkVjp({
       op: 'Resize',
       attrs: { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: 2, axes: [2, 3] },
-      inputs: [{ value: randn([1, 2, 4, 4], 7) }, { constant: floatConst([0.2, -0.3, 0.9, 1.2], [4]) }, { constant: floatConst([], [0]) }, { constant: intConst([3, 5]) }],
+      inputs: [
+        { value: randn([1, 2, 4, 4], 7) },
+        { constant: floatConst([0.2, -0.3, 0.9, 1.2], [4]) },
+        { constant: floatConst([], [0]) },
+        { constant: intConst([3, 5]) },
+      ],
     });
   });
 });

@@ -51,7 +51,11 @@ export function i32(values: number[], shape: number[] = [values.length]): tf.Ten
 }
 
 export function bool(values: boolean[], shape: number[] = [values.length]): tf.Tensor {
-  return tf.tensor(values.map((v) => (v ? 1 : 0)), shape, 'bool');
+  return tf.tensor(
+    values.map((v) => (v ? 1 : 0)),
+    shape,
+    'bool',
+  );
 }
 
 export function tensorConst(t: tf.Tensor): ConstTensor {

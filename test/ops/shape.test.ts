@@ -6,7 +6,11 @@ import { checkVjp, floatConst, intConst, randn } from '../helpers/gradcheck';
 import { assertResult, f32, i32, run1, runOp } from './runOp';
 import { kernelFor } from '../../src/ops/registry';
 
-const iota = (n: number, shape: number[] = [n]): tf.Tensor => f32(Array.from({ length: n }, (_, i) => i), shape);
+const iota = (n: number, shape: number[] = [n]): tf.Tensor =>
+  f32(
+    Array.from({ length: n }, (_, i) => i),
+    shape,
+  );
 const x23 = (): tf.Tensor => f32([1, 2, 3, 4, 5, 6], [2, 3]);
 
 describe('shape kernels: forward', () => {
@@ -55,7 +59,10 @@ describe('shape kernels: forward', () => {
     assertResult(sized[1], [1, 2], [1, 2]);
     assertResult(sized[2], [1, 3], [3, 4, 5]);
     const uneven = runOp('Split', [iota(7)], { num_outputs: 4 }, 4);
-    assert.deepEqual(uneven.map((r) => r.shape[0]), [2, 2, 2, 1]);
+    assert.deepEqual(
+      uneven.map((r) => r.shape[0]),
+      [2, 2, 2, 1],
+    );
     assertResult(uneven[3], [1], [6]);
     const zero = runOp('Split', [iota(4), i32([0, 4])], {}, 2);
     assert.deepEqual(zero[0].shape, [0]);
@@ -170,7 +177,21 @@ describe('shape kernels: forward', () => {
       assert.equal(kernelFor(op).vjp, undefined, op);
     }
     for (const op of ['Reshape', 'Gather', 'Pad']) assert.deepEqual(kernelFor(op).dataInputs, [0], op);
-    for (const op of ['Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Tile', 'Pad', 'DepthToSpace']) {
+    for (const op of [
+      'Reshape',
+      'Flatten',
+      'Transpose',
+      'Squeeze',
+      'Unsqueeze',
+      'Concat',
+      'Split',
+      'Slice',
+      'Gather',
+      'Expand',
+      'Tile',
+      'Pad',
+      'DepthToSpace',
+    ]) {
       assert.equal(kernelFor(op).affine, true, op);
     }
   });
@@ -195,7 +216,11 @@ describe('shape kernels: VJP vs finite differences', () => {
 
   test('Concat: three inputs, negative axis', () => {
     checkVjp({ op: 'Concat', attrs: { axis: -1 }, inputs: [{ value: randn([2, 1], 7) }, { value: randn([2, 3], 8) }, { value: randn([2, 2], 9) }] });
-    checkVjp({ op: 'Concat', attrs: { axis: 0 }, inputs: [{ value: randn([1, 3], 10) }, { constant: floatConst([1, 2, 3], [1, 3]) }, { value: randn([2, 3], 11) }] });
+    checkVjp({
+      op: 'Concat',
+      attrs: { axis: 0 },
+      inputs: [{ value: randn([1, 3], 10) }, { constant: floatConst([1, 2, 3], [1, 3]) }, { value: randn([2, 3], 11) }],
+    });
   });
 
   test('Split: equal, sized, uneven num_outputs', () => {
@@ -238,7 +263,11 @@ describe('shape kernels: VJP vs finite differences', () => {
   for (const mode of ['constant', 'reflect', 'edge', 'wrap']) {
     test(`Pad ${mode}: both sides, axes input, negative pads`, () => {
       checkVjp({ op: 'Pad', attrs: { mode }, inputs: [{ value: randn([2, 3, 4], 21) }, { constant: intConst([0, 1, 2, 1, 2, 3]) }] });
-      checkVjp({ op: 'Pad', attrs: { mode }, inputs: [{ value: randn([3, 4], 22) }, { constant: intConst([2, 1]) }, { omitted: true }, { constant: intConst([-1]) }] });
+      checkVjp({
+        op: 'Pad',
+        attrs: { mode },
+        inputs: [{ value: randn([3, 4], 22) }, { constant: intConst([2, 1]) }, { omitted: true }, { constant: intConst([-1]) }],
+      });
       checkVjp({ op: 'Pad', attrs: { mode }, inputs: [{ value: randn([3, 4], 23) }, { constant: intConst([-1, 2, 1, -1]) }] });
     });
   }

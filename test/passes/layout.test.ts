@@ -22,7 +22,19 @@ import { useTestBackend } from '../helpers/backend';
 import { fixturesDir } from '../helpers/fixtures';
 
 const RTOL = 1e-5;
-const CHANNELS_LAST_OPS = ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'InstanceNormalization', 'LRN', 'DepthToSpace', 'SpaceToDepth'];
+const CHANNELS_LAST_OPS = [
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LRN',
+  'DepthToSpace',
+  'SpaceToDepth',
+];
 
 function gaussianConst(shape: number[], seed: number, scale = 1): ConstTensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -128,7 +140,12 @@ function checkSmallGraph(g: Graph, inputShape: number[], channelsLastNodes: read
 }
 
 /** Conv (given attributes and kernel shape [O, I/g, k...]) followed by `op` on its output. */
-function convThen(kernel: number[], convAttrs: Attributes, inputShape: number[], op?: { op: string; attrs?: Attributes; extra?: Record<string, ConstTensor> }): Graph {
+function convThen(
+  kernel: number[],
+  convAttrs: Attributes,
+  inputShape: number[],
+  op?: { op: string; attrs?: Attributes; extra?: Record<string, ConstTensor> },
+): Graph {
   const cout = kernel[0];
   const nodes = [node('conv', 'Conv', ['x', 'w', 'b'], [op ? 'c' : 'y'], convAttrs)];
   const constants: Record<string, ConstTensor> = { w: gaussianConst(kernel, 11, 0.3), b: gaussianConst([cout], 12, 0.1), ...(op?.extra ?? {}) };
@@ -204,8 +221,18 @@ describe('layout pass: single ops in a region', () => {
     ['PRelu', 'PRelu', {}, { k: gaussianConst([4, 1, 1], 28, 0.2) }],
     ['Relu', 'Relu', {}, {}],
     ['Clip', 'Clip', {}, { lo: gaussianConst([], 29, 0.1), hi: { dtype: 'float32', shape: [], data: Float32Array.from([0.5]) } }],
-    ['Resize (nearest, scales)', 'Resize', { mode: 'nearest' }, { roi: { dtype: 'float32', shape: [0], data: new Float32Array(0) }, sc: { dtype: 'float32', shape: [4], data: Float32Array.from([1, 1, 2, 1.5]) } }],
-    ['Resize (linear, axes)', 'Resize', { mode: 'linear', axes: [2, 3] }, { roi: { dtype: 'float32', shape: [0], data: new Float32Array(0) }, sc: { dtype: 'float32', shape: [2], data: Float32Array.from([1.5, 2]) } }],
+    [
+      'Resize (nearest, scales)',
+      'Resize',
+      { mode: 'nearest' },
+      { roi: { dtype: 'float32', shape: [0], data: new Float32Array(0) }, sc: { dtype: 'float32', shape: [4], data: Float32Array.from([1, 1, 2, 1.5]) } },
+    ],
+    [
+      'Resize (linear, axes)',
+      'Resize',
+      { mode: 'linear', axes: [2, 3] },
+      { roi: { dtype: 'float32', shape: [0], data: new Float32Array(0) }, sc: { dtype: 'float32', shape: [2], data: Float32Array.from([1.5, 2]) } },
+    ],
   ];
   for (const [what, op, attrs, extra] of following) {
     test(`Conv then ${what}`, () => {
@@ -344,7 +371,11 @@ describe('layout pass: single ops in a region', () => {
 function convolutionalModels(): string[] {
   const dir = fixturesDir();
   const files = readdirSync(dir).flatMap((f) =>
-    existsSync(path.join(dir, f)) && !f.endsWith('.md') ? readdirSync(path.join(dir, f)).filter((m) => m.endsWith('.onnx')).map((m) => path.join(dir, f, m)) : [],
+    existsSync(path.join(dir, f)) && !f.endsWith('.md')
+      ? readdirSync(path.join(dir, f))
+          .filter((m) => m.endsWith('.onnx'))
+          .map((m) => path.join(dir, f, m))
+      : [],
   );
   const bench = path.resolve(__dirname, '../../bench/models/resnet18_64/model.onnx');
   return existsSync(bench) ? [...files, bench] : files;
@@ -388,8 +419,7 @@ describe('layout pass: whole models', () => {
       const after = hideSyntheticNodes(partitionBlocks(transformed, input.name, output), transformed);
       // Same blocks: tensors, node names, residual structure (synthetic Transposes hidden).
       assert.deepEqual(after.boundaries, before.boundaries);
-      const describe = (g: Graph, p: typeof before): unknown =>
-        p.blocks.map((b) => ({ ...b, nodeIndices: b.nodeIndices.map((i) => g.nodes[i].name) }));
+      const describe = (g: Graph, p: typeof before): unknown => p.blocks.map((b) => ({ ...b, nodeIndices: b.nodeIndices.map((i) => g.nodes[i].name) }));
       assert.deepEqual(describe(transformed, after), describe(graph, before));
       assertSameFunction({ original: graph, transformed, input: x }, before.boundaries);
       x.dispose();

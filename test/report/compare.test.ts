@@ -61,7 +61,10 @@ test('a change counts only when the 99% intervals are disjoint; better means clo
 
   const md = markdownTable(comparisonToMarkdown(c), '| # | block |');
   assert.equal(md.rows.length, 21);
-  assert.deepEqual(md.rows.slice(0, 5).map((r) => r[7]), ['**worse**', '**better**', 'unchanged', '**better**', '**worse**']);
+  assert.deepEqual(
+    md.rows.slice(0, 5).map((r) => r[7]),
+    ['**worse**', '**better**', 'unchanged', '**better**', '**worse**'],
+  );
 });
 
 test('k_lin: disjoint intervals and linear-versus-not count as changes; k_skip is reported without a verdict', () => {
@@ -79,7 +82,12 @@ test('k_lin: disjoint intervals and linear-versus-not count as changes; k_skip i
   assert.equal(c.blocks[1].kLin.significant, true);
   assert.equal(c.blocks[1].kLin.difference, 3 - (a.blocks[1].linearisation.kLin ?? NaN));
   assert.equal(c.blocks[2].kLin.significant, false);
-  assert.match(comparisonToText(c).split('\n').find((l) => /^\s*1\s/.test(l)) ?? '', /→ ∞ \*/);
+  assert.match(
+    comparisonToText(c)
+      .split('\n')
+      .find((l) => /^\s*1\s/.test(l)) ?? '',
+    /→ ∞ \*/,
+  );
 });
 
 test('renamed blocks with the same count are matched by index and named; different counts match by name', () => {
@@ -99,8 +107,14 @@ test('renamed blocks with the same count are matched by index and named; differe
   assert.equal(byName.matchedBy, 'name');
   assert.equal(byName.blocks.length, a.blocks.length - 2);
   for (const blk of byName.blocks) assert.equal(blk.a.name, blk.b.name);
-  assert.deepEqual(byName.unmatchedA.map((x) => x.name), ['blocks.2', 'blocks.7']);
-  assert.deepEqual(byName.unmatchedB.map((x) => x.name), ['extra']);
+  assert.deepEqual(
+    byName.unmatchedA.map((x) => x.name),
+    ['blocks.2', 'blocks.7'],
+  );
+  assert.deepEqual(
+    byName.unmatchedB.map((x) => x.name),
+    ['extra'],
+  );
   const text = comparisonToText(byName);
   assert.match(text, /only in a: 3 blocks\.2, 8 blocks\.7/);
   assert.match(text, /only in b: 99 extra/);
@@ -132,7 +146,10 @@ function engineComparison(): void {
       const disjoint = ea.ci99[1] < eb.ci99[0] || eb.ci99[1] < ea.ci99[0];
       assert.equal(blk.gscToOutput.significant, disjoint);
       if (!disjoint) assert.equal(blk.verdict, 'unchanged');
-      assert.equal(blk.kSkip.difference, seed0.blocks[i].residual && seed1.blocks[i].residual ? seed1.blocks[i].residual!.kSkip - seed0.blocks[i].residual!.kSkip : null);
+      assert.equal(
+        blk.kSkip.difference,
+        seed0.blocks[i].residual && seed1.blocks[i].residual ? seed1.blocks[i].residual!.kSkip - seed0.blocks[i].residual!.kSkip : null,
+      );
     });
     // Probe estimates of the same model do have intervals: most blocks are within noise.
     assert.ok(seed0.blocks.slice(0, -1).every((b) => b.gscToOutput.ci99[1] > b.gscToOutput.ci99[0]));

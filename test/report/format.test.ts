@@ -53,7 +53,10 @@ test('the CLI table, the Markdown and HTML exports, the annotations and the webv
   assert.equal(webviewFormat.formatNumber, formatNumber);
   assert.equal(annotationFormat.formatNumber, formatNumber);
 
-  const tableRow = formatReportTable(report).split('\n').find((l) => /^\s*1\s/.test(l)) ?? '';
+  const tableRow =
+    formatReportTable(report)
+      .split('\n')
+      .find((l) => /^\s*1\s/.test(l)) ?? '';
   assert.ok(tableRow.includes(` ${expected} `), tableRow);
   assert.ok(tableRow.includes(' 0.4376 '), tableRow);
   const md = markdownTable(reportToMarkdown(report), '| # | block |').rows[0];

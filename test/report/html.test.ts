@@ -88,11 +88,17 @@ test('the HTML report opens with no request but itself, and a crafted name is te
   try {
     assert.deepEqual(requests, [`${base}/hostile.html`]);
     assert.deepEqual(dialogs, []);
-    assert.deepEqual(served.filter((u) => u.startsWith('/leak')), []);
+    assert.deepEqual(
+      served.filter((u) => u.startsWith('/leak')),
+      [],
+    );
     assert.equal(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content'), HTML_CSP);
     assert.equal(await page.locator('img, iframe, script, link').count(), 0);
     const names = await page.locator('table.blocks td.name').allTextContents();
-    assert.deepEqual(names, report.blocks.map((b) => b.name));
+    assert.deepEqual(
+      names,
+      report.blocks.map((b) => b.name),
+    );
     assert.equal(names[0], XSS);
     assert.equal(await page.title(), `Gradient Lens: ${report.model.fileName}`);
   } finally {
@@ -128,9 +134,13 @@ test('the charts render and encode the report numbers', async () => {
     const matrix = report.blockMatrix;
     assert.ok(matrix);
     const entries = matrix.gsc.flatMap((row) => row.filter((v): v is number => v !== null));
-    const cells = (await charts.nth(2).locator('rect.cell').evaluateAll((els) =>
-      els.map((e) => ({ fill: e.getAttribute('fill') ?? '', title: e.querySelector('title')?.textContent ?? '' })),
-    )) as { fill: string; title: string }[];
+    const cells = (await charts
+      .nth(2)
+      .locator('rect.cell')
+      .evaluateAll((els) => els.map((e) => ({ fill: e.getAttribute('fill') ?? '', title: e.querySelector('title')?.textContent ?? '' })))) as {
+      fill: string;
+      title: string;
+    }[];
     assert.equal(cells.length, entries.length);
     for (const c of cells) {
       const m = /GSC\((\d+) → (\d+)\)/.exec(c.title);

@@ -35,13 +35,22 @@ test('the block table reads back to the report: names, kinds, GSC, intervals, k 
       .join(', ');
     assert.equal(row[8], expected, `flags of block ${b.index}`);
   });
-  assert.ok(rows.some((r) => r[8].includes('pseudo-linear')), 'this report has pseudo-linear blocks');
+  assert.ok(
+    rows.some((r) => r[8].includes('pseudo-linear')),
+    'this report has pseudo-linear blocks',
+  );
 });
 
 test('header, growth line and nonlinearity table carry the report facts', () => {
   const report = savedReport();
   const md = reportToMarkdown(report);
-  for (const fact of [`probes:** ${report.settings.probes}`, `seed:** ${report.settings.seed}`, `**Batch:** ${report.settings.batch}`, `**Backend:** ${report.backend.name}`, report.model.contentHash.slice(0, 12)]) {
+  for (const fact of [
+    `probes:** ${report.settings.probes}`,
+    `seed:** ${report.settings.seed}`,
+    `**Batch:** ${report.settings.batch}`,
+    `**Backend:** ${report.backend.name}`,
+    report.model.contentHash.slice(0, 12),
+  ]) {
     assert.ok(md.includes(fact), `header has ${fact}`);
   }
   const growth = /GSC\(input → output\) = (\S+) · explosion rate per block \(log fit\) = (\S+) · geometric mean = (\S+)/.exec(md);
@@ -65,7 +74,10 @@ test('flags follow the report thresholds: a lower GSC threshold flags blocks as 
   report.thresholds.gsc = 2;
   const { rows } = markdownTable(reportToMarkdown(report), '| # | block |');
   const exploding = rows.filter((r) => r[8].includes('exploding')).map((r) => Number(r[0]));
-  assert.deepEqual(exploding, report.blocks.filter((b) => b.gscToOutput.value > 2).map((b) => b.index));
+  assert.deepEqual(
+    exploding,
+    report.blocks.filter((b) => b.gscToOutput.value > 2).map((b) => b.index),
+  );
   assert.ok(exploding.length > 0 && exploding.length < report.blocks.length);
 });
 
@@ -83,7 +95,11 @@ test('hostile layer names stay inside their cell and render as text', () => {
   assert.doesNotMatch(html, /<img|<script|<b>|<a |<em>x/i, 'no element from a name or warning');
   // Each block row renders as one table row with 9 cells.
   const blockTable = html.split('<table>')[1];
-  const bodyRows = blockTable.split('<tbody>')[1].split('</tbody>')[0].match(/<tr>[\s\S]*?<\/tr>/g) ?? [];
+  const bodyRows =
+    blockTable
+      .split('<tbody>')[1]
+      .split('</tbody>')[0]
+      .match(/<tr>[\s\S]*?<\/tr>/g) ?? [];
   assert.equal(bodyRows.length, report.blocks.length);
   for (const r of bodyRows) assert.equal((r.match(/<td/g) ?? []).length, 9);
   assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'), 'the name shows as text');
@@ -95,10 +111,21 @@ test('mdCode and mdText render to exactly the given text', () => {
     const inline = renderer.render(`x ${mdCode(name)} y`);
     const code = /<code>([\s\S]*)<\/code>/.exec(inline);
     assert.ok(code, `code span for ${name}`);
-    const decoded = code[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    const decoded = code[1]
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
     // markdown-it (unlike GFM tables) keeps the backslash before a pipe outside tables.
     assert.equal(decoded.replace(/\\\|/g, '|'), name);
     const prose = renderer.render(mdText(name)).replace(/<\/?p>\n?/g, '');
-    assert.equal(prose.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&'), name);
+    assert.equal(
+      prose
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&'),
+      name,
+    );
   }
 });

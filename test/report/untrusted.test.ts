@@ -75,7 +75,11 @@ test('CLI report and compare refuse a report whose block index is a meta refresh
   (bad.blocks[0] as { index: unknown }).index = META;
   const file = writeJson('meta.json', bad);
   const out = path.join(dir, 'meta.html');
-  for (const args of [['report', file, '--out', out], ['report', file, '--format', 'md'], ['compare', file, file]]) {
+  for (const args of [
+    ['report', file, '--out', out],
+    ['report', file, '--format', 'md'],
+    ['compare', file, file],
+  ]) {
     const r = cli(args);
     assert.equal(r.status, 1, args.join(' '));
     assert.equal(r.stdout, '');
@@ -116,7 +120,13 @@ test('exports and the CLI write no raw control character from names (ESC[2J, OSC
   const other = mutableCopy(savedReport());
   other.blocks[0].name = OSC52;
   const otherFile = writeJson('escapes-b.json', other);
-  for (const args of [['report', file, '--format', 'md'], ['report', file, '--format', 'csv'], ['report', file, '--format', 'json'], ['compare', file, otherFile], ['compare', file, otherFile, '--format', 'md']]) {
+  for (const args of [
+    ['report', file, '--format', 'md'],
+    ['report', file, '--format', 'csv'],
+    ['report', file, '--format', 'json'],
+    ['compare', file, otherFile],
+    ['compare', file, otherFile, '--format', 'md'],
+  ]) {
     const r = cli(args);
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stdout, /\x1b|\x07|\x9b/, args.join(' '));

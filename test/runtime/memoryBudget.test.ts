@@ -19,7 +19,10 @@ describe('memory budget', () => {
   test('charges add up and the charge that passes the limit is refused, naming its cause', () => {
     const budget = new MemoryBudget(100);
     budget.charge(60, 'a');
-    assert.throws(() => budget.charge(41, 'the shard w.bin'), (e: unknown) => e instanceof ResourceError && /the shard w\.bin/.test(e.message));
+    assert.throws(
+      () => budget.charge(41, 'the shard w.bin'),
+      (e: unknown) => e instanceof ResourceError && /the shard w\.bin/.test(e.message),
+    );
     budget.charge(40, 'b');
     assert.equal(budget.usedBytes, 100);
   });

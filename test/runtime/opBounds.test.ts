@@ -53,7 +53,12 @@ describe('output-size bounds of ops that had none', () => {
 
   test('a Concat of one [1, 1000] input repeated 1000 times (1e6 elements) is refused under a 1e5 cap', () => {
     const b = new GraphBuilder('x', [1, 1000]);
-    const out = b.node('Concat', Array.from({ length: 1000 }, () => 'x'), { axis: 1 }, 'repeat');
+    const out = b.node(
+      'Concat',
+      Array.from({ length: 1000 }, () => 'x'),
+      { axis: 1 },
+      'repeat',
+    );
     const err = forwardUnder(b, out, 1000, 100_000);
     assert.ok(err instanceof TensorSizeError, `expected a TensorSizeError, got ${String(err)}`);
     assert.equal(err.elements, 1_000_000);
@@ -62,7 +67,12 @@ describe('output-size bounds of ops that had none', () => {
 
   test('a Concat of 10 copies runs under a cap it fits', () => {
     const b = new GraphBuilder('x', [1, 1000]);
-    const out = b.node('Concat', Array.from({ length: 10 }, () => 'x'), { axis: 1 }, 'repeat');
+    const out = b.node(
+      'Concat',
+      Array.from({ length: 10 }, () => 'x'),
+      { axis: 1 },
+      'repeat',
+    );
     assert.equal(forwardUnder(b, out, 1000, 10_000), undefined);
   });
 });

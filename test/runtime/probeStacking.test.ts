@@ -39,7 +39,10 @@ function compareStacked(exec: Executor, acts: Map<string, tf.Tensor>, target: st
   assert.ok(exec.canStackProbes(acts, wrt));
   const stacked = exec.vjp(acts, new Map([[target, stackedSeed]]), wrt, undefined, PROBES);
   for (const w of wrt) {
-    const expected = tf.concat(single.map((g) => g.get(w)!), 0);
+    const expected = tf.concat(
+      single.map((g) => g.get(w)!),
+      0,
+    );
     const got = stacked.get(w)!;
     assert.deepEqual(got.shape, expected.shape, `${w}: shape`);
     const d = relDiff(got, expected);
@@ -99,11 +102,41 @@ describe('stacked probes', () => {
     ['Relu', 'Relu', {}, () => [{ value: randn([2, 3, 4], 7) }]],
     ['Tanh', 'Tanh', {}, () => [{ value: randn([2, 6], 8) }]],
     ['Sqrt', 'Sqrt', {}, () => [{ value: tf.add(tf.abs(randn([2, 6], 9)), 0.5) }]],
-    ['Gemm, transB, bias', 'Gemm', { transB: 1 }, () => [{ value: randn([3, 4], 10) }, { constant: floatConst(Array.from(randn([5, 4], 11).dataSync()), [5, 4]) }, { constant: floatConst([1, 2, 3, 4, 5], [5]) }]],
+    [
+      'Gemm, transB, bias',
+      'Gemm',
+      { transB: 1 },
+      () => [
+        { value: randn([3, 4], 10) },
+        { constant: floatConst(Array.from(randn([5, 4], 11).dataSync()), [5, 4]) },
+        { constant: floatConst([1, 2, 3, 4, 5], [5]) },
+      ],
+    ],
     ['Gemm with A transposed (per-probe passes)', 'Gemm', { transA: 1 }, () => [{ value: randn([4, 3], 12) }, { value: randn([4, 2], 13) }]],
-    ['Conv 3x3 stride 2 pad 1', 'Conv', { strides: [2, 2], pads: [1, 1, 1, 1] }, () => [{ value: randn([2, 3, 7, 6], 14) }, { constant: floatConst(Array.from(randn([4, 3, 3, 3], 15).dataSync()), [4, 3, 3, 3]) }]],
-    ['Conv grouped, with weights differentiated (per-probe passes)', 'Conv', { group: 2 }, () => [{ value: randn([2, 4, 5, 5], 16) }, { value: randn([2, 2, 3, 3], 17) }]],
-    ['BatchNormalization', 'BatchNormalization', {}, () => [{ value: randn([2, 3, 4, 4], 18) }, { constant: floatConst([1, 2, 3], [3]) }, { constant: floatConst([0, 1, 0], [3]) }, { constant: floatConst([0.1, 0.2, 0.3], [3]) }, { constant: floatConst([1, 2, 0.5], [3]) }]],
+    [
+      'Conv 3x3 stride 2 pad 1',
+      'Conv',
+      { strides: [2, 2], pads: [1, 1, 1, 1] },
+      () => [{ value: randn([2, 3, 7, 6], 14) }, { constant: floatConst(Array.from(randn([4, 3, 3, 3], 15).dataSync()), [4, 3, 3, 3]) }],
+    ],
+    [
+      'Conv grouped, with weights differentiated (per-probe passes)',
+      'Conv',
+      { group: 2 },
+      () => [{ value: randn([2, 4, 5, 5], 16) }, { value: randn([2, 2, 3, 3], 17) }],
+    ],
+    [
+      'BatchNormalization',
+      'BatchNormalization',
+      {},
+      () => [
+        { value: randn([2, 3, 4, 4], 18) },
+        { constant: floatConst([1, 2, 3], [3]) },
+        { constant: floatConst([0, 1, 0], [3]) },
+        { constant: floatConst([0.1, 0.2, 0.3], [3]) },
+        { constant: floatConst([1, 2, 0.5], [3]) },
+      ],
+    ],
     ['Flatten', 'Flatten', { axis: 1 }, () => [{ value: randn([2, 3, 4], 19) }]],
     ['Flatten over the batch axis (per-probe passes)', 'Flatten', { axis: 0 }, () => [{ value: randn([2, 3], 20) }]],
     ['Reshape keeping axis 0', 'Reshape', {}, () => [{ value: randn([2, 3, 4], 21) }, { constant: intConst([2, 12]) }]],
@@ -112,14 +145,29 @@ describe('stacked probes', () => {
     ['Transpose moving axis 0 (per-probe passes)', 'Transpose', { perm: [1, 0, 2] }, () => [{ value: randn([2, 3, 4], 24) }]],
     ['GlobalAveragePool', 'GlobalAveragePool', {}, () => [{ value: randn([2, 3, 4, 5], 25) }]],
     ['MaxPool', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }, () => [{ value: randn([2, 3, 4, 4], 26) }]],
-    ['MaxPool 3x3 stride 2 pad 1, batch 1', 'MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, () => [{ value: randn([1, 2, 7, 6], 42) }]],
+    [
+      'MaxPool 3x3 stride 2 pad 1, batch 1',
+      'MaxPool',
+      { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+      () => [{ value: randn([1, 2, 7, 6], 42) }],
+    ],
     ['MaxPool 1-D', 'MaxPool', { kernel_shape: [3], strides: [2] }, () => [{ value: randn([2, 3, 9], 43) }]],
-    ['MaxPool with windows wholly in padding', 'MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 3, 3] }, () => [{ value: randn([2, 1, 3, 3], 45) }]],
+    [
+      'MaxPool with windows wholly in padding',
+      'MaxPool',
+      { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 3, 3] },
+      () => [{ value: randn([2, 1, 3, 3], 45) }],
+    ],
     ['MaxPool dilated (per-probe passes)', 'MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }, () => [{ value: randn([2, 2, 6, 6], 44) }]],
     ['Softmax over the last axis', 'Softmax', { axis: -1 }, () => [{ value: randn([2, 3, 5], 27) }]],
     ['Softmax over a middle axis', 'Softmax', { axis: 1 }, () => [{ value: randn([2, 3, 5], 40) }]],
     ['LogSoftmax', 'LogSoftmax', { axis: 1 }, () => [{ value: randn([2, 4], 41) }]],
-    ['MatMul by a 2-D weight', 'MatMul', {}, () => [{ value: randn([2, 3, 4], 29) }, { constant: floatConst(Array.from(randn([4, 5], 30).dataSync()), [4, 5]) }]],
+    [
+      'MatMul by a 2-D weight',
+      'MatMul',
+      {},
+      () => [{ value: randn([2, 3, 4], 29) }, { constant: floatConst(Array.from(randn([4, 5], 30).dataSync()), [4, 5]) }],
+    ],
     ['MatMul of two activations (per-probe passes)', 'MatMul', {}, () => [{ value: randn([2, 3, 4], 31) }, { value: randn([2, 4, 2], 32) }]],
     ['ReduceMean over the last axis, keepdims', 'ReduceMean', {}, () => [{ value: randn([2, 3, 4], 33) }, { constant: intConst([-1]) }]],
     ['ReduceSum over axes 1 and 2, no keepdims', 'ReduceSum', { keepdims: 0 }, () => [{ value: randn([2, 3, 4], 34) }, { constant: intConst([1, 2]) }]],

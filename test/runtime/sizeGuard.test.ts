@@ -44,7 +44,12 @@ describe('size guard', () => {
     ['Tile by 1e9 on both axes', 'Tile', () => [{ value: f32([1, 2], [1, 2]) }, intC([1_000_000_000, 1_000_000_000])], {}],
     ['ConstantOfShape [2^20, 2^20]', 'ConstantOfShape', () => [intC([2 ** 20, 2 ** 20])], {}],
     ['Range over 1e12 steps', 'Range', () => [floatC([0]), floatC([1e12]), floatC([1])], {}],
-    ['Resize by 1e5 on both spatial axes', 'Resize', () => [{ value: f32([1, 2, 3, 4], [1, 1, 2, 2]) }, { omitted: true }, floatC([1, 1, 1e5, 1e5])], { mode: 'nearest' }],
+    [
+      'Resize by 1e5 on both spatial axes',
+      'Resize',
+      () => [{ value: f32([1, 2, 3, 4], [1, 1, 2, 2]) }, { omitted: true }, floatC([1, 1, 1e5, 1e5])],
+      { mode: 'nearest' },
+    ],
     ['Pad by 2^30 each side', 'Pad', () => [{ value: f32([1, 2, 3, 4], [2, 2]) }, intC([2 ** 30, 2 ** 30, 2 ** 30, 2 ** 30])], {}],
     ['an outer-product MatMul [1e5,1] x [1,1e5]', 'MatMul', () => [{ value: tf.zeros([100_000, 1]) }, { value: tf.zeros([1, 100_000]) }], {}],
     ['a broadcasting Add [1e5,1] + [1,1e5]', 'Add', () => [{ value: tf.zeros([100_000, 1]) }, { value: tf.zeros([1, 100_000]) }], {}],
@@ -80,10 +85,30 @@ describe('size guard', () => {
   // The bound must never be below the real output size, or honest models would be refused;
   // and it should not be wildly loose either (a loose bound refuses models that would fit).
   const honest: [string, string, () => (tf.Tensor | null)[], Attributes][] = [
-    ['Conv with pads and stride', 'Conv', () => [tf.randomNormal([2, 3, 7, 6], 0, 1, 'float32', 1), tf.randomNormal([4, 3, 3, 3], 0, 1, 'float32', 2)], { pads: [1, 2, 1, 0], strides: [2, 1] }],
-    ['channels-last Conv', 'Conv', () => [tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 1), tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2)], { channelsLast: true, pads: [1, 1, 1, 1] }],
-    ['ConvTranspose stride 2 with output_padding', 'ConvTranspose', () => [tf.randomNormal([1, 2, 4, 5], 0, 1, 'float32', 1), tf.randomNormal([2, 3, 3, 3], 0, 1, 'float32', 2)], { strides: [2, 2], output_padding: [1, 1] }],
-    ['grouped ConvTranspose', 'ConvTranspose', () => [tf.randomNormal([1, 4, 3, 3], 0, 1, 'float32', 1), tf.randomNormal([4, 3, 2, 2], 0, 1, 'float32', 2)], { group: 2, strides: [3, 3] }],
+    [
+      'Conv with pads and stride',
+      'Conv',
+      () => [tf.randomNormal([2, 3, 7, 6], 0, 1, 'float32', 1), tf.randomNormal([4, 3, 3, 3], 0, 1, 'float32', 2)],
+      { pads: [1, 2, 1, 0], strides: [2, 1] },
+    ],
+    [
+      'channels-last Conv',
+      'Conv',
+      () => [tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 1), tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2)],
+      { channelsLast: true, pads: [1, 1, 1, 1] },
+    ],
+    [
+      'ConvTranspose stride 2 with output_padding',
+      'ConvTranspose',
+      () => [tf.randomNormal([1, 2, 4, 5], 0, 1, 'float32', 1), tf.randomNormal([2, 3, 3, 3], 0, 1, 'float32', 2)],
+      { strides: [2, 2], output_padding: [1, 1] },
+    ],
+    [
+      'grouped ConvTranspose',
+      'ConvTranspose',
+      () => [tf.randomNormal([1, 4, 3, 3], 0, 1, 'float32', 1), tf.randomNormal([4, 3, 2, 2], 0, 1, 'float32', 2)],
+      { group: 2, strides: [3, 3] },
+    ],
     ['MaxPool with pads', 'MaxPool', () => [tf.randomNormal([1, 2, 5, 5], 0, 1, 'float32', 1)], { kernel_shape: [2, 2], pads: [1, 1, 1, 1] }],
     ['Gemm transposed', 'Gemm', () => [tf.randomNormal([3, 4], 0, 1, 'float32', 1), tf.randomNormal([5, 3], 0, 1, 'float32', 2)], { transA: 1, transB: 1 }],
     ['batched MatMul', 'MatMul', () => [tf.randomNormal([2, 1, 3, 4], 0, 1, 'float32', 1), tf.randomNormal([5, 4, 6], 0, 1, 'float32', 2)], {}],
@@ -95,9 +120,17 @@ describe('size guard', () => {
       const given = inputs();
       const real = runOp(op, given, attrs)[0];
       const elements = real.shape.reduce((a, b) => a * b, 1);
-      const graph = singleNodeGraph(op, attrs, given.map((t) => (t === null ? { omitted: true } : { value: t })));
+      const graph = singleNodeGraph(
+        op,
+        attrs,
+        given.map((t) => (t === null ? { omitted: true } : { value: t })),
+      );
       const exec = new Executor(graph);
-      const bound = outputElementBound(graph.nodes[0], given.map((t) => t ?? undefined), exec);
+      const bound = outputElementBound(
+        graph.nodes[0],
+        given.map((t) => t ?? undefined),
+        exec,
+      );
       exec.dispose();
       given.forEach((t) => t?.dispose());
       assert.ok(bound !== undefined, `${op} has a bound`);

@@ -18,7 +18,7 @@ function refusal(fn: () => unknown): SourceHintsError {
 }
 
 describe('sidecarCandidates', () => {
-  test('<model file>.gradient-lens.json first, then gradient-lens.json, both in the model\'s folder', () => {
+  test("<model file>.gradient-lens.json first, then gradient-lens.json, both in the model's folder", () => {
     assert.deepEqual(sidecarCandidates('/work/proj/models/resnet.onnx'), [
       path.join('/work/proj/models', 'resnet.onnx.gradient-lens.json'),
       path.join('/work/proj/models', 'gradient-lens.json'),
@@ -47,7 +47,10 @@ describe('parseSourceHints', () => {
     assert.match(refusal(() => parseSourceHints('[]', SIDECAR)).message, /expected a JSON object/);
     assert.match(refusal(() => parseSourceHints('{"sourceFiles": "model.py"}', SIDECAR)).message, /"sourceFiles" must be an array/);
     assert.match(refusal(() => parseSourceHints('{"sourceFiles": [3]}', SIDECAR)).message, /sourceFiles\[0\] must be a non-empty path string/);
-    assert.match(refusal(() => parseSourceHints('{"placements": {"fc": "model.py"}}', SIDECAR)).message, /placements\["fc"\] "model\.py" is not "file:LINE" with a line number from 1/);
+    assert.match(
+      refusal(() => parseSourceHints('{"placements": {"fc": "model.py"}}', SIDECAR)).message,
+      /placements\["fc"\] "model\.py" is not "file:LINE" with a line number from 1/,
+    );
     assert.match(refusal(() => parseSourceHints('{"placements": {"fc": "model.py:0"}}', SIDECAR)).message, /is not "file:LINE"/);
     assert.match(refusal(() => parseSourceHints('{"placements": ["fc"]}', SIDECAR)).message, /"placements" must be an object/);
   });
@@ -55,9 +58,18 @@ describe('parseSourceHints', () => {
   test('a ".." escape or an absolute path outside the sidecar\'s folder is refused, naming the sidecar', () => {
     const up = refusal(() => parseSourceHints('{"sourceFiles": ["../../../etc/passwd"]}', SIDECAR));
     assert.equal(up.file, SIDECAR);
-    assert.match(up.message, /^\/work\/proj\/models\/resnet\.onnx\.gradient-lens\.json: sourceFiles\[0\] "\.\.\/\.\.\/\.\.\/etc\/passwd" resolves to \/etc\/passwd, outside the sidecar's folder \/work\/proj\/models; refusing it$/);
-    assert.match(refusal(() => parseSourceHints('{"sourceFiles": ["/home/me/.ssh/id_rsa"]}', SIDECAR)).message, /sourceFiles\[0\] "\/home\/me\/\.ssh\/id_rsa" resolves to \/home\/me\/\.ssh\/id_rsa, outside/);
-    assert.match(refusal(() => parseSourceHints('{"placements": {"fc": "../other/x.py:3"}}', SIDECAR)).message, /placements\["fc"\] "\.\.\/other\/x\.py" resolves to \/work\/proj\/other\/x\.py, outside/);
+    assert.match(
+      up.message,
+      /^\/work\/proj\/models\/resnet\.onnx\.gradient-lens\.json: sourceFiles\[0\] "\.\.\/\.\.\/\.\.\/etc\/passwd" resolves to \/etc\/passwd, outside the sidecar's folder \/work\/proj\/models; refusing it$/,
+    );
+    assert.match(
+      refusal(() => parseSourceHints('{"sourceFiles": ["/home/me/.ssh/id_rsa"]}', SIDECAR)).message,
+      /sourceFiles\[0\] "\/home\/me\/\.ssh\/id_rsa" resolves to \/home\/me\/\.ssh\/id_rsa, outside/,
+    );
+    assert.match(
+      refusal(() => parseSourceHints('{"placements": {"fc": "../other/x.py:3"}}', SIDECAR)).message,
+      /placements\["fc"\] "\.\.\/other\/x\.py" resolves to \/work\/proj\/other\/x\.py, outside/,
+    );
     // A sibling folder whose name starts like the sidecar's is still outside.
     assert.match(refusal(() => parseSourceHints('{"sourceFiles": ["../models-old/m.py"]}', SIDECAR)).message, /outside/);
   });
@@ -75,26 +87,41 @@ describe('sidecar placements in the mapping', () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');
     const src = sourceFixture('resnet_cifar8.py');
     const dir = path.dirname(src.path);
-    const hints = parseSourceHints(JSON.stringify({ placements: { layer2: 'resnet_cifar8.py:60', 'layer3.conv1': 'resnet_cifar8.py:29' } }), path.join(dir, 'gradient-lens.json'));
+    const hints = parseSourceHints(
+      JSON.stringify({ placements: { layer2: 'resnet_cifar8.py:60', 'layer3.conv1': 'resnet_cifar8.py:29' } }),
+      path.join(dir, 'gradient-lens.json'),
+    );
     const mapping = mapReportToSource({ report, sources: [src], hints });
     assert.deepEqual(mapping.unplaced, []);
     const placed = mapping.sites.filter((s) => s.method === 'sidecar');
-    assert.deepEqual(placed.map((s) => [s.range.startLine, s.range.startCharacter, s.label, s.instances.map((i) => i.instanceName)]), [
-      [28, 4, 'sidecar: layer3.conv1', ['layer3.conv1']],
-      [59, 4, 'sidecar: layer2', ['layer2']],
-    ]);
+    assert.deepEqual(
+      placed.map((s) => [s.range.startLine, s.range.startCharacter, s.label, s.instances.map((i) => i.instanceName)]),
+      [
+        [28, 4, 'sidecar: layer3.conv1', ['layer3.conv1']],
+        [59, 4, 'sidecar: layer2', ['layer2']],
+      ],
+    );
     assert.equal(placed[1].range.endCharacter, src.text.split('\n')[59].trimEnd().length);
     // The guess no longer lists the overridden instances; the others keep it.
     const cls = mapping.sites.find((s) => s.label === 'class BasicBlock')!;
-    assert.deepEqual(cls.instances.map((i) => i.instanceName), ['layer1', 'layer3']);
+    assert.deepEqual(
+      cls.instances.map((i) => i.instanceName),
+      ['layer1', 'layer3'],
+    );
     const conv1 = mapping.sites.find((s) => s.label === 'self.conv1')!;
-    assert.deepEqual(conv1.instances.map((i) => i.instanceName), ['layer1.conv1', 'layer2.conv1']);
+    assert.deepEqual(
+      conv1.instances.map((i) => i.instanceName),
+      ['layer1.conv1', 'layer2.conv1'],
+    );
   });
 
   test('a placement wins even where nothing could be guessed; a bad one is reported', async () => {
     const report = await fixtureReport('mlp_relu', 'tfjs/model.json');
     const src = sourceFixture('mlp_relu_keras_loop.py');
-    const hints = { sourceFiles: [src.path], placements: { blocks_0_dense: `${src.path}:11`, blocks_1_dense: `${src.path}:99`, blocks_2_dense: 'elsewhere.py:3' } };
+    const hints = {
+      sourceFiles: [src.path],
+      placements: { blocks_0_dense: `${src.path}:11`, blocks_1_dense: `${src.path}:99`, blocks_2_dense: 'elsewhere.py:3' },
+    };
     const mapping = mapReportToSource({ report, sources: [src], hints });
     const site = mapping.sites.find((s) => s.method === 'sidecar')!;
     assert.equal(site.range.startLine, 10);

@@ -54,7 +54,10 @@ function placed(mapping: SourceMapping, name: string): [number, number, string] 
 }
 
 describe('Python reading', () => {
-  for (const [eol, label] of [['\n', 'LF'], ['\r\n', 'CRLF']] as const) {
+  for (const [eol, label] of [
+    ['\n', 'LF'],
+    ['\r\n', 'CRLF'],
+  ] as const) {
     test(`module paths through the odd constructs (${label})`, () => {
       const text = SOURCE.join(eol);
       const names = ['embed', 'body.0', 'body.3', 'body.5', 'body.6', 'gate', 'extra', 'heads.cls', 'proj', 'named.b', 'named.c'];
@@ -96,7 +99,14 @@ describe('Python reading', () => {
     assert.deepEqual(placed(mapping, '0'), [2, 4, 'nn.Sequential entry 0']);
     assert.deepEqual(placed(mapping, '1'), [3, 4, 'nn.Sequential entry 1']);
     assert.deepEqual(placed(mapping, '2'), [4, 4, 'nn.Sequential entry 2']);
-    const factory = ['import torch.nn as nn', '', 'def build(width=16):', '    layers = [nn.Linear(8, width), nn.ReLU()]', '    layers += [nn.Linear(width, 2)]', '    return nn.Sequential(*layers)'].join('\n');
+    const factory = [
+      'import torch.nn as nn',
+      '',
+      'def build(width=16):',
+      '    layers = [nn.Linear(8, width), nn.ReLU()]',
+      '    layers += [nn.Linear(width, 2)]',
+      '    return nn.Sequential(*layers)',
+    ].join('\n');
     const viaFactory = mapReportToSource({ report, sources: [{ path: '/src/f.py', text: factory }] });
     assert.deepEqual(viaFactory.unplaced, []);
     assert.deepEqual(placed(viaFactory, '1'), [3, 35, 'nn.Sequential entry 1']);
@@ -131,7 +141,10 @@ describe('Python reading', () => {
     assert.deepEqual(placed(mapping, 'features.0.0'), [3, 18, 'nn.Sequential entry 0']);
     assert.deepEqual(placed(mapping, 'features.1.2'), [4, 22, 'nn.Sequential entry 2']);
     const cls = mapping.sites.find((s) => s.label === 'class ConvBNReLU')!;
-    assert.deepEqual(cls.instances.map((i) => i.instanceName), ['features.0', 'features.1']);
+    assert.deepEqual(
+      cls.instances.map((i) => i.instanceName),
+      ['features.0', 'features.1'],
+    );
   });
 
   test('an attribute assigned in if/else branches: the last assignment, labelled with the others', () => {
@@ -146,7 +159,10 @@ describe('Python reading', () => {
       '        else:',
       '            self.norm = nn.LayerNorm(8)',
     ].join('\n');
-    const report: MappableReport = { model: { format: 'onnx', path: '/m/b.onnx' }, blocks: [{ index: 1, name: 'dense', sourceNames: ['/dense/Gemm', '/norm/BatchNormalization'] }] };
+    const report: MappableReport = {
+      model: { format: 'onnx', path: '/m/b.onnx' },
+      blocks: [{ index: 1, name: 'dense', sourceNames: ['/dense/Gemm', '/norm/BatchNormalization'] }],
+    };
     const mapping = mapReportToSource({ report, sources: [{ path: '/src/b.py', text }] });
     assert.deepEqual(placed(mapping, 'norm'), [8, 12, 'self.norm (assigned on lines 7, 9; the last is shown)']);
     assert.deepEqual(placed(mapping, 'dense'), [4, 8, 'self.dense']);
@@ -205,7 +221,14 @@ describe('Python reading', () => {
   });
 
   test('a LightningModule is a module class too', () => {
-    const text = ['import pytorch_lightning as pl', 'import torch.nn as nn', 'class Lit(pl.LightningModule):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 2)'].join('\n');
+    const text = [
+      'import pytorch_lightning as pl',
+      'import torch.nn as nn',
+      'class Lit(pl.LightningModule):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(4, 2)',
+    ].join('\n');
     const report: MappableReport = { model: { format: 'onnx', path: '/m/l.onnx' }, blocks: [{ index: 1, name: 'fc', sourceNames: ['/fc/Gemm'] }] };
     assert.deepEqual(placed(mapReportToSource({ report, sources: [{ path: '/src/l.py', text }] }), 'fc'), [5, 8, 'self.fc']);
   });
@@ -213,8 +236,18 @@ describe('Python reading', () => {
   test('the tokenizer keeps "#" and brackets inside strings, drops comments, joins bracketed lines', () => {
     const lines = tokenizePython('x = f("a#b(", [1,\n  2])  # tail (\ny = 3\n');
     assert.equal(lines.length, 2);
-    assert.deepEqual(lines[0].tokens.map((t) => t.text), ['x', '=', 'f', '(', '"a#b("', ',', '[', '1', ',', '2', ']', ')']);
-    assert.deepEqual(lines[1].tokens.map((t) => [t.text, t.start.line]), [['y', 2], ['=', 2], ['3', 2]]);
+    assert.deepEqual(
+      lines[0].tokens.map((t) => t.text),
+      ['x', '=', 'f', '(', '"a#b("', ',', '[', '1', ',', '2', ']', ')'],
+    );
+    assert.deepEqual(
+      lines[1].tokens.map((t) => [t.text, t.start.line]),
+      [
+        ['y', 2],
+        ['=', 2],
+        ['3', 2],
+      ],
+    );
   });
 
   test('exporter node names to module paths', () => {
@@ -257,7 +290,13 @@ describe('evaluation budget', () => {
       for (let c = 0; c < 10; c++) lines.push(f < 8 ? `    a${c} = f${f + 1}()` : '    a = nn.Linear(2, 2)');
       lines.push('    return nn.Sequential(a0)');
     }
-    lines.push('class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.body = f0()', '        self.head = nn.Linear(2, 2)');
+    lines.push(
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.body = f0()',
+      '        self.head = nn.Linear(2, 2)',
+    );
     const report: MappableReport = {
       model: { format: 'onnx', path: '/m/n.onnx' },
       blocks: [
@@ -272,7 +311,10 @@ describe('evaluation budget', () => {
     // The cut-off call reads as unknown: body still sits on its assignment, head is unaffected.
     assert.deepEqual(placed(mapping, 'body'), [lines.length - 2, 8, 'self.body']);
     assert.deepEqual(placed(mapping, 'head'), [lines.length - 1, 8, 'self.head']);
-    assert.deepEqual(mapping.unplaced.map((u) => u.name), ['tail']);
+    assert.deepEqual(
+      mapping.unplaced.map((u) => u.name),
+      ['tail'],
+    );
     assert.match(mapping.unplaced[0].reason, /assigns no self\.tail; the Python sources were too much to read completely/);
   });
 });

@@ -30,7 +30,10 @@ function instancesAt(site: SourceSite): string[] {
 describe('PyTorch sources for the ONNX fixtures', () => {
   test('resnet_cifar8: the BasicBlock class is one site for layer1..layer3; its layers are the self.<name> lines', async () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');
-    assert.deepEqual(report.blocks.map((b) => b.name), ['stem', 'layer1', 'layer2', 'layer3', 'fc']);
+    assert.deepEqual(
+      report.blocks.map((b) => b.name),
+      ['stem', 'layer1', 'layer2', 'layer3', 'fc'],
+    );
     const mapping = mapReportToSource({ report, sources: [sourceFixture('resnet_cifar8.py')] });
     assert.deepEqual(mapping.unplaced, []);
 
@@ -63,7 +66,10 @@ describe('PyTorch sources for the ONNX fixtures', () => {
     // A nonlinearity's sourceName finds its site (layer2's second ReLU: self.relu2 in BasicBlock).
     const relu = instanceNameOf('onnx', '/layer2/relu2/Relu');
     assert.equal(relu, 'layer2.relu2');
-    assert.deepEqual(sitesFor(mapping, 3, relu!).map((s) => s.range.startLine), [25]);
+    assert.deepEqual(
+      sitesFor(mapping, 3, relu!).map((s) => s.range.startLine),
+      [25],
+    );
     assert.equal(instanceNameOf('onnx', '/Flatten'), undefined);
     assert.equal(instanceNameOf('tfjs-layers', 'blocks_0_dense'), 'blocks_0_dense');
   });
@@ -74,7 +80,10 @@ describe('PyTorch sources for the ONNX fixtures', () => {
     assert.deepEqual(mapping.unplaced, []);
     const block = siteOf(mapping, 'blocks.7');
     assertAt(block, 'mlp.py', 5, 'class DenseBlock(nn.Module):');
-    assert.deepEqual(block.instances.map((i) => i.blockIndex), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      block.instances.map((i) => i.blockIndex),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     assertAt(siteOf(mapping, 'blocks.19.dense', 'layer'), 'mlp.py', 8, 'self.dense = nn.Linear(width, width)');
     assertAt(siteOf(mapping, 'blocks.0.act', 'layer'), 'mlp.py', 11, 'self.act = act()');
     assertAt(siteOf(mapping, 'head'), 'mlp.py', 26, 'self.head = nn.Linear(width, num_classes)');
@@ -90,7 +99,7 @@ describe('PyTorch sources for the ONNX fixtures', () => {
     assert.equal(norm.instances.length, 20);
   });
 
-  test('mlp_bn_relu: nn.Sequential(*[helper() for _ in range(depth)]) entries and the helper\'s OrderedDict names', async () => {
+  test("mlp_bn_relu: nn.Sequential(*[helper() for _ in range(depth)]) entries and the helper's OrderedDict names", async () => {
     const report = await fixtureReport('mlp_bn_relu', 'model.onnx');
     const mapping = mapReportToSource({ report, sources: [sourceFixture('mlp_bn_relu.py')] });
     assert.deepEqual(mapping.unplaced, []);
@@ -109,7 +118,10 @@ describe('PyTorch sources for the ONNX fixtures', () => {
     assert.deepEqual(mapping.unplaced, []);
     const block = siteOf(mapping, 'blocks.9');
     assertAt(block, 'resmlp.py', 4, 'class ResidualBlock(nn.Module):');
-    assert.deepEqual(block.instances.map((i) => i.blockIndex), [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.deepEqual(
+      block.instances.map((i) => i.blockIndex),
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    );
     assertAt(siteOf(mapping, 'inp'), 'resmlp.py', 20, 'self.inp = nn.Linear(d_in, width)');
     assertAt(siteOf(mapping, 'blocks.4.fc2', 'layer'), 'resmlp.py', 11, 'self.fc2 = nn.Linear(width, width)');
   });
@@ -128,7 +140,10 @@ describe('PyTorch sources for the ONNX fixtures', () => {
   for (const file of ['model.onnx', 'model-opset17.onnx']) {
     test(`tiny_transformer (${file}): attention and MLP sub-blocks map to their classes, layer norms to EncoderLayer`, async () => {
       const report = await fixtureReport('tiny_transformer', file);
-      assert.deepEqual(report.blocks.map((b) => b.name), ['layers.0.attn', 'layers.0.mlp', 'layers.1.attn', 'layers.1.mlp', 'head']);
+      assert.deepEqual(
+        report.blocks.map((b) => b.name),
+        ['layers.0.attn', 'layers.0.mlp', 'layers.1.attn', 'layers.1.mlp', 'head'],
+      );
       const mapping = mapReportToSource({ report, sources: [sourceFixture('tiny_transformer.py')] });
       assert.deepEqual(mapping.unplaced, []);
       const attn = siteOf(mapping, 'layers.1.attn');
@@ -174,10 +189,7 @@ describe('torchvision-style ResNet-18', () => {
     assert.deepEqual(mapping.unplaced, []);
     const block = siteOf(mapping, 'layer3.1');
     assertAt(block, 'torchvision_resnet.py', 19, 'class BasicBlock(nn.Module):');
-    assert.deepEqual(
-      instancesAt(block),
-      ['2:layer1.0', '3:layer1.1', '4:layer2.0', '5:layer2.1', '6:layer3.0', '7:layer3.1', '8:layer4.0', '9:layer4.1'],
-    );
+    assert.deepEqual(instancesAt(block), ['2:layer1.0', '3:layer1.1', '4:layer2.0', '5:layer2.1', '6:layer3.0', '7:layer3.1', '8:layer4.0', '9:layer4.1']);
     const conv2 = siteOf(mapping, 'layer4.0.conv2', 'layer');
     assertAt(conv2, 'torchvision_resnet.py', 37, 'self.conv2 = conv3x3(planes, planes)');
     assert.equal(conv2.instances.length, 8);
@@ -215,15 +227,25 @@ describe('torchvision-style DenseNet: names built in loops', () => {
     for (const b of [1, 2]) {
       for (const l of [1, 2]) {
         const m = `/features/denseblock${b}/denselayer${l}`;
-        blocks.push({ index: blocks.length + 1, name: `features.denseblock${b}.denselayer${l}`, sourceNames: [`${m}/norm1/BatchNormalization`, `${m}/relu1/Relu`, `${m}/conv1/Conv`, `${m}/Concat`] });
+        blocks.push({
+          index: blocks.length + 1,
+          name: `features.denseblock${b}.denselayer${l}`,
+          sourceNames: [`${m}/norm1/BatchNormalization`, `${m}/relu1/Relu`, `${m}/conv1/Conv`, `${m}/Concat`],
+        });
       }
     }
     blocks.push({ index: 6, name: 'classifier', sourceNames: ['/classifier/Gemm'] });
-    const mapping = mapReportToSource({ report: { model: { format: 'onnx', path: '/m/densenet.onnx' }, blocks }, sources: [sourceFixture('densenet_like.py')] });
+    const mapping = mapReportToSource({
+      report: { model: { format: 'onnx', path: '/m/densenet.onnx' }, blocks },
+      sources: [sourceFixture('densenet_like.py')],
+    });
     assert.deepEqual(mapping.unplaced, []);
     const layer = siteOf(mapping, 'features.denseblock2.denselayer1');
     assertAt(layer, 'densenet_like.py', 8, 'class _DenseLayer(nn.Module):');
-    assert.deepEqual(layer.instances.map((i) => i.blockIndex), [2, 3, 4, 5]);
+    assert.deepEqual(
+      layer.instances.map((i) => i.blockIndex),
+      [2, 3, 4, 5],
+    );
     assertAt(siteOf(mapping, 'features.denseblock1.denselayer2.conv1', 'layer'), 'densenet_like.py', 13, 'self.conv1 = nn.Conv2d(');
     assertAt(siteOf(mapping, 'features.conv0'), 'densenet_like.py', 31, '("conv0", nn.Conv2d(3, num_init_features');
     assertAt(siteOf(mapping, 'classifier'), 'densenet_like.py', 38, 'self.classifier = nn.Linear(num_features, num_classes)');
@@ -231,7 +253,7 @@ describe('torchvision-style DenseNet: names built in loops', () => {
 });
 
 describe('PyTorch in a workspace full of other models', () => {
-  test('the model\'s classes are found among 30 files of other nn.Modules (a workspace scan)', async () => {
+  test("the model's classes are found among 30 files of other nn.Modules (a workspace scan)", async () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');
     const others = ['torchvision_resnet.py', 'tiny_transformer.py', 'mlp.py', 'resmlp.py', 'mlp_bn_relu.py', 'linear_orthogonal.py'];
     const decoys = Array.from({ length: 30 }, (_, i) => {
@@ -255,17 +277,23 @@ describe('PyTorch: what cannot be placed says why', () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');
     const mapping = mapReportToSource({ report, sources: [] });
     assert.equal(mapping.sites.length, 0);
-    assert.deepEqual(mapping.unplaced.map((u) => u.name), ['stem', 'layer1', 'layer2', 'layer3', 'fc']);
+    assert.deepEqual(
+      mapping.unplaced.map((u) => u.name),
+      ['stem', 'layer1', 'layer2', 'layer3', 'fc'],
+    );
     assert.match(mapping.unplaced[0].reason, /no Python source files/);
     assert.match(mapping.unplaced[0].reason, /sourceFiles/);
   });
 
-  test('a source that defines none of the model\'s modules: the reason names the classes and modules looked for', async () => {
+  test("a source that defines none of the model's modules: the reason names the classes and modules looked for", async () => {
     const report = await fixtureReport('resnet_cifar8', 'model.onnx');
     const mapping = mapReportToSource({ report, sources: [sourceFixture('resmlp.py')] });
     assert.equal(mapping.sites.length, 0);
     assert.equal(mapping.unplaced.length, 5);
-    assert.match(mapping.unplaced[1].reason, /no nn\.Module class \(ResidualBlock, ResMLP\) assigns any of the model's top-level modules \(stem, layer1, layer2, layer3, pool, flatten/);
+    assert.match(
+      mapping.unplaced[1].reason,
+      /no nn\.Module class \(ResidualBlock, ResMLP\) assigns any of the model's top-level modules \(stem, layer1, layer2, layer3, pool, flatten/,
+    );
   });
 
   test('two classes covering the top-level modules equally: ambiguous, both named', async () => {
@@ -282,7 +310,10 @@ describe('PyTorch: what cannot be placed says why', () => {
     const src = sourceFixture('resnet_cifar8.py');
     const edited = { path: src.path, text: src.text.replace('self.fc = nn.Linear(64, num_classes)', 'self.classifier = nn.Linear(64, num_classes)') };
     const mapping = mapReportToSource({ report, sources: [edited] });
-    assert.deepEqual(mapping.unplaced.map((u) => u.blockIndex), [5]);
+    assert.deepEqual(
+      mapping.unplaced.map((u) => u.blockIndex),
+      [5],
+    );
     assert.match(mapping.unplaced[0].reason, /fc: class ResNetCifar8 \(class ResNetCifar8\) assigns no self\.fc/);
     assert.ok(mapping.sites.some((s) => s.label === 'class BasicBlock'));
   });
@@ -309,7 +340,10 @@ describe('PyTorch: what cannot be placed says why', () => {
       ],
     };
     const mapping = mapReportToSource({ report, sources: [{ path: '/src/net.py', text }] });
-    assert.deepEqual(mapping.unplaced.map((u) => u.name), ['body.0']);
+    assert.deepEqual(
+      mapping.unplaced.map((u) => u.name),
+      ['body.0'],
+    );
     assert.match(mapping.unplaced[0].reason, /built by several loops whose lengths are not literals/);
     assert.equal(siteOf(mapping, 'head').range.startLine, 10);
   });

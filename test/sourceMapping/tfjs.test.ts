@@ -81,7 +81,14 @@ describe('model.json layer entries', () => {
       '  }',
       '}',
     ].join('\n');
-    assert.deepEqual(modelJsonLayers(text)?.map((l) => [l.name, l.className]), [['x', 'Placeholder'], ['dense/MatMul', 'MatMul'], ['dense/Relu', 'Relu']]);
+    assert.deepEqual(
+      modelJsonLayers(text)?.map((l) => [l.name, l.className]),
+      [
+        ['x', 'Placeholder'],
+        ['dense/MatMul', 'MatMul'],
+        ['dense/Relu', 'Relu'],
+      ],
+    );
     const report: MappableReport = {
       model: { format: 'tfjs-graph', path: '/m/model.json' },
       blocks: [{ index: 1, name: 'dense', sourceNames: ['dense/MatMul', 'dense/Relu'] }],
@@ -99,7 +106,10 @@ describe('model.json layer entries', () => {
     const mapping = mapReportToSource({ report, modelFileText: report.modelText.slice(0, 500), sources: [] });
     assert.equal(mapping.sites.length, 0);
     assert.equal(mapping.unplaced.length, 21);
-    assert.equal(mapping.unplaced[0].reason, 'model.json: could not read its layer list; no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
+    assert.equal(
+      mapping.unplaced[0].reason,
+      'model.json: could not read its layer list; no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search',
+    );
     const nothing = mapReportToSource({ report, sources: [{ path: '/notes/readme.md', text: 'name: "blocks_0_dense"' }] });
     assert.equal(nothing.unplaced[3].reason, 'no model.json text and no Keras (.py) or TensorFlow.js (.js/.ts) source files to search');
   });
@@ -115,7 +125,10 @@ describe('Keras and TensorFlow.js code', () => {
     const conv1 = only(sitesOf({ sites: keras, unplaced: [] }, 'layer3_conv1', 'layer'), 'keras site');
     assert.equal(conv1.range.startLine, 10);
     assert.equal(textAt(src.text, conv1), 'name=f"{prefix}_conv1"');
-    assert.deepEqual(conv1.instances.map((i) => `${i.blockIndex}:${i.instanceName}:${i.role}`), ['2:layer1:block', '2:layer1_conv1:layer', '3:layer2_conv1:layer', '4:layer3_conv1:layer']);
+    assert.deepEqual(
+      conv1.instances.map((i) => `${i.blockIndex}:${i.instanceName}:${i.role}`),
+      ['2:layer1:block', '2:layer1_conv1:layer', '3:layer2_conv1:layer', '4:layer3_conv1:layer'],
+    );
     // layer2/layer3 start with their padding layer, so those blocks sit on the pad line.
     const pad = only(sitesOf({ sites: keras, unplaced: [] }, 'layer3'), 'keras site');
     assert.equal(pad.range.startLine, 8);
@@ -126,12 +139,20 @@ describe('Keras and TensorFlow.js code', () => {
     assert.equal(textAt(src.text, stem), 'name="stem_conv"');
     assert.equal(only(sitesOf({ sites: keras, unplaced: [] }, 'fc'), 'keras site').range.startLine, 33);
     // Both the model.json entry and the code line are offered.
-    assert.deepEqual(sitesOf(mapping, 'fc').map((s) => s.method).sort(), ['keras', 'model-file']);
+    assert.deepEqual(
+      sitesOf(mapping, 'fc')
+        .map((s) => s.method)
+        .sort(),
+      ['keras', 'model-file'],
+    );
   });
 
   test('TensorFlow.js mlp_bn_relu: template-literal names in a loop', async () => {
     const report = await fixtureReport('mlp_bn_relu', 'tfjs/model.json');
-    assert.deepEqual(report.blocks.slice(0, 2).map((b) => b.name), ['blocks_0', 'blocks_1']);
+    assert.deepEqual(
+      report.blocks.slice(0, 2).map((b) => b.name),
+      ['blocks_0', 'blocks_1'],
+    );
     const src = sourceFixture('mlp_bn_relu_tfjs.js');
     const mapping = mapReportToSource({ report, sources: [src] });
     assert.deepEqual(mapping.unplaced, []);
@@ -139,7 +160,10 @@ describe('Keras and TensorFlow.js code', () => {
     assert.equal(dense.method, 'tfjs');
     assert.equal(dense.range.startLine, 6);
     assert.equal(textAt(src.text, dense), 'name: `blocks_${i}_dense`');
-    assert.deepEqual(dense.instances.filter((i) => i.role === 'block').map((i) => i.blockIndex), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      dense.instances.filter((i) => i.role === 'block').map((i) => i.blockIndex),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     assert.equal(only(sitesOf(mapping, 'blocks_19_act', 'layer'), 'site').range.startLine, 8);
     assert.equal(only(sitesOf(mapping, 'head'), 'site').range.startLine, 10);
     assert.equal(mapping.sites.length, 4);
@@ -151,15 +175,22 @@ describe('Keras and TensorFlow.js code', () => {
     const mapping = mapReportToSource({ report, modelFileText: report.modelText, sources: [src] });
     assert.deepEqual(mapping.unplaced, []);
     const code = mapping.sites.filter((s) => s.method === 'tfjs');
-    assert.deepEqual(code.map((s) => s.range.startLine), [6, 7, 8, 9, 10, 12, 13, 14, 15, 16]);
-    assert.deepEqual(code.map((s) => s.instances[0].instanceName), Array.from({ length: 10 }, (_, i) => `layers_${i}`));
+    assert.deepEqual(
+      code.map((s) => s.range.startLine),
+      [6, 7, 8, 9, 10, 12, 13, 14, 15, 16],
+    );
+    assert.deepEqual(
+      code.map((s) => s.instances[0].instanceName),
+      Array.from({ length: 10 }, (_, i) => `layers_${i}`),
+    );
     assert.equal(textAt(src.text, code[5]), 'tf.layers.dense');
     assert.equal(code[5].label, 'tf.layers.dense (layer constructor 6)');
   });
 
   test('constructor order within one model-building function of several; two that agree are ambiguous', async () => {
     const report = await fixtureReport('linear_orthogonal', 'tfjs/model.json');
-    const dense = (n: number, indent = '  '): string[] => Array.from({ length: n }, () => `${indent}model.add(tf.layers.dense({ units: 64, useBias: false }));`);
+    const dense = (n: number, indent = '  '): string[] =>
+      Array.from({ length: n }, () => `${indent}model.add(tf.layers.dense({ units: 64, useBias: false }));`);
     const lines = [
       "const tf = require('@tensorflow/tfjs');",
       'function buildSmall() {',
@@ -177,11 +208,17 @@ describe('Keras and TensorFlow.js code', () => {
     const mapping = mapReportToSource({ report, modelFileText: report.modelText, sources: [js] });
     assert.deepEqual(mapping.unplaced, []);
     const code = mapping.sites.filter((s) => s.method === 'tfjs');
-    assert.deepEqual(code.map((s) => s.range.startLine), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.deepEqual(
+      code.map((s) => s.range.startLine),
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    );
     assert.equal(code[0].instances[0].instanceName, 'layers_0');
 
     // A second function with ten dense() calls: no way to tell which one built the model.
-    const twin = { path: '/src/models.js', text: [...lines, 'function buildChain2() {', '  const model = tf.sequential();', ...dense(10), '  return model;', '}'].join('\n') };
+    const twin = {
+      path: '/src/models.js',
+      text: [...lines, 'function buildChain2() {', '  const model = tf.sequential();', ...dense(10), '  return model;', '}'].join('\n'),
+    };
     // (layer names changed in model.json so its entries place nothing and the reason shows)
     const renamed = report.modelText.replace(/"name":"layers_/g, '"name":"l_');
     const ambiguous = mapReportToSource({ report, modelFileText: renamed, sources: [twin] });
@@ -203,7 +240,10 @@ describe('Keras and TensorFlow.js code', () => {
     const mapping = mapReportToSource({ report, modelFileText: renamed, sources: [loop] });
     assert.equal(mapping.sites.length, 0);
     assert.equal(mapping.unplaced.length, 21);
-    assert.match(mapping.unplaced[4].reason, /^model\.json: no layer named "blocks_4_dense"; code: no name argument produces "blocks_4_dense"; constructor order: mlp_relu_keras_loop\.py has 2 layer constructor calls for the model's 21 layers$/);
+    assert.match(
+      mapping.unplaced[4].reason,
+      /^model\.json: no layer named "blocks_4_dense"; code: no name argument produces "blocks_4_dense"; constructor order: mlp_relu_keras_loop\.py has 2 layer constructor calls for the model's 21 layers$/,
+    );
     // With the real model.json every block still has its entry, and the code gets no guess.
     const real = mapReportToSource({ report, modelFileText: report.modelText, sources: [loop] });
     assert.deepEqual(real.unplaced, []);
@@ -213,22 +253,38 @@ describe('Keras and TensorFlow.js code', () => {
   test('constructor order with types that disagree: the first mismatch is named', () => {
     const modelFileText = JSON.stringify({
       format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [
-        { class_name: 'Dense', config: { name: 'd1' } },
-        { class_name: 'Dense', config: { name: 'd2' } },
-      ] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 's',
+          layers: [
+            { class_name: 'Dense', config: { name: 'd1' } },
+            { class_name: 'Dense', config: { name: 'd2' } },
+          ],
+        },
+      },
     });
     const report: MappableReport = {
       model: { format: 'tfjs-layers', path: '/m/model.json' },
-      blocks: [{ index: 1, name: 'd1', sourceNames: ['d1'] }, { index: 2, name: 'd2', sourceNames: ['d2'] }],
+      blocks: [
+        { index: 1, name: 'd1', sourceNames: ['d1'] },
+        { index: 2, name: 'd2', sourceNames: ['d2'] },
+      ],
     };
     const js = { path: '/src/build.js', text: 'const m = tf.sequential();\nm.add(tf.layers.dense({units: 4}));\nm.add(tf.layers.conv2d({filters: 4}));\n' };
     const mapping = mapReportToSource({ report, sources: [js] });
     assert.match(mapping.unplaced[0].reason, /needs the model\.json layer types/);
     const typed = mapReportToSource({ report, modelFileText, sources: [js] });
     // model.json places both blocks; the code is not guessed.
-    assert.deepEqual(typed.sites.map((s) => s.method), ['model-file', 'model-file']);
-    const codeOnly = mapReportToSource({ report: { ...report, model: { format: 'tfjs-layers', path: '/m/model.json' } }, modelFileText: modelFileText.replace(/"name":"d\d"/g, '"name":"zz"'), sources: [js] });
+    assert.deepEqual(
+      typed.sites.map((s) => s.method),
+      ['model-file', 'model-file'],
+    );
+    const codeOnly = mapReportToSource({
+      report: { ...report, model: { format: 'tfjs-layers', path: '/m/model.json' } },
+      modelFileText: modelFileText.replace(/"name":"d\d"/g, '"name":"zz"'),
+      sources: [js],
+    });
     assert.equal(codeOnly.unplaced.length, 2);
     assert.match(codeOnly.unplaced[1].reason, /build\.js: constructor 2 is tf\.layers\.conv2d, the model's layer 2 is a Dense/);
   });
@@ -244,7 +300,7 @@ describe('Keras and TensorFlow.js code', () => {
     assert.equal(mapping.sites.length, 0);
     assert.match(mapping.unplaced[0].reason, /several name arguments produce "enc_dense": a\.py:1 name=f"\{p\}_dense", a\.py:2 name=f"enc_de\{q\}"/);
     // The same literal twice.
-    const js = { path: '/src/b.js', text: "tf.layers.dense({units: 4, name: 'enc_dense'});\ntf.layers.dense({units: 4, name: \"enc_dense\"});\n" };
+    const js = { path: '/src/b.js', text: 'tf.layers.dense({units: 4, name: \'enc_dense\'});\ntf.layers.dense({units: 4, name: "enc_dense"});\n' };
     const twice = mapReportToSource({ report, sources: [js] });
     assert.equal(twice.sites.length, 0);
     assert.match(twice.unplaced[0].reason, /b\.js:1 name: 'enc_dense', b\.js:2 name: "enc_dense"/);

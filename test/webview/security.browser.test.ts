@@ -108,7 +108,10 @@ test('crafted layer names are text, nothing remote loads, injected script is blo
       w.postMessage({ type: 'no-such-message' }, '*');
       w.postMessage(42, '*');
     });
-    await page.evaluate((r) => (globalThis as unknown as PageGlobals).postMessage({ type: 'report', report: r }, '*'), report as unknown as Record<string, unknown>);
+    await page.evaluate(
+      (r) => (globalThis as unknown as PageGlobals).postMessage({ type: 'report', report: r }, '*'),
+      report as unknown as Record<string, unknown>,
+    );
     await page.locator('#block-table tr[data-block-index]').first().waitFor({ timeout: 20000 });
 
     const tableText = await page.locator('#block-table').innerText();

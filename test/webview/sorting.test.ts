@@ -23,19 +23,31 @@ describe('sortRows', () => {
     { id: 'f', k: null },
   ];
   test('ascending: numbers, then ∞, then n/a; ties keep their order', () => {
-    assert.deepEqual(sortRows(rows, (r) => r.k, 'ascending').map((r) => r.id), ['d', 'a', 'e', 'c', 'b', 'f']);
+    assert.deepEqual(
+      sortRows(rows, (r) => r.k, 'ascending').map((r) => r.id),
+      ['d', 'a', 'e', 'c', 'b', 'f'],
+    );
   });
   test('descending: ∞ first, n/a still last, ties still in original order', () => {
-    assert.deepEqual(sortRows(rows, (r) => r.k, 'descending').map((r) => r.id), ['c', 'a', 'e', 'd', 'b', 'f']);
+    assert.deepEqual(
+      sortRows(rows, (r) => r.k, 'descending').map((r) => r.id),
+      ['c', 'a', 'e', 'd', 'b', 'f'],
+    );
   });
   test('strings compare naturally (layer2 before layer10)', () => {
     const names = [{ n: 'layer10' }, { n: 'layer2' }, { n: 'Layer1' }];
-    assert.deepEqual(sortRows(names, (r) => r.n, 'ascending').map((r) => r.n), ['Layer1', 'layer2', 'layer10']);
+    assert.deepEqual(
+      sortRows(names, (r) => r.n, 'ascending').map((r) => r.n),
+      ['Layer1', 'layer2', 'layer10'],
+    );
   });
   test('does not modify its input', () => {
     const copy = rows.map((r) => r.id);
     sortRows(rows, (r) => r.k, 'descending');
-    assert.deepEqual(rows.map((r) => r.id), copy);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      copy,
+    );
   });
   test('NaN counts as missing', () => {
     assert.equal(compareKeys(NaN, 1, 'ascending'), 1);

@@ -41,7 +41,8 @@ describe('block table cells', () => {
     assert.equal(k.value, b3.residual!.kSkip);
   });
   test('every data-field names the path its value comes from', () => {
-    const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((x, key) => (x == null ? undefined : (x as Record<string, unknown>)[key]), o);
+    const get = (o: unknown, path: string): unknown =>
+      path.split('.').reduce<unknown>((x, key) => (x == null ? undefined : (x as Record<string, unknown>)[key]), o);
     let checked = 0;
     for (const report of [resnet, linear]) {
       for (const col of blockColumns(report)) {
@@ -103,7 +104,10 @@ describe('chart series', () => {
   test('GSC to the output: one point per boundary; the fit is exp(intercept + slope k)', () => {
     const s = gscSeries(resnet);
     assert.equal(s.points.length, resnet.boundaries.length);
-    assert.deepEqual(s.points.map((p) => p.x), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      s.points.map((p) => p.x),
+      [0, 1, 2, 3, 4, 5],
+    );
     assert.equal(s.points[0].block, undefined);
     assert.equal(s.points[3].block, 3);
     assert.equal(s.points[3].y, resnet.boundaries[3].gscToOutput.value);
@@ -114,7 +118,10 @@ describe('chart series', () => {
   });
   test('dilution rows: k_skip only on residual blocks, ∞ k_lin on linear blocks', () => {
     const rows = dilutionRows(resnet);
-    assert.deepEqual(rows.map((r) => r.kSkip !== null), [false, true, true, true, false]);
+    assert.deepEqual(
+      rows.map((r) => r.kSkip !== null),
+      [false, true, true, true, false],
+    );
     assert.equal(rows[1].skipReduction, resnet.blocks[1].residual!.relation.reductionFactor);
     const lin = dilutionRows(linear);
     assert.ok(lin.every((r) => r.kLin?.infinite === true && r.kLin.value === Infinity));

@@ -30,17 +30,7 @@ import { colorAt, logDivergingScale, logTicks, luminance, toCss, withAlpha, type
 import { formatInterval, formatNumber, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import { moveInList, moveInMatrix, type MatrixCell } from './navigation';
 import type { Theme } from './theme';
-import {
-  boundaryLabeler,
-  collapseRows,
-  dilutionRows,
-  gscSeries,
-  infinityCap,
-  matrixEntryText,
-  matrixModel,
-  type KValue,
-  type MatrixEntry,
-} from './viewModel';
+import { boundaryLabeler, collapseRows, dilutionRows, gscSeries, infinityCap, matrixEntryText, matrixModel, type KValue, type MatrixEntry } from './viewModel';
 
 Chart.register(
   BarController,
@@ -461,7 +451,9 @@ export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView 
       const p = points[next];
       if (p.block !== undefined) host.select(p.block, 'keyboard');
       showActive(chart, 0, next);
-      host.announce(`${p.x === 0 ? 'Model input' : `Block ${p.x} ${p.label}`}: GSC to the output ${formatNumber(p.y)}${p.lo !== p.hi ? `, 99% CI ${formatInterval([p.lo, p.hi])}` : ' (exact)'}`);
+      host.announce(
+        `${p.x === 0 ? 'Model input' : `Block ${p.x} ${p.label}`}: GSC to the output ${formatNumber(p.y)}${p.lo !== p.hi ? `, 99% CI ${formatInterval([p.lo, p.hi])}` : ' (exact)'}`,
+      );
       return true;
     },
   };
@@ -501,7 +493,12 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
   const plotted = (k: KValue | null): number | null => (k === null ? null : k.infinite ? cap : k.value > 0 ? k.value : null);
   const plottedNumber = (v: number | null): number | null => (v === null ? null : v === Infinity ? cap : v > 0 ? v : null);
   const hasInfinite = rows.some((r) => r.kSkip?.infinite || r.kLin?.infinite || r.skipReduction === Infinity || r.linReduction === Infinity);
-  const kInfinite = [rows.map((r) => r.kSkip?.infinite === true), rows.map((r) => r.kLin?.infinite === true), rows.map((r) => r.skipReduction === Infinity), rows.map((r) => r.linReduction === Infinity)];
+  const kInfinite = [
+    rows.map((r) => r.kSkip?.infinite === true),
+    rows.map((r) => r.kLin?.infinite === true),
+    rows.map((r) => r.skipReduction === Infinity),
+    rows.map((r) => r.linReduction === Infinity),
+  ];
   let cursor: number | undefined;
   const labels = rows.map((r) => `${r.block} ${r.name}`);
   const selectedIndex = (): number => rows.findIndex((r) => r.block === host.selected());
@@ -511,7 +508,8 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
     return i < 0 ? undefined : categorySpan(chart.scales.x, i, i, rows.length);
   });
 
-  const kText = (k: KValue | null, what: string): string => (k === null ? `${what} ${NOT_APPLICABLE}` : k.infinite ? `${what} ${INFINITY_TEXT} (linear block)` : `${what} ${formatNumber(k.value)}`);
+  const kText = (k: KValue | null, what: string): string =>
+    k === null ? `${what} ${NOT_APPLICABLE}` : k.infinite ? `${what} ${INFINITY_TEXT} (linear block)` : `${what} ${formatNumber(k.value)}`;
   const describe = (i: number): string[] => {
     const r = rows[i];
     const lines = [kText(r.kSkip, 'k_skip'), `k_skip² + 1 ${formatNumber(r.skipReduction)}`];
@@ -522,7 +520,8 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
 
   const base = baseOptions(theme);
   const barStyle = (color: Rgba) => ({
-    backgroundColor: (ctx: ScriptableContext<'bar'>) => css(withAlpha(color, rows[ctx.dataIndex]?.block === host.selected() ? 1 : theme.highContrast ? 1 : 0.75)),
+    backgroundColor: (ctx: ScriptableContext<'bar'>) =>
+      css(withAlpha(color, rows[ctx.dataIndex]?.block === host.selected() ? 1 : theme.highContrast ? 1 : 0.75)),
     borderColor: (ctx: ScriptableContext<'bar'>) => (rows[ctx.dataIndex]?.block === host.selected() ? css(theme.focus) : css(color)),
     borderWidth: (ctx: ScriptableContext<'bar'>) => (rows[ctx.dataIndex]?.block === host.selected() ? 2 : 1),
   });

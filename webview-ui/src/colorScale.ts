@@ -40,7 +40,9 @@ export function parseColor(text: string): Rgba | undefined {
 }
 
 export function toCss(c: Rgba): string {
-  const r = Math.round(c.r), g = Math.round(c.g), b = Math.round(c.b);
+  const r = Math.round(c.r),
+    g = Math.round(c.g),
+    b = Math.round(c.b);
   return c.a >= 1 ? `rgb(${r}, ${g}, ${b})` : `rgba(${r}, ${g}, ${b}, ${Number(c.a.toFixed(3))})`;
 }
 
@@ -134,7 +136,10 @@ export function logTicks(min: number, max: number, maxCount = 8): number[] {
   };
   const decadeTicks = withMantissas([1]);
   if (decadeTicks.length >= 4) return thin(decadeTicks, maxCount);
-  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+  for (const mantissas of [
+    [1, 2, 5],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ]) {
     const ticks = withMantissas(mantissas);
     if (ticks.length >= 4) return thin(ticks, maxCount);
   }

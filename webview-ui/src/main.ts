@@ -104,13 +104,23 @@ interface ChartSpec {
 
 function chartSection(spec: ChartSpec): HTMLElement {
   const canvas = h('canvas', { attrs: { role: 'img', 'aria-label': spec.label } });
-  const readout = h('p', { className: 'readout', id: `${spec.id}-readout`, attrs: { 'aria-live': 'polite' } }, 'Focus the chart and use the arrow keys to step through it; Enter shows the block in the model.');
+  const readout = h(
+    'p',
+    { className: 'readout', id: `${spec.id}-readout`, attrs: { 'aria-live': 'polite' } },
+    'Focus the chart and use the arrow keys to step through it; Enter shows the block in the model.',
+  );
   const frame = h(
     'div',
     {
       className: `chart-frame ${spec.size}`,
       id: `${spec.id}-frame`,
-      attrs: { tabindex: 0, role: 'group', 'aria-roledescription': 'chart', 'aria-label': `${spec.label}. Arrow keys select, Enter reveals the block in the model.`, 'aria-describedby': `${spec.id}-readout` },
+      attrs: {
+        tabindex: 0,
+        role: 'group',
+        'aria-roledescription': 'chart',
+        'aria-label': `${spec.label}. Arrow keys select, Enter reveals the block in the model.`,
+        'aria-describedby': `${spec.id}-readout`,
+      },
     },
     canvas,
   );
@@ -180,7 +190,9 @@ function renderLegend(view: HeatmapView, t: Theme): void {
     tick.style.left = `${(scale.position(v) * 100).toFixed(2)}%`;
     ticks.appendChild(tick);
   }
-  legendHost.appendChild(h('div', { className: 'legend-caption' }, h('span', {}, '◀ shrinks'), h('span', {}, 'GSC(k → l), log scale'), h('span', {}, 'grows ▶')));
+  legendHost.appendChild(
+    h('div', { className: 'legend-caption' }, h('span', {}, '◀ shrinks'), h('span', {}, 'GSC(k → l), log scale'), h('span', {}, 'grows ▶')),
+  );
   legendHost.appendChild(bar);
   legendHost.appendChild(ticks);
 }
@@ -197,7 +209,9 @@ function render(r: AnalysisReport): void {
   root.classList.remove('waiting');
   const canSelect = (block: number): void => select(block, 'table');
 
-  root.appendChild(renderHeader(r, { rerun: () => vscode.postMessage({ type: 'rerun' }), exportAs: (format) => vscode.postMessage({ type: 'export', format }) }));
+  root.appendChild(
+    renderHeader(r, { rerun: () => vscode.postMessage({ type: 'rerun' }), exportAs: (format) => vscode.postMessage({ type: 'export', format }) }),
+  );
   const warnings = renderWarnings(r);
   if (warnings) root.appendChild(warnings);
   root.appendChild(renderSummary(r));
@@ -346,7 +360,14 @@ function showWaiting(): void {
   const root = app();
   clear(root);
   root.classList.add('waiting');
-  root.appendChild(h('div', { className: 'waiting-message' }, h('div', { className: 'spinner', attrs: { 'aria-hidden': 'true' } }), h('p', {}, 'Waiting for the analysis report…')));
+  root.appendChild(
+    h(
+      'div',
+      { className: 'waiting-message' },
+      h('div', { className: 'spinner', attrs: { 'aria-hidden': 'true' } }),
+      h('p', {}, 'Waiting for the analysis report…'),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------

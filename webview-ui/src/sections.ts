@@ -6,7 +6,18 @@ import { threadsText } from '../../src/report/format';
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
 import { inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
-import { formatDuration, formatInteger, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, formatShape, NOT_APPLICABLE } from './format';
+import {
+  formatDuration,
+  formatInteger,
+  formatInterval,
+  formatK,
+  formatMethod,
+  formatNumber,
+  formatOptional,
+  formatPrecise,
+  formatShape,
+  NOT_APPLICABLE,
+} from './format';
 import { blockFlagLabels, boundaryLabeler, estimateTitle, kindLabel, matrixModel } from './viewModel';
 
 export function renderHeader(r: AnalysisReport, actions: { rerun(): void; exportAs(format: 'json' | 'csv' | 'md' | 'html'): void }): HTMLElement {
@@ -18,7 +29,11 @@ export function renderHeader(r: AnalysisReport, actions: { rerun(): void; export
   const rerun = h('button', { className: 'button secondary', id: 'rerun', attrs: { type: 'button' } }, 'Re-run with settings…');
   rerun.addEventListener('click', actions.rerun);
   const exportButtons = (['json', 'csv', 'md', 'html'] as const).map((f) => {
-    const b = h('button', { className: 'button secondary small', attrs: { type: 'button', 'data-export': f }, title: `Export the report as ${f.toUpperCase()}` }, f === 'md' ? 'Markdown' : f.toUpperCase());
+    const b = h(
+      'button',
+      { className: 'button secondary small', attrs: { type: 'button', 'data-export': f }, title: `Export the report as ${f.toUpperCase()}` },
+      f === 'md' ? 'Markdown' : f.toUpperCase(),
+    );
     b.addEventListener('click', () => actions.exportAs(f));
     return b;
   });
@@ -28,8 +43,23 @@ export function renderHeader(r: AnalysisReport, actions: { rerun(): void; export
     h(
       'div',
       { className: 'title-row' },
-      h('h1', {}, h('span', { className: 'product' }, 'Gradient Lens'), h('span', { className: 'model-name', id: 'header-title', title: r.model.path }, r.model.fileName)),
-      h('div', { className: 'actions' }, rerun, h('div', { className: 'export-group', attrs: { role: 'group', 'aria-label': 'Export' } }, h('span', { className: 'export-label' }, 'Export'), ...exportButtons)),
+      h(
+        'h1',
+        {},
+        h('span', { className: 'product' }, 'Gradient Lens'),
+        h('span', { className: 'model-name', id: 'header-title', title: r.model.path }, r.model.fileName),
+      ),
+      h(
+        'div',
+        { className: 'actions' },
+        rerun,
+        h(
+          'div',
+          { className: 'export-group', attrs: { role: 'group', 'aria-label': 'Export' } },
+          h('span', { className: 'export-label' }, 'Export'),
+          ...exportButtons,
+        ),
+      ),
     ),
     h(
       'dl',
@@ -41,7 +71,12 @@ export function renderHeader(r: AnalysisReport, actions: { rerun(): void; export
       item('header-probes', 'Probes', probes),
       item('header-seed', 'Seed', String(s.seed)),
       item('header-time', 'Time', formatDuration(r.timings.totalMs), timingsTitle(r)),
-      item('header-input', 'Input', `${r.model.inputName} ${formatShape(r.model.inputShape)}`, `${r.model.inputName}: ${formatShape(r.model.inputShape)} (${s.inputSource})`),
+      item(
+        'header-input',
+        'Input',
+        `${r.model.inputName} ${formatShape(r.model.inputShape)}`,
+        `${r.model.inputName}: ${formatShape(r.model.inputShape)} (${s.inputSource})`,
+      ),
       item('header-data', 'Data', inputShortText(r), inputText(r)),
       item('header-reference', 'GSC to', referenceShortText(r), referenceText(r)),
       item('header-parameters', 'Parameters', formatInteger(r.model.parameters)),
@@ -88,7 +123,13 @@ export function renderSummary(r: AnalysisReport): HTMLElement {
   const flagged = r.blocks.map((b) => blockFlagLabels(b, r));
   const count = (label: string): number => flagged.filter((f) => f.includes(label)).length;
   const card = (id: string, label: string, value: string, note: string, title?: string, tone?: string): HTMLElement =>
-    h('div', { className: `stat${tone ? ` ${tone}` : ''}`, id, title }, h('div', { className: 'stat-value' }, value), h('div', { className: 'stat-label' }, label), h('div', { className: 'stat-note' }, note));
+    h(
+      'div',
+      { className: `stat${tone ? ` ${tone}` : ''}`, id, title },
+      h('div', { className: 'stat-value' }, value),
+      h('div', { className: 'stat-label' }, label),
+      h('div', { className: 'stat-note' }, note),
+    );
   const g = r.growth;
   const exploding = count('exploding');
   const pseudo = count('pseudo-linear');
@@ -97,8 +138,20 @@ export function renderSummary(r: AnalysisReport): HTMLElement {
     'section',
     { className: 'summary', attrs: { 'aria-label': 'Summary' } },
     card('summary-gsc', 'GSC input → output', formatNumber(g.gscInputToOutput), 'relative gradient scale across the model', formatPrecise(g.gscInputToOutput)),
-    card('summary-rate', 'Explosion rate per block', formatNumber(g.logFit.rate), 'log-linear fit of GSC(k → output)', `rate = exp(−slope) = ${formatPrecise(g.logFit.rate)}; slope ${formatPrecise(g.logFit.slope)}, intercept ${formatPrecise(g.logFit.intercept)}`),
-    card('summary-geomean', 'Geometric mean rate', formatNumber(g.geometricMeanRate), `GSC(input → output)^(1/${r.blocks.length})`, formatPrecise(g.geometricMeanRate)),
+    card(
+      'summary-rate',
+      'Explosion rate per block',
+      formatNumber(g.logFit.rate),
+      'log-linear fit of GSC(k → output)',
+      `rate = exp(−slope) = ${formatPrecise(g.logFit.rate)}; slope ${formatPrecise(g.logFit.slope)}, intercept ${formatPrecise(g.logFit.intercept)}`,
+    ),
+    card(
+      'summary-geomean',
+      'Geometric mean rate',
+      formatNumber(g.geometricMeanRate),
+      `GSC(input → output)^(1/${r.blocks.length})`,
+      formatPrecise(g.geometricMeanRate),
+    ),
     card(
       'summary-flags',
       'Flagged blocks',
@@ -232,7 +285,16 @@ export function renderMatrixTable(r: AnalysisReport): HTMLElement {
       'table',
       { id: 'matrix-table', className: 'data-table compact' },
       h('caption', { className: 'sr-only' }, 'GSC(k → l): rows are source boundaries k, columns target boundaries l'),
-      h('thead', {}, h('tr', {}, h('th', { attrs: { scope: 'col' } }, 'k \\ l'), ...targets.map((l) => h('th', { className: 'num', attrs: { scope: 'col' }, title: label(l) }, String(l))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { attrs: { scope: 'col' } }, 'k \\ l'),
+          ...targets.map((l) => h('th', { className: 'num', attrs: { scope: 'col' }, title: label(l) }, String(l))),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -246,7 +308,11 @@ export function renderMatrixTable(r: AnalysisReport): HTMLElement {
               if (!e) return h('td', { className: 'num na' }, l <= k ? '' : NOT_APPLICABLE);
               return h(
                 'td',
-                { className: 'num', attrs: { 'data-from': k, 'data-to': l, 'data-value': String(e.value) }, title: `${formatPrecise(e.value)}${e.ci && e.ci[0] !== e.ci[1] ? ` · 99% CI [${formatPrecise(e.ci[0])}, ${formatPrecise(e.ci[1])}]` : ''} · ${formatMethod(e.method)}` },
+                {
+                  className: 'num',
+                  attrs: { 'data-from': k, 'data-to': l, 'data-value': String(e.value) },
+                  title: `${formatPrecise(e.value)}${e.ci && e.ci[0] !== e.ci[1] ? ` · 99% CI [${formatPrecise(e.ci[0])}, ${formatPrecise(e.ci[1])}]` : ''} · ${formatMethod(e.method)}`,
+                },
                 formatNumber(e.value),
               );
             }),

@@ -54,7 +54,11 @@ export function renderTable<T>(o: TableOptions<T>): TableHandle {
     );
     button.addEventListener('click', () => o.onSort(nextSort(o.sort, col.id)));
     headRow.appendChild(
-      h('th', { className: col.numeric ? 'num' : undefined, attrs: { scope: 'col', 'aria-sort': active ? o.sort!.direction : undefined, 'data-column': col.id } }, button),
+      h(
+        'th',
+        { className: col.numeric ? 'num' : undefined, attrs: { scope: 'col', 'aria-sort': active ? o.sort!.direction : undefined, 'data-column': col.id } },
+        button,
+      ),
     );
   }
 

@@ -62,7 +62,9 @@ function intervalCell(ci: readonly [number, number] | null | undefined, method?:
   return {
     text: formatInterval(ci),
     sortKey: ci[0],
-    title: exact ? `exact${method ? ` (${formatMethod(method)})` : ''}` : `99% CI [${formatPrecise(ci[0])}, ${formatPrecise(ci[1])}]${method ? ` · ${formatMethod(method)}` : ''}`,
+    title: exact
+      ? `exact${method ? ` (${formatMethod(method)})` : ''}`
+      : `99% CI [${formatPrecise(ci[0])}, ${formatPrecise(ci[1])}]${method ? ` · ${formatMethod(method)}` : ''}`,
   };
 }
 
@@ -163,7 +165,8 @@ export const BLOCK_COLUMNS: readonly ColumnModel[] = [
     header: { base: 'k', sub: 'skip' },
     description: 'k-dilution by the skip connection: Q‖skip‖ / Q‖branch‖ at the merge (residual blocks)',
     numeric: true,
-    cell: (b) => (b.residual ? numberCell(b.residual.kSkip, 'residual.kSkip') : { text: NOT_APPLICABLE, sortKey: null, title: 'plain block: no skip connection' }),
+    cell: (b) =>
+      b.residual ? numberCell(b.residual.kSkip, 'residual.kSkip') : { text: NOT_APPLICABLE, sortKey: null, title: 'plain block: no skip connection' },
   },
   {
     id: 'kSkipReduction',
@@ -224,22 +227,65 @@ export function blockColumns(r: AnalysisReport): TableColumn<BlockReport>[] {
 
 /** Columns of the nonlinearity table (the collapsing-domain chart's data). */
 export const NONLINEARITY_COLUMNS: readonly TableColumn<NonlinearityReport>[] = [
-  { id: 'index', header: { base: '#' }, description: 'Nonlinearity number, from the input', numeric: true, cell: (q) => ({ text: String(q.index), field: 'index', value: q.index, sortKey: q.index }) },
+  {
+    id: 'index',
+    header: { base: '#' },
+    description: 'Nonlinearity number, from the input',
+    numeric: true,
+    cell: (q) => ({ text: String(q.index), field: 'index', value: q.index, sortKey: q.index }),
+  },
   { id: 'op', header: { base: 'Op' }, description: 'Operator', numeric: false, cell: (q) => ({ text: q.op, sortKey: q.op }) },
-  { id: 'name', header: { base: 'Name' }, description: 'Name in the model file', numeric: false, cell: (q) => ({ text: q.sourceName, sortKey: q.sourceName, title: q.node }) },
-  { id: 'block', header: { base: 'Block' }, description: 'Block it belongs to', numeric: true, cell: (q) => ({ text: String(q.block), field: 'block', value: q.block, sortKey: q.block }) },
+  {
+    id: 'name',
+    header: { base: 'Name' },
+    description: 'Name in the model file',
+    numeric: false,
+    cell: (q) => ({ text: q.sourceName, sortKey: q.sourceName, title: q.node }),
+  },
+  {
+    id: 'block',
+    header: { base: 'Block' },
+    description: 'Block it belongs to',
+    numeric: true,
+    cell: (q) => ({ text: String(q.block), field: 'block', value: q.block, sortKey: q.block }),
+  },
   { id: 'dim', header: { base: 'Units' }, description: 'Units per sample', numeric: true, cell: (q) => numberCell(q.dim, 'dim') },
-  { id: 'signDiversity', header: { base: 'Sign diversity' }, description: 'Per unit min(P, N) / (P + N) over the batch, averaged; near 0: the unit acts as identity or zero', numeric: true, cell: (q) => numberCell(q.signDiversity, 'signDiversity') },
-  { id: 'relativeSpread', header: { base: 'Relative spread' }, description: 'Q of the batch-centred pre-activations over Q of the raw ones; near 0: collapsed domain', numeric: true, cell: (q) => numberCell(q.relativeSpread, 'relativeSpread') },
+  {
+    id: 'signDiversity',
+    header: { base: 'Sign diversity' },
+    description: 'Per unit min(P, N) / (P + N) over the batch, averaged; near 0: the unit acts as identity or zero',
+    numeric: true,
+    cell: (q) => numberCell(q.signDiversity, 'signDiversity'),
+  },
+  {
+    id: 'relativeSpread',
+    header: { base: 'Relative spread' },
+    description: 'Q of the batch-centred pre-activations over Q of the raw ones; near 0: collapsed domain',
+    numeric: true,
+    cell: (q) => numberCell(q.relativeSpread, 'relativeSpread'),
+  },
   {
     id: 'k',
     header: { base: 'k' },
     description: "The nonlinearity's own k-dilution; large: pseudo-linear",
     numeric: true,
-    cell: (q) => (q.k === null ? { text: formatK(null, true), field: 'k', value: null, sortKey: Infinity, title: '∞: linear on this batch' } : numberCell(q.k, 'k')),
+    cell: (q) =>
+      q.k === null ? { text: formatK(null, true), field: 'k', value: null, sortKey: Infinity, title: '∞: linear on this batch' } : numberCell(q.k, 'k'),
   },
-  { id: 'meanSlope', header: { base: 'Mean slope' }, description: "Mean of σ'(z) over the batch (the linear part S)", numeric: true, cell: (q) => numberCell(q.meanSlope, 'meanSlope') },
-  { id: 'qPreactivation', header: { base: 'Q‖z‖' }, description: 'Quadratic mean norm of the pre-activations', numeric: true, cell: (q) => numberCell(q.qPreactivation, 'qPreactivation') },
+  {
+    id: 'meanSlope',
+    header: { base: 'Mean slope' },
+    description: "Mean of σ'(z) over the batch (the linear part S)",
+    numeric: true,
+    cell: (q) => numberCell(q.meanSlope, 'meanSlope'),
+  },
+  {
+    id: 'qPreactivation',
+    header: { base: 'Q‖z‖' },
+    description: 'Quadratic mean norm of the pre-activations',
+    numeric: true,
+    cell: (q) => numberCell(q.qPreactivation, 'qPreactivation'),
+  },
   { id: 'qSz', header: { base: 'Q‖S z‖' }, description: 'Quadratic mean norm of the linear part', numeric: true, cell: (q) => numberCell(q.qSz, 'qSz') },
   { id: 'qRho', header: { base: 'Q‖ρ(z)‖' }, description: 'Quadratic mean norm of the nonlinear part', numeric: true, cell: (q) => numberCell(q.qRho, 'qRho') },
   {
@@ -258,16 +304,64 @@ export const NONLINEARITY_COLUMNS: readonly TableColumn<NonlinearityReport>[] = 
 export function boundaryColumns(r: AnalysisReport): TableColumn<BoundaryReport>[] {
   const label = boundaryLabeler(r);
   return [
-    { id: 'index', header: { base: 'k' }, description: 'Boundary: 0 is the model input, k the output of block k', numeric: true, cell: (b) => ({ text: String(b.index), field: 'index', value: b.index, sortKey: b.index }) },
-    { id: 'name', header: { base: 'Boundary' }, description: 'The block whose output it is', numeric: false, cell: (b) => ({ text: label(b.index), sortKey: b.index, title: b.tensor }) },
+    {
+      id: 'index',
+      header: { base: 'k' },
+      description: 'Boundary: 0 is the model input, k the output of block k',
+      numeric: true,
+      cell: (b) => ({ text: String(b.index), field: 'index', value: b.index, sortKey: b.index }),
+    },
+    {
+      id: 'name',
+      header: { base: 'Boundary' },
+      description: 'The block whose output it is',
+      numeric: false,
+      cell: (b) => ({ text: label(b.index), sortKey: b.index, title: b.tensor }),
+    },
     { id: 'dim', header: { base: 'Units' }, description: 'Units per sample', numeric: true, cell: (b) => numberCell(b.dim, 'dim') },
     { id: 'q', header: { base: 'Q‖f_k‖' }, description: 'Quadratic mean norm of the tensor over the batch', numeric: true, cell: (b) => numberCell(b.q, 'q') },
-    { id: 'gsc', header: { base: 'GSC → output' }, description: 'GSC(k → output)', numeric: true, cell: (b) => estimateCell(b.gscToOutput, 'gscToOutput.value') },
-    { id: 'gscCi', header: { base: '99% CI' }, description: '99% confidence interval', numeric: true, cell: (b) => intervalCell(b.gscToOutput.ci99, b.gscToOutput.method) },
-    { id: 'median', header: { base: 'Per-sample median' }, description: 'Median of the per-sample GSC', numeric: true, cell: (b) => numberCell(b.gscToOutputPerSample.median, 'gscToOutputPerSample.median', b.gscToOutputPerSample.values.join(', ')) },
-    { id: 'min', header: { base: 'min' }, description: 'Smallest per-sample GSC', numeric: true, cell: (b) => numberCell(b.gscToOutputPerSample.min, 'gscToOutputPerSample.min') },
-    { id: 'max', header: { base: 'max' }, description: 'Largest per-sample GSC', numeric: true, cell: (b) => numberCell(b.gscToOutputPerSample.max, 'gscToOutputPerSample.max') },
-    { id: 'qm', header: { base: 'Q‖J‖', sub: 'qm' }, description: 'Quadratic-mean norm of the Jacobian to the output, over the batch', numeric: true, cell: (b) => estimateCell(b.qmJacobian, 'qmJacobian.value') },
+    {
+      id: 'gsc',
+      header: { base: 'GSC → output' },
+      description: 'GSC(k → output)',
+      numeric: true,
+      cell: (b) => estimateCell(b.gscToOutput, 'gscToOutput.value'),
+    },
+    {
+      id: 'gscCi',
+      header: { base: '99% CI' },
+      description: '99% confidence interval',
+      numeric: true,
+      cell: (b) => intervalCell(b.gscToOutput.ci99, b.gscToOutput.method),
+    },
+    {
+      id: 'median',
+      header: { base: 'Per-sample median' },
+      description: 'Median of the per-sample GSC',
+      numeric: true,
+      cell: (b) => numberCell(b.gscToOutputPerSample.median, 'gscToOutputPerSample.median', b.gscToOutputPerSample.values.join(', ')),
+    },
+    {
+      id: 'min',
+      header: { base: 'min' },
+      description: 'Smallest per-sample GSC',
+      numeric: true,
+      cell: (b) => numberCell(b.gscToOutputPerSample.min, 'gscToOutputPerSample.min'),
+    },
+    {
+      id: 'max',
+      header: { base: 'max' },
+      description: 'Largest per-sample GSC',
+      numeric: true,
+      cell: (b) => numberCell(b.gscToOutputPerSample.max, 'gscToOutputPerSample.max'),
+    },
+    {
+      id: 'qm',
+      header: { base: 'Q‖J‖', sub: 'qm' },
+      description: 'Quadratic-mean norm of the Jacobian to the output, over the batch',
+      numeric: true,
+      cell: (b) => estimateCell(b.qmJacobian, 'qmJacobian.value'),
+    },
   ];
 }
 
@@ -319,9 +413,8 @@ export function gscSeries(r: AnalysisReport): GscSeries {
     }));
   const { slope, intercept, rate } = r.growth.logFit;
   const last = r.boundaries.length === 0 ? 0 : r.boundaries[r.boundaries.length - 1].index;
-  const fit = Number.isFinite(slope) && Number.isFinite(intercept)
-    ? Array.from({ length: last + 1 }, (_, k) => ({ x: k, y: Math.exp(intercept + slope * k) }))
-    : [];
+  const fit =
+    Number.isFinite(slope) && Number.isFinite(intercept) ? Array.from({ length: last + 1 }, (_, k) => ({ x: k, y: Math.exp(intercept + slope * k) })) : [];
   return { points, fit, rate, geometricMeanRate: r.growth.geometricMeanRate };
 }
 

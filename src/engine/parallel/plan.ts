@@ -205,7 +205,13 @@ export const EARLY_WORKERS_FORWARD_MS = 250;
  * MIN_PARALLEL_MS (reverse passes cost about a forward pass over the part they traverse),
  * else `available`. Only the speed depends on this, never the numbers.
  */
-export function threadsWorthUsing(available: number, forwardMs: number, jobs: readonly AnalysisJob[], cost: (job: AnalysisJob) => number, nodes: number): number {
+export function threadsWorthUsing(
+  available: number,
+  forwardMs: number,
+  jobs: readonly AnalysisJob[],
+  cost: (job: AnalysisJob) => number,
+  nodes: number,
+): number {
   const forwardEquivalents = jobs.reduce((t, j) => t + cost(j), 0) / Math.max(1, nodes);
   return forwardMs * forwardEquivalents < MIN_PARALLEL_MS ? 1 : available;
 }

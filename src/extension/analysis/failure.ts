@@ -21,7 +21,11 @@ export function failureNotice(fileName: string, e: unknown): FailureNotice {
       case 'cancelled':
         return { kind: 'cancelled' };
       case 'resource':
-        return { kind: 'error', message: `${fileName}: ${e.message} (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)`, details: e.info.stack };
+        return {
+          kind: 'error',
+          message: `${fileName}: ${e.message} (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)`,
+          details: e.info.stack,
+        };
       case 'model-load':
       case 'unsupported-op': {
         const file = e.info.file ?? fileName;
@@ -33,5 +37,9 @@ export function failureNotice(fileName: string, e: unknown): FailureNotice {
         return { kind: 'error', message: `analysis of ${fileName} failed: ${e.message}`, details: e.info.stack };
     }
   }
-  return { kind: 'error', message: `analysis of ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`, details: e instanceof Error ? e.stack : undefined };
+  return {
+    kind: 'error',
+    message: `analysis of ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`,
+    details: e instanceof Error ? e.stack : undefined,
+  };
 }

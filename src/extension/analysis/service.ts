@@ -82,7 +82,8 @@ export class AnalysisService implements vscode.Disposable {
     const abort = new AbortController();
     const fileName = path.basename(model.fsPath);
     this.log.info(`analysing ${model.fsPath} (${describeSettings(settings)})`);
-    if (input.data) this.log.info(`sample data ${input.data.path}${input.data.labels ? `, labels ${input.data.labels}` : ''}; reference ${input.reference ?? 'output'}`);
+    if (input.data)
+      this.log.info(`sample data ${input.data.path}${input.data.labels ? `, labels ${input.data.labels}` : ''}; reference ${input.reference ?? 'output'}`);
     const started = Date.now();
     const done = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: ${fileName}`, cancellable: true },
@@ -100,7 +101,14 @@ export class AnalysisService implements vscode.Disposable {
         });
       },
     );
-    const current = { model, abort, done: Promise.resolve(done).then(() => undefined, () => undefined) };
+    const current = {
+      model,
+      abort,
+      done: Promise.resolve(done).then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
     this.current = current;
     await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, true);
     let report: AnalysisReport | undefined;

@@ -82,7 +82,8 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderEditors()),
       // Only annotated files are hashed (not every keystroke in every document).
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length > 0 && e.document.uri.scheme === 'file' && this.isTracked(e.document.uri.fsPath)) this.onText(e.document.uri, e.document.getText());
+        if (e.contentChanges.length > 0 && e.document.uri.scheme === 'file' && this.isTracked(e.document.uri.fsPath))
+          this.onText(e.document.uri, e.document.getText());
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`gradientLens.${ANNOTATIONS_ENABLED_KEY}`)) this.override = undefined;
@@ -117,7 +118,9 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     const inFlight = this.pending.get(modelPath);
     if (inFlight?.key === key) return inFlight.done;
     const done = this.build(report)
-      .catch((e: unknown) => this.log.error(`code annotations for ${path.basename(modelPath)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
+      .catch((e: unknown) =>
+        this.log.error(`code annotations for ${path.basename(modelPath)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+      )
       .finally(() => {
         if (this.pending.get(modelPath)?.key === key) this.pending.delete(modelPath);
       });
@@ -148,7 +151,8 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     }
     if (report.model.path.toLowerCase().endsWith('.json')) return false;
     const block = report.blocks.find((b) => b.index === blockIndex);
-    const reason = this.entries.get(report.model.path)?.mapping.unplaced.find((u) => u.blockIndex === blockIndex)?.reason ?? 'no source mapping for this model yet';
+    const reason =
+      this.entries.get(report.model.path)?.mapping.unplaced.find((u) => u.blockIndex === blockIndex)?.reason ?? 'no source mapping for this model yet';
     this.log.info(`block ${blockIndex} (${block?.name ?? '?'}) has no place in the source: ${reason}`);
     const choice = await vscode.window.showInformationMessage(
       `Gradient Lens: block ${blockIndex} (${block?.name ?? '?'}) has no place in the source code: ${reason}`,
@@ -170,7 +174,12 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     if (here.length === 0) return undefined;
     const contents = here.map(({ entry, view }) => {
       const md = new vscode.MarkdownString(
-        hoverMarkdown({ view, stale: entry.tracker.isStale(document.uri.fsPath), openLink: (i) => openInReportLink(entry.report.model.path, i), modelFileName: entry.report.model.fileName }),
+        hoverMarkdown({
+          view,
+          stale: entry.tracker.isStale(document.uri.fsPath),
+          openLink: (i) => openInReportLink(entry.report.model.path, i),
+          modelFileName: entry.report.model.fileName,
+        }),
       );
       // Command links run only this extension's own open-in-report command.
       md.isTrusted = { enabledCommands: [COMMANDS.openInReport] };
@@ -215,7 +224,15 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     const files = new Set(mapping.sites.map((s) => s.range.path));
     for (const source of gathered.sources) if (files.has(source.path)) tracker.record(source.path, source.text);
     const views = buildSiteViews(report, mapping, this.gscThreshold(modelPath));
-    this.entries.set(modelPath, { report, mapping, views, byFile: sitesByFile(views), primary: primarySites(mapping.sites), tracker, gscThreshold: this.gscThreshold(modelPath) });
+    this.entries.set(modelPath, {
+      report,
+      mapping,
+      views,
+      byFile: sitesByFile(views),
+      primary: primarySites(mapping.sites),
+      tracker,
+      gscThreshold: this.gscThreshold(modelPath),
+    });
     const placed = new Set(mapping.sites.flatMap((s) => s.instances.map((i) => i.blockIndex)));
     this.log.info(
       `code annotations for ${name}: searched ${gathered.origin}; ${placed.size} of ${report.blocks.length} blocks placed at ${mapping.sites.length} site(s) in ${files.size} file(s)` +
@@ -279,7 +296,9 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
 
   /** The merged per-line annotations of a file, per model. */
   private linesIn(file: string): { entry: Entry; annotation: LineAnnotation }[] {
-    return [...this.entries.values()].flatMap((entry) => annotationsByLine(entry.byFile.get(file) ?? [], entry.gscThreshold).map((annotation) => ({ entry, annotation })));
+    return [...this.entries.values()].flatMap((entry) =>
+      annotationsByLine(entry.byFile.get(file) ?? [], entry.gscThreshold).map((annotation) => ({ entry, annotation })),
+    );
   }
 
   private renderAll(): void {
@@ -336,7 +355,11 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
         const range = new vscode.Range(r.startLine, r.startCharacter, r.startLine, end);
         const list = perFile.get(r.path) ?? [];
         for (const f of view.findings) {
-          const d = new vscode.Diagnostic(range, `${f.message}${stale ? ' (stale: the file changed since the analysis)' : ''}`, vscode.DiagnosticSeverity.Warning);
+          const d = new vscode.Diagnostic(
+            range,
+            `${f.message}${stale ? ' (stale: the file changed since the analysis)' : ''}`,
+            vscode.DiagnosticSeverity.Warning,
+          );
           d.source = `Gradient Lens (${entry.report.model.fileName})`;
           d.code = f.kind;
           list.push(d);

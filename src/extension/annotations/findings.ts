@@ -34,7 +34,9 @@ export function blockFindings(report: AnalysisReport, block: BlockReport, gscThr
 export function gscFinding(block: BlockReport, gscThreshold: number): Finding | undefined {
   const gsc = block.gscToOutput;
   if (!(gsc.value > gscThreshold || Number.isNaN(gsc.value))) return undefined;
-  const why = Number.isNaN(gsc.value) ? 'could not be computed (NaN)' : `is ${formatComparison(gsc.value, gscThreshold).value} (${gsc.ci99[0] === gsc.ci99[1] ? 'exact' : `99% CI ${formatInterval(gsc.ci99)}`}), above the threshold ${formatComparison(gsc.value, gscThreshold).threshold}`;
+  const why = Number.isNaN(gsc.value)
+    ? 'could not be computed (NaN)'
+    : `is ${formatComparison(gsc.value, gscThreshold).value} (${gsc.ci99[0] === gsc.ci99[1] ? 'exact' : `99% CI ${formatInterval(gsc.ci99)}`}), above the threshold ${formatComparison(gsc.value, gscThreshold).threshold}`;
   return { kind: 'gsc', blockIndex: block.index, message: `${who(block)}: GSC to the output ${why}; gradients explode on their way back to this block.` };
 }
 

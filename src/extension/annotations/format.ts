@@ -34,6 +34,7 @@ export function siteLabel(blocks: readonly BlockReport[]): string {
 /** The CodeLens title above a site. */
 export function codeLensTitle(blocks: readonly BlockReport[], stale: boolean): string {
   // Up to five block numbers; beyond that the label's count says enough.
-  const what = blocks.length === 1 ? `block ${blocks[0].index} ${blocks[0].name} · ` : blocks.length <= 5 ? `blocks ${blocks.map((b) => b.index).join(', ')} · ` : '';
+  const what =
+    blocks.length === 1 ? `block ${blocks[0].index} ${blocks[0].name} · ` : blocks.length <= 5 ? `blocks ${blocks.map((b) => b.index).join(', ')} · ` : '';
   return `Gradient Lens: ${what}${siteLabel(blocks)}${stale ? ' (stale)' : ''} · Open in report`;
 }

@@ -9,7 +9,17 @@ import * as path from 'node:path';
 import { parseSourceHints, sidecarCandidates } from '../../sourceMapping';
 import { splitPlacement } from '../../sourceMapping/hints';
 import type { SourceHints, SourceText } from '../../sourceMapping/types';
-import { SCAN_EXCLUDE, SCAN_INCLUDE, SCAN_LIMITS, chooseFiles, hasGlob, parseSourceFilesSetting, rulesForModel, SOURCE_FILES_KEY, type FileSize } from './sourceSettings';
+import {
+  SCAN_EXCLUDE,
+  SCAN_INCLUDE,
+  SCAN_LIMITS,
+  chooseFiles,
+  hasGlob,
+  parseSourceFilesSetting,
+  rulesForModel,
+  SOURCE_FILES_KEY,
+  type FileSize,
+} from './sourceSettings';
 
 export interface GatheredSources {
   readonly modelFileText?: string;
@@ -33,11 +43,18 @@ export async function gatherSources(modelPath: string): Promise<GatheredSources>
   let origin: string;
   if (hints && hints.sourceFiles.length > 0) {
     sources = await readAll(withPlacementFiles(hints), notes);
-    origin = fromSidecar ? `the sidecar file (${hints.sourceFiles.length} source file(s))` : `gradientLens.${SOURCE_FILES_KEY} (${hints.sourceFiles.length} source file(s))`;
+    origin = fromSidecar
+      ? `the sidecar file (${hints.sourceFiles.length} source file(s))`
+      : `gradientLens.${SOURCE_FILES_KEY} (${hints.sourceFiles.length} source file(s))`;
   } else {
     const scanned = await scanWorkspace(modelPath, notes);
     // Placements of a sidecar that lists no source files still point into their files.
-    const placed = hints ? await readAll(withPlacementFiles(hints).filter((f) => !scanned.some((s) => s.path === f)), notes) : [];
+    const placed = hints
+      ? await readAll(
+          withPlacementFiles(hints).filter((f) => !scanned.some((s) => s.path === f)),
+          notes,
+        )
+      : [];
     sources = [...scanned, ...placed];
     origin = `${scanned.length} workspace file(s) (*.py, *.js, *.ts)${placed.length > 0 ? ` and ${placed.length} file(s) named by the sidecar's placements` : ''}`;
   }
@@ -51,7 +68,11 @@ async function readSidecar(modelPath: string, notes: string[]): Promise<SourceHi
     const text = await readText(vscode.Uri.file(candidate));
     if (text === undefined) continue;
     try {
-      return parseSourceHints(text, candidate, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+      return parseSourceHints(
+        text,
+        candidate,
+        (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      );
     } catch (e) {
       notes.push(`ignored the sidecar file: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -106,7 +127,9 @@ async function scanWorkspace(modelPath: string, notes: string[]): Promise<Source
   }
   const { chosen, skipped } = chooseFiles(modelPath, sized);
   if (skipped > 0 || found.length >= SCAN_LIMITS.maxFound) {
-    notes.push(`read ${chosen.length} of ${found.length}${found.length >= SCAN_LIMITS.maxFound ? '+' : ''} workspace source files (nearest to the model first; at most ${SCAN_LIMITS.maxFiles} files of up to ${SCAN_LIMITS.maxBytesPerFile / 1024} KB); point gradientLens.${SOURCE_FILES_KEY} or a sidecar file at the model's code to choose`);
+    notes.push(
+      `read ${chosen.length} of ${found.length}${found.length >= SCAN_LIMITS.maxFound ? '+' : ''} workspace source files (nearest to the model first; at most ${SCAN_LIMITS.maxFiles} files of up to ${SCAN_LIMITS.maxBytesPerFile / 1024} KB); point gradientLens.${SOURCE_FILES_KEY} or a sidecar file at the model's code to choose`,
+    );
   }
   return readAll(chosen, notes);
 }

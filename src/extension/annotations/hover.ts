@@ -34,7 +34,10 @@ export interface HoverInput {
 export function hoverMarkdown({ view, stale, openLink, modelFileName }: HoverInput): string {
   const lines: string[] = [];
   if (stale) {
-    lines.push('**Stale:** this file changed since the analysis; the numbers and places below may no longer match the code. Run the analysis again to refresh them.', '');
+    lines.push(
+      '**Stale:** this file changed since the analysis; the numbers and places below may no longer match the code. Run the analysis again to refresh them.',
+      '',
+    );
   }
   lines.push(`**Gradient Lens** · ${escapeMarkdown(modelFileName)} · ${escapeMarkdown(view.site.label)}`, '');
   lines.push('| block | GSC to output | 99% CI | GSC of block | 99% CI | k |', '|---|---:|---|---:|---|---|');

@@ -18,7 +18,12 @@ export interface ReportOpener {
 
 export { registerHelpDocuments } from './configure';
 
-export function annotationCommands(annotations: CodeAnnotations, panels: ReportOpener, store: ReportStore, log: Log): CommandHandlers<'toggleAnnotations' | 'openInReport'> {
+export function annotationCommands(
+  annotations: CodeAnnotations,
+  panels: ReportOpener,
+  store: ReportStore,
+  log: Log,
+): CommandHandlers<'toggleAnnotations' | 'openInReport'> {
   return {
     toggleAnnotations: () => {
       const on = annotations.toggle();

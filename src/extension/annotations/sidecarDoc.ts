@@ -19,12 +19,16 @@ export function sidecarDoc({ modelPath, sidecarPaths, unplaced, modelRelative }:
   const modelDir = path.dirname(modelPath);
   const placements = Object.fromEntries(unplaced.slice(0, 6).map((u, i) => [u.name, `model.py:${10 * (i + 1)}`]));
   const sidecarExample = JSON.stringify({ sourceFiles: ['model.py'], placements }, null, 2);
-  const settingExample = JSON.stringify({ 'gradientLens.sourceFiles': { [modelRelative]: [path.posix.join(path.posix.dirname(modelRelative.replace(/\\/g, '/')), 'model.py')] } }, null, 2);
+  const settingExample = JSON.stringify(
+    { 'gradientLens.sourceFiles': { [modelRelative]: [path.posix.join(path.posix.dirname(modelRelative.replace(/\\/g, '/')), 'model.py')] } },
+    null,
+    2,
+  );
   return [
     `# Gradient Lens: where is the code of ${path.basename(modelPath)}?`,
     '',
     'Gradient Lens annotates the lines that define each analysed block. It finds them by the',
-    "module and layer names stored in the model (PyTorch attributes such as `self.layer1`,",
+    'module and layer names stored in the model (PyTorch attributes such as `self.layer1`,',
     "Keras/TensorFlow.js `name=` arguments, a model.json's own layer entries). When that is not",
     'enough, tell it where the code is. Gradient Lens only reads these files; it never writes them.',
     '',
@@ -50,7 +54,7 @@ export function sidecarDoc({ modelPath, sidecarPaths, unplaced, modelRelative }:
     settingExample,
     '```',
     '',
-    'Without either, Gradient Lens searches the workspace\'s *.py, *.js and *.ts files (nearest to',
+    "Without either, Gradient Lens searches the workspace's *.py, *.js and *.ts files (nearest to",
     'the model first, skipping node_modules, build output and virtual environments).',
     '',
     unplaced.length > 0 ? `## Blocks not placed (${unplaced.length})` : '',

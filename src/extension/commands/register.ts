@@ -38,7 +38,18 @@ export function analysisCommands(s: Services): CommandHandlers<AnalysisCommand> 
       const { settings } = s.analysis.config(model);
       // Start from what the last run used, so repeated re-runs build on each other.
       const last = s.store.get(model.fsPath)?.settings;
-      const start = last ? { ...settings, batch: last.batch, probes: last.probes, seed: last.seed, exact: last.exact, blockMatrix: last.blockMatrix, dimOverrides: last.dimOverrides, memoryLimitMb: last.memoryLimitMb ?? settings.memoryLimitMb } : settings;
+      const start = last
+        ? {
+            ...settings,
+            batch: last.batch,
+            probes: last.probes,
+            seed: last.seed,
+            exact: last.exact,
+            blockMatrix: last.blockMatrix,
+            dimOverrides: last.dimOverrides,
+            memoryLimitMb: last.memoryLimitMb ?? settings.memoryLimitMb,
+          }
+        : settings;
       const chosen = await editSettings(start, path.basename(model.fsPath));
       if (chosen) await (s.cache ? s.cache.analyze(model, chosen) : s.analysis.analyze(model, chosen));
     },
@@ -64,7 +75,11 @@ async function lastOrPicked(s: Services): Promise<vscode.Uri | undefined> {
 
 /** No report in this workspace yet: offer to open a saved JSON report (e.g. from the CLI). */
 async function openReportFile(s: Services): Promise<void> {
-  const choice = await vscode.window.showInformationMessage('Gradient Lens: no report yet. Analyse a model, or open a saved JSON report.', 'Open Report…', 'Analyze Model…');
+  const choice = await vscode.window.showInformationMessage(
+    'Gradient Lens: no report yet. Analyse a model, or open a saved JSON report.',
+    'Open Report…',
+    'Analyze Model…',
+  );
   if (choice === 'Analyze Model…') {
     await vscode.commands.executeCommand(COMMANDS.analyze);
     return;

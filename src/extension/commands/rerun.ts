@@ -34,7 +34,10 @@ function items(s: UserSettings): Item[] {
 export async function editSettings(initial: UserSettings, modelName: string): Promise<UserSettings | undefined> {
   let s = initial;
   for (;;) {
-    const picked = await vscode.window.showQuickPick(items(s), { title: `Gradient Lens: Re-run ${modelName} with settings`, placeHolder: 'Pick a setting to change, or Run' });
+    const picked = await vscode.window.showQuickPick(items(s), {
+      title: `Gradient Lens: Re-run ${modelName} with settings`,
+      placeHolder: 'Pick a setting to change, or Run',
+    });
     if (!picked) return undefined;
     if (picked.edit === 'run') return s;
     if (picked.edit === 'save') {

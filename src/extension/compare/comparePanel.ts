@@ -38,9 +38,13 @@ export class ComparePanel implements vscode.Disposable, vscode.WebviewPanelSeria
   show(a: AnalysisReport, b: AnalysisReport, labels: { readonly a: string; readonly b: string }): void {
     const comparison = compareReports(a, b, labels);
     this.message = { type: 'comparison', comparison, matrixRatio: blockMatrixRatio(a, b) };
-    void Promise.resolve(this.memento.update(STATE_KEY, this.message)).catch((e: unknown) => this.log.warn(`could not keep the comparison for a reload: ${String(e)}`));
+    void Promise.resolve(this.memento.update(STATE_KEY, this.message)).catch((e: unknown) =>
+      this.log.warn(`could not keep the comparison for a reload: ${String(e)}`),
+    );
     const s = comparison.summary;
-    this.log.info(`comparing ${labels.a} with ${labels.b}: ${s.better} better, ${s.worse} worse, ${s.unchanged} unchanged of ${s.compared} blocks (matched by ${comparison.matchedBy})`);
+    this.log.info(
+      `comparing ${labels.a} with ${labels.b}: ${s.better} better, ${s.worse} worse, ${s.unchanged} unchanged of ${s.compared} blocks (matched by ${comparison.matchedBy})`,
+    );
     const title = panelTitle(this.message);
     if (this.panel) {
       this.panel.title = title;

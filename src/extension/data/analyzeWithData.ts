@@ -44,7 +44,9 @@ const LABEL_ITEM: Record<LabelChoice['kind'], (isFolder: boolean) => { label: st
   file: () => ({ label: 'Labels file…', description: '.npy, .json or one-column .csv, one label per sample' }),
   csvColumn: () => ({ label: 'Label column of the CSV…', description: 'a header name or a 0-based index' }),
   withData: (isFolder) =>
-    isFolder ? { label: 'Class sub-folder names', description: 'sorted: the first sub-folder is class 0' } : { label: 'The "labels" array in the JSON', description: '{"inputs": ..., "labels": ...}' },
+    isFolder
+      ? { label: 'Class sub-folder names', description: 'sorted: the first sub-folder is class 0' }
+      : { label: 'The "labels" array in the JSON', description: '{"inputs": ..., "labels": ...}' },
 };
 
 async function pickLabels(dataPath: string, isFolder: boolean, model: vscode.Uri): Promise<LabelChoice | undefined> {
@@ -67,7 +69,11 @@ async function pickLabels(dataPath: string, isFolder: boolean, model: vscode.Uri
       return files?.[0] ? { kind: 'file', path: files[0].fsPath } : undefined;
     }
     case 'csvColumn': {
-      const column = await vscode.window.showInputBox({ title: TITLE, prompt: 'The CSV column that holds the labels (header name or 0-based index)', value: 'label' });
+      const column = await vscode.window.showInputBox({
+        title: TITLE,
+        prompt: 'The CSV column that holds the labels (header name or 0-based index)',
+        value: 'label',
+      });
       return column ? { kind: 'csvColumn', column } : undefined;
     }
   }
@@ -76,7 +82,11 @@ async function pickLabels(dataPath: string, isFolder: boolean, model: vscode.Uri
 async function pickReference(): Promise<'output' | 'error' | undefined> {
   const picked = await vscode.window.showQuickPick<Pick<'output' | 'error'>>(
     [
-      { label: 'Error layer', description: 'GSC to the per-sample loss (cross-entropy for class indices, else squared error), as in the paper', value: 'error' },
+      {
+        label: 'Error layer',
+        description: 'GSC to the per-sample loss (cross-entropy for class indices, else squared error), as in the paper',
+        value: 'error',
+      },
       { label: 'Model output', description: 'GSC to the logits; the labels are not used', value: 'output' },
     ],
     { title: TITLE, placeHolder: 'Reference layer for "GSC to output"' },

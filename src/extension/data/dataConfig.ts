@@ -34,6 +34,7 @@ export function parseDataConfig(source: ConfigSource): DataConfig {
   const rawSample = source.get(DATA_CONFIG_KEYS.sample);
   let sample: SampleMode = 'first';
   if (rawSample === 'first' || rawSample === 'random') sample = rawSample;
-  else if (rawSample !== undefined && rawSample !== null) problems.push(`gradientLens.${DATA_CONFIG_KEYS.sample}: ${JSON.stringify(rawSample)} is not "first" or "random"; using "first"`);
+  else if (rawSample !== undefined && rawSample !== null)
+    problems.push(`gradientLens.${DATA_CONFIG_KEYS.sample}: ${JSON.stringify(rawSample)} is not "first" or "random"; using "first"`);
   return { mean, std, sample, problems };
 }

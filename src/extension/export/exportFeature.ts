@@ -34,7 +34,12 @@ async function pickStoredReport(deps: ExportDeps): Promise<AnalysisReport | unde
   const stored = deps.store.all();
   if (stored.length <= 1) return stored[0]?.report ?? (await deps.picker.pick('Export which report?'))?.report;
   const picked = await vscode.window.showQuickPick(
-    stored.map((e) => ({ label: e.report.model.fileName, description: `${shortTime(e.report.createdAt)} · seed ${e.report.settings.seed}`, detail: e.modelPath, report: e.report })),
+    stored.map((e) => ({
+      label: e.report.model.fileName,
+      description: `${shortTime(e.report.createdAt)} · seed ${e.report.settings.seed}`,
+      detail: e.modelPath,
+      report: e.report,
+    })),
     { title: 'Gradient Lens: Export Report', placeHolder: 'Export the report of which model?' },
   );
   return picked?.report;

@@ -14,7 +14,12 @@ export interface FormatChoice {
 }
 
 export const FORMAT_CHOICES: readonly FormatChoice[] = [
-  { format: 'md', label: 'Markdown', detail: 'Header, block table with flags, growth, nonlinearities and warnings: paste into a pull request', filterName: 'Markdown' },
+  {
+    format: 'md',
+    label: 'Markdown',
+    detail: 'Header, block table with flags, growth, nonlinearities and warnings: paste into a pull request',
+    filterName: 'Markdown',
+  },
   { format: 'html', label: 'HTML', detail: 'One self-contained page with the charts and tables; opens offline, loads nothing', filterName: 'HTML' },
   { format: 'json', label: 'JSON', detail: 'The full report (same schema as the CLI --json); reopen or compare it later', filterName: 'Gradient Lens report' },
   { format: 'csv', label: 'CSV', detail: 'One row per block, full precision, for spreadsheets', filterName: 'CSV' },
@@ -60,7 +65,8 @@ export function withFormatExtension(target: string, format: ExportFormat): strin
 export function exportRefusal(target: string, modelFiles: readonly string[]): string | undefined {
   const resolved = path.resolve(target);
   if (modelFiles.some((f) => path.resolve(f) === resolved)) return `${path.basename(target)} is the model itself; choose another file name`;
-  if (MODEL_EXTENSIONS.has(path.extname(target).toLowerCase())) return `${path.basename(target)} looks like a model or weight file; exports are written only to .md, .html, .json or .csv files`;
+  if (MODEL_EXTENSIONS.has(path.extname(target).toLowerCase()))
+    return `${path.basename(target)} looks like a model or weight file; exports are written only to .md, .html, .json or .csv files`;
   if (path.basename(target).toLowerCase() === 'model.json') return 'model.json is the name of a TensorFlow.js model; choose another file name';
   return undefined;
 }

@@ -42,7 +42,16 @@ export function cacheKey(settings: UserSettings, thresholds: Thresholds): string
 export function cacheKeyOfReport(report: AnalysisReport): string {
   const s = report.settings;
   const key = cacheKey(
-    { batch: s.batch, probes: s.probes, seed: s.seed, exact: s.exact, backend: s.backend, blockMatrix: s.blockMatrix, dimOverrides: s.dimOverrides, memoryLimitMb: s.memoryLimitMb },
+    {
+      batch: s.batch,
+      probes: s.probes,
+      seed: s.seed,
+      exact: s.exact,
+      backend: s.backend,
+      blockMatrix: s.blockMatrix,
+      dimOverrides: s.dimOverrides,
+      memoryLimitMb: s.memoryLimitMb,
+    },
     report.thresholds,
   );
   // A report on an input file (the CLI's --input, "Analyze With Data…") or to the error layer is

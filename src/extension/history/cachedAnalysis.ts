@@ -80,8 +80,7 @@ export class CachedAnalysis {
     if (!entry || !cached) return false;
     const fileName = path.basename(model.fsPath);
     // Same content under another path: the numbers hold, the report names this file.
-    const report: AnalysisReport =
-      cached.model.path === model.fsPath ? cached : { ...cached, model: { ...cached.model, path: model.fsPath, fileName } };
+    const report: AnalysisReport = cached.model.path === model.fsPath ? cached : { ...cached, model: { ...cached.model, path: model.fsPath, fileName } };
     this.log.info(
       `served ${fileName} from the cache (sha256 ${hash.slice(0, 12)}, same settings, analysed ${cached.createdAt}` +
         `${cached.model.path === model.fsPath ? '' : ` as ${cached.model.path}`}); no recomputation; hash and lookup took ${Date.now() - started} ms`,

@@ -30,20 +30,31 @@ export class HistoryPicker {
       void vscode.window.showInformationMessage('Gradient Lens: the history is empty. Analyse a model first.');
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(items, { title: `Gradient Lens: ${title}`, placeHolder: 'Recent analyses, newest first', matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Gradient Lens: ${title}`,
+      placeHolder: 'Recent analyses, newest first',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
     if (!picked) return undefined;
     if (!picked.entry) return this.pickFile();
     const report = await this.history.load(picked.entry.id);
     if (!report) {
       await this.history.remove(picked.entry.id);
-      void vscode.window.showErrorMessage(`Gradient Lens: the stored report of ${picked.entry.fileName} can no longer be read; it was removed from the history.`);
+      void vscode.window.showErrorMessage(
+        `Gradient Lens: the stored report of ${picked.entry.fileName} can no longer be read; it was removed from the history.`,
+      );
       return undefined;
     }
     return { report, label: `${picked.entry.fileName} @ ${shortTime(picked.entry.createdAt)}`, entryId: picked.entry.id };
   }
 
   private async pickFile(): Promise<PickedReport | undefined> {
-    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Gradient Lens report': ['json'] }, title: 'Open a Gradient Lens JSON report' });
+    const files = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'Gradient Lens report': ['json'] },
+      title: 'Open a Gradient Lens JSON report',
+    });
     const file = files?.[0];
     if (!file) return undefined;
     let value: unknown;

@@ -48,9 +48,15 @@ function isEntry(e: unknown): e is HistoryEntry {
   if (typeof e !== 'object' || e === null) return false;
   const x = e as Record<string, unknown>;
   return (
-    typeof x.id === 'string' && /^[\w-]+$/.test(x.id) &&
-    typeof x.modelPath === 'string' && typeof x.fileName === 'string' && typeof x.contentHash === 'string' &&
-    typeof x.cacheKey === 'string' && typeof x.createdAt === 'string' && typeof x.summary === 'object' && x.summary !== null
+    typeof x.id === 'string' &&
+    /^[\w-]+$/.test(x.id) &&
+    typeof x.modelPath === 'string' &&
+    typeof x.fileName === 'string' &&
+    typeof x.contentHash === 'string' &&
+    typeof x.cacheKey === 'string' &&
+    typeof x.createdAt === 'string' &&
+    typeof x.summary === 'object' &&
+    x.summary !== null
   );
 }
 
@@ -100,11 +106,13 @@ export class HistoryStore {
   }
 
   async remove(id: string): Promise<void> {
-    const run = this.queue.catch(() => undefined).then(async () => {
-      const entries = await this.readIndex();
-      await this.writeIndex(entries.filter((e) => e.id !== id));
-      await fs.rm(this.reportFile(id), { force: true });
-    });
+    const run = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        const entries = await this.readIndex();
+        await this.writeIndex(entries.filter((e) => e.id !== id));
+        await fs.rm(this.reportFile(id), { force: true });
+      });
     this.queue = run;
     await run;
   }
@@ -131,7 +139,9 @@ export class HistoryStore {
     };
     await writeAtomically(this.reportFile(entry.id), JSON.stringify(report));
     const old = await this.readIndex();
-    const replaced = old.filter((e) => e.modelPath === entry.modelPath && e.contentHash === entry.contentHash && e.cacheKey === entry.cacheKey && e.origin === entry.origin);
+    const replaced = old.filter(
+      (e) => e.modelPath === entry.modelPath && e.contentHash === entry.contentHash && e.cacheKey === entry.cacheKey && e.origin === entry.origin,
+    );
     const rest = old.filter((e) => !replaced.includes(e));
     const limit = Math.max(1, Math.floor(this.maxEntries()));
     const kept = [entry, ...rest].slice(0, limit);

@@ -25,7 +25,10 @@ export class WatchFeature implements vscode.Disposable {
         const watched = this.watchers.list();
         let model = arg instanceof vscode.Uri ? arg : watched.length === 1 ? watched[0] : undefined;
         if (!model && watched.length > 1) {
-          const picked = await vscode.window.showQuickPick(watched.map((uri) => ({ label: path.basename(uri.fsPath), description: uri.fsPath, uri })), { title: 'Gradient Lens: Stop Watching' });
+          const picked = await vscode.window.showQuickPick(
+            watched.map((uri) => ({ label: path.basename(uri.fsPath), description: uri.fsPath, uri })),
+            { title: 'Gradient Lens: Stop Watching' },
+          );
           model = picked?.uri;
         }
         if (!model) {

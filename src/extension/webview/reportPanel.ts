@@ -63,7 +63,9 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     if (existing) {
       existing.report = report;
       existing.panel.title = panelTitle(report);
-      void this.post(existing.panel, { type: 'report', report }).then(() => this.postExtras(existing.panel, report).catch((e: unknown) => this.log.warn(`could not send the trend: ${String(e)}`)));
+      void this.post(existing.panel, { type: 'report', report }).then(() =>
+        this.postExtras(existing.panel, report).catch((e: unknown) => this.log.warn(`could not send the trend: ${String(e)}`)),
+      );
       existing.panel.reveal(undefined, true);
       return;
     }

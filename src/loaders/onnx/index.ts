@@ -188,9 +188,16 @@ function sortTopologically(nodes: readonly SourceNode[], available: ReadonlySet<
         if (available.has(input)) continue;
         const p = producer.get(input);
         if (p === undefined) {
-          throw new ModelLoadError(file, `node "${node.name}" (${node.opType}) reads tensor "${input}", which is neither a graph input, an initializer nor the output of any node`);
+          throw new ModelLoadError(
+            file,
+            `node "${node.name}" (${node.opType}) reads tensor "${input}", which is neither a graph input, an initializer nor the output of any node`,
+          );
         }
-        if (state[p] === VISITING) throw new ModelLoadError(file, `the graph has a cycle: node "${node.name}" (${node.opType}) reads tensor "${input}", which depends on the node's own output`);
+        if (state[p] === VISITING)
+          throw new ModelLoadError(
+            file,
+            `the graph has a cycle: node "${node.name}" (${node.opType}) reads tensor "${input}", which depends on the node's own output`,
+          );
         if (state[p] === NEW) {
           state[p] = VISITING;
           stack.push([p, 0]);

@@ -91,7 +91,10 @@ export function decodeTensorProto(t: onnx.ITensorProto, source: TensorSource): C
   };
   const code = t.dataType ?? 0;
   const type = ELEMENT_TYPES.get(code);
-  if (type === undefined) return fail(`element type ${elementTypeName(code)} is not supported (supported: float32, float16, bfloat16, float64, int64, int32, int16, uint16, int8, uint8, bool)`);
+  if (type === undefined)
+    return fail(
+      `element type ${elementTypeName(code)} is not supported (supported: float32, float16, bfloat16, float64, int64, int32, int16, uint16, int8, uint8, bool)`,
+    );
   if (t.segment) fail('segmented tensors are not supported');
 
   const shape = (t.dims ?? []).map(int64Value);
@@ -206,7 +209,8 @@ function readExternal(t: onnx.ITensorProto, needed: number, source: TensorSource
   if (location === undefined || location === '') return fail('external data without a "location"');
   const offset = parseByteCount(entries.get('offset') ?? '0');
   const length = entries.has('length') ? parseByteCount(entries.get('length')!) : needed;
-  if (offset === undefined || length === undefined) return fail(`external data has an invalid offset or length ("${entries.get('offset')}", "${entries.get('length')}")`);
+  if (offset === undefined || length === undefined)
+    return fail(`external data has an invalid offset or length ("${entries.get('offset')}", "${entries.get('length')}")`);
   if (length !== needed) fail(`external data length is ${length} bytes, the shape needs ${needed}`);
 
   const file = resolveInsideModelDir(source.file, location);
@@ -217,7 +221,9 @@ function readExternal(t: onnx.ITensorProto, needed: number, source: TensorSource
     fd = openSync(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? `its external data file "${location}" is missing` : `cannot open its external data file "${location}" (${code ?? String(e)})`);
+    return fail(
+      code === 'ENOENT' ? `its external data file "${location}" is missing` : `cannot open its external data file "${location}" (${code ?? String(e)})`,
+    );
   }
   try {
     const size = fstatSync(fd).size;

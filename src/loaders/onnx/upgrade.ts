@@ -213,9 +213,11 @@ function foldConstant(n: SourceNode, cx: Cx): void {
   let value: ConstTensor | undefined;
   if (isConstTensor(a.value)) value = a.value;
   else if (typeof a.value_float === 'number') value = { dtype: 'float32', shape: [], data: Float32Array.of(a.value_float) };
-  else if (a.value_floats !== undefined) value = { dtype: 'float32', shape: [floatsAttr(n, 'value_floats')!.length], data: Float32Array.from(floatsAttr(n, 'value_floats')!) };
+  else if (a.value_floats !== undefined)
+    value = { dtype: 'float32', shape: [floatsAttr(n, 'value_floats')!.length], data: Float32Array.from(floatsAttr(n, 'value_floats')!) };
   else if (typeof a.value_int === 'number') value = { dtype: 'int32', shape: [], data: Int32Array.of(a.value_int) };
-  else if (a.value_ints !== undefined) value = { dtype: 'int32', shape: [intsAttr(n, 'value_ints')!.length], data: Int32Array.from(intsAttr(n, 'value_ints')!) };
+  else if (a.value_ints !== undefined)
+    value = { dtype: 'int32', shape: [intsAttr(n, 'value_ints')!.length], data: Int32Array.from(intsAttr(n, 'value_ints')!) };
   if (value === undefined) {
     const kind = n.unconvertible[0] ?? Object.keys(a)[0] ?? 'no value';
     return cx.em.markUnsupported(`Constant (${kind})`, n.name);
@@ -248,7 +250,7 @@ function renamePaddings(n: SourceNode): SourceNode {
 
 /** Upsample (any opset) -> Resize: scales from the attribute (< 9) or the second input. */
 function upsampleToResize(n: SourceNode, cx: Cx): void {
-  const scales = cx.opset < 9 ? cx.em.floats(`${n.name}/scales`, floatsAttr(n, 'scales') ?? []) : n.inputs[1] ?? '';
+  const scales = cx.opset < 9 ? cx.em.floats(`${n.name}/scales`, floatsAttr(n, 'scales') ?? []) : (n.inputs[1] ?? '');
   if (scales === '') throw new NodeError('Upsample needs scales');
   emit(cx, n, { op: 'Resize', inputs: [n.inputs[0], '', scales], attrs: olderResizeAttrs(n) });
 }

@@ -15,7 +15,15 @@ export function graphValueInfo(v: onnx.IValueInfoProto, role: string, file: stri
   if (!type) return { name, dtype: 'float32', shape: null };
   const tensor = type.tensorType;
   if (!tensor) {
-    const kind = type.sequenceType ? 'a sequence' : type.optionalType ? 'an optional' : type.mapType ? 'a map' : type.sparseTensorType ? 'a sparse tensor' : 'not a tensor';
+    const kind = type.sequenceType
+      ? 'a sequence'
+      : type.optionalType
+        ? 'an optional'
+        : type.mapType
+          ? 'a map'
+          : type.sparseTensorType
+            ? 'a sparse tensor'
+            : 'not a tensor';
     throw new ModelLoadError(file, `${role} "${name}" is ${kind}, which is not supported (only dense tensors are)`);
   }
   const code = tensor.elemType ?? 0;
@@ -40,7 +48,8 @@ function checkShape(shape: readonly Dim[], what: string, file: string): void {
     if (!Number.isSafeInteger(d) || d < 0) throw new ModelLoadError(file, `${what} has an invalid dimension ${d} in shape [${shape.join(', ')}]`);
     elements *= d;
   }
-  if (elements > MAX_ELEMENTS) throw new ModelLoadError(file, `${what} declares ${elements} elements (shape [${shape.join(', ')}]), more than a tensor can hold`);
+  if (elements > MAX_ELEMENTS)
+    throw new ModelLoadError(file, `${what} declares ${elements} elements (shape [${shape.join(', ')}]), more than a tensor can hold`);
 }
 
 function dimension(d: onnx.TensorShapeProto.IDimension): Dim {

@@ -12,8 +12,27 @@ export const SELU_GAMMA = 1.0507009873554805;
 
 /** Activation names the translators accept (Keras spelling, lower case). */
 const KNOWN = new Set([
-  'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hard_sigmoid', 'hardsigmoid', 'tanh', 'softmax',
-  'softplus', 'softsign', 'swish', 'silu', 'mish', 'gelu', 'gelu_new', 'exponential', 'leaky_relu', 'leakyrelu', 'log_softmax',
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hard_sigmoid',
+  'hardsigmoid',
+  'tanh',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'silu',
+  'mish',
+  'gelu',
+  'gelu_new',
+  'exponential',
+  'leaky_relu',
+  'leakyrelu',
+  'log_softmax',
 ]);
 
 export function isKnownActivation(name: string): boolean {

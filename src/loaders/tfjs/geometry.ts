@@ -11,7 +11,12 @@ import type { ConstTensor } from '../../graph/ir';
  * floor(total/2) before. The output size is input*stride ('same') or
  * input*stride + max(k_eff - stride, 0) ('valid'), which ONNX reaches with output_padding.
  */
-export function transposedConvPadding(kernel: number, stride: number, dilation: number, padding: 'same' | 'valid'): { begin: number; end: number; outputPadding: number } {
+export function transposedConvPadding(
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: 'same' | 'valid',
+): { begin: number; end: number; outputPadding: number } {
   const kEff = (kernel - 1) * dilation + 1;
   if (padding === 'valid') return { begin: 0, end: 0, outputPadding: Math.max(stride - kEff, 0) };
   const total = Math.max(kEff - stride, 0);
@@ -23,7 +28,13 @@ export function transposedConvPadding(kernel: number, stride: number, dilation: 
  * The same for TF's Conv2DBackpropInput, whose output size is given: the forward convolution
  * maps `outSize` to ceil(outSize/stride) ('same') or ceil((outSize - k_eff + 1)/stride) ('valid').
  */
-export function backpropInputPadding(outSize: number, kernel: number, stride: number, dilation: number, padding: 'same' | 'valid'): { begin: number; end: number; outputPadding: number } {
+export function backpropInputPadding(
+  outSize: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: 'same' | 'valid',
+): { begin: number; end: number; outputPadding: number } {
   const kEff = (kernel - 1) * dilation + 1;
   const inSize = padding === 'same' ? Math.ceil(outSize / stride) : Math.ceil((outSize - kEff + 1) / stride);
   const total = padding === 'same' ? Math.max((inSize - 1) * stride + kEff - outSize, 0) : 0;

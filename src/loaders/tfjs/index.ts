@@ -31,7 +31,10 @@ export function detectFormat(modelJson: string, json: Json): TfjsFormat {
     if (Array.isArray(topology.node)) return 'graph-model';
     if (typeof topology.class_name === 'string' || isObject(topology.model_config)) return 'layers-model';
   }
-  const what = json.weightsManifest !== undefined && topology === undefined ? 'it has a weightsManifest but no modelTopology' : 'it has neither a layers topology (class_name / model_config) nor a graph (node list)';
+  const what =
+    json.weightsManifest !== undefined && topology === undefined
+      ? 'it has a weightsManifest but no modelTopology'
+      : 'it has neither a layers topology (class_name / model_config) nor a graph (node list)';
   throw new ModelLoadError(modelJson, `neither a TensorFlow.js layers-model nor a graph-model: ${what}`);
 }
 

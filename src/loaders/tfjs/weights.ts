@@ -113,7 +113,10 @@ export async function readWeights(modelJson: string, groups: readonly ManifestGr
         shards.push(await fs.readFile(file));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new ModelLoadError(file, code === 'ENOENT' ? 'weight file listed in the weightsManifest is missing' : `cannot read weight file (${code ?? String(e)})`);
+        throw new ModelLoadError(
+          file,
+          code === 'ENOENT' ? 'weight file listed in the weightsManifest is missing' : `cannot read weight file (${code ?? String(e)})`,
+        );
       }
       files.push(file);
     }

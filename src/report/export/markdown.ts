@@ -56,11 +56,17 @@ export function reportToMarkdown(report: AnalysisReport): string {
       mdText(flagLabels(f).join(', ')),
     ];
   });
-  const blocks = mdTable(
-    ['#', 'block', 'kind', 'GSC to output', '99% CI', 'GSC block', 'k_skip', 'k_lin', 'flags'],
-    blockRows,
-    ['r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
-  );
+  const blocks = mdTable(['#', 'block', 'kind', 'GSC to output', '99% CI', 'GSC block', 'k_skip', 'k_lin', 'flags'], blockRows, [
+    'r',
+    'l',
+    'l',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+    'l',
+  ]);
 
   const g = report.growth;
   const growth =
@@ -88,16 +94,20 @@ export function reportToMarkdown(report: AnalysisReport): string {
   const nonlinearities =
     nonlinearRows.length === 0
       ? '_No elementwise nonlinearities found._'
-      : mdTable(
-          ['#', 'op', 'node', 'block', 'k', 'sign diversity', 'relative spread', 'mean slope', 'flags'],
-          nonlinearRows,
-          ['r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
-        );
+      : mdTable(['#', 'op', 'node', 'block', 'k', 'sign diversity', 'relative spread', 'mean slope', 'flags'], nonlinearRows, [
+          'r',
+          'l',
+          'l',
+          'r',
+          'r',
+          'r',
+          'r',
+          'r',
+          'l',
+        ]);
 
   const warnings =
-    report.warnings.length === 0
-      ? ['_None._']
-      : report.warnings.map((w) => `- ${mdLineStart(w.message)}${w.where ? ` (${mdCode(w.where)})` : ''}`);
+    report.warnings.length === 0 ? ['_None._'] : report.warnings.map((w) => `- ${mdLineStart(w.message)}${w.where ? ` (${mdCode(w.where)})` : ''}`);
 
   return [
     ...header,

@@ -84,9 +84,7 @@ function axes(axis: LogAxis, first: number, last: number, xTitle: string, yTitle
   }
   parts.push(`<rect class="frame" x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}"/>`);
   parts.push(`<text class="axis-title" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">${esc(xTitle)}</text>`);
-  parts.push(
-    `<text class="axis-title" transform="translate(14 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle">${esc(yTitle)}</text>`,
-  );
+  parts.push(`<text class="axis-title" transform="translate(14 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle">${esc(yTitle)}</text>`);
   return parts.join('');
 }
 
@@ -100,12 +98,17 @@ export function gscChart(report: AnalysisReport): string {
   if (B >= 1) values.push(fitAt(0), fitAt(B - 1));
   const axis = logAxis(values);
   const inRange = (v: number): boolean => v > 0 && Math.log10(v) >= axis.lo && Math.log10(v) <= axis.hi;
-  const parts: string[] = [svgOpen('GSC to the output per block boundary, log scale'), axes(axis, 0, B, 'boundary (0 = model input, block k ends at k)', 'GSC to output')];
+  const parts: string[] = [
+    svgOpen('GSC to the output per block boundary, log scale'),
+    axes(axis, 0, B, 'boundary (0 = model input, block k ends at k)', 'GSC to output'),
+  ];
 
   const t = report.thresholds.gsc;
   if (inRange(t)) {
     const y = px(yLog(axis, t));
-    parts.push(`<line class="threshold" x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${y}" y2="${y}"><title>exploding above ${esc(fmt(t))}</title></line>`);
+    parts.push(
+      `<line class="threshold" x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${y}" y2="${y}"><title>exploding above ${esc(fmt(t))}</title></line>`,
+    );
   }
   if (B >= 1) {
     parts.push(
@@ -125,7 +128,10 @@ export function gscChart(report: AnalysisReport): string {
     const label = `boundary ${p.index} (${p.tensor}): GSC to output ${fmt(e.value)}${e.stderr > 0 ? ` [${fmt(e.ci99[0])}, ${fmt(e.ci99[1])}]` : ''}`;
     parts.push(`<circle class="point" cx="${x}" cy="${px(yLog(axis, e.value))}" r="3.5"><title>${esc(label)}</title></circle>`);
   }
-  const legend: [string, string][] = [['series', 'GSC to output (99% CI)'], ['fit', `log fit, rate ${fmt(fit.rate)} per block`]];
+  const legend: [string, string][] = [
+    ['series', 'GSC to output (99% CI)'],
+    ['fit', `log fit, rate ${fmt(fit.rate)} per block`],
+  ];
   if (inRange(t)) legend.push(['threshold', `exploding threshold ${fmt(t)}`]);
   parts.push(legendRow(legend));
   parts.push('</svg>');
@@ -154,25 +160,39 @@ export function kChart(report: AnalysisReport): string {
   const parts: string[] = [svgOpen('k per block (k_lin and k_skip), log scale'), axes(axis, 1, Math.max(1, B), 'block', 'k')];
   const t = report.thresholds.pseudoLinearK;
   const ty = px(yLog(axis, t));
-  parts.push(`<line class="threshold" x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${ty}" y2="${ty}"><title>pseudo-linear above ${esc(fmt(t))}</title></line>`);
+  parts.push(
+    `<line class="threshold" x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${ty}" y2="${ty}"><title>pseudo-linear above ${esc(fmt(t))}</title></line>`,
+  );
   for (const b of blocks) {
     const x = xLinear(b.index, 1, Math.max(1, B));
     const lin = b.linearisation;
     if (lin.kLin === null) {
       const y = MARGIN.top + 1;
-      parts.push(`<path class="k-lin infinite" d="M${px(x - 5)} ${px(y + 8)} L${px(x + 5)} ${px(y + 8)} L${px(x)} ${px(y)} Z"><title>${esc(`block ${b.index} (${b.name}): k_lin ∞ (linear)`)}</title></path>`);
+      parts.push(
+        `<path class="k-lin infinite" d="M${px(x - 5)} ${px(y + 8)} L${px(x + 5)} ${px(y + 8)} L${px(x)} ${px(y)} Z"><title>${esc(`block ${b.index} (${b.name}): k_lin ∞ (linear)`)}</title></path>`,
+      );
     } else if (lin.kLin > 0) {
       if (lin.kLinCi99 && lin.kLinCi99[0] > 0 && lin.kLinCi99[1] > lin.kLinCi99[0]) {
         parts.push(`<line class="errorbar" x1="${px(x)}" x2="${px(x)}" y1="${px(yLog(axis, lin.kLinCi99[0]))}" y2="${px(yLog(axis, lin.kLinCi99[1]))}"/>`);
       }
-      parts.push(`<circle class="k-lin" cx="${px(x)}" cy="${px(yLog(axis, lin.kLin))}" r="4"><title>${esc(`block ${b.index} (${b.name}): k_lin ${fmt(lin.kLin)}`)}</title></circle>`);
+      parts.push(
+        `<circle class="k-lin" cx="${px(x)}" cy="${px(yLog(axis, lin.kLin))}" r="4"><title>${esc(`block ${b.index} (${b.name}): k_lin ${fmt(lin.kLin)}`)}</title></circle>`,
+      );
     }
     if (b.residual && b.residual.kSkip > 0) {
       const y = yLog(axis, b.residual.kSkip);
-      parts.push(`<rect class="k-skip" x="${px(x - 4)}" y="${px(y - 4)}" width="8" height="8"><title>${esc(`block ${b.index} (${b.name}): k_skip ${fmt(b.residual.kSkip)}`)}</title></rect>`);
+      parts.push(
+        `<rect class="k-skip" x="${px(x - 4)}" y="${px(y - 4)}" width="8" height="8"><title>${esc(`block ${b.index} (${b.name}): k_skip ${fmt(b.residual.kSkip)}`)}</title></rect>`,
+      );
     }
   }
-  parts.push(legendRow([['k-lin-key', 'k_lin (● value, ▲ ∞)'], ['k-skip-key', 'k_skip (■)'], ['threshold', `pseudo-linear threshold ${fmt(t)}`]]));
+  parts.push(
+    legendRow([
+      ['k-lin-key', 'k_lin (● value, ▲ ∞)'],
+      ['k-skip-key', 'k_skip (■)'],
+      ['threshold', `pseudo-linear threshold ${fmt(t)}`],
+    ]),
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -180,8 +200,7 @@ export function kChart(report: AnalysisReport): string {
 /** Blue below 1, white at 1, red above, by log10(GSC) / maxAbsLog in [-1, 1]. */
 export function divergingColour(t: number): string {
   const c = Math.max(-1, Math.min(1, t));
-  const mix = (from: readonly number[], to: readonly number[], f: number): string =>
-    `rgb(${from.map((v, i) => Math.round(v + (to[i] - v) * f)).join(',')})`;
+  const mix = (from: readonly number[], to: readonly number[], f: number): string => `rgb(${from.map((v, i) => Math.round(v + (to[i] - v) * f)).join(',')})`;
   const white = [247, 247, 247];
   return c < 0 ? mix(white, [33, 102, 172], -c) : mix(white, [178, 24, 43], c);
 }

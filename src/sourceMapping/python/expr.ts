@@ -30,8 +30,32 @@ export interface Arg {
 const CLOSERS = new Set([')', ']', '}', ',', ':', '=', ';']);
 const STOP_WORDS = new Set(['for', 'async']);
 const BINARY = new Set([
-  '+', '-', '*', '/', '//', '%', '@', '**', '|', '&', '^', '<<', '>>', '<', '>', '<=', '>=', '==', '!=',
-  'and', 'or', 'in', 'is', 'not', 'if', 'else',
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '@',
+  '**',
+  '|',
+  '&',
+  '^',
+  '<<',
+  '>>',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  'and',
+  'or',
+  'in',
+  'is',
+  'not',
+  'if',
+  'else',
 ]);
 
 /** Deeper nesting than any real model code is skipped as opaque, so hostile input cannot overflow the stack. */

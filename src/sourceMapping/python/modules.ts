@@ -368,7 +368,11 @@ export class PythonProgram {
       const loc = stmtLoc(scope.path, stmt);
       const key = pieces.length === 1 ? pieces[0] : PATTERN_PREFIX + JSON.stringify(pieces);
       const named = new Map(child.spec.named);
-      named.set(key, { spec: value.k === 'module' ? value.spec : { k: 'leaf', callee: '?', loc }, loc, label: `self.${obj.attr}.add_module('${pieces.join('{}')}')` });
+      named.set(key, {
+        spec: value.k === 'module' ? value.spec : { k: 'leaf', callee: '?', loc },
+        loc,
+        label: `self.${obj.attr}.add_module('${pieces.join('{}')}')`,
+      });
       scope.attrs.set(obj.attr, { ...child, spec: { ...child.spec, named } });
       return;
     }
@@ -377,7 +381,8 @@ export class PythonProgram {
       const child = scope.attrs.get(obj.attr);
       if (child?.spec.k !== 'container' || e.args.length !== 1) return;
       const value = this.evaluate(e.args[0].value, scope);
-      const added: ListEvent[] = method === 'append' ? [{ items: [{ value, loc: itemLoc(e.args[0].value, value, scope.path) }], repeat }] : repeated(value, repeat);
+      const added: ListEvent[] =
+        method === 'append' ? [{ items: [{ value, loc: itemLoc(e.args[0].value, value, scope.path) }], repeat }] : repeated(value, repeat);
       scope.attrs.set(obj.attr, { ...child, spec: { ...child.spec, seq: [...child.spec.seq, ...added] } });
       return;
     }
@@ -470,7 +475,8 @@ export class PythonProgram {
         const entries: [string, ListItem][] = [];
         for (const [key, value] of e.items) {
           const k = key?.k === 'str' ? stringValue(key.literal) : undefined;
-          if (k !== undefined) entries.push([k, { value: this.evaluate(value, scope), loc: { path: scope.path, span: { start: key!.span.start, end: value.span.end } } }]);
+          if (k !== undefined)
+            entries.push([k, { value: this.evaluate(value, scope), loc: { path: scope.path, span: { start: key!.span.start, end: value.span.end } } }]);
         }
         return { k: 'dict', entries };
       }
@@ -620,4 +626,3 @@ export class PythonProgram {
     return { k: 'dict', entries };
   }
 }
-

@@ -6,9 +6,7 @@ import { matchesPieces } from '../layerNames';
 import { CONTAINER_BODY, PATTERN_PREFIX, type Child, type ListEvent, type ModuleSpec, type PythonProgram } from './modules';
 import type { ClassInfo } from './structure';
 
-export type PathResolution =
-  | { readonly ok: true; readonly steps: readonly Child[] }
-  | { readonly ok: false; readonly reason: string };
+export type PathResolution = { readonly ok: true; readonly steps: readonly Child[] } | { readonly ok: false; readonly reason: string };
 
 /** Where module paths start: an instance of the model class, or a container built outside classes. */
 export interface Root {
@@ -43,17 +41,24 @@ export class ModuleResolver {
    */
   chooseRoot(topNames: readonly string[]): RootChoice {
     const classes = this.program.moduleClasses();
-    const score = (root: Root): { root: Root; score: number } => ({ root, score: topNames.filter((n) => 'child' in this.childOf(root.spec, n, '', root.label)).length });
+    const score = (root: Root): { root: Root; score: number } => ({
+      root,
+      score: topNames.filter((n) => 'child' in this.childOf(root.spec, n, '', root.label)).length,
+    });
     // Only classes whose text names a top-level module can cover it (numbered names aside).
     const wanted = new Set(topNames.filter((n) => !/^\d+$/.test(n)));
     const considered = wanted.size === 0 ? classes : classes.filter((cls) => this.program.mentions(cls, wanted));
-    const scored = considered.map((cls) => score({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` }));
+    const scored = considered.map((cls) =>
+      score({ spec: { k: 'instance', cls, loc: { path: cls.path, span: cls.header }, bindings: new Map() }, label: `class ${cls.name}` }),
+    );
     // Module-level containers only when no class covers every top-level name (reading them runs
     // every top-level statement and function symbolically).
     if (!scored.some((s) => s.score === topNames.length)) {
-      for (const c of this.program.moduleLevelContainers()) scored.push(score({ spec: c.spec, label: `${c.name} = nn.${c.spec.k === 'container' ? c.spec.kind : 'Module'}` }));
+      for (const c of this.program.moduleLevelContainers())
+        scored.push(score({ spec: c.spec, label: `${c.name} = nn.${c.spec.k === 'container' ? c.spec.kind : 'Module'}` }));
     }
-    if (classes.length === 0 && scored.length === 0) return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
+    if (classes.length === 0 && scored.length === 0)
+      return { ok: false, reason: 'no class deriving from nn.Module (nor a module-level nn.Sequential) in the Python sources' };
     const best = Math.max(0, ...scored.map((s) => s.score));
     const shown = topNames.slice(0, 6).join(', ') + (topNames.length > 6 ? ', ...' : '');
     if (best === 0) {
@@ -63,12 +68,18 @@ export class ModuleResolver {
     let top = scored.filter((s) => s.score === best).map((s) => s.root);
     if (top.length > 1) {
       // Prefer a class no other class instantiates: the model, not one of its parts.
-      const inner = this.instantiatedClasses(classes, top.flatMap((r) => (r.spec.k === 'instance' ? [r.spec.cls] : [])));
+      const inner = this.instantiatedClasses(
+        classes,
+        top.flatMap((r) => (r.spec.k === 'instance' ? [r.spec.cls] : [])),
+      );
       const outer = top.filter((r) => r.spec.k !== 'instance' || !inner.has(r.spec.cls));
       if (outer.length >= 1) top = outer;
     }
     if (top.length > 1) {
-      return { ok: false, reason: `several classes cover the model's top-level modules equally well (${top.map((r) => r.label.replace(/^class /, '')).join(', ')})` };
+      return {
+        ok: false,
+        reason: `several classes cover the model's top-level modules equally well (${top.map((r) => r.label.replace(/^class /, '')).join(', ')})`,
+      };
     }
     return { ok: true, ...top[0] };
   }
@@ -159,7 +170,7 @@ function indexInto(
   events: readonly ListEvent[],
   index: number,
   total: number | undefined,
-): ({ value: ListEvent['items'][number]['value']; loc: ListEvent['items'][number]['loc']; repeat: number | undefined }) | { reason: string } {
+): { value: ListEvent['items'][number]['value']; loc: ListEvent['items'][number]['loc']; repeat: number | undefined } | { reason: string } {
   const unknown = events.filter((e) => e.repeat === undefined);
   let solved: number | undefined;
   if (unknown.length > 1) return { reason: 'it is built by several loops whose lengths are not literals' };

@@ -26,7 +26,10 @@ export function verdictText(c: BlockComparison): string {
 
 /** The colour scale of a ratio heatmap: log, diverging around 1, over every finite positive ratio. */
 export function ratioScale(values: readonly (number | null)[]): LogDivergingScale {
-  return logDivergingScale(values.filter((v): v is number => v !== null), 1);
+  return logDivergingScale(
+    values.filter((v): v is number => v !== null),
+    1,
+  );
 }
 
 export function matrixValues(m: MatrixRatio): (number | null)[] {

@@ -19,7 +19,14 @@ export interface ComparisonMessage {
 }
 
 function numCell(field: string, value: number | null, text?: string): HTMLTableCellElement {
-  return h('td', { className: value === null ? 'num na' : 'num', attrs: { 'data-field': field, 'data-value': value === null ? 'null' : String(value), title: value === null ? undefined : String(value) } }, text ?? (value === null ? 'n/a' : formatNumber(value)));
+  return h(
+    'td',
+    {
+      className: value === null ? 'num na' : 'num',
+      attrs: { 'data-field': field, 'data-value': value === null ? 'null' : String(value), title: value === null ? undefined : String(value) },
+    },
+    text ?? (value === null ? 'n/a' : formatNumber(value)),
+  );
 }
 
 /** The page's table headers hold sort buttons with their own padding; these plain headers need it themselves. */
@@ -53,16 +60,42 @@ function header(r: ComparisonResult): HTMLElement {
     h('p', { className: 'hint' }, `b: ${describeIdentity(r.b)}`),
     h(
       'div',
-      { className: 'summary', id: 'compare-summary', attrs: { 'data-better': s.better, 'data-worse': s.worse, 'data-unchanged': s.unchanged, 'data-compared': s.compared } },
-      h('div', { className: 'stat' }, h('div', { className: 'stat-value' }, String(s.better)), h('div', { className: 'stat-label' }, 'better'), h('div', { className: 'stat-note' }, 'GSC to the output closer to 1, beyond noise')),
-      h('div', { className: `stat${s.worse > 0 ? ' attention' : ''}` }, h('div', { className: 'stat-value' }, String(s.worse)), h('div', { className: 'stat-label' }, 'worse'), h('div', { className: 'stat-note' }, 'further from 1, beyond noise')),
-      h('div', { className: 'stat' }, h('div', { className: 'stat-value' }, String(s.unchanged)), h('div', { className: 'stat-label' }, 'unchanged'), h('div', { className: 'stat-note' }, `of ${s.compared} compared blocks`)),
+      {
+        className: 'summary',
+        id: 'compare-summary',
+        attrs: { 'data-better': s.better, 'data-worse': s.worse, 'data-unchanged': s.unchanged, 'data-compared': s.compared },
+      },
+      h(
+        'div',
+        { className: 'stat' },
+        h('div', { className: 'stat-value' }, String(s.better)),
+        h('div', { className: 'stat-label' }, 'better'),
+        h('div', { className: 'stat-note' }, 'GSC to the output closer to 1, beyond noise'),
+      ),
+      h(
+        'div',
+        { className: `stat${s.worse > 0 ? ' attention' : ''}` },
+        h('div', { className: 'stat-value' }, String(s.worse)),
+        h('div', { className: 'stat-label' }, 'worse'),
+        h('div', { className: 'stat-note' }, 'further from 1, beyond noise'),
+      ),
+      h(
+        'div',
+        { className: 'stat' },
+        h('div', { className: 'stat-value' }, String(s.unchanged)),
+        h('div', { className: 'stat-label' }, 'unchanged'),
+        h('div', { className: 'stat-note' }, `of ${s.compared} compared blocks`),
+      ),
       h(
         'div',
         { className: 'stat' },
         h('div', { className: 'stat-value' }, `×${formatNumber(g.gscInputToOutput.ratio)}`),
         h('div', { className: 'stat-label' }, 'GSC input → output, b/a'),
-        h('div', { className: 'stat-note' }, `${formatNumber(g.gscInputToOutput.a)} → ${formatNumber(g.gscInputToOutput.b)}; explosion rate ${formatNumber(g.explosionRate.a)} → ${formatNumber(g.explosionRate.b)}`),
+        h(
+          'div',
+          { className: 'stat-note' },
+          `${formatNumber(g.gscInputToOutput.a)} → ${formatNumber(g.gscInputToOutput.b)}; explosion rate ${formatNumber(g.explosionRate.a)} → ${formatNumber(g.explosionRate.b)}`,
+        ),
       ),
     ),
   );
@@ -116,7 +149,17 @@ function blockTable(r: ComparisonResult, theme: Theme): HTMLElement {
     { className: 'card', id: 'compare-blocks', attrs: { 'aria-labelledby': 'compare-blocks-heading' } },
     h('h2', { id: 'compare-blocks-heading' }, 'Per-block differences'),
     h('p', { className: 'hint' }, `Better: GSC to the output moved closer to 1; worse: further away. Noise rule: ${r.noiseRule}.`),
-    h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', id: 'compare-table' }, h('caption', { className: 'sr-only' }, 'Per-block differences between report a and report b'), h('thead', {}, h('tr', {}, ...cols.map((c, i) => headerCell(c, i >= 2 && i <= 7)))), tbody)),
+    h(
+      'div',
+      { className: 'table-scroll' },
+      h(
+        'table',
+        { className: 'data-table', id: 'compare-table' },
+        h('caption', { className: 'sr-only' }, 'Per-block differences between report a and report b'),
+        h('thead', {}, h('tr', {}, ...cols.map((c, i) => headerCell(c, i >= 2 && i <= 7)))),
+        tbody,
+      ),
+    ),
   );
 }
 
@@ -168,7 +211,11 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
   const grid = m ? matrixGrid(m) : blockGrid(r);
   const values: (number | null)[] = m ? matrixValues(m) : grid.rowLabels.flatMap((_, row) => grid.colLabels.map((__, col) => grid.value(row, col)));
   const scale = ratioScale(values);
-  const readout = h('p', { className: 'readout', id: 'compare-heatmap-readout', attrs: { 'aria-live': 'polite' } }, 'Focus a cell and use the arrow keys; each cell reads out its ratio.');
+  const readout = h(
+    'p',
+    { className: 'readout', id: 'compare-heatmap-readout', attrs: { 'aria-live': 'polite' } },
+    'Focus a cell and use the arrow keys; each cell reads out its ratio.',
+  );
   const cells: HTMLTableCellElement[][] = [];
   const body = h('tbody');
   grid.rowLabels.forEach((label, row) => {
@@ -176,7 +223,21 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
     cells.push([]);
     grid.colLabels.forEach((_, col) => {
       const v = grid.value(row, col);
-      const td = h('td', { className: 'num heat-cell', attrs: { ...grid.attrs(row, col), 'data-ratio': v === null ? 'null' : String(v), 'data-significant': grid.significant(row, col), tabindex: -1, role: 'gridcell', 'aria-label': grid.describe(row, col) } }, v === null ? '' : `${formatNumber(v, 3)}${grid.significant(row, col) ? '•' : ''}`);
+      const td = h(
+        'td',
+        {
+          className: 'num heat-cell',
+          attrs: {
+            ...grid.attrs(row, col),
+            'data-ratio': v === null ? 'null' : String(v),
+            'data-significant': grid.significant(row, col),
+            tabindex: -1,
+            role: 'gridcell',
+            'aria-label': grid.describe(row, col),
+          },
+        },
+        v === null ? '' : `${formatNumber(v, 3)}${grid.significant(row, col) ? '•' : ''}`,
+      );
       if (v !== null) {
         const bg = colorAt(theme.heatStops, scale.position(v));
         td.style.background = toCss(bg);
@@ -229,9 +290,30 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
     'section',
     { className: 'card', id: 'compare-heatmap-card', attrs: { 'aria-labelledby': 'compare-heatmap-heading' } },
     h('h2', { id: 'compare-heatmap-heading' }, m ? 'Difference of the block matrix: GSC_b(k → l) / GSC_a(k → l)' : 'Difference per block: b/a'),
-    h('p', { className: 'hint' }, m ? 'Each cell is the ratio b/a of the gradient scale from boundary k to boundary l; • marks a change beyond the probes’ noise (disjoint 99% intervals).' : 'The reports have no block matrices of the same size; b/a of GSC to the output and of each block’s own GSC. • marks a change beyond noise.'),
-    h('div', { className: 'table-scroll' }, h('table', { className: 'data-table compact', id: 'compare-heatmap', attrs: { role: 'grid', 'data-kind': m ? 'matrix' : 'blocks' } }, h('thead', {}, h('tr', {}, headerCell(m ? 'k \\ l' : '', false), ...grid.colLabels.map((c) => headerCell(c, true)))), body)),
-    h('div', { className: 'legend', attrs: { 'aria-hidden': 'true' } }, h('div', { className: 'legend-caption' }, h('span', {}, '◀ smaller in b'), h('span', {}, 'b/a, log scale'), h('span', {}, 'larger in b ▶')), legendBar, ticks),
+    h(
+      'p',
+      { className: 'hint' },
+      m
+        ? 'Each cell is the ratio b/a of the gradient scale from boundary k to boundary l; • marks a change beyond the probes’ noise (disjoint 99% intervals).'
+        : 'The reports have no block matrices of the same size; b/a of GSC to the output and of each block’s own GSC. • marks a change beyond noise.',
+    ),
+    h(
+      'div',
+      { className: 'table-scroll' },
+      h(
+        'table',
+        { className: 'data-table compact', id: 'compare-heatmap', attrs: { role: 'grid', 'data-kind': m ? 'matrix' : 'blocks' } },
+        h('thead', {}, h('tr', {}, headerCell(m ? 'k \\ l' : '', false), ...grid.colLabels.map((c) => headerCell(c, true)))),
+        body,
+      ),
+    ),
+    h(
+      'div',
+      { className: 'legend', attrs: { 'aria-hidden': 'true' } },
+      h('div', { className: 'legend-caption' }, h('span', {}, '◀ smaller in b'), h('span', {}, 'b/a, log scale'), h('span', {}, 'larger in b ▶')),
+      legendBar,
+      ticks,
+    ),
     readout,
   );
 }
@@ -241,9 +323,15 @@ export function renderComparison(root: HTMLElement, message: ComparisonMessage, 
   root.classList.remove('waiting');
   const r = message.comparison;
   root.appendChild(header(r));
-  if (r.notes.length > 0) root.appendChild(h('section', { className: 'warnings', attrs: { 'aria-label': 'Notes' } }, h('ul', {}, ...r.notes.map((n) => h('li', { attrs: { 'data-note': '' } }, n)))));
+  if (r.notes.length > 0)
+    root.appendChild(
+      h('section', { className: 'warnings', attrs: { 'aria-label': 'Notes' } }, h('ul', {}, ...r.notes.map((n) => h('li', { attrs: { 'data-note': '' } }, n)))),
+    );
   root.appendChild(blockTable(r, theme));
   root.appendChild(heatmap(r, message.matrixRatio, theme));
   const unmatched = [...r.unmatchedA.map((b) => `only in a: ${b.index} ${b.name}`), ...r.unmatchedB.map((b) => `only in b: ${b.index} ${b.name}`)];
-  if (unmatched.length > 0) root.appendChild(h('section', { className: 'card', id: 'compare-unmatched' }, h('h2', {}, 'Unmatched blocks'), h('ul', {}, ...unmatched.map((u) => h('li', {}, u)))));
+  if (unmatched.length > 0)
+    root.appendChild(
+      h('section', { className: 'card', id: 'compare-unmatched' }, h('h2', {}, 'Unmatched blocks'), h('ul', {}, ...unmatched.map((u) => h('li', {}, u)))),
+    );
 }

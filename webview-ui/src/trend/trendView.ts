@@ -31,10 +31,24 @@ export class TrendSection {
     this.canvas = h('canvas', { attrs: { role: 'img', 'aria-label': 'Trend of GSC to the output per block across analyses' } });
     this.frame = h(
       'div',
-      { className: 'chart-frame', id: 'trend-frame', attrs: { tabindex: 0, role: 'group', 'aria-roledescription': 'chart', 'aria-label': 'Trend of GSC to the output per block. Left and right arrows step through the analyses, up and down through the blocks.', 'aria-describedby': 'trend-readout' } },
+      {
+        className: 'chart-frame',
+        id: 'trend-frame',
+        attrs: {
+          tabindex: 0,
+          role: 'group',
+          'aria-roledescription': 'chart',
+          'aria-label': 'Trend of GSC to the output per block. Left and right arrows step through the analyses, up and down through the blocks.',
+          'aria-describedby': 'trend-readout',
+        },
+      },
       this.canvas,
     );
-    this.readout = h('p', { className: 'readout', id: 'trend-readout', attrs: { 'aria-live': 'polite' } }, 'Focus the chart and use the arrow keys to read every point.');
+    this.readout = h(
+      'p',
+      { className: 'readout', id: 'trend-readout', attrs: { 'aria-live': 'polite' } },
+      'Focus the chart and use the arrow keys to read every point.',
+    );
     this.note = h('p', { className: 'hint' });
     this.tableHost = h('div', { className: 'table-scroll' });
     this.element = h(
@@ -112,7 +126,11 @@ export class TrendSection {
         animation: false,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
-          x: { title: { display: true, text: 'analysis (oldest → newest)', color: toCss(theme.muted) }, ticks: { color: toCss(theme.foreground) }, grid: { color: toCss(theme.grid) } },
+          x: {
+            title: { display: true, text: 'analysis (oldest → newest)', color: toCss(theme.muted) },
+            ticks: { color: toCss(theme.foreground) },
+            grid: { color: toCss(theme.grid) },
+          },
           y: {
             type: 'logarithmic',
             title: { display: true, text: 'GSC(block → output), log scale', color: toCss(theme.muted) },
@@ -145,7 +163,12 @@ export class TrendSection {
 
   private renderTable(trend: Trend): void {
     clear(this.tableHost);
-    const head = h('tr', {}, h('th', { attrs: { scope: 'col' } }, 'Block'), ...trend.points.map((_, i) => h('th', { className: 'num', attrs: { scope: 'col', title: trend.points[i].createdAt } }, pointLabel(trend, i))));
+    const head = h(
+      'tr',
+      {},
+      h('th', { attrs: { scope: 'col' } }, 'Block'),
+      ...trend.points.map((_, i) => h('th', { className: 'num', attrs: { scope: 'col', title: trend.points[i].createdAt } }, pointLabel(trend, i))),
+    );
     const rows = trend.series.map((s) =>
       h(
         'tr',
@@ -154,7 +177,15 @@ export class TrendSection {
         ...s.values.map((v, i) => h('td', { className: 'num', attrs: { 'data-point': i, 'data-value': v === null ? 'null' : String(v) } }, formatNumber(v))),
       ),
     );
-    this.tableHost.appendChild(h('table', { className: 'data-table compact', id: 'trend-table' }, h('caption', { className: 'sr-only' }, 'GSC to the output per block and analysis'), h('thead', {}, head), h('tbody', {}, ...rows)));
+    this.tableHost.appendChild(
+      h(
+        'table',
+        { className: 'data-table compact', id: 'trend-table' },
+        h('caption', { className: 'sr-only' }, 'GSC to the output per block and analysis'),
+        h('thead', {}, head),
+        h('tbody', {}, ...rows),
+      ),
+    );
   }
 
   private onKey(key: string): boolean {

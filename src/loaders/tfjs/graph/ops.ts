@@ -144,7 +144,13 @@ function applyFusedTail(call: OpCall, x: string, plan: FusedPlan, last: boolean)
   let y = x;
   if (plan.batchNorm) {
     const [scale, offset, mean, variance] = plan.batchNorm;
-    y = call.em.node('BatchNormalization', `${call.scope}/bn`, [y, scale, offset, mean, variance], { epsilon: attrFloat(call.node, 'epsilon', 1e-4), channelsLast: last }, call.origin);
+    y = call.em.node(
+      'BatchNormalization',
+      `${call.scope}/bn`,
+      [y, scale, offset, mean, variance],
+      { epsilon: attrFloat(call.node, 'epsilon', 1e-4), channelsLast: last },
+      call.origin,
+    );
   }
   if (plan.activation) y = fusedActivation(call, y, plan.activation, plan.extra);
   return y;
@@ -349,7 +355,10 @@ function squeeze(call: OpCall): OpResult {
 function expandDims(call: OpCall): OpResult {
   const axis = intsOf(need(call, 1, 'axis'))[0];
   const r = call.rank(0);
-  return { outputs: [call.em.node('Unsqueeze', call.scope, [call.inputs[0], call.em.ints(`${call.scope}/axes`, [axis])], {}, call.origin)], ranks: [r === undefined ? undefined : r + 1] };
+  return {
+    outputs: [call.em.node('Unsqueeze', call.scope, [call.inputs[0], call.em.ints(`${call.scope}/axes`, [axis])], {}, call.origin)],
+    ranks: [r === undefined ? undefined : r + 1],
+  };
 }
 
 function pack(call: OpCall): OpResult {
@@ -363,7 +372,14 @@ function pack(call: OpCall): OpResult {
 function unpack(call: OpCall): OpResult {
   const axis = attrInt(call.node, 'axis', 0);
   const num = attrInt(call.node, 'num');
-  const parts = call.em.multiNode('Split', `${call.scope}/split`, [call.inputs[0]], { axis, num_outputs: num }, call.origin, Array.from({ length: num }, (_, i) => `${call.scope}/split:${i}`));
+  const parts = call.em.multiNode(
+    'Split',
+    `${call.scope}/split`,
+    [call.inputs[0]],
+    { axis, num_outputs: num },
+    call.origin,
+    Array.from({ length: num }, (_, i) => `${call.scope}/split:${i}`),
+  );
   const axes = call.em.ints(`${call.scope}/axes`, [axis]);
   const outs = parts.map((p, i) => call.em.node('Squeeze', `${call.scope}/squeeze_${i}`, [p, axes], {}, call.origin));
   const r = call.rank(0);
@@ -373,7 +389,14 @@ function unpack(call: OpCall): OpResult {
 function split(call: OpCall): OpResult {
   const axis = intsOf(need(call, 0, 'axis'))[0];
   const num = attrInt(call.node, 'num_split');
-  const outs = call.em.multiNode('Split', call.scope, [call.inputs[1]], { axis, num_outputs: num }, call.origin, Array.from({ length: num }, (_, i) => `${call.scope}/split:${i}`));
+  const outs = call.em.multiNode(
+    'Split',
+    call.scope,
+    [call.inputs[1]],
+    { axis, num_outputs: num },
+    call.origin,
+    Array.from({ length: num }, (_, i) => `${call.scope}/split:${i}`),
+  );
   return { outputs: outs, ranks: outs.map(() => call.rank(1)) };
 }
 
@@ -381,7 +404,14 @@ function splitV(call: OpCall): OpResult {
   const sizes = intsOf(need(call, 1, 'split sizes'));
   const axis = intsOf(need(call, 2, 'axis'))[0];
   if (sizes.includes(-1)) throw new UnsupportedNode('a split size of -1 is not supported');
-  const outs = call.em.multiNode('Split', call.scope, [call.inputs[0], call.em.ints(`${call.scope}/split`, sizes)], { axis }, call.origin, sizes.map((_, i) => `${call.scope}/split:${i}`));
+  const outs = call.em.multiNode(
+    'Split',
+    call.scope,
+    [call.inputs[0], call.em.ints(`${call.scope}/split`, sizes)],
+    { axis },
+    call.origin,
+    sizes.map((_, i) => `${call.scope}/split:${i}`),
+  );
   return { outputs: outs, ranks: outs.map(() => call.rank(0)) };
 }
 
@@ -390,7 +420,15 @@ function slice(call: OpCall): string {
   const size = intsOf(need(call, 2, 'size'));
   const ends = begin.map((b, i) => (size[i] < 0 ? INT_MAX : b + size[i]));
   const { em, scope, origin } = call;
-  const inputs = [call.inputs[0], em.ints(`${scope}/starts`, begin), em.ints(`${scope}/ends`, ends), em.ints(`${scope}/axes`, begin.map((_, i) => i))];
+  const inputs = [
+    call.inputs[0],
+    em.ints(`${scope}/starts`, begin),
+    em.ints(`${scope}/ends`, ends),
+    em.ints(
+      `${scope}/axes`,
+      begin.map((_, i) => i),
+    ),
+  ];
   return em.node('Slice', scope, inputs, {}, origin);
 }
 
@@ -404,7 +442,9 @@ function stridedSlice(call: OpCall): OpResult {
   const end = intsOf(need(call, 2, 'end'));
   const strides = intsOf(need(call, 3, 'strides'));
   const mask = (k: string): number => attrInt(node, k, 0);
-  const [beginMask, endMask, ellipsisMask, newAxisMask, shrinkMask] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map(mask);
+  const [beginMask, endMask, ellipsisMask, newAxisMask, shrinkMask] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map(
+    mask,
+  );
   const bit = (m: number, i: number): boolean => ((m >> i) & 1) === 1;
   const m = begin.length;
   const rank = call.rank(0);
@@ -497,7 +537,10 @@ function gather(withAxis: boolean): OpTranslator {
     if (attrInt(call.node, 'batch_dims', 0) !== 0) throw new UnsupportedNode('batch_dims is not supported');
     const rp = call.rank(0);
     const ri = call.rank(1);
-    return { outputs: [call.em.node('Gather', call.scope, [call.inputs[0], call.inputs[1]], { axis }, call.origin)], ranks: [rp === undefined || ri === undefined ? undefined : rp + ri - 1] };
+    return {
+      outputs: [call.em.node('Gather', call.scope, [call.inputs[0], call.inputs[1]], { axis }, call.origin)],
+      ranks: [rp === undefined || ri === undefined ? undefined : rp + ri - 1],
+    };
   };
 }
 
@@ -540,10 +583,34 @@ function select(call: OpCall): string {
 }
 
 export const CONTROL_FLOW_OPS = new Set([
-  'While', 'StatelessWhile', 'If', 'StatelessIf', 'Enter', 'Exit', 'Merge', 'Switch', 'NextIteration', 'LoopCond',
-  'TensorListReserve', 'TensorListFromTensor', 'TensorListStack', 'TensorListGetItem', 'TensorListSetItem', 'TensorListLength',
-  'TensorListConcatV2', 'TensorListSplit', 'TensorListPopBack', 'TensorListPushBack', 'TensorArrayV3', 'TensorArrayReadV3',
-  'TensorArrayWriteV3', 'TensorArrayGatherV3', 'TensorArrayScatterV3', 'TensorArraySizeV3', 'TensorArrayConcatV3', 'TensorArraySplitV3',
+  'While',
+  'StatelessWhile',
+  'If',
+  'StatelessIf',
+  'Enter',
+  'Exit',
+  'Merge',
+  'Switch',
+  'NextIteration',
+  'LoopCond',
+  'TensorListReserve',
+  'TensorListFromTensor',
+  'TensorListStack',
+  'TensorListGetItem',
+  'TensorListSetItem',
+  'TensorListLength',
+  'TensorListConcatV2',
+  'TensorListSplit',
+  'TensorListPopBack',
+  'TensorListPushBack',
+  'TensorArrayV3',
+  'TensorArrayReadV3',
+  'TensorArrayWriteV3',
+  'TensorArrayGatherV3',
+  'TensorArrayScatterV3',
+  'TensorArraySizeV3',
+  'TensorArrayConcatV3',
+  'TensorArraySplitV3',
 ]);
 
 export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {

@@ -21,7 +21,11 @@ function tensorName(ref: string): string {
 
 /** Output tensors named by the signature, else the nodes nobody reads. */
 function outputRefs(root: JsonObject, nodes: readonly TfNode[]): string[] {
-  const sig = isObject(root.signature) ? root.signature : isObject(root.userDefinedMetadata) && isObject(root.userDefinedMetadata.signature) ? root.userDefinedMetadata.signature : undefined;
+  const sig = isObject(root.signature)
+    ? root.signature
+    : isObject(root.userDefinedMetadata) && isObject(root.userDefinedMetadata.signature)
+      ? root.userDefinedMetadata.signature
+      : undefined;
   if (sig !== undefined && isObject(sig.outputs)) {
     const names = Object.values(sig.outputs).flatMap((o) => (isObject(o) && typeof o.name === 'string' ? [o.name] : []));
     if (names.length > 0) return names;
@@ -54,7 +58,8 @@ function neededInOrder(byName: ReadonlyMap<string, TfNode>, outputs: readonly st
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string): void => {
     if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') throw new ModelLoadError(modelJson, `the graph has a cycle through node "${name}" (loops are control flow, which is not supported)`);
+    if (state.get(name) === 'visiting')
+      throw new ModelLoadError(modelJson, `the graph has a cycle through node "${name}" (loops are control flow, which is not supported)`);
     const node = byName.get(name);
     if (!node) throw new ModelLoadError(modelJson, `a node reads "${name}", which the graph does not define`);
     state.set(name, 'visiting');
@@ -169,7 +174,10 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
 
 function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>, failures: ReadonlyMap<string, string[]>): ModelLoadError {
   const list = (names: readonly string[]): string => {
-    const shown = names.slice(0, 5).map((n) => `"${n}"`).join(', ');
+    const shown = names
+      .slice(0, 5)
+      .map((n) => `"${n}"`)
+      .join(', ');
     return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
   };
   const parts = [...ops].map(([op, names]) => `${op}${CONTROL_FLOW_OPS.has(op) ? ' (control flow)' : ''} at ${list(names)}`);

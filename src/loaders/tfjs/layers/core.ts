@@ -36,9 +36,7 @@ function relu(call: LayerCall): string {
   const threshold = num(config, 'threshold', 0);
   if (threshold !== 0) throw new UnsupportedLayerConfig(`ReLU with threshold ${threshold} is not supported`);
   const first = max === null ? scope : `${scope}/${slope === 0 ? 'relu' : 'leaky_relu'}`;
-  const x = slope === 0
-    ? em.node('Relu', first, [call.inputs[0]], {}, origin)
-    : em.node('LeakyRelu', first, [call.inputs[0]], { alpha: slope }, origin);
+  const x = slope === 0 ? em.node('Relu', first, [call.inputs[0]], {}, origin) : em.node('LeakyRelu', first, [call.inputs[0]], { alpha: slope }, origin);
   if (max === null) return x;
   return em.node('Clip', scope, [x, '', em.floats(`${scope}/max`, [max], [])], {}, origin);
 }

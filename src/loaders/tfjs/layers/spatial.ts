@@ -135,7 +135,16 @@ function pool(op: 'MaxPool' | 'AveragePool', nd: number): LayerTranslator {
     const size = tuple(config, 'pool_size', nd, 2);
     const stridesRaw = config.strides;
     const strides = stridesRaw === null || stridesRaw === undefined ? size : tuple(config, 'strides', nd);
-    const attrs = { kernel_shape: size, strides, channelsLast: channelsLast(config), ...paddingAttrs(config, size, size.map(() => 1)) };
+    const attrs = {
+      kernel_shape: size,
+      strides,
+      channelsLast: channelsLast(config),
+      ...paddingAttrs(
+        config,
+        size,
+        size.map(() => 1),
+      ),
+    };
     return em.node(op, scope, [call.inputs[0]], attrs, origin);
   };
 }
@@ -247,7 +256,9 @@ function layerNorm(call: LayerCall): string {
   const { config, em, scope, origin } = call;
   const rank = call.ranks[0];
   if (rank === undefined) throw new UnsupportedLayerConfig('the rank of the input is unknown');
-  const axes = axisOf(config).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+  const axes = axisOf(config)
+    .map((a) => (a < 0 ? a + rank : a))
+    .sort((a, b) => a - b);
   const first = axes[0];
   if (!axes.every((a, i) => a === first + i) || axes[axes.length - 1] !== rank - 1) {
     throw new UnsupportedLayerConfig(`normalisation over axes [${axes.join(', ')}] (not the trailing axes) is not supported`);

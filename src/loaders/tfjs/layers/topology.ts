@@ -84,7 +84,11 @@ function parseSequential(config: Json): ModelSpec {
     // Keras / TF.js name the implicit input layer "<first layer>_input".
     if (!isObject(first) || !isObject(first.config)) throw new ConfigError('malformed first layer of the Sequential model');
     const firstName = layerName(first);
-    const inputConfig: JsonObject = { name: `${firstName}_input`, batch_input_shape: firstLayerBatchShape(first.config), dtype: first.config.dtype ?? 'float32' };
+    const inputConfig: JsonObject = {
+      name: `${firstName}_input`,
+      batch_input_shape: firstLayerBatchShape(first.config),
+      dtype: first.config.dtype ?? 'float32',
+    };
     previous = `${firstName}_input`;
     layers.push({ name: previous, className: 'InputLayer', config: inputConfig, calls: [] });
   }
@@ -221,7 +225,10 @@ export function runCallsInDependencyOrder(
   }
   if (done < calls.length) {
     const first = calls.find((_, i) => unmet[i] > 0)!;
-    stuck(first, first.layer.calls[first.call].find((r) => !isAvailable(r))!);
+    stuck(
+      first,
+      first.layer.calls[first.call].find((r) => !isAvailable(r))!,
+    );
   }
 }
 
@@ -236,7 +243,7 @@ class MinHeap {
   push(v: number): void {
     const a = this.items;
     a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (a[parent] <= a[i]) break;
       [a[parent], a[i]] = [a[i], a[parent]];
@@ -251,7 +258,7 @@ class MinHeap {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

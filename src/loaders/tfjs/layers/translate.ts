@@ -16,7 +16,19 @@ import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpe
 
 const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers };
 
-const RECURRENT = new Set(['SimpleRNN', 'GRU', 'LSTM', 'RNN', 'Bidirectional', 'TimeDistributed', 'ConvLSTM2D', 'SimpleRNNCell', 'GRUCell', 'LSTMCell', 'StackedRNNCells']);
+const RECURRENT = new Set([
+  'SimpleRNN',
+  'GRU',
+  'LSTM',
+  'RNN',
+  'Bidirectional',
+  'TimeDistributed',
+  'ConvLSTM2D',
+  'SimpleRNNCell',
+  'GRUCell',
+  'LSTMCell',
+  'StackedRNNCells',
+]);
 
 /** Why a layer class is refused, for the error message. */
 function refusalReason(className: string): string {
@@ -71,7 +83,9 @@ export function translateLayersModel(modelJson: string, model: ModelSpec, weight
   const unsupported = new Map<string, string[]>();
   unsupportedLayers(model, unsupported);
   if (unsupported.size > 0) {
-    const parts = [...unsupported].map(([cls, names]) => `${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}): ${refusalReason(cls)}`);
+    const parts = [...unsupported].map(
+      ([cls, names]) => `${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}): ${refusalReason(cls)}`,
+    );
     throw new ModelLoadError(modelJson, `unsupported layer class${unsupported.size > 1 ? 'es' : ''}: ${parts.join('; ')}`);
   }
   const em = new GraphEmitter();
@@ -110,7 +124,8 @@ function inputInfo(layer: LayerSpec, modelJson: string): ValueInfo {
     if (!Number.isSafeInteger(d)) throw new ModelLoadError(modelJson, `input layer "${layer.name}" has an invalid dimension ${d} in batch_input_shape`);
     elements *= d;
   }
-  if (elements > MAX_INPUT_ELEMENTS) throw new ModelLoadError(modelJson, `input layer "${layer.name}" declares ${elements} elements per batch_input_shape, more than a tensor can hold`);
+  if (elements > MAX_INPUT_ELEMENTS)
+    throw new ModelLoadError(modelJson, `input layer "${layer.name}" declares ${elements} elements per batch_input_shape, more than a tensor can hold`);
   const dtypeRaw = layer.config.dtype;
   const dtype: DType = dtypeRaw === 'int32' ? 'int32' : dtypeRaw === 'bool' ? 'bool' : 'float32';
   return { name: layer.name, dtype, shape: dims };
@@ -146,14 +161,15 @@ function translateModel(tc: TranslateContext, model: ModelSpec, inputs: readonly
     ({ layer, call }) => {
       const ins = layer.calls[call].map((r) => resolved.get(key(r))!);
       const scope = prefix + (call === 0 ? layer.name : `${layer.name}@${call}`);
-      const outs = layer.model
-        ? translateNested(tc, layer, ins, scope, prefix === '' && call === 0 ? '' : `${scope}/`)
-        : translateLayer(tc, layer, ins, scope);
+      const outs = layer.model ? translateNested(tc, layer, ins, scope, prefix === '' && call === 0 ? '' : `${scope}/`) : translateLayer(tc, layer, ins, scope);
       outs.forEach((o, t) => resolved.set(key({ layer: layer.name, node: call, tensor: t }), o));
       return outs.length;
     },
     (stuck, missing) => {
-      throw new ModelLoadError(tc.modelJson, `layer "${stuck.layer.name}" reads output ${missing.tensor} of call ${missing.node} of layer "${missing.layer}", which the model never produces`);
+      throw new ModelLoadError(
+        tc.modelJson,
+        `layer "${stuck.layer.name}" reads output ${missing.tensor} of call ${missing.node} of layer "${missing.layer}", which the model never produces`,
+      );
     },
   );
   return model.outputs.map((r) => {
@@ -217,7 +233,10 @@ function translateLayer(tc: TranslateContext, layer: LayerSpec, ins: readonly Re
   }
   const outputs = typeof result === 'string' ? [result] : result.outputs;
   const ranks = typeof result === 'string' || result.ranks === undefined ? outputs.map(() => ins[0]?.rank) : result.ranks;
-  return nameOutputs(tc, layer, scope, outputs.map((tensor, t) => ({ tensor, rank: ranks[t] })));
+  return nameOutputs(
+    tc,
+    layer,
+    scope,
+    outputs.map((tensor, t) => ({ tensor, rank: ranks[t] })),
+  );
 }
-
-
