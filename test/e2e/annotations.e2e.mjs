@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { REPO, log, normalize, runTest, afterPaint, startVsCode, waitUntil } from './harness.mjs';
 
@@ -24,8 +25,8 @@ const GSC_THRESHOLD = 0.6;
 // Low enough that some of its ReLUs (k 1.13 .. 1.67) are flagged pseudo-linear.
 const PSEUDO_LINEAR_K = 1.2;
 
-/** formatNumber of src/extension/annotations/format.ts for 0.001 <= |x| < 1000. */
-const fmt = (x) => String(Number(x.toPrecision(3)));
+/** The product's one number formatter (src/report/format.ts, compiled by npm run build). */
+const { formatNumber: fmt } = createRequire(import.meta.url)(path.join(REPO, 'out', 'src', 'report', 'format.js'));
 
 /** Reads, inside the page, the annotations of the editor showing `fileName`. */
 function readEditor(fileName) {

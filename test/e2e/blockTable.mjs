@@ -46,7 +46,12 @@ function get(obj, dotted) {
 
 /** The first number in a cell's text, with how many significant digits it shows. */
 export function parseShownNumber(text) {
-  const t = text.replace(/\u2212/g, '-').replace(/,/g, '');
+  // The formatter writes 1.235×10⁴ and 2.5×10⁻⁴ (src/report/format.ts): read them as 1.235e4, 2.5e-4.
+  const SUPER = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+  const t = text
+    .replace(/\u2212/g, '-')
+    .replace(/,/g, '')
+    .replace(/\s*×\s*10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)/g, (_, exp) => `e${[...exp].map((ch) => (ch === '⁻' ? '-' : String(SUPER.indexOf(ch)))).join('')}`);
   if (/^\s*(∞|inf)/i.test(t)) return { value: Infinity, digits: Infinity };
   const m = /-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i.exec(t);
   if (!m) return undefined;
