@@ -30,6 +30,12 @@ function more(n: number, singular: string, plural: string): string {
 /** Reasons the gate fails, one line each, worst offender first; empty when it passes. */
 export function gateFailures(report: AnalysisReport, options: GateOptions): string[] {
   const reasons: string[] = [];
+  // NaN or Inf anywhere (weights, activations, a reverse pass) makes every number meaningless:
+  // any gate that was asked for fails on it, even when the numbers it reads happen to be finite.
+  const nonFinite = report.warnings.find((w) => w.code === 'non-finite');
+  if (nonFinite && (options.failOnGsc !== undefined || options.failOnPseudoLinear)) {
+    reasons.push(`the analysis met NaN or Inf: ${printable(nonFinite.message)}`);
+  }
   const limit = options.failOnGsc;
   if (limit !== undefined) {
     // NaN (null in the JSON) compares false with any limit: a GSC that is not a finite number fails the gate on its own.

@@ -3,7 +3,7 @@
  * they involve, the nonlinearities' measures) into the AnalysisReport (report/schema.ts). A
  * pure function of its inputs: the tensors, threads and clocks stay in analyze.ts.
  */
-import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport, ResidualInfo } from '../report/schema';
+import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport, ReportWarning, ResidualInfo } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
 import type { Block } from '../metrics/blocks';
@@ -128,6 +128,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
     qmJacobian: gscOut[k].qmJacobian,
   }));
   const gscValues = gscOut.map((g) => g.batch.value);
+  const reverseWarning = reversePassNonFinite(header.warnings, gscValues, blockReports);
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_SCHEMA_VERSION,
@@ -149,7 +150,28 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       gscBlock.map((g) => g.value),
     ),
     nonlinearities,
-    warnings: header.warnings,
+    warnings: reverseWarning ? [...header.warnings, reverseWarning] : header.warnings,
+  };
+}
+
+/**
+ * NaN or Inf that the forward pass did not have (its check warns on its own) but a reverse pass
+ * made, e.g. Sqrt's derivative at an exact zero times 0: the GSC to the output turns non-finite
+ * from some boundary down. The reverse pass runs from the output, so the highest such boundary
+ * k names where it first appeared: in block k + 1.
+ */
+function reversePassNonFinite(warnings: readonly ReportWarning[], gscToOutput: readonly number[], blocks: readonly BlockReport[]): ReportWarning | null {
+  if (warnings.some((w) => w.code === 'non-finite')) return null;
+  let k = gscToOutput.length - 2; // the output boundary's own GSC is 1 by definition
+  while (k >= 0 && Number.isFinite(gscToOutput[k])) k--;
+  if (k < 0) return null;
+  const block = blocks[k];
+  return {
+    code: 'non-finite',
+    message:
+      `the reverse pass produced NaN or Inf in block ${block.index} (${block.name}): its input's GSC to the output is not a finite number, ` +
+      `and neither is any gradient number measured below it`,
+    where: block.inputTensor,
   };
 }
 

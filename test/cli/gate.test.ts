@@ -24,3 +24,18 @@ test('--fail-on-gsc fails on a NaN, Inf or null (JSON NaN) GSC, naming the block
 test('--fail-on-gsc still passes finite GSCs under the limit', () => {
   assert.deepEqual(gateFailures(withGsc(2), { failOnGsc: 1e12, failOnPseudoLinear: false }), []);
 });
+
+test('a non-finite warning (NaN weights, a NaN reverse pass) fails any gate that was asked for, even with finite numbers', () => {
+  const report = { ...withGsc(2), warnings: [{ code: 'non-finite' as const, message: 'weight tensor w contains NaN', where: 'w' }] };
+  for (const options of [
+    { failOnGsc: 1e12, failOnPseudoLinear: false },
+    { failOnPseudoLinear: true, pseudoLinearK: 1e12 },
+  ]) {
+    const reasons = gateFailures(report, options);
+    assert.ok(
+      reasons.some((r) => /NaN or Inf: weight tensor w contains NaN/.test(r)),
+      reasons.join('; '),
+    );
+  }
+  assert.deepEqual(gateFailures(report, { failOnPseudoLinear: false }), [], 'no gate asked for: nothing fails');
+});

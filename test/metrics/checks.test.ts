@@ -101,3 +101,24 @@ test('every probe estimate agrees, within its 99% interval, with the exact compu
   }
   assert.ok(missed <= Math.ceil(0.04 * total), `${missed} of ${total} intervals miss the exact value`);
 });
+
+test('NaN born in a reverse pass (Sqrt of an exact zero) is a non-finite warning naming the block, not a silent null', async () => {
+  const d = 6;
+  const build = (scale: number) => {
+    const b = new GraphBuilder('x', ['batch', d]);
+    const h = b.node('MatMul', ['x', b.constant(gaussianMatrix(d, d, 3, 0.5), [d, d])]);
+    const scaled = b.node('Mul', [h, b.constant(new Float32Array(d).fill(scale), [d])]);
+    const root = b.node('Sqrt', [b.node('Mul', [scaled, scaled])]); // |h| * scale: its derivative at 0 is 0/0
+    return b.build(b.node('MatMul', [root, b.constant(gaussianMatrix(d, 3, 4, 0.5), [d, 3])]));
+  };
+  const broken = await run(build(0), { exact: 'on', batch: 4, blockMatrix: false });
+  const w = broken.warnings.filter((x) => x.code === 'non-finite');
+  assert.equal(w.length, 1, JSON.stringify(broken.warnings));
+  assert.match(w[0].message, /reverse pass produced NaN or Inf in block \d+/);
+  assert.ok(!Number.isFinite(broken.boundaries[0].gscToOutput.value), 'the GSC it warns about is indeed not finite');
+  const clean = await run(build(1), { exact: 'on', batch: 4, blockMatrix: false });
+  assert.deepEqual(
+    clean.warnings.filter((x) => x.code === 'non-finite'),
+    [],
+  );
+});
