@@ -82,10 +82,16 @@ export interface ComparisonResult {
   readonly notes: readonly string[];
 }
 
-export const NOISE_RULE = 'a change counts only when the 99% intervals of the two estimates do not overlap (exact values have zero-width intervals)';
+export const NOISE_RULE =
+  'a change counts only when the 99% intervals of the two estimates do not overlap and the values differ by more than 0.01% (float32 rounding: exact values have zero-width intervals)';
 
-/** Relative difference below which two values are the same number up to float rounding. */
-const SAME_VALUE_RTOL = 1e-9;
+/**
+ * Relative difference below which two values are the same number up to float32 rounding. The
+ * same weights computed as ONNX and as TF.js (other op order, folded batch norm) differ by a few
+ * 1e-6 after fifty blocks; the float64 reference checks exact values to 1e-4, so that is the
+ * resolution a comparison can claim.
+ */
+const SAME_VALUE_RTOL = 1e-4;
 
 function disjoint(a: readonly [number, number], b: readonly [number, number]): boolean {
   return a[1] < b[0] || b[1] < a[0];

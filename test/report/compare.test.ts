@@ -157,3 +157,20 @@ function engineComparison(): void {
     assert.equal(c.growth.gscInputToOutput.ratio, seed1.growth.gscInputToOutput / seed0.growth.gscInputToOutput);
   });
 }
+
+test('exact values that differ only by float32 rounding are unchanged (the same weights as ONNX and as TF.js)', () => {
+  const a = mutableCopy(savedReport());
+  const b = mutableCopy(savedReport());
+  b.blocks.forEach((blk, i) => {
+    // Exact estimates: zero-width intervals, so only the rounding tolerance stands between them.
+    const v = 1 + 0.5 * i;
+    a.blocks[i].gscToOutput = { value: v, stderr: 0, ci99: [v, v], method: 'exact' };
+    const w = v * (1 + (i % 2 === 0 ? 3e-6 : -8e-6));
+    blk.gscToOutput = { value: w, stderr: 0, ci99: [w, w], method: 'exact' };
+  });
+  const c = compareReports(a as AnalysisReport, b as AnalysisReport);
+  assert.equal(c.summary.unchanged, c.summary.compared, JSON.stringify(c.summary));
+  // A real change of exact values still counts.
+  b.blocks[0].gscToOutput = { value: 1.01, stderr: 0, ci99: [1.01, 1.01], method: 'exact' };
+  assert.equal(compareReports(a as AnalysisReport, b as AnalysisReport).blocks[0].verdict, 'worse');
+});
