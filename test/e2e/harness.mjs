@@ -275,7 +275,13 @@ export class VsCode {
     await waitUntil(
       async () => {
         await row.click({ button: 'right' });
-        await menu.waitFor({ state: 'visible', timeout: 10000 });
+        try {
+          await menu.waitFor({ state: 'visible', timeout: 10000 });
+        } catch {
+          // The right-click landed while the tree re-rendered (seen once in a fresh clone): again.
+          await this.page.keyboard.press('Escape');
+          return false;
+        }
         labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
         if (labels.includes(item)) return true;
         await this.page.keyboard.press('Escape');
