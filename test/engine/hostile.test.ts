@@ -16,23 +16,9 @@ import { loadModel } from '../../src/loaders';
 import type { AnalysisReport } from '../../src/report/schema';
 import { useTestBackend } from '../helpers/backend';
 import { floatTensor, node, T, valueInfo, writeOnnx } from '../loaders/onnx-models';
-import { writeModel } from '../loaders/tfjs-models';
+import { denseJson, writeModel } from '../loaders/tfjs-models';
 
 const SETTINGS = { backend: 'wasm', batch: 2, probes: 2, blockMatrix: false } as const;
-
-function denseJson(weightsPath: string): Record<string, unknown> {
-  return {
-    format: 'layers-model',
-    modelTopology: {
-      class_name: 'Sequential',
-      config: {
-        name: 'seq',
-        layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }],
-      },
-    },
-    weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
-  };
-}
 
 async function loadFailure(file: string): Promise<ModelLoadError> {
   const e = await loadModel(file).then(

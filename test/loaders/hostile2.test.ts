@@ -17,7 +17,7 @@ import { DataError } from '../../src/data/errors';
 import { NpyFile } from '../../src/data/npy';
 import { useTestBackend } from '../helpers/backend';
 import { T, float32Bytes, node, valueInfo, writeOnnx, type ModelSpec } from './onnx-models';
-import { writeModel } from './tfjs-models';
+import { denseJson, writeModel } from './tfjs-models';
 
 /** A hang fails the test instead of blocking the suite. */
 const QUICK = { timeout: 10_000 };
@@ -40,20 +40,6 @@ function refusalInChild(body: string): string {
 function mkfifo(file: string): string {
   execFileSync('mkfifo', [file]);
   return file;
-}
-
-function denseJson(weightsPath: string): Record<string, unknown> {
-  return {
-    format: 'layers-model',
-    modelTopology: {
-      class_name: 'Sequential',
-      config: {
-        name: 'seq',
-        layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }],
-      },
-    },
-    weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
-  };
 }
 
 function externalAddModel(location: string): ModelSpec {

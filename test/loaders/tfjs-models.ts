@@ -103,3 +103,18 @@ export function checkGraphVjp(graph: Graph, inputName: string, x: tf.Tensor, see
     exec.dispose();
   }
 }
+
+/** A one-Dense-layer layers model (4 -> 3, no bias) whose single shard is `weightsPath`. */
+export function denseJson(weightsPath: string): Record<string, unknown> {
+  return {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'linear', use_bias: false, batch_input_shape: [null, 4] } }],
+      },
+    },
+    weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
+  };
+}
