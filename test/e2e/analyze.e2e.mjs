@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, afterPaint, log, normalize, runTest, startVsCode, waitUntil } from './harness.mjs';
-import { compareBlockTable, readTablesInPage } from './blockTable.mjs';
+import { compareBlockTable, readTablesInPage, waitForBlockTables } from './blockTable.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -73,18 +73,7 @@ await runTest('analyze', 420, async (keep) => {
 
   await vscode.waitForResults(path.basename(MODEL_REL), 300000);
   const frame = vscode.webviewFrame();
-  const tables = await waitUntil(
-    async () => {
-      try {
-        const t = await frame.locator('body').evaluate(readTablesInPage);
-        return t.length > 0 && t[0].rows.length > 0 ? t : false;
-      } catch {
-        return false;
-      }
-    },
-    60000,
-    'a block table with GSC columns inside the webview',
-  );
+  const tables = await waitForBlockTables(frame, 'a block table with GSC columns inside the webview');
   await afterPaint(frame);
   await vscode.shot('results');
 

@@ -5,6 +5,8 @@
 // precision>". Without those, columns are matched by their header text and the cell text is
 // compared at the precision it shows.
 
+import { waitUntil } from './harness.mjs';
+
 /**
  * Runs inside the webview page. Returns every table that has a header mentioning GSC, the
  * block table first (#block-table, or the table whose rows carry data-block-index).
@@ -42,6 +44,22 @@ const HEADER_FIELDS = [
 
 function get(obj, dotted) {
   return dotted.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+/** The tables of the webview `frame` once its block table has rows (the page renders after the report arrives). */
+export async function waitForBlockTables(frame, what = 'the block table') {
+  return waitUntil(
+    async () => {
+      try {
+        const t = await frame.locator('body').evaluate(readTablesInPage);
+        return t.length > 0 && t[0].rows.length > 0 ? t : false;
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    what,
+  );
 }
 
 /** The first number in a cell's text, with how many significant digits it shows. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, log, normalize, runTest, afterPaint, startVsCode, waitUntil } from './harness.mjs';
-import { readTablesInPage } from './blockTable.mjs';
+import { readTablesInPage, waitForBlockTables } from './blockTable.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -26,18 +26,7 @@ await runTest('tfjs', 300, async (keep) => {
   await vscode.contextMenu(await vscode.revealInExplorer('tfjs/model.json'), 'Analyze Model');
   await vscode.waitForResults('model.json', 240000);
   const frame = vscode.webviewFrame();
-  const tables = await waitUntil(
-    async () => {
-      try {
-        const t = await frame.locator('body').evaluate(readTablesInPage);
-        return t.length > 0 && t[0].rows.length > 0 ? t : false;
-      } catch {
-        return false;
-      }
-    },
-    60000,
-    'the block table',
-  );
+  const tables = await waitForBlockTables(frame, 'the block table');
   log(`${tables[0].rows.length} blocks in the table`);
   await vscode.shot('results');
 
