@@ -25,7 +25,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 echo "setup: installing npm packages"
-npm ci --no-audit --no-fund
+# onnxruntime-node carries its CPU binaries; its install script would also fetch CUDA ones
+# from the internet, which this must not need.
+ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm ci --no-audit --no-fund
 
 echo "setup: building"
 npm run build --silent
