@@ -308,6 +308,9 @@ export class VsCode {
     // press F1 again until the palette is really there, rather than hoping one press lands.
     const input = this.page.locator('.quick-input-widget input');
     for (let attempt = 1; ; attempt++) {
+      // Focus inside a webview (a focused heatmap cell, say) reaches the workbench only if the
+      // page forwards the key: from the second try on, hand focus back to the workbench itself.
+      if (attempt > 1) await this.page.evaluate(() => (document.activeElement?.tagName === 'IFRAME' ? document.activeElement.blur() : undefined));
       await this.page.keyboard.press('F1');
       try {
         await input.waitFor({ state: 'visible', timeout: 5000 });
@@ -320,6 +323,23 @@ export class VsCode {
     const row = this.page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first();
     await row.waitFor();
     await row.click();
+  }
+
+  /**
+   * Notifications: Clear All Notifications, until no toast is left: a notification that arrives
+   * while the first clear animates out (a late progress or info message) is cleared again.
+   */
+  async clearNotifications() {
+    const toasts = this.page.locator('.notification-toast');
+    for (let attempt = 1; ; attempt++) {
+      await this.runCommand('Notifications: Clear All Notifications');
+      try {
+        await waitUntil(async () => (await toasts.count()) === 0, 10000, 'no notification toast');
+        return;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
   }
 
   /** Developer: Reload Window, returning once the new page has loaded its workbench. */

@@ -294,10 +294,16 @@ await runTest('reports', 600, async (keep) => {
   // Keyboard: focus the first heatmap cell, arrow right, and the readout names the next cell.
   await cmpFrame.locator('#compare-heatmap td[tabindex="0"]').focus();
   await page.keyboard.press('ArrowRight');
-  const readout = await cmpFrame.locator('#compare-heatmap-readout').innerText();
-  if (!/b\/a = /.test(readout)) throw new Error(`heatmap readout after ArrowRight: ${readout}`);
-  await vscode.runCommand('Notifications: Clear All Notifications');
-  await page.locator('.notification-toast').first().waitFor({ state: 'detached' });
+  // The key reaches the webview's frame asynchronously: wait for the readout it writes.
+  const readout = await waitUntil(
+    async () => {
+      const text = await cmpFrame.locator('#compare-heatmap-readout').innerText();
+      return /b\/a = /.test(text) ? text : false;
+    },
+    10000,
+    'the heatmap readout after ArrowRight',
+  );
+  await vscode.clearNotifications();
   await afterPaint(page);
   await vscode.shot('compare');
   await vscode.shot('compare-blocks', cmpFrame.locator('#compare-blocks'));
@@ -372,7 +378,7 @@ await runTest('reports', 600, async (keep) => {
       throw new Error(`trend point 1 of block ${i + 1} is ${r[0]}, the cached report has ${seed7.blocks[i].gscToOutput.value}`);
   });
   if (trend.every((r) => r[0] === r[1])) throw new Error('the second checkpoint gave the same GSC for every block');
-  await vscode.runCommand('Notifications: Clear All Notifications');
+  await vscode.clearNotifications();
   const canvas = trendFrame.locator('#trend canvas');
   await canvas.scrollIntoViewIfNeeded();
   await afterPaint(trendFrame);
@@ -380,8 +386,14 @@ await runTest('reports', 600, async (keep) => {
   // Keyboard: focus the chart, step to the second analysis; the readout gives the value and the change.
   await trendFrame.locator('#trend-frame').focus();
   await page.keyboard.press('ArrowRight');
-  const trendReadout = await trendFrame.locator('#trend-readout').innerText();
-  if (!/analysis #2 .*GSC to the output [\d.]+, ×[\d.]+ since #1/.test(trendReadout)) throw new Error(`trend readout: ${trendReadout}`);
+  const trendReadout = await waitUntil(
+    async () => {
+      const text = await trendFrame.locator('#trend-readout').innerText();
+      return /analysis #2 .*GSC to the output [\d.]+, ×[\d.]+ since #1/.test(text) ? text : false;
+    },
+    10000,
+    'the trend readout after ArrowRight',
+  );
   await afterPaint(trendFrame);
   await vscode.shot('trend-chart', trendFrame.locator('#trend'));
   log(`trend readout: ${trendReadout}`);
