@@ -24,18 +24,20 @@ describe('cancellation', () => {
   // One thread: everything in this thread. Two: the reverse passes also run on a worker thread.
   const cases: [AnalysisPhase, number][] = [...phases.map((p): [AnalysisPhase, number] => [p, 1]), ['gsc-to-output', 2], ['blocks', 2]];
   for (const [phase, threads] of cases) {
-    test(`${threads} thread(s), cancelled in phase "${phase}": rejects with CancelledError within a second and frees every tensor`, async () => {
+    test(`${threads} thread(s), cancelled in phase "${phase}": rejects with CancelledError before the next phase and frees every tensor`, async () => {
       const tensorsBefore = tf.memory().numTensors;
       const bytesBefore = tf.memory().numBytes;
       const controller = new AbortController();
-      let abortedAt = 0;
+      let aborted = false;
+      const phasesAfterAbort = new Set<AnalysisPhase>();
       const outcome = await analyzeModel(
         { modelPath: MODEL, settings: SETTINGS, threads },
         {
           signal: controller.signal,
           onProgress: (e) => {
+            if (controller.signal.aborted) phasesAfterAbort.add(e.phase);
             if (e.phase === phase && !controller.signal.aborted) {
-              abortedAt = Date.now();
+              aborted = true;
               controller.abort();
             }
           },
@@ -44,10 +46,15 @@ describe('cancellation', () => {
         () => 'finished' as const,
         (e: unknown) => e,
       );
-      assert.ok(abortedAt > 0, `the analysis never reached phase ${phase}`);
+      assert.ok(aborted, `the analysis never reached phase ${phase}`);
       assert.ok(outcome instanceof CancelledError, `expected CancelledError, got ${String(outcome)}`);
-      const stopMs = Date.now() - abortedAt;
-      assert.ok(stopMs < 1000, `stopped ${stopMs} ms after the abort`);
+      // Promptly, counted in work rather than milliseconds (a time bound would measure the
+      // machine's load): no later phase starts once the abort is seen.
+      assert.deepEqual(
+        [...phasesAfterAbort].filter((p) => p !== phase),
+        [],
+        `phases begun after the abort in ${phase}`,
+      );
       assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors left allocated after cancel');
       assert.equal(tf.memory().numBytes, bytesBefore, 'bytes left allocated after cancel');
     });

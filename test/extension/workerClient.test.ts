@@ -52,7 +52,8 @@ describe('WorkerClient', () => {
   });
 
   test('cancel stops a cooperative run and the process exits before the promise settles', async () => {
-    const client = makeClient();
+    const lines: string[] = [];
+    const client = makeClient(lines);
     clients.push(client);
     const controller = new AbortController();
     let pid = 0;
@@ -66,9 +67,9 @@ describe('WorkerClient', () => {
         },
       },
     );
-    const t0 = Date.now();
     await assert.rejects(run, CancelledError);
-    assert.ok(Date.now() - t0 < 900, 'a cooperative worker stops before the kill deadline');
+    // It stopped on its own: the client never had to kill it (it logs when it does).
+    assert.ok(!lines.some((l) => l.includes('did not stop within')), `the cooperative worker was killed: ${lines.join(' | ')}`);
     assert.equal(isAlive(pid), false, 'the worker process is gone');
     assert.equal(client.pid, undefined);
     // The next analysis forks a fresh worker.
@@ -88,7 +89,8 @@ describe('WorkerClient', () => {
     client.cancel();
     await assert.rejects(run, CancelledError);
     const took = Date.now() - t0;
-    assert.ok(took >= 950 && took < 3000, `killed after ${took} ms`);
+    // Not before the grace period (an upper bound would only measure the machine's load).
+    assert.ok(took >= 950, `killed after ${took} ms`);
     assert.equal(isAlive(pid), false);
     assert.ok(lines.some((l) => l.includes('did not stop within 1000 ms')));
   });

@@ -274,7 +274,8 @@ describe('hostile Python input', () => {
     ];
     const started = Date.now();
     const mapping = mapReportToSource({ report, sources });
-    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    // A hang guard (backtracking would take hours), not a speed goal: generous for a loaded machine.
+    assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
     // a.py's `self.fc = ((((...` still names the attribute; nothing else defines modules.
     assert.deepEqual(mapping.unplaced, []);
     assert.equal(mapping.sites[0].range.path, '/src/a.py');
@@ -307,7 +308,8 @@ describe('evaluation budget', () => {
     };
     const started = Date.now();
     const mapping = mapReportToSource({ report, sources: [{ path: '/src/n.py', text: lines.join('\n') }] });
-    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    // A hang guard (backtracking would take hours), not a speed goal: generous for a loaded machine.
+    assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
     // The cut-off call reads as unknown: body still sits on its assignment, head is unaffected.
     assert.deepEqual(placed(mapping, 'body'), [lines.length - 2, 8, 'self.body']);
     assert.deepEqual(placed(mapping, 'head'), [lines.length - 1, 8, 'self.head']);

@@ -356,7 +356,8 @@ describe('hostile layer-name input', () => {
     const js = { path: '/src/h.js', text: "tf.layers.dense({ name: '".repeat(100000) };
     const started = Date.now();
     const mapping = mapReportToSource({ report, sources: [py, js] });
-    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    // A hang guard (backtracking would take hours), not a speed goal: generous for a loaded machine.
+    assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
     assert.equal(mapping.sites.length, 0);
     assert.match(mapping.unplaced[0].reason, /^code: no name argument produces/);
   });
