@@ -83,9 +83,13 @@ export function mapPyTorch(items: readonly Item[], sources: readonly SourceText[
       }
       const last = res.steps[res.steps.length - 1];
       if (last.spec.k === 'instance') {
-        // A block class: its definition line, shared by every instance of it.
+        // A block class: its definition line, shared by every instance of it...
         const cls = last.spec.cls;
         sites.add(toRange(cls.path, cls.header), 'pytorch', `class ${cls.name}`, item);
+        // ...and the `self.layer2 = ...` line that made this instance, which is this block's
+        // alone: there its own numbers show, and selecting the block reveals it.
+        // Entries of containers built in loops share their line with other instances: skipped.
+        if (item.role === 'block' && last.label.startsWith('self.')) sites.add(toRange(last.loc.path, last.loc.span), 'pytorch', last.label, item);
       } else {
         sites.add(toRange(last.loc.path, last.loc.span), 'pytorch', last.label, item);
       }

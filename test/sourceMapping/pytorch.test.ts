@@ -8,10 +8,27 @@ import assert from 'node:assert/strict';
 import { instanceNameOf, mapReportToSource, sitesFor, type MappableReport, type SourceMapping, type SourceSite } from '../../src/sourceMapping';
 import { fixtureReport, sourceFixture } from './report';
 
-/** The one site that lists `instanceName` (with its role), checked to start on `line` with `text`. */
+function sitesListing(mapping: SourceMapping, instanceName: string, role: 'block' | 'layer'): SourceSite[] {
+  return mapping.sites.filter((s) => s.instances.some((i) => i.instanceName === instanceName && (i.role ?? 'block') === role));
+}
+
+/**
+ * The one site that defines `instanceName` (with its role). A block that is an instance of a
+ * class has a second site, the `self.<name> = ...` line that created it (see creationSiteOf).
+ */
 function siteOf(mapping: SourceMapping, instanceName: string, role: 'block' | 'layer' = 'block'): SourceSite {
-  const found = mapping.sites.filter((s) => s.instances.some((i) => i.instanceName === instanceName && (i.role ?? 'block') === role));
+  const all = sitesListing(mapping, instanceName, role);
+  const found = all.some((s) => s.label.startsWith('class ')) ? all.filter((s) => s.label.startsWith('class ')) : all;
   assert.equal(found.length, 1, `${instanceName} (${role}) should be at exactly one site, found ${found.length}`);
+  return found[0];
+}
+
+/** The line that created a block class's instance (`self.layer2 = ...`), beside the class's own site. */
+function creationSiteOf(mapping: SourceMapping, instanceName: string): SourceSite | undefined {
+  const all = sitesListing(mapping, instanceName, 'block');
+  if (!all.some((s) => s.label.startsWith('class '))) return undefined;
+  const found = all.filter((s) => !s.label.startsWith('class '));
+  assert.ok(found.length <= 1, `${instanceName} should have at most one creation site, found ${found.length}`);
   return found[0];
 }
 
@@ -42,6 +59,19 @@ describe('PyTorch sources for the ONNX fixtures', () => {
     assert.equal(block.label, 'class BasicBlock');
     assert.deepEqual(instancesAt(block), ['2:layer1', '3:layer2', '4:layer3']);
     assert.equal(block.range.startCharacter, 0);
+    // Each instance also sits on the line that created it, alone: its own numbers show there,
+    // and that is the site selecting the block reveals (the most specific one).
+    for (const [name, line] of [
+      ['layer1', 43],
+      ['layer2', 44],
+      ['layer3', 45],
+    ] as const) {
+      const created = creationSiteOf(mapping, name);
+      assert.ok(created, `${name} has no creation site`);
+      assertAt(created, 'resnet_cifar8.py', line, `self.${name} = self._make_layer(`);
+      assert.equal(created.label, `self.${name}`);
+      assert.deepEqual(instancesAt(created), [`${name === 'layer1' ? 2 : name === 'layer2' ? 3 : 4}:${name}`]);
+    }
 
     const conv1 = siteOf(mapping, 'layer3.conv1', 'layer');
     assertAt(conv1, 'resnet_cifar8.py', 20, 'self.conv1 = conv3x3(in_planes, planes, stride)');
