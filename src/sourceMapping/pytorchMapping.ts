@@ -9,7 +9,7 @@ import { PythonProgram } from './python/modules';
 import { ModuleResolver, modulePathOfNodeName, type Root } from './python/resolve';
 import { parsePythonFile } from './python/structure';
 import { toRange } from './text';
-import type { SourceText } from './types';
+import type { SourceRange, SourceText } from './types';
 
 /** ONNX blocks: the block's module path, and each distinct module inside it. */
 export function moduleItems(block: MappedBlock): Item[] {
@@ -69,6 +69,9 @@ export function mapPyTorch(items: readonly Item[], sources: readonly SourceText[
       if (count > bestCount) [rootUsed, bestCount] = [candidate, count];
     }
   }
+  // Block-class instances by class: where each was created (`self.layer2 = BasicBlock(...)`).
+  // Entries of containers built in loops share their line with other instances and are not here.
+  const creations = new Map<string, { range: SourceRange; label: string; item: Item }[]>();
   for (const item of items) {
     if (item.candidates.length === 0) {
       if (item.role === 'block') note(item.block, `PyTorch: the block's node names carry no module path`);
@@ -86,10 +89,14 @@ export function mapPyTorch(items: readonly Item[], sources: readonly SourceText[
         // A block class: its definition line, shared by every instance of it...
         const cls = last.spec.cls;
         sites.add(toRange(cls.path, cls.header), 'pytorch', `class ${cls.name}`, item);
-        // ...and the `self.layer2 = ...` line that made this instance, which is this block's
-        // alone: there its own numbers show, and selecting the block reveals it.
-        // Entries of containers built in loops share their line with other instances: skipped.
-        if (item.role === 'block' && last.label.startsWith('self.')) sites.add(toRange(last.loc.path, last.loc.span), 'pytorch', last.label, item);
+        // ...and, when the class has several instances, the `self.layer2 = ...` line that made
+        // this one (added after the loop, once the count is known).
+        if (item.role === 'block' && last.label.startsWith('self.')) {
+          const key = `${cls.path}\u0000${cls.header.start.line}`;
+          const made = creations.get(key) ?? [];
+          made.push({ range: toRange(last.loc.path, last.loc.span), label: last.label, item });
+          creations.set(key, made);
+        }
       } else {
         sites.add(toRange(last.loc.path, last.loc.span), 'pytorch', last.label, item);
       }
@@ -97,6 +104,13 @@ export function mapPyTorch(items: readonly Item[], sources: readonly SourceText[
       break;
     }
     if (reasons.length > 0 && item.role === 'block') note(item.block, `PyTorch (root ${root.label}): ${reasons.join('; ')}`);
+  }
+  // A class shared by several blocks is one site listing them all; each block's own creation
+  // line is then the site that is its alone, where its numbers show and which selecting it
+  // reveals. A class used once is already that specific.
+  for (const made of creations.values()) {
+    if (new Set(made.map((m) => m.item.block.index)).size < 2) continue;
+    for (const m of made) sites.add(m.range, 'pytorch', m.label, m.item);
   }
   if (program.exhausted) {
     for (const item of items) {

@@ -158,11 +158,17 @@ await runTest('annotations', 420, async (keep) => {
   };
   // Where the blocks are defined in model.py, and the end-of-line label each site must show.
   const residual = ['layer1', 'layer2', 'layer3'].map(block);
+  const single = (name, re) => ({ line: lineOf(re), blocks: [block(name)], label: `GSC ${fmt(block(name).gscToOutput.value)} · ${kOf(block(name))}` });
+  // The BasicBlock class line shows the range of its three instances; each instance's own
+  // numbers sit on the self.layerN = BasicBlock(...) line that created it.
+  const classSite = { line: lineOf(/^class BasicBlock\(/), blocks: residual, label: gscRange(residual) };
+  const fcSite = single('fc', /self\.fc = nn\.Linear/);
   const expected = [
-    { line: lineOf(/^class Stem\(/), blocks: [block('stem')], label: `GSC ${fmt(block('stem').gscToOutput.value)} · ${kOf(block('stem'))}` },
-    { line: lineOf(/^class BasicBlock\(/), blocks: residual, label: gscRange(residual) },
-    { line: lineOf(/self\.fc = nn\.Linear/), blocks: [block('fc')], label: `GSC ${fmt(block('fc').gscToOutput.value)} · ${kOf(block('fc'))}` },
-  ];
+    single('stem', /^class Stem\(/),
+    classSite,
+    ...['layer1', 'layer2', 'layer3'].map((name) => single(name, new RegExp(`self\\.${name} = BasicBlock\\(`))),
+    fcSite,
+  ].sort((a, b) => a.line - b.line);
   const severityOf = (bs) => (bs.some((b) => b.gscToOutput.value >= GSC_THRESHOLD) ? 'exploding' : 'ok'); // threshold <= 1: two levels
   const overThreshold = cliReport.blocks.filter((b) => b.gscToOutput.value > GSC_THRESHOLD);
   const flaggedNonlinearities = cliReport.nonlinearities.filter((n) => n.pseudoLinear || n.collapsed);
@@ -212,8 +218,7 @@ await runTest('annotations', 420, async (keep) => {
   };
   const revealed = await waitUntil(cursorLine, 15000, 'a cursor in model.py');
   log(`selecting block ${fc.index} (fc) revealed model.py line ${revealed}`);
-  if (revealed !== expected[2].line)
-    throw new Error(`selecting fc revealed line ${revealed}, expected ${expected[2].line} (${modelPy[expected[2].line - 1].trim()})`);
+  if (revealed !== fcSite.line) throw new Error(`selecting fc revealed line ${revealed}, expected ${fcSite.line} (${modelPy[fcSite.line - 1].trim()})`);
 
   // The gutter icons and end-of-line labels on the expected lines: the editor renders only the
   // visible lines, so it is read page by page from the top.
@@ -239,7 +244,7 @@ await runTest('annotations', 420, async (keep) => {
   log(`gutter icons and labels on lines ${want.join(', ')} as expected`);
 
   // The hover on the BasicBlock line, opened with the keyboard (Show Hover), lists every block's numbers.
-  const site = expected[1];
+  const site = classSite;
   await page.keyboard.press('Control+g');
   await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
   await page.keyboard.type(`${site.line}:7`);

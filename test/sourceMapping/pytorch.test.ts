@@ -213,6 +213,51 @@ function resnet18Report(): MappableReport {
   return { model: { format: 'onnx', path: '/models/resnet18.onnx' }, blocks };
 }
 
+describe('where a block-class instance was created', () => {
+  const source = {
+    path: '/src/net.py',
+    text: [
+      'import torch.nn as nn',
+      'class Stem(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(3, 8, 3)',
+      'class Block(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(8, 8, 3)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.stem = Stem()',
+      '        self.a = Block()',
+      '        self.b = Block()',
+    ].join('\n'),
+  };
+  const report: MappableReport = {
+    model: { format: 'onnx', path: '/m/net.onnx' },
+    blocks: [
+      { index: 1, name: 'stem', sourceNames: ['/stem/conv/Conv'] },
+      { index: 2, name: 'a', sourceNames: ['/a/conv/Conv'] },
+      { index: 3, name: 'b', sourceNames: ['/b/conv/Conv'] },
+    ],
+  };
+  test('a class used twice: each instance also sits alone on its self.<name> = line; a class used once does not repeat itself', () => {
+    const mapping = mapReportToSource({ report, sources: [source] });
+    assert.deepEqual(mapping.unplaced, []);
+    const blockSites = mapping.sites.filter((s) => s.instances.some((i) => (i.role ?? 'block') === 'block'));
+    assert.deepEqual(
+      blockSites.map((s) => [s.range.startLine, s.label, instancesAt(s).join(',')]),
+      [
+        [1, 'class Stem', '1:stem'],
+        [5, 'class Block', '2:a,3:b'],
+        [13, 'self.a', '2:a'],
+        [14, 'self.b', '3:b'],
+      ],
+    );
+  });
+});
+
 describe('torchvision-style ResNet-18', () => {
   test('the block class taken as a constructor argument: one BasicBlock site for all 8 instances', () => {
     const mapping = mapReportToSource({ report: resnet18Report(), sources: [sourceFixture('torchvision_resnet.py')] });
