@@ -162,21 +162,47 @@ function findResidual(
   return null;
 }
 
-/** Which merge input is the skip: the block input itself, else the one whose path is affine. */
+/** How much a merge input's path from the block input computes (its ops, in graph order). */
+interface PathCost {
+  /** Ops with weights (convolution, dense). */
+  readonly weighted: number;
+  /** Ops that are not affine in the block input (activations, max pooling…). */
+  readonly nonlinear: number;
+  readonly ops: readonly number[];
+}
+
+function pathCost(graph: Graph, flow: DataFlow, tensors: ReadonlySet<string>, inputTensor: string): PathCost {
+  const ops = [...tensors]
+    .filter((t) => t !== inputTensor)
+    .map((t) => flow.producer.get(t))
+    .filter((p): p is number => p !== undefined);
+  const unique = [...new Set(ops)].sort((a, b) => a - b);
+  return {
+    weighted: unique.filter((i) => hasWeights(graph.nodes[i], flow)).length,
+    nonlinear: unique.filter((i) => !isAffineNode(graph.nodes[i], flow)).length,
+    ops: unique,
+  };
+}
+
+/** Less computation first: fewer ops with weights, then fewer nonlinear ops, then fewer ops. */
+function compareCost(a: PathCost, b: PathCost): number {
+  return a.weighted - b.weighted || a.nonlinear - b.nonlinear || a.ops.length - b.ops.length;
+}
+
+/**
+ * Which merge input is the skip: the path with less computation, provided it is one a skip can
+ * be: the block input itself, a path without weights (pooling, padding, reshapes: BlazeBlock's
+ * MaxPool shortcut) or an affine path (a 1×1 projection with its norm). The other input is the
+ * branch. Neither qualifies: the block is not residual.
+ */
 function pickSkip(graph: Graph, flow: DataFlow, ins: readonly string[], paths: readonly Set<string>[], inputTensor: string): number | undefined {
   const identity = ins.indexOf(inputTensor);
   if (identity >= 0) return identity;
-  const affinePath = paths.map((tensors) =>
-    [...tensors].every((t) => {
-      if (t === inputTensor) return true;
-      const p = flow.producer.get(t);
-      return p !== undefined && isAffineNode(graph.nodes[p], flow);
-    }),
-  );
-  if (affinePath[0] && !affinePath[1]) return 0;
-  if (affinePath[1] && !affinePath[0]) return 1;
-  if (affinePath[0] && affinePath[1]) return paths[0].size <= paths[1].size ? 0 : 1;
-  return undefined;
+  const costs = paths.map((tensors) => pathCost(graph, flow, tensors, inputTensor));
+  const canSkip = costs.map((c) => c.weighted === 0 || c.nonlinear === 0);
+  if (!canSkip[0] && !canSkip[1]) return undefined;
+  if (canSkip[0] !== canSkip[1]) return canSkip[0] ? 0 : 1;
+  return compareCost(costs[0], costs[1]) <= 0 ? 0 : 1;
 }
 
 /**

@@ -1,0 +1,58 @@
+/**
+ * Small convolutional graphs with the shapes of real models' blocks (BlazeFace/BlazePose, two
+ * streams, a U-Net), built in the internal representation for the block-partition tests.
+ */
+import { GraphBuilder, gaussianMatrix } from './graphs';
+import type { LoadedModel } from '../../src/loaders';
+
+/** He-scaled conv weights [out, in/group, k, k]. */
+function convWeights(b: GraphBuilder, out: number, inPerGroup: number, k: number, seed: number): string {
+  const fanIn = inPerGroup * k * k;
+  return b.constant(gaussianMatrix(out, fanIn, seed, Math.sqrt(2 / fanIn)), [out, inPerGroup, k, k]);
+}
+
+export function conv(b: GraphBuilder, x: string, cin: number, cout: number, k: number, seed: number, stride = 1, group = 1): string {
+  const pad = (k - 1) >> 1;
+  return b.node('Conv', [x, convWeights(b, cout, cin / group, k, seed)], {
+    kernel_shape: [k, k],
+    strides: [stride, stride],
+    pads: [pad, pad, pad, pad],
+    group,
+  });
+}
+
+/** MaxPool 2×2 stride 2, then zero channels appended (cin -> cout): BlazeBlock's shortcut. */
+function poolShortcut(b: GraphBuilder, x: string, cin: number, cout: number): string {
+  const pooled = b.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
+  return cout === cin ? pooled : b.node('Pad', [pooled, b.intConstant([0, 0, 0, 0, 0, cout - cin, 0, 0])]);
+}
+
+/** Global average pool, flatten, dense to `classes`. */
+function head(b: GraphBuilder, x: string, c: number, classes: number, seed: number): string {
+  const g = b.node('GlobalAveragePool', [x]);
+  const f = b.node('Flatten', [g], { axis: 1 });
+  return b.node('MatMul', [f, b.constant(gaussianMatrix(c, classes, seed, Math.sqrt(1 / c)), [c, classes])]);
+}
+
+/**
+ * stem conv+ReLU, then one stride-2 block whose conv path has a ReLU inside
+ * (conv3×3 -> ReLU -> conv1×1) and whose shortcut is MaxPool -> Pad, added and ReLU'd; a head.
+ */
+export function maxPoolShortcutModel(): LoadedModel {
+  const b = new GraphBuilder('x', ['batch', 4, 8, 8]);
+  const stem = b.node('Relu', [conv(b, 'x', 4, 8, 3, 1)]);
+  const inner = b.node('Relu', [conv(b, stem, 8, 8, 3, 2, 2)]);
+  const branch = conv(b, inner, 8, 16, 1, 3);
+  const merged = b.node('Relu', [b.node('Add', [branch, poolShortcut(b, stem, 8, 16)])]);
+  return b.build(head(b, merged, 16, 3, 4));
+}
+
+/** BlazeFace's BlazeBlock: depthwise 3×3 stride 2 -> pointwise 1×1 (no activation between) + MaxPool -> Pad, then ReLU. */
+export function blazeBlockModel(): LoadedModel {
+  const b = new GraphBuilder('x', ['batch', 4, 8, 8]);
+  const stem = b.node('Relu', [conv(b, 'x', 4, 8, 3, 1)]);
+  const dw = conv(b, stem, 8, 8, 3, 2, 2, 8);
+  const pw = conv(b, dw, 8, 16, 1, 3);
+  const merged = b.node('Relu', [b.node('Add', [pw, poolShortcut(b, stem, 8, 16)])]);
+  return b.build(head(b, merged, 16, 3, 4));
+}
