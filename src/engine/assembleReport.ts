@@ -150,7 +150,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       gscBlock.map((g) => g.value),
     ),
     nonlinearities,
-    warnings: reverseWarning ? [...header.warnings, reverseWarning] : header.warnings,
+    warnings: [...header.warnings, ...(reverseWarning ? [reverseWarning] : []), ...zeroBranchWarnings(blockReports)],
   };
 }
 
@@ -215,6 +215,21 @@ function blockMatrix(
   return { gsc, stderr, ci99, method, gscBlock };
 }
 
+const ZERO_BRANCH_NOTE = 'n/a: the residual branch is exactly zero on this batch';
+
+/** One warning per residual block whose branch is exactly zero: its k_skip is ∞ and its branch GSC 0/0. */
+function zeroBranchWarnings(blocks: readonly BlockReport[]): ReportWarning[] {
+  return blocks
+    .filter((b) => b.residual?.branchZero === true)
+    .map((b) => ({
+      code: 'relation-na',
+      message:
+        `the residual branch of block ${b.index} (${b.name}) is exactly zero on this batch (e.g. a zero-initialised last norm): ` +
+        `k_skip is ∞, the GSC of the branch is 0/0 (not a number) and the k² + 1 relation does not apply; the block computes its skip alone`,
+      where: b.residual!.branchTensor,
+    }));
+}
+
 /** A residual block's skip/branch/merge scales, GSCs and dilution relation (docs/metrics.md). */
 function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts: Record<'merge' | 'branch' | 'skip', PartSquares | null>): ResidualInfo {
   const r = blk.residual!;
@@ -227,6 +242,9 @@ function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts:
   const qSkip = quadraticMean(stats(r.skipTensor).norms);
   const qBranch = quadraticMean(stats(r.branchTensor).norms);
   const qMerge = quadraticMean(stats(r.mergeTensor).norms);
+  // A branch that is exactly zero (timm zero-initialises a block's last norm) makes k_skip
+  // infinite and the branch's GSC 0/0: said in the report, not left as a bare null.
+  const branchZero = qBranch === 0;
   const kSkip = qSkip / qBranch;
   const gscMerge = gscTo(r.mergeTensor, 'merge');
   const gscBranch = gscTo(r.branchTensor, 'branch');
@@ -242,9 +260,10 @@ function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts:
     qBranch,
     qMerge,
     kSkip,
+    ...(branchZero ? { branchZero } : {}),
     gscMerge,
     gscBranch,
     gscSkip,
-    relation: dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
+    relation: branchZero ? dilutionRelation(kSkip, gscMerge.value, null, ZERO_BRANCH_NOTE) : dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
   };
 }

@@ -111,8 +111,13 @@ export interface ResidualInfo {
   readonly qSkip: number;
   readonly qBranch: number;
   readonly qMerge: number;
-  /** k_skip = Q||skip|| / Q||branch||, read at the merge. */
+  /** k_skip = Q||skip|| / Q||branch||, read at the merge; ∞ (null in JSON) when the branch is exactly zero. */
   readonly kSkip: number;
+  /**
+   * The branch is exactly zero on the batch (a zero-initialised last norm): k_skip is ∞, the
+   * GSC of the branch is 0/0, the relation does not apply, and the report warns.
+   */
+  readonly branchZero?: boolean;
   readonly gscMerge: Estimate;
   readonly gscBranch: Estimate;
   readonly gscSkip: Estimate;

@@ -126,6 +126,7 @@ const residual = object({
   qBranch: measured,
   qMerge: measured,
   kSkip: measured,
+  branchZero: optional(bool),
   gscMerge: estimate,
   gscBranch: estimate,
   gscSkip: estimate,

@@ -56,3 +56,18 @@ export function blazeBlockModel(): LoadedModel {
   const merged = b.node('Relu', [b.node('Add', [pw, poolShortcut(b, stem, 8, 16)])]);
   return b.build(head(b, merged, 16, 3, 4));
 }
+
+/**
+ * A dense residual block whose branch ends in a zero scale (timm zero-initialises a block's last
+ * norm): x -> W0 -> ReLU -> h;  h + 0 · (ReLU(h W1) W2);  then a readout.
+ */
+export function zeroBranchModel(): LoadedModel {
+  const d = 16;
+  const b = new GraphBuilder('x', ['batch', d]);
+  const dense = (x: string, seed: number): string => b.node('MatMul', [x, b.constant(gaussianMatrix(d, d, seed, Math.sqrt(2 / d)), [d, d])]);
+  const h = b.node('Relu', [dense('x', 1)]);
+  const inner = dense(b.node('Relu', [dense(h, 2)]), 3);
+  const branch = b.node('Mul', [inner, b.constant(new Float32Array(d), [d])]);
+  const merged = b.node('Add', [h, branch]);
+  return b.build(dense(merged, 4));
+}
