@@ -220,6 +220,8 @@ export interface ChainCheck {
   readonly direct: number;
   readonly product: number;
   readonly ratio: number;
+  /** Why the ratio may be far from 1, when the report knows (slots of boundary k that do not depend on the input). */
+  readonly note?: string;
 }
 
 export interface ReportWarning {

@@ -274,7 +274,7 @@ const topLevel = object({
   ),
   blocks: arrayOf(block),
   growth: object({ gscInputToOutput: measured, geometricMeanRate: measured, logFit: object({ slope: measured, intercept: measured, rate: measured }) }),
-  chain: arrayOf(object({ k: count, direct: measured, product: measured, ratio: measured })),
+  chain: arrayOf(object({ k: count, direct: measured, product: measured, ratio: measured, note: optional(str) })),
   nonlinearities: arrayOf(nonlinearity),
   warnings: arrayOf(object({ code: str, message: str, where: optional(str) })),
 });
