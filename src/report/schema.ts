@@ -255,6 +255,10 @@ export interface ReferenceReport {
   readonly labels?: string;
   /** Error layer with image class sub-folders: the class names, index order. */
   readonly classes?: readonly string[];
+  /** A model with several outputs: their names, in the model's order. */
+  readonly outputs?: readonly string[];
+  /** A model with several outputs: the one measured to (0-based index into `outputs`). */
+  readonly outputIndex?: number;
 }
 
 /** The analysed batch's source (1.1). */

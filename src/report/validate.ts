@@ -258,6 +258,8 @@ const topLevel = object({
     modelOutput: optional(str),
     labels: optional(str),
     classes: optional(arrayOf(str)),
+    outputs: optional(arrayOf(str)),
+    outputIndex: optional(count),
   }),
   input: optional(
     object({
