@@ -78,6 +78,10 @@ export interface BackendReport {
   readonly threads?: number;
 }
 
+/**
+ * loadMs, forwardMs and totalMs are wall-clock; the three phase times are the reverse passes'
+ * time summed over the threads that ran them (with 2 threads they may exceed totalMs).
+ */
 export interface Timings {
   readonly loadMs: number;
   readonly forwardMs: number;
