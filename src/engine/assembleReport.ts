@@ -95,6 +95,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       growthRatio: gscOut[blk.index - 1].batch.value / gscOut[blk.index].batch.value,
       residual,
       linearisation: withGscBlock(lin.info, gscBlock[blk.index - 1].value),
+      ...(blk.bypassed === true ? { bypassed: true } : {}),
     };
   });
 
@@ -163,6 +164,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       ...zeroBranchWarnings(blockReports),
       ...chainWarnings(chain, blockReports),
       ...declaredBatchNote(graph, boundaries[0], n),
+      ...bypassedBlocksNote(blockReports),
     ],
   };
 }
@@ -259,6 +261,25 @@ function chainWarnings(chain: readonly ChainCheck[], blocks: readonly BlockRepor
       message: `chain check of block ${c.k} (${blocks[c.k - 1].name}): product / direct = ${formatNumber(c.ratio)}: ${c.note}`,
       where: blocks[c.k - 1].outputTensor,
     }));
+}
+
+/** One note per run of consecutive blocks cut along a main path (metrics/blocks.ts, REFINE_WEIGHTED_OPS). */
+function bypassedBlocksNote(blocks: readonly BlockReport[]): ReportWarning[] {
+  const runs: [number, number][] = [];
+  for (const b of blocks) {
+    if (b.bypassed !== true) continue;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === b.index - 1) last[1] = b.index;
+    else runs.push([b.index, b.index]);
+  }
+  return runs.map(([first, last]) => ({
+    code: 'other',
+    message:
+      `${first === last ? `block ${first}` : `blocks ${first}–${last}`} cut finer a region that no single tensor separates from the output ` +
+      `(parallel streams, U-Net or FPN connections): their boundaries follow the region's main path and data also flows around them, ` +
+      `so a block's GSC is the derivative along that path, and GSC to the output of a boundary counts only what passes through it`,
+    where: blocks[first - 1].inputTensor,
+  }));
 }
 
 /** A model that declares a fixed batch size (often 1) analysed with another one. */

@@ -168,6 +168,12 @@ export interface BlockReport {
   readonly growthRatio: number;
   readonly residual: ResidualInfo | null;
   readonly linearisation: LinearisationInfo;
+  /**
+   * The block cuts finer a region that no single tensor separates (U-Net, parallel streams,
+   * FPN): its boundaries lie on the region's main path and other data paths go around them
+   * (docs/metrics.md, "Branching topologies"). Absent for blocks between cut tensors.
+   */
+  readonly bypassed?: boolean;
 }
 
 export interface BoundaryReport {

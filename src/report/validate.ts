@@ -165,6 +165,7 @@ const block: Check = (v, p) => {
     growthRatio: measured,
     residual: nullable(residual),
     linearisation,
+    bypassed: optional(bool),
   })(v, p);
   // Every surface reads the skip details of a residual block, and only of one.
   const b = v as { kind: string; residual: unknown };

@@ -71,3 +71,36 @@ export function zeroBranchModel(): LoadedModel {
   const merged = b.node('Add', [h, branch]);
   return b.build(dense(merged, 4));
 }
+
+/** conv 3×3 + ReLU, `n` times. */
+function convStack(b: GraphBuilder, x: string, cin: number, c: number, n: number, seed: number): string {
+  let t = x;
+  for (let i = 0; i < n; i++) t = b.node('Relu', [conv(b, t, i === 0 ? cin : c, c, 3, seed + i)]);
+  return t;
+}
+
+/** Two streams of 7 conv+ReLU layers each from the input, concatenated, a 1×1 conv and a head (an age classifier's shape). */
+export function twoStreamModel(): LoadedModel {
+  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+  const a = convStack(b, 'x', 3, 4, 7, 10);
+  const s = convStack(b, 'x', 3, 4, 7, 30);
+  const joined = b.node('Concat', [a, s], { axis: 1 });
+  const fused = b.node('Relu', [conv(b, joined, 8, 8, 1, 50)]);
+  return b.build(head(b, fused, 8, 3, 51));
+}
+
+/** Three conv+ReLU per level, two levels down (MaxPool), a bottleneck, two levels up (ConvTranspose 2×2 stride 2) with the encoder's tensors concatenated. */
+export function smallUNetModel(): LoadedModel {
+  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+  const up = (x: string, cin: number, cout: number, seed: number): string =>
+    b.node('ConvTranspose', [x, b.constant(gaussianMatrix(cin, cout * 4, seed, Math.sqrt(1 / cin)), [cin, cout, 2, 2])], {
+      kernel_shape: [2, 2],
+      strides: [2, 2],
+    });
+  const e1 = convStack(b, 'x', 3, 4, 3, 10);
+  const e2 = convStack(b, b.node('MaxPool', [e1], { kernel_shape: [2, 2], strides: [2, 2] }), 4, 8, 3, 20);
+  const mid = convStack(b, b.node('MaxPool', [e2], { kernel_shape: [2, 2], strides: [2, 2] }), 8, 16, 3, 30);
+  const d2 = convStack(b, b.node('Concat', [up(mid, 16, 8, 40), e2], { axis: 1 }), 16, 8, 3, 50);
+  const d1 = convStack(b, b.node('Concat', [up(d2, 8, 4, 60), e1], { axis: 1 }), 8, 4, 3, 70);
+  return b.build(conv(b, d1, 4, 2, 1, 80));
+}
