@@ -32,6 +32,8 @@ export interface ParsedArgs {
   readonly labelColumn?: string;
   /** The reference layer: the model output (default) or the error layer (needs labels). */
   readonly reference?: 'output' | 'error';
+  /** A model with several outputs: which one to measure to (0-based). */
+  readonly outputIndex?: number;
   /** How samples are taken from --data. */
   readonly sample?: 'first' | 'random';
   /** Images: per-channel normalisation of values in [0, 1]. */
@@ -237,6 +239,9 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
         break;
       case '--reference':
         out.reference = oneOf(arg, value(), REFERENCE_LAYERS);
+        break;
+      case '--output-index':
+        out.outputIndex = positiveInt(arg, value(), 0);
         break;
       case '--sample':
         out.sample = oneOf(arg, value(), SAMPLE_MODES);

@@ -56,6 +56,8 @@ options:
   --reference LAYER    output | error: GSC to the model output (default) or to the
                        per-sample loss against the labels (cross-entropy for class
                        indices, squared error for targets shaped like the output)
+  --output-index I     a model with several outputs: measure to output I (0-based;
+                       default 0, the first; the report names them all)
   --dim NAME=SIZE      size of a dynamic input dimension (repeatable)
   --no-block-matrix    skip the full block matrix GSC(k -> l)
   --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);
@@ -149,6 +151,7 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
       },
     }),
     ...(args.reference !== undefined && { reference: args.reference }),
+    ...(args.outputIndex !== undefined && { outputIndex: args.outputIndex }),
     ...(args.pseudoLinearK !== undefined && { thresholds: { pseudoLinearK: args.pseudoLinearK } }),
     ...(args.threads !== undefined && { threads: args.threads }),
   };

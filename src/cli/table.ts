@@ -4,7 +4,7 @@
  * printableLines: no control character reaches the terminal.
  */
 import type { AnalysisReport } from '../report/schema';
-import { fmt, fmtEstimate as withCi, formatK, formatSeconds, threadsText } from '../report/format';
+import { fmt, fmtEstimate as withCi, formatK, formatKSkip, formatSeconds, threadsText } from '../report/format';
 import { printable, printableLines } from '../report/printable';
 import { blockFlags, flagLabels } from '../report/flags';
 import { inputText, referenceText } from '../report/referenceText';
@@ -26,7 +26,7 @@ export function formatReportTable(report: AnalysisReport): string {
       b.kind === 'residual' ? `residual/${b.residual!.skipKind}` : 'plain',
       withCi(b.gscToOutput),
       fmt(b.gscBlock.value),
-      b.residual ? fmt(b.residual.kSkip) : '',
+      b.residual ? formatKSkip(b.residual) : '',
       formatK(b.linearisation.kLin, b.linearisation.linear),
       flagLabels(f).join(', '),
     ];

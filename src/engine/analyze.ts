@@ -331,9 +331,18 @@ function tensorStats(blocks: readonly Block[], boundaries: readonly string[], ac
   const stats = new Map<string, TensorStats>();
   for (const name of names) {
     const t = acts.get(name)!;
-    stats.set(name, { norms: perSampleNorms(t), dim: t.size / n });
+    stats.set(name, { norms: perSampleNorms(t), dim: t.size / n, constantSlots: constantSlots(t, n) });
   }
   return stats;
+}
+
+/** Elements of a tensor with the same value in every sample (a class token; units dead on the whole batch). */
+function constantSlots(t: tf.Tensor, n: number): number {
+  if (n < 2 || t.dtype !== 'float32') return 0;
+  return tf.tidy(() => {
+    const rows = tf.reshape(t, [n, -1]);
+    return tf.sum(tf.cast(tf.equal(tf.max(rows, 0), tf.min(rows, 0)), 'int32')).dataSync()[0];
+  });
 }
 
 function countParameters(graph: Graph): number {

@@ -25,6 +25,8 @@ export interface AnalyzeRequest {
   readonly data?: DataRequest;
   /** The reference layer: the model output (default) or the error layer (needs labels). */
   readonly reference?: 'output' | 'error';
+  /** Which model output to measure to, 0-based, for a model with several (default 0, the first). */
+  readonly outputIndex?: number;
   /**
    * Threads for the reverse passes (default min(2, cores)); the report's numbers are the
    * same for any count (src/engine/parallel).

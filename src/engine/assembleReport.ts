@@ -3,7 +3,7 @@
  * they involve, the nonlinearities' measures) into the AnalysisReport (report/schema.ts). A
  * pure function of its inputs: the tensors, threads and clocks stay in analyze.ts.
  */
-import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport, ReportWarning, ResidualInfo } from '../report/schema';
+import type { AnalysisReport, BlockReport, BoundaryReport, ChainCheck, Estimate, NonlinearityReport, ReportWarning, ResidualInfo } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
 import type { Block } from '../metrics/blocks';
@@ -12,6 +12,7 @@ import { quadraticMean, type JacobianSquares } from '../metrics/jacobian';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
 import { dilutionRelation } from '../metrics/dilution';
 import { exactEstimate } from '../metrics/stats';
+import { formatNumber } from '../report/format';
 import { withGscBlock, type JobResult } from './parallel/jobs';
 import { lineariseResult, residualParts, squaresResult, type PartSquares } from './parallel/plan';
 import packageJson from '../../package.json';
@@ -23,6 +24,8 @@ export const TOOL_VERSION: string = packageJson.version;
 export interface TensorStats {
   readonly norms: readonly number[];
   readonly dim: number;
+  /** Elements with the same value in every sample of the batch (they do not depend on the input here). */
+  readonly constantSlots?: number;
 }
 
 /** One nonlinearity measured (measureCollapse) in a block. */
@@ -92,6 +95,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       growthRatio: gscOut[blk.index - 1].batch.value / gscOut[blk.index].batch.value,
       residual,
       linearisation: withGscBlock(lin.info, gscBlock[blk.index - 1].value),
+      ...(blk.bypassed === true ? { bypassed: true } : {}),
     };
   });
 
@@ -129,6 +133,13 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
   }));
   const gscValues = gscOut.map((g) => g.batch.value);
   const reverseWarning = reversePassNonFinite(header.warnings, gscValues, blockReports);
+  const chain = explainChain(
+    chainChecks(
+      gscValues,
+      gscBlock.map((g) => g.value),
+    ),
+    boundaries.map((b) => stats(b)),
+  );
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_SCHEMA_VERSION,
@@ -145,12 +156,16 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
     blocks: blockReports,
     blockMatrix: header.settings.blockMatrix ? { gsc: matrix.gsc, stderr: matrix.stderr, ci99: matrix.ci99, method: matrix.method } : null,
     growth: explosionGrowth(gscValues),
-    chain: chainChecks(
-      gscValues,
-      gscBlock.map((g) => g.value),
-    ),
+    chain,
     nonlinearities,
-    warnings: reverseWarning ? [...header.warnings, reverseWarning] : header.warnings,
+    warnings: [
+      ...header.warnings,
+      ...(reverseWarning ? [reverseWarning] : []),
+      ...zeroBranchWarnings(blockReports),
+      ...chainWarnings(chain, blockReports),
+      ...declaredBatchNote(graph, boundaries[0], n),
+      ...bypassedBlocksNote(blockReports),
+    ],
   };
 }
 
@@ -215,6 +230,88 @@ function blockMatrix(
   return { gsc, stderr, ci99, method, gscBlock };
 }
 
+/** A chain ratio outside [1/2, 2] with input-independent slots at its boundary is worth a warning. */
+const CHAIN_RATIO_WARN = 2;
+
+/**
+ * Chain check k composes through boundary k. Slots of boundary k that are the same for every
+ * sample (a class token, units dead on the whole batch) take no gradient from the block's input,
+ * yet the output's gradient reaches them and counts in GSC(k → out) (with their share of the
+ * width and norm): the product then differs from the direct value for a reason of structure.
+ */
+function explainChain(chain: readonly ChainCheck[], boundaryStats: readonly TensorStats[]): ChainCheck[] {
+  const B = boundaryStats.length - 1;
+  return chain.map((c) => {
+    const s = boundaryStats[c.k];
+    const constant = s.constantSlots ?? 0;
+    if (c.k >= B || constant === 0) return c;
+    const note =
+      `${constant} of the ${s.dim} values of boundary ${c.k} are the same for every sample (they do not depend on the input: ` +
+      `a class token, units dead on the whole batch); the output's gradient reaches them and counts in GSC(${c.k} → out), ` +
+      `but no gradient passes from them to block ${c.k}'s input, so the product need not equal the direct value`;
+    return { ...c, note };
+  });
+}
+
+function chainWarnings(chain: readonly ChainCheck[], blocks: readonly BlockReport[]): ReportWarning[] {
+  return chain
+    .filter((c) => c.note !== undefined && Number.isFinite(c.ratio) && (c.ratio > CHAIN_RATIO_WARN || c.ratio < 1 / CHAIN_RATIO_WARN))
+    .map((c) => ({
+      code: 'other',
+      message: `chain check of block ${c.k} (${blocks[c.k - 1].name}): product / direct = ${formatNumber(c.ratio)}: ${c.note}`,
+      where: blocks[c.k - 1].outputTensor,
+    }));
+}
+
+/** One note per run of consecutive blocks cut along a main path (metrics/blocks.ts, REFINE_WEIGHTED_OPS). */
+function bypassedBlocksNote(blocks: readonly BlockReport[]): ReportWarning[] {
+  const runs: [number, number][] = [];
+  for (const b of blocks) {
+    if (b.bypassed !== true) continue;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === b.index - 1) last[1] = b.index;
+    else runs.push([b.index, b.index]);
+  }
+  return runs.map(([first, last]) => ({
+    code: 'other',
+    message:
+      `${first === last ? `block ${first}` : `blocks ${first}–${last}`} cut finer a region that no single tensor separates from the output ` +
+      `(parallel streams, U-Net or FPN connections): their boundaries follow the region's main path and data also flows around them, ` +
+      `so a block's GSC is the derivative along that path, and GSC to the output of a boundary counts only what passes through it`,
+    where: blocks[first - 1].inputTensor,
+  }));
+}
+
+/** A model that declares a fixed batch size (often 1) analysed with another one. */
+function declaredBatchNote(graph: Graph, inputName: string, n: number): ReportWarning[] {
+  const declared = graph.inputs.find((i) => i.name === inputName)?.shape?.[0];
+  if (typeof declared !== 'number' || declared === n) return [];
+  return [
+    {
+      code: 'input',
+      message:
+        `the model declares a batch size of ${declared} for "${inputName}"; it was analysed with ${n} samples in one batch, ` +
+        `which assumes that its ops treat samples independently (inference-mode norms, no reshape that folds the batch)`,
+      where: inputName,
+    },
+  ];
+}
+
+const ZERO_BRANCH_NOTE = 'n/a: the residual branch is exactly zero on this batch';
+
+/** One warning per residual block whose branch is exactly zero: its k_skip is ∞ and its branch GSC 0/0. */
+function zeroBranchWarnings(blocks: readonly BlockReport[]): ReportWarning[] {
+  return blocks
+    .filter((b) => b.residual?.branchZero === true)
+    .map((b) => ({
+      code: 'relation-na',
+      message:
+        `the residual branch of block ${b.index} (${b.name}) is exactly zero on this batch (e.g. a zero-initialised last norm): ` +
+        `k_skip is ∞, the GSC of the branch is 0/0 (not a number) and the k² + 1 relation does not apply; the block computes its skip alone`,
+      where: b.residual!.branchTensor,
+    }));
+}
+
 /** A residual block's skip/branch/merge scales, GSCs and dilution relation (docs/metrics.md). */
 function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts: Record<'merge' | 'branch' | 'skip', PartSquares | null>): ResidualInfo {
   const r = blk.residual!;
@@ -227,6 +324,9 @@ function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts:
   const qSkip = quadraticMean(stats(r.skipTensor).norms);
   const qBranch = quadraticMean(stats(r.branchTensor).norms);
   const qMerge = quadraticMean(stats(r.mergeTensor).norms);
+  // A branch that is exactly zero (timm zero-initialises a block's last norm) makes k_skip
+  // infinite and the branch's GSC 0/0: said in the report, not left as a bare null.
+  const branchZero = qBranch === 0;
   const kSkip = qSkip / qBranch;
   const gscMerge = gscTo(r.mergeTensor, 'merge');
   const gscBranch = gscTo(r.branchTensor, 'branch');
@@ -242,9 +342,10 @@ function residualInfo(blk: Block, stats: (tensor: string) => TensorStats, parts:
     qBranch,
     qMerge,
     kSkip,
+    ...(branchZero ? { branchZero } : {}),
     gscMerge,
     gscBranch,
     gscSkip,
-    relation: dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
+    relation: branchZero ? dilutionRelation(kSkip, gscMerge.value, null, ZERO_BRANCH_NOTE) : dilutionRelation(kSkip, gscMerge.value, gscBranch.value),
   };
 }

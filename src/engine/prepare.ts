@@ -78,7 +78,15 @@ export function outputSampleShape(graph: Graph, tensor: string, settings: Analys
 export function prepareData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
   const info = dataInput(model);
   const perSample = sampleShape(info, settings.dimOverrides);
-  const modelOutput = referenceOutput(model);
+  const outputIndex = request.outputIndex ?? 0;
+  if (!Number.isInteger(outputIndex) || outputIndex < 0 || outputIndex >= model.outputs.length) {
+    throw new InputError(
+      `output index ${outputIndex} does not exist: the model has ${model.outputs.length} output(s) (${model.outputs.map((o) => o.name).join(', ')})`,
+    );
+  }
+  const modelOutput = referenceOutput(model, outputIndex);
+  // Several outputs (heads): the report says which one was measured and which others there are.
+  const chosenOutput = model.outputs.length > 1 ? { outputIndex, outputs: model.outputs.map((o) => o.name) } : {};
   const wantsError = request.reference === 'error';
   if (request.data !== undefined && request.inputFile !== undefined) throw new InputError('give either sample data or a raw float32 input file, not both');
   if (!Number.isInteger(settings.batch) || settings.batch < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${settings.batch})`);
@@ -118,10 +126,11 @@ export function prepareData(model: Graph, request: AnalyzeRequest, settings: Ana
         tensor: LOSS_TENSOR,
         loss: loss.loss,
         modelOutput,
+        ...chosenOutput,
         ...(samples?.labels && { labels: samples.labels.source }),
         ...(samples?.labels?.classes && { classes: samples.labels.classes }),
       }
-    : { kind: 'output', tensor: modelOutput };
+    : { kind: 'output', tensor: modelOutput, ...chosenOutput };
 
   return {
     graph,

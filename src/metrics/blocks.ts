@@ -24,6 +24,26 @@ export interface Block {
   readonly residual: ResidualStructure | null;
   /** True when every op in the block is affine in the block input (no nonlinear part). */
   readonly affine: boolean;
+  /**
+   * The block refines a region that no tensor cuts (U-Net skips, parallel streams, an FPN):
+   * its boundaries lie on the region's main path and other data paths go around them.
+   */
+  readonly bypassed?: boolean;
+}
+
+/**
+ * A block between two cuts holding more ops with weights than this is cut finer along its
+ * main path. An attention block has 4, a ResNet unit 3 or 4, an Inception-v3 module up to 10;
+ * a U-Net, a two-stream network or an FPN neck without a cut has dozens.
+ */
+export const REFINE_WEIGHTED_OPS = 10;
+
+/** Consecutive boundaries and the nodes between them, merged so that each group has at most one weighted segment start. */
+interface Group {
+  readonly start: number;
+  end: number;
+  readonly nodes: number[];
+  weighted: boolean;
 }
 
 export interface BlockPartition {
@@ -41,46 +61,123 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
   const cuts = findCutTensors(flow, onPath, inputName, outputName);
   const pathNodes = graph.nodes.map((_, i) => i).filter((i) => graph.nodes[i].outputs.some((o) => onPath.has(o) && o !== inputName));
 
-  // Segment j holds the nodes whose output lies after cut j-1 and no later than cut j.
-  const cutOrder = cuts.map((c) => flow.order.get(c)!);
-  const segments: number[][] = cuts.slice(1).map(() => []);
-  for (const i of pathNodes) {
-    const o = graph.nodes[i].outputs.find((t) => onPath.has(t))!;
-    const pos = flow.order.get(o)!;
-    const j = cutOrder.findIndex((c) => c >= pos);
-    segments[j - 1].push(i);
-  }
-
-  // Merge: a segment with weights starts a new block once the current one has weights;
-  // parameter-free segments join the block before them (or the first block).
-  const merged: { start: number; end: number; nodes: number[]; weighted: boolean }[] = [];
-  segments.forEach((nodes, j) => {
-    const weighted = nodes.some((i) => hasWeights(graph.nodes[i], flow));
-    const last = merged[merged.length - 1];
-    if (last === undefined || (weighted && last.weighted)) {
-      merged.push({ start: j, end: j + 1, nodes: [...nodes], weighted });
-    } else {
-      last.end = j + 1;
-      last.nodes.push(...nodes);
-      last.weighted ||= weighted;
-    }
-  });
-
-  const blocks: Block[] = merged.map((m, b) => {
-    const inputTensor = cuts[m.start];
-    const outputTensor = cuts[m.end];
+  const blocks: Block[] = [];
+  const addBlock = (boundaryTensors: readonly string[], m: Group, bypassed: boolean): void => {
+    const inputTensor = boundaryTensors[m.start];
+    const outputTensor = boundaryTensors[m.end];
     const nodeIndices = [...m.nodes].sort((a, c) => a - c);
-    return {
-      index: b + 1,
+    blocks.push({
+      index: blocks.length + 1,
       name: blockName(graph, nodeIndices, flow),
       inputTensor,
       outputTensor,
       nodeIndices,
-      residual: findResidual(graph, flow, nodeIndices, inputTensor, cuts.slice(m.start + 1, m.end + 1)),
+      residual: findResidual(graph, flow, nodeIndices, inputTensor, boundaryTensors.slice(m.start + 1, m.end + 1)),
       affine: nodeIndices.every((i) => isAffineNode(graph.nodes[i], flow)),
-    };
-  });
+      ...(bypassed ? { bypassed } : {}),
+    });
+  };
+  // Each node goes to the first cut at or after its output in graph order.
+  const cutOrder = cuts.map((c) => flow.order.get(c)!);
+  const outputOnPath = (i: number): string => graph.nodes[i].outputs.find((t) => onPath.has(t))!;
+  const byOrder = (i: number): number => cutOrder.findIndex((c) => c >= flow.order.get(outputOnPath(i))!);
+  for (const m of groupSegments(graph, flow, cuts, pathNodes, byOrder)) {
+    const weighted = m.nodes.filter((i) => hasWeights(graph.nodes[i], flow)).length;
+    const main = weighted > REFINE_WEIGHTED_OPS ? mainPath(graph, flow, m.nodes, cuts[m.start], cuts[m.end]) : undefined;
+    const finer = main && main.path.length > 2 ? groupSegments(graph, flow, main.path, m.nodes, bySide(main, outputOnPath)) : [];
+    if (main && finer.length > 1) finer.forEach((g) => addBlock(main.path, g, true));
+    else addBlock(cuts, m, false);
+  }
   return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateNames(graph, blocks, flow) };
+}
+
+/**
+ * Segments between consecutive boundary tensors (each node goes to the first boundary at or
+ * after its output in graph order), merged: a segment with weights starts a new group once the
+ * current one has weights; parameter-free segments join the group before them (or the first).
+ */
+function groupSegments(
+  graph: Graph,
+  flow: DataFlow,
+  boundaryTensors: readonly string[],
+  nodes: readonly number[],
+  segmentOf: (node: number) => number,
+): Group[] {
+  const segments: number[][] = boundaryTensors.slice(1).map(() => []);
+  for (const i of nodes) segments[segmentOf(i) - 1].push(i);
+  const merged: Group[] = [];
+  segments.forEach((seg, j) => {
+    const weighted = seg.some((i) => hasWeights(graph.nodes[i], flow));
+    const last = merged[merged.length - 1];
+    if (last === undefined || (weighted && last.weighted)) {
+      merged.push({ start: j, end: j + 1, nodes: [...seg], weighted });
+    } else {
+      last.end = j + 1;
+      last.nodes.push(...seg);
+      last.weighted ||= weighted;
+    }
+  });
+  return merged;
+}
+
+/**
+ * The main path of a region without cuts, from its input to its output: the data path with
+ * the most ops with weights (then the most ops), as the tensors along it in graph order. Every
+ * tensor on it depends on the one before, so GSC between consecutive ones is defined.
+ */
+function mainPath(graph: Graph, flow: DataFlow, nodes: readonly number[], from: string, to: string): MainPath | undefined {
+  const region = tensorsBetween(flow, from, to);
+  const score = new Map<string, readonly [number, number]>([[from, [0, 0]]]);
+  const prev = new Map<string, string>();
+  for (const i of [...nodes].sort((a, b) => a - b)) {
+    const node = graph.nodes[i];
+    const o = node.outputs.find((t) => region.has(t));
+    if (o === undefined) continue;
+    const w = hasWeights(node, flow) ? 1 : 0;
+    for (const u of dataInputNames(node)) {
+      const s = score.get(u);
+      if (s === undefined) continue;
+      const cand: readonly [number, number] = [s[0] + w, s[1] + 1];
+      const best = score.get(o);
+      if (best === undefined || cand[0] > best[0] || (cand[0] === best[0] && cand[1] > best[1])) {
+        score.set(o, cand);
+        prev.set(o, u);
+      }
+    }
+  }
+  if (!score.has(to)) return undefined;
+  const path = [to];
+  for (let t = to; t !== from;) {
+    t = prev.get(t)!;
+    path.push(t);
+  }
+  const depth = new Map([...score].map(([t, s]) => [t, s[0]]));
+  return { path: path.reverse(), depth };
+}
+
+interface MainPath {
+  /** Tensors along the main path, its input first. */
+  readonly path: readonly string[];
+  /** Ops with weights on the deepest path from the region's input to each tensor. */
+  readonly depth: ReadonlyMap<string, number>;
+}
+
+/**
+ * Main-path nodes go to their own tensor's segment; a node off the main path (the other stream,
+ * a U-Net's skip) to the first main-path tensor at least as deep, so that parallel layers of
+ * the same depth share a block.
+ */
+function bySide(main: MainPath, outputOnPath: (i: number) => string): (i: number) => number {
+  const index = new Map(main.path.map((t, j) => [t, j]));
+  const depths = main.path.map((t) => main.depth.get(t)!);
+  return (i) => {
+    const o = outputOnPath(i);
+    const own = index.get(o);
+    if (own !== undefined) return own;
+    const d = main.depth.get(o) ?? 0;
+    const j = depths.findIndex((dj, k) => k > 0 && dj >= d);
+    return j > 0 ? j : main.path.length - 1;
+  };
 }
 
 /** Tensors every data path from input to output passes through, in graph order. */
@@ -162,21 +259,47 @@ function findResidual(
   return null;
 }
 
-/** Which merge input is the skip: the block input itself, else the one whose path is affine. */
+/** How much a merge input's path from the block input computes (its ops, in graph order). */
+interface PathCost {
+  /** Ops with weights (convolution, dense). */
+  readonly weighted: number;
+  /** Ops that are not affine in the block input (activations, max pooling…). */
+  readonly nonlinear: number;
+  readonly ops: readonly number[];
+}
+
+function pathCost(graph: Graph, flow: DataFlow, tensors: ReadonlySet<string>, inputTensor: string): PathCost {
+  const ops = [...tensors]
+    .filter((t) => t !== inputTensor)
+    .map((t) => flow.producer.get(t))
+    .filter((p): p is number => p !== undefined);
+  const unique = [...new Set(ops)].sort((a, b) => a - b);
+  return {
+    weighted: unique.filter((i) => hasWeights(graph.nodes[i], flow)).length,
+    nonlinear: unique.filter((i) => !isAffineNode(graph.nodes[i], flow)).length,
+    ops: unique,
+  };
+}
+
+/** Less computation first: fewer ops with weights, then fewer nonlinear ops, then fewer ops. */
+function compareCost(a: PathCost, b: PathCost): number {
+  return a.weighted - b.weighted || a.nonlinear - b.nonlinear || a.ops.length - b.ops.length;
+}
+
+/**
+ * Which merge input is the skip: the path with less computation, provided it is one a skip can
+ * be: the block input itself, a path without weights (pooling, padding, reshapes: BlazeBlock's
+ * MaxPool shortcut) or an affine path (a 1×1 projection with its norm). The other input is the
+ * branch. Neither qualifies: the block is not residual.
+ */
 function pickSkip(graph: Graph, flow: DataFlow, ins: readonly string[], paths: readonly Set<string>[], inputTensor: string): number | undefined {
   const identity = ins.indexOf(inputTensor);
   if (identity >= 0) return identity;
-  const affinePath = paths.map((tensors) =>
-    [...tensors].every((t) => {
-      if (t === inputTensor) return true;
-      const p = flow.producer.get(t);
-      return p !== undefined && isAffineNode(graph.nodes[p], flow);
-    }),
-  );
-  if (affinePath[0] && !affinePath[1]) return 0;
-  if (affinePath[1] && !affinePath[0]) return 1;
-  if (affinePath[0] && affinePath[1]) return paths[0].size <= paths[1].size ? 0 : 1;
-  return undefined;
+  const costs = paths.map((tensors) => pathCost(graph, flow, tensors, inputTensor));
+  const canSkip = costs.map((c) => c.weighted === 0 || c.nonlinear === 0);
+  if (!canSkip[0] && !canSkip[1]) return undefined;
+  if (canSkip[0] !== canSkip[1]) return canSkip[0] ? 0 : 1;
+  return compareCost(costs[0], costs[1]) <= 0 ? 0 : 1;
 }
 
 /**

@@ -88,6 +88,14 @@ export function formatK(k: number | null | undefined, linear: boolean): string {
   return k === null && linear ? INFINITY_TEXT : formatNumber(k);
 }
 
+/**
+ * k_skip of a residual block: ∞ when the branch is exactly zero (Infinity in memory, null once
+ * the report went through JSON), else the number.
+ */
+export function formatKSkip(residual: { readonly kSkip: number | null; readonly branchZero?: boolean }): string {
+  return residual.kSkip === null && residual.branchZero === true ? INFINITY_TEXT : formatNumber(residual.kSkip);
+}
+
 /** "[low, high]" for a 99% interval; "exact" when the interval is a single point; n/a when there is none. */
 export function formatInterval(ci: readonly [number, number] | null | undefined): string {
   if (!ci) return NOT_APPLICABLE;

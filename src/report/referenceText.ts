@@ -10,11 +10,19 @@ const LOSS_LABEL = { 'cross-entropy': 'cross-entropy (softmax)', 'squared-error'
 /** E.g. "model output logits" or "error layer: cross-entropy (softmax) of logits against labels y.npy". */
 export function referenceText(report: AnalysisReport): string {
   const r = report.reference;
-  if (r.kind === 'output') return `model output ${r.tensor}`;
+  const which = outputChoiceText(report);
+  if (r.kind === 'output') return `model output ${r.tensor}${which}`;
   const loss = r.loss ? LOSS_LABEL[r.loss] : 'loss';
   const of = r.modelOutput ? ` of ${r.modelOutput}` : '';
   const labels = r.labels ? ` against labels ${r.labels}` : '';
-  return `error layer: per-sample ${loss}${of}${labels}`;
+  return `error layer: per-sample ${loss}${of}${labels}${which}`;
+}
+
+/** " (output 1 of 3: race, gender, age; --output-index chooses)" for a model with several outputs, else "". */
+function outputChoiceText(report: AnalysisReport): string {
+  const { outputs, outputIndex } = report.reference;
+  if (outputs === undefined || outputs.length < 2 || outputIndex === undefined) return '';
+  return ` (output ${outputIndex + 1} of ${outputs.length}: ${outputs.join(', ')}; --output-index chooses)`;
 }
 
 /** E.g. "seeded Gaussian (16 samples)" or "npy x.npy: 16 of 1000 samples (random), labels y.json". */

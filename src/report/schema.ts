@@ -78,6 +78,10 @@ export interface BackendReport {
   readonly threads?: number;
 }
 
+/**
+ * loadMs, forwardMs and totalMs are wall-clock; the three phase times are the reverse passes'
+ * time summed over the threads that ran them (with 2 threads they may exceed totalMs).
+ */
 export interface Timings {
   readonly loadMs: number;
   readonly forwardMs: number;
@@ -111,8 +115,13 @@ export interface ResidualInfo {
   readonly qSkip: number;
   readonly qBranch: number;
   readonly qMerge: number;
-  /** k_skip = Q||skip|| / Q||branch||, read at the merge. */
+  /** k_skip = Q||skip|| / Q||branch||, read at the merge; ∞ (null in JSON) when the branch is exactly zero. */
   readonly kSkip: number;
+  /**
+   * The branch is exactly zero on the batch (a zero-initialised last norm): k_skip is ∞, the
+   * GSC of the branch is 0/0, the relation does not apply, and the report warns.
+   */
+  readonly branchZero?: boolean;
   readonly gscMerge: Estimate;
   readonly gscBranch: Estimate;
   readonly gscSkip: Estimate;
@@ -159,6 +168,12 @@ export interface BlockReport {
   readonly growthRatio: number;
   readonly residual: ResidualInfo | null;
   readonly linearisation: LinearisationInfo;
+  /**
+   * The block cuts finer a region that no single tensor separates (U-Net, parallel streams,
+   * FPN): its boundaries lie on the region's main path and other data paths go around them
+   * (docs/metrics.md, "Branching topologies"). Absent for blocks between cut tensors.
+   */
+  readonly bypassed?: boolean;
 }
 
 export interface BoundaryReport {
@@ -215,6 +230,8 @@ export interface ChainCheck {
   readonly direct: number;
   readonly product: number;
   readonly ratio: number;
+  /** Why the ratio may be far from 1, when the report knows (slots of boundary k that do not depend on the input). */
+  readonly note?: string;
 }
 
 export interface ReportWarning {
@@ -248,6 +265,10 @@ export interface ReferenceReport {
   readonly labels?: string;
   /** Error layer with image class sub-folders: the class names, index order. */
   readonly classes?: readonly string[];
+  /** A model with several outputs: their names, in the model's order. */
+  readonly outputs?: readonly string[];
+  /** A model with several outputs: the one measured to (0-based index into `outputs`). */
+  readonly outputIndex?: number;
 }
 
 /** The analysed batch's source (1.1). */

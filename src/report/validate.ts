@@ -126,6 +126,7 @@ const residual = object({
   qBranch: measured,
   qMerge: measured,
   kSkip: measured,
+  branchZero: optional(bool),
   gscMerge: estimate,
   gscBranch: estimate,
   gscSkip: estimate,
@@ -164,6 +165,7 @@ const block: Check = (v, p) => {
     growthRatio: measured,
     residual: nullable(residual),
     linearisation,
+    bypassed: optional(bool),
   })(v, p);
   // Every surface reads the skip details of a residual block, and only of one.
   const b = v as { kind: string; residual: unknown };
@@ -257,6 +259,8 @@ const topLevel = object({
     modelOutput: optional(str),
     labels: optional(str),
     classes: optional(arrayOf(str)),
+    outputs: optional(arrayOf(str)),
+    outputIndex: optional(count),
   }),
   input: optional(
     object({
@@ -273,7 +277,7 @@ const topLevel = object({
   ),
   blocks: arrayOf(block),
   growth: object({ gscInputToOutput: measured, geometricMeanRate: measured, logFit: object({ slope: measured, intercept: measured, rate: measured }) }),
-  chain: arrayOf(object({ k: count, direct: measured, product: measured, ratio: measured })),
+  chain: arrayOf(object({ k: count, direct: measured, product: measured, ratio: measured, note: optional(str) })),
   nonlinearities: arrayOf(nonlinearity),
   warnings: arrayOf(object({ code: str, message: str, where: optional(str) })),
 });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '../graph/ir';
 import type { Activations } from './executor';
+import { dataInputNames } from '../passes/dataflow';
 
 export interface NonFiniteFinding {
   readonly tensor: string;
@@ -16,9 +17,22 @@ function hasNonFinite(t: tf.Tensor): boolean {
   return tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(t))).dataSync()[0] === 1);
 }
 
+/**
+ * Constants some op computes with (a data operand: weights, biases, added masks). Clip's bounds,
+ * a Pad value or a Range limit are parameters, where ±Inf is a legitimate "no bound": a
+ * non-finite one matters only if it makes the forward pass non-finite, which the activations'
+ * check below finds.
+ */
+function constantsComputedWith(graph: Graph): Set<string> {
+  const used = new Set<string>();
+  for (const node of graph.nodes) for (const name of dataInputNames(node)) if (graph.constants.has(name)) used.add(name);
+  return used;
+}
+
 export function findFirstNonFinite(graph: Graph, acts: Activations, inputName: string): NonFiniteFinding | undefined {
+  const computedWith = constantsComputedWith(graph);
   for (const [name, c] of graph.constants) {
-    if (c.dtype !== 'float32') continue;
+    if (c.dtype !== 'float32' || !computedWith.has(name)) continue;
     for (let i = 0; i < c.data.length; i++) {
       if (!Number.isFinite(c.data[i])) {
         return {

@@ -18,6 +18,12 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An int32 constant (pads, axes, shapes: int64 in a model file, narrowed at load time). */
+  intConstant(values: readonly number[], shape: number[] = [values.length], name = `i${this.counter++}`): string {
+    this.constants.set(name, { dtype: 'int32', shape, data: Int32Array.from(values) });
+    return name;
+  }
+
   node(op: string, inputs: string[], attrs: GraphNode['attrs'] = {}, name = `/${op.toLowerCase()}${this.counter++}/${op}`): string {
     const out = `${name}_output_0`;
     this.nodes.push({ name, op, inputs, outputs: [out], attrs, origin: { name, sourceOp: op } });

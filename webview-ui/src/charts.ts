@@ -509,7 +509,11 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
   });
 
   const kText = (k: KValue | null, what: string): string =>
-    k === null ? `${what} ${NOT_APPLICABLE}` : k.infinite ? `${what} ${INFINITY_TEXT} (linear block)` : `${what} ${formatNumber(k.value)}`;
+    k === null
+      ? `${what} ${NOT_APPLICABLE}`
+      : k.infinite
+        ? `${what} ${INFINITY_TEXT} (${what === 'k_skip' ? 'branch exactly zero' : 'linear block'})`
+        : `${what} ${formatNumber(k.value)}`;
   const describe = (i: number): string[] => {
     const r = rows[i];
     const lines = [kText(r.kSkip, 'k_skip'), `k_skip² + 1 ${formatNumber(r.skipReduction)}`];

@@ -11,6 +11,7 @@ export {
   formatComparison,
   formatInterval,
   formatK,
+  formatKSkip,
   formatNumber,
   formatPrecise,
   formatWithInterval,

@@ -4,7 +4,7 @@
  * Names from the model file stay plain strings here; the DOM code sets them as text.
  */
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
-import { formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, NOT_APPLICABLE } from './format';
+import { formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import type { SortKey } from './sorting';
 
 /** A header such as k_skip² + 1: base text, optional subscript, optional text after it. */
@@ -166,7 +166,11 @@ export const BLOCK_COLUMNS: readonly ColumnModel[] = [
     description: 'k-dilution by the skip connection: Q‖skip‖ / Q‖branch‖ at the merge (residual blocks)',
     numeric: true,
     cell: (b) =>
-      b.residual ? numberCell(b.residual.kSkip, 'residual.kSkip') : { text: NOT_APPLICABLE, sortKey: null, title: 'plain block: no skip connection' },
+      b.residual?.branchZero === true
+        ? { text: INFINITY_TEXT, field: 'residual.kSkip', value: null, sortKey: Infinity, title: '∞: the residual branch is exactly zero on this batch' }
+        : b.residual
+          ? numberCell(b.residual.kSkip, 'residual.kSkip')
+          : { text: NOT_APPLICABLE, sortKey: null, title: 'plain block: no skip connection' },
   },
   {
     id: 'kSkipReduction',
@@ -441,7 +445,7 @@ export function dilutionRows(r: AnalysisReport): DilutionRow[] {
     return {
       block: b.index,
       name: b.name,
-      kSkip: b.residual ? { value: b.residual.kSkip, infinite: false } : null,
+      kSkip: b.residual ? (b.residual.branchZero === true ? { value: Infinity, infinite: true } : { value: b.residual.kSkip, infinite: false }) : null,
       kLin,
       kLinCi: lin.kLinCi99,
       skipReduction: b.residual ? b.residual.relation.reductionFactor : null,

@@ -2,6 +2,7 @@
 import type { AnalysisReport } from '../schema';
 import { blockFlags } from '../flags';
 import { printableLines } from '../printable';
+import { formatNumber } from '../format';
 
 export const CSV_COLUMNS = [
   'index',
@@ -40,7 +41,9 @@ function defuseFormula(text: string): string {
 
 function cell(v: Cell): string {
   if (v === null) return '';
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // ∞ and NaN as every other surface writes them (String would give "Infinity").
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : formatNumber(v);
+  if (typeof v === 'boolean') return String(v);
   // Control characters (a name's ESC[2J) are shown escaped: `cat report.csv` must not run them. Line breaks stay, quoted.
   const text = defuseFormula(printableLines(v));
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -64,7 +67,7 @@ export function reportToCsv(report: AnalysisReport): string {
       b.gscBlock.value,
       b.gscBlock.ci99[0],
       b.gscBlock.ci99[1],
-      b.residual ? b.residual.kSkip : null,
+      b.residual ? (b.residual.branchZero === true ? Infinity : b.residual.kSkip) : null,
       lin.kLin,
       lin.kLinCi99 ? lin.kLinCi99[0] : null,
       lin.kLinCi99 ? lin.kLinCi99[1] : null,

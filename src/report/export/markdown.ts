@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatInterval, formatK, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatInterval, formatK, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -51,7 +51,7 @@ export function reportToMarkdown(report: AnalysisReport): string {
       num(b.gscToOutput.value),
       ci(b.gscToOutput),
       num(b.gscBlock.value),
-      b.residual ? num(b.residual.kSkip) : '',
+      b.residual ? mdText(formatKSkip(b.residual)) : '',
       mdText(formatK(b.linearisation.kLin, b.linearisation.linear)),
       mdText(flagLabels(f).join(', ')),
     ];

@@ -4,7 +4,7 @@
  * are SVG <title> elements.
  */
 import type { AnalysisReport, BlockMatrix } from '../schema';
-import { fmt } from '../format';
+import { fmt, formatKSkip } from '../format';
 import { esc } from './htmlText';
 
 const WIDTH = 720;
@@ -179,10 +179,12 @@ export function kChart(report: AnalysisReport): string {
         `<circle class="k-lin" cx="${px(x)}" cy="${px(yLog(axis, lin.kLin))}" r="4"><title>${esc(`block ${b.index} (${b.name}): k_lin ${fmt(lin.kLin)}`)}</title></circle>`,
       );
     }
-    if (b.residual && b.residual.kSkip > 0) {
-      const y = yLog(axis, b.residual.kSkip);
+    const kSkip = b.residual?.branchZero === true ? Infinity : b.residual?.kSkip;
+    if (b.residual && typeof kSkip === 'number' && kSkip > 0) {
+      // An infinite k_skip (a branch that is exactly zero) sits on the top edge, like an infinite k_lin.
+      const y = Number.isFinite(kSkip) ? yLog(axis, kSkip) : MARGIN.top + 4;
       parts.push(
-        `<rect class="k-skip" x="${px(x - 4)}" y="${px(y - 4)}" width="8" height="8"><title>${esc(`block ${b.index} (${b.name}): k_skip ${fmt(b.residual.kSkip)}`)}</title></rect>`,
+        `<rect class="k-skip" x="${px(x - 4)}" y="${px(y - 4)}" width="8" height="8"><title>${esc(`block ${b.index} (${b.name}): k_skip ${formatKSkip(b.residual)}`)}</title></rect>`,
       );
     }
   }
