@@ -9,7 +9,7 @@
  *   Exact with one-hot u when the block output is small.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/schema';
+import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } from '../report/schema';
 import { ExecutionError, type Activations, type Checkpoint, type Executor } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
 import { probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
@@ -59,6 +59,15 @@ export interface LinearisationPlan {
    * cotangents are probes; default on. Off: the shared-cotangent probe estimator alone.
    */
   readonly jvp?: boolean;
+  /**
+   * Adaptive precision: while k_lin's 99% interval is wider than this fraction of k_lin (relative
+   * half-width), refine (central differences, then more probes, up to maxProbes); absent: never.
+   */
+  readonly targetPrecision?: number;
+  /** performance.now() after which no refinement starts. */
+  readonly deadline?: number;
+  /** Refinement stops at this many probes (default 8 x probes). */
+  readonly maxProbes?: number;
 }
 
 interface ProbeSums {
@@ -90,20 +99,25 @@ export async function linearise(
   const dIn = v.size / n;
   const dOut = f.size / n;
   const outShape = f.shape.slice(1);
-  const passes = plan.exact ? dOut : plan.probes;
   const perProbe: ProbeSums[] = [];
   // S v_i for every sample (rows), when measured directly rather than through the probes.
-  const sv = !plan.exact && plan.jvp !== false ? await linearPartByJvp(exec, acts, input, output, plan.checkpoint) : null;
+  let sv = !plan.exact && plan.jvp !== false ? await linearPartByJvp(exec, acts, input, output, plan.checkpoint) : null;
+  let central = false;
+  // The probes from this index on checked the current sv (a refined sv needs its own check).
+  let checkedFrom = 0;
   const vFlat = tf.tidy(() => tf.reshape(v, [n, dIn]));
   const fFlat = tf.tidy(() => tf.reshape(f, [n, dOut]));
-  const stack = probesPerPass(exec, acts, [input], passes, plan.probes);
-  try {
+
+  /** Runs `passes` more probes (or every one-hot cotangent when exact). */
+  const addProbes = async (passes: number): Promise<void> => {
+    const first = perProbe.length;
+    const stack = probesPerPass(exec, acts, [input], passes, plan.probes);
     for (let p = 0; p < passes; p += stack) {
       await yieldToEventLoop();
       plan.checkpoint?.();
       // k probes u at once, each shared by every sample: U [k, dOut], stacked seeds [k * n, ...].
       const k = Math.min(stack, passes - p);
-      const u = tf.tensor2d(stackedCotangents(plan, 1, dOut, p, k), [k, dOut], 'float32');
+      const u = tf.tensor2d(stackedCotangents(plan, 1, dOut, first + p, k), [k, dOut], 'float32');
       const seed = tf.tidy(() => tf.reshape(broadcastFloat(tf.reshape(u, [k, 1, dOut]), [k, n, dOut]), [k * n, ...outShape]));
       const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint, k).get(input)!;
       seed.dispose();
@@ -112,14 +126,14 @@ export async function linearise(
         const w = tf.mean(gFlat, 1); // [k, dIn]: S^T u per probe
         const b = tf.matMul(vFlat, w, false, true); // [n, k]
         const a = tf.matMul(fFlat, u, false, true); // [n, k]
-        const c = sv === null ? tf.zerosLike(b) : tf.matMul(sv, u, false, true); // [n, k]: u . (S v_i)_jvp
         return tf
           .stack([
             tf.mean(tf.square(b), 0),
             tf.mean(tf.square(tf.sub(a, b)), 0),
             tf.sum(tf.square(w), 1),
             tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
-            sv === null ? tf.zeros([k]) : tf.mean(tf.square(tf.sub(b, c)), 0),
+            // b_i - u . (S v_i)_jvp: the JVP's error seen along u.
+            sv === null ? tf.zeros([k]) : tf.mean(tf.square(tf.sub(b, tf.matMul(sv, u, false, true))), 0),
           ])
           .dataSync();
       });
@@ -127,59 +141,86 @@ export async function linearise(
       u.dispose();
       for (let j = 0; j < k; j++) perProbe.push({ sv: sums[j], rho: sums[k + j], sFrob: sums[2 * k + j], jFrob: sums[3 * k + j], jvpErr: sums[4 * k + j] });
     }
+  };
+
+  const qV = quadraticMeanOf(v);
+  const qF = quadraticMeanOf(f);
+  const combine = (key: keyof ProbeSums, from = 0): MeanWithError => {
+    const xs = perProbe.slice(from).map((s) => s[key]);
+    return plan.exact ? exactValue(xs.reduce((a, b) => a + b, 0)) : meanWithError(xs);
+  };
+  const probeMethod = (): string => (plan.exact ? 'exact' : `probes:${perProbe.length} (shared cotangent)`);
+  /** k_lin and its parts from what has been measured so far. */
+  const current = (): { qSv: Estimate; qRho: Estimate; kLin: number | null; kLinCi99: [number, number] | null } => {
+    if (sv !== null) {
+      const parts = tf.tidy(() => [tf.sum(tf.square(sv!)), tf.sum(tf.square(tf.sub(fFlat, sv!)))].map((t) => t.dataSync()[0] / n));
+      const { qSv, qRho } = jvpEstimates({ sv: parts[0], rho: parts[1] }, combine('jvpErr', checkedFrom), qF, perProbe.length - checkedFrom, central);
+      if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
+      const kLin = qSv.value / qRho.value;
+      // A remainder that may be 0 within the error leaves k unbounded above: the interval then ends
+      // at the k of the smallest remainder not called linear (JSON has no infinity).
+      const rhoLow = Math.max(qRho.ci99[0], LINEAR_RHO_FRACTION * qF);
+      return { qSv, qRho, kLin, kLinCi99: [qSv.ci99[0] / qRho.ci99[1], Math.max(qSv.ci99[1] / rhoLow, kLin)] };
+    }
+    const qSv = sqrtEstimate(combine('sv'), 1, probeMethod());
+    const qRho = sqrtEstimate(combine('rho'), 1, probeMethod());
+    if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
+    if (plan.exact) {
+      const kLin = qSv.value / qRho.value;
+      return { qSv, qRho, kLin, kLinCi99: [kLin, kLin] };
+    }
+    const r = sqrtRatioInterval(
+      perProbe.map((s) => s.sv),
+      perProbe.map((s) => s.rho),
+    );
+    return { qSv, qRho, kLin: r.value, kLinCi99: r.ci99 };
+  };
+
+  let result: ReturnType<typeof current>;
+  let precision: KLinPrecision | undefined;
+  try {
+    await addProbes(plan.exact ? dOut : plan.probes);
+    result = current();
+    if (!plan.exact && result.kLin !== null && plan.targetPrecision !== undefined) {
+      // Adaptive precision: refine while k_lin's interval is wider than the target.
+      const target = plan.targetPrecision;
+      const maxProbes = plan.maxProbes ?? plan.probes * MAX_PROBES_FACTOR;
+      let stoppedBy: KLinPrecision['stoppedBy'];
+      while (relativeHalfWidth(result) > target) {
+        if (plan.deadline !== undefined && performance.now() > plan.deadline) {
+          stoppedBy = 'time-budget';
+          break;
+        }
+        if (sv !== null && !central) {
+          // The finite difference's own error first: central differences (twice the passes),
+          // then a fresh check of them by the next probes.
+          const refined = await linearPartByJvp(exec, acts, input, output, plan.checkpoint, true);
+          if (refined !== null) {
+            sv.dispose();
+            sv = refined;
+            central = true;
+            checkedFrom = perProbe.length;
+          }
+        } else if (perProbe.length >= maxProbes) {
+          stoppedBy = 'probe-cap';
+          break;
+        }
+        await addProbes(plan.probes);
+        result = current();
+      }
+      const reached = relativeHalfWidth(result);
+      precision = { target, reached, met: reached <= target, probes: perProbe.length, central, ...(stoppedBy && { stoppedBy }) };
+    }
   } finally {
+    sv?.dispose();
     vFlat.dispose();
     fFlat.dispose();
   }
-  let jvpParts: { sv: number; rho: number } | null = null;
-  if (sv !== null) {
-    jvpParts = tf.tidy(() => {
-      const fRows = tf.reshape(f, [n, dOut]);
-      const [a, b] = [tf.sum(tf.square(sv)), tf.sum(tf.square(tf.sub(fRows, sv)))].map((t) => t.dataSync()[0] / n);
-      return { sv: a, rho: b };
-    });
-    sv.dispose();
-  }
-  const probeMethod = plan.exact ? 'exact' : `probes:${plan.probes} (shared cotangent)`;
-  const combine = (key: keyof ProbeSums): MeanWithError => {
-    const xs = perProbe.map((s) => s[key]);
-    return plan.exact ? exactValue(xs.reduce((a, b) => a + b, 0)) : meanWithError(xs);
-  };
+  const { qSv, qRho, kLin, kLinCi99 } = result;
   const sFrob = combine('sFrob');
   const jFrob = combine('jFrob');
-  const qV = quadraticMeanOf(v);
-  const qF = quadraticMeanOf(f);
-  let qSv: Estimate;
-  let qRho: Estimate;
-  let kLin: number | null = null;
-  let kLinCi99: [number, number] | null = null;
-  if (jvpParts !== null) {
-    const parts = jvpEstimates(jvpParts, combine('jvpErr'), qF, plan.probes);
-    qSv = parts.qSv;
-    qRho = parts.qRho;
-    if (!(qRho.value <= LINEAR_RHO_FRACTION * qF)) {
-      kLin = qSv.value / qRho.value;
-      kLinCi99 = [qRho.ci99[1] > 0 ? qSv.ci99[0] / qRho.ci99[1] : 0, qRho.ci99[0] > 0 ? qSv.ci99[1] / qRho.ci99[0] : Infinity];
-    }
-  } else {
-    qSv = sqrtEstimate(combine('sv'), 1, probeMethod);
-    qRho = sqrtEstimate(combine('rho'), 1, probeMethod);
-    if (!(qRho.value <= LINEAR_RHO_FRACTION * qF)) {
-      if (plan.exact) {
-        kLin = qSv.value / qRho.value;
-        kLinCi99 = [kLin, kLin];
-      } else {
-        const r = sqrtRatioInterval(
-          perProbe.map((s) => s.sv),
-          perProbe.map((s) => s.rho),
-        );
-        kLin = r.value;
-        kLinCi99 = r.ci99;
-      }
-    }
-  }
   const linear = qRho.value <= LINEAR_RHO_FRACTION * qF;
-  const sFrob2: Estimate = plan.exact ? exactEstimate(sFrob.mean) : estimateOf(sFrob, probeMethod);
+  const sFrob2: Estimate = plan.exact ? exactEstimate(sFrob.mean) : estimateOf(sFrob, probeMethod());
   const gscS = qSv.value > 0 ? (Math.sqrt(sFrob.mean / dIn) * qV) / qSv.value : null;
   // GSC of the nonlinear part uses the Jacobian J_f - S: mean_i ||J_i||_F^2 - ||S||_F^2.
   const nonlinearJac = jFrob.mean - sFrob.mean;
@@ -202,7 +243,17 @@ export async function linearise(
     sFrob2,
     gscS,
     relation: dilutionRelation(kLin, gscBlock, gscRho, note),
+    ...(precision && { kLinPrecision: precision }),
   };
+}
+
+/** Refinement adds probes up to this multiple of the probe setting. */
+const MAX_PROBES_FACTOR = 8;
+
+/** (high - low) / 2 / k of k_lin's interval; 0 for an exact or infinite k. */
+function relativeHalfWidth(r: { kLin: number | null; kLinCi99: readonly [number, number] | null }): number {
+  if (r.kLin === null || r.kLinCi99 === null) return 0;
+  return (r.kLinCi99[1] - r.kLinCi99[0]) / 2 / r.kLin;
 }
 
 /**
@@ -309,9 +360,9 @@ function jvpColumns(
  * By the triangle inequality both norms are within sqrt(E) of their true values; the interval
  * uses the t-quantile upper bound of E, and never less than float32 rounding of f.
  */
-function jvpEstimates(parts: { sv: number; rho: number }, err: MeanWithError, qF: number, probes: number): { qSv: Estimate; qRho: Estimate } {
+function jvpEstimates(parts: { sv: number; rho: number }, err: MeanWithError, qF: number, probes: number, central: boolean): { qSv: Estimate; qRho: Estimate } {
   const errUpper = Math.sqrt(Math.max(err.mean + halfWidth99(err), 0)) + JVP_ROUNDING * qF;
-  const method = `jvp (finite differences, checked with ${probes} probes)`;
+  const method = `jvp (${central ? 'central ' : ''}finite differences, checked with ${probes} probes)`;
   const make = (sq: number): Estimate => {
     const value = Math.sqrt(Math.max(sq, 0));
     return { value, stderr: errUpper / t99(Math.max(err.count - 1, 1)), ci99: [Math.max(value - errUpper, 0), value + errUpper], method };

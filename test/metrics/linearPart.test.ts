@@ -20,6 +20,7 @@ import { linearPartByJvp, linearise } from '../../src/metrics/dilution';
 import { SeededRandom } from '../../src/runtime/random';
 import { median } from '../../src/metrics/stats';
 import { analyzeModel } from '../../src/engine/analyze';
+import type { LinearisationInfo } from '../../src/report/schema';
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
@@ -91,6 +92,55 @@ describe('block-local forward and JVPs', () => {
     [sv, want, f, x].forEach((t) => t.dispose());
     exec.disposeActivations(acts, feeds);
     exec.dispose();
+  });
+});
+
+describe('adaptive precision of k_lin', () => {
+  before(useTestBackend);
+
+  async function lineariseMlpBlock(plan: { targetPrecision?: number; deadline?: number; maxProbes?: number }): Promise<LinearisationInfo> {
+    const { graph } = await loadModel(path.join(fixtureDir('mlp_relu'), 'model.onnx'));
+    const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;
+    const exec = new Executor(graph);
+    const x = randn([16, 100], 2);
+    const feeds = new Map([[input.name, x]]);
+    const acts = exec.forward(feeds);
+    const { boundaries } = partitionBlocks(graph, input.name, referenceOutput(graph));
+    try {
+      return await linearise(exec, acts, boundaries[4], boundaries[5], { exact: false, probes: 8, rng: new SeededRandom(1), ...plan }, 1, false);
+    } finally {
+      exec.disposeActivations(acts, feeds);
+      x.dispose();
+      exec.dispose();
+    }
+  }
+
+  test('a reachable target is met without refinement and recorded', async () => {
+    const info = await lineariseMlpBlock({ targetPrecision: 0.05 });
+    assert.deepEqual(info.kLinPrecision && { ...info.kLinPrecision, reached: 0 }, { target: 0.05, reached: 0, met: true, probes: 8, central: false });
+    const [lo, hi] = info.kLinCi99!;
+    assert.ok((hi - lo) / 2 / info.kLin! === info.kLinPrecision!.reached);
+  });
+
+  test('an unreachable target refines (central differences, more probes) up to the cap and is flagged', async () => {
+    const plain = await lineariseMlpBlock({});
+    const info = await lineariseMlpBlock({ targetPrecision: 1e-9, maxProbes: 24 });
+    const p = info.kLinPrecision!;
+    assert.equal(p.met, false);
+    assert.equal(p.central, true);
+    assert.equal(p.probes, 24);
+    assert.equal(p.stoppedBy, 'probe-cap');
+    assert.match(info.qSv.method, /central/);
+    assert.ok(info.kLinCi99![0] <= info.kLin! && info.kLin! <= info.kLinCi99![1]);
+    assert.ok(Math.abs(info.kLin! / plain.kLin! - 1) < 0.01, `central ${info.kLin} vs forward ${plain.kLin}`);
+    // Without a target nothing is refined or recorded.
+    assert.equal(plain.kLinPrecision, undefined);
+  });
+
+  test('a spent time budget stops refinement before it starts', async () => {
+    const info = await lineariseMlpBlock({ targetPrecision: 1e-9, deadline: performance.now() - 1 });
+    assert.equal(info.kLinPrecision!.stoppedBy, 'time-budget');
+    assert.equal(info.kLinPrecision!.probes, 8);
   });
 });
 
