@@ -20,6 +20,9 @@ export interface ParsedArgs {
   readonly exact?: 'auto' | 'on' | 'off';
   readonly exactMaxDim?: number;
   readonly memoryLimitMb?: number;
+  /** Target relative half-width of k_lin's 99% interval (0: no refinement). */
+  readonly kPrecision?: number;
+  readonly kTimeBudgetMs?: number;
   /** Threads for the reverse passes (default min(2, cores)). */
   readonly threads?: number;
   readonly backend?: BackendChoice;
@@ -212,6 +215,14 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
         break;
       case '--memory-limit-mb':
         out.memoryLimitMb = positiveInt(arg, value(), 1);
+        break;
+      case '--k-precision': {
+        const v = value();
+        out.kPrecision = v === '0' ? 0 : positiveNumber(arg, v);
+        break;
+      }
+      case '--k-time-budget-ms':
+        out.kTimeBudgetMs = positiveInt(arg, value(), 0);
         break;
       case '--threads':
         out.threads = Math.min(64, positiveInt(arg, value(), 1));

@@ -62,6 +62,10 @@ options:
   --no-block-matrix    skip the full block matrix GSC(k -> l)
   --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);
                        a larger batch is shrunk to fit, with a warning
+  --k-precision P      refine k_lin while its 99% interval is wider than P times k_lin
+                       (default 0.05; 0: never); wider ones are marked "(wide)"
+  --k-time-budget-ms T time each block's k_lin refinement may start new work within
+                       (default 10000)
   --threads T          threads for the reverse passes (default: GRADIENT_LENS_THREADS,
                        else min(2, cores)); the numbers are the same for any count
   --json FILE          also write the report as JSON
@@ -132,6 +136,8 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     ...(args.exact !== undefined && { exact: args.exact }),
     ...(args.exactMaxDim !== undefined && { exactMaxDim: args.exactMaxDim }),
     ...(args.memoryLimitMb !== undefined && { memoryLimitMb: args.memoryLimitMb }),
+    ...(args.kPrecision !== undefined && { kPrecision: args.kPrecision }),
+    ...(args.kTimeBudgetMs !== undefined && { kTimeBudgetMs: args.kTimeBudgetMs }),
     ...(args.backend !== undefined && { backend: args.backend }),
     ...(args.noBlockMatrix && { blockMatrix: false }),
     dimOverrides: args.dims,

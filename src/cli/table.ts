@@ -4,7 +4,7 @@
  * printableLines: no control character reaches the terminal.
  */
 import type { AnalysisReport } from '../report/schema';
-import { fmt, fmtEstimate as withCi, formatK, formatKSkip, formatSeconds, threadsText } from '../report/format';
+import { fmt, fmtEstimate as withCi, formatKLin, formatKSkip, formatSeconds, threadsText } from '../report/format';
 import { printable, printableLines } from '../report/printable';
 import { blockFlags, flagLabels } from '../report/flags';
 import { inputText, referenceText } from '../report/referenceText';
@@ -27,7 +27,7 @@ export function formatReportTable(report: AnalysisReport): string {
       withCi(b.gscToOutput),
       fmt(b.gscBlock.value),
       b.residual ? formatKSkip(b.residual) : '',
-      formatK(b.linearisation.kLin, b.linearisation.linear),
+      formatKLin(b.linearisation),
       flagLabels(f).join(', '),
     ];
   });

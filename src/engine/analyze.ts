@@ -15,7 +15,16 @@ import { Executor, type Activations } from '../runtime/executor';
 import { initBackend, type BackendInfo } from '../runtime/backend';
 import { prepareData, type PreparedData } from './prepare';
 import { decideBatch, defaultMemoryLimitBytes } from './resources';
-import { CancelledError, ResourceError, DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, type AnalyzeHooks, type AnalyzeRequest, type AnalysisPhase } from './api';
+import {
+  CancelledError,
+  ResourceError,
+  DEFAULT_K_TIME_BUDGET_MS,
+  DEFAULT_SETTINGS,
+  DEFAULT_THRESHOLDS,
+  type AnalyzeHooks,
+  type AnalyzeRequest,
+  type AnalysisPhase,
+} from './api';
 import { hideSyntheticNodes, partitionBlocks, type Block, type BlockPartition } from '../metrics/blocks';
 import { perSampleNorms } from '../metrics/jacobian';
 import { defaultThreads, runJobs, startWorkers, threadsFromEnv, type StartedWorkers } from './parallel/pool';
@@ -176,6 +185,8 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
       boundaries,
       probes: settings.probes,
       blockMatrix: settings.blockMatrix,
+      ...(settings.kPrecision !== undefined &&
+        settings.kPrecision > 0 && { kPrecision: { target: settings.kPrecision, timeBudgetMs: settings.kTimeBudgetMs ?? DEFAULT_K_TIME_BUDGET_MS } }),
       useExact: (t) => useExact(acts.get(t)!.size / n),
       shapeOf: (t) => acts.get(t)!.shape.slice(1),
     });

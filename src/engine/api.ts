@@ -50,6 +50,9 @@ export class CancelledError extends Error {
 // Raised by the runtime's size guard; part of the engine's API for its callers.
 export { ResourceError } from '../runtime/resourceError';
 
+/** How long one block's k_lin refinement may keep starting new work (settings.kTimeBudgetMs). */
+export const DEFAULT_K_TIME_BUDGET_MS = 10_000;
+
 export const DEFAULT_SETTINGS: AnalysisSettings = {
   batch: 16,
   probes: 8,
@@ -61,6 +64,8 @@ export const DEFAULT_SETTINGS: AnalysisSettings = {
   inputSource: 'gaussian',
   dimOverrides: {},
   memoryLimitMb: 0,
+  kPrecision: 0.05,
+  kTimeBudgetMs: DEFAULT_K_TIME_BUDGET_MS,
 };
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

@@ -14,7 +14,10 @@ export interface ConfigSource {
 }
 
 /** The analysis settings a user can set (the rest of AnalysisSettings is per run). */
-export type UserSettings = Pick<AnalysisSettings, 'batch' | 'probes' | 'seed' | 'exact' | 'backend' | 'blockMatrix' | 'dimOverrides' | 'memoryLimitMb'>;
+export type UserSettings = Pick<
+  AnalysisSettings,
+  'batch' | 'probes' | 'seed' | 'exact' | 'backend' | 'blockMatrix' | 'dimOverrides' | 'memoryLimitMb' | 'kPrecision' | 'kTimeBudgetMs'
+>;
 
 export interface GradientLensConfig {
   readonly settings: UserSettings;
@@ -33,6 +36,8 @@ export const CONFIG_KEYS = {
   blockMatrix: 'blockMatrix',
   dimOverrides: 'inputShapeOverrides',
   memoryLimitMb: 'memoryLimitMb',
+  kPrecision: 'kPrecision',
+  kTimeBudgetMs: 'kTimeBudgetMs',
   gsc: 'thresholds.gsc',
   pseudoLinearK: 'thresholds.pseudoLinearK',
   collapsedSpread: 'thresholds.collapsedSpread',
@@ -44,6 +49,7 @@ export const LIMITS = {
   seed: { min: 0, max: 2 ** 31 - 1 },
   dim: { min: 1, max: 1 << 20 },
   memoryMb: { min: 0, max: 1 << 24 },
+  kTimeBudgetMs: { min: 0, max: 3_600_000 },
 } as const;
 
 const EXACT_MODES: readonly AnalysisSettings['exact'][] = ['auto', 'on', 'off'];
@@ -78,6 +84,8 @@ export function parseConfig(source: ConfigSource): GradientLensConfig {
     blockMatrix: read(CONFIG_KEYS.blockMatrix, DEFAULT_SETTINGS.blockMatrix, bool),
     dimOverrides: parseDimOverrides(source.get(CONFIG_KEYS.dimOverrides), problems),
     memoryLimitMb: read(CONFIG_KEYS.memoryLimitMb, DEFAULT_SETTINGS.memoryLimitMb, intIn(LIMITS.memoryMb)),
+    kPrecision: read(CONFIG_KEYS.kPrecision, DEFAULT_SETTINGS.kPrecision!, (v): v is number => v === 0 || positive(v)),
+    kTimeBudgetMs: read(CONFIG_KEYS.kTimeBudgetMs, DEFAULT_SETTINGS.kTimeBudgetMs!, intIn(LIMITS.kTimeBudgetMs)),
   };
   const thresholds: Thresholds = {
     gsc: read(CONFIG_KEYS.gsc, DEFAULT_THRESHOLDS.gsc, positive),

@@ -9,12 +9,12 @@
  *   Exact with one-hot u when the block output is small.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DilutionRelation, Estimate, LinearisationInfo } from '../report/schema';
-import type { Activations, Checkpoint, Executor } from '../runtime/executor';
+import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } from '../report/schema';
+import { ExecutionError, type Activations, type Checkpoint, type Executor } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
-import { probesPerPass, stackedCotangents, yieldToEventLoop } from './jacobian';
+import { probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
 import { broadcastFloat } from '../ops/kernelUtil';
-import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, type MeanWithError } from './stats';
+import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, t99, type MeanWithError } from './stats';
 
 /** rho smaller than this fraction of f (in Q) is float32 rounding: the block is linear. */
 const LINEAR_RHO_FRACTION = 1e-5;
@@ -54,6 +54,20 @@ export interface LinearisationPlan {
   readonly probes: number;
   readonly rng: SeededRandom;
   readonly checkpoint?: Checkpoint;
+  /**
+   * Measure S v_i by finite-difference Jacobian-vector products (linearPartByJvp) when the
+   * cotangents are probes; default on. Off: the shared-cotangent probe estimator alone.
+   */
+  readonly jvp?: boolean;
+  /**
+   * Adaptive precision: while k_lin's 99% interval is wider than this fraction of k_lin (relative
+   * half-width), refine (central differences, then more probes, up to maxProbes); absent: never.
+   */
+  readonly targetPrecision?: number;
+  /** performance.now() after which no refinement starts. */
+  readonly deadline?: number;
+  /** Refinement stops at this many probes (default 8 x probes). */
+  readonly maxProbes?: number;
 }
 
 interface ProbeSums {
@@ -65,6 +79,8 @@ interface ProbeSums {
   sFrob: number;
   /** mean_i ||J_i^T u||^2 */
   jFrob: number;
+  /** mean_i (b_i - u . (S v_i)_jvp)^2: the JVP's error seen along u (0 without JVPs). */
+  jvpErr: number;
 }
 
 /** Measures the linearisation of the block from `input` (v) to `output` (f). */
@@ -83,18 +99,25 @@ export async function linearise(
   const dIn = v.size / n;
   const dOut = f.size / n;
   const outShape = f.shape.slice(1);
-  const passes = plan.exact ? dOut : plan.probes;
   const perProbe: ProbeSums[] = [];
+  // S v_i for every sample (rows), when measured directly rather than through the probes.
+  let sv = !plan.exact && plan.jvp !== false ? await linearPartByJvp(exec, acts, input, output, plan.checkpoint) : null;
+  let central = false;
+  // The probes from this index on checked the current sv (a refined sv needs its own check).
+  let checkedFrom = 0;
   const vFlat = tf.tidy(() => tf.reshape(v, [n, dIn]));
   const fFlat = tf.tidy(() => tf.reshape(f, [n, dOut]));
-  const stack = probesPerPass(exec, acts, [input], passes, plan.probes);
-  try {
+
+  /** Runs `passes` more probes (or every one-hot cotangent when exact). */
+  const addProbes = async (passes: number): Promise<void> => {
+    const first = perProbe.length;
+    const stack = probesPerPass(exec, acts, [input], passes, plan.probes);
     for (let p = 0; p < passes; p += stack) {
       await yieldToEventLoop();
       plan.checkpoint?.();
       // k probes u at once, each shared by every sample: U [k, dOut], stacked seeds [k * n, ...].
       const k = Math.min(stack, passes - p);
-      const u = tf.tensor2d(stackedCotangents(plan, 1, dOut, p, k), [k, dOut], 'float32');
+      const u = tf.tensor2d(stackedCotangents(plan, 1, dOut, first + p, k), [k, dOut], 'float32');
       const seed = tf.tidy(() => tf.reshape(broadcastFloat(tf.reshape(u, [k, 1, dOut]), [k, n, dOut]), [k * n, ...outShape]));
       const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint, k).get(input)!;
       seed.dispose();
@@ -109,47 +132,95 @@ export async function linearise(
             tf.mean(tf.square(tf.sub(a, b)), 0),
             tf.sum(tf.square(w), 1),
             tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
+            // b_i - u . (S v_i)_jvp: the JVP's error seen along u.
+            sv === null ? tf.zeros([k]) : tf.mean(tf.square(tf.sub(b, tf.matMul(sv, u, false, true))), 0),
           ])
           .dataSync();
       });
       g.dispose();
       u.dispose();
-      for (let j = 0; j < k; j++) perProbe.push({ sv: sums[j], rho: sums[k + j], sFrob: sums[2 * k + j], jFrob: sums[3 * k + j] });
+      for (let j = 0; j < k; j++) perProbe.push({ sv: sums[j], rho: sums[k + j], sFrob: sums[2 * k + j], jFrob: sums[3 * k + j], jvpErr: sums[4 * k + j] });
+    }
+  };
+
+  const qV = quadraticMeanOf(v);
+  const qF = quadraticMeanOf(f);
+  const combine = (key: keyof ProbeSums, from = 0): MeanWithError => {
+    const xs = perProbe.slice(from).map((s) => s[key]);
+    return plan.exact ? exactValue(xs.reduce((a, b) => a + b, 0)) : meanWithError(xs);
+  };
+  const probeMethod = (): string => (plan.exact ? 'exact' : `probes:${perProbe.length} (shared cotangent)`);
+  /** k_lin and its parts from what has been measured so far. */
+  const current = (): { qSv: Estimate; qRho: Estimate; kLin: number | null; kLinCi99: [number, number] | null } => {
+    if (sv !== null) {
+      const parts = tf.tidy(() => [tf.sum(tf.square(sv!)), tf.sum(tf.square(tf.sub(fFlat, sv!)))].map((t) => t.dataSync()[0] / n));
+      const { qSv, qRho } = jvpEstimates({ sv: parts[0], rho: parts[1] }, combine('jvpErr', checkedFrom), qF, perProbe.length - checkedFrom, central);
+      if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
+      const kLin = qSv.value / qRho.value;
+      // A remainder that may be 0 within the error leaves k unbounded above: the interval then ends
+      // at the k of the smallest remainder not called linear (JSON has no infinity).
+      const rhoLow = Math.max(qRho.ci99[0], LINEAR_RHO_FRACTION * qF);
+      return { qSv, qRho, kLin, kLinCi99: [qSv.ci99[0] / qRho.ci99[1], Math.max(qSv.ci99[1] / rhoLow, kLin)] };
+    }
+    const qSv = sqrtEstimate(combine('sv'), 1, probeMethod());
+    const qRho = sqrtEstimate(combine('rho'), 1, probeMethod());
+    if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
+    if (plan.exact) {
+      const kLin = qSv.value / qRho.value;
+      return { qSv, qRho, kLin, kLinCi99: [kLin, kLin] };
+    }
+    const r = sqrtRatioInterval(
+      perProbe.map((s) => s.sv),
+      perProbe.map((s) => s.rho),
+    );
+    return { qSv, qRho, kLin: r.value, kLinCi99: r.ci99 };
+  };
+
+  let result: ReturnType<typeof current>;
+  let precision: KLinPrecision | undefined;
+  try {
+    await addProbes(plan.exact ? dOut : plan.probes);
+    result = current();
+    if (!plan.exact && result.kLin !== null && plan.targetPrecision !== undefined) {
+      // Adaptive precision: refine while k_lin's interval is wider than the target.
+      const target = plan.targetPrecision;
+      const maxProbes = plan.maxProbes ?? plan.probes * MAX_PROBES_FACTOR;
+      let stoppedBy: KLinPrecision['stoppedBy'];
+      while (relativeHalfWidth(result) > target) {
+        if (plan.deadline !== undefined && performance.now() > plan.deadline) {
+          stoppedBy = 'time-budget';
+          break;
+        }
+        if (sv !== null && !central) {
+          // The finite difference's own error first: central differences (twice the passes),
+          // then a fresh check of them by the next probes.
+          const refined = await linearPartByJvp(exec, acts, input, output, plan.checkpoint, true);
+          if (refined !== null) {
+            sv.dispose();
+            sv = refined;
+            central = true;
+            checkedFrom = perProbe.length;
+          }
+        } else if (perProbe.length >= maxProbes) {
+          stoppedBy = 'probe-cap';
+          break;
+        }
+        await addProbes(plan.probes);
+        result = current();
+      }
+      const reached = relativeHalfWidth(result);
+      precision = { target, reached, met: reached <= target, probes: perProbe.length, central, ...(stoppedBy && { stoppedBy }) };
     }
   } finally {
+    sv?.dispose();
     vFlat.dispose();
     fFlat.dispose();
   }
-  const method = plan.exact ? 'exact' : `probes:${plan.probes} (shared cotangent)`;
-  const combine = (key: keyof ProbeSums): MeanWithError => {
-    const xs = perProbe.map((s) => s[key]);
-    return plan.exact ? exactValue(xs.reduce((a, b) => a + b, 0)) : meanWithError(xs);
-  };
-  const sv = combine('sv');
-  const rho = combine('rho');
+  const { qSv, qRho, kLin, kLinCi99 } = result;
   const sFrob = combine('sFrob');
   const jFrob = combine('jFrob');
-  const qV = quadraticMeanOf(v);
-  const qF = quadraticMeanOf(f);
-  const qSv = sqrtEstimate(sv, 1, method);
-  const qRho = sqrtEstimate(rho, 1, method);
   const linear = qRho.value <= LINEAR_RHO_FRACTION * qF;
-  let kLin: number | null = null;
-  let kLinCi99: [number, number] | null = null;
-  if (!linear) {
-    if (plan.exact) {
-      kLin = qSv.value / qRho.value;
-      kLinCi99 = [kLin, kLin];
-    } else {
-      const r = sqrtRatioInterval(
-        perProbe.map((s) => s.sv),
-        perProbe.map((s) => s.rho),
-      );
-      kLin = r.value;
-      kLinCi99 = r.ci99;
-    }
-  }
-  const sFrob2: Estimate = plan.exact ? exactEstimate(sFrob.mean) : estimateOf(sFrob, method);
+  const sFrob2: Estimate = plan.exact ? exactEstimate(sFrob.mean) : estimateOf(sFrob, probeMethod());
   const gscS = qSv.value > 0 ? (Math.sqrt(sFrob.mean / dIn) * qV) / qSv.value : null;
   // GSC of the nonlinear part uses the Jacobian J_f - S: mean_i ||J_i||_F^2 - ||S||_F^2.
   const nonlinearJac = jFrob.mean - sFrob.mean;
@@ -172,8 +243,135 @@ export async function linearise(
     sFrob2,
     gscS,
     relation: dilutionRelation(kLin, gscBlock, gscRho, note),
+    ...(precision && { kLinPrecision: precision }),
   };
 }
+
+/** Refinement adds probes up to this multiple of the probe setting. */
+const MAX_PROBES_FACTOR = 8;
+
+/** (high - low) / 2 / k of k_lin's interval; 0 for an exact or infinite k. */
+function relativeHalfWidth(r: { kLin: number | null; kLinCi99: readonly [number, number] | null }): number {
+  if (r.kLin === null || r.kLinCi99 === null) return 0;
+  return (r.kLinCi99[1] - r.kLinCi99[0]) / 2 / r.kLin;
+}
+
+/**
+ * Step of the finite differences, relative to the tangent v_i (whose norm is that of the points
+ * v_j): small enough that the O(h) truncation and the share of ReLU-like kinks crossed are
+ * ~1e-4, large enough that float32 rounding of f over h stays ~1e-4 too.
+ */
+export const JVP_STEP = 1e-3;
+
+/**
+ * S v_i = (1/n) sum_j J_f(v_j) v_i for every sample i, as an [n, dOut] tensor. The tangent v_i is
+ * the same at every point v_j, so one block-local forward pass of the whole batch moved along
+ * it, f(v_j + h v_i) for all j, gives all n products J_f(v_j) v_i at once by forward differences
+ * (f(v_j + h v_i) - f(v_j)) / h, or central ones (f(v_j + h v_i) - f(v_j - h v_i)) / 2h at twice
+ * the cost; n such passes (stacked along axis 0 where the block allows) give every row. Returns
+ * null when the block cannot be moved along its input (not a float tensor).
+ */
+export async function linearPartByJvp(
+  exec: Executor,
+  acts: Activations,
+  input: string,
+  output: string,
+  checkpoint?: Checkpoint,
+  central = false,
+): Promise<tf.Tensor2D | null> {
+  const v = acts.get(input)!;
+  const f = acts.get(output)!;
+  if (v.dtype !== 'float32' || f.dtype !== 'float32') return null;
+  const n = v.shape[0];
+  const dOut = f.size / n;
+  const signs = central ? [1, -1] : [1];
+  let largest = 1;
+  for (const t of acts.values()) largest = Math.max(largest, t.size);
+  let stack = Math.max(1, Math.min(n, Math.floor(STACK_ELEMENTS / (largest * signs.length))));
+  const rows: tf.Tensor[] = [];
+  try {
+    for (let i = 0; i < n;) {
+      await yieldToEventLoop();
+      checkpoint?.();
+      const k = Math.min(stack, n - i);
+      let out: tf.Tensor;
+      try {
+        out = jvpColumns(exec, acts, input, output, i, k, signs, checkpoint);
+      } catch (e) {
+        // A block that reads something of batch size from outside its input cannot be stacked.
+        if (k === 1 || !(e instanceof ExecutionError)) throw e;
+        stack = 1;
+        continue;
+      }
+      rows.push(out);
+      i += k;
+    }
+    return tf.tidy(() => tf.reshape(tf.concat(rows, 0), [n, dOut]) as tf.Tensor2D);
+  } finally {
+    rows.forEach((r) => r.dispose());
+  }
+}
+
+/** Rows i .. i + k - 1 of S V ([k, dOut]) from one stacked block-local forward pass. */
+function jvpColumns(
+  exec: Executor,
+  acts: Activations,
+  input: string,
+  output: string,
+  i: number,
+  k: number,
+  signs: readonly number[],
+  checkpoint?: Checkpoint,
+): tf.Tensor {
+  const v = acts.get(input)!;
+  const f = acts.get(output)!;
+  const n = v.shape[0];
+  const inShape = v.shape.slice(1);
+  const moved = tf.tidy(() => {
+    const tangents = tf.slice(v, i, k); // [k, ...]: v_i, shared by every point v_j
+    const parts = signs.map((sign) => tf.reshape(tf.add(tf.expandDims(v, 0), tf.expandDims(tf.mul(tangents, sign * JVP_STEP), 1)), [k * n, ...inShape]));
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+  });
+  let out: tf.Tensor;
+  try {
+    out = exec.forwardFrom(acts, new Map([[input, moved]]), [output], checkpoint).get(output)!;
+  } finally {
+    moved.dispose();
+  }
+  try {
+    return tf.tidy(() => {
+      const dOut = f.size / n;
+      // Means over the points j first (slices, not gathers: those copy slowly on wasm), then
+      // the difference: mean_j f(v_j + h v_i) - mean_j f(v_j - h v_i) = 2h S v_i + O(h^3).
+      const means = tf.mean(tf.reshape(out, [signs.length * k, n, dOut]), 1);
+      const ahead = tf.slice(means, 0, k);
+      const behind = signs.length === 2 ? tf.slice(means, k, k) : tf.mean(tf.reshape(f, [n, dOut]), 0, true);
+      return tf.div(tf.sub(ahead, behind), signs.length * JVP_STEP);
+    });
+  } finally {
+    out.dispose();
+  }
+}
+
+/**
+ * Q||S v|| and Q||rho|| from the JVP's S v, with 99% intervals from its measured error: for a
+ * probe u, the reverse pass gives u . S v_i exactly (w_u . v_i), so the mean over probes of
+ * (w_u . v_i - u . (S v_i)_jvp)^2 estimates E = (1/n) sum_i ||S v_i - (S v_i)_jvp||^2 without bias.
+ * By the triangle inequality both norms are within sqrt(E) of their true values; the interval
+ * uses the t-quantile upper bound of E, and never less than float32 rounding of f.
+ */
+function jvpEstimates(parts: { sv: number; rho: number }, err: MeanWithError, qF: number, probes: number, central: boolean): { qSv: Estimate; qRho: Estimate } {
+  const errUpper = Math.sqrt(Math.max(err.mean + halfWidth99(err), 0)) + JVP_ROUNDING * qF;
+  const method = `jvp (${central ? 'central ' : ''}finite differences, checked with ${probes} probes)`;
+  const make = (sq: number): Estimate => {
+    const value = Math.sqrt(Math.max(sq, 0));
+    return { value, stderr: errUpper / t99(Math.max(err.count - 1, 1)), ci99: [Math.max(value - errUpper, 0), value + errUpper], method };
+  };
+  return { qSv: make(parts.sv), qRho: make(parts.rho) };
+}
+
+/** Relative float32 rounding of S v and rho that the probe check cannot see (both are ~1e-4 Q||f||). */
+const JVP_ROUNDING = 1e-4;
 
 function estimateOf(m: MeanWithError, method: string): Estimate {
   if (m.stderr === 0) return exactEstimate(m.mean, method);

@@ -19,7 +19,7 @@
  *   inequality is true.
  * Tooltips and other "full value" places use formatPrecise (the same rule with 10 digits).
  */
-import type { Estimate } from './schema';
+import type { Estimate, LinearisationInfo } from './schema';
 
 export const SIGNIFICANT_DIGITS = 4;
 /** Digits of formatPrecise: enough to tell apart any two values a report distinguishes in practice. */
@@ -94,6 +94,18 @@ export function formatK(k: number | null | undefined, linear: boolean): string {
  */
 export function formatKSkip(residual: { readonly kSkip: number | null; readonly branchZero?: boolean }): string {
   return residual.kSkip === null && residual.branchZero === true ? INFINITY_TEXT : formatNumber(residual.kSkip);
+}
+
+/**
+ * k_lin as tables show it: ∞ for a linear block, "value [low, high]" where it is estimated (its
+ * 99% interval), the bare value where it is exact; "(wide)" is added when the interval is still
+ * wider than the precision the analysis aimed for (LinearisationInfo.kLinPrecision).
+ */
+export function formatKLin(lin: Pick<LinearisationInfo, 'kLin' | 'kLinCi99' | 'linear' | 'kLinPrecision'>): string {
+  if (lin.kLin === null) return formatK(lin.kLin, lin.linear);
+  const ci = lin.kLinCi99;
+  const text = ci && ci[0] !== ci[1] ? `${formatNumber(lin.kLin)} ${formatInterval(ci)}` : formatNumber(lin.kLin);
+  return lin.kLinPrecision && !lin.kLinPrecision.met ? `${text} (wide)` : text;
 }
 
 /** "[low, high]" for a 99% interval; "exact" when the interval is a single point; n/a when there is none. */

@@ -50,6 +50,13 @@ export interface AnalysisSettings {
   readonly dimOverrides: Readonly<Record<string, number>>;
   /** Memory the analysis may plan for, in MB; 0 means half of the memory free at the start. */
   readonly memoryLimitMb: number;
+  /**
+   * Target relative half-width of k_lin's 99% interval: a block whose interval is wider gets
+   * refined (central differences, more probes); 0 or absent: no refinement.
+   */
+  readonly kPrecision?: number;
+  /** Time one block's refinement may start within, in ms (default 10000). */
+  readonly kTimeBudgetMs?: number;
 }
 
 export interface ModelInfo {
@@ -140,6 +147,23 @@ export interface LinearisationInfo {
   readonly sFrob2: Estimate;
   readonly gscS: number | null;
   readonly relation: DilutionRelation;
+  /** What the adaptive refinement of k_lin aimed for and reached (absent when k_lin is exact or infinite). */
+  readonly kLinPrecision?: KLinPrecision;
+}
+
+/** The precision of an estimated k_lin: the target and the reached relative half-width of its 99% interval. */
+export interface KLinPrecision {
+  /** Target relative half-width (settings.kPrecision). */
+  readonly target: number;
+  /** (high - low) / 2 / k_lin of the reported interval. */
+  readonly reached: number;
+  readonly met: boolean;
+  /** Probes used in the end (the setting's probes plus any added). */
+  readonly probes: number;
+  /** Whether the finite differences were refined to central ones. */
+  readonly central: boolean;
+  /** Why refinement stopped short of the target: the time budget or the probe cap. */
+  readonly stoppedBy?: 'time-budget' | 'probe-cap';
 }
 
 export interface BlockReport {

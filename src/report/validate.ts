@@ -144,6 +144,16 @@ const linearisation = object({
   sFrob2: estimate,
   gscS: measured,
   relation,
+  kLinPrecision: optional(
+    object({
+      target: nonNegative,
+      reached: nonNegative,
+      met: bool,
+      probes: count,
+      central: bool,
+      stoppedBy: optional(oneOf('time-budget', 'probe-cap')),
+    }),
+  ),
 });
 
 const block: Check = (v, p) => {
@@ -241,6 +251,8 @@ const topLevel = object({
     inputSource: str,
     dimOverrides: record(integer),
     memoryLimitMb: optional(nonNegative),
+    kPrecision: optional(nonNegative),
+    kTimeBudgetMs: optional(nonNegative),
   }),
   thresholds: object({ gsc: finite, pseudoLinearK: finite, collapsedSpread: finite }),
   backend: object({ name: str, tfjsBackend: str, notes: arrayOf(str), threads: optional(count) }),

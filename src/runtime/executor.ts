@@ -120,6 +120,50 @@ export class Executor implements KernelContext {
     for (let j = node.outputs.length; j < outputs.length; j++) outputs[j].dispose();
   }
 
+  /**
+   * Re-runs only the nodes between `overrides` and `targets`: the nodes downstream of an
+   * overridden tensor that a target depends on, reading every other tensor from `acts`. Used
+   * for block-local forward passes at perturbed inputs (finite-difference Jacobian-vector
+   * products). The overrides may carry a multiple of the batch along axis 0 when every node on
+   * the way reads nothing of batch size from outside the overrides. The caller owns the
+   * returned targets (copies when a target is not recomputed); everything else is freed here.
+   */
+  forwardFrom(acts: Activations, overrides: ReadonlyMap<string, Tensor>, targets: readonly string[], checkpoint?: Checkpoint): Map<string, Tensor> {
+    const reach = this.forwardReach(new Set(overrides.keys()));
+    const needed = new Set(targets);
+    const run: number[] = [];
+    for (let i = this.graph.nodes.length - 1; i >= 0; i--) {
+      const node = this.graph.nodes[i];
+      if (!node.outputs.some((o) => needed.has(o) && reach.has(o))) continue;
+      run.push(i);
+      for (const name of node.inputs) if (name !== '' && reach.has(name) && !overrides.has(name)) needed.add(name);
+    }
+    const local = new Map<string, Tensor>(acts);
+    for (const [name, t] of overrides) local.set(name, t);
+    const made: Tensor[] = [];
+    let returned = false;
+    try {
+      for (const i of run.reverse()) {
+        const node = this.graph.nodes[i];
+        this.runNode(node, i, local, checkpoint);
+        node.outputs.forEach((o) => o !== '' && local.has(o) && made.push(local.get(o)!));
+      }
+      const result = new Map<string, Tensor>();
+      for (const name of targets) {
+        const t = this.lookup(local, name);
+        result.set(name, made.includes(t) ? t : t.clone());
+      }
+      returned = true;
+      return result;
+    } finally {
+      const kept = new Set(returned ? targets.map((name) => local.get(name)) : []);
+      for (const t of made) {
+        this.releaseDerived(t.id);
+        if (!kept.has(t)) t.dispose();
+      }
+    }
+  }
+
   /** Disposes what `forward` allocated (not the feeds the caller owns, not the constants). */
   disposeActivations(acts: Map<string, Tensor>, feeds: ReadonlyMap<string, Tensor>): void {
     for (const [name, t] of acts) {

@@ -31,6 +31,8 @@ describe('parseConfig', () => {
         blockMatrix: false,
         inputShapeOverrides: { seq: 12 },
         memoryLimitMb: 512,
+        kPrecision: 0.02,
+        kTimeBudgetMs: 500,
         'thresholds.gsc': 50,
         'thresholds.pseudoLinearK': 2.5,
         'thresholds.collapsedSpread': 0.2,
@@ -45,6 +47,8 @@ describe('parseConfig', () => {
       blockMatrix: false,
       dimOverrides: { seq: 12 },
       memoryLimitMb: 512,
+      kPrecision: 0.02,
+      kTimeBudgetMs: 500,
     });
     assert.deepEqual(c.thresholds, { gsc: 50, pseudoLinearK: 2.5, collapsedSpread: 0.2 });
     assert.equal(describeSettings(c.settings), 'batch 4, 32 probes, seed 7, exact off, backend cpu, no block matrix, dims seq=12, memory limit 512 MB');

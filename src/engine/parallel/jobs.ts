@@ -49,6 +49,8 @@ export interface LineariseJob {
   readonly exact: boolean;
   readonly probes: number;
   readonly affine: boolean;
+  /** Target relative half-width of k_lin's 99% interval, and the time refinement may take. */
+  readonly kPrecision?: { readonly target: number; readonly timeBudgetMs: number };
 }
 
 /**
@@ -106,7 +108,16 @@ export async function runJob(
     return { kind: 'residual', squares: r.squares, method: r.method };
   }
   // The block's GSC only enters the relation, which withGscBlock recomputes.
-  const info = await linearise(exec, acts, job.input, job.output, { exact: job.exact, probes: job.probes, rng, checkpoint }, Number.NaN, job.affine);
+  const precision = job.kPrecision && { targetPrecision: job.kPrecision.target, deadline: performance.now() + job.kPrecision.timeBudgetMs };
+  const info = await linearise(
+    exec,
+    acts,
+    job.input,
+    job.output,
+    { exact: job.exact, probes: job.probes, rng, checkpoint, ...precision },
+    Number.NaN,
+    job.affine,
+  );
   return { kind: 'linearise', info };
 }
 

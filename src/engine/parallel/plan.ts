@@ -14,6 +14,8 @@ export interface PlanArgs {
   readonly boundaries: readonly string[];
   readonly probes: number;
   readonly blockMatrix: boolean;
+  /** k_lin's adaptive precision (settings.kPrecision, kTimeBudgetMs); absent: no refinement. */
+  readonly kPrecision?: { readonly target: number; readonly timeBudgetMs: number };
   readonly useExact: (tensor: string) => boolean;
   /** Per-sample shape of a tensor of the forward pass (a residual merge that broadcasts is measured part by part). */
   readonly shapeOf: (tensor: string) => readonly number[];
@@ -112,6 +114,7 @@ export function analysisJobs(p: PlanArgs): AnalysisJob[] {
       exact: p.useExact(blk.outputTensor),
       probes: p.probes,
       affine: blk.affine,
+      ...(p.kPrecision && { kPrecision: p.kPrecision }),
     });
   }
   return jobs;

@@ -8,7 +8,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatInterval, formatK, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
@@ -72,7 +72,7 @@ function blocksTable(report: AnalysisReport): string {
         td(ciCell(b.gscToOutput)),
         td(esc(formatNumber(b.gscBlock.value))),
         td(b.residual ? esc(formatKSkip(b.residual)) : ''),
-        td(esc(formatK(b.linearisation.kLin, b.linearisation.linear))),
+        td(esc(formatKLin(b.linearisation))),
         td(labels.map((l) => `<span class="flag">${esc(l)}</span>`).join(''), 'text'),
       ],
       labels.length ? 'flagged' : '',

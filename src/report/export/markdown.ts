@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatInterval, formatK, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -52,7 +52,7 @@ export function reportToMarkdown(report: AnalysisReport): string {
       ci(b.gscToOutput),
       num(b.gscBlock.value),
       b.residual ? mdText(formatKSkip(b.residual)) : '',
-      mdText(formatK(b.linearisation.kLin, b.linearisation.linear)),
+      mdText(formatKLin(b.linearisation)),
       mdText(flagLabels(f).join(', ')),
     ];
   });
