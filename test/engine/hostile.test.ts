@@ -129,4 +129,30 @@ describe('hostile models', () => {
     assert.equal(cli.status, 1);
     assert.match(cli.stderr, new RegExp(`error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: node "blow_up"`));
   });
+
+  test('onnx: twenty Expands each under the per-tensor bound are refused together under --memory-limit-mb 16', async () => {
+    const expands = Array.from({ length: 20 }, (_, i) => node('Expand', ['x', 'shape'], [`e${i}`], {}, `expand${i}`));
+    const file = writeOnnx({
+      nodes: [
+        ...expands,
+        node(
+          'Sum',
+          expands.map((n) => n.output![0]),
+          ['y'],
+          {},
+          'sum',
+        ),
+      ],
+      inputs: [valueInfo('x', T.FLOAT, ['N', 1])],
+      outputs: [valueInfo('y', T.FLOAT, ['N', 2 ** 20])],
+      // Each output [1, 2^20] at the one-sample probe: 4 MB, a quarter of what one tensor may take.
+      initializers: [{ name: 'shape', dims: [2], dataType: T.INT64, int64Data: [1, 2 ** 20] }],
+    });
+    const e = await analyzeModel({ modelPath: file, settings: { ...SETTINGS, memoryLimitMb: 16 } }).then(
+      () => assert.fail('analysed'),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof ResourceError, `expected a ResourceError, got ${String(e)}`);
+    assert.match(e.message, /node "expand\d+" \(Expand\): its output would take 4\.0 MB on top of \d+ MB already held, over the memory limit of 16 MB/);
+  });
 });
