@@ -9,12 +9,16 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deflateSync } from 'node:zlib';
 import * as path from 'node:path';
 import { loadModel } from '../../src/loaders';
 import { modelContentFiles, modelContentHash } from '../../src/loaders/contentHash';
 import { ModelLoadError } from '../../src/loaders/errors';
 import { DataError } from '../../src/data/errors';
 import { NpyFile } from '../../src/data/npy';
+import { readJsonData } from '../../src/data/json';
+import { decodeImage } from '../../src/data/images';
+import { loadSamples } from '../../src/data/samples';
 import { MemoryBudget } from '../../src/runtime/memoryBudget';
 import { ResourceError } from '../../src/runtime/resourceError';
 import { useTestBackend } from '../helpers/backend';
@@ -325,5 +329,62 @@ describe('ONNX files no exporter writes', () => {
     const e = await rejection(loadModel(writeOnnx(matmul(int8))));
     assert.ok(e instanceof ModelLoadError, String(e));
     assert.match(e.message, /model\.onnx: node "mm" \(MatMul\) multiplies the INT8 initializer "w" with float values/);
+  });
+});
+
+describe('stack depth and unclear decoder messages', () => {
+  test('tfjs: 3000 nested Sequential models are refused with a clear error, not a stack overflow', QUICK, async () => {
+    let layer = JSON.stringify({ class_name: 'Dense', config: { name: 'd', units: 2, use_bias: false, batch_input_shape: [null, 2] } });
+    // Built as text: JSON.stringify itself overflows on the nested objects.
+    for (let i = 0; i < 3000; i++) layer = `{"class_name":"Sequential","config":{"name":"s${i}","batch_input_shape":[null,2],"layers":[${layer}]}}`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'gl-nested-'));
+    const file = path.join(dir, 'model.json');
+    writeFileSync(file, `{"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"top","layers":[${layer}]}}}`);
+    const e = await rejection(loadModel(file));
+    assert.ok(e instanceof ModelLoadError, String(e));
+    assert.match(e.message, /model\.json: models are nested more than 64 deep/);
+  });
+
+  test('data: a JSON array nested 100,000 deep is refused naming the data file, not a stack overflow', QUICK, () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'gl-deep-')), 'deep.json');
+    writeFileSync(file, '['.repeat(100_000) + ']'.repeat(100_000));
+    assert.match(throwsData(() => readJsonData(file)).message, /deep\.json: the data is nested more than 32 arrays deep/);
+  });
+
+  test('data: a PNG whose pixel data inflates past its 1x1 header is named with the cause, not "have should not go down"', QUICK, () => {
+    const crcTable = Array.from({ length: 256 }, (_, n) => {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      return c >>> 0;
+    });
+    const crc32 = (b: Buffer): number => (b.reduce((c, x) => crcTable[(c ^ x) & 0xff] ^ (c >>> 8), 0xffffffff) ^ 0xffffffff) >>> 0;
+    const chunk = (type: string, data: Buffer): Buffer => {
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(data.length);
+      const tail = Buffer.alloc(4);
+      tail.writeUInt32BE(crc32(body));
+      return Buffer.concat([head, body, tail]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(1, 0);
+    ihdr.writeUInt32BE(1, 4);
+    ihdr[8] = 8; // bit depth
+    ihdr[9] = 6; // RGBA
+    const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const png = Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1_000_000))), chunk('IEND', Buffer.alloc(0))]);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'gl-png-')), 'bomb.png');
+    writeFileSync(file, png);
+    const message = throwsData(() => decodeImage(file)).message;
+    assert.match(message, /bomb\.png: not a readable PNG: its compressed pixel data is corrupt or longer than the 1x1 image its header declares/);
+  });
+
+  test('data: a CSV of the wrong width is refused from its first rows, before the rest is parsed', QUICK, () => {
+    // 3 columns where the model wants 4; a bad cell far down would be found first by a full parse.
+    const rows = Array.from({ length: 50_000 }, (_, i) => (i === 40_000 ? 'oops,2,3' : `${i},2,3`));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'gl-csv-')), 'wide.csv');
+    writeFileSync(file, `a,b,c\n${rows.join('\n')}\n`);
+    const e = throwsData(() => loadSamples({ path: file }, { inputName: 'x', shape: [4] }, { count: 2, mode: 'first', seed: 0 }));
+    assert.match(e.message, /wide\.csv: the model input "x" expects 4 features per sample \(shape \[4\]\), found 3 numeric columns/);
   });
 });
