@@ -5,6 +5,7 @@
 function fail(e) {
   const text = e instanceof Error ? e.message : String(e);
   // Control characters from a model's names are shown escaped, as everywhere else.
+  // eslint-disable-next-line no-control-regex
   const shown = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   process.stderr.write(`gradient-lens: internal error: ${shown}\n`);
   if (process.env.GRADIENT_LENS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
