@@ -388,27 +388,3 @@ describe('stack depth and unclear decoder messages', () => {
     assert.match(e.message, /wide\.csv: the model input "x" expects 4 features per sample \(shape \[4\]\), found 3 numeric columns/);
   });
 });
-
-describe('a declared zero dimension', () => {
-  test('an ONNX input [N, 0] is refused as a zero size, not called "dynamic" (which --dim could not fix)', async () => {
-    const file = writeOnnx({
-      nodes: [node('Relu', ['x'], ['y'], {}, 'relu')],
-      inputs: [valueInfo('x', T.FLOAT, ['N', 0])],
-      outputs: [valueInfo('y', T.FLOAT, null)],
-    });
-    const e = await rejection(loadModel(file));
-    assert.ok(e instanceof ModelLoadError, String(e));
-    assert.match(e.message, /model\.onnx: graph input "x" declares dimension 1 as 0 \(shape \[N, 0\]\)/);
-    assert.doesNotMatch(e.message, /dynamic/);
-  });
-
-  test('a TF.js input layer [null, 0] is refused the same way; a batch dimension of 0 is not a sample dimension', async () => {
-    const json = denseJson('w.bin');
-    const layers = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
-    layers[0].config.batch_input_shape = [null, 0];
-    const e = await rejection(loadModel(writeModel(json, [], { 'w.bin': Buffer.alloc(48) })));
-    assert.match(e.message, /model\.json: input layer "dense_input" declares dimension 1 as 0/);
-    layers[0].config.batch_input_shape = [0, 4];
-    await loadModel(writeModel(json, [], { 'w.bin': Buffer.alloc(48) }));
-  });
-});

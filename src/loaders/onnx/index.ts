@@ -14,7 +14,6 @@ import { decodeTensorProto, elementTypeName, int64Value, type TensorSource } fro
 import type { MemoryBudget } from '../../runtime/memoryBudget';
 import { NodeError, translateNode } from './upgrade';
 import { graphValueInfo } from './valueInfo';
-import { refuseZeroDims } from '../zeroDims';
 
 export { decodeTensorProto } from './tensor';
 
@@ -107,7 +106,6 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   // Since IR version 4 initializers need not be graph inputs; before, inputs with an
   // initializer were inputs with a default value. Either way they are constants here.
   const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
-  for (const i of inputs) refuseZeroDims(i.shape, `graph input "${i.name}"`, file);
   const outputs = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
 
   const nodes = sourceNodes(g.node ?? [], source);

@@ -6,7 +6,6 @@
  */
 import type { ConstTensor, Dim, Graph, ValueInfo } from '../../../graph/ir';
 import { ModelLoadError } from '../../errors';
-import { refuseZeroDims } from '../../zeroDims';
 import { ConfigError, isObject, type JsonObject } from '../config';
 import { GraphEmitter } from '../emitter';
 import type { LoadedWeights } from '../weights';
@@ -107,7 +106,6 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
     if (node.op === 'NoOp') continue;
     if (node.op === 'Placeholder') {
       const info = placeholderInfo(node);
-      refuseZeroDims(info.shape, `input "${info.name}"`, modelJson);
       em.reserveTensor(info.name);
       inputs.push(info);
       ranks.set(info.name, info.shape?.length);

@@ -13,7 +13,6 @@ import { UnsupportedLayerConfig, type LayerCall, type LayerTranslator } from './
 import { coreLayers } from './core';
 import { spatialLayers } from './spatial';
 import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpec, type TensorRef } from './topology';
-import { refuseZeroDims } from '../../zeroDims';
 
 const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers };
 
@@ -127,7 +126,6 @@ function inputInfo(layer: LayerSpec, modelJson: string): ValueInfo {
   }
   if (elements > MAX_INPUT_ELEMENTS)
     throw new ModelLoadError(modelJson, `input layer "${layer.name}" declares ${elements} elements per batch_input_shape, more than a tensor can hold`);
-  refuseZeroDims(dims, `input layer "${layer.name}"`, modelJson);
   const dtypeRaw = layer.config.dtype;
   const dtype: DType = dtypeRaw === 'int32' ? 'int32' : dtypeRaw === 'bool' ? 'bool' : 'float32';
   return { name: layer.name, dtype, shape: dims };
