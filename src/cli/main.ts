@@ -16,6 +16,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { analyzeModel } from '../engine/analyze';
 import type { AnalyzeRequest } from '../engine/api';
+import { DataError } from '../data/errors';
 import { reportIncompatibility, type AnalysisReport, type AnalysisSettings } from '../report/schema';
 import { exportReport } from '../report/export';
 import { compareReports } from '../report/compare';
@@ -215,8 +216,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await run(args);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    // Loader errors already start with the file; engine errors (memory, execution) do not.
-    const file = args.command === 'analyze' && !message.includes(args.model) ? `${args.model}: ` : '';
+    // Loader and data errors already start with their file (the data file's, not the model's);
+    // engine errors (memory, execution) do not.
+    const file = args.command === 'analyze' && !(e instanceof DataError) && !message.includes(args.model) ? `${args.model}: ` : '';
     // Messages quote node and op names from the model: shown escaped, they cannot clear the screen.
     process.stderr.write(printableLines(`\ngradient-lens: error: ${file}${message}\n`));
     if (process.env.GRADIENT_LENS_DEBUG && e instanceof Error) process.stderr.write(printableLines(`${e.stack}\n`));

@@ -50,14 +50,20 @@ function isNumber(s: string): boolean {
   return s !== '' && Number.isFinite(Number(s));
 }
 
-export function parseCsvTable(text: string): CsvTable {
+/** The table of `text`, or of its first `maxRows` records (header included) when given. */
+export function parseCsvTable(text: string, maxRows = Infinity): CsvTable {
   const rows: string[][] = [];
   const lines: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '' || line.startsWith('#')) return;
+  let start = 0;
+  for (let lineNo = 1; start <= text.length && rows.length < maxRows; lineNo++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end > start && text[end - 1] === '\r' ? end - 1 : end);
+    start = end + 1;
+    if (line.trim() === '' || line.startsWith('#')) continue;
     rows.push(splitRecord(line));
-    lines.push(i + 1);
-  });
+    lines.push(lineNo);
+  }
   // A first row with any non-numeric field is a header.
   const hasHeader = rows.length > 0 && rows[0].some((f) => !isNumber(f));
   return hasHeader ? { header: rows[0], rows: rows.slice(1), lines: lines.slice(1) } : { header: null, rows, lines };
@@ -74,12 +80,24 @@ function labelIndex(file: string, table: CsvTable, column: string, width: number
   throw new DataError(file, `no label column "${column}" (${known})`);
 }
 
-export function csvData(file: string, table: CsvTable, labelColumn?: string): CsvData {
+interface CsvColumns {
+  readonly width: number;
+  /** Index of the label column, -1 without one. */
+  readonly label: number;
+  readonly featureCount: number;
+}
+
+function csvColumns(file: string, table: CsvTable, labelColumn: string | undefined): CsvColumns {
   if (table.rows.length === 0) throw new DataError(file, 'no data rows');
   const width = table.header?.length ?? table.rows[0].length;
   const label = labelColumn === undefined ? -1 : labelIndex(file, table, labelColumn, width);
   const featureCount = width - (label >= 0 ? 1 : 0);
   if (featureCount === 0) throw new DataError(file, 'no feature columns besides the label column');
+  return { width, label, featureCount };
+}
+
+export function csvData(file: string, table: CsvTable, labelColumn?: string): CsvData {
+  const { width, label, featureCount } = csvColumns(file, table, labelColumn);
   const samples = table.rows.length;
   const features = new Float64Array(samples * featureCount);
   const labels = label >= 0 ? new Float64Array(samples) : undefined;
@@ -105,6 +123,17 @@ export function csvData(file: string, table: CsvTable, labelColumn?: string): Cs
   };
 }
 
-export function readCsvData(file: string, labelColumn?: string): CsvData {
-  return csvData(file, parseCsvTable(readTextData(file)), labelColumn);
+/**
+ * `checkColumns` sees the feature count (and the label column's name) from the header and the
+ * first row, and may throw before the rest of the file is split and parsed (100 MB of rows
+ * for a model that wants another width would be parsed for nothing).
+ */
+export function readCsvData(file: string, labelColumn?: string, checkColumns?: (featureCount: number, labelName?: string) => void): CsvData {
+  const text = readTextData(file);
+  if (checkColumns !== undefined) {
+    const head = parseCsvTable(text, 2);
+    const { label, featureCount } = csvColumns(file, head, labelColumn);
+    checkColumns(featureCount, label >= 0 ? (head.header?.[label] ?? String(label)) : undefined);
+  }
+  return csvData(file, parseCsvTable(text), labelColumn);
 }

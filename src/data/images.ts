@@ -108,7 +108,7 @@ export function decodeImage(file: string): RgbaImage {
       const png = PNG.sync.read(bytes);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
     } catch (e) {
-      throw new DataError(file, `not a readable PNG (${e instanceof Error ? e.message : String(e)})`);
+      throw new DataError(file, `not a readable PNG: ${pngProblem(e instanceof Error ? e.message : String(e), bytes)}`);
     }
   }
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
@@ -127,4 +127,16 @@ export function decodeImage(file: string): RgbaImage {
     }
   }
   throw new DataError(file, 'not a PNG or JPEG image');
+}
+
+/**
+ * pngjs reports some corrupt files with its internal assertions ("have should not go down"
+ * when the pixel data inflates to more than the header's size): say what is wrong with the file.
+ */
+function pngProblem(message: string, bytes: Buffer): string {
+  if (/should not go down|should not|assert/i.test(message)) {
+    const [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    return `its compressed pixel data is corrupt or longer than the ${width}x${height} image its header declares (decoder: "${message}")`;
+  }
+  return message;
 }

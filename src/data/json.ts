@@ -5,6 +5,9 @@
 import { DATA_LIMITS, DataError } from './errors';
 import { readTextData } from './textFile';
 
+/** More axes than any model input has (ONNX and TF.js tensors stay well below this). */
+const MAX_RANK = 32;
+
 /** A rectangular numeric array, flattened in C order. */
 export interface DenseArray {
   readonly shape: readonly number[];
@@ -21,6 +24,8 @@ export function denseFromNested(file: string, value: unknown, what: string): Den
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
+    // The values are read recursively, one call per axis: a 100,000-deep array would overflow the stack.
+    if (shape.length === MAX_RANK) throw new DataError(file, `${what} is nested more than ${MAX_RANK} arrays deep; sample data has a few axes`);
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0];

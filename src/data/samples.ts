@@ -164,13 +164,14 @@ export function loadSamples(request: DataRequest, target: SampleTarget, choice: 
       return withLabels({ kind, path: file, total: found[0], indices, values }, data.labels && labelsFromDense(`${file}:labels`, data.labels));
     }
     case 'csv': {
-      const csv = readCsvData(file, request.labelColumn);
-      if (csv.featureCount !== d) {
+      // The width is checked from the first rows, before the whole file is parsed.
+      const csv = readCsvData(file, request.labelColumn, (featureCount, labelName) => {
+        if (featureCount === d) return;
         throw new DataError(
           file,
-          `the model input "${target.inputName}" expects ${d} features per sample (shape [${target.shape.join(', ')}]), found ${csv.featureCount} numeric columns${csv.labelColumn !== undefined ? ` besides the label column "${csv.labelColumn}"` : ''}`,
+          `the model input "${target.inputName}" expects ${d} features per sample (shape [${target.shape.join(', ')}]), found ${featureCount} numeric columns${labelName !== undefined ? ` besides the label column "${labelName}"` : ''}`,
         );
-      }
+      });
       const indices = pick(csv.samples);
       const values = new Float32Array(indices.length * d);
       indices.forEach((r, k) => values.set(csv.features.subarray(r * d, (r + 1) * d), k * d));

@@ -13,6 +13,7 @@ import { toChannelsLast } from '../passes/layout';
 import { loadModel, type LoadedModel } from '../loaders';
 import { Executor, type Activations } from '../runtime/executor';
 import { initBackend, type BackendInfo } from '../runtime/backend';
+import { MemoryBudget } from '../runtime/memoryBudget';
 import { prepareData, type PreparedData } from './prepare';
 import { decideBatch, defaultMemoryLimitBytes } from './resources';
 import {
@@ -49,8 +50,14 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
   const started = Date.now();
   const backend = await startBackend(request, hooks);
   emit(hooks, 'loading', `loading ${path.basename(request.modelPath)}`, 0.02);
-  const loaded = await loadModel(request.modelPath);
-  return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started });
+  // One budget from the first byte read: the loaders charge the weights, the executor the activations.
+  const budget = new MemoryBudget(memoryLimitBytes({ ...DEFAULT_SETTINGS, ...request.settings }, backend));
+  const loaded = await loadModel(request.modelPath, { budget });
+  return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started, budget });
+}
+
+function memoryLimitBytes(settings: AnalysisSettings, backend: BackendInfo): number {
+  return settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(backend.name);
 }
 
 /** Analyses a graph that is already loaded (tests build graphs directly). */
@@ -75,6 +82,8 @@ interface RunContext {
   readonly started: number;
   readonly backend: BackendInfo;
   readonly loadMs: number;
+  /** Already charged for the loaded weights (analyzeModel); a fresh one otherwise. */
+  readonly budget?: MemoryBudget;
 }
 
 /** The analysed graph with its batch source and executor (prepare.ts, layout pass), and the memory limit. */
@@ -85,6 +94,7 @@ interface PreparedModel {
   readonly graph: Graph;
   readonly exec: Executor;
   readonly limitBytes: number;
+  readonly budget: MemoryBudget;
   readonly settings: AnalysisSettings;
   readonly thresholds: Thresholds;
   readonly checkpoint: () => void;
@@ -98,13 +108,15 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   const data = prepareData(loaded.graph, request, settings);
   const graph = toChannelsLast(data.graph);
   const warnings: ReportWarning[] = run.backend.notes.map((message) => ({ code: 'backend-fallback', message }));
-  const limitBytes = settings.memoryLimitMb > 0 ? settings.memoryLimitMb * 1024 ** 2 : defaultMemoryLimitBytes(run.backend.name);
-  // One float32 tensor may not take the whole limit: refuse such a node before it allocates.
-  const exec = new Executor(graph, Math.min(2 ** 31 - 1, Math.floor(limitBytes / 4)));
+  const limitBytes = memoryLimitBytes(settings, run.backend);
+  const budget = run.budget ?? new MemoryBudget(limitBytes);
+  // One float32 tensor may not take the whole limit: refuse such a node before it allocates;
+  // nor may the activations a pass keeps, together (the budget).
+  const exec = new Executor(graph, Math.min(2 ** 31 - 1, Math.floor(limitBytes / 4)), budget);
   const checkpoint = (): void => {
     if (hooks.signal?.aborted) throw new CancelledError();
   };
-  const model: PreparedModel = { loaded, data, graph, exec, limitBytes, settings, thresholds, checkpoint, warnings };
+  const model: PreparedModel = { loaded, data, graph, exec, limitBytes, budget, settings, thresholds, checkpoint, warnings };
   try {
     return await runAnalysis(model, request, hooks, run);
   } finally {
@@ -130,9 +142,9 @@ function planBatch(model: PreparedModel): { batch: number; singleForwardMs: numb
   } finally {
     probe.dispose();
   }
-  let constantBytes = 0;
-  for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
-  const decision = decideBatch(perSampleBytes, constantBytes, data.requestedBatch, model.limitBytes);
+  // What stays held through the analysis: the weights, in the graph and in the backend.
+  const heldBytes = model.budget.usedBytes;
+  const decision = decideBatch(perSampleBytes, heldBytes, data.requestedBatch, model.limitBytes);
   if (decision.kind === 'refused') throw new ResourceError(decision.message);
   if (decision.kind === 'shrunk') model.warnings.push({ code: 'input', message: decision.message });
   return { batch: decision.batch, singleForwardMs };

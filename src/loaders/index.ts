@@ -9,6 +9,7 @@ import { modelContentHash } from './contentHash';
 import { ModelLoadError } from './errors';
 import { loadOnnxModel } from './onnx';
 import { loadTfjsModel } from './tfjs';
+import type { MemoryBudget } from '../runtime/memoryBudget';
 
 export interface LoadedModel {
   readonly graph: Graph;
@@ -16,7 +17,16 @@ export interface LoadedModel {
   readonly contentHash: string;
 }
 
-export async function loadModel(modelPath: string): Promise<LoadedModel> {
+export interface LoadOptions {
+  /**
+   * Charged for the bytes read and every weight decoded, before they are allocated: a shard
+   * listed sixty times or forty initializers naming one external file are refused by the
+   * memory limit instead of taking gigabytes. Without it nothing is charged.
+   */
+  readonly budget?: MemoryBudget;
+}
+
+export async function loadModel(modelPath: string, options: LoadOptions = {}): Promise<LoadedModel> {
   const ext = path.extname(modelPath).toLowerCase();
   let stat;
   try {
@@ -26,11 +36,11 @@ export async function loadModel(modelPath: string): Promise<LoadedModel> {
   }
   if (!stat.isFile()) throw new ModelLoadError(modelPath, 'not a file');
   if (ext === '.onnx') {
-    const graph = await loadOnnxModel(modelPath);
+    const graph = await loadOnnxModel(modelPath, options.budget);
     return { graph, contentHash: await modelContentHash(modelPath) };
   }
   if (ext === '.json') {
-    const graph = await loadTfjsModel(modelPath);
+    const graph = await loadTfjsModel(modelPath, options.budget);
     return { graph, contentHash: await modelContentHash(modelPath) };
   }
   throw new ModelLoadError(modelPath, `unknown model format "${ext || '(no extension)'}": expected an .onnx file or a TensorFlow.js model.json`);

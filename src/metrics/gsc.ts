@@ -45,7 +45,13 @@ export function gscFromSquares(
   return {
     batch,
     qmJacobian,
-    perSample: { median: median(values), min: Math.min(...values), max: Math.max(...values), values },
+    // A loop, not Math.min(...values): a batch of 150,000 overflows the call stack as arguments.
+    perSample: {
+      median: median(values),
+      min: values.reduce((a, b) => Math.min(a, b), Infinity),
+      max: values.reduce((a, b) => Math.max(a, b), -Infinity),
+      values,
+    },
   };
 }
 

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
 import type { KernelContext, OpKernel, Tensor } from '../ops/kernel';
 import { kernelFor } from '../ops/registry';
-import { checkOutputSize } from './sizeGuard';
+import { checkOutputSize, outputElementBound } from './sizeGuard';
+import type { MemoryBudget } from './memoryBudget';
 import { stackedShape, stackedVjp } from './probeStacking';
 
 /** Activations by tensor name, as the forward pass left them. */
@@ -27,6 +28,10 @@ export class ExecutionError extends Error {
   }
 }
 
+function bytesOf(t: Tensor): number {
+  return t.size * (t.dtype === 'bool' ? 1 : 4);
+}
+
 export function constToTensor(c: ConstTensor): Tensor {
   return tf.tensor(c.data, [...c.shape], c.dtype);
 }
@@ -39,17 +44,31 @@ export class Executor implements KernelContext {
   private readonly kernels: OpKernel[];
   /** For each node, the set of tensor names it reads through data inputs. */
   private readonly producerIndex = new Map<string, number>();
+  /** Bytes charged to the budget for each forward pass's live activations, released with them. */
+  private readonly chargedByPass = new WeakMap<Map<string, Tensor>, number>();
+  private readonly constantBytes: number;
 
   /**
    * `maxTensorElements`: no node may produce a tensor larger than this; checked from shapes
    * before the node runs (see sizeGuard.ts). The default is what one tensor can address.
    */
+  /**
+   * `budget`: when given, a forward pass charges every activation it keeps (the sum, not each
+   * tensor alone: twenty Expands each under the per-tensor bound may together be far over the
+   * limit) before the node runs, from the op's output bound, and releases them on disposal.
+   */
   constructor(
     readonly graph: Graph,
     private readonly maxTensorElements: number = 2 ** 31 - 1,
+    private readonly budget?: MemoryBudget,
   ) {
     this.kernels = graph.nodes.map((n) => kernelFor(n.op));
     graph.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producerIndex.set(o, i)));
+    // The backend holds its own copy of every constant (the wasm heap, say), beside the graph's.
+    let constantBytes = 0;
+    for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
+    budget?.charge(constantBytes, "the model's weights, copied to the compute backend");
+    this.constantBytes = constantBytes;
     for (const [name, c] of graph.constants) this.constants.set(name, tf.keep(constToTensor(c)));
   }
 
@@ -93,6 +112,11 @@ export class Executor implements KernelContext {
     const acts = new Map<string, Tensor>(this.constants);
     for (const [name, t] of feeds) acts.set(name, t);
     try {
+      if (this.budget !== undefined) {
+        let fed = 0;
+        for (const t of feeds.values()) fed += bytesOf(t);
+        this.chargePass(acts, fed, 'the input batch');
+      }
       this.graph.nodes.forEach((node, i) => this.runNode(node, i, acts, checkpoint));
     } catch (e) {
       // Cancelled or failed half-way: free what this pass allocated before passing it on.
@@ -107,11 +131,18 @@ export class Executor implements KernelContext {
     const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
     const kernel = this.kernels[i];
     checkOutputSize(node, inputs, this, this.maxTensorElements);
+    // Charged at the bound before the node runs, then corrected to what it produced.
+    const bound = this.budget === undefined ? 0 : 4 * (outputElementBound(node, inputs, this)?.elements ?? 0);
+    this.chargePass(acts, bound, `node "${node.name}" (${node.op}): its output`);
     let outputs: Tensor[];
     try {
       outputs = tf.tidy(() => kernel.forward({ inputs, attrs: node.attrs, node, ctx: this }));
     } catch (e) {
       throw new ExecutionError(node.name, node.op, e);
+    }
+    if (this.budget !== undefined) {
+      const produced = outputs.slice(0, node.outputs.length).reduce((sum, t) => sum + bytesOf(t), 0);
+      this.chargePass(acts, produced - bound, `node "${node.name}" (${node.op}): its output`);
     }
     node.outputs.forEach((name, j) => {
       if (name !== '' && outputs[j] !== undefined) acts.set(name, outputs[j]);
@@ -166,6 +197,8 @@ export class Executor implements KernelContext {
 
   /** Disposes what `forward` allocated (not the feeds the caller owns, not the constants). */
   disposeActivations(acts: Map<string, Tensor>, feeds: ReadonlyMap<string, Tensor>): void {
+    this.budget?.release(this.chargedByPass.get(acts) ?? 0);
+    this.chargedByPass.delete(acts);
     for (const [name, t] of acts) {
       this.releaseDerived(t.id);
       if (!this.constants.has(name) && !feeds.has(name)) t.dispose();
@@ -286,11 +319,20 @@ export class Executor implements KernelContext {
   }
 
   dispose(): void {
+    if (this.constants.size > 0) this.budget?.release(this.constantBytes);
     for (const t of this.constants.values()) t.dispose();
     for (const c of this.cache.values()) (Array.isArray(c) ? c : [c]).forEach((t) => t.dispose());
     for (const id of [...this.activationCache.keys()]) this.releaseDerived(id);
     this.constants.clear();
     this.cache.clear();
+  }
+
+  /** Charges (or, when negative, releases) `bytes` to the budget on behalf of the pass `acts`. */
+  private chargePass(acts: Map<string, Tensor>, bytes: number, what: string): void {
+    if (this.budget === undefined || bytes === 0) return;
+    if (bytes > 0) this.budget.charge(bytes, what);
+    else this.budget.release(-bytes);
+    this.chargedByPass.set(acts, (this.chargedByPass.get(acts) ?? 0) + bytes);
   }
 
   /** Tensor names reachable from `from` along data inputs (including `from`). */

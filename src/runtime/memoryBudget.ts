@@ -1,11 +1,17 @@
 /**
  * One memory budget for an analysis, charged for what it materialises before it allocates it,
  * so that exceeding the limit is a ResourceError naming the cause rather than a swapping
- * machine or a wasm heap overrun ('memory access out of bounds').
+ * machine or a wasm heap overrun ('memory access out of bounds'). The loaders charge the files
+ * they read and the weights they decode, the executor the activations a forward pass keeps;
+ * what is freed again (a shard's raw bytes once decoded, a pass's activations) is released.
  */
 import { ResourceError } from './resourceError';
 
-const mb = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MB`;
+/** Megabytes, with a decimal below 10 so that small charges do not read "0 MB". */
+const mb = (bytes: number): string => {
+  const m = bytes / 1024 ** 2;
+  return `${m < 10 ? m.toFixed(1) : Math.round(m)} MB`;
+};
 
 export class MemoryBudget {
   private used = 0;
@@ -25,5 +31,20 @@ export class MemoryBudget {
       );
     }
     this.used += bytes;
+  }
+
+  /** Gives back bytes charged before, once what they paid for is freed. */
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  /** Charges `bytes` while `use` runs (a buffer that is dropped afterwards), and releases them whatever happens. */
+  whileHeld<T>(bytes: number, what: string, use: () => T): T {
+    this.charge(bytes, what);
+    try {
+      return use();
+    } finally {
+      this.release(bytes);
+    }
   }
 }

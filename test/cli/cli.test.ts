@@ -1,6 +1,7 @@
 /** The CLI as a user runs it: exit codes, the table, the JSON report, errors that name the file. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -73,4 +74,17 @@ test('the same model and settings give the same numbers (seeded)', () => {
     runs[0].blocks.map((b) => [b.gscToOutput.value, b.linearisation.kLin]),
     runs[1].blocks.map((b) => [b.gscToOutput.value, b.linearisation.kLin]),
   );
+});
+
+test('bin/gradient-lens.js turns an unhandled rejection into one clear line and exit 1', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-bin-'));
+  const preload = path.join(dir, 'reject.js');
+  // A rejection no one handles, with a terminal escape in its message.
+  writeFileSync(preload, "Promise.reject(new Error('lost promise \\u001b[2J'));\n");
+  const root = path.resolve(__dirname, ...(__filename.endsWith('.ts') ? ['..', '..'] : ['..', '..', '..']));
+  const bin = path.join(root, 'bin', 'gradient-lens.js');
+  // analyze waits for the backend, so the rejection is seen before main() ends.
+  const r = spawnSync(process.execPath, ['--require', preload, bin, 'analyze', path.join(dir, 'missing.onnx'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'gradient-lens: internal error: lost promise \\x1b[2J\n');
 });

@@ -17,6 +17,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import { useTestBackend } from '../helpers/backend';
 import { floatTensor, node, T, valueInfo, writeOnnx } from '../loaders/onnx-models';
 import { denseJson, writeModel } from '../loaders/tfjs-models';
+import { gscFromSquares } from '../../src/metrics/gsc';
 
 const SETTINGS = { backend: 'wasm', batch: 2, probes: 2, blockMatrix: false } as const;
 
@@ -128,5 +129,56 @@ describe('hostile models', () => {
     const cli = runCli(['analyze', file, '--backend', 'wasm', '--batch', '2', '--quiet']);
     assert.equal(cli.status, 1);
     assert.match(cli.stderr, new RegExp(`error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: node "blow_up"`));
+  });
+
+  test('onnx: twenty Expands each under the per-tensor bound are refused together under --memory-limit-mb 16', async () => {
+    const expands = Array.from({ length: 20 }, (_, i) => node('Expand', ['x', 'shape'], [`e${i}`], {}, `expand${i}`));
+    const file = writeOnnx({
+      nodes: [
+        ...expands,
+        node(
+          'Sum',
+          expands.map((n) => n.output![0]),
+          ['y'],
+          {},
+          'sum',
+        ),
+      ],
+      inputs: [valueInfo('x', T.FLOAT, ['N', 1])],
+      outputs: [valueInfo('y', T.FLOAT, ['N', 2 ** 20])],
+      // Each output [1, 2^20] at the one-sample probe: 4 MB, a quarter of what one tensor may take.
+      initializers: [{ name: 'shape', dims: [2], dataType: T.INT64, int64Data: [1, 2 ** 20] }],
+    });
+    const e = await analyzeModel({ modelPath: file, settings: { ...SETTINGS, memoryLimitMb: 16 } }).then(
+      () => assert.fail('analysed'),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof ResourceError, `expected a ResourceError, got ${String(e)}`);
+    assert.match(e.message, /node "expand\d+" \(Expand\): its output would take 4\.0 MB on top of \d+ MB already held, over the memory limit of 16 MB/);
+  });
+});
+
+describe('hostile sizes and data (issue #17, also)', () => {
+  test('a GSC over 150,000 samples (--batch 150000) gives its min and max, not a stack overflow', () => {
+    const n = 150_000;
+    const squares = Array.from({ length: n }, (_, i) => 1 + (i % 7));
+    const ones = new Array<number>(n).fill(1);
+    const r = gscFromSquares([squares], 1, ones, ones, 'exact');
+    assert.equal(r.perSample.min, 1);
+    assert.equal(r.perSample.max, Math.sqrt(7));
+  });
+
+  test('CLI: a data error names the data file, not the model', () => {
+    const model = writeOnnx({
+      nodes: [node('Relu', ['x'], ['y'], {}, 'relu')],
+      inputs: [valueInfo('x', T.FLOAT, ['N', 2])],
+      outputs: [valueInfo('y', T.FLOAT, ['N', 2])],
+    });
+    const data = path.join(path.dirname(model), 'samples.json');
+    writeFileSync(data, '[[1, 2], [3, "x"]]');
+    const r = runCli(['analyze', model, '--data', data, '--backend', 'wasm', '--quiet']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`error: ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the data\\[1\\]\\[1\\] is "x", not a finite number`));
+    assert.doesNotMatch(r.stderr, /model\.onnx/);
   });
 });

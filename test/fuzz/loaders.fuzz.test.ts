@@ -97,7 +97,7 @@ describe('loader fuzzing', () => {
     await useTestBackend();
   });
 
-  test(`${VARIANTS} mutated variants per fixture and format end in a report or a typed error`, { timeout: 300_000 }, async () => {
+  test(`${VARIANTS} mutated variants per fixture and format end in a report or a typed error`, { timeout: 3_000 * Math.max(100, VARIANTS) }, async () => {
     const summary = new Map<string, Map<string, number>>();
     const failures: string[] = [];
     for (const v of variants()) {

@@ -5,11 +5,13 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Attributes } from '../../src/graph/ir';
+import type { Attributes, Graph } from '../../src/graph/ir';
 import { Executor } from '../../src/runtime/executor';
 import { ResourceError } from '../../src/engine/api';
 import { outputElementBound, TensorSizeError } from '../../src/runtime/sizeGuard';
+import { MemoryBudget } from '../../src/runtime/memoryBudget';
 import { useTestBackend } from '../helpers/backend';
+import { GraphBuilder } from '../helpers/graphs';
 import { singleNodeGraph, type GradCheckInput } from '../helpers/gradcheck';
 import { f32, i32, runOp, tensorConst } from '../ops/runOp';
 
@@ -144,5 +146,61 @@ describe('size guard', () => {
     const result = runLimited('Tile', [{ constant: x }, intC([3, 4])], {}, 23);
     assert.ok(result instanceof TensorSizeError);
     assert.equal(result.elements, 24);
+  });
+});
+
+describe('live activations against the memory budget', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  /** x [1] expanded `count` times, each to `elements` values, all kept by the forward pass, then summed. */
+  function expands(count: number, elements: number): Graph {
+    const b = new GraphBuilder('x', [1]);
+    const shape = b.constant(new Float32Array(0), [0], 'shape');
+    const outs: string[] = [];
+    for (let i = 0; i < count; i++) outs.push(b.node('Expand', ['x', shape], {}, `expand${i}`));
+    const y = b.node('Sum', outs, {}, 'sum');
+    const { graph } = b.build(y);
+    return { ...graph, constants: new Map([[shape, { dtype: 'int32', shape: [1], data: Int32Array.of(elements) }]]) };
+  }
+
+  test('twenty Expands each under the per-tensor bound are refused together, naming the node that passes the limit', () => {
+    const limitBytes = 16 * 1024 ** 2;
+    const budget = new MemoryBudget(limitBytes);
+    // 2^20 elements (4 MB) each: a quarter of the per-tensor bound; twenty take 80 MB.
+    const exec = new Executor(expands(20, 2 ** 20), limitBytes / 4, budget);
+    const feeds = new Map([['x', tf.tensor1d([1])]]);
+    const before = tf.memory().numBytes;
+    try {
+      assert.throws(
+        () => exec.forward(feeds),
+        (e: unknown) =>
+          e instanceof ResourceError &&
+          /node "expand3" \(Expand\): its output would take 4\.0 MB on top of 12 MB already held, over the memory limit of 16 MB/.test(e.message),
+      );
+      assert.equal(tf.memory().numBytes, before, 'what the pass allocated is freed');
+      assert.equal(budget.usedBytes, 4, 'only the constant stays charged (the pass released its activations)');
+    } finally {
+      exec.dispose();
+      feeds.get('x')!.dispose();
+    }
+    assert.equal(budget.usedBytes, 0);
+  });
+
+  test('the same graph runs under a limit that holds it, and its activations are released after', () => {
+    const budget = new MemoryBudget(128 * 1024 ** 2);
+    const exec = new Executor(expands(20, 2 ** 20), 2 ** 31 - 1, budget);
+    const feeds = new Map([['x', tf.tensor1d([1])]]);
+    try {
+      const acts = exec.forward(feeds);
+      // 20 Expands and their sum, 4 MB each, the input and the shape constant.
+      assert.equal(budget.usedBytes, 21 * 4 * 2 ** 20 + 4 + 4);
+      exec.disposeActivations(acts, feeds);
+      assert.equal(budget.usedBytes, 4);
+    } finally {
+      exec.dispose();
+      feeds.get('x')!.dispose();
+    }
   });
 });

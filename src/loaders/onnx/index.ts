@@ -10,21 +10,30 @@ import { isSupportedOp } from '../../ops/registry';
 import { ModelLoadError, UnsupportedOperatorError } from '../errors';
 import { convertAttributes } from './attributes';
 import { GraphEmitter, type SourceNode } from './emitter';
-import { decodeTensorProto, int64Value } from './tensor';
+import { decodeTensorProto, elementTypeName, int64Value, type TensorSource } from './tensor';
+import type { MemoryBudget } from '../../runtime/memoryBudget';
 import { NodeError, translateNode } from './upgrade';
 import { graphValueInfo } from './valueInfo';
 
 export { decodeTensorProto } from './tensor';
 
-export async function loadOnnxModel(filePath: string): Promise<Graph> {
-  let bytes: Buffer;
+/** `budget`: charged for the file and every decoded tensor before they are allocated. */
+export async function loadOnnxModel(filePath: string, budget?: MemoryBudget): Promise<Graph> {
+  // The file's bytes are held until the tensors are decoded out of them.
+  const fileBytes = budget === undefined ? 0 : (await fs.stat(filePath)).size;
+  budget?.charge(fileBytes, `the model file ${filePath}`);
   try {
-    bytes = await fs.readFile(filePath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(filePath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(filePath);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ModelLoadError(filePath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
+    }
+    return translateModel(decodeModel(bytes, filePath), filePath, { budget });
+  } finally {
+    budget?.release(fileBytes);
   }
-  return translateModel(decodeModel(bytes, filePath), filePath);
 }
 
 export function decodeModel(bytes: Uint8Array, file: string): onnx.ModelProto {
@@ -64,24 +73,42 @@ export interface TranslateOptions {
    * kernels do not exist yet; refused op variants are then still dropped from the graph.
    */
   readonly refuseUnsupported?: boolean;
+  /** Charged for every decoded tensor (see TensorSource.budget). */
+  readonly budget?: MemoryBudget;
 }
+
+/**
+ * The newest opset is in the low twenties (one per ONNX release); a version far beyond is not a
+ * file any exporter wrote, and silently reading it with opset-18 rules would be a guess.
+ */
+const MAX_PLAUSIBLE_OPSET = 40;
 
 export function translateModel(model: onnx.ModelProto, file: string, options: TranslateOptions = {}): Graph {
   const g = model.graph!;
   const opset = defaultOpset(model, file);
-  const source = { file };
+  if (opset !== undefined && !(opset >= 1 && opset <= MAX_PLAUSIBLE_OPSET)) {
+    throw new ModelLoadError(
+      file,
+      `the model imports version ${opset} of the default ONNX operator set, which does not exist (versions run from 1 to about 25)`,
+    );
+  }
+  const source = { file, budget: options.budget };
 
   const initializers = new Map<string, ConstTensor>();
+  const elementTypes = new Map<string, number>();
   for (const t of g.initializer ?? []) {
     if (!t.name) throw new ModelLoadError(file, 'an initializer has no name');
+    // Which of two values would be meant is undefined; ONNX requires unique names.
+    if (initializers.has(t.name)) throw new ModelLoadError(file, `two initializers are named "${t.name}"`);
     initializers.set(t.name, decodeTensorProto(t, source));
+    elementTypes.set(t.name, t.dataType ?? 0);
   }
   // Since IR version 4 initializers need not be graph inputs; before, inputs with an
   // initializer were inputs with a default value. Either way they are constants here.
   const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
   const outputs = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
 
-  const nodes = sourceNodes(g.node ?? [], file);
+  const nodes = sourceNodes(g.node ?? [], source);
   const available = new Set<string>(['', ...initializers.keys(), ...inputs.map((i) => i.name)]);
   const ordered = sortTopologically(nodes, available, file);
 
@@ -103,6 +130,7 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
     }
   }
   if (options.refuseUnsupported !== false) refuseUnsupported(em, file);
+  refuseIntegerWeights(em.nodes, initializers, elementTypes, file);
 
   const produced = new Set([...available, ...em.constants.keys(), ...em.nodes.flatMap((n) => n.outputs)]);
   for (const o of outputs) {
@@ -126,7 +154,7 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
 }
 
 /** Decoded nodes with unique names: unnamed nodes become `${opType}_${index}`. */
-function sourceNodes(protos: readonly onnx.INodeProto[], file: string): SourceNode[] {
+function sourceNodes(protos: readonly onnx.INodeProto[], source: TensorSource): SourceNode[] {
   const explicit = new Set(protos.map((p) => p.name ?? '').filter((name) => name !== ''));
   const used = new Set<string>();
   return protos.map((p, index) => {
@@ -137,7 +165,7 @@ function sourceNodes(protos: readonly onnx.INodeProto[], file: string): SourceNo
     used.add(name);
     let attrs;
     try {
-      attrs = convertAttributes(p.attribute ?? [], { file });
+      attrs = convertAttributes(p.attribute ?? [], source);
     } catch (e) {
       if (e instanceof ModelLoadError) throw new ModelLoadError(e.file, `node "${name}" (${opType}): ${e.reason}`);
       throw e;
@@ -227,4 +255,31 @@ function refuseUnsupported(em: GraphEmitter, file: string): void {
   });
   for (const [label, names] of em.unsupported) names.forEach((name) => add(label, name));
   if (ops.size > 0) throw new UnsupportedOperatorError(file, new Map([...ops].map(([op, names]) => [op, [...names]])));
+}
+
+/** Ops whose operands ONNX requires to share one element type, and which the engine computes in float. */
+const FLOAT_PRODUCT_OPS = new Set(['MatMul', 'Gemm', 'Conv', 'ConvTranspose']);
+
+/**
+ * An integer initializer (int8 weights of a quantized model, say) multiplied with float data is
+ * not a valid ONNX model, and TensorFlow.js would silently cast it: the numbers would describe
+ * a different network. Refused by name, unless every operand is an integer constant.
+ */
+function refuseIntegerWeights(
+  nodes: readonly GraphNode[],
+  initializers: ReadonlyMap<string, ConstTensor>,
+  types: ReadonlyMap<string, number>,
+  file: string,
+): void {
+  for (const n of nodes) {
+    if (!FLOAT_PRODUCT_OPS.has(n.op)) continue;
+    const operands = n.inputs.filter((name) => name !== '');
+    const integer = operands.find((name) => initializers.get(name)?.dtype === 'int32');
+    if (integer === undefined || operands.every((name) => initializers.get(name)?.dtype === 'int32')) continue;
+    throw new ModelLoadError(
+      file,
+      `node "${n.origin.name}" (${n.op}) multiplies the ${elementTypeName(types.get(integer) ?? 0)} initializer "${integer}" with float values; ` +
+        'ONNX requires one element type for both (a quantized model needs its DequantizeLinear / QLinear ops, which are not supported)',
+    );
+  }
 }

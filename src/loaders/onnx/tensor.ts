@@ -18,6 +18,7 @@ import type { ConstTensor, DType } from '../../graph/ir';
 import { ModelLoadError } from '../errors';
 import { checkFileToRead, resolveInsideModelDir } from '../paths';
 import { halfToFloat } from '../float16';
+import type { MemoryBudget } from '../../runtime/memoryBudget';
 
 /** An int64 as protobufjs hands it over: a number, or a Long (two 32-bit halves). */
 export type Int64 = number | { readonly low: number; readonly high: number };
@@ -82,6 +83,17 @@ export function dtypeOfElementType(code: number): DType | undefined {
 /** Where a tensor comes from: the file named in errors, and the base of external data paths. */
 export interface TensorSource {
   readonly file: string;
+  /**
+   * Charged for every decoded tensor before it is allocated (and for the bytes read from
+   * external data while they are decoded): forty initializers naming one external file, or one
+   * huge tensor, are refused by the memory limit instead of taking the machine's memory.
+   */
+  readonly budget?: MemoryBudget;
+}
+
+/** Bytes a decoded tensor holds: 4 per element (float32, int32), 1 for bool. */
+function internalBytes(dtype: DType, count: number): number {
+  return dtype === 'bool' ? count : 4 * count;
 }
 
 export function decodeTensorProto(t: onnx.ITensorProto, source: TensorSource): ConstTensor {
@@ -105,19 +117,42 @@ export function decodeTensorProto(t: onnx.ITensorProto, source: TensorSource): C
     if (count > MAX_ELEMENTS) fail(`shape [${shape.join(', ')}] has more than 2^31 elements`);
   }
 
+  const held = internalBytes(type.dtype, count);
+  // decodeRaw widens all but float32 and int32 through a float64 array first.
+  const scratch = code === DataType.FLOAT || code === DataType.INT32 ? 0 : 8 * count;
+  const external = t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL;
+  const budget = source.budget;
+  // A size mismatch is the file's fault: say so rather than blame the memory limit.
+  if (!external && t.rawData && t.rawData.length > 0 && t.rawData.length !== count * type.bytes) {
+    fail(`raw_data holds ${t.rawData.length} bytes, the shape [${shape.join(', ')}] needs ${count * type.bytes}`);
+  }
+  if (budget === undefined) return { dtype: type.dtype, shape, data: decodeValues(t, source, type, code, shape, count, label, fail) };
+  budget.charge(held, `${label} of ${source.file} (shape [${shape.join(', ')}])`);
+  const transient = scratch + (external ? count * type.bytes : 0);
+  const data = budget.whileHeld(transient, `decoding ${label} of ${source.file}`, () => decodeValues(t, source, type, code, shape, count, label, fail));
+  return { dtype: type.dtype, shape, data };
+}
+
+function decodeValues(
+  t: onnx.ITensorProto,
+  source: TensorSource,
+  type: ElementType,
+  code: number,
+  shape: readonly number[],
+  count: number,
+  label: string,
+  fail: (reason: string) => never,
+): Float32Array | Int32Array | Uint8Array {
   let values: ArrayLike<number>;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     values = decodeRaw(readExternal(t, count * type.bytes, source, label), code, count);
   } else if (t.rawData && t.rawData.length > 0) {
-    if (t.rawData.length !== count * type.bytes) {
-      fail(`raw_data holds ${t.rawData.length} bytes, the shape [${shape.join(', ')}] needs ${count * type.bytes}`);
-    }
     values = decodeRaw(t.rawData, code, count);
   } else {
     values = typedField(t, code);
     if (values.length !== count) fail(`holds ${values.length} values, the shape [${shape.join(', ')}] needs ${count}`);
   }
-  return { dtype: type.dtype, shape, data: toInternal(values, type.dtype) };
+  return toInternal(values, type.dtype);
 }
 
 /** Values of the typed *_data field that holds this element type (see onnx.proto). */

@@ -17,6 +17,9 @@ export class GraphEmitter {
   private readonly constants = new Map<string, ConstTensor>();
   private readonly nodeNames = new Set<string>();
   private readonly tensorNames = new Set<string>();
+  /** Index of the node producing each tensor, and the tensors some node reads: renameOutput stays O(1) (it scanned every node, quadratic over 20k layers). */
+  private readonly producer = new Map<string, number>();
+  private readonly read = new Set<string>();
 
   /** Marks a tensor name as taken (graph inputs). */
   reserveTensor(name: string): void {
@@ -46,6 +49,8 @@ export class GraphEmitter {
     const finalOutputs = outputs.map((o) => (o === '' ? '' : this.uniqueTensorName(o)));
     this.nodeNames.add(nodeName);
     finalOutputs.forEach((o) => o !== '' && this.tensorNames.add(o));
+    finalOutputs.forEach((o) => o !== '' && this.producer.set(o, this.nodes.length));
+    inputs.forEach((i) => this.read.add(i));
     this.nodes.push({ name: nodeName, op, inputs: [...inputs], outputs: finalOutputs, attrs, origin });
     return finalOutputs[0];
   }
@@ -64,13 +69,15 @@ export class GraphEmitter {
   renameOutput(tensor: string, name: string): boolean {
     if (tensor === name) return true;
     if (this.tensorNames.has(name)) return false;
-    const i = this.nodes.findIndex((n) => n.outputs.includes(tensor));
-    if (i < 0) return false;
-    if (this.nodes.some((n) => n.inputs.includes(tensor))) return false;
+    const i = this.producer.get(tensor);
+    if (i === undefined) return false;
+    if (this.read.has(tensor)) return false;
     const n = this.nodes[i];
     this.nodes[i] = { ...n, outputs: n.outputs.map((o) => (o === tensor ? name : o)) };
     this.tensorNames.delete(tensor);
     this.tensorNames.add(name);
+    this.producer.delete(tensor);
+    this.producer.set(name, i);
     return true;
   }
 

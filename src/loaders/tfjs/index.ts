@@ -11,6 +11,7 @@ import { translateGraphModel } from './graph/translate';
 import { parseTopology } from './layers/topology';
 import { translateLayersModel } from './layers/translate';
 import { parseManifest, readWeights } from './weights';
+import type { MemoryBudget } from '../../runtime/memoryBudget';
 
 export type TfjsFormat = 'layers-model' | 'graph-model';
 
@@ -38,7 +39,19 @@ export function detectFormat(modelJson: string, json: Json): TfjsFormat {
   throw new ModelLoadError(modelJson, `neither a TensorFlow.js layers-model nor a graph-model: ${what}`);
 }
 
-export async function loadTfjsModel(modelJsonPath: string): Promise<Graph> {
+/** `budget`: charged for model.json and the weights before they are read (see readWeights). */
+export async function loadTfjsModel(modelJsonPath: string, budget?: MemoryBudget): Promise<Graph> {
+  // The text and its parse are held until the graph is built.
+  const fileBytes = budget === undefined ? 0 : (await fs.stat(modelJsonPath)).size;
+  budget?.charge(fileBytes, `the model file ${modelJsonPath}`);
+  try {
+    return await readModelJson(modelJsonPath, budget);
+  } finally {
+    budget?.release(fileBytes);
+  }
+}
+
+async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undefined): Promise<Graph> {
   let text: string;
   try {
     text = await fs.readFile(modelJsonPath, 'utf8');
@@ -60,10 +73,10 @@ export async function loadTfjsModel(modelJsonPath: string): Promise<Graph> {
   try {
     if (format === 'layers-model') {
       const spec = parseTopology(root.modelTopology);
-      const weights = await readWeights(modelJsonPath, groups);
+      const weights = await readWeights(modelJsonPath, groups, budget);
       return translateLayersModel(modelJsonPath, spec, weights, producer);
     }
-    const weights = await readWeights(modelJsonPath, groups);
+    const weights = await readWeights(modelJsonPath, groups, budget);
     return translateGraphModel(modelJsonPath, root, weights, producer);
   } catch (e) {
     if (e instanceof ConfigError) throw new ModelLoadError(modelJsonPath, e.message);

@@ -9,6 +9,7 @@ import type { ConstTensor } from '../../graph/ir';
 import { ModelLoadError } from '../errors';
 import { checkFileToRead, resolveInsideModelDir } from '../paths';
 import { halfToFloat } from '../float16';
+import type { MemoryBudget } from '../../runtime/memoryBudget';
 
 export interface QuantizationSpec {
   readonly dtype: string;
@@ -96,7 +97,11 @@ function fixedByteLength(modelJson: string, e: ManifestEntry): number | 'string'
   return countOf(e.shape) * bytes;
 }
 
-export async function readWeights(modelJson: string, groups: readonly ManifestGroup[]): Promise<LoadedWeights> {
+/**
+ * `budget`: charged for each group's shard bytes while they are decoded and for every decoded
+ * weight, before either is allocated (a 16 MB shard listed sixty times is refused, not read).
+ */
+export async function readWeights(modelJson: string, groups: readonly ManifestGroup[], budget?: MemoryBudget): Promise<LoadedWeights> {
   const tensors = new Map<string, ConstTensor>();
   const stringWeights = new Set<string>();
   const files: string[] = [];
@@ -105,46 +110,115 @@ export async function readWeights(modelJson: string, groups: readonly ManifestGr
 
   for (const group of groups) {
     const shardFiles = group.paths.map((p) => resolveInsideModelDir(modelJson, p));
-    const shards: Buffer[] = [];
-    for (const file of shardFiles) {
-      const { problem } = checkFileToRead(file);
-      if (problem !== undefined) throw new ModelLoadError(file, `weight file listed in the weightsManifest ${problem}`);
+    const sizes = shardFiles.map((file) => {
+      const checked = checkFileToRead(file);
+      if (checked.problem !== undefined) throw new ModelLoadError(file, `weight file listed in the weightsManifest ${checked.problem}`);
+      return checked.size;
+    });
+    checkGroupSize(modelJson, group, shardFiles, sizes);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const unique = [...new Set(shardFiles)];
+    const listed = unique.length < shardFiles.length ? ` (listed ${shardFiles.length} times in ${modelJson})` : '';
+    const what = `the weight file${unique.length > 1 ? 's' : ''} ${unique.join(', ')}${listed}`;
+    budget?.charge(total, what);
+    try {
+      const shards: Buffer[] = [];
+      for (const file of shardFiles) {
+        try {
+          shards.push(await fs.readFile(file));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          throw new ModelLoadError(
+            file,
+            code === 'ENOENT' ? 'weight file listed in the weightsManifest is missing' : `cannot read weight file (${code ?? String(e)})`,
+          );
+        }
+        files.push(file);
+      }
+      const buffer = shards.length === 1 ? shards[0] : Buffer.concat(shards);
+      // Buffer.concat copies: the group is held twice while the shards are still referenced.
+      if (shards.length > 1) budget?.charge(total, `${what}, joined`);
       try {
-        shards.push(await fs.readFile(file));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new ModelLoadError(
-          file,
-          code === 'ENOENT' ? 'weight file listed in the weightsManifest is missing' : `cannot read weight file (${code ?? String(e)})`,
-        );
+        decodeGroup(modelJson, group, shardFiles, shards, buffer, tensors, stringWeights, budget);
+      } finally {
+        if (shards.length > 1) budget?.release(total);
       }
-      files.push(file);
-    }
-    const buffer = shards.length === 1 ? shards[0] : Buffer.concat(shards);
-    let offset = 0;
-    for (const e of group.weights) {
-      const fixed = fixedByteLength(modelJson, e);
-      const byteLength = fixed === 'string' ? stringByteLength(buffer, offset, countOf(e.shape)) : fixed;
-      if (offset + byteLength > buffer.length) {
-        const needed = offset + byteLength + remainingFixedBytes(modelJson, group, e);
-        const short = shortShard(shards);
-        throw new ModelLoadError(
-          shardFiles[short],
-          `weight file is truncated: the weight group's ${shardFiles.length} file(s) hold ${buffer.length} bytes, the weightsManifest describes at least ${needed} (weight "${e.name}" does not fit)`,
-        );
-      }
-      if (fixed === 'string') stringWeights.add(e.name);
-      else tensors.set(e.name, decode(e, buffer.subarray(offset, offset + byteLength)));
-      offset += byteLength;
-    }
-    if (offset !== buffer.length) {
-      throw new ModelLoadError(
-        shardFiles[shardFiles.length - 1] ?? modelJson,
-        `byte count does not match the weightsManifest: the weight group's file(s) hold ${buffer.length} bytes, the manifest describes ${offset}`,
-      );
+    } finally {
+      budget?.release(total);
     }
   }
   return { tensors, stringWeights, files };
+}
+
+/**
+ * Compares the shards' sizes with what the manifest describes, before any is read: a 1.9 GB
+ * shard standing where the manifest describes 4 KB is refused unread. Groups holding string
+ * weights (variable length) are checked for the fixed part only here, exactly while decoding.
+ */
+function checkGroupSize(modelJson: string, group: ManifestGroup, shardFiles: readonly string[], sizes: readonly number[]): void {
+  let fixed = 0;
+  let hasStrings = false;
+  for (const e of group.weights) {
+    const b = fixedByteLength(modelJson, e);
+    if (b === 'string') hasStrings = true;
+    else fixed += b;
+  }
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total < fixed) {
+    const short = shortShard(sizes);
+    throw new ModelLoadError(
+      shardFiles[short],
+      `weight file is truncated: the weight group's ${shardFiles.length} file(s) hold ${total} bytes, the weightsManifest describes at least ${fixed}`,
+    );
+  }
+  if (!hasStrings && total !== fixed) {
+    throw new ModelLoadError(
+      shardFiles[shardFiles.length - 1] ?? modelJson,
+      `byte count does not match the weightsManifest: the weight group's file(s) hold ${total} bytes, the manifest describes ${fixed}`,
+    );
+  }
+}
+
+function decodeGroup(
+  modelJson: string,
+  group: ManifestGroup,
+  shardFiles: readonly string[],
+  shards: readonly Buffer[],
+  buffer: Buffer,
+  tensors: Map<string, ConstTensor>,
+  stringWeights: Set<string>,
+  budget: MemoryBudget | undefined,
+): void {
+  let offset = 0;
+  for (const e of group.weights) {
+    const fixed = fixedByteLength(modelJson, e);
+    const byteLength = fixed === 'string' ? stringByteLength(buffer, offset, countOf(e.shape)) : fixed;
+    if (offset + byteLength > buffer.length) {
+      const needed = offset + byteLength + remainingFixedBytes(modelJson, group, e);
+      const short = shortShard(shards.map((b) => b.length));
+      throw new ModelLoadError(
+        shardFiles[short],
+        `weight file is truncated: the weight group's ${shardFiles.length} file(s) hold ${buffer.length} bytes, the weightsManifest describes at least ${needed} (weight "${e.name}" does not fit)`,
+      );
+    }
+    if (fixed === 'string') stringWeights.add(e.name);
+    else {
+      budget?.charge(decodedBytes(e), `the weight "${e.name}" of ${modelJson} (shape [${e.shape.join(', ')}])`);
+      tensors.set(e.name, decode(e, buffer.subarray(offset, offset + byteLength)));
+    }
+    offset += byteLength;
+  }
+  if (offset !== buffer.length) {
+    throw new ModelLoadError(
+      shardFiles[shardFiles.length - 1] ?? modelJson,
+      `byte count does not match the weightsManifest: the weight group's file(s) hold ${buffer.length} bytes, the manifest describes ${offset}`,
+    );
+  }
+}
+
+/** Bytes of a decoded weight: float32 and int32 take 4 per element, bool 1. */
+function decodedBytes(e: ManifestEntry): number {
+  return countOf(e.shape) * (e.dtype === 'bool' && e.quantization === undefined ? 1 : 4);
 }
 
 /** Bytes the entries after `from` in the group need (for the message only). */
@@ -162,9 +236,9 @@ function remainingFixedBytes(modelJson: string, group: ManifestGroup, from: Mani
 }
 
 /** The shard most likely cut short: TF.js writes equal shards except the last. */
-function shortShard(shards: readonly Buffer[]): number {
-  for (let i = 0; i < shards.length - 1; i++) if (shards[i].length < shards[0].length) return i;
-  return shards.length - 1;
+function shortShard(sizes: readonly number[]): number {
+  for (let i = 0; i < sizes.length - 1; i++) if (sizes[i] < sizes[0]) return i;
+  return sizes.length - 1;
 }
 
 function stringByteLength(buffer: Buffer, offset: number, count: number): number {

@@ -37,11 +37,18 @@ export function parseTopology(topology: JsonObject): ModelSpec {
   const className = model.class_name;
   if (typeof className !== 'string') throw new ConfigError('modelTopology has no "class_name"');
   if (!MODEL_CLASSES.has(className)) throw new ConfigError(`modelTopology is a "${className}", not a Sequential or functional model`);
-  return parseModel(className, model.config ?? null);
+  return parseModel(className, model.config ?? null, 0);
 }
 
-function parseModel(className: string, config: Json): ModelSpec {
-  return className === 'Sequential' ? parseSequential(config) : parseFunctional(config);
+/**
+ * Models nested deeper than this are refused: parsing and translating recurse once per level,
+ * and a 3000-deep chain of Sequentials would overflow the call stack. Real models nest a few.
+ */
+export const MAX_MODEL_NESTING = 64;
+
+function parseModel(className: string, config: Json, depth: number): ModelSpec {
+  if (depth > MAX_MODEL_NESTING) throw new ConfigError(`models are nested more than ${MAX_MODEL_NESTING} deep (a model inside a model inside ...)`);
+  return className === 'Sequential' ? parseSequential(config, depth) : parseFunctional(config, depth);
 }
 
 function layerName(layer: JsonObject): string {
@@ -51,11 +58,11 @@ function layerName(layer: JsonObject): string {
   return name;
 }
 
-function toLayerSpec(raw: Json, calls: TensorRef[][]): LayerSpec {
-  if (!isObject(raw) || typeof raw.class_name !== 'string') throw new ConfigError(`malformed layer entry ${JSON.stringify(raw).slice(0, 200)}`);
+function toLayerSpec(raw: Json, calls: TensorRef[][], depth: number): LayerSpec {
+  if (!isObject(raw) || typeof raw.class_name !== 'string') throw new ConfigError(`malformed layer entry ${excerpt(raw)}`);
   const name = layerName(raw);
   const config = isObject(raw.config) ? raw.config : {};
-  const model = MODEL_CLASSES.has(raw.class_name) ? parseModel(raw.class_name, raw.config ?? null) : undefined;
+  const model = MODEL_CLASSES.has(raw.class_name) ? parseModel(raw.class_name, raw.config ?? null, depth + 1) : undefined;
   return { name, className: raw.class_name, config, calls, model };
 }
 
@@ -67,7 +74,7 @@ function firstLayerBatchShape(config: JsonObject): Json {
   throw new ConfigError(`the first layer "${String(config.name)}" of the Sequential model declares no input shape (batch_input_shape)`);
 }
 
-function parseSequential(config: Json): ModelSpec {
+function parseSequential(config: Json, depth: number): ModelSpec {
   const rawLayers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null;
   if (rawLayers === null || rawLayers.length === 0) throw new ConfigError('the Sequential model has no layers');
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'sequential';
@@ -76,7 +83,7 @@ function parseSequential(config: Json): ModelSpec {
   const first = rawLayers[0];
   let previous: string;
   if (isObject(first) && first.class_name === 'InputLayer') {
-    const spec = toLayerSpec(first, []);
+    const spec = toLayerSpec(first, [], depth);
     layers.push(spec);
     previous = spec.name;
     rest = rawLayers.slice(1);
@@ -94,19 +101,19 @@ function parseSequential(config: Json): ModelSpec {
   }
   const inputName = previous;
   for (const raw of rest) {
-    const spec = toLayerSpec(raw, [[{ layer: previous, node: 0, tensor: 0 }]]);
+    const spec = toLayerSpec(raw, [[{ layer: previous, node: 0, tensor: 0 }]], depth);
     layers.push(spec);
     previous = spec.name;
   }
   return { name, layers, inputs: [{ layer: inputName, node: 0, tensor: 0 }], outputs: [{ layer: previous, node: 0, tensor: 0 }] };
 }
 
-function parseFunctional(config: Json): ModelSpec {
+function parseFunctional(config: Json, depth: number): ModelSpec {
   if (!isObject(config) || !Array.isArray(config.layers)) throw new ConfigError('the functional model has no "layers" list');
   const name = typeof config.name === 'string' ? config.name : 'model';
   const layers = config.layers.map((raw) => {
     if (!isObject(raw)) throw new ConfigError('malformed layer entry');
-    return toLayerSpec(raw, parseInboundNodes(raw.inbound_nodes ?? []));
+    return toLayerSpec(raw, parseInboundNodes(raw.inbound_nodes ?? []), depth);
   });
   return { name, layers, inputs: parseEndpoints(config.input_layers, 'input_layers'), outputs: parseEndpoints(config.output_layers, 'output_layers') };
 }
@@ -270,5 +277,14 @@ class MinHeap {
       }
     }
     return top;
+  }
+}
+
+/** The start of a JSON value for a message (a value nested thousands deep cannot be stringified). */
+function excerpt(value: Json): string {
+  try {
+    return JSON.stringify(value).slice(0, 200);
+  } catch {
+    return Array.isArray(value) ? '(a deeply nested list)' : '(a deeply nested value)';
   }
 }
