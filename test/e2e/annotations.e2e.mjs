@@ -179,7 +179,7 @@ await runTest('annotations', 420, async (keep) => {
   // The workspace holds a model, so the extension activates by itself; wait for it.
   await vscode.waitForLog(/activation [\d.]+ ms/, 60000, 'the activation line');
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
-  await vscode.waitForResults('model.onnx', 300000);
+  await vscode.waitForResults('resnet/model.onnx', 300000);
   const placedLine = await vscode.waitForLog(
     /code annotations for model\.onnx: searched ([^\n]*?); (\d+) of (\d+) blocks placed at (\d+) site\(s\) in (\d+) file\(s\)/,
     60000,
@@ -424,7 +424,7 @@ await runTest('annotations', 420, async (keep) => {
   log('Configure… showed the sidecar format in a read-only help document; no file was written');
 
   // Selecting one of its blocks explains there is no source line instead of opening the binary.
-  await page.locator('.tab', { hasText: 'Gradient Lens: linear.onnx' }).click();
+  await page.locator('.tab', { hasText: 'Gradient Lens: nosource/linear.onnx' }).click();
   const frame2 = vscode.webviewFrame();
   await frame2.locator('tr[data-block-index="1"]').click();
   const noPlace = page.locator('.notification-toast', { hasText: 'has no place in the source code' });

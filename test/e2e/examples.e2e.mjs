@@ -164,7 +164,7 @@ await runTest('examples', 600, async (keep) => {
   await afterPaint(page);
   await vscode.shot('open-example');
   await offer.getByRole('button', { name: 'Analyze ONNX' }).click();
-  await vscode.waitForResults('model.onnx', 240000);
+  await vscode.waitForResults('resmlp_relu/model.onnx', 240000);
   const report = vscode.webviewFrame();
   const gscCell = await waitUntil(
     async () => {

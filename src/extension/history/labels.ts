@@ -1,5 +1,7 @@
 /** How history entries read in quick picks (pure, unit-tested). */
 import { fmt } from '../../report/format';
+import * as path from 'node:path';
+import type { AnalysisReport } from '../../report/schema';
 import type { HistoryEntry } from './historyStore';
 
 export interface EntryText {
@@ -16,11 +18,30 @@ export function shortTime(iso: string): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-export function entryText(e: HistoryEntry): EntryText {
+/**
+ * What a run was fed, when it differs from the default (a seeded Gaussian batch, reference the
+ * model output): runs with data or the error layer must not read like Gaussian runs.
+ */
+export function runInputText(report: AnalysisReport): string | undefined {
+  const parts: string[] = [];
+  const input = report.input;
+  if (input !== undefined && input.kind !== 'gaussian') {
+    const name = input.path !== undefined ? path.basename(input.path) : input.kind;
+    parts.push(`data ${name} (${input.samples} sample${input.samples === 1 ? '' : 's'})`);
+  } else if (input === undefined && report.settings.inputSource !== 'gaussian') {
+    parts.push(`data ${path.basename(report.settings.inputSource)}`);
+  }
+  if (report.reference.kind === 'error') parts.push(`error layer${report.reference.loss !== undefined ? ` (${report.reference.loss})` : ''}`);
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
+/** `relativePath` is the model's path as the workspace shows it (pick lists list several model.onnx). */
+export function entryText(e: HistoryEntry, relativePath: string = e.fileName): EntryText {
   const s = e.summary;
+  const input = s.input !== undefined ? ` · ${s.input}` : ' · Gaussian input';
   return {
-    label: e.fileName,
-    description: `${shortTime(e.createdAt)} · batch ${s.batch}, ${s.probes} probes, seed ${s.seed}, exact ${s.exact}${e.origin === 'file' ? ' · opened from a file' : ''}`,
+    label: relativePath,
+    description: `${shortTime(e.createdAt)}${input} · batch ${s.batch}, ${s.probes} probes, seed ${s.seed}, exact ${s.exact}${e.origin === 'file' ? ' · opened from a file' : ''}`,
     detail: `${s.blocks} blocks · GSC input → output ${fmt(s.gscInputToOutput)} · explosion rate ${fmt(s.explosionRate)} per block · sha256 ${e.contentHash.slice(0, 12)} · ${e.modelPath}`,
   };
 }
