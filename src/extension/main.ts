@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = createLog();
   const store = new ReportStore(context.workspaceState);
-  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log);
+  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log, context.workspaceState);
   const history = new HistoryFeature(context.globalStorageUri);
   const annotations = new CodeAnnotations(context.extensionUri, log);
   const panels = new ReportPanels(context.extensionUri, store, log, {

@@ -9,7 +9,9 @@ import type { AnalyzeRequest } from '../../engine/api';
 import type { AnalysisReport } from '../../report/schema';
 import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
-import { WorkerClient } from './workerClient';
+import { AnalysisError, WorkerClient } from './workerClient';
+import { defaultDimSize, parseDimSize, parseDynamicDimsError, type DynamicDimsRequest } from './dynamicDims';
+import { ModelDimSizes } from './modelDimSizes';
 import { failureNotice } from './failure';
 import { ProgressTracker } from './progress';
 
@@ -35,22 +37,29 @@ export class AnalysisService implements vscode.Disposable {
   /** Fired with every report the worker returns. */
   readonly onDidFinishAnalysis = this.finished.event;
 
+  /** Sizes of dynamic input dimensions the user gave, per model file (absent in tests without a workspace state). */
+  private readonly dimSizes: ModelDimSizes | undefined;
+
   constructor(
     workerPath: string,
     private readonly log: Log,
+    workspaceState?: vscode.Memento,
   ) {
     this.client = new WorkerClient({ workerPath, log: (line) => log.info(line) });
+    this.dimSizes = workspaceState ? new ModelDimSizes(workspaceState) : undefined;
   }
 
   get running(): boolean {
     return this.current !== undefined;
   }
 
-  /** The effective configuration for a model (folder settings apply). */
+  /** The effective configuration for a model (folder settings apply; sizes given for this file come before the setting's sizes by name). */
   config(model: vscode.Uri): GradientLensConfig {
     const config = parseConfig(vscode.workspace.getConfiguration('gradientLens', model));
     config.problems.forEach((p) => this.log.warn(p));
-    return config;
+    const remembered = this.dimSizes?.get(model.fsPath) ?? {};
+    if (Object.keys(remembered).length === 0) return config;
+    return { ...config, settings: { ...config.settings, dimOverrides: { ...config.settings.dimOverrides, ...remembered } } };
   }
 
   /**
@@ -130,8 +139,49 @@ export class AnalysisService implements vscode.Disposable {
       this.finished.fire({ report, waitUntil: (step) => steps.push(step) });
       for (const step of steps) await step();
     } else {
-      void this.reportFailure(fileName, failure);
+      const dynamic = failure instanceof AnalysisError && failure.code === 'input' ? parseDynamicDimsError(failure.message) : undefined;
+      if (dynamic && this.dimSizes) void this.askDimSizes(model, dynamic, overrides, input);
+      else void this.reportFailure(fileName, failure);
     }
+  }
+
+  /** Asks for the sizes of the dynamic dimensions (one input box each), remembers them for this file, and runs again. */
+  private async askDimSizes(
+    model: vscode.Uri,
+    request: DynamicDimsRequest,
+    overrides: Partial<UserSettings>,
+    input: Pick<AnalyzeRequest, 'data' | 'reference'>,
+  ): Promise<void> {
+    const fileName = path.basename(model.fsPath);
+    this.log.info(`${fileName}: the input "${request.input}" has dynamic dimensions ${request.dims.join(', ')} (shape [${request.shape.join(', ')}])`);
+    const choice = await vscode.window.showInformationMessage(
+      `Gradient Lens: the input "${request.input}" of ${fileName} has dynamic sizes (${request.dims.join(', ')}). Give them sizes to analyze it; they are remembered for this file.`,
+      'Set Sizes…',
+    );
+    if (choice !== 'Set Sizes…') return;
+    const sizes: Record<string, number> = {};
+    for (const [i, dim] of request.dims.entries()) {
+      const text = await vscode.window.showInputBox({
+        title: `Gradient Lens: size of "${dim}" (${i + 1} of ${request.dims.length}) for ${fileName}`,
+        prompt: `The input "${request.input}" has the shape [${request.shape.join(', ')}]; the batch size is a setting.`,
+        value: String(defaultDimSize(request, dim)),
+        ignoreFocusOut: true,
+        validateInput: (t) => {
+          const v = parseDimSize(t);
+          return typeof v === 'string' ? v : undefined;
+        },
+      });
+      const v = text === undefined ? undefined : parseDimSize(text);
+      if (typeof v !== 'number') return;
+      sizes[dim] = v;
+    }
+    await this.dimSizes?.set(model.fsPath, sizes);
+    this.log.info(
+      `${fileName}: sizes ${Object.entries(sizes)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')} remembered for this file`,
+    );
+    await this.analyze(model, overrides, input);
   }
 
   cancel(): void {
