@@ -76,6 +76,39 @@ await runTest('modelFiles', 420, async (keep) => {
   const groups = await page.locator('.editor-group-container').count();
   log(`${groups} editor groups, ${groupsWithReports} with reports`);
   if (groupsWithReports !== 1) throw new Error(`the reports are spread over ${groupsWithReports} editor groups`);
+  // 8. b/model.onnx is mlp_relu: ReLUs flagged pseudo-linear. Flagged rows stand out, the Flags
+  // cell says what each flag is measured on, and the table fits the panel (the column wraps).
+  const frame = vscode.webviewFrame();
+  const table = await waitUntil(
+    async () => {
+      try {
+        return await frame.locator('body').evaluate(() => {
+          const rows = [...document.querySelectorAll('#block-table tbody tr')];
+          if (rows.length === 0) return false;
+          const flagged = rows.filter((r) => r.classList.contains('flagged'));
+          const scroll = document.querySelector('#block-table')?.closest('.table-scroll');
+          return {
+            rows: rows.length,
+            flagged: flagged.length,
+            flagText: flagged[0]?.querySelector('td[data-column="flags"]')?.textContent ?? '',
+            unflaggedText: rows.find((r) => !r.classList.contains('flagged'))?.querySelector('td[data-column="flags"]')?.textContent ?? '',
+            overflow: scroll ? scroll.scrollWidth - scroll.clientWidth : -1,
+          };
+        });
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    'the block table of b/model.onnx',
+  );
+  log(`block table: ${JSON.stringify(table)}`);
+  await frame.locator('#block-table').scrollIntoViewIfNeeded();
+  await afterPaint(page);
+  await vscode.shot('flagged-rows');
+  if (table.flagged === 0) throw new Error('no flagged row is highlighted');
+  if (!/pseudo-linear: Relu k [\d.]+ > 3/.test(table.flagText)) throw new Error(`the Flags cell does not say what it measures: ${table.flagText}`);
+  if (table.unflaggedText.trim() !== '') throw new Error(`an unflagged row has flags: ${table.unflaggedText}`);
   const titles = await page.locator('.tab', { hasText: 'Gradient Lens:' }).allInnerTexts();
   log(`report tabs: ${titles.map((t) => normalize(t).trim()).join(' | ')}`);
   fs.rmSync(workspace, { recursive: true, force: true });
