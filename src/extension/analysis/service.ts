@@ -75,10 +75,10 @@ export class AnalysisService implements vscode.Disposable {
     if (this.current) {
       const name = path.basename(this.current.model.fsPath);
       const choice = await vscode.window.showWarningMessage(
-        `Gradient Lens is analysing ${name}. Stop it and analyse ${path.basename(model.fsPath)}?`,
-        'Stop and Analyse',
+        `Gradient Lens is analyzing ${name}. Stop it and analyze ${path.basename(model.fsPath)}?`,
+        'Stop and Analyze',
       );
-      if (choice !== 'Stop and Analyse') return;
+      if (choice !== 'Stop and Analyze') return;
       const running = this.current;
       if (running) {
         running.abort.abort();
@@ -130,7 +130,7 @@ export class AnalysisService implements vscode.Disposable {
       // Cleared before any message is shown: a notification waiting for a click must not
       // keep the analysis counted as running.
       if (this.current === current) this.current = undefined;
-      // From the state, not `false`: a run started meanwhile ("Stop and Analyse") is running.
+      // From the state, not `false`: a run started meanwhile ("Stop and Analyze") is running.
       await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, this.current !== undefined);
     }
     if (report) {
@@ -202,7 +202,7 @@ export class AnalysisService implements vscode.Disposable {
     if (vscode.workspace.isTrusted) return true;
     const choice = await vscode.window.showWarningMessage(
       'Gradient Lens runs a model from this workspace only when you trust the workspace.',
-      { modal: true, detail: 'The model file is parsed and computed on in a separate process. Trust the workspace to analyse it.' },
+      { modal: true, detail: 'The model file is parsed and computed on in a separate process. Trust the workspace to analyze it.' },
       'Manage Workspace Trust',
     );
     if (choice !== 'Manage Workspace Trust') return false;

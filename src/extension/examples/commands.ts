@@ -42,7 +42,7 @@ export function examplesFeature(s: ExampleServices): ExamplesFeature {
     openExample: (arg?: unknown) => openExample(s, typeof arg === 'string' ? arg : undefined),
     analyzeAllExamples: async () => {
       if (running) {
-        void vscode.window.showInformationMessage('Gradient Lens: the examples are already being analysed.');
+        void vscode.window.showInformationMessage('Gradient Lens: the examples are already being analyzed.');
         return;
       }
       running = new AbortController();
@@ -147,7 +147,7 @@ async function analyzeAll(s: ExampleServices, worker: WorkerClient, panel: Examp
         if (figure.status === 'cancelled') vscode.window.setStatusBarMessage('Gradient Lens: analysis of the examples cancelled', 5000);
       } catch (e) {
         if (e instanceof CancelledError) return;
-        await showErrorWithDetails(s.log, `analysing the examples failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+        await showErrorWithDetails(s.log, `analyzing the examples failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
       }
     },
   );

@@ -21,7 +21,7 @@ export function exportCommands(deps: ExportDeps): CommandHandlers<'exportReport'
     exportReport: async () => {
       const report = deps.activeReport() ?? (await pickStoredReport(deps));
       if (!report) {
-        void vscode.window.showInformationMessage('Gradient Lens: no report to export yet. Analyse a model first.');
+        void vscode.window.showInformationMessage('Gradient Lens: no report to export yet. Analyze a model first.');
         return;
       }
       await exportInteractive(report, undefined, deps.log);

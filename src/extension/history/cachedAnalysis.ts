@@ -82,7 +82,7 @@ export class CachedAnalysis {
     // Same content under another path: the numbers hold, the report names this file.
     const report: AnalysisReport = cached.model.path === model.fsPath ? cached : { ...cached, model: { ...cached.model, path: model.fsPath, fileName } };
     this.log.info(
-      `served ${fileName} from the cache (sha256 ${hash.slice(0, 12)}, same settings, analysed ${cached.createdAt}` +
+      `served ${fileName} from the cache (sha256 ${hash.slice(0, 12)}, same settings, analyzed ${cached.createdAt}` +
         `${cached.model.path === model.fsPath ? '' : ` as ${cached.model.path}`}); no recomputation; hash and lookup took ${Date.now() - started} ms`,
     );
     // This path now has an analysis of its content too (its History entry and trend start here).

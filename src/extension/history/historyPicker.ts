@@ -27,7 +27,7 @@ export class HistoryPicker {
     const items: Item[] = entries.map((entry) => ({ ...entryText(entry, vscode.workspace.asRelativePath(entry.modelPath, false)), entry }));
     if (allowFile) items.push({ label: OPEN_FILE_ITEM, detail: 'A report saved with Export Report… (JSON) or the CLI (gradient-lens analyze --json)' });
     if (items.length === 0) {
-      void vscode.window.showInformationMessage('Gradient Lens: the history is empty. Analyse a model first.');
+      void vscode.window.showInformationMessage('Gradient Lens: the history is empty. Analyze a model first.');
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(items, {
