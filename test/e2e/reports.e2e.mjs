@@ -352,6 +352,8 @@ await runTest('reports', 600, async (keep) => {
   await vscode.waitForLog(/watching \S+ckpt\.onnx/, 10000);
   // Same content as resnet/model.onnx with the same settings: the first point comes from the cache.
   await vscode.waitForLog(/served ckpt\.onnx from the cache/, 30000);
+  // Not "unchanged since": another file had this content.
+  await vscode.waitForLog(/ckpt\.onnx has the same content as resnet\/model\.onnx/, 10000, 'the same-content message');
   await vscode.waitForResults('watch/ckpt.onnx', 30000);
   await page.locator('.statusbar-item', { hasText: 'Watching ckpt.onnx' }).waitFor({ timeout: 10000 });
   const scaled = scaledCheckpoint(path.join(workspace, 'watch', 'ckpt.onnx'), path.join(workspace, 'watch', 'ckpt.onnx'));

@@ -203,3 +203,16 @@ describe('HistoryStore', () => {
     assert.match(entryText(old).description, / · data input\.bin · /);
   });
 });
+
+describe('cache hit messages', () => {
+  test('another file with the same content is named, not called unchanged', async () => {
+    const { cacheHitText } = await import('../../src/extension/history/labels');
+    const same = cacheHitText('model.onnx', '2026-01-01T00:00:00.000Z');
+    assert.match(same.long, /^Gradient Lens: model\.onnx is unchanged since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d — showing the cached report/);
+    const other = cacheHitText('ckpt.onnx', '2026-01-01T00:00:00.000Z', 'resnet/model.onnx');
+    assert.match(other.long, /^Gradient Lens: ckpt\.onnx has the same content as resnet\/model\.onnx \(analyzed /);
+    assert.doesNotMatch(other.long, /unchanged/);
+    assert.equal(other.short, 'Gradient Lens: ckpt.onnx has the same content as resnet/model.onnx (cached)');
+    assert.ok(same.short.length < 60, 'the status bar text is short');
+  });
+});

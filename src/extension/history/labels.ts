@@ -45,3 +45,20 @@ export function entryText(e: HistoryEntry, relativePath: string = e.fileName): E
     detail: `${s.blocks} blocks · GSC input → output ${fmt(s.gscInputToOutput)} · explosion rate ${fmt(s.explosionRate)} per block · sha256 ${e.contentHash.slice(0, 12)} · ${e.modelPath}`,
   };
 }
+
+/**
+ * What a cache hit says. A file with the same content as another analysed file is not
+ * "unchanged since" anything: it names that file. `short` is for the status bar (Watch).
+ */
+export function cacheHitText(fileName: string, createdAt: string, sameContentAs?: string): { readonly long: string; readonly short: string } {
+  if (sameContentAs !== undefined) {
+    return {
+      long: `Gradient Lens: ${fileName} has the same content as ${sameContentAs} (analyzed ${shortTime(createdAt)}) — showing that report for ${fileName} (same settings).`,
+      short: `Gradient Lens: ${fileName} has the same content as ${sameContentAs} (cached)`,
+    };
+  }
+  return {
+    long: `Gradient Lens: ${fileName} is unchanged since ${shortTime(createdAt)} — showing the cached report (same settings).`,
+    short: `Gradient Lens: ${fileName} unchanged (cached report)`,
+  };
+}
