@@ -93,6 +93,12 @@ await runTest('modelFiles', 420, async (keep) => {
             flagText: flagged[0]?.querySelector('td[data-column="flags"]')?.textContent ?? '',
             unflaggedText: rows.find((r) => !r.classList.contains('flagged'))?.querySelector('td[data-column="flags"]')?.textContent ?? '',
             overflow: scroll ? scroll.scrollWidth - scroll.clientWidth : -1,
+            // The first flagged row's Flags cell lies inside the visible part of the table.
+            flagsVisible: (() => {
+              const cell = flagged[0]?.querySelector('td[data-column="flags"]');
+              if (!cell || !scroll) return false;
+              return cell.getBoundingClientRect().right <= scroll.getBoundingClientRect().right + 1;
+            })(),
           };
         });
       } catch {
@@ -108,7 +114,16 @@ await runTest('modelFiles', 420, async (keep) => {
   await vscode.shot('flagged-rows');
   if (table.flagged === 0) throw new Error('no flagged row is highlighted');
   if (!/pseudo-linear: Relu k [\d.]+ > 3/.test(table.flagText)) throw new Error(`the Flags cell does not say what it measures: ${table.flagText}`);
+  if (!table.flagsVisible) throw new Error('the Flags column is cut off at the right edge of the panel');
   if (table.unflaggedText.trim() !== '') throw new Error(`an unflagged row has flags: ${table.unflaggedText}`);
+  // 9. The verdict in plain words at the top of the page.
+  const verdictText = normalize(await frame.locator('#verdict').innerText());
+  log(`verdict: ${verdictText.replace(/\s+/g, ' ')}`);
+  if (!/^(Gradients explode|Gradients grow|No gradient explosion)/.test(verdictText)) throw new Error(`no verdict at the top: ${verdictText}`);
+  if (!/Per block: a factor of/.test(verdictText)) throw new Error('the verdict does not say how much per block');
+  await frame.locator('#verdict').scrollIntoViewIfNeeded();
+  await afterPaint(page);
+  await vscode.shot('verdict');
   const titles = await page.locator('.tab', { hasText: 'Gradient Lens:' }).allInnerTexts();
   log(`report tabs: ${titles.map((t) => normalize(t).trim()).join(' | ')}`);
   fs.rmSync(workspace, { recursive: true, force: true });

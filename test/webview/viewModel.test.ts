@@ -89,6 +89,12 @@ describe('block table cells', () => {
     assert.equal(fc.text, 'n/a');
     assert.match(fc.title!, /affine/);
   });
+  test('the Flags column comes right after the name and kind (a wide table does not hide it)', () => {
+    assert.deepEqual(
+      BLOCK_COLUMNS.slice(0, 4).map((c) => c.id),
+      ['index', 'name', 'kind', 'flags'],
+    );
+  });
   test('column ids are unique and both tables have them', () => {
     for (const cols of [BLOCK_COLUMNS, NONLINEARITY_COLUMNS]) {
       assert.equal(new Set(cols.map((c) => c.id)).size, cols.length);

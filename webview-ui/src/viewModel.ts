@@ -125,6 +125,23 @@ export const BLOCK_COLUMNS: readonly ColumnModel[] = [
     numeric: false,
     cell: (b) => ({ text: kindLabel(b), sortKey: kindLabel(b) }),
   },
+  // Beside the block's name, not last: a wide table must not push the flags out of view.
+  {
+    id: 'flags',
+    header: { base: 'Flags' },
+    description:
+      "exploding: the block's GSC → output above the threshold; pseudo-linear / collapsed: measured on one of its nonlinearities (that op's own k or pre-activation spread, not the block's k_lin)",
+    numeric: false,
+    cell: (b, r) => {
+      const details = blockFlagDetails(b, r);
+      const labels = blockFlagLabels(b, r);
+      return {
+        text: details.join('; '),
+        sortKey: labels.length === 0 ? null : labels.join(', '),
+        ...(details.length > 0 ? { title: details.join('\n') } : {}),
+      };
+    },
+  },
   {
     id: 'gscToOutput',
     header: { base: 'GSC → output' },
@@ -208,22 +225,6 @@ export const BLOCK_COLUMNS: readonly ColumnModel[] = [
     description: 'k² + 1 relation: predicted GSC of the block over the measured one (k_skip for residual blocks, else k_lin); 1 means the relation holds',
     numeric: true,
     cell: relationCell,
-  },
-  {
-    id: 'flags',
-    header: { base: 'Flags' },
-    description:
-      "exploding: the block's GSC → output above the threshold; pseudo-linear / collapsed: measured on one of its nonlinearities (that op's own k or pre-activation spread, not the block's k_lin)",
-    numeric: false,
-    cell: (b, r) => {
-      const details = blockFlagDetails(b, r);
-      const labels = blockFlagLabels(b, r);
-      return {
-        text: details.join('; '),
-        sortKey: labels.length === 0 ? null : labels.join(', '),
-        ...(details.length > 0 ? { title: details.join('\n') } : {}),
-      };
-    },
   },
 ];
 
