@@ -65,3 +65,20 @@ describe('dynamic input sizes asked in the editor', () => {
     assert.deepEqual(sizes.get('/w/a/model.onnx'), { h: 7 }, 'a corrupted state keeps only whole positive sizes');
   });
 });
+
+describe('reduced settings are notified', () => {
+  test("the engine's shrunk batch becomes a notification; a clean report gives none", async () => {
+    const { reducedSettingsNotice } = await import('../../src/extension/analysis/notices');
+    const { decideBatch } = await import('../../src/engine/resources');
+    const { savedReport } = await import('../report/helpers');
+    const report = savedReport();
+    assert.equal(reducedSettingsNotice(report), undefined);
+    const decision = decideBatch(1024 ** 2, 0, 16, 50 * 1024 ** 2);
+    assert.equal(decision.kind, 'shrunk');
+    const shrunk = { ...report, warnings: [...report.warnings, { code: 'input' as const, message: decision.kind === 'shrunk' ? decision.message : '' }] };
+    assert.match(
+      reducedSettingsNotice(shrunk) ?? '',
+      /was analyzed with reduced settings: batch 16 would need about \d+ MB, over the memory limit of 50 MB; analysed a batch of \d+ instead/,
+    );
+  });
+});

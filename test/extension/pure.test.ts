@@ -81,13 +81,29 @@ describe('parseConfig', () => {
 
 describe('ProgressTracker', () => {
   test('turns fractions into increments that never go backwards', () => {
-    const t = new ProgressTracker();
+    const t = new ProgressTracker(() => 0);
     assert.deepEqual(t.next({ phase: 'loading', message: 'a', fraction: 0.1 }), { message: 'a', increment: 10 });
     assert.deepEqual(t.next({ phase: 'forward', message: 'b' }), { message: 'b' });
-    assert.deepEqual(t.next({ phase: 'forward', message: 'c', fraction: 0.05 }), { message: 'c' });
     const d = t.next({ phase: 'block-matrix', message: 'd', fraction: 0.35 });
-    assert.equal(d.increment !== undefined && Math.round(d.increment), 25);
+    assert.equal(d?.increment !== undefined && Math.round(d.increment), 25);
     assert.deepEqual(t.next({ phase: 'done', message: 'e', fraction: 1.5 }), { message: 'e', increment: 65 });
+  });
+  test('a late event from another thread does not move the text back', () => {
+    const t = new ProgressTracker(() => 0);
+    assert.equal(t.next({ phase: 'block-matrix', message: 'block matrix row 34 of 50', fraction: 0.6 })?.message, 'block matrix row 34 of 50');
+    assert.equal(t.next({ phase: 'block-matrix', message: 'block matrix row 29 of 50', fraction: 0.55 }), undefined);
+    assert.equal(t.next({ phase: 'block-matrix', message: 'block matrix row 35 of 50', fraction: 0.61 })?.message, 'block matrix row 35 of 50');
+  });
+  test('the time left, once 5% and 3 s have passed', () => {
+    let clock = 0;
+    const t = new ProgressTracker(() => clock);
+    assert.equal(t.next({ phase: 'loading', message: 'loading', fraction: 0.01 })?.message, 'loading');
+    clock = 2000;
+    assert.equal(t.next({ phase: 'forward', message: 'probe 1', fraction: 0.1 })?.message, 'probe 1', 'before 3 s: no estimate');
+    clock = 30_000;
+    assert.equal(t.next({ phase: 'forward', message: 'probe 4', fraction: 0.25 })?.message, 'probe 4 · about 90 s left'.replace('90 s', '2 min'));
+    clock = 60_000;
+    assert.equal(t.next({ phase: 'forward', message: 'probe 8', fraction: 0.75 })?.message, 'probe 8 · about 20 s left');
   });
 });
 

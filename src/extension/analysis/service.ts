@@ -13,6 +13,7 @@ import { AnalysisError, WorkerClient } from './workerClient';
 import { defaultDimSize, parseDimSize, parseDynamicDimsError, type DynamicDimsRequest } from './dynamicDims';
 import { ModelDimSizes } from './modelDimSizes';
 import { failureNotice } from './failure';
+import { reducedSettingsNotice } from './notices';
 import { ProgressTracker } from './progress';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
@@ -104,7 +105,8 @@ export class AnalysisService implements vscode.Disposable {
           signal: abort.signal,
           onWorkerPid: (pid) => this.log.info(`analysis runs in worker pid ${pid}`),
           onProgress: (event) => {
-            progress.report(tracker.next(event));
+            const step = tracker.next(event);
+            if (step) progress.report(step);
             this.log.trace(`${event.phase}: ${event.message}`);
           },
         });
@@ -138,6 +140,8 @@ export class AnalysisService implements vscode.Disposable {
       const steps: (() => Promise<unknown>)[] = [];
       this.finished.fire({ report, waitUntil: (step) => steps.push(step) });
       for (const step of steps) await step();
+      const reduced = reducedSettingsNotice(report);
+      if (reduced) void vscode.window.showWarningMessage(reduced);
     } else {
       const dynamic = failure instanceof AnalysisError && failure.code === 'input' ? parseDynamicDimsError(failure.message) : undefined;
       if (dynamic && this.dimSizes) void this.askDimSizes(model, dynamic, overrides, input);
