@@ -63,8 +63,13 @@ async function openExample(s: ExampleServices, id: string | undefined): Promise<
   const { paths, generated } = ensureExample(root, example);
   if (generated) s.log.info(`example ${example.id} generated in ${paths.folder}`);
   await vscode.window.showTextDocument(vscode.Uri.file(paths.pytorch), { preview: false });
+  // The example lives in the extension's storage, where edits would be silently kept and reused:
+  // read-only in this session; Copy to Folder… gives an editable copy.
+  await vscode.commands.executeCommand('workbench.action.files.setActiveEditorReadonlyInSession').then(undefined, (e: unknown) =>
+    s.log.warn(`could not make the example read-only: ${String(e)}`),
+  );
   const choice = await vscode.window.showInformationMessage(
-    `Gradient Lens example "${example.title}": ${example.description}.`,
+    `Gradient Lens example "${example.title}": ${example.description}. This copy is read-only; Copy to Folder… gives one you can edit.`,
     'Analyze ONNX',
     'Analyze TF.js',
     'Open TF.js Code',
