@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
 
-import { runInputText } from './labels';
+import { runInputText } from './runInput';
 
 export const DEFAULT_MAX_ENTRIES = 50;
 const INDEX_FILE = 'index.json';

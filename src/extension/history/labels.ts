@@ -1,7 +1,5 @@
 /** How history entries read in quick picks (pure, unit-tested). */
 import { fmt } from '../../report/format';
-import * as path from 'node:path';
-import type { AnalysisReport } from '../../report/schema';
 import type { HistoryEntry } from './historyStore';
 
 export interface EntryText {
@@ -16,23 +14,6 @@ export function shortTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-}
-
-/**
- * What a run was fed, when it differs from the default (a seeded Gaussian batch, reference the
- * model output): runs with data or the error layer must not read like Gaussian runs.
- */
-export function runInputText(report: AnalysisReport): string | undefined {
-  const parts: string[] = [];
-  const input = report.input;
-  if (input !== undefined && input.kind !== 'gaussian') {
-    const name = input.path !== undefined ? path.basename(input.path) : input.kind;
-    parts.push(`data ${name} (${input.samples} sample${input.samples === 1 ? '' : 's'})`);
-  } else if (input === undefined && report.settings.inputSource !== 'gaussian') {
-    parts.push(`data ${path.basename(report.settings.inputSource)}`);
-  }
-  if (report.reference.kind === 'error') parts.push(`error layer${report.reference.loss !== undefined ? ` (${report.reference.loss})` : ''}`);
-  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 /** `relativePath` is the model's path as the workspace shows it (pick lists list several model.onnx). */
