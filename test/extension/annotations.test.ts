@@ -79,9 +79,11 @@ describe('labels', () => {
   test('several blocks: the range of GSC and the count', () => {
     const blocks = report.blocks.slice(8, 16); // GSC 1.36 .. 1.98
     assert.equal(siteLabel(blocks), 'GSC 1.361–1.977 · 8 blocks');
-    assert.equal(codeLensTitle(blocks, true), 'Gradient Lens: GSC 1.361–1.977 · 8 blocks (stale) · Open in report');
-    assert.equal(codeLensTitle(blocks.slice(0, 3), false), 'Gradient Lens: blocks 9, 10, 11 · GSC 1.704–1.977 · 3 blocks · Open in report');
-    assert.equal(codeLensTitle([blocks[0]], false), `Gradient Lens: block 9 blocks.8 · ${siteLabel([blocks[0]])} · Open in report`);
+    // What a click does, without repeating the end-of-line numbers.
+    const worst = blocks.reduce((a, b) => (b.gscToOutput.value > a.gscToOutput.value ? b : a));
+    assert.equal(codeLensTitle(blocks, true), `Gradient Lens: open block ${worst.index} ${worst.name} (highest GSC of 8 blocks) in the report (stale)`);
+    assert.equal(codeLensTitle([blocks[0]], false), 'Gradient Lens: open block 9 blocks.8 in the report');
+    for (const n of [1, 3, 8]) assert.ok(!codeLensTitle(blocks.slice(0, n), false).includes(siteLabel(blocks.slice(0, n))), 'no repeat of the label');
   });
   test('a residual block shows k_skip; a linear block an infinite k_lin', () => {
     const r = mutableCopy(report);
