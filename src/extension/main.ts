@@ -16,6 +16,7 @@ import { examplesFeature } from './examples/commands';
 import { exportInteractive } from './export/exportCommand';
 import { exportCommands } from './export/exportFeature';
 import { HistoryFeature } from './history/historyFeature';
+import { TfjsModelContext } from './modelIndex';
 import { createLog } from './output';
 import { ReportPresenter } from './reportPresenter';
 import { ReportStore } from './reportStore';
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = createLog();
   const store = new ReportStore(context.workspaceState);
-  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log);
+  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), log, context.workspaceState);
   const history = new HistoryFeature(context.globalStorageUri);
   const annotations = new CodeAnnotations(context.extensionUri, log);
   const panels = new ReportPanels(context.extensionUri, store, log, {
@@ -47,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const compare = new CompareFeature(context, history.picker, log);
   const watch = new WatchFeature(analysis, cache, log);
   const examples = examplesFeature({ context, log });
+  const tfjsModels = new TfjsModelContext(log);
+  void tfjsModels.start().catch((e: unknown) => log.warn(`the workspace scan for TensorFlow.js models failed: ${String(e)}`));
   const commands = registerCommandTable({
     ...analysisCommands({ analysis, panels, store, log, cache }),
     ...history.commands(presenter, log),
@@ -56,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...annotationCommands(annotations, panels, store, log),
     ...examples.commands,
   });
-  context.subscriptions.push(log, analysis, panels, annotations, registerHelpDocuments(), watch, compare, ...examples.disposables, ...commands);
+  context.subscriptions.push(log, analysis, panels, annotations, registerHelpDocuments(), watch, tfjsModels, compare, ...examples.disposables, ...commands);
   void vscode.commands.executeCommand('setContext', CONTEXT_HAS_REPORT, store.latest() !== undefined);
   const now = performance.now();
   // "activation" = loading the bundle + activate(); the e2e test reads this line.

@@ -71,7 +71,7 @@ await runTest('analyze', 420, async (keep) => {
     log(`progress notification not captured (${e.message.split('\n')[0]})`);
   }
 
-  await vscode.waitForResults(path.basename(MODEL_REL), 300000);
+  await vscode.waitForResults(MODEL_REL.split('/').slice(-2).join('/'), 300000);
   const frame = vscode.webviewFrame();
   const tables = await waitForBlockTables(frame, 'a block table with GSC columns inside the webview');
   await afterPaint(frame);

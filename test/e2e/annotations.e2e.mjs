@@ -185,7 +185,7 @@ await runTest('annotations', 420, async (keep) => {
   // The workspace holds a model, so the extension activates by itself; wait for it.
   await vscode.waitForLog(/activation [\d.]+ ms/, 60000, 'the activation line');
   await vscode.contextMenu(await vscode.revealInExplorer('resnet/model.onnx'), 'Analyze Model');
-  await vscode.waitForResults('model.onnx', 300000);
+  await vscode.waitForResults('resnet/model.onnx', 300000);
   const placedLine = await vscode.waitForLog(
     /code annotations for model\.onnx: searched ([^\n]*?); (\d+) of (\d+) blocks placed at (\d+) site\(s\) in (\d+) file\(s\)/,
     60000,
@@ -289,37 +289,64 @@ await runTest('annotations', 420, async (keep) => {
   log(`"Open in report" selected block ${first.index} in the report`);
   await vscode.shot('open-in-report');
 
-  // The Problems panel: one entry per block over the threshold (and per flagged nonlinearity).
+  // The Problems panel: one entry per source line and kind, listing its blocks ("3 blocks (2–4): …")
+  // or naming its one block; every block over the threshold and every flagged ReLU is covered.
   await page.keyboard.press('Control+Shift+m');
   const markers = page.locator('.markers-panel .monaco-list-row');
+  const flaggedLines = [
+    ...new Set(flaggedNonlinearities.map((n) => lineOf(new RegExp(`self\\.${n.sourceName.split('/').filter(Boolean).slice(-2, -1)[0]} = `)))),
+  ];
+  const parseEntry = (t) => {
+    const group = /(\d+) blocks \(([^)]*)\):/.exec(t);
+    const blocks = group
+      ? group[2].split(', ').flatMap((part) => {
+          const [a, b] = part.split('–').map(Number);
+          return Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
+        })
+      : [Number(/block (\d+) "/.exec(t)?.[1])];
+    return { text: t, blocks, kind: /GSC to the output/.test(t) ? 'gsc' : 'pseudo-linear', line: Number(/\[Ln (\d+),/.exec(t)?.[1]) };
+  };
+  const covered = (entries, kind) => new Set(entries.filter((e) => e.kind === kind).flatMap((e) => e.blocks));
   const problemTexts = await waitUntil(
     async () => {
       const texts = (await markers.allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' ').trim());
-      return texts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).length >= overThreshold.length + flaggedNonlinearities.length
+      const parsed = texts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).map(parseEntry);
+      return covered(parsed, 'gsc').size >= overThreshold.length &&
+        covered(parsed, 'pseudo-linear').size >= new Set(flaggedNonlinearities.map((n) => n.block)).size
         ? texts
         : false;
     },
     20000,
     'the Problems entries',
   );
-  const entries = problemTexts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t));
+  const entries = problemTexts.filter((t) => /GSC to the output|pseudo-linear|collapsed/.test(t)).map(parseEntry);
   log(`Problems: ${JSON.stringify(problemTexts)}`);
+  const gscBlocks = [...covered(entries, 'gsc')].sort((a, b) => a - b);
+  if (JSON.stringify(gscBlocks) !== JSON.stringify(overThreshold.map((b) => b.index).sort((a, b) => a - b)))
+    throw new Error(`the GSC entries cover blocks ${gscBlocks.join(', ')}, expected ${overThreshold.map((b) => b.index).join(', ')}`);
   for (const b of overThreshold) {
-    const want = `block ${b.index} "${b.name}": GSC to the output is ${fmt(b.gscToOutput.value)}`;
-    if (!entries.some((t) => t.includes(want))) throw new Error(`no Problems entry "${want}…"`);
+    const entry = entries.find((e) => e.kind === 'gsc' && e.blocks.includes(b.index));
+    const want = entry.blocks.length === 1 ? `block ${b.index} "${b.name}": GSC to the output is ${fmt(b.gscToOutput.value)}` : 'GSC to the output';
+    if (!entry.text.includes(want)) throw new Error(`the entry of block ${b.index} does not say "${want}": ${entry.text}`);
   }
-  // A flagged ReLU is listed at its own layer line (self.relu1 = ... / self.relu2 = ...).
+  // A flagged ReLU is listed at its own layer line (self.relu1 = ... / self.relu2 = ...), one entry per line.
   for (const n of flaggedNonlinearities) {
     const b = cliReport.blocks.find((x) => x.index === n.block);
     const attr = n.sourceName.split('/').filter(Boolean).slice(-2, -1)[0]; // "/layer1/relu2/Relu" -> relu2
     const line = lineOf(new RegExp(`self\\.${attr} = `));
-    const want = `block ${b.index} "${b.name}": Relu ${n.sourceName} is pseudo-linear: k = ${fmt(n.k)} > ${fmt(PSEUDO_LINEAR_K)}`;
-    const entry = entries.find((t) => t.includes(want));
-    if (!entry) throw new Error(`no Problems entry "${want}…"`);
-    if (!entry.includes(`[Ln ${line},`)) throw new Error(`"${want}" is not at line ${line} (self.${attr}): ${entry}`);
+    const entry = entries.find((e) => e.kind === 'pseudo-linear' && e.line === line && e.blocks.includes(b.index));
+    if (!entry) throw new Error(`no pseudo-linear entry for block ${b.index} at line ${line} (self.${attr})`);
+    const want =
+      entry.blocks.length === 1
+        ? `block ${b.index} "${b.name}": Relu ${n.sourceName} is pseudo-linear: k = ${fmt(n.k)} > ${fmt(PSEUDO_LINEAR_K)}`
+        : 'Relu pseudo-linear, k ';
+    if (!entry.text.includes(want)) throw new Error(`"${want}" is not in the entry: ${entry.text}`);
   }
-  if (entries.length !== overThreshold.length + flaggedNonlinearities.length)
-    throw new Error(`${entries.length} Problems entries, expected ${overThreshold.length + flaggedNonlinearities.length}`);
+  const pseudoEntries = entries.filter((e) => e.kind === 'pseudo-linear');
+  if (pseudoEntries.length !== flaggedLines.length)
+    throw new Error(`${pseudoEntries.length} pseudo-linear entries, expected one per line (${flaggedLines.length})`);
+  const gscLines = entries.filter((e) => e.kind === 'gsc').map((e) => e.line);
+  if (new Set(gscLines).size !== gscLines.length) throw new Error(`two GSC entries on one line: ${gscLines.join(', ')}`);
   await vscode.shot('problems');
   log(`the Problems panel lists ${entries.length} entries`);
 
@@ -429,7 +456,7 @@ await runTest('annotations', 420, async (keep) => {
   log('Configure… showed the sidecar format in a read-only help document; no file was written');
 
   // Selecting one of its blocks explains there is no source line instead of opening the binary.
-  await page.locator('.tab', { hasText: 'Gradient Lens: linear.onnx' }).click();
+  await page.locator('.tab', { hasText: 'Gradient Lens: nosource/linear.onnx' }).click();
   const frame2 = vscode.webviewFrame();
   await frame2.locator('tr[data-block-index="1"]').click();
   const noPlace = page.locator('.notification-toast', { hasText: 'has no place in the source code' });

@@ -47,7 +47,7 @@ await runTest('cancel', 300, async (keep) => {
 
   // No results panel appeared for the cancelled run (the log line above is written once the
   // run has been settled as cancelled: no panel can open after it).
-  if (await page.locator('.tab', { hasText: 'Gradient Lens: model.onnx' }).count()) throw new Error('a results panel opened for a cancelled run');
+  if (await page.locator('.tab', { hasText: 'Gradient Lens: resnet/model.onnx' }).count()) throw new Error('a results panel opened for a cancelled run');
 
   // A crash of the worker (killed from outside, as the OOM killer would) is reported, and the
   // next analysis runs in a fresh process.

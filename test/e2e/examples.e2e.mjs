@@ -161,10 +161,12 @@ await runTest('examples', 600, async (keep) => {
     .waitFor({ timeout: 30000 });
   const offer = page.locator('.notification-toast', { hasText: 'residual ReLU' });
   await offer.waitFor({ timeout: 20000 });
+  // The copy in the extension's storage opens read-only (edits there would be kept silently).
+  if (!normalize(await offer.innerText()).includes('This copy is read-only')) throw new Error('Open Example does not say the copy is read-only');
   await afterPaint(page);
   await vscode.shot('open-example');
   await offer.getByRole('button', { name: 'Analyze ONNX' }).click();
-  await vscode.waitForResults('model.onnx', 240000);
+  await vscode.waitForResults('resmlp_relu/model.onnx', 240000);
   const report = vscode.webviewFrame();
   const gscCell = await waitUntil(
     async () => {

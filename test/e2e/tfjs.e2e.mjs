@@ -24,7 +24,7 @@ await runTest('tfjs', 300, async (keep) => {
   const { page } = vscode;
 
   await vscode.contextMenu(await vscode.revealInExplorer('tfjs/model.json'), 'Analyze Model');
-  await vscode.waitForResults('model.json', 240000);
+  await vscode.waitForResults('tfjs/model.json', 240000);
   const frame = vscode.webviewFrame();
   const tables = await waitForBlockTables(frame, 'the block table');
   log(`${tables[0].rows.length} blocks in the table`);
@@ -79,7 +79,7 @@ await runTest('tfjs', 300, async (keep) => {
   await vscode.runCommand('View: Close All Editors');
   await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 10000 });
   await vscode.runCommand('Gradient Lens: Show Report');
-  await vscode.waitForResults('model.json', 20000);
+  await vscode.waitForResults('tfjs/model.json', 20000);
   await waitUntil(
     async () => {
       try {

@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { severityOf, worstSeverity } from '../../src/extension/annotations/severity';
 import { codeLensTitle, formatInterval, formatNumber, headlineK, siteLabel } from '../../src/extension/annotations/format';
-import { blockFindings } from '../../src/extension/annotations/findings';
+import { blockFindings, blockRanges, groupFindings } from '../../src/extension/annotations/findings';
 import { annotationsByLine, buildSiteViews, primarySites, sitesByFile } from '../../src/extension/annotations/sites';
 import { escapeMarkdown, hoverMarkdown } from '../../src/extension/annotations/hover';
 import { StalenessTracker } from '../../src/extension/annotations/staleness';
@@ -79,9 +79,11 @@ describe('labels', () => {
   test('several blocks: the range of GSC and the count', () => {
     const blocks = report.blocks.slice(8, 16); // GSC 1.36 .. 1.98
     assert.equal(siteLabel(blocks), 'GSC 1.361–1.977 · 8 blocks');
-    assert.equal(codeLensTitle(blocks, true), 'Gradient Lens: GSC 1.361–1.977 · 8 blocks (stale) · Open in report');
-    assert.equal(codeLensTitle(blocks.slice(0, 3), false), 'Gradient Lens: blocks 9, 10, 11 · GSC 1.704–1.977 · 3 blocks · Open in report');
-    assert.equal(codeLensTitle([blocks[0]], false), `Gradient Lens: block 9 blocks.8 · ${siteLabel([blocks[0]])} · Open in report`);
+    // What a click does, without repeating the end-of-line numbers.
+    const worst = blocks.reduce((a, b) => (b.gscToOutput.value > a.gscToOutput.value ? b : a));
+    assert.equal(codeLensTitle(blocks, true), `Gradient Lens: open block ${worst.index} ${worst.name} (highest GSC of 8 blocks) in the report (stale)`);
+    assert.equal(codeLensTitle([blocks[0]], false), 'Gradient Lens: open block 9 blocks.8 in the report');
+    for (const n of [1, 3, 8]) assert.ok(!codeLensTitle(blocks.slice(0, n), false).includes(siteLabel(blocks.slice(0, n))), 'no repeat of the label');
   });
   test('a residual block shows k_skip; a linear block an infinite k_lin', () => {
     const r = mutableCopy(report);
@@ -115,7 +117,7 @@ describe('Problems entries', () => {
     );
     assert.equal(
       findings[0].message,
-      'block 5 "blocks.4": Relu /blocks/blocks.4/act/Relu is pseudo-linear: k = 3.37 > 3; it acts almost like a linear map on this batch.',
+      'block 5 "blocks.4": Relu /blocks/blocks.4/act/Relu is pseudo-linear: k = 3.37 > 3 (the Relu\'s own k, not the block\'s k_lin); it acts almost like a linear map on this batch.',
     );
     assert.deepEqual(blockFindings(report, report.blocks[3], 100), [], 'k 2.43 is not flagged');
   });
@@ -127,8 +129,49 @@ describe('Problems entries', () => {
     assert.equal(findings.length, 1);
     assert.equal(
       findings[0].message,
-      'block 1 "blocks.0": Relu /blocks/blocks.0/act/Relu has a collapsed domain: relative spread 0.0412 < 0.1; its pre-activations barely vary across the batch.',
+      'block 1 "blocks.0": Relu /blocks/blocks.0/act/Relu has a collapsed domain: relative spread 0.0412 < 0.1 (of the Relu\'s pre-activations); its pre-activations barely vary across the batch.',
     );
+  });
+});
+
+describe('Problems entries grouped per place and kind', () => {
+  test('a line defining many flagged blocks gets one entry per kind, listing the blocks', () => {
+    // Every nonlinearity of the fixture at one site, as a depth-50 MLP defined by one line gives.
+    const all = report.blocks.flatMap((b) => blockFindings(report, b, 2));
+    const pseudo = all.filter((f) => f.kind === 'pseudo-linear');
+    assert.ok(pseudo.length >= 10, `the fixture has ${pseudo.length} pseudo-linear nonlinearities`);
+    const groups = groupFindings(all);
+    assert.deepEqual(
+      groups.map((g) => g.kind),
+      ['gsc', 'pseudo-linear'],
+    );
+    const g = groups[1];
+    assert.deepEqual(
+      g.blockIndices,
+      pseudo.map((f) => f.blockIndex),
+    );
+    const ks = report.nonlinearities.filter((n) => n.pseudoLinear).map((n) => n.k ?? Infinity);
+    // The smallest k printed with digits enough to stay above the threshold, the largest as usual.
+    assert.equal(
+      g.message,
+      `${pseudo.length} blocks (${blockRanges(g.blockIndices)}): Relu pseudo-linear, k ${formatNumber(Math.min(...ks))} to ${formatNumber(Math.max(...ks))} > 3 (each nonlinearity's own k, not the block's k_lin); they act almost like linear maps on this batch.`,
+    );
+  });
+  test('one finding keeps its own message; the inequality is never "3 > 3"', () => {
+    const one = blockFindings(report, report.blocks[4], 100);
+    assert.deepEqual(
+      groupFindings(one).map((g) => g.message),
+      one.map((f) => f.message),
+    );
+    const r = mutableCopy(report);
+    for (const n of r.nonlinearities) if (n.pseudoLinear) n.k = 3.0004;
+    const [g] = groupFindings(r.blocks.flatMap((b) => blockFindings(r as never, b as never, 1e9)));
+    assert.match(g.message, / k 3\.0004 > 3 /);
+  });
+  test('block lists: runs of consecutive blocks are ranges', () => {
+    assert.equal(blockRanges([3, 4, 5, 6, 46]), '3–6, 46');
+    assert.equal(blockRanges([1, 2, 7]), '1, 2, 7');
+    assert.equal(blockRanges([5]), '5');
   });
 });
 

@@ -2,14 +2,14 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { COMMANDS } from '../../src/extension/commands/ids';
+import { COMMANDS, CONTEXT_TFJS_MODEL_PATHS } from '../../src/extension/commands/ids';
 import { repoRoot } from '../architecture/importGraph';
 
 interface Manifest {
   readonly activationEvents?: readonly string[];
   readonly contributes: {
     readonly commands: readonly { readonly command: string; readonly title: string }[];
-    readonly menus?: Record<string, readonly { readonly command?: string; readonly submenu?: string }[]>;
+    readonly menus?: Record<string, readonly { readonly command?: string; readonly submenu?: string; readonly when?: string }[]>;
     readonly keybindings?: readonly { readonly command: string }[];
   };
 }
@@ -58,5 +58,13 @@ describe('the command table and package.json', () => {
       .filter((f) => /\bregisterCommand\(/.test(readFileSync(f, 'utf8')))
       .map((f) => path.relative(dir, f).split(path.sep).join('/'));
     assert.deepEqual(registering, ['commands/table.ts']);
+  });
+
+  test('every menu that offers a model command on model.json also offers it on TensorFlow.js models found by content', () => {
+    const byName = Object.values(manifest.contributes.menus ?? {})
+      .flat()
+      .filter((i) => i.when?.includes('resourceFilename == model.json'));
+    assert.ok(byName.length >= 4);
+    for (const item of byName) assert.ok(item.when?.includes(`resourcePath in ${CONTEXT_TFJS_MODEL_PATHS}`), `${item.command ?? '?'}: ${item.when ?? ''}`);
   });
 });

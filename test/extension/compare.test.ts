@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { blockMatrixRatio, buildTrend } from '../../src/report/compareTrend';
 import { compareReports } from '../../src/report/compare';
 import type { AnalysisReport, BlockMatrix, BlockReport } from '../../src/report/schema';
-import { cellText, kChange, verdictText } from '../../webview-ui/src/compare/compareModel';
+import { cellText, isDenseHeatmap, kChange, verdictText } from '../../webview-ui/src/compare/compareModel';
 import { DASHES, describePoint, pointLabel, trendLines, trendRange } from '../../webview-ui/src/trend/trendModel';
 import fixture from '../fixtures/report-mlp_relu.json';
 
@@ -123,4 +123,10 @@ describe('comparison view text', () => {
     assert.match(cellText(m, 0, B), /^GSC\(input → \d+ .*\): b\/a = 3/);
     assert.match(cellText(m, 1, 0), /no ratio/);
   });
+});
+
+test('the compare heatmap of 51 blocks is drawn dense; a small one prints its ratios', () => {
+  assert.equal(isDenseHeatmap(52), true);
+  assert.equal(isDenseHeatmap(6), false);
+  assert.equal(isDenseHeatmap(16), false);
 });

@@ -83,7 +83,7 @@ describe('failureNotice (what the user is told)', () => {
     assert.deepEqual(failureNotice('a.onnx', new CancelledError()), { kind: 'cancelled' });
     const crash = failureNotice('a.onnx', new WorkerCrashedError(null, 'SIGKILL', 'tail'));
     assert.equal(crash.kind === 'error' && crash.details, 'tail');
-    assert.match(crash.kind === 'error' ? crash.message : '', /^while analysing a\.onnx, the analysis process stopped unexpectedly \(signal SIGKILL\)/);
+    assert.match(crash.kind === 'error' ? crash.message : '', /^while analyzing a\.onnx, the analysis process stopped unexpectedly \(signal SIGKILL\)/);
     assert.equal((failureNotice('a.onnx', new Error('x')) as { message: string }).message, 'analysis of a.onnx failed: x');
   });
 });

@@ -183,5 +183,36 @@ describe('HistoryStore', () => {
     assert.match(t.description, new RegExp(`batch ${base.settings.batch}, ${base.settings.probes} probes, seed 7`));
     assert.match(t.detail, new RegExp(`^${base.blocks.length} blocks`));
     assert.match(t.detail, /sha256 abcdef012345 · \/w\/model\.onnx$/);
+    assert.match(t.description, / · Gaussian input · /);
+    assert.equal(entryText(e, 'resnet/model.onnx').label, 'resnet/model.onnx', 'pick lists show the relative path');
+  });
+
+  test('runs with data or the error layer do not read like Gaussian runs', async () => {
+    const store = new HistoryStore(await tempDir());
+    const withData: AnalysisReport = {
+      ...variant('/w/model.onnx', 'abcdef0123456789', '2026-01-01T00:00:00.000Z'),
+      input: { kind: 'npy', path: '/w/data/samples.npy', samples: 16, available: 100 },
+      reference: { kind: 'error', tensor: 'loss', loss: 'cross-entropy', modelOutput: 'logits', labels: '/w/data/labels.npy' },
+    };
+    const e = await store.add(withData, cacheKeyOfReport(withData));
+    const t = entryText(e);
+    assert.match(t.description, / · data samples\.npy \(16 samples\) · error layer \(cross-entropy\) · batch /);
+    assert.doesNotMatch(t.description, /Gaussian/);
+    // An older report with only settings.inputSource (the fixture was computed on input.bin).
+    const old = await store.add(fromInputFile, cacheKeyOfReport(fromInputFile));
+    assert.match(entryText(old).description, / · data input\.bin · /);
+  });
+});
+
+describe('cache hit messages', () => {
+  test('another file with the same content is named, not called unchanged', async () => {
+    const { cacheHitText } = await import('../../src/extension/history/labels');
+    const same = cacheHitText('model.onnx', '2026-01-01T00:00:00.000Z');
+    assert.match(same.long, /^Gradient Lens: model\.onnx is unchanged since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d — showing the cached report/);
+    const other = cacheHitText('ckpt.onnx', '2026-01-01T00:00:00.000Z', 'resnet/model.onnx');
+    assert.match(other.long, /^Gradient Lens: ckpt\.onnx has the same content as resnet\/model\.onnx \(analyzed /);
+    assert.doesNotMatch(other.long, /unchanged/);
+    assert.equal(other.short, 'Gradient Lens: ckpt.onnx has the same content as resnet/model.onnx (cached)');
+    assert.ok(same.short.length < 60, 'the status bar text is short');
   });
 });

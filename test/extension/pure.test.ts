@@ -4,8 +4,12 @@ import { parseConfig, describeSettings } from '../../src/extension/config';
 import { ProgressTracker } from '../../src/extension/analysis/progress';
 import { buildReportHtml, contentSecurityPolicy, makeNonce } from '../../src/extension/webview/html';
 import { findLayerEntry, findNameOccurrence } from '../../src/extension/webview/reveal';
-import { isModelPath } from '../../src/extension/models';
+import { isModelPath, isTfjsModelFile, isTfjsModelText, modelFormatOf } from '../../src/extension/models';
 import { DEFAULT_SETTINGS, DEFAULT_THRESHOLDS } from '../../src/engine/api';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fixturesDir } from '../helpers/fixtures';
 
 const source = (values: Record<string, unknown>) => ({ get: (key: string) => values[key] });
 
@@ -81,13 +85,29 @@ describe('parseConfig', () => {
 
 describe('ProgressTracker', () => {
   test('turns fractions into increments that never go backwards', () => {
-    const t = new ProgressTracker();
+    const t = new ProgressTracker(() => 0);
     assert.deepEqual(t.next({ phase: 'loading', message: 'a', fraction: 0.1 }), { message: 'a', increment: 10 });
     assert.deepEqual(t.next({ phase: 'forward', message: 'b' }), { message: 'b' });
-    assert.deepEqual(t.next({ phase: 'forward', message: 'c', fraction: 0.05 }), { message: 'c' });
     const d = t.next({ phase: 'block-matrix', message: 'd', fraction: 0.35 });
-    assert.equal(d.increment !== undefined && Math.round(d.increment), 25);
+    assert.equal(d?.increment !== undefined && Math.round(d.increment), 25);
     assert.deepEqual(t.next({ phase: 'done', message: 'e', fraction: 1.5 }), { message: 'e', increment: 65 });
+  });
+  test('a late event from another thread does not move the text back', () => {
+    const t = new ProgressTracker(() => 0);
+    assert.equal(t.next({ phase: 'block-matrix', message: 'block matrix row 34 of 50', fraction: 0.6 })?.message, 'block matrix row 34 of 50');
+    assert.equal(t.next({ phase: 'block-matrix', message: 'block matrix row 29 of 50', fraction: 0.55 }), undefined);
+    assert.equal(t.next({ phase: 'block-matrix', message: 'block matrix row 35 of 50', fraction: 0.61 })?.message, 'block matrix row 35 of 50');
+  });
+  test('the time left, once 5% and 3 s have passed', () => {
+    let clock = 0;
+    const t = new ProgressTracker(() => clock);
+    assert.equal(t.next({ phase: 'loading', message: 'loading', fraction: 0.01 })?.message, 'loading');
+    clock = 2000;
+    assert.equal(t.next({ phase: 'forward', message: 'probe 1', fraction: 0.1 })?.message, 'probe 1', 'before 3 s: no estimate');
+    clock = 30_000;
+    assert.equal(t.next({ phase: 'forward', message: 'probe 4', fraction: 0.25 })?.message, 'probe 4 · about 90 s left'.replace('90 s', '2 min'));
+    clock = 60_000;
+    assert.equal(t.next({ phase: 'forward', message: 'probe 8', fraction: 0.75 })?.message, 'probe 8 · about 20 s left');
   });
 });
 
@@ -143,6 +163,50 @@ test('isModelPath', () => {
   assert.equal(isModelPath('/a/b/onnx.txt'), false);
 });
 
+describe('TensorFlow.js models by content, whatever the file name', () => {
+  const layersModel = { format: 'layers-model', modelTopology: { class_name: 'Sequential' }, weightsManifest: [{ paths: ['emotion.bin'], weights: [] }] };
+  test('a whole file: weightsManifest with modelTopology or a model format', () => {
+    assert.equal(isTfjsModelText(JSON.stringify(layersModel), true), true);
+    assert.equal(isTfjsModelText(JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] }), true), true);
+    assert.equal(isTfjsModelText(JSON.stringify({ format: 'graph-model', weightsManifest: [] }), true), true);
+    assert.equal(isTfjsModelText(JSON.stringify({ name: 'x', dependencies: { modelTopology: '1' } }), true), false);
+    assert.equal(isTfjsModelText(JSON.stringify({ modelTopology: {} }), true), false, 'no weights: not a loadable model');
+    assert.equal(isTfjsModelText('{"modelTopology": {', true), false);
+    assert.equal(isTfjsModelText('[1, 2]', true), false);
+  });
+  test('the two ends of a large file: the keys are searched for', () => {
+    assert.equal(isTfjsModelText('{"format": "layers-model", "modelTopology": {"a": 1\u0000 ]}], "weightsManifest": [{"paths": []}]}', false), true);
+    assert.equal(isTfjsModelText('{"data": [1, 2, 3\u0000 4, 5]}', false), false);
+  });
+  test('files: emotion.json is a model, package.json is not, a large model is read at its ends only', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gl-sniff-'));
+    try {
+      const emotion = path.join(dir, 'emotion.json');
+      writeFileSync(emotion, JSON.stringify(layersModel));
+      const pkg = path.join(dir, 'package.json');
+      writeFileSync(pkg, JSON.stringify({ name: 'x', version: '1.0.0' }));
+      // 2 MB of topology between the format key and the manifest: only the ends can be read.
+      const big = path.join(dir, 'big.json');
+      writeFileSync(big, `{"format":"layers-model","modelTopology":{"pad":"${'x'.repeat(2_000_000)}"},"weightsManifest":[]}`);
+      const bigData = path.join(dir, 'data.json');
+      writeFileSync(bigData, `{"values":"${'x'.repeat(2_000_000)}"}`);
+      assert.equal(await isTfjsModelFile(emotion), true);
+      assert.equal(await modelFormatOf(emotion), 'TensorFlow.js');
+      assert.equal(await isTfjsModelFile(pkg), false);
+      assert.equal(await isTfjsModelFile(big), true);
+      assert.equal(await isTfjsModelFile(bigData), false);
+      assert.equal(await isTfjsModelFile(path.join(dir, 'missing.json')), false);
+      assert.equal(await modelFormatOf(path.join(dir, 'x.onnx')), 'ONNX');
+      assert.equal(await modelFormatOf(path.join(dir, 'model.txt')), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('the fixture model.json of resnet_cifar8 is recognised by content', async () => {
+    assert.equal(await isTfjsModelFile(path.join(fixturesDir(), 'resnet_cifar8', 'tfjs', 'model.json')), true);
+  });
+});
+
 describe('settings input parsing', () => {
   test('parseIntInRange', async () => {
     const { parseIntInRange } = await import('../../src/extension/config');
@@ -166,4 +230,15 @@ test('findNameOccurrence finds the first of the source names that occurs', () =>
   assert.deepEqual(findNameOccurrence(text, { sourceNames: ['/layer9/Relu', '/layer2/Add'] }), { line: 2, character: 0, length: 11 });
   assert.deepEqual(findNameOccurrence(text, { sourceNames: ['/layer1/conv1/Conv'] }), { line: 1, character: 1, length: 18 });
   assert.equal(findNameOccurrence(text, { sourceNames: ['', 'nothing'] }), undefined);
+});
+
+describe('report titles and pick lists name the folder', () => {
+  test('the folder and the file name, never the whole path', async () => {
+    const { shortModelPath, reportPanelTitle } = await import('../../src/extension/displayPath');
+    assert.equal(reportPanelTitle('resnet/model.onnx'), 'Gradient Lens: resnet/model.onnx');
+    assert.equal(shortModelPath('a/b/resnet/model.onnx'), 'resnet/model.onnx');
+    assert.equal(shortModelPath('model.onnx'), 'model.onnx');
+    assert.equal(shortModelPath('/home/u/.storage/examples/resmlp_relu/model.onnx'), 'resmlp_relu/model.onnx');
+    assert.equal(shortModelPath('C:\\models\\vgg\\model.onnx'), 'vgg/model.onnx');
+  });
 });

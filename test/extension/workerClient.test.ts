@@ -51,6 +51,17 @@ describe('WorkerClient', () => {
     });
   });
 
+  test("a dependency's deprecation warning does not reach the Output channel", async () => {
+    const lines: string[] = [];
+    const client = makeClient(lines);
+    clients.push(client);
+    await client.analyze({ modelPath: 'deprecated' });
+    assert.deepEqual(
+      lines.filter((l) => /DEP0005|DeprecationWarning/.test(l)),
+      [],
+    );
+  });
+
   test('cancel stops a cooperative run and the process exits before the promise settles', async () => {
     const lines: string[] = [];
     const client = makeClient(lines);

@@ -6,6 +6,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import {
   BLOCK_COLUMNS,
   blockColumns,
+  blockFlagDetails,
   blockFlagLabels,
   boundaryLabeler,
   collapseRows,
@@ -16,6 +17,7 @@ import {
   NONLINEARITY_COLUMNS,
 } from '../../webview-ui/src/viewModel';
 import { readPageState } from '../../webview-ui/src/persist';
+import { formatNumber } from '../../webview-ui/src/format';
 
 // Reports written by the CLI (batch 8, probes 6, seed 7) for two fixture models.
 // The JSON fixtures stay in the source tree; compiled tests run from out/test/webview.
@@ -87,6 +89,12 @@ describe('block table cells', () => {
     assert.equal(fc.text, 'n/a');
     assert.match(fc.title!, /affine/);
   });
+  test('the Flags column comes right after the name and kind (a wide table does not hide it)', () => {
+    assert.deepEqual(
+      BLOCK_COLUMNS.slice(0, 4).map((c) => c.id),
+      ['index', 'name', 'kind', 'flags'],
+    );
+  });
   test('column ids are unique and both tables have them', () => {
     for (const cols of [BLOCK_COLUMNS, NONLINEARITY_COLUMNS]) {
       assert.equal(new Set(cols.map((c) => c.id)).size, cols.length);
@@ -97,6 +105,18 @@ describe('block table cells', () => {
     assert.deepEqual(blockFlagLabels(b, resnet), []);
     const strict = { ...resnet, thresholds: { ...resnet.thresholds, gsc: 0.4 } };
     assert.deepEqual(blockFlagLabels(b, strict), ['exploding']);
+  });
+  test("each flag says what it is measured on: the block's GSC, or the nonlinearity's own k", () => {
+    const b = resnet.blocks[0];
+    const strict = { ...resnet, thresholds: { ...resnet.thresholds, gsc: 0.4 } };
+    assert.deepEqual(blockFlagDetails(b, strict), [`exploding: GSC → output ${formatNumber(b.gscToOutput.value)} > 0.4`]);
+    const q = resnet.nonlinearities[0];
+    const flagged = { ...resnet, nonlinearities: resnet.nonlinearities.map((n, i) => (i === 0 ? { ...n, pseudoLinear: true, k: 3.0001 } : n)) };
+    const owner = resnet.blocks.find((x) => x.index === q.block)!;
+    assert.ok(blockFlagDetails(owner, flagged).includes(`pseudo-linear: ${q.op} k 3.0001 > 3`), blockFlagDetails(owner, flagged).join('; '));
+    const cell = BLOCK_COLUMNS.find((c) => c.id === 'flags')!.cell(owner, flagged);
+    assert.match(cell.text, new RegExp(`pseudo-linear: ${q.op} k 3\\.0001 > 3`));
+    assert.equal(cell.sortKey, 'pseudo-linear');
   });
 });
 

@@ -436,7 +436,7 @@ export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView 
         if (p?.block !== undefined) host.select(p.block, 'pointer');
       },
     },
-    plugins: [band, errorBars],
+    plugins: [band, errorBars, gscThresholdLine(theme, report.thresholds.gsc)],
   });
 
   return {
@@ -455,6 +455,43 @@ export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView 
         `${p.x === 0 ? 'Model input' : `Block ${p.x} ${p.label}`}: GSC to the output ${formatNumber(p.y)}${p.lo !== p.hi ? `, 99% CI ${formatInterval([p.lo, p.hi])}` : ' (exact)'}`,
       );
       return true;
+    },
+  };
+}
+
+/**
+ * The GSC threshold as a dashed line (the HTML export draws the same): points above it are the
+ * blocks flagged "exploding". When the threshold is above the plotted range it is named at the
+ * top edge instead, so its absence from the plot is explained rather than silent.
+ */
+function gscThresholdLine(theme: Theme, threshold: number): Plugin<'line'> {
+  return {
+    id: 'gscThreshold',
+    afterDatasetsDraw(chart) {
+      const { ctx, chartArea, scales } = chart;
+      const y = scales.y;
+      if (!(threshold > 0) || threshold < y.min) return;
+      const above = threshold > y.max;
+      const py = above ? chartArea.top : y.getPixelForValue(threshold);
+      ctx.save();
+      if (!above) {
+        ctx.strokeStyle = css(theme.red);
+        ctx.setLineDash([5, 4]);
+        ctx.beginPath();
+        ctx.moveTo(chartArea.left, py);
+        ctx.lineTo(chartArea.right, py);
+        ctx.stroke();
+      }
+      const text = above ? `threshold ${formatNumber(threshold)} is above this range: no block explodes` : `exploding above ${formatNumber(threshold)}`;
+      const width = ctx.measureText(text).width;
+      const top = above ? py + 2 : py - theme.fontSize - 4;
+      ctx.fillStyle = css(withAlpha(theme.background, 0.85));
+      ctx.fillRect(chartArea.left + 4, top, width + 6, theme.fontSize + 3);
+      ctx.fillStyle = css(theme.red);
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(text, chartArea.left + 7, top + 1);
+      ctx.restore();
     },
   };
 }

@@ -11,11 +11,11 @@ import { colorAt, toCss } from './colorScale';
 import { clear, h } from './dom';
 import { formatNumber } from './format';
 import { readPageState, type PageState } from './persist';
-import { renderBlockDetails, renderHeader, renderMatrixTable, renderSummary, renderWarnings } from './sections';
+import { renderBlockDetails, renderHeader, renderMatrixTable, renderSummary, renderVerdict, renderWarnings } from './sections';
 import type { SortState } from './sorting';
 import { renderTable, type TableHandle } from './table';
 import { readTheme, type Theme } from './theme';
-import { blockColumns, boundaryColumns, NONLINEARITY_COLUMNS } from './viewModel';
+import { blockColumns, blockFlagLabels, boundaryColumns, NONLINEARITY_COLUMNS } from './viewModel';
 import { vscodeApi } from './vscodeApi';
 import { showExamplesFigure } from './examples/figureView';
 import { renderComparison, type ComparisonMessage } from './compare/compareView';
@@ -214,6 +214,7 @@ function render(r: AnalysisReport): void {
   );
   const warnings = renderWarnings(r);
   if (warnings) root.appendChild(warnings);
+  root.appendChild(renderVerdict(r));
   root.appendChild(renderSummary(r));
   root.appendChild(trendSection.showFor(r.model.path, readTheme()));
 
@@ -297,7 +298,8 @@ function render(r: AnalysisReport): void {
       rows: r.blocks,
       blockOf: (b) => b.index,
       rowAttrs: (b) => ({ 'data-block': String(b.index), 'data-block-index': String(b.index) }),
-      rowLabel: (b) => `Block ${b.index} ${b.name}`,
+      rowClass: (b) => (blockFlagLabels(b, r).length > 0 ? 'flagged' : undefined),
+      rowLabel: (b) => `Block ${b.index} ${b.name}${blockFlagLabels(b, r).length > 0 ? `, flagged: ${blockFlagLabels(b, r).join(', ')}` : ''}`,
       sort,
       onSort: (s) => {
         saveState({ sort: s });

@@ -19,6 +19,7 @@ import {
   formatShape,
   NOT_APPLICABLE,
 } from './format';
+import { verdict } from './verdict';
 import { blockFlagLabels, boundaryLabeler, estimateTitle, kindLabel, matrixModel } from './viewModel';
 
 export function renderHeader(r: AnalysisReport, actions: { rerun(): void; exportAs(format: 'json' | 'csv' | 'md' | 'html'): void }): HTMLElement {
@@ -120,6 +121,17 @@ export function renderWarnings(r: AnalysisReport): HTMLElement | undefined {
   );
 }
 
+/** The verdict in plain words, above the numbers (see verdict.ts). */
+export function renderVerdict(r: AnalysisReport): HTMLElement {
+  const v = verdict(r);
+  return h(
+    'section',
+    { className: `verdict verdict-${v.tone}`, id: 'verdict', attrs: { 'aria-label': 'Verdict', 'data-tone': v.tone } },
+    h('p', { className: 'verdict-headline' }, v.headline),
+    h('ul', {}, ...v.points.map((p) => h('li', {}, p))),
+  );
+}
+
 export function renderSummary(r: AnalysisReport): HTMLElement {
   const flagged = r.blocks.map((b) => blockFlagLabels(b, r));
   const count = (label: string): number => flagged.filter((f) => f.includes(label)).length;
@@ -159,7 +171,8 @@ export function renderSummary(r: AnalysisReport): HTMLElement {
       String(new Set(flagged.flatMap((f, i) => (f.length > 0 ? [i] : []))).size),
       `${exploding} exploding · ${pseudo} pseudo-linear · ${collapsed} collapsed`,
       `thresholds: GSC > ${r.thresholds.gsc}, nonlinearity k > ${r.thresholds.pseudoLinearK}, relative spread < ${r.thresholds.collapsedSpread}`,
-      exploding + pseudo + collapsed > 0 ? 'attention' : undefined,
+      // Pseudo-linear alone is no alarm (a residual network is pseudo-linear by design, the paper's cure).
+      exploding + collapsed > 0 ? 'attention' : undefined,
     ),
   );
 }

@@ -19,6 +19,8 @@ export interface TableOptions<T> {
   readonly blockOf: (row: T) => number;
   /** Extra attributes per row (data-block etc.). */
   readonly rowAttrs: (row: T) => Record<string, string>;
+  /** A class for rows that stand out (e.g. 'flagged'), or undefined. */
+  readonly rowClass?: (row: T) => string | undefined;
   /** Accessible name of a row, e.g. "Block 3 layer2". */
   readonly rowLabel: (row: T) => string;
   readonly sort: SortState | undefined;
@@ -64,7 +66,7 @@ export function renderTable<T>(o: TableOptions<T>): TableHandle {
 
   const body = h('tbody');
   const rowElements: HTMLTableRowElement[] = rows.map((row) => {
-    const tr = h('tr', { attrs: { ...o.rowAttrs(row), tabindex: -1, 'aria-label': o.rowLabel(row), 'aria-selected': 'false' } });
+    const tr = h('tr', { className: o.rowClass?.(row), attrs: { ...o.rowAttrs(row), tabindex: -1, 'aria-label': o.rowLabel(row), 'aria-selected': 'false' } });
     o.columns.forEach((col, i) => {
       const c = col.cell(row);
       const attrs: Record<string, string | undefined> = { 'data-column': col.id, 'data-field': c.field };

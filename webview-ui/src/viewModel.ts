@@ -4,7 +4,7 @@
  * Names from the model file stay plain strings here; the DOM code sets them as text.
  */
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
-import { formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
+import { formatComparison, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import type { SortKey } from './sorting';
 
 /** A header such as k_skip² + 1: base text, optional subscript, optional text after it. */
@@ -125,6 +125,23 @@ export const BLOCK_COLUMNS: readonly ColumnModel[] = [
     numeric: false,
     cell: (b) => ({ text: kindLabel(b), sortKey: kindLabel(b) }),
   },
+  // Beside the block's name, not last: a wide table must not push the flags out of view.
+  {
+    id: 'flags',
+    header: { base: 'Flags' },
+    description:
+      "exploding: the block's GSC → output above the threshold; pseudo-linear / collapsed: measured on one of its nonlinearities (that op's own k or pre-activation spread, not the block's k_lin)",
+    numeric: false,
+    cell: (b, r) => {
+      const details = blockFlagDetails(b, r);
+      const labels = blockFlagLabels(b, r);
+      return {
+        text: details.join('; '),
+        sortKey: labels.length === 0 ? null : labels.join(', '),
+        ...(details.length > 0 ? { title: details.join('\n') } : {}),
+      };
+    },
+  },
   {
     id: 'gscToOutput',
     header: { base: 'GSC → output' },
@@ -212,16 +229,6 @@ export const BLOCK_COLUMNS: readonly ColumnModel[] = [
     description: 'k² + 1 relation: predicted GSC of the block over the measured one (k_skip for residual blocks, else k_lin); 1 means the relation holds',
     numeric: true,
     cell: relationCell,
-  },
-  {
-    id: 'flags',
-    header: { base: 'Flags' },
-    description: 'exploding: GSC → output above the threshold; pseudo-linear / collapsed: one of its nonlinearities is',
-    numeric: false,
-    cell: (b, r) => {
-      const labels = blockFlagLabels(b, r);
-      return { text: labels.join(', '), sortKey: labels.length === 0 ? null : labels.join(', ') };
-    },
   },
 ];
 
@@ -377,6 +384,29 @@ export function blockFlagLabels(b: BlockReport, r: AnalysisReport): string[] {
   if (own.some((q) => q.pseudoLinear)) labels.push('pseudo-linear');
   if (own.some((q) => q.collapsed)) labels.push('collapsed');
   return labels;
+}
+
+/**
+ * Each flag with what it is measured on and the number that crossed the threshold:
+ * "exploding: GSC → output 1.2×10³ > 100", "pseudo-linear: Relu k 3.37 > 3" (the nonlinearity's
+ * own k, which can differ from the block's k_lin beside it), "collapsed: Relu spread 0.04 < 0.1".
+ */
+export function blockFlagDetails(b: BlockReport, r: AnalysisReport): string[] {
+  const own = r.nonlinearities.filter((q) => q.block === b.index);
+  const out: string[] = [];
+  if (b.gscToOutput.value > r.thresholds.gsc) {
+    const c = formatComparison(b.gscToOutput.value, r.thresholds.gsc);
+    out.push(`exploding: GSC → output ${c.value} > ${c.threshold}`);
+  }
+  for (const q of own.filter((x) => x.pseudoLinear)) {
+    const c = formatComparison(q.k, r.thresholds.pseudoLinearK);
+    out.push(`pseudo-linear: ${q.op} k ${q.k === null ? '∞' : c.value} > ${c.threshold}`);
+  }
+  for (const q of own.filter((x) => x.collapsed)) {
+    const c = formatComparison(q.relativeSpread, r.thresholds.collapsedSpread);
+    out.push(`collapsed: ${q.op} spread ${c.value} < ${c.threshold}`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

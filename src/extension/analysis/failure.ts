@@ -14,7 +14,7 @@ export type FailureNotice =
 export function failureNotice(fileName: string, e: unknown): FailureNotice {
   if (e instanceof CancelledError) return { kind: 'cancelled' };
   if (e instanceof WorkerCrashedError) {
-    return { kind: 'error', message: `while analysing ${fileName}, ${e.message}. The next analysis starts a new process.`, details: e.stderrTail || undefined };
+    return { kind: 'error', message: `while analyzing ${fileName}, ${e.message}. The next analysis starts a new process.`, details: e.stderrTail || undefined };
   }
   if (e instanceof AnalysisError) {
     switch (e.code) {

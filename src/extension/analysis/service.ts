@@ -9,8 +9,11 @@ import type { AnalyzeRequest } from '../../engine/api';
 import type { AnalysisReport } from '../../report/schema';
 import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
-import { WorkerClient } from './workerClient';
+import { AnalysisError, WorkerClient } from './workerClient';
+import { defaultDimSize, parseDimSize, parseDynamicDimsError, type DynamicDimsRequest } from './dynamicDims';
+import { ModelDimSizes } from './modelDimSizes';
 import { failureNotice } from './failure';
+import { reducedSettingsNotice } from './notices';
 import { ProgressTracker } from './progress';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
@@ -35,22 +38,29 @@ export class AnalysisService implements vscode.Disposable {
   /** Fired with every report the worker returns. */
   readonly onDidFinishAnalysis = this.finished.event;
 
+  /** Sizes of dynamic input dimensions the user gave, per model file (absent in tests without a workspace state). */
+  private readonly dimSizes: ModelDimSizes | undefined;
+
   constructor(
     workerPath: string,
     private readonly log: Log,
+    workspaceState?: vscode.Memento,
   ) {
     this.client = new WorkerClient({ workerPath, log: (line) => log.info(line) });
+    this.dimSizes = workspaceState ? new ModelDimSizes(workspaceState) : undefined;
   }
 
   get running(): boolean {
     return this.current !== undefined;
   }
 
-  /** The effective configuration for a model (folder settings apply). */
+  /** The effective configuration for a model (folder settings apply; sizes given for this file come before the setting's sizes by name). */
   config(model: vscode.Uri): GradientLensConfig {
     const config = parseConfig(vscode.workspace.getConfiguration('gradientLens', model));
     config.problems.forEach((p) => this.log.warn(p));
-    return config;
+    const remembered = this.dimSizes?.get(model.fsPath) ?? {};
+    if (Object.keys(remembered).length === 0) return config;
+    return { ...config, settings: { ...config.settings, dimOverrides: { ...config.settings.dimOverrides, ...remembered } } };
   }
 
   /**
@@ -66,10 +76,10 @@ export class AnalysisService implements vscode.Disposable {
     if (this.current) {
       const name = path.basename(this.current.model.fsPath);
       const choice = await vscode.window.showWarningMessage(
-        `Gradient Lens is analysing ${name}. Stop it and analyse ${path.basename(model.fsPath)}?`,
-        'Stop and Analyse',
+        `Gradient Lens is analyzing ${name}. Stop it and analyze ${path.basename(model.fsPath)}?`,
+        'Stop and Analyze',
       );
-      if (choice !== 'Stop and Analyse') return;
+      if (choice !== 'Stop and Analyze') return;
       const running = this.current;
       if (running) {
         running.abort.abort();
@@ -95,7 +105,8 @@ export class AnalysisService implements vscode.Disposable {
           signal: abort.signal,
           onWorkerPid: (pid) => this.log.info(`analysis runs in worker pid ${pid}`),
           onProgress: (event) => {
-            progress.report(tracker.next(event));
+            const step = tracker.next(event);
+            if (step) progress.report(step);
             this.log.trace(`${event.phase}: ${event.message}`);
           },
         });
@@ -121,7 +132,7 @@ export class AnalysisService implements vscode.Disposable {
       // Cleared before any message is shown: a notification waiting for a click must not
       // keep the analysis counted as running.
       if (this.current === current) this.current = undefined;
-      // From the state, not `false`: a run started meanwhile ("Stop and Analyse") is running.
+      // From the state, not `false`: a run started meanwhile ("Stop and Analyze") is running.
       await vscode.commands.executeCommand('setContext', CONTEXT_RUNNING, this.current !== undefined);
     }
     if (report) {
@@ -129,9 +140,52 @@ export class AnalysisService implements vscode.Disposable {
       const steps: (() => Promise<unknown>)[] = [];
       this.finished.fire({ report, waitUntil: (step) => steps.push(step) });
       for (const step of steps) await step();
+      const reduced = reducedSettingsNotice(report);
+      if (reduced) void vscode.window.showWarningMessage(reduced);
     } else {
-      void this.reportFailure(fileName, failure);
+      const dynamic = failure instanceof AnalysisError && failure.code === 'input' ? parseDynamicDimsError(failure.message) : undefined;
+      if (dynamic && this.dimSizes) void this.askDimSizes(model, dynamic, overrides, input);
+      else void this.reportFailure(fileName, failure);
     }
+  }
+
+  /** Asks for the sizes of the dynamic dimensions (one input box each), remembers them for this file, and runs again. */
+  private async askDimSizes(
+    model: vscode.Uri,
+    request: DynamicDimsRequest,
+    overrides: Partial<UserSettings>,
+    input: Pick<AnalyzeRequest, 'data' | 'reference'>,
+  ): Promise<void> {
+    const fileName = path.basename(model.fsPath);
+    this.log.info(`${fileName}: the input "${request.input}" has dynamic dimensions ${request.dims.join(', ')} (shape [${request.shape.join(', ')}])`);
+    const choice = await vscode.window.showInformationMessage(
+      `Gradient Lens: the input "${request.input}" of ${fileName} has dynamic sizes (${request.dims.join(', ')}). Give them sizes to analyze it; they are remembered for this file.`,
+      'Set Sizes…',
+    );
+    if (choice !== 'Set Sizes…') return;
+    const sizes: Record<string, number> = {};
+    for (const [i, dim] of request.dims.entries()) {
+      const text = await vscode.window.showInputBox({
+        title: `Gradient Lens: size of "${dim}" (${i + 1} of ${request.dims.length}) for ${fileName}`,
+        prompt: `The input "${request.input}" has the shape [${request.shape.join(', ')}]; the batch size is a setting.`,
+        value: String(defaultDimSize(request, dim)),
+        ignoreFocusOut: true,
+        validateInput: (t) => {
+          const v = parseDimSize(t);
+          return typeof v === 'string' ? v : undefined;
+        },
+      });
+      const v = text === undefined ? undefined : parseDimSize(text);
+      if (typeof v !== 'number') return;
+      sizes[dim] = v;
+    }
+    await this.dimSizes?.set(model.fsPath, sizes);
+    this.log.info(
+      `${fileName}: sizes ${Object.entries(sizes)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')} remembered for this file`,
+    );
+    await this.analyze(model, overrides, input);
   }
 
   cancel(): void {
@@ -152,7 +206,7 @@ export class AnalysisService implements vscode.Disposable {
     if (vscode.workspace.isTrusted) return true;
     const choice = await vscode.window.showWarningMessage(
       'Gradient Lens runs a model from this workspace only when you trust the workspace.',
-      { modal: true, detail: 'The model file is parsed and computed on in a separate process. Trust the workspace to analyse it.' },
+      { modal: true, detail: 'The model file is parsed and computed on in a separate process. Trust the workspace to analyze it.' },
       'Manage Workspace Trust',
     );
     if (choice !== 'Manage Workspace Trust') return false;

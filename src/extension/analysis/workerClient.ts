@@ -127,7 +127,8 @@ export class WorkerClient {
     this.stderrTail = '';
     const child = fork(this.options.workerPath, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [...(this.options.execArgv ?? [])],
+      // Deprecation warnings come from bundled dependencies (DEP0005 Buffer()): nothing a user can act on.
+      execArgv: ['--no-deprecation', ...(this.options.execArgv ?? [])],
       // Inside Electron (desktop VS Code) the child must run as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });

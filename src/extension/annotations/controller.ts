@@ -13,6 +13,7 @@ import type { AnalysisReport } from '../../report/schema';
 import { COMMANDS } from '../commands/ids';
 import type { Log } from '../output';
 import { codeLensTitle } from './format';
+import { groupFindings } from './findings';
 import { gatherSources, readText } from './gather';
 import { hoverMarkdown } from './hover';
 import { SEVERITIES, type Severity } from './severity';
@@ -354,14 +355,15 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
         const end = r.endLine === r.startLine ? r.endCharacter : r.startCharacter + Math.max(1, view.site.label.length);
         const range = new vscode.Range(r.startLine, r.startCharacter, r.startLine, end);
         const list = perFile.get(r.path) ?? [];
-        for (const f of view.findings) {
+        // One entry per kind at this line, listing its blocks (not one per block).
+        for (const g of groupFindings(view.findings)) {
           const d = new vscode.Diagnostic(
             range,
-            `${f.message}${stale ? ' (stale: the file changed since the analysis)' : ''}`,
+            `${g.message}${stale ? ' (stale: the file changed since the analysis)' : ''}`,
             vscode.DiagnosticSeverity.Warning,
           );
           d.source = `Gradient Lens (${entry.report.model.fileName})`;
-          d.code = f.kind;
+          d.code = g.kind;
           list.push(d);
         }
         perFile.set(r.path, list);

@@ -31,10 +31,13 @@ export function siteLabel(blocks: readonly BlockReport[]): string {
   return `GSC ${lo === hi ? lo : `${lo}–${hi}`} · ${blocks.length} blocks`;
 }
 
-/** The CodeLens title above a site. */
+/**
+ * The CodeLens title above a site: what clicking does, not the numbers again (those are the
+ * end-of-line label's). Several blocks open the one with the highest GSC to the output.
+ */
 export function codeLensTitle(blocks: readonly BlockReport[], stale: boolean): string {
-  // Up to five block numbers; beyond that the label's count says enough.
-  const what =
-    blocks.length === 1 ? `block ${blocks[0].index} ${blocks[0].name} · ` : blocks.length <= 5 ? `blocks ${blocks.map((b) => b.index).join(', ')} · ` : '';
-  return `Gradient Lens: ${what}${siteLabel(blocks)}${stale ? ' (stale)' : ''} · Open in report`;
+  if (blocks.length === 0) return '';
+  const worst = blocks.reduce((a, b) => (b.gscToOutput.value > a.gscToOutput.value ? b : a));
+  const which = blocks.length === 1 ? '' : ` (highest GSC of ${blocks.length} blocks)`;
+  return `Gradient Lens: open block ${worst.index} ${worst.name}${which} in the report${stale ? ' (stale)' : ''}`;
 }

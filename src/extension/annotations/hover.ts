@@ -8,6 +8,7 @@
 import type { BlockReport } from '../../report/schema';
 import type { PlacementMethod } from '../../sourceMapping/types';
 import { fmt, formatInterval, formatWithInterval, headlineK } from './format';
+import { groupFindings } from './findings';
 import type { SiteView } from './sites';
 
 const METHOD_TEXT: Record<PlacementMethod, string> = {
@@ -47,7 +48,7 @@ export function hoverMarkdown({ view, stale, openLink, modelFileName }: HoverInp
   const shown = instances.slice(0, 20);
   lines.push(`Instances (${instances.length}): ${shown.join(', ')}${instances.length > shown.length ? `, … ${instances.length - shown.length} more` : ''}`, '');
   lines.push(`Placed by ${METHOD_TEXT[view.site.method]}.`, '');
-  for (const f of view.findings) lines.push(`- ${escapeMarkdown(f.message)}`);
+  for (const g of groupFindings(view.findings)) lines.push(`- ${escapeMarkdown(g.message)}`);
   if (view.findings.length > 0) lines.push('');
   const first = view.blocks[0];
   if (first) lines.push(`[Open in report](${openLink(first.index)})`);

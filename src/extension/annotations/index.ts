@@ -35,7 +35,7 @@ export function annotationCommands(
       if (typeof modelPath !== 'string' || !Number.isInteger(blockIndex)) return;
       const report = annotations.report(modelPath) ?? store.get(modelPath);
       if (!report || !report.blocks.some((b) => b.index === blockIndex)) {
-        void vscode.window.showInformationMessage('Gradient Lens: that report is no longer available; analyse the model again.');
+        void vscode.window.showInformationMessage('Gradient Lens: that report is no longer available; analyze the model again.');
         return;
       }
       panels.show(report);

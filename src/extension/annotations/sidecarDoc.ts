@@ -27,7 +27,7 @@ export function sidecarDoc({ modelPath, sidecarPaths, unplaced, modelRelative }:
   return [
     `# Gradient Lens: where is the code of ${path.basename(modelPath)}?`,
     '',
-    'Gradient Lens annotates the lines that define each analysed block. It finds them by the',
+    'Gradient Lens annotates the lines that define each analyzed block. It finds them by the',
     'module and layer names stored in the model (PyTorch attributes such as `self.layer1`,',
     "Keras/TensorFlow.js `name=` arguments, a model.json's own layer entries). When that is not",
     'enough, tell it where the code is. Gradient Lens only reads these files; it never writes them.',

@@ -23,3 +23,5 @@ export const COMMANDS = {
 export type CommandKey = keyof typeof COMMANDS;
 
 export const CONTEXT_HAS_REPORT = 'gradientLens.hasReport';
+/** fsPaths of the TensorFlow.js models found by content; menus test `resourcePath in` it. */
+export const CONTEXT_TFJS_MODEL_PATHS = 'gradientLens.tfjsModelPaths';

@@ -76,7 +76,7 @@ async function lastOrPicked(s: Services): Promise<vscode.Uri | undefined> {
 /** No report in this workspace yet: offer to open a saved JSON report (e.g. from the CLI). */
 async function openReportFile(s: Services): Promise<void> {
   const choice = await vscode.window.showInformationMessage(
-    'Gradient Lens: no report yet. Analyse a model, or open a saved JSON report.',
+    'Gradient Lens: no report yet. Analyze a model, or open a saved JSON report.',
     'Open Report…',
     'Analyze Model…',
   );

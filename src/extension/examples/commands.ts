@@ -42,7 +42,7 @@ export function examplesFeature(s: ExampleServices): ExamplesFeature {
     openExample: (arg?: unknown) => openExample(s, typeof arg === 'string' ? arg : undefined),
     analyzeAllExamples: async () => {
       if (running) {
-        void vscode.window.showInformationMessage('Gradient Lens: the examples are already being analysed.');
+        void vscode.window.showInformationMessage('Gradient Lens: the examples are already being analyzed.');
         return;
       }
       running = new AbortController();
@@ -63,8 +63,13 @@ async function openExample(s: ExampleServices, id: string | undefined): Promise<
   const { paths, generated } = ensureExample(root, example);
   if (generated) s.log.info(`example ${example.id} generated in ${paths.folder}`);
   await vscode.window.showTextDocument(vscode.Uri.file(paths.pytorch), { preview: false });
+  // The example lives in the extension's storage, where edits would be silently kept and reused:
+  // read-only in this session; Copy to Folder… gives an editable copy.
+  await vscode.commands.executeCommand('workbench.action.files.setActiveEditorReadonlyInSession').then(undefined, (e: unknown) =>
+    s.log.warn(`could not make the example read-only: ${String(e)}`),
+  );
   const choice = await vscode.window.showInformationMessage(
-    `Gradient Lens example "${example.title}": ${example.description}.`,
+    `Gradient Lens example "${example.title}": ${example.description}. This copy is read-only; Copy to Folder… gives one you can edit.`,
     'Analyze ONNX',
     'Analyze TF.js',
     'Open TF.js Code',
@@ -147,7 +152,7 @@ async function analyzeAll(s: ExampleServices, worker: WorkerClient, panel: Examp
         if (figure.status === 'cancelled') vscode.window.setStatusBarMessage('Gradient Lens: analysis of the examples cancelled', 5000);
       } catch (e) {
         if (e instanceof CancelledError) return;
-        await showErrorWithDetails(s.log, `analysing the examples failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
+        await showErrorWithDetails(s.log, `analyzing the examples failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);
       }
     },
   );

@@ -42,7 +42,7 @@ export async function analyzeExamples(
     series: [...series],
     pending: jobs.slice(series.length).map((j) => ({ id: j.example.id, title: j.example.title })),
   });
-  callbacks.onFigure(figure('running', `analysing ${jobs.length} examples`));
+  callbacks.onFigure(figure('running', `analyzing ${jobs.length} examples`));
   for (const [i, job] of jobs.entries()) {
     const label = `${job.example.id} (${i + 1} of ${jobs.length})`;
     callbacks.onProgress(label, i / jobs.length);
@@ -68,8 +68,8 @@ export async function analyzeExamples(
     settings ??= settingsOf(report);
     series.push(seriesFromReport(job.example, report, holdsWeights));
     callbacks.onReport?.(job.example, report);
-    callbacks.onFigure(figure(i + 1 < jobs.length ? 'running' : 'done', i + 1 < jobs.length ? `${series.length} of ${jobs.length} examples analysed` : `all ${jobs.length} examples analysed`));
+    callbacks.onFigure(figure(i + 1 < jobs.length ? 'running' : 'done', i + 1 < jobs.length ? `${series.length} of ${jobs.length} examples analyzed` : `all ${jobs.length} examples analyzed`));
   }
   callbacks.onProgress('done', 1);
-  return figure('done', `all ${jobs.length} examples analysed`);
+  return figure('done', `all ${jobs.length} examples analyzed`);
 }

@@ -21,7 +21,7 @@ export function exportCommands(deps: ExportDeps): CommandHandlers<'exportReport'
     exportReport: async () => {
       const report = deps.activeReport() ?? (await pickStoredReport(deps));
       if (!report) {
-        void vscode.window.showInformationMessage('Gradient Lens: no report to export yet. Analyse a model first.');
+        void vscode.window.showInformationMessage('Gradient Lens: no report to export yet. Analyze a model first.');
         return;
       }
       await exportInteractive(report, undefined, deps.log);
@@ -35,7 +35,7 @@ async function pickStoredReport(deps: ExportDeps): Promise<AnalysisReport | unde
   if (stored.length <= 1) return stored[0]?.report ?? (await deps.picker.pick('Export which report?'))?.report;
   const picked = await vscode.window.showQuickPick(
     stored.map((e) => ({
-      label: e.report.model.fileName,
+      label: vscode.workspace.asRelativePath(e.report.model.path, false),
       description: `${shortTime(e.report.createdAt)} · seed ${e.report.settings.seed}`,
       detail: e.modelPath,
       report: e.report,

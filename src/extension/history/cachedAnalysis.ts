@@ -12,7 +12,7 @@ import type { UserSettings } from '../config';
 import type { Log } from '../output';
 import { cacheKey, cacheKeyOfReport } from './cacheKey';
 import type { HistoryStore } from './historyStore';
-import { shortTime } from './labels';
+import { cacheHitText } from './labels';
 
 export const RERUN_ACTION = 'Re-run';
 
@@ -82,15 +82,19 @@ export class CachedAnalysis {
     // Same content under another path: the numbers hold, the report names this file.
     const report: AnalysisReport = cached.model.path === model.fsPath ? cached : { ...cached, model: { ...cached.model, path: model.fsPath, fileName } };
     this.log.info(
-      `served ${fileName} from the cache (sha256 ${hash.slice(0, 12)}, same settings, analysed ${cached.createdAt}` +
+      `served ${fileName} from the cache (sha256 ${hash.slice(0, 12)}, same settings, analyzed ${cached.createdAt}` +
         `${cached.model.path === model.fsPath ? '' : ` as ${cached.model.path}`}); no recomputation; hash and lookup took ${Date.now() - started} ms`,
     );
     // This path now has an analysis of its content too (its History entry and trend start here).
     if (report !== cached) await this.history.add(report, key).catch((e: unknown) => this.log.warn(`could not store the report in the history: ${String(e)}`));
     await this.host.show(report);
-    const message = `Gradient Lens: ${fileName} is unchanged since ${shortTime(cached.createdAt)} — showing the cached report (same settings).`;
+    const other = cached.model.path === model.fsPath ? undefined : vscode.workspace.asRelativePath(cached.model.path, false);
+    const text = cacheHitText(fileName, cached.createdAt, other);
+    const message = text.long;
     if (options.quiet) {
-      vscode.window.setStatusBarMessage(message, 8000);
+      // The status bar holds a short text; the whole sentence is in the Output channel.
+      this.log.info(text.long);
+      vscode.window.setStatusBarMessage(text.short, 8000);
       return true;
     }
     void vscode.window.showInformationMessage(message, RERUN_ACTION).then((choice) => {

@@ -24,10 +24,10 @@ export class HistoryPicker {
   async pick(title: string, allowFile = true, excludeId?: string): Promise<PickedReport | undefined> {
     const entries = (await this.history.list()).filter((e) => e.id !== excludeId);
     type Item = vscode.QuickPickItem & { entry?: HistoryEntry };
-    const items: Item[] = entries.map((entry) => ({ ...entryText(entry), entry }));
+    const items: Item[] = entries.map((entry) => ({ ...entryText(entry, vscode.workspace.asRelativePath(entry.modelPath, false)), entry }));
     if (allowFile) items.push({ label: OPEN_FILE_ITEM, detail: 'A report saved with Export Report… (JSON) or the CLI (gradient-lens analyze --json)' });
     if (items.length === 0) {
-      void vscode.window.showInformationMessage('Gradient Lens: the history is empty. Analyse a model first.');
+      void vscode.window.showInformationMessage('Gradient Lens: the history is empty. Analyze a model first.');
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(items, {

@@ -13,6 +13,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
 
+import { runInputText } from './runInput';
+
 export const DEFAULT_MAX_ENTRIES = 50;
 const INDEX_FILE = 'index.json';
 const INDEX_VERSION = 1;
@@ -36,6 +38,8 @@ export interface HistoryEntry {
     readonly probes: number;
     readonly seed: number;
     readonly exact: string;
+    /** What was fed in, when not the default Gaussian batch into the output ("data samples.npy (16 samples) · error layer (cross-entropy)"). */
+    readonly input?: string;
   };
 }
 
@@ -135,6 +139,7 @@ export class HistoryStore {
         probes: report.settings.probes,
         seed: report.settings.seed,
         exact: report.settings.exact,
+        ...(runInputText(report) !== undefined ? { input: runInputText(report) } : {}),
       },
     };
     await writeAtomically(this.reportFile(entry.id), JSON.stringify(report));

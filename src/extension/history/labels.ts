@@ -16,11 +16,30 @@ export function shortTime(iso: string): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-export function entryText(e: HistoryEntry): EntryText {
+/** `relativePath` is the model's path as the workspace shows it (pick lists list several model.onnx). */
+export function entryText(e: HistoryEntry, relativePath: string = e.fileName): EntryText {
   const s = e.summary;
+  const input = s.input !== undefined ? ` · ${s.input}` : ' · Gaussian input';
   return {
-    label: e.fileName,
-    description: `${shortTime(e.createdAt)} · batch ${s.batch}, ${s.probes} probes, seed ${s.seed}, exact ${s.exact}${e.origin === 'file' ? ' · opened from a file' : ''}`,
+    label: relativePath,
+    description: `${shortTime(e.createdAt)}${input} · batch ${s.batch}, ${s.probes} probes, seed ${s.seed}, exact ${s.exact}${e.origin === 'file' ? ' · opened from a file' : ''}`,
     detail: `${s.blocks} blocks · GSC input → output ${fmt(s.gscInputToOutput)} · explosion rate ${fmt(s.explosionRate)} per block · sha256 ${e.contentHash.slice(0, 12)} · ${e.modelPath}`,
+  };
+}
+
+/**
+ * What a cache hit says. A file with the same content as another analysed file is not
+ * "unchanged since" anything: it names that file. `short` is for the status bar (Watch).
+ */
+export function cacheHitText(fileName: string, createdAt: string, sameContentAs?: string): { readonly long: string; readonly short: string } {
+  if (sameContentAs !== undefined) {
+    return {
+      long: `Gradient Lens: ${fileName} has the same content as ${sameContentAs} (analyzed ${shortTime(createdAt)}) — showing that report for ${fileName} (same settings).`,
+      short: `Gradient Lens: ${fileName} has the same content as ${sameContentAs} (cached)`,
+    };
+  }
+  return {
+    long: `Gradient Lens: ${fileName} is unchanged since ${shortTime(createdAt)} — showing the cached report (same settings).`,
+    short: `Gradient Lens: ${fileName} unchanged (cached report)`,
   };
 }

@@ -129,7 +129,7 @@ export class ModelWatchers implements vscode.Disposable {
     }
     const names = this.list().map((u) => path.basename(u.fsPath));
     this.status.text = `$(eye) Watching ${n === 1 ? names[0] : `${n} models`}`;
-    this.status.tooltip = `Gradient Lens re-analyses ${names.join(', ')} when the file changes. Click to stop watching.`;
+    this.status.tooltip = `Gradient Lens re-analyzes ${names.join(', ')} when the file changes. Click to stop watching.`;
     this.status.command = 'gradientLens.stopWatching';
     this.status.show();
   }

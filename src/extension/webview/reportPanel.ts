@@ -10,6 +10,7 @@ import { parseWebviewMessage, type ExtensionToWebview, type WebviewToExtension }
 import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
 import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
+import { reportPanelTitle } from '../displayPath';
 import { loadWebviewPage } from './pageHtml';
 import { findLayerEntry, findNameOccurrence } from './reveal';
 
@@ -72,10 +73,16 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     const panel = vscode.window.createWebviewPanel(
       REPORT_VIEW_TYPE,
       panelTitle(report),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { viewColumn: this.reportColumn(), preserveFocus: true },
       this.webviewOptions(),
     );
     this.attach(panel, report);
+  }
+
+  /** Where a new report opens: the column of the reports already open (a tab beside them), else beside the editor. */
+  private reportColumn(): vscode.ViewColumn {
+    for (const { panel } of this.panels.values()) if (panel.viewColumn !== undefined) return panel.viewColumn;
+    return vscode.ViewColumn.Beside;
   }
 
   /** Selects the block in the model's panel now, and again when its page next loads. */
@@ -238,7 +245,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
 }
 
 function panelTitle(report: AnalysisReport): string {
-  return `Gradient Lens: ${report.model.fileName}`;
+  return reportPanelTitle(vscode.workspace.asRelativePath(report.model.path, false));
 }
 
 function themeKind(): 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' {

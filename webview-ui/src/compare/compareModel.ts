@@ -42,3 +42,15 @@ export function cellText(m: MatrixRatio, k: number, l: number): string {
   if (r === null || r === undefined) return `GSC(${m.boundaries[k]} → ${m.boundaries[l]}): no ratio (not an upper-triangle entry)`;
   return `GSC(${m.boundaries[k]} → ${m.boundaries[l]}): b/a = ${formatNumber(r)}${m.significant[k]?.[l] ? ', beyond the probes’ noise' : ', within the probes’ noise'}`;
 }
+
+/** Up to this many columns the heatmap cells print their ratio; beyond, they are small squares (value on hover and focus). */
+export const HEATMAP_NUMBER_COLUMNS = 16;
+
+/**
+ * Whether the heatmap is drawn dense: 52 columns of printed ratios made a 2,754 px table that
+ * looked empty until scrolled. Dense cells keep the colour, the • is dropped for an outline,
+ * and the ratio is in the tooltip, the aria-label and the readout.
+ */
+export function isDenseHeatmap(columns: number): boolean {
+  return columns > HEATMAP_NUMBER_COLUMNS;
+}

@@ -11,7 +11,7 @@ import { colorAt, luminance, toCss, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';
 import { formatNumber } from '../format';
 import type { Theme } from '../theme';
-import { cellText, describeIdentity, kChange, matrixValues, ratioScale, verdictText } from './compareModel';
+import { cellText, describeIdentity, isDenseHeatmap, kChange, matrixValues, ratioScale, verdictText } from './compareModel';
 
 export interface ComparisonMessage {
   readonly comparison: ComparisonResult;
@@ -217,6 +217,7 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
     'Focus a cell and use the arrow keys; each cell reads out its ratio.',
   );
   const cells: HTMLTableCellElement[][] = [];
+  const dense = isDenseHeatmap(grid.colLabels.length);
   const body = h('tbody');
   grid.rowLabels.forEach((label, row) => {
     const tr = h('tr', {}, h('th', { attrs: { scope: 'row' } }, label));
@@ -236,8 +237,12 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
             'aria-label': grid.describe(row, col),
           },
         },
-        v === null ? '' : `${formatNumber(v, 3)}${grid.significant(row, col) ? '•' : ''}`,
+        v === null || dense ? '' : `${formatNumber(v, 3)}${grid.significant(row, col) ? '•' : ''}`,
       );
+      if (dense) {
+        td.title = grid.describe(row, col);
+        if (grid.significant(row, col)) td.classList.add('significant');
+      }
       if (v !== null) {
         const bg = colorAt(theme.heatStops, scale.position(v));
         td.style.background = toCss(bg);
@@ -302,7 +307,7 @@ function heatmap(r: ComparisonResult, m: MatrixRatio | null, theme: Theme): HTML
       { className: 'table-scroll' },
       h(
         'table',
-        { className: 'data-table compact', id: 'compare-heatmap', attrs: { role: 'grid', 'data-kind': m ? 'matrix' : 'blocks' } },
+        { className: `data-table compact${dense ? ' dense' : ''}`, id: 'compare-heatmap', attrs: { role: 'grid', 'data-kind': m ? 'matrix' : 'blocks' } },
         h('thead', {}, h('tr', {}, headerCell(m ? 'k \\ l' : '', false), ...grid.colLabels.map((c) => headerCell(c, true)))),
         body,
       ),

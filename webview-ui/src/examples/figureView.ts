@@ -75,7 +75,7 @@ function render(root: HTMLElement, figure: ExamplesFigure, theme: Theme): void {
   });
   // Chart.js sizes itself from the attached DOM.
   if (shown) shown.chart = figure.series.length > 0 ? drawChart(canvas, figure.series, theme) : undefined;
-  if (figure.series.length === 0) frame.appendChild(h('p', { className: 'muted empty-message' }, figure.status === 'running' ? 'The first example is being analysed…' : 'No example was analysed.'));
+  if (figure.series.length === 0) frame.appendChild(h('p', { className: 'muted empty-message' }, figure.status === 'running' ? 'The first example is being analyzed…' : 'No example was analyzed.'));
 }
 
 function statusText(f: ExamplesFigure): string {
@@ -187,7 +187,7 @@ function summaryTable(f: ExamplesFigure): HTMLElement {
     ),
   );
   const pending = f.pending.map((p) =>
-    h('tr', { attrs: { 'data-example': p.id, 'data-status': f.status === 'running' ? 'pending' : 'not analysed' } }, h('th', { attrs: { scope: 'row' } }, p.title), h('td', {}, h('code', {}, p.id)), h('td', { className: 'muted', attrs: { colspan: 6 } }, f.status === 'running' ? 'waiting…' : 'not analysed'), h('td', {}, openButton(p.id, p.title))),
+    h('tr', { attrs: { 'data-example': p.id, 'data-status': f.status === 'running' ? 'pending' : 'not analyzed' } }, h('th', { attrs: { scope: 'row' } }, p.title), h('td', {}, h('code', {}, p.id)), h('td', { className: 'muted', attrs: { colspan: 6 } }, f.status === 'running' ? 'waiting…' : 'not analyzed'), h('td', {}, openButton(p.id, p.title))),
   );
   return h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', id: 'examples-table' }, h('caption', {}, 'GSC from the input to the output per example network'), h('thead', {}, head), h('tbody', {}, ...rows, ...pending)));
 }

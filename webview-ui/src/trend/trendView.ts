@@ -98,7 +98,7 @@ export class TrendSection {
     }
     this.element.removeAttribute('hidden');
     this.element.setAttribute('data-points', String(trend.points.length));
-    this.note.textContent = `GSC to the output of each block over ${trend.points.length} analyses of ${trend.fileName}, oldest first (${trend.note}). A new analysis is added each time the model's content changes (Watch Model re-analyses on every saved checkpoint).`;
+    this.note.textContent = `GSC to the output of each block over ${trend.points.length} analyses of ${trend.fileName}, oldest first (${trend.note}). A new analysis is added each time the model's content changes (Watch Model re-analyzes on every saved checkpoint).`;
     this.renderTable(trend);
     const colors = [theme.blue, theme.red, theme.green, theme.orange, theme.purple, theme.yellow];
     const lines = trendLines(trend, colors.length);
