@@ -194,7 +194,8 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
         formatLabel: graph.description.formatLabel,
         producer: graph.description.producer,
         inputName,
-        inputShape: input.input.shape,
+        // The analysed input: boundary 0 (the embedding for token-id inputs, not the ids).
+        inputShape: acts.get(inputName)!.shape,
         inputLayout: graph.description.inputLayout,
         outputName: data.modelOutput,
         outputDim: acts.get(data.modelOutput)!.size / n,

@@ -267,6 +267,23 @@ export interface InputSourceReport {
   readonly layout?: string;
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
+  /**
+   * Token-id inputs (a language model): the analysis starts at the embedding, boundary 0
+   * (docs/metrics.md). The ids were seeded uniform in the vocabulary ('gaussian' kind, the
+   * seeded batch) or read from the data file.
+   */
+  readonly tokens?: TokenInputReport;
+}
+
+export interface TokenInputReport {
+  /** The input holding the token ids. */
+  readonly ids: string;
+  readonly vocabulary: number;
+  readonly sequenceLength: number;
+  /** Boundary 0: the token lookup's output, or the sum of the token, position and segment lookups. */
+  readonly embedding: string;
+  /** The other integer inputs and what they were fed. */
+  readonly fixed: readonly { readonly name: string; readonly value: 'ones' | 'zeros' | 'positions' }[];
 }
 
 export interface AnalysisReport {
