@@ -68,6 +68,11 @@ export interface ModelInfo {
   readonly outputDim: number;
   readonly parameters: number;
   readonly nodes: number;
+  /**
+   * True when the model runs only at batch 1 (an export baked the batch into a constant) and
+   * the batch was analysed one sample at a time; the numbers are those of a batch pass.
+   */
+  readonly sampleBySample?: boolean;
 }
 
 export interface BackendReport {

@@ -227,6 +227,7 @@ const topLevel = object({
     outputDim: count,
     parameters: count,
     nodes: count,
+    sampleBySample: optional(bool),
   }),
   settings: object({
     batch: count,
