@@ -32,6 +32,9 @@ export interface ParsedArgs {
   readonly labelColumn?: string;
   /** The reference layer: the model output (default) or the error layer (needs labels). */
   readonly reference?: 'output' | 'error';
+  /** Cut the graph: the analysis output tensor (--output) and start tensor (--from). */
+  readonly output?: string;
+  readonly from?: string;
   /** How samples are taken from --data. */
   readonly sample?: 'first' | 'random';
   /** Images: per-channel normalisation of values in [0, 1]. */
@@ -237,6 +240,12 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
         break;
       case '--reference':
         out.reference = oneOf(arg, value(), REFERENCE_LAYERS);
+        break;
+      case '--output':
+        out.output = value();
+        break;
+      case '--from':
+        out.from = value();
         break;
       case '--sample':
         out.sample = oneOf(arg, value(), SAMPLE_MODES);

@@ -41,7 +41,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
   const started = Date.now();
   const backend = await startBackend(request, hooks);
   emit(hooks, 'loading', `loading ${path.basename(request.modelPath)}`, 0.02);
-  const loaded = await loadModel(request.modelPath);
+  const loaded = await loadModel(request.modelPath, request.output !== undefined ? { output: request.output } : {});
   return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started });
 }
 

@@ -77,6 +77,20 @@ export function outputSampleShape(graph: Graph, tensor: string, settings: Analys
 }
 
 export function prepareData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
+  const prepared = prepareModelData(model, request, settings);
+  return request.from === undefined ? prepared : startingAt(prepared, request.from);
+}
+
+/** The analysis starts at `from` (boundary 0), a tensor inside the graph; the model input is still fed. */
+function startingAt(prepared: PreparedData, from: string): PreparedData {
+  const graph = prepared.graph;
+  const exists = graph.inputs.some((i) => i.name === from) || graph.nodes.some((n) => n.outputs.includes(from));
+  if (!exists) throw new InputError(`the start tensor "${from}" is no tensor of the graph (give a node output's name)`);
+  const moved = (b: BatchFeeds): BatchFeeds => ({ ...b, inputName: from });
+  return { ...prepared, single: () => moved(prepared.single()), batch: (maxBatch) => moved(prepared.batch(maxBatch)) };
+}
+
+function prepareModelData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
   const tokens = planTokenInputs(model, settings.dimOverrides);
   if (tokens) return prepareTokenData(model, request, settings, tokens);
   const info = dataInput(model);

@@ -16,7 +16,15 @@ export interface LoadedModel {
   readonly contentHash: string;
 }
 
-export async function loadModel(modelPath: string): Promise<LoadedModel> {
+export interface LoadOptions {
+  /**
+   * Cut the graph at this tensor: it becomes the only output, and only the ops it depends on
+   * are translated (an unsupported op after it is no error). ONNX and TF.js graph models.
+   */
+  readonly output?: string;
+}
+
+export async function loadModel(modelPath: string, options: LoadOptions = {}): Promise<LoadedModel> {
   const ext = path.extname(modelPath).toLowerCase();
   let stat;
   try {
@@ -26,11 +34,11 @@ export async function loadModel(modelPath: string): Promise<LoadedModel> {
   }
   if (!stat.isFile()) throw new ModelLoadError(modelPath, 'not a file');
   if (ext === '.onnx') {
-    const graph = await loadOnnxModel(modelPath);
+    const graph = await loadOnnxModel(modelPath, options.output);
     return { graph, contentHash: await modelContentHash(modelPath) };
   }
   if (ext === '.json') {
-    const graph = await loadTfjsModel(modelPath);
+    const graph = await loadTfjsModel(modelPath, options.output);
     return { graph, contentHash: await modelContentHash(modelPath) };
   }
   throw new ModelLoadError(modelPath, `unknown model format "${ext || '(no extension)'}": expected an .onnx file or a TensorFlow.js model.json`);

@@ -74,3 +74,11 @@ test('the same model and settings give the same numbers (seeded)', () => {
     runs[1].blocks.map((b) => [b.gscToOutput.value, b.linearisation.kLin]),
   );
 });
+
+test('--output and --from name the tensors the analysis is cut at', () => {
+  const a = parseArgs(['analyze', 'm.onnx', '--output', '/head/Gemm_output_0', '--from', 'stem']);
+  assert.ok(a.command === 'analyze');
+  assert.equal(a.output, '/head/Gemm_output_0');
+  assert.equal(a.from, 'stem');
+  assert.throws(() => parseArgs(['analyze', 'm.onnx', '--output']), UsageError);
+});

@@ -361,6 +361,25 @@ describe('TF.js graph-model ops', () => {
     });
   });
 
+  test('a chosen output cuts the graph: an unsupported op after it is no error', async () => {
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 6]);
+    g.op('y', 'Relu', ['x']);
+    g.op('top', 'TopKV2', ['y', g.intConst('k', [2], [])]);
+    const file = g.write();
+    await assert.rejects(() => loadTfjsModel(file), /TopKV2/);
+    const graph = await loadTfjsModel(file, 'y');
+    assert.deepEqual(
+      graph.outputs.map((o) => o.name),
+      ['y'],
+    );
+    assert.deepEqual(
+      graph.nodes.map((n) => n.op),
+      ['Relu'],
+    );
+    await assert.rejects(() => loadTfjsModel(file, 'nope'), /chosen output "nope"/);
+  });
+
   test('nodes keep the TF node names and ops for mapping results back', async () => {
     const g = new GraphModelBuilder();
     g.placeholder('x', [-1, 4, 4, 2]);

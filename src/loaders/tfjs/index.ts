@@ -38,7 +38,8 @@ export function detectFormat(modelJson: string, json: Json): TfjsFormat {
   throw new ModelLoadError(modelJson, `neither a TensorFlow.js layers-model nor a graph-model: ${what}`);
 }
 
-export async function loadTfjsModel(modelJsonPath: string): Promise<Graph> {
+/** `output`: cut the graph at this tensor (graph models only; see LoadOptions). */
+export async function loadTfjsModel(modelJsonPath: string, output?: string): Promise<Graph> {
   let text: string;
   try {
     text = await fs.readFile(modelJsonPath, 'utf8');
@@ -59,12 +60,14 @@ export async function loadTfjsModel(modelJsonPath: string): Promise<Graph> {
   const groups = parseManifest(modelJsonPath, root.weightsManifest);
   try {
     if (format === 'layers-model') {
+      if (output !== undefined)
+        throw new ModelLoadError(modelJsonPath, 'choosing the output tensor is supported for ONNX and TF.js graph models, not layers models');
       const spec = parseTopology(root.modelTopology);
       const weights = await readWeights(modelJsonPath, groups);
       return translateLayersModel(modelJsonPath, spec, weights, producer);
     }
     const weights = await readWeights(modelJsonPath, groups);
-    return translateGraphModel(modelJsonPath, root, weights, producer);
+    return translateGraphModel(modelJsonPath, root, weights, producer, output);
   } catch (e) {
     if (e instanceof ConfigError) throw new ModelLoadError(modelJsonPath, e.message);
     throw e;
