@@ -307,6 +307,29 @@ const CASES: Case[] = [
     reference: (g, x) => tf.add(tf.mod(tf.add(x, 5), 10), tf.divNoNan(x, g.value('d'))),
   },
   {
+    name: 'FloorDiv of floats, and of ints (a shape)',
+    inputShape: [2, 6],
+    build: (g) => {
+      const q = g.op('q', 'FloorDiv', ['x', g.floatConst('three', [], [0.7])]);
+      // floor(-7 / 2) = -4 (truncation would give -3): the shape [-4 + 6, 25 // 4] = [2, 6].
+      const ints = g.op('ints', 'FloorDiv', [g.intConst('num', [-7, 25]), g.intConst('den', [2, 4])], { T: { type: 'DT_INT32' } });
+      const shape = g.op('shape', 'AddV2', [ints, g.intConst('shift', [6, 0])], { T: { type: 'DT_INT32' } });
+      return g.op('y', 'Reshape', [q, shape]);
+    },
+    reference: (_g, x) => tf.floorDiv(x, tf.scalar(0.7)),
+    noGrad: true,
+  },
+  {
+    name: 'ArgMax over the last axis (indices gathered back as values)',
+    inputShape: [2, 5],
+    build: (g) => {
+      const idx = g.op('idx', 'ArgMax', ['x', g.intConst('axis', [1], [])], { output_type: { type: 'DT_INT32' } });
+      return g.op('y', 'GatherV2', [g.floatConst('table', [5], [10, 20, 30, 40, 50]), idx, g.intConst('gaxis', [0], [])]);
+    },
+    reference: (g, x) => tf.gather(g.value('table'), tf.argMax(x, 1)),
+    noGrad: true,
+  },
+  {
     name: 'BroadcastTo and Fill',
     inputShape: [2, 1, 3],
     build: (g) => {

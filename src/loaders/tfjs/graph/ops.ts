@@ -589,6 +589,29 @@ function broadcastTo(valueIndex: number, shapeIndex: number): OpTranslator {
   return (call) => call.em.node('Expand', call.scope, [call.inputs[valueIndex], call.inputs[shapeIndex]], {}, call.origin);
 }
 
+/**
+ * FloorDiv: floor(a / b). Integer operands divide as floats and are cast back (exact below
+ * 2^24, far beyond the index arithmetic graph models use it for).
+ */
+function floorDiv(call: OpCall): OpResult {
+  const { em, scope, origin } = call;
+  const isInt = tfDType(attrType(call.node, 'T') ?? 'DT_FLOAT') === 'int32';
+  const operand = (i: number): string => (isInt ? em.node('Cast', `${scope}/float${i}`, [call.inputs[i]], { to: 'float32' }, origin) : call.inputs[i]);
+  const quotient = em.node('Div', `${scope}/div`, [operand(0), operand(1)], {}, origin);
+  const floored = em.node('Floor', isInt ? `${scope}/floor` : scope, [quotient], {}, origin);
+  const out = isInt ? em.node('Cast', scope, [floored], { to: 'int32' }, origin) : floored;
+  return { outputs: [out], ranks: [maxRank(call.rank(0), call.rank(1))] };
+}
+
+/** ArgMax/ArgMin(input, dimension): the axis a constant, the reduced axis dropped. */
+function argExtreme(op: 'ArgMax' | 'ArgMin'): OpTranslator {
+  return (call) => {
+    const axis = intsOf(need(call, 1, 'dimension'))[0];
+    const r = call.rank(0);
+    return { outputs: [call.em.node(op, call.scope, [call.inputs[0]], { axis, keepdims: 0 }, call.origin)], ranks: [r === undefined ? undefined : r - 1] };
+  };
+}
+
 function gatherNd(call: OpCall): string {
   return call.em.node('GatherND', call.scope, [call.inputs[0], call.inputs[1]], {}, call.origin);
 }
@@ -751,6 +774,9 @@ export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {
   GatherNd: gatherNd,
   SparseToDense: sparseToDense,
   FloorMod: binary('Mod'),
+  FloorDiv: floorDiv,
+  ArgMax: argExtreme('ArgMax'),
+  ArgMin: argExtreme('ArgMin'),
   DivNoNan: binary('DivNoNan'),
   Greater: binary('Greater'),
   GreaterEqual: binary('GreaterOrEqual'),
