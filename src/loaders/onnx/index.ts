@@ -13,6 +13,7 @@ import { GraphEmitter, type SourceNode } from './emitter';
 import { decodeTensorProto, int64Value } from './tensor';
 import { NodeError, translateNode } from './upgrade';
 import { graphValueInfo } from './valueInfo';
+import { inlineConstantIfs } from './constantIf';
 
 export { decodeTensorProto } from './tensor';
 
@@ -86,7 +87,8 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   const chosen = options.output;
   const outputs: ValueInfo[] = chosen === undefined ? declared : [declared.find((o) => o.name === chosen) ?? { name: chosen, dtype: 'float32', shape: null }];
 
-  const allNodes = sourceNodes(g.node ?? [], file);
+  // An If whose condition is a constant is its taken branch (constantIf.ts).
+  const allNodes = sourceNodes(inlineConstantIfs(g.node ?? [], initializers, file), file);
   const nodes = chosen === undefined ? allNodes : ancestorsOf(chosen, allNodes, file);
   const available = new Set<string>(['', ...initializers.keys(), ...inputs.map((i) => i.name)]);
   const ordered = sortTopologically(nodes, available, file);
