@@ -311,6 +311,26 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x)))),
     { layout: 'unary' },
   ),
+  IsNaN: { dataInputs: [], outputBound: noLargerThanInput, forward: ({ inputs }) => [tf.isNaN(required(inputs, 0, 'X'))] },
+  IsInf: {
+    dataInputs: [],
+    outputBound: noLargerThanInput,
+    forward: ({ inputs, attrs }) => {
+      const x = required(inputs, 0, 'X');
+      const positive = attrNumber(attrs, 'detect_positive', 1) !== 0;
+      const negative = attrNumber(attrs, 'detect_negative', 1) !== 0;
+      const pos = positive ? tf.equal(x, Infinity) : tf.zeros(x.shape, 'bool');
+      return [negative ? tf.logicalOr(pos, tf.equal(x, -Infinity)) : pos];
+    },
+  },
+  // Cast to the type of input 1 (dynamo exports write CastLike where TorchScript wrote Cast).
+  CastLike: {
+    dataInputs: [0],
+    outputBound: noLargerThanInput,
+    affine: true,
+    forward: (args) => castKernel.forward({ ...args, attrs: { ...args.attrs, to: required(args.inputs, 1, 'target_type').dtype } }),
+    vjp: ({ inputs, dys }) => [inputs[0]!.dtype === 'float32' && inputs[1]!.dtype === 'float32' ? passThrough(dys[0]!) : undefined],
+  },
   // Piecewise constant: zero derivative almost everywhere.
   Floor: unary((x) => tf.floor(x), null),
   Ceil: unary((x) => tf.ceil(x), null),

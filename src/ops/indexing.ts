@@ -154,7 +154,71 @@ const scatterNdKernel: OpKernel = {
   },
 };
 
+/** CumSum's axis (input 1, a scalar) and flags. */
+function cumsumPlan(
+  x: Tensor,
+  inputs: readonly (Tensor | undefined)[],
+  attrs: Attributes,
+  ctx: KernelContext,
+): { axis: number; exclusive: boolean; reverse: boolean } {
+  const axisValue = optionalScalar(inputs, 1, ctx);
+  if (axisValue === undefined) throw new KernelError('CumSum needs its axis input');
+  const axis = axisValue < 0 ? axisValue + x.rank : axisValue;
+  if (axis < 0 || axis >= x.rank) throw new KernelError(`CumSum axis ${axisValue} is out of range for rank ${x.rank}`);
+  return { axis, exclusive: attrNumber(attrs, 'exclusive', 0) !== 0, reverse: attrNumber(attrs, 'reverse', 0) !== 0 };
+}
+
+const cumsum: OpKernel = {
+  dataInputs: [0],
+  outputBound: noLargerThanInput,
+  affine: true,
+  forward: ({ inputs, attrs, ctx }) => {
+    const x = required(inputs, 0, 'x');
+    const p = cumsumPlan(x, inputs, attrs, ctx);
+    return [tf.cumsum(x, p.axis, p.exclusive, p.reverse)];
+  },
+  // The adjoint of a running sum is the running sum the other way.
+  vjp: ({ inputs, attrs, ctx, dys }) => {
+    const p = cumsumPlan(inputs[0]!, inputs, attrs, ctx);
+    return [tf.cumsum(dys[0]!, p.axis, p.exclusive, !p.reverse)];
+  },
+};
+
+/**
+ * GatherElements as GatherND: every index position (i0, .., ik) with the index replacing
+ * coordinate `axis` is a full tuple into data.
+ */
+function elementTuples(data: Tensor, indices: Tensor, axisAttr: number): Tensor {
+  const axis = axisAttr < 0 ? axisAttr + data.rank : axisAttr;
+  if (axis < 0 || axis >= data.rank || indices.rank !== data.rank)
+    throw new KernelError('GatherElements: indices must have the rank of data and axis be in range');
+  const idx = indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32');
+  const wrapped = tf.where(tf.less(idx, 0), tf.add(idx, tf.scalar(data.shape[axis], 'int32')), idx);
+  const coords = indices.shape.map((d, i) => {
+    if (i === axis) return wrapped;
+    const shape = indices.shape.map((_, j) => (j === i ? d : 1));
+    return tf.broadcastTo(tf.reshape(tf.range(0, d, 1, 'int32'), shape), indices.shape);
+  });
+  return tf.stack(coords, -1);
+}
+
+const gatherElements: OpKernel = {
+  dataInputs: [0],
+  outputBound: (inputs) => (inputs[1] ? fromShape(inputs[1].shape) : undefined),
+  affine: true,
+  forward: ({ inputs, attrs }) => {
+    const data = required(inputs, 0, 'data');
+    return [tf.gatherND(data, elementTuples(data, required(inputs, 1, 'indices'), attrNumber(attrs, 'axis', 0)))];
+  },
+  vjp: ({ inputs, attrs, dys }) => {
+    const data = inputs[0]!;
+    return [tf.scatterND(elementTuples(data, inputs[1]!, attrNumber(attrs, 'axis', 0)), dys[0]!, data.shape), undefined];
+  },
+};
+
 export const indexingKernels: Record<string, OpKernel> = {
+  CumSum: cumsum,
+  GatherElements: gatherElements,
   Trilu: trilu,
   GatherND: gatherNdKernel,
   ScatterND: scatterNdKernel,

@@ -118,3 +118,39 @@ describe('indexing kernels: VJP', () => {
     checkVjp({ op: 'ScatterND', attrs: { reduction: 'add' }, inputs: inputs() });
   });
 });
+
+describe('CumSum, GatherElements, IsNaN, IsInf, CastLike', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  test('CumSum: inclusive, exclusive, reverse (np.cumsum), along a negative axis', () => {
+    const x = (): tf.Tensor => f32([1, 2, 3, 4]);
+    assertResult(run1('CumSum', [x(), i32([0], [])]), [4], [1, 3, 6, 10]);
+    assertResult(run1('CumSum', [x(), i32([0], [])], { exclusive: 1 }), [4], [0, 1, 3, 6]);
+    assertResult(run1('CumSum', [x(), i32([0], [])], { reverse: 1 }), [4], [10, 9, 7, 4]);
+    assertResult(run1('CumSum', [x(), i32([0], [])], { reverse: 1, exclusive: 1 }), [4], [9, 7, 4, 0]);
+    assertResult(run1('CumSum', [f32([1, 2, 3, 4, 5, 6], [2, 3]), i32([-1], [])]), [2, 3], [1, 3, 6, 4, 9, 15]);
+  });
+
+  test('GatherElements along axis 1 and axis 0 (ONNX examples), a negative index', () => {
+    assertResult(run1('GatherElements', [f32([1, 2, 3, 4], [2, 2]), i32([0, 0, 1, 0], [2, 2])], { axis: 1 }), [2, 2], [1, 1, 4, 3]);
+    const d = f32([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3]);
+    assertResult(run1('GatherElements', [d, i32([1, 2, 0, 2, 0, -3], [2, 3])], { axis: 0 }), [2, 3], [4, 8, 3, 7, 2, 3]);
+  });
+
+  test('IsNaN, IsInf (both signs, or one), CastLike to the second input type', () => {
+    const x = (): tf.Tensor => f32([1, NaN, Infinity, -Infinity]);
+    assert.deepEqual(run1('IsNaN', [x()]).values, [0, 1, 0, 0]);
+    assert.deepEqual(run1('IsInf', [x()]).values, [0, 0, 1, 1]);
+    assert.deepEqual(run1('IsInf', [x()], { detect_negative: 0 }).values, [0, 0, 1, 0]);
+    assertResult(run1('CastLike', [i32([3, -2]), f32([0])]), [2], [3, -2], 'float32');
+    assertResult(run1('CastLike', [f32([2.7, -2.7]), i32([0])]), [2], [2, -2], 'int32');
+  });
+
+  test('VJPs: CumSum both ways, GatherElements with a repeated index', () => {
+    checkVjp({ op: 'CumSum', inputs: [{ value: randn([3, 4], 10) }, { constant: intConst([1], []) }] });
+    checkVjp({ op: 'CumSum', attrs: { reverse: 1, exclusive: 1 }, inputs: [{ value: randn([3, 4], 11) }, { constant: intConst([0], []) }] });
+    checkVjp({ op: 'GatherElements', attrs: { axis: 1 }, inputs: [{ value: randn([2, 3], 12) }, { constant: intConst([0, 0, 2, 1, 1, 0], [2, 3]) }] });
+  });
+});
