@@ -37,6 +37,9 @@ export interface ParsedArgs {
   readonly reference?: 'output' | 'error';
   /** A model with several outputs: which one to measure to (0-based). */
   readonly outputIndex?: number;
+  /** Cut the graph: the analysis output tensor (--output) and start tensor (--from). */
+  readonly output?: string;
+  readonly from?: string;
   /** How samples are taken from --data. */
   readonly sample?: 'first' | 'random';
   /** Images: per-channel normalisation of values in [0, 1]. */
@@ -253,6 +256,12 @@ function parseAnalyze(rest: readonly string[]): ParsedArgs {
         break;
       case '--output-index':
         out.outputIndex = positiveInt(arg, value(), 0);
+        break;
+      case '--output':
+        out.output = value();
+        break;
+      case '--from':
+        out.from = value();
         break;
       case '--sample':
         out.sample = oneOf(arg, value(), SAMPLE_MODES);

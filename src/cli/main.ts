@@ -60,6 +60,9 @@ options:
   --output-index I     a model with several outputs: measure to output I (0-based;
                        default 0, the first; the report names them all)
   --dim NAME=SIZE      size of a dynamic input dimension (repeatable)
+  --output NAME        cut the graph at this tensor: GSC to it; ops after it need not be
+                       supported (ONNX, TF.js graph models)
+  --from NAME          start the analysis (boundary 0) at this tensor instead of the input
   --no-block-matrix    skip the full block matrix GSC(k -> l)
   --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);
                        a larger batch is shrunk to fit, with a warning
@@ -159,6 +162,8 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
     }),
     ...(args.reference !== undefined && { reference: args.reference }),
     ...(args.outputIndex !== undefined && { outputIndex: args.outputIndex }),
+    ...(args.output !== undefined && { output: args.output }),
+    ...(args.from !== undefined && { from: args.from }),
     ...(args.pseudoLinearK !== undefined && { thresholds: { pseudoLinearK: args.pseudoLinearK } }),
     ...(args.threads !== undefined && { threads: args.threads }),
   };

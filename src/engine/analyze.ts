@@ -11,7 +11,8 @@ import type { AnalysisReport, AnalysisSettings, ReportWarning, Thresholds } from
 import type { Graph } from '../graph/ir';
 import { toChannelsLast } from '../passes/layout';
 import { loadModel, type LoadedModel } from '../loaders';
-import { Executor, type Activations } from '../runtime/executor';
+import { ExecutionError, Executor, type Activations } from '../runtime/executor';
+import { PerSampleExecutor } from '../runtime/perSampleExecutor';
 import { initBackend, type BackendInfo } from '../runtime/backend';
 import { MemoryBudget } from '../runtime/memoryBudget';
 import { prepareData, type PreparedData } from './prepare';
@@ -52,7 +53,7 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
   emit(hooks, 'loading', `loading ${path.basename(request.modelPath)}`, 0.02);
   // One budget from the first byte read: the loaders charge the weights, the executor the activations.
   const budget = new MemoryBudget(memoryLimitBytes({ ...DEFAULT_SETTINGS, ...request.settings }, backend));
-  const loaded = await loadModel(request.modelPath, { budget });
+  const loaded = await loadModel(request.modelPath, { budget, ...(request.output !== undefined && { output: request.output }) });
   return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started, budget });
 }
 
@@ -93,6 +94,8 @@ interface PreparedModel {
   /** Channels-last (the convolutional regions compute without per-Conv layout transposes). */
   readonly graph: Graph;
   readonly exec: Executor;
+  /** The executor's size-guard limit (elements of one tensor). */
+  readonly maxTensorElements: number;
   readonly limitBytes: number;
   readonly budget: MemoryBudget;
   readonly settings: AnalysisSettings;
@@ -112,11 +115,12 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   const budget = run.budget ?? new MemoryBudget(limitBytes);
   // One float32 tensor may not take the whole limit: refuse such a node before it allocates;
   // nor may the activations a pass keeps, together (the budget).
-  const exec = new Executor(graph, Math.min(2 ** 31 - 1, Math.floor(limitBytes / 4)), budget);
+  const maxTensorElements = Math.min(2 ** 31 - 1, Math.floor(limitBytes / 4));
+  const exec = new Executor(graph, maxTensorElements, budget);
   const checkpoint = (): void => {
     if (hooks.signal?.aborted) throw new CancelledError();
   };
-  const model: PreparedModel = { loaded, data, graph, exec, limitBytes, budget, settings, thresholds, checkpoint, warnings };
+  const model: PreparedModel = { loaded, data, graph, exec, maxTensorElements, limitBytes, budget, settings, thresholds, checkpoint, warnings };
   try {
     return await runAnalysis(model, request, hooks, run);
   } finally {
@@ -150,8 +154,9 @@ function planBatch(model: PreparedModel): { batch: number; singleForwardMs: numb
   return { batch: decision.batch, singleForwardMs };
 }
 
-async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
-  const { data, graph, exec, settings, checkpoint, warnings } = model;
+async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
+  let model = prepared;
+  const { data, graph, settings, checkpoint, warnings } = model;
   const { backend } = run;
   const { batch: maxBatch, singleForwardMs } = planBatch(model);
   const input = data.batch(maxBatch);
@@ -165,9 +170,9 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
   // Threads the caller set (request, environment), else the machine offers; a model whose
   // forward pass is long enough starts its worker threads now, so they redo the forward pass
   // while this thread does its own. tfjs-node already computes on every core.
-  const asked = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv());
+  let asked = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv());
   const offered = asked ?? defaultThreads();
-  const early =
+  let early =
     offered > 1 && (asked !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)
       ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds) }, offered - 1, settings.seed)
       : undefined;
@@ -175,13 +180,35 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
   emit(hooks, 'forward', `forward pass (batch ${n})`, 0.05);
   const tForward = Date.now();
   let acts: Map<string, tf.Tensor>;
+  let sampleBySample: PerSampleExecutor | undefined;
   try {
-    acts = exec.forward(feeds, checkpoint);
+    acts = model.exec.forward(feeds, checkpoint);
   } catch (e) {
-    input.dispose(); // cancelled or failed: the batch is freed here, the activations by forward()
     await early?.terminate();
-    throw e;
+    early = undefined;
+    // A model that runs at batch 1 (the memory guard's probe did) but not at batch n has the
+    // batch baked in (a Reshape constant): the batch then runs sample by sample.
+    if (!(e instanceof ExecutionError) || n < 2) {
+      input.dispose(); // cancelled or failed: the batch is freed here, the activations by forward()
+      throw e;
+    }
+    sampleBySample = new PerSampleExecutor(graph, model.maxTensorElements);
+    try {
+      acts = sampleBySample.forward(feeds, checkpoint);
+    } catch (second) {
+      sampleBySample.dispose();
+      input.dispose();
+      throw second instanceof CancelledError ? second : e;
+    }
+    model = { ...model, exec: sampleBySample };
+    asked = 1; // worker threads would run the batch at once
+    warnings.push({
+      code: 'input',
+      message: `the model runs only at batch 1 (at batch ${n}: ${e.message}); the ${n} samples were analysed one at a time, which gives the same numbers (every measure is a per-sample sum or average)`,
+      where: e.nodeName,
+    });
   }
+  const exec = model.exec;
   const forwardMs = Date.now() - tForward;
   try {
     const nonFinite = findFirstNonFinite(graph, acts, inputName);
@@ -217,12 +244,14 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
         formatLabel: graph.description.formatLabel,
         producer: graph.description.producer,
         inputName,
-        inputShape: input.input.shape,
+        // The analysed input: boundary 0 (the embedding for token-id inputs, not the ids).
+        inputShape: acts.get(inputName)!.shape,
         inputLayout: graph.description.inputLayout,
         outputName: data.modelOutput,
         outputDim: acts.get(data.modelOutput)!.size / n,
         parameters: countParameters(data.graph),
         nodes: data.graph.nodes.length,
+        ...(sampleBySample && { sampleBySample: true }),
       },
       settings: { ...settings, batch: n, inputSource: input.source },
       thresholds: model.thresholds,
@@ -255,6 +284,7 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
     await early?.terminate();
     exec.disposeActivations(acts, feeds);
     input.dispose();
+    sampleBySample?.dispose();
   }
 }
 

@@ -28,6 +28,13 @@ export interface AnalyzeRequest {
   /** Which model output to measure to, 0-based, for a model with several (default 0, the first). */
   readonly outputIndex?: number;
   /**
+   * Cut the graph at this tensor: the analysis measures GSC to it, and ops after it need not
+   * be supported (ONNX and TF.js graph models). Default: the model's output.
+   */
+  readonly output?: string;
+  /** Start the analysis at this tensor (boundary 0) instead of the model input; the input is still fed. */
+  readonly from?: string;
+  /**
    * Threads for the reverse passes (default min(2, cores)); the report's numbers are the
    * same for any count (src/engine/parallel).
    */

@@ -14,6 +14,7 @@ import { referenceOutput } from '../graph/queries';
 import { DataError } from '../data/errors';
 import { loadSamples, type LoadedSamples } from '../data/samples';
 import { appendErrorLayer, chooseLoss, labelFeedValues, LABELS_TENSOR, LOSS_TENSOR, type LossChoice } from '../data/errorLayer';
+import { idsFromValues, planTokenInputs, sampleIds, tokenFeeds, tokenReport, type TokenPlan } from './tokens';
 
 /** One batch's feeds: the model input and, with the error layer, the labels. */
 export interface BatchFeeds {
@@ -76,6 +77,22 @@ export function outputSampleShape(graph: Graph, tensor: string, settings: Analys
 }
 
 export function prepareData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
+  const prepared = prepareModelData(model, request, settings);
+  return request.from === undefined ? prepared : startingAt(prepared, request.from);
+}
+
+/** The analysis starts at `from` (boundary 0), a tensor inside the graph; the model input is still fed. */
+function startingAt(prepared: PreparedData, from: string): PreparedData {
+  const graph = prepared.graph;
+  const exists = graph.inputs.some((i) => i.name === from) || graph.nodes.some((n) => n.outputs.includes(from));
+  if (!exists) throw new InputError(`the start tensor "${from}" is no tensor of the graph (give a node output's name)`);
+  const moved = (b: BatchFeeds): BatchFeeds => ({ ...b, inputName: from });
+  return { ...prepared, single: () => moved(prepared.single()), batch: (maxBatch) => moved(prepared.batch(maxBatch)) };
+}
+
+function prepareModelData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
+  const tokens = planTokenInputs(model, settings.dimOverrides);
+  if (tokens) return prepareTokenData(model, request, settings, tokens);
   const info = dataInput(model);
   const perSample = sampleShape(info, settings.dimOverrides);
   const outputIndex = request.outputIndex ?? 0;
@@ -180,6 +197,52 @@ export function prepareData(model: Graph, request: AnalyzeRequest, settings: Ana
         ...(samples.layout && { layout: samples.layout }),
         ...(samples.normalisation && { mean: samples.normalisation.mean, std: samples.normalisation.std }),
       };
+    },
+  };
+}
+
+/**
+ * A model with token-id inputs (src/engine/tokens.ts): the integer inputs are fed, and the
+ * analysis input (boundary 0) is the embedding they produce, a tensor inside the graph.
+ */
+function prepareTokenData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings, plan: TokenPlan): PreparedData {
+  if (request.reference === 'error') throw new InputError('the error layer (reference "error") is not supported for models with token-id inputs yet');
+  if (request.inputFile !== undefined) throw new InputError('a raw float32 input file cannot hold token ids; give them as sample data (--data ids.npy)');
+  if (!Number.isInteger(settings.batch) || settings.batch < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${settings.batch})`);
+  const t = plan.sequenceLength;
+  let samples: LoadedSamples | undefined;
+  let given: Int32Array | undefined;
+  if (request.data !== undefined) {
+    samples = loadSamples(
+      request.data,
+      { inputName: plan.ids.name, shape: [t] },
+      { count: settings.batch, mode: request.data.sample ?? 'first', seed: settings.seed },
+    );
+    if (samples.indices.length < 2) throw new DataError(samples.path, `holds ${samples.total} sample; the analysis needs at least 2`);
+    given = idsFromValues(plan, samples.values.subarray(0, samples.indices.length * t), samples.path);
+  }
+  const source = samples?.path ?? 'gaussian';
+  const feeds = (ids: Int32Array, n: number): BatchFeeds => {
+    const all = tokenFeeds(plan, ids, n);
+    return { inputName: plan.start, input: all.get(plan.ids.name)!, source, feeds: all, dispose: () => all.forEach((x) => x.dispose()) };
+  };
+  const modelOutput = referenceOutput(model);
+  return {
+    graph: model,
+    referenceTensor: modelOutput,
+    modelOutput,
+    reference: { kind: 'output', tensor: modelOutput },
+    requestedBatch: samples ? samples.indices.length : settings.batch,
+    single: () => feeds(given ?? sampleIds(plan, 1, settings.seed, 'memory-probe'), 1),
+    batch(maxBatch: number): BatchFeeds {
+      const n = Math.min(samples ? samples.indices.length : settings.batch, maxBatch);
+      return feeds(given ?? sampleIds(plan, n, settings.seed, 'input'), n);
+    },
+    referenceWarnings: () => [],
+    describeInput(n: number): InputSourceReport {
+      const tokens = tokenReport(plan);
+      if (!samples) return { kind: 'gaussian', samples: n, tokens };
+      return { kind: samples.kind, path: samples.path, samples: n, available: samples.total, sample: request.data?.sample ?? 'first', tokens };
     },
   };
 }

@@ -27,8 +27,14 @@ export class UnsupportedOperatorError extends ModelLoadError {
     file: string,
     /** Op type (or "Op (variant)") -> names of the nodes using it, in graph order. */
     readonly ops: ReadonlyMap<string, readonly string[]>,
+    /** The last differentiable tensor before the unsupported ops: analyse up to it with --output. */
+    readonly cutAt?: string,
   ) {
-    super(file, describeUnsupported(ops));
+    super(
+      file,
+      describeUnsupported(ops) +
+        (cutAt === undefined ? '' : `; the network is differentiable up to tensor "${cutAt}": analyse it up to there with --output "${cutAt}"`),
+    );
   }
 }
 

@@ -24,6 +24,11 @@ export interface LoadOptions {
    * memory limit instead of taking gigabytes. Without it nothing is charged.
    */
   readonly budget?: MemoryBudget;
+  /**
+   * Cut the graph at this tensor: it becomes the only output, and only the ops it depends on
+   * are translated (an unsupported op after it is no error). ONNX and TF.js graph models.
+   */
+  readonly output?: string;
 }
 
 export async function loadModel(modelPath: string, options: LoadOptions = {}): Promise<LoadedModel> {
@@ -36,11 +41,11 @@ export async function loadModel(modelPath: string, options: LoadOptions = {}): P
   }
   if (!stat.isFile()) throw new ModelLoadError(modelPath, 'not a file');
   if (ext === '.onnx') {
-    const graph = await loadOnnxModel(modelPath, options.budget);
+    const graph = await loadOnnxModel(modelPath, options);
     return { graph, contentHash: await modelContentHash(modelPath) };
   }
   if (ext === '.json') {
-    const graph = await loadTfjsModel(modelPath, options.budget);
+    const graph = await loadTfjsModel(modelPath, options);
     return { graph, contentHash: await modelContentHash(modelPath) };
   }
   throw new ModelLoadError(modelPath, `unknown model format "${ext || '(no extension)'}": expected an .onnx file or a TensorFlow.js model.json`);

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelError, type OpKernel, type Tensor } from './kernel';
-import { asFloat, attrString, passThrough, required, toBool, unbroadcast, VARIADIC_INPUTS } from './kernelUtil';
+import { asFloat, attrNumber, attrString, passThrough, required, toBool, unbroadcast, VARIADIC_INPUTS } from './kernelUtil';
 import { broadcasting, noLargerThanInput } from './bounds';
 
 type Unary = (x: Tensor) => Tensor;
@@ -56,6 +56,28 @@ function truncDiv(a: Tensor, b: Tensor): Tensor {
 function divide(a: Tensor, b: Tensor): Tensor {
   if (a.dtype === 'int32' && b.dtype === 'int32') return truncDiv(a, b);
   return tf.div(asFloat(a), asFloat(b));
+}
+
+/**
+ * ONNX Mod: fmod = 0 takes the divisor's sign (Python's %, TF's FloorMod), fmod = 1 the
+ * dividend's (C's fmod). The quotient it implies is the one the VJP needs: d/db = -q.
+ */
+function modQuotient(a: Tensor, b: Tensor, fmod: boolean): Tensor {
+  const q = tf.div(asFloat(a), asFloat(b));
+  return fmod ? tf.mul(tf.sign(q), tf.floor(tf.abs(q))) : tf.floor(q);
+}
+
+function modulo(a: Tensor, b: Tensor, fmod: boolean): Tensor {
+  if (!fmod) return tf.mod(a, b);
+  // Truncated remainder: |a| mod |b| carries a's sign.
+  const r = tf.mod(tf.abs(a), tf.abs(b));
+  return tf.mul(r, tf.cast(tf.sign(a), r.dtype));
+}
+
+/** TF's DivNoNan: a / b, and 0 where b is 0 (gradients there are 0 too). */
+function safeDivisor(b: Tensor): [Tensor, Tensor] {
+  const zero = tf.equal(b, 0);
+  return [zero, tf.where(zero, tf.onesLike(b), b)];
 }
 
 /** ONNX Pow: the result has the base's type. */
@@ -212,6 +234,30 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     }),
     probeStacking: () => 'leading',
   },
+  Mod: {
+    dataInputs: [0, 1],
+    outputBound: broadcasting,
+    layout: 'broadcast',
+    forward: ({ inputs, attrs }) => [modulo(required(inputs, 0, 'A'), required(inputs, 1, 'B'), attrNumber(attrs, 'fmod', 0) !== 0)],
+    // a - q b with q piecewise constant: d/da = 1, d/db = -q.
+    vjp: (args) => binaryVjp((a, b, _y, dy) => [dy, tf.neg(tf.mul(dy, modQuotient(a, b, attrNumber(args.attrs, 'fmod', 0) !== 0)))])(args),
+    probeStacking: () => 'leading',
+  },
+  DivNoNan: {
+    dataInputs: [0, 1],
+    outputBound: broadcasting,
+    layout: 'broadcast',
+    forward: binaryForward((a, b) => {
+      const [zero, safe] = safeDivisor(asFloat(b));
+      return tf.where(zero, tf.zerosLike(safe), tf.div(asFloat(a), safe));
+    }),
+    vjp: binaryVjp((_a, b, y, dy) => {
+      const [zero, safe] = safeDivisor(asFloat(b));
+      const g = tf.where(tf.broadcastTo(zero, dy.shape), tf.zerosLike(dy), tf.div(dy, safe));
+      return [g, tf.neg(tf.mul(g, y))];
+    }),
+    probeStacking: () => 'leading',
+  },
   Pow: {
     dataInputs: [0, 1],
     outputBound: broadcasting,
@@ -265,6 +311,26 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     (x) => tf.mul(TWO_OVER_SQRT_PI, tf.exp(tf.neg(tf.square(x)))),
     { layout: 'unary' },
   ),
+  IsNaN: { dataInputs: [], outputBound: noLargerThanInput, forward: ({ inputs }) => [tf.isNaN(required(inputs, 0, 'X'))] },
+  IsInf: {
+    dataInputs: [],
+    outputBound: noLargerThanInput,
+    forward: ({ inputs, attrs }) => {
+      const x = required(inputs, 0, 'X');
+      const positive = attrNumber(attrs, 'detect_positive', 1) !== 0;
+      const negative = attrNumber(attrs, 'detect_negative', 1) !== 0;
+      const pos = positive ? tf.equal(x, Infinity) : tf.zeros(x.shape, 'bool');
+      return [negative ? tf.logicalOr(pos, tf.equal(x, -Infinity)) : pos];
+    },
+  },
+  // Cast to the type of input 1 (dynamo exports write CastLike where TorchScript wrote Cast).
+  CastLike: {
+    dataInputs: [0],
+    outputBound: noLargerThanInput,
+    affine: true,
+    forward: (args) => castKernel.forward({ ...args, attrs: { ...args.attrs, to: required(args.inputs, 1, 'target_type').dtype } }),
+    vjp: ({ inputs, dys }) => [inputs[0]!.dtype === 'float32' && inputs[1]!.dtype === 'float32' ? passThrough(dys[0]!) : undefined],
+  },
   // Piecewise constant: zero derivative almost everywhere.
   Floor: unary((x) => tf.floor(x), null),
   Ceil: unary((x) => tf.ceil(x), null),

@@ -13,6 +13,7 @@ import { convKernels } from './conv';
 import { poolKernels } from './pool';
 import { normKernels } from './norm';
 import { resizeKernels } from './resize';
+import { indexingKernels } from './indexing';
 
 /**
  * One table per kernel file, merged into one map. A name defined twice would silently keep
@@ -39,6 +40,7 @@ const registry: ReadonlyMap<string, OpKernel> = mergeKernelTables([
   poolKernels,
   normKernels,
   resizeKernels,
+  indexingKernels,
 ]);
 
 export function isSupportedOp(op: string): boolean {

@@ -35,7 +35,9 @@ export function analyzeDataFlow(graph: Graph, inputName: string): DataFlow {
     node.outputs.forEach((o) => {
       if (o === '') return;
       producer.set(o, i);
-      order.set(o, order.size);
+      // The input keeps order 0 when a node inside the graph produces it (a start tensor of
+      // --from, a token model's embedding): re-setting it would give it the next tensor's number.
+      if (o !== inputName) order.set(o, order.size);
     });
     const dataIns = dataInputNames(node);
     for (const name of dataIns) {

@@ -29,11 +29,14 @@ function outputChoiceText(report: AnalysisReport): string {
 export function inputText(report: AnalysisReport): string {
   const i = report.input;
   if (i === undefined) return report.settings.inputSource === 'gaussian' ? 'seeded Gaussian' : report.settings.inputSource;
-  if (i.kind === 'gaussian') return `seeded Gaussian (${i.samples} samples)`;
+  const t = i.tokens;
+  const tokens = t ? `token ids of ${t.ids} (vocabulary ${t.vocabulary}, length ${t.sequenceLength}), analysed from the embedding ${t.embedding}` : undefined;
+  if (i.kind === 'gaussian') return tokens ? `seeded ${tokens} (${i.samples} samples)` : `seeded Gaussian (${i.samples} samples)`;
   const parts = [
     `${i.kind === 'images' ? 'images in' : i.kind} ${i.path ?? ''}: ${i.samples}${i.available !== undefined ? ` of ${i.available}` : ''} samples${i.sample ? ` (${i.sample})` : ''}`,
   ];
   if (i.labels) parts.push(`labels ${i.labels}`);
+  if (tokens) parts.push(tokens);
   if (i.mean && i.std) parts.push(`normalised (v - [${i.mean.join(', ')}]) / [${i.std.join(', ')}], ${i.layout ?? ''}`.trim());
   return parts.join(', ');
 }
@@ -47,7 +50,7 @@ export function referenceShortText(report: AnalysisReport): string {
 export function inputShortText(report: AnalysisReport): string {
   const i = report.input;
   if (i === undefined) return report.settings.inputSource === 'gaussian' ? 'seeded Gaussian' : baseName(report.settings.inputSource);
-  if (i.kind === 'gaussian') return 'seeded Gaussian';
+  if (i.kind === 'gaussian') return i.tokens ? 'seeded token ids' : 'seeded Gaussian';
   const of = i.available !== undefined && i.available !== i.samples ? `${i.samples} of ${i.available}` : `${i.samples}`;
   return `${baseName(i.path ?? '')}${i.kind === 'images' ? '/' : ''} (${of}${i.labels ? ', labelled' : ''})`;
 }

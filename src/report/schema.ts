@@ -75,6 +75,11 @@ export interface ModelInfo {
   readonly outputDim: number;
   readonly parameters: number;
   readonly nodes: number;
+  /**
+   * True when the model runs only at batch 1 (an export baked the batch into a constant) and
+   * the batch was analysed one sample at a time; the numbers are those of a batch pass.
+   */
+  readonly sampleBySample?: boolean;
 }
 
 export interface BackendReport {
@@ -312,6 +317,23 @@ export interface InputSourceReport {
   readonly layout?: string;
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
+  /**
+   * Token-id inputs (a language model): the analysis starts at the embedding, boundary 0
+   * (docs/metrics.md). The ids were seeded uniform in the vocabulary ('gaussian' kind, the
+   * seeded batch) or read from the data file.
+   */
+  readonly tokens?: TokenInputReport;
+}
+
+export interface TokenInputReport {
+  /** The input holding the token ids. */
+  readonly ids: string;
+  readonly vocabulary: number;
+  readonly sequenceLength: number;
+  /** Boundary 0: the token lookup's output, or the sum of the token, position and segment lookups. */
+  readonly embedding: string;
+  /** The other integer inputs and what they were fed. */
+  readonly fixed: readonly { readonly name: string; readonly value: 'ones' | 'zeros' | 'positions' }[];
 }
 
 export interface AnalysisReport {

@@ -239,6 +239,7 @@ const topLevel = object({
     outputDim: count,
     parameters: count,
     nodes: count,
+    sampleBySample: optional(bool),
   }),
   settings: object({
     batch: count,
@@ -285,6 +286,15 @@ const topLevel = object({
       layout: optional(str),
       mean: optional(arrayOf(finite)),
       std: optional(arrayOf(finite)),
+      tokens: optional(
+        object({
+          ids: str,
+          vocabulary: count,
+          sequenceLength: count,
+          embedding: str,
+          fixed: arrayOf(object({ name: str, value: oneOf('ones', 'zeros', 'positions') })),
+        }),
+      ),
     }),
   ),
   blocks: arrayOf(block),

@@ -88,3 +88,11 @@ test('bin/gradient-lens.js turns an unhandled rejection into one clear line and 
   assert.equal(r.status, 1);
   assert.equal(r.stderr, 'gradient-lens: internal error: lost promise \\x1b[2J\n');
 });
+
+test('--output and --from name the tensors the analysis is cut at', () => {
+  const a = parseArgs(['analyze', 'm.onnx', '--output', '/head/Gemm_output_0', '--from', 'stem']);
+  assert.ok(a.command === 'analyze');
+  assert.equal(a.output, '/head/Gemm_output_0');
+  assert.equal(a.from, 'stem');
+  assert.throws(() => parseArgs(['analyze', 'm.onnx', '--output']), UsageError);
+});

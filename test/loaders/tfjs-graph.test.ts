@@ -280,6 +280,81 @@ const CASES: Case[] = [
     },
     reference: (g, x) => tf.matMul(tf.conv2dTranspose(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, [2, 6, 6, 5], 2, 'same'), g.value('m'), false, true),
   },
+  {
+    name: 'Conv2DBackpropInput with an output size computed from the input shape (SAME, stride 2)',
+    inputShape: [2, 3, 3, 4],
+    build: (g) => {
+      const shape = g.op('shape', 'Shape', ['x'], { out_type: { type: 'DT_INT32' } });
+      const scaled = g.op('scaled', 'Mul', [shape, g.intConst('scale', [1, 2, 2, 0])], { T: { type: 'DT_INT32' } });
+      const sizes = g.op('sizes', 'AddV2', [scaled, g.intConst('channels', [0, 0, 0, 5])], { T: { type: 'DT_INT32' } });
+      return g.op('y', 'Conv2DBackpropInput', [sizes, g.floatConst('w', [3, 3, 5, 4]), 'x'], {
+        strides: ints([1, 2, 2, 1]),
+        padding: s('SAME'),
+        data_format: NHWC,
+      });
+    },
+    reference: (g, x) => tf.conv2dTranspose(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, [2, 6, 6, 5], 2, 'same'),
+  },
+  {
+    name: 'FloorMod and DivNoNan (a divisor with zeros)',
+    inputShape: [2, 4],
+    build: (g) => {
+      const shifted = g.op('shifted', 'AddV2', ['x', g.floatConst('five', [], [5])]);
+      const mod = g.op('mod', 'FloorMod', [shifted, g.floatConst('ten', [], [10])]);
+      const div = g.op('div', 'DivNoNan', ['x', g.floatConst('d', [4], [2, 0, -0.5, 0])]);
+      return g.op('y', 'AddV2', [mod, div]);
+    },
+    reference: (g, x) => tf.add(tf.mod(tf.add(x, 5), 10), tf.divNoNan(x, g.value('d'))),
+  },
+  {
+    name: 'FloorDiv of floats, and of ints (a shape)',
+    inputShape: [2, 6],
+    build: (g) => {
+      const q = g.op('q', 'FloorDiv', ['x', g.floatConst('three', [], [0.7])]);
+      // floor(-7 / 2) = -4 (truncation would give -3): the shape [-4 + 6, 25 // 4] = [2, 6].
+      const ints = g.op('ints', 'FloorDiv', [g.intConst('num', [-7, 25]), g.intConst('den', [2, 4])], { T: { type: 'DT_INT32' } });
+      const shape = g.op('shape', 'AddV2', [ints, g.intConst('shift', [6, 0])], { T: { type: 'DT_INT32' } });
+      return g.op('y', 'Reshape', [q, shape]);
+    },
+    reference: (_g, x) => tf.floorDiv(x, tf.scalar(0.7)),
+    noGrad: true,
+  },
+  {
+    name: 'ArgMax over the last axis (indices gathered back as values)',
+    inputShape: [2, 5],
+    build: (g) => {
+      const idx = g.op('idx', 'ArgMax', ['x', g.intConst('axis', [1], [])], { output_type: { type: 'DT_INT32' } });
+      return g.op('y', 'GatherV2', [g.floatConst('table', [5], [10, 20, 30, 40, 50]), idx, g.intConst('gaxis', [0], [])]);
+    },
+    reference: (g, x) => tf.gather(g.value('table'), tf.argMax(x, 1)),
+    noGrad: true,
+  },
+  {
+    name: 'BroadcastTo and Fill',
+    inputShape: [2, 1, 3],
+    build: (g) => {
+      const wide = g.op('wide', 'BroadcastTo', ['x', g.intConst('to', [2, 4, 3])], { Tidx: { type: 'DT_INT32' } });
+      const half = g.op('half', 'Fill', [g.intConst('dims', [2, 4, 3]), g.floatConst('v', [], [0.5])]);
+      return g.op('y', 'Mul', [wide, half]);
+    },
+    reference: (_g, x) => tf.mul(tf.broadcastTo(x, [2, 4, 3]), 0.5),
+  },
+  {
+    name: 'GatherNd (a repeated tuple)',
+    inputShape: [2, 3, 4],
+    build: (g) => g.op('y', 'GatherNd', ['x', g.intConst('idx', [1, 2, 0, 1, 1, 2], [3, 2])], { Tparams: FLOAT, Tindices: { type: 'DT_INT32' } }),
+    reference: (g, x) => tf.gatherND(x, g.value('idx')),
+  },
+  {
+    name: 'SparseToDense of values taken from the input, with a default',
+    inputShape: [2, 3],
+    build: (g) => {
+      const values = g.op('values', 'Reshape', ['x', g.intConst('flat', [6])]);
+      const idx = g.intConst('idx', [0, 0, 0, 2, 1, 1, 2, 3, 2, 0, 1, 3], [6, 2]);
+      return g.op('y', 'SparseToDense', [idx, g.intConst('outShape', [3, 4]), values, g.floatConst('dflt', [], [0.25])]);
+    },
+    reference: (g, x) => tf.sparseToDense(g.value('idx'), tf.reshape(x, [6]), [3, 4], g.value('dflt') as tf.Scalar),
+  },
 ];
 
 describe('TF.js graph-model ops', () => {
@@ -307,6 +382,25 @@ describe('TF.js graph-model ops', () => {
       if (!c.noGrad) checkGraphVjp(graph, 'x', x, 200 + k);
       x.dispose();
     });
+  });
+
+  test('a chosen output cuts the graph: an unsupported op after it is no error', async () => {
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 6]);
+    g.op('y', 'Relu', ['x']);
+    g.op('top', 'TopKV2', ['y', g.intConst('k', [2], [])]);
+    const file = g.write();
+    await assert.rejects(() => loadTfjsModel(file), /TopKV2/);
+    const graph = await loadTfjsModel(file, { output: 'y' });
+    assert.deepEqual(
+      graph.outputs.map((o) => o.name),
+      ['y'],
+    );
+    assert.deepEqual(
+      graph.nodes.map((n) => n.op),
+      ['Relu'],
+    );
+    await assert.rejects(() => loadTfjsModel(file, { output: 'nope' }), /chosen output "nope"/);
   });
 
   test('nodes keep the TF node names and ops for mapping results back', async () => {

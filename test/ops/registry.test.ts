@@ -75,7 +75,7 @@ describe('op registry', () => {
       sorted(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']),
     );
     assert.deepEqual(byClass('unary'), sorted(unary));
-    assert.deepEqual(byClass('broadcast'), sorted(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']));
+    assert.deepEqual(byClass('broadcast'), sorted(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'DivNoNan', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']));
     assert.deepEqual(
       byClass('same-rank', 'unary', 'channels-last', 'convolution'),
       sorted([...unary, ...channelsLast, 'Resize', 'Concat', 'Softmax', 'LogSoftmax', 'LayerNormalization', 'Transpose']),

@@ -5,8 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { onnx } from 'onnx-proto';
-import type { ConstTensor, Graph, GraphNode } from '../../graph/ir';
-import { isSupportedOp } from '../../ops/registry';
+import type { ConstTensor, Graph, GraphNode, ValueInfo } from '../../graph/ir';
+import { isSupportedOp, kernelFor } from '../../ops/registry';
 import { ModelLoadError, UnsupportedOperatorError } from '../errors';
 import { convertAttributes } from './attributes';
 import { GraphEmitter, type SourceNode } from './emitter';
@@ -14,11 +14,13 @@ import { decodeTensorProto, elementTypeName, int64Value, type TensorSource } fro
 import type { MemoryBudget } from '../../runtime/memoryBudget';
 import { NodeError, translateNode } from './upgrade';
 import { graphValueInfo } from './valueInfo';
+import { inlineConstantIfs } from './constantIf';
 
 export { decodeTensorProto } from './tensor';
 
-/** `budget`: charged for the file and every decoded tensor before they are allocated. */
-export async function loadOnnxModel(filePath: string, budget?: MemoryBudget): Promise<Graph> {
+/** Options: see LoadOptions in ../index.ts (`budget` charged for the file and every decoded tensor, `output` to cut at). */
+export async function loadOnnxModel(filePath: string, options: { readonly budget?: MemoryBudget; readonly output?: string } = {}): Promise<Graph> {
+  const { budget, output } = options;
   // The file's bytes are held until the tensors are decoded out of them.
   const fileBytes = budget === undefined ? 0 : (await fs.stat(filePath)).size;
   budget?.charge(fileBytes, `the model file ${filePath}`);
@@ -30,7 +32,7 @@ export async function loadOnnxModel(filePath: string, budget?: MemoryBudget): Pr
       const code = (e as NodeJS.ErrnoException).code;
       throw new ModelLoadError(filePath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
     }
-    return translateModel(decodeModel(bytes, filePath), filePath, { budget });
+    return translateModel(decodeModel(bytes, filePath), filePath, { budget, ...(output !== undefined && { output }) });
   } finally {
     budget?.release(fileBytes);
   }
@@ -75,6 +77,8 @@ export interface TranslateOptions {
   readonly refuseUnsupported?: boolean;
   /** Charged for every decoded tensor (see TensorSource.budget). */
   readonly budget?: MemoryBudget;
+  /** Cut the graph at this tensor: the only output; nodes it does not depend on are dropped before translation. */
+  readonly output?: string;
 }
 
 /**
@@ -106,9 +110,13 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   // Since IR version 4 initializers need not be graph inputs; before, inputs with an
   // initializer were inputs with a default value. Either way they are constants here.
   const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
-  const outputs = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
+  const declared = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
+  const chosen = options.output;
+  const outputs: ValueInfo[] = chosen === undefined ? declared : [declared.find((o) => o.name === chosen) ?? { name: chosen, dtype: 'float32', shape: null }];
 
-  const nodes = sourceNodes(g.node ?? [], source);
+  // An If whose condition is a constant is its taken branch (constantIf.ts).
+  const allNodes = sourceNodes(inlineConstantIfs(g.node ?? [], initializers, file), source);
+  const nodes = chosen === undefined ? allNodes : ancestorsOf(chosen, allNodes, file);
   const available = new Set<string>(['', ...initializers.keys(), ...inputs.map((i) => i.name)]);
   const ordered = sortTopologically(nodes, available, file);
 
@@ -129,7 +137,7 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
       throw e;
     }
   }
-  if (options.refuseUnsupported !== false) refuseUnsupported(em, file);
+  if (options.refuseUnsupported !== false) refuseUnsupported(em, file, chosen === undefined ? inputs.map((i) => i.name) : undefined);
   refuseIntegerWeights(em.nodes, initializers, elementTypes, file);
 
   const produced = new Set([...available, ...em.constants.keys(), ...em.nodes.flatMap((n) => n.outputs)]);
@@ -240,8 +248,55 @@ function sortTopologically(nodes: readonly SourceNode[], available: ReadonlySet<
   return order;
 }
 
-/** One error for every op (and op variant) without a kernel, naming the nodes. */
-function refuseUnsupported(em: GraphEmitter, file: string): void {
+/** The nodes `output` depends on (a chosen output cuts the graph there). */
+function ancestorsOf(output: string, nodes: readonly SourceNode[], file: string): SourceNode[] {
+  const producer = new Map<string, SourceNode>();
+  for (const n of nodes) for (const o of n.outputs) if (o !== '') producer.set(o, n);
+  if (!producer.has(output)) throw new ModelLoadError(file, `the chosen output "${output}" is produced by no node of the graph`);
+  const kept = new Set<SourceNode>();
+  const stack = [output];
+  while (stack.length > 0) {
+    const n = producer.get(stack.pop()!);
+    if (n === undefined || kept.has(n)) continue;
+    kept.add(n);
+    n.inputs.forEach((i) => i !== '' && stack.push(i));
+  }
+  return nodes.filter((n) => kept.has(n));
+}
+
+/**
+ * The last tensor in graph order that carries data from the inputs, is differentiable, and
+ * depends on no unsupported op (nor on a tensor an unsupported variant would have produced):
+ * where to cut a graph whose post-processing is unsupported.
+ */
+export function lastDifferentiableTensor(nodes: readonly GraphNode[], available: ReadonlySet<string>, inputs: readonly string[]): string | undefined {
+  const known = new Set(available);
+  const blocked = new Set<string>();
+  const data = new Set(inputs);
+  let last: string | undefined;
+  for (const n of nodes) {
+    const supported = isSupportedOp(n.op);
+    const ins = n.inputs.filter((i) => i !== '');
+    const bad = !supported || ins.some((i) => blocked.has(i) || !known.has(i));
+    for (const o of n.outputs) {
+      if (o === '') continue;
+      known.add(o);
+      if (bad) blocked.add(o);
+    }
+    if (bad) continue;
+    const kernel = kernelFor(n.op);
+    if (!kernel.dataInputs.some((j) => data.has(n.inputs[j] ?? ''))) continue;
+    n.outputs.forEach((o) => o !== '' && data.add(o));
+    if (kernel.vjp !== undefined && n.outputs[0]) last = n.outputs[0];
+  }
+  return last;
+}
+
+/**
+ * One error for every op (and op variant) without a kernel, naming the nodes; with the graph
+ * inputs given (no chosen output), it also names the tensor to cut at.
+ */
+function refuseUnsupported(em: GraphEmitter, file: string, inputs?: readonly string[]): void {
   const ops = new Map<string, Set<string>>();
   // Helper nodes of one source node (e.g. a coerced Softmax) share its name: count it once.
   const add = (label: string, node: string): void => {
@@ -254,7 +309,9 @@ function refuseUnsupported(em: GraphEmitter, file: string): void {
     if (!isSupportedOp(n.op)) add(n.op, n.origin.name);
   });
   for (const [label, names] of em.unsupported) names.forEach((name) => add(label, name));
-  if (ops.size > 0) throw new UnsupportedOperatorError(file, new Map([...ops].map(([op, names]) => [op, [...names]])));
+  if (ops.size === 0) return;
+  const cutAt = inputs === undefined ? undefined : lastDifferentiableTensor(em.nodes, new Set(['', ...em.constants.keys(), ...inputs]), inputs);
+  throw new UnsupportedOperatorError(file, new Map([...ops].map(([op, names]) => [op, [...names]])), cutAt);
 }
 
 /** Ops whose operands ONNX requires to share one element type, and which the engine computes in float. */

@@ -206,6 +206,12 @@ const RULES: Readonly<Record<string, Rule>> = {
     emit(cx, n, {});
   },
   Dropout: dropoutForInference,
+  ScatterND: (n, cx) => {
+    // The kernel replaces or adds; a product, minimum or maximum of updates is refused by name.
+    const reduction = n.attrs.reduction ?? 'none';
+    if (reduction !== 'none' && reduction !== 'add') return cx.em.markUnsupported(`ScatterND (reduction ${String(reduction)})`, n.name);
+    emit(cx, n, {});
+  },
 };
 
 function foldConstant(n: SourceNode, cx: Cx): void {

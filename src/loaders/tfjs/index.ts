@@ -39,19 +39,23 @@ export function detectFormat(modelJson: string, json: Json): TfjsFormat {
   throw new ModelLoadError(modelJson, `neither a TensorFlow.js layers-model nor a graph-model: ${what}`);
 }
 
-/** `budget`: charged for model.json and the weights before they are read (see readWeights). */
-export async function loadTfjsModel(modelJsonPath: string, budget?: MemoryBudget): Promise<Graph> {
+/**
+ * `budget`: charged for model.json and the weights before they are read (see readWeights);
+ * `output`: cut the graph at this tensor (graph models only; see LoadOptions).
+ */
+export async function loadTfjsModel(modelJsonPath: string, options: { readonly budget?: MemoryBudget; readonly output?: string } = {}): Promise<Graph> {
+  const { budget, output } = options;
   // The text and its parse are held until the graph is built.
   const fileBytes = budget === undefined ? 0 : (await fs.stat(modelJsonPath)).size;
   budget?.charge(fileBytes, `the model file ${modelJsonPath}`);
   try {
-    return await readModelJson(modelJsonPath, budget);
+    return await readModelJson(modelJsonPath, budget, output);
   } finally {
     budget?.release(fileBytes);
   }
 }
 
-async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undefined): Promise<Graph> {
+async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undefined, output: string | undefined): Promise<Graph> {
   let text: string;
   try {
     text = await fs.readFile(modelJsonPath, 'utf8');
@@ -72,12 +76,14 @@ async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undef
   const groups = parseManifest(modelJsonPath, root.weightsManifest);
   try {
     if (format === 'layers-model') {
+      if (output !== undefined)
+        throw new ModelLoadError(modelJsonPath, 'choosing the output tensor is supported for ONNX and TF.js graph models, not layers models');
       const spec = parseTopology(root.modelTopology);
       const weights = await readWeights(modelJsonPath, groups, budget);
       return translateLayersModel(modelJsonPath, spec, weights, producer);
     }
     const weights = await readWeights(modelJsonPath, groups, budget);
-    return translateGraphModel(modelJsonPath, root, weights, producer);
+    return translateGraphModel(modelJsonPath, root, weights, producer, output);
   } catch (e) {
     if (e instanceof ConfigError) throw new ModelLoadError(modelJsonPath, e.message);
     throw e;

@@ -6,7 +6,7 @@
  */
 import type { ConstTensor } from '../../../graph/ir';
 import { emitActivation } from '../activations';
-import { backpropInputPadding, reshapeConst } from '../geometry';
+import { backpropInputPadding, reshapeConst, transposedConvPadding } from '../geometry';
 import { transposeConst } from '../../../graph/constants';
 import { attrBool, attrFloat, attrInt, attrInts, attrString, attrStrings, attrType, hasAttr, tfDType } from './attrs';
 import type { OpCall, OpResult, OpTranslator } from './context';
@@ -202,7 +202,7 @@ function depthwise(fused: boolean): OpTranslator {
 function conv2dBackpropInput(call: OpCall): OpResult {
   const last = dataFormatLast(call);
   if (!last) throw new UnsupportedNode('NCHW transposed convolution is not supported');
-  const sizes = intsOf(need(call, 0, 'output size'));
+  const sizeConst = call.constInput(0);
   const filter = need(call, 1, 'filter');
   const [kh, kw] = filter.shape;
   const strides = spatial(attrInts(call.node, 'strides', [1, 1, 1, 1]), true);
@@ -210,7 +210,13 @@ function conv2dBackpropInput(call: OpCall): OpResult {
   const padding = attrString(call.node, 'padding', 'VALID');
   if (padding !== 'SAME' && padding !== 'VALID') throw new UnsupportedNode(`padding "${padding}" is not supported`);
   const mode = padding === 'SAME' ? 'same' : 'valid';
-  const geo = [kh, kw].map((k, i) => backpropInputPadding(sizes[i + 1], k, strides[i], dilations[i], mode));
+  // An output size computed at run time (Keras's Conv2DTranspose builds it from the input's
+  // shape) is the size Keras computes without output_padding: input*stride for SAME,
+  // input*stride + max(k_eff - stride, 0) for VALID; the transposed layer's own geometry.
+  const geo =
+    sizeConst === null
+      ? [kh, kw].map((k, i) => transposedConvPadding(k, strides[i], dilations[i], mode))
+      : [kh, kw].map((k, i) => backpropInputPadding(intsOf(sizeConst)[i + 1], k, strides[i], dilations[i], mode));
   const attrs = {
     kernel_shape: [kh, kw],
     strides,
@@ -578,6 +584,62 @@ function einsum(call: OpCall): string {
   return call.em.node('Einsum', call.scope, call.inputs, { equation: attrString(call.node, 'equation') }, call.origin);
 }
 
+/** BroadcastTo(x, shape) and Fill(dims, value): numpy broadcasting of a tensor or a scalar to a shape. */
+function broadcastTo(valueIndex: number, shapeIndex: number): OpTranslator {
+  return (call) => call.em.node('Expand', call.scope, [call.inputs[valueIndex], call.inputs[shapeIndex]], {}, call.origin);
+}
+
+/**
+ * FloorDiv: floor(a / b). Integer operands divide as floats and are cast back (exact below
+ * 2^24, far beyond the index arithmetic graph models use it for).
+ */
+function floorDiv(call: OpCall): OpResult {
+  const { em, scope, origin } = call;
+  const isInt = tfDType(attrType(call.node, 'T') ?? 'DT_FLOAT') === 'int32';
+  const operand = (i: number): string => (isInt ? em.node('Cast', `${scope}/float${i}`, [call.inputs[i]], { to: 'float32' }, origin) : call.inputs[i]);
+  const quotient = em.node('Div', `${scope}/div`, [operand(0), operand(1)], {}, origin);
+  const floored = em.node('Floor', isInt ? `${scope}/floor` : scope, [quotient], {}, origin);
+  const out = isInt ? em.node('Cast', scope, [floored], { to: 'int32' }, origin) : floored;
+  return { outputs: [out], ranks: [maxRank(call.rank(0), call.rank(1))] };
+}
+
+/** ArgMax/ArgMin(input, dimension): the axis a constant, the reduced axis dropped. */
+function argExtreme(op: 'ArgMax' | 'ArgMin'): OpTranslator {
+  return (call) => {
+    const axis = intsOf(need(call, 1, 'dimension'))[0];
+    const r = call.rank(0);
+    return { outputs: [call.em.node(op, call.scope, [call.inputs[0]], { axis, keepdims: 0 }, call.origin)], ranks: [r === undefined ? undefined : r - 1] };
+  };
+}
+
+function gatherNd(call: OpCall): string {
+  return call.em.node('GatherND', call.scope, [call.inputs[0], call.inputs[1]], {}, call.origin);
+}
+
+/**
+ * SparseToDense(indices, output_shape, values, default) as ONNX ScatterND into the default
+ * broadcast to the output shape: indices (a scalar, [N] or [N, R]) as [N, R] tuples, a
+ * scalar value broadcast to [N]. TF requires distinct indices, so ScatterND's replacement is
+ * TF's assignment.
+ */
+function sparseToDense(call: OpCall): string {
+  const { em, scope, origin } = call;
+  const outShape = call.constInput(1);
+  const indicesRank = call.rank(0);
+  // Scalar or [N] indices address a 1-D output; [N, R] indices are tuples already.
+  const tupleLength = outShape !== null ? outShape.data.length : indicesRank === 0 || indicesRank === 1 ? 1 : undefined;
+  if (tupleLength === undefined && indicesRank !== 2)
+    throw new UnsupportedNode('its indices have an unknown rank and its output shape is computed at run time');
+  const tuples =
+    tupleLength === undefined
+      ? call.inputs[0]
+      : em.node('Reshape', `${scope}/tuples`, [call.inputs[0], em.ints(`${scope}/tuples_shape`, [-1, tupleLength])], {}, origin);
+  const count = em.node('Shape', `${scope}/count`, [tuples], { end: 1 }, origin);
+  const updates = em.node('Expand', `${scope}/updates`, [call.inputs[2], count], {}, origin);
+  const dense = em.node('Expand', `${scope}/default`, [call.inputs[3], call.inputs[1]], {}, origin);
+  return em.node('ScatterND', scope, [dense, tuples, updates], {}, origin);
+}
+
 function select(call: OpCall): string {
   return call.em.node('Where', call.scope, [call.inputs[0], call.inputs[1], call.inputs[2]], {}, call.origin);
 }
@@ -707,6 +769,15 @@ export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {
   Tile: tile,
   Select: select,
   SelectV2: select,
+  BroadcastTo: broadcastTo(0, 1),
+  Fill: broadcastTo(1, 0),
+  GatherNd: gatherNd,
+  SparseToDense: sparseToDense,
+  FloorMod: binary('Mod'),
+  FloorDiv: floorDiv,
+  ArgMax: argExtreme('ArgMax'),
+  ArgMin: argExtreme('ArgMin'),
+  DivNoNan: binary('DivNoNan'),
   Greater: binary('Greater'),
   GreaterEqual: binary('GreaterOrEqual'),
   Less: binary('Less'),

@@ -79,11 +79,13 @@ function placeholderInfo(node: TfNode): ValueInfo {
   return { name: node.name, dtype, shape };
 }
 
-export function translateGraphModel(modelJson: string, root: JsonObject, weights: LoadedWeights, producer: string | undefined): Graph {
+export function translateGraphModel(modelJson: string, root: JsonObject, weights: LoadedWeights, producer: string | undefined, output?: string): Graph {
   const topology = root.modelTopology as JsonObject;
   const nodes = parseNodes(topology.node);
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const outputs = outputRefs(root, nodes);
+  if (output !== undefined && !byName.has(splitRef(output)[0])) throw new ModelLoadError(modelJson, `the chosen output "${output}" is no node of the graph`);
+  // A chosen output cuts the graph: only the nodes it depends on are translated.
+  const outputs = output !== undefined ? [output] : outputRefs(root, nodes);
   if (outputs.length === 0) throw new ModelLoadError(modelJson, 'the graph has no outputs');
   // Refuse every unsupported op at once, naming its nodes (before ordering: loops are cycles).
   const unsupported = new Map<string, string[]>();

@@ -1,0 +1,98 @@
+/**
+ * An executor for models that only run at batch 1 (an export baked the batch into a Reshape
+ * constant): the batch goes through the graph one sample at a time, and the activations and
+ * cotangents are concatenated along axis 0, so callers see the batch as if it had run at once.
+ *
+ * Every reported quantity is a per-sample sum or average (‖J‖_F² per sample, norms per sample,
+ * batch-averaged Jacobians as sums of per-sample VJPs), so the numbers are those of a batch
+ * pass. Tensors that do not depend on the feeds (shapes, masks built from constants) are the
+ * same for every sample and keep sample 0's value. Probes are not stacked (one pass per probe).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '../ops/kernel';
+import { Executor, type Activations, type Checkpoint } from './executor';
+
+export class PerSampleExecutor extends Executor {
+  /** The per-sample activations behind each batch activation map forward() returned. */
+  private readonly samples = new WeakMap<Activations, { acts: Map<string, Tensor>[]; feeds: Map<string, Tensor>[] }>();
+
+  override forward(feeds: ReadonlyMap<string, Tensor>, checkpoint?: Checkpoint): Map<string, Tensor> {
+    const n = batchOf(feeds);
+    if (n <= 1) return super.forward(feeds, checkpoint);
+    const perFeeds: Map<string, Tensor>[] = [];
+    const perActs: Map<string, Tensor>[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const f = new Map([...feeds].map(([name, t]) => [name, t.rank > 0 && t.shape[0] === n ? tf.slice(t, i, 1) : t.clone()] as [string, Tensor]));
+        perFeeds.push(f);
+        perActs.push(super.forward(f, checkpoint));
+      }
+    } catch (e) {
+      perActs.forEach((a, i) => super.disposeActivations(a, perFeeds[i]));
+      perFeeds.forEach((f) => f.forEach((t) => t.dispose()));
+      throw e;
+    }
+    const batched = this.dependsOnFeeds(new Set(feeds.keys()));
+    const acts = new Map<string, Tensor>();
+    for (const [name, first] of perActs[0]) {
+      if (feeds.has(name)) acts.set(name, feeds.get(name)!);
+      else if (batched.has(name) && first.rank > 0) acts.set(name, tf.concat(perActs.map((a) => a.get(name)!)));
+      else acts.set(name, first);
+    }
+    this.samples.set(acts, { acts: perActs, feeds: perFeeds });
+    return acts;
+  }
+
+  override vjp(acts: Activations, seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], checkpoint?: Checkpoint, probes = 1): Map<string, Tensor> {
+    const per = this.samples.get(acts);
+    if (per === undefined) return super.vjp(acts, seeds, wrt, checkpoint, probes);
+    if (probes !== 1) throw new Error('probes cannot be stacked when the batch runs sample by sample');
+    const parts = per.acts.map((sampleActs, i) => {
+      const sampleSeeds = new Map([...seeds].map(([name, s]) => [name, tf.slice(s, i, 1)] as [string, Tensor]));
+      try {
+        return super.vjp(sampleActs, sampleSeeds, wrt, checkpoint);
+      } finally {
+        sampleSeeds.forEach((s) => s.dispose());
+      }
+    });
+    const result = new Map<string, Tensor>();
+    for (const name of wrt) {
+      const pieces = parts.map((p) => p.get(name)!);
+      result.set(name, tf.concat(pieces));
+    }
+    parts.forEach((p) => p.forEach((t) => t.dispose()));
+    return result;
+  }
+
+  override canStackProbes(acts: Activations, wrt: readonly string[]): boolean {
+    return this.samples.has(acts) ? false : super.canStackProbes(acts, wrt);
+  }
+
+  override disposeActivations(acts: Map<string, Tensor>, feeds: ReadonlyMap<string, Tensor>): void {
+    const per = this.samples.get(acts);
+    if (per === undefined) return super.disposeActivations(acts, feeds);
+    const kept = new Set(per.acts[0].values());
+    // The concatenated tensors are this map's own; the others belong to sample 0's map.
+    for (const [name, t] of acts) if (!feeds.has(name) && !kept.has(t)) t.dispose();
+    acts.clear();
+    per.acts.forEach((a, i) => super.disposeActivations(a, per.feeds[i]));
+    per.feeds.forEach((f) => f.forEach((t) => t.dispose()));
+    this.samples.delete(acts);
+  }
+
+  /** Tensors whose values depend on the feeds through any input (not only data inputs). */
+  private dependsOnFeeds(feeds: ReadonlySet<string>): Set<string> {
+    const reach = new Set(feeds);
+    for (const node of this.graph.nodes) {
+      // Shape and Size read only the (per-sample) shape: their values are the same for every sample.
+      if (node.op === 'Shape' || node.op === 'Size') continue;
+      if (node.inputs.some((i) => reach.has(i))) node.outputs.forEach((o) => o !== '' && reach.add(o));
+    }
+    return reach;
+  }
+}
+
+function batchOf(feeds: ReadonlyMap<string, Tensor>): number {
+  const sizes = [...feeds.values()].filter((t) => t.rank > 0).map((t) => t.shape[0]);
+  return sizes.length === 0 ? 1 : Math.max(...sizes);
+}

@@ -1,0 +1,73 @@
+/**
+ * Models that run only at batch 1 (the batch baked into a Reshape constant) are analysed
+ * sample by sample, with the numbers of a batch pass: the same network exported with a
+ * batch-free Reshape gives the same report (test/fixtures/fixed_batch/make_fixed_batch.py).
+ */
+import { test, describe, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { analyzeModel } from '../../src/engine/analyze';
+import { loadModel } from '../../src/loaders';
+import { Executor } from '../../src/runtime/executor';
+import { PerSampleExecutor } from '../../src/runtime/perSampleExecutor';
+import { reportFieldProblem } from '../../src/report/validate';
+import { repoRoot } from '../helpers/fixtures';
+import { useTestBackend } from '../helpers/backend';
+import type { AnalysisReport } from '../../src/report/schema';
+
+const dir = (): string => path.join(repoRoot(), 'test', 'fixtures', 'fixed_batch');
+const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+describe('fixed-batch models', () => {
+  before(useTestBackend);
+
+  test('a batch-1 Reshape: refused at batch 6 by the plain executor, run sample by sample with the same activations', async () => {
+    const fixed = (await loadModel(path.join(dir(), 'model-batch1.onnx'))).graph;
+    const x = tf.randomNormal([6, 4, 3], 0, 1, 'float32', 5);
+    const feeds = new Map([['x', x]]);
+    assert.throws(() => new Executor(fixed).forward(feeds), /Reshape/);
+    const dynamic = new Executor((await loadModel(path.join(dir(), 'model.onnx'))).graph);
+    const exec = new PerSampleExecutor(fixed);
+    const acts = exec.forward(feeds);
+    const ref = dynamic.forward(feeds);
+    const y = acts.get('y')!;
+    assert.deepEqual(y.shape, [6, 5]);
+    assert.ok(tf.max(tf.abs(tf.sub(y, ref.get('y')!))).dataSync()[0] < 1e-6);
+    // A reverse pass splits the cotangent by sample and concatenates the input cotangents.
+    const u = tf.randomNormal([6, 5], 0, 1, 'float32', 6);
+    const g = exec.vjp(acts, new Map([['y', u]]), ['x']).get('x')!;
+    const gRef = dynamic.vjp(ref, new Map([['y', u]]), ['x']).get('x')!;
+    assert.deepEqual(g.shape, [6, 4, 3]);
+    assert.ok(tf.max(tf.abs(tf.sub(g, gRef))).dataSync()[0] < 1e-6);
+    assert.equal(exec.canStackProbes(acts, ['x']), false);
+    exec.disposeActivations(acts, feeds);
+    dynamic.disposeActivations(ref, feeds);
+    exec.dispose();
+    dynamic.dispose();
+    x.dispose();
+  });
+
+  test('the analysis of the batch-1 export equals that of the batch-free export, and says it ran sample by sample', async () => {
+    const analyse = (file: string): Promise<AnalysisReport> =>
+      analyzeModel({ modelPath: path.join(dir(), file), settings: { backend: 'wasm', batch: 6, probes: 4, seed: 2 }, threads: 1 });
+    const fixed = await analyse('model-batch1.onnx');
+    const dynamic = await analyse('model.onnx');
+    assert.equal(fixed.model.sampleBySample, true);
+    assert.equal(dynamic.model.sampleBySample, undefined);
+    assert.equal(fixed.settings.batch, 6);
+    assert.ok(fixed.warnings.some((w) => /runs only at batch 1/.test(w.message) && /one at a time/.test(w.message)));
+    assert.equal(reportFieldProblem(JSON.parse(JSON.stringify(fixed))), undefined);
+    assert.equal(fixed.blocks.length, dynamic.blocks.length);
+    fixed.boundaries.forEach((b, k) => {
+      near(b.gscToOutput.value, dynamic.boundaries[k].gscToOutput.value, `GSC(${k} -> B)`);
+      near(b.q, dynamic.boundaries[k].q, `Q at ${k}`);
+    });
+    fixed.blocks.forEach((b, k) => {
+      near(b.gscBlock.value, dynamic.blocks[k].gscBlock.value, `GSC block ${k}`);
+      const kLin = b.linearisation.kLin;
+      if (kLin !== null) near(kLin, dynamic.blocks[k].linearisation.kLin!, `k_lin ${k}`);
+      if (b.residual) near(b.residual.kSkip, dynamic.blocks[k].residual!.kSkip, `k_skip ${k}`);
+    });
+  });
+});
