@@ -203,7 +203,7 @@ async function runAnalysis(model: PreparedModel, request: AnalyzeRequest, hooks:
       },
       settings: { ...settings, batch: n, inputSource: input.source },
       thresholds: model.thresholds,
-      backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes, threads: ran.threadsUsed },
+      backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes, reason: backend.reason, threads: ran.threadsUsed },
       // With several threads the phases overlap: each phase's time is its jobs' summed time.
       timings: {
         loadMs: run.loadMs,
