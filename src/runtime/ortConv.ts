@@ -17,8 +17,8 @@ import { encodeModel, type Initializer, type NodeSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
 export interface OrtConvExecutor extends ConvExecutor {
-  /** Convolutions run and sessions built so far (a test checks that ORT really ran). */
-  readonly stats: { runs: number; sessions: number };
+  /** Convolutions run, sessions built and sessions held (a test checks that ORT really ran). */
+  readonly stats: { runs: number; sessions: number; live: number };
   /** Releases every session (their pre-packed kernels). */
   dispose(): void;
 }
@@ -85,7 +85,7 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtCon
   /** Sessions by configuration, with the constant kernel they hold (if any). */
   const sessions = new Map<string, { readonly session: OrtSession; readonly kernel?: Tensor }>();
   const options = sessionOptions(intraOpThreads);
-  const stats = { runs: 0, sessions: 0 };
+  const stats = { runs: 0, sessions: 0, live: 0 };
 
   // A session of a disposed kernel (an earlier analysis's executor) can never run again.
   const sweep = (): void => {
@@ -93,6 +93,7 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtCon
       if (entry.kernel?.isDisposed === true) {
         entry.session.dispose();
         sessions.delete(key);
+        stats.live--;
       }
     }
   };
@@ -105,6 +106,7 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtCon
       entry = { session: ort.newSession(convModel(c, constantKernel ? float32(c.w) : undefined), options), kernel: constantKernel ? c.w : undefined };
       sessions.set(key, entry);
       stats.sessions++;
+      stats.live++;
     }
     return entry.session;
   };
@@ -129,6 +131,7 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtCon
     dispose: () => {
       for (const e of sessions.values()) e.session.dispose();
       sessions.clear();
+      stats.live = 0;
     },
   };
 }

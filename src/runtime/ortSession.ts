@@ -4,10 +4,15 @@
  * synchronous native call (setImmediate, then the binding's run on the main thread); the
  * binding itself is used here so an op can call ORT in the middle of a reverse pass.
  *
- * Loading is lazy and remembered: `loadOrt()` either returns the runtime or the reason it
- * could not load (no binary for the platform, a failing dlopen), for the backend choice.
+ * The binary is opened only when the ONNX Runtime backend is chosen (loadOnnxRuntime); it
+ * throws when there is no binary for the platform or it cannot be opened, and the backend
+ * choice falls back to wasm with that reason as a note.
  */
-import type { InferenceSession as OrtInferenceSession, Tensor as OrtTensor, TensorConstructor } from 'onnxruntime-common';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { env, Tensor, type InferenceSession as OrtInferenceSession, type Tensor as OrtTensor, type TensorConstructor } from 'onnxruntime-common';
 
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: OrtInferenceSession.SessionOptions): void;
@@ -16,8 +21,8 @@ interface NativeSession {
 }
 
 interface NativeBinding {
-  readonly binding: { readonly InferenceSession: new () => NativeSession };
-  initOrt(): void;
+  readonly InferenceSession: new () => NativeSession;
+  initOrtOnce(logLevel: number, tensor: TensorConstructor, isMainThread: boolean): void;
 }
 
 export interface OrtRuntime {
@@ -31,22 +36,45 @@ export type OrtSession = NativeSession;
 /** Loads onnxruntime-node; a parameter so a test can play a runtime that does not load. */
 export type OrtLoader = () => OrtRuntime;
 
+/** Where the packaged extension carries the binary (webpack copies it beside dist/worker.js). */
+export function bundledBinaryDir(dir: string): string {
+  return path.join(dir, 'onnxruntime', `${process.platform}-${process.arch}`);
+}
+
+/**
+ * The native binding: beside the bundle in a packaged extension (one platform's binary per
+ * .vsix), else in node_modules/onnxruntime-node as npm installed it (CLI, tests). Its
+ * libonnxruntime sits in the same folder (the binding finds it through its rpath).
+ */
+function bindingPath(): string {
+  const bundled = path.join(bundledBinaryDir(__dirname), 'onnxruntime_binding.node');
+  if (existsSync(bundled)) return bundled;
+  const pkg = path.dirname(nodeRequire.resolve('onnxruntime-node/package.json'));
+  return path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node');
+}
+
+/** Node's own require, which webpack leaves alone: the binding's path is only known at run time. */
+const nodeRequire = createRequire(__filename);
+
+let runtime: OrtRuntime | undefined;
+
 export const loadOnnxRuntime: OrtLoader = () => {
-  // Both requires are lazy: the native binary is opened only when ORT is chosen.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const native = require('onnxruntime-node/dist/binding') as NativeBinding;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const common = require('onnxruntime-common') as { Tensor: TensorConstructor; env: { versions: { common: string } } };
-  native.initOrt();
-  return {
-    version: common.env.versions.common,
-    Tensor: common.Tensor,
+  if (runtime) return runtime;
+  const file = bindingPath();
+  if (!existsSync(file)) throw new Error(`no ONNX Runtime binary for ${process.platform}-${process.arch} (${file})`);
+  const native = nodeRequire(file) as NativeBinding;
+  // Warnings and above (2), as onnxruntime-node's default; main-thread flag as its own loader passes it.
+  native.initOrtOnce(2, Tensor, isMainThread);
+  runtime = {
+    version: env.versions.common ?? 'unknown',
+    Tensor,
     newSession: (model, options) => {
-      const session = new native.binding.InferenceSession();
+      const session = new native.InferenceSession();
       session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, options);
       return session;
     },
   };
+  return runtime;
 };
 
 /**
