@@ -9,6 +9,10 @@
  *                      engine's pool looks for it beside the worker and, when it is there,
  *                      runs reverse passes on the second core too.
  * - dist/webview.js:   the results page (target web), from webview-ui/src/main.ts.
+ *                      Also ONNX Runtime's native binding and library for one platform
+ *                      (GRADIENT_LENS_TARGET, e.g. linux-x64; default: this machine's), copied
+ *                      to dist/onnxruntime/<platform>-<arch>/, where src/runtime/ortSession.ts
+ *                      looks first; vsce package --target <the same> ships them.
  * @tensorflow/tfjs-node stays external everywhere: it is an optional native install that the
  * engine tries at run time and falls back from.
  */
@@ -32,6 +36,26 @@ class CopyWasmBinariesPlugin {
           const file = path.join(dir, 'dist', f);
           compilation.fileDependencies.add(file);
           compilation.emitAsset(f, new webpack.sources.RawSource(fs.readFileSync(file)));
+        }
+      });
+    });
+  }
+}
+
+/** Copies onnxruntime-node's binding and shared library of one platform into dist/onnxruntime/<platform>-<arch>/. */
+class CopyOrtBinaryPlugin {
+  /** @param {webpack.Compiler} compiler */
+  apply(compiler) {
+    const target = process.env.GRADIENT_LENS_TARGET || `${process.platform}-${process.arch}`;
+    const [platform, arch] = target.split('-');
+    const dir = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', platform, arch);
+    if (!fs.existsSync(dir)) throw new Error(`webpack: onnxruntime-node has no binary for ${target} (${dir})`);
+    compiler.hooks.thisCompilation.tap('CopyOrtBinaryPlugin', (compilation) => {
+      compilation.hooks.processAssets.tap({ name: 'CopyOrtBinaryPlugin', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
+        for (const f of fs.readdirSync(dir)) {
+          const file = path.join(dir, f);
+          compilation.fileDependencies.add(file);
+          compilation.emitAsset(`onnxruntime/${target}/${f}`, new webpack.sources.RawSource(fs.readFileSync(file)));
         }
       });
     });
@@ -78,7 +102,7 @@ module.exports = (_env, argv) => {
     new webpack.BannerPlugin({ banner: 'var __gradientLensBundleStart = require("perf_hooks").performance.now();', raw: true, entryOnly: true }),
   ];
   const worker = nodeBundle('worker', './src/worker/main.ts', mode);
-  worker.plugins = [new CopyWasmBinariesPlugin()];
+  worker.plugins = [new CopyWasmBinariesPlugin(), new CopyOrtBinaryPlugin()];
   const analysisThread = nodeBundle('analysisThread', './src/engine/parallel/analysisThread.ts', mode);
   const configs = [extension, worker, analysisThread];
 

@@ -1,20 +1,23 @@
 /**
- * npm run bench: wall time and peak memory of a full analysis of each fixture model and of a
- * ResNet-18-sized model (generated on demand, see gen-resnet18.ts), beside the same work done
- * by PyTorch (bench/pytorch_reference.py) when a python3 with torch is installed; written to
- * bench/results.json (a benchmark, not a test: nothing here asserts a time).
+ * npm run bench: wall time, CPU time and peak memory of a full analysis of each fixture model,
+ * of a ResNet-18-sized and of a MobileNetV2-sized model (generated on demand, see
+ * gen-resnet18.ts, gen-mobilenetv2.ts), on each backend asked for (default: ort, then wasm),
+ * back to back with the same work done by PyTorch (bench/pytorch_reference.py) when a python3
+ * with torch and onnx is installed; written to bench/results.json (a benchmark, not a test:
+ * nothing here asserts a time).
  *
  * Each run is its own child process so that peak RSS is that analysis's own.
- * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend wasm|cpu|node] [--threads T]
+ * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend ort,wasm|cpu|node] [--threads T,...]
  *        (T goes to the analysis as GRADIENT_LENS_THREADS)
  *        [--no-torch] [--update] [model ...]
- * --update replaces only the rows of the models (and thread counts) run, keeping the others.
+ * --update replaces only the rows of the models (thread counts, backends) run, keeping the others.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultResnet18Dir, ensureResnet18 } from './gen-resnet18';
+import { defaultMobilenetv2Dir, ensureMobilenetv2 } from './gen-mobilenetv2';
 import { THREADS_ENV } from '../src/engine/parallel/pool';
 
 interface BenchCase {
@@ -67,6 +70,7 @@ function fixtureModels(): string {
 
 const FIXTURES = ['mlp_relu', 'mlp_tanh', 'mlp_selu', 'mlp_bn_relu', 'mlp_ln_tanh', 'resmlp_relu', 'linear_orthogonal', 'resnet_cifar8', 'tiny_transformer'];
 const RESNET18 = 'resnet18_64';
+const MOBILENETV2 = 'mobilenetv2_64';
 
 function benchCases(filter: readonly string[]): BenchCase[] {
   const wanted = (n: string): boolean => filter.length === 0 || filter.includes(n);
@@ -76,6 +80,7 @@ function benchCases(filter: readonly string[]): BenchCase[] {
     input: path.join(fixtureModels(), n, 'input.bin'),
   }));
   if (wanted(RESNET18)) cases.push({ name: RESNET18, ...ensureResnet18(defaultResnet18Dir()) });
+  if (wanted(MOBILENETV2)) cases.push({ name: MOBILENETV2, ...ensureMobilenetv2(defaultMobilenetv2Dir()) });
   return cases;
 }
 
@@ -167,7 +172,8 @@ function main(): void {
   };
   const probes = opt('--probes', '8');
   const batch = opt('--batch', '16');
-  const backend = opt('--backend', 'wasm');
+  // A comma-separated list runs each model once per backend, back to back with PyTorch.
+  const backends = opt('--backend', 'ort,wasm').split(',');
   // A comma-separated list runs each model once per thread count (PyTorch once).
   const threadCounts = opt('--threads', '').split(',');
   const py = flag('--no-torch') ? null : findTorchPython();
@@ -177,53 +183,54 @@ function main(): void {
   const tmp = path.join(os.tmpdir(), 'gradient-lens-bench');
   mkdirSync(tmp, { recursive: true });
   const results: BenchResult[] = [];
+  const file = path.resolve('bench', 'results.json');
+  const old = update && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results : [];
+  // Written after every run, so that an interrupted bench keeps what it measured.
+  const save = (): void => {
+    const key = (r: BenchResult): string => `${r.name}/${r.threads}/${r.backend}`;
+    const fresh = new Set(results.map(key));
+    const rows = [...old.filter((r) => !fresh.has(key(r))), ...results];
+    const machine = { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() };
+    writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), results: rows }, null, 2));
+  };
   for (const c of cases) {
     let torch: BenchResult['pytorch'] | undefined;
-    for (const threads of threadCounts) {
-      const json = path.join(tmp, `${c.name}.json`);
-      const ours = runOurs(c, json, probes, backend, batch, threads);
-      const report = JSON.parse(readFileSync(json, 'utf8')) as {
-        blocks: unknown[];
-        timings: Record<string, number>;
-        backend: { name: string };
-        settings: { batch: number; probes: number; threads?: number };
-      };
-      torch ??= py === null ? null : runTorch(py, c, json, tmp);
-      results.push({
-        name: c.name,
-        model: path.relative(process.cwd(), c.model),
-        backend: report.backend.name,
-        threads: threads === '' ? 'default' : threads,
-        batch: report.settings.batch,
-        probes: report.settings.probes,
-        blocks: report.blocks.length,
-        wallMs: ours.wallMs,
-        cpuMs: ours.cpuMs,
-        analysisMs: report.timings.totalMs,
-        peakRssMb: ours.peakRssMb,
-        wasmHeapMb: ours.wasmHeapMb,
-        timings: report.timings,
-        pytorch: torch,
-      });
-      const theirs = torch
-        ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB`
-        : '';
-      process.stdout.write(
-        `${c.name.padEnd(20)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
-      );
-    }
+    for (const threads of threadCounts)
+      for (const backend of backends) {
+        const json = path.join(tmp, `${c.name}.json`);
+        const ours = runOurs(c, json, probes, backend, batch, threads);
+        const report = JSON.parse(readFileSync(json, 'utf8')) as {
+          blocks: unknown[];
+          timings: Record<string, number>;
+          backend: { name: string };
+          settings: { batch: number; probes: number; threads?: number };
+        };
+        torch ??= py === null ? null : runTorch(py, c, json, tmp);
+        results.push({
+          name: c.name,
+          model: path.relative(process.cwd(), c.model),
+          backend: report.backend.name,
+          threads: threads === '' ? 'default' : threads,
+          batch: report.settings.batch,
+          probes: report.settings.probes,
+          blocks: report.blocks.length,
+          wallMs: ours.wallMs,
+          cpuMs: ours.cpuMs,
+          analysisMs: report.timings.totalMs,
+          peakRssMb: ours.peakRssMb,
+          wasmHeapMb: ours.wasmHeapMb,
+          timings: report.timings,
+          pytorch: torch,
+        });
+        const theirs = torch
+          ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB`
+          : '';
+        process.stdout.write(
+          `${c.name.padEnd(20)} ${report.backend.name.padEnd(4)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
+        );
+        save();
+      }
   }
-  const file = path.resolve('bench', 'results.json');
-  if (update && existsSync(file)) {
-    // Keep the other models' (and thread counts') earlier rows.
-    const old = (JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results;
-    const fresh = new Set(results.map((r) => `${r.name}/${r.threads}`));
-    results.unshift(...old.filter((r) => !fresh.has(`${r.name}/${r.threads}`)));
-  }
-  writeFileSync(
-    file,
-    JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() }, date: new Date().toISOString(), results }, null, 2),
-  );
   process.stdout.write(`results written to ${file}\n`);
 }
 

@@ -21,7 +21,7 @@ export const RESNET18_BATCH = 16;
 
 type Attr = number | readonly number[];
 
-function node(opType: string, inputs: string[], outputs: string[], name: string, attrs: Record<string, Attr> = {}): onnx.INodeProto {
+export function node(opType: string, inputs: string[], outputs: string[], name: string, attrs: Record<string, Attr> = {}): onnx.INodeProto {
   const attribute = Object.entries(attrs).map(([k, v]): onnx.IAttributeProto =>
     typeof v === 'number' ? { name: k, type: A.INT, i: v } : { name: k, type: A.INTS, ints: [...v] },
   );
@@ -32,7 +32,7 @@ function raw(values: Float32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-class Builder {
+export class Builder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
   parameters = 0;
@@ -59,10 +59,11 @@ class Builder {
     return v;
   }
 
-  conv(name: string, x: string, cin: number, cout: number, k: number, stride: number, pad: number): string {
-    const w = this.tensor(`${name}.weight`, [cout, cin, k, k], this.heNormal(cout * cin * k * k, cin * k * k));
+  conv(name: string, x: string, cin: number, cout: number, k: number, stride: number, pad: number, group = 1): string {
+    const perGroup = cin / group;
+    const w = this.tensor(`${name}.weight`, [cout, perGroup, k, k], this.heNormal(cout * perGroup * k * k, perGroup * k * k));
     const y = `${name}_out`;
-    this.nodes.push(node('Conv', [x, w], [y], name, { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] }));
+    this.nodes.push(node('Conv', [x, w], [y], name, { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], group }));
     return y;
   }
 
@@ -74,6 +75,16 @@ class Builder {
     const variance = this.tensor(`${name}.running_var`, [c], this.uniform(c, 0.5, 2));
     const y = `${name}_out`;
     this.nodes.push(node('BatchNormalization', [x, scale, bias, mean, variance], [y], name));
+    return y;
+  }
+
+  /** ReLU6 as torchvision exports it (Clip with constant bounds). */
+  relu6(name: string, x: string): string {
+    const lo = this.tensor(`${name}.min`, [], new Float32Array([0]));
+    const hi = this.tensor(`${name}.max`, [], new Float32Array([6]));
+    this.parameters -= 2;
+    const y = `${name}_out`;
+    this.nodes.push(node('Clip', [x, lo, hi], [y], name));
     return y;
   }
 

@@ -90,6 +90,8 @@ class OnnxInterpreter:
                         padding=pads_arg(a.get("pads"), rank), dilation=a.get("dilations", [1] * rank), groups=a.get("group", 1))
         if op == "BatchNormalization":
             return F.batch_norm(x, ins[3], ins[4], ins[1], ins[2], training=False, eps=a.get("epsilon", 1e-5))
+        if op == "Clip":
+            return torch.clamp(x, float(ins[1]), float(ins[2]))
         if op == "Relu":
             return F.relu(x)
         if op == "Tanh":

@@ -3,7 +3,7 @@
  * gradient-lens: the headless CLI over the same engine the extension uses.
  *
  *   gradient-lens analyze <model> [--batch N] [--probes P] [--seed S] [--exact auto|on|off]
- *                 [--backend auto|wasm|node|cpu] [--input FILE] [--json FILE] [--dim NAME=SIZE]...
+ *                 [--backend auto|ort|wasm|node|cpu] [--input FILE] [--json FILE] [--dim NAME=SIZE]...
  *                 [--data PATH [--labels FILE | --label-column COL] [--sample first|random]
  *                  [--mean M[,M,M]] [--std S[,S,S]]] [--reference output|error]
  *                 [--no-block-matrix] [--exact-max-dim D] [--quiet]
@@ -41,7 +41,7 @@ options:
   --seed S             seed for the input batch and the probes (default 0)
   --exact MODE         auto | on | off: one-hot cotangents instead of probes (default auto)
   --exact-max-dim D    with --exact auto, targets with at most D units are exact (default 64)
-  --backend B          auto | wasm | node | cpu (default auto: node, then wasm, then cpu)
+  --backend B          auto | ort | wasm | node | cpu (default auto: ort, then node, wasm, cpu)
   --input FILE         raw little-endian float32 input in the model's input shape;
                        the batch size is read from its length
   --data PATH          sample data instead of the Gaussian batch: .npy (float32, float64,

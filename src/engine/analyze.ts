@@ -255,7 +255,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
       },
       settings: { ...settings, batch: n, inputSource: input.source },
       thresholds: model.thresholds,
-      backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes, threads: ran.threadsUsed },
+      backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes, reason: backend.reason, threads: ran.threadsUsed },
       // With several threads the phases overlap: each phase's time is its jobs' summed time.
       timings: {
         loadMs: run.loadMs,

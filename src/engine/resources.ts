@@ -22,7 +22,8 @@ export function estimatePeakBytes(perSampleActivationBytes: number, constantByte
 /** The default limit: half of the memory that is free now (and the wasm heap's ceiling). */
 export function defaultMemoryLimitBytes(backend: string): number {
   const half = os.freemem() / 2;
-  return backend === 'wasm' ? Math.min(half, WASM_HEAP_BYTES) : half;
+  // Under 'ort' the activations are TensorFlow.js tensors on wasm too; only the convolutions run natively.
+  return backend === 'wasm' || backend === 'ort' ? Math.min(half, WASM_HEAP_BYTES) : half;
 }
 
 export type BatchDecision =

@@ -53,7 +53,7 @@ export const LIMITS = {
 } as const;
 
 const EXACT_MODES: readonly AnalysisSettings['exact'][] = ['auto', 'on', 'off'];
-const BACKENDS: readonly AnalysisSettings['backend'][] = ['auto', 'node', 'wasm', 'cpu'];
+const BACKENDS: readonly AnalysisSettings['backend'][] = ['auto', 'ort', 'node', 'wasm', 'cpu'];
 
 export function parseConfig(source: ConfigSource): GradientLensConfig {
   const problems: string[] = [];

@@ -76,8 +76,8 @@ function denseConv(x: Tensor, w: Tensor, strides: number[], dilations: number[],
 
 /**
  * Convolution of x zero-padded (or cropped, where negative) by `begin`/`end` per spatial axis.
- * 2-D convolutions take non-negative padding as an argument: XNNPACK reads the zeros
- * implicitly instead of a padded copy of x being written first (a PadV2 per call).
+ * Non-negative padding goes to the convolution as an argument: XNNPACK (1-D, 2-D) and ONNX
+ * Runtime read the zeros implicitly instead of a padded copy of x being written first.
  */
 export function convPadded(
   x: Tensor,
@@ -87,27 +87,61 @@ export function convPadded(
   strides: readonly number[],
   dilations: readonly number[],
 ): Tensor {
-  const r = x.rank - 2;
   const padsOnly = begin.every((b) => b >= 0) && end.every((e) => e >= 0);
-  if (padsOnly && (r === 1 || r === 2)) return convValid(x, w, strides, dilations, { begin, end });
+  if (padsOnly) return convValid(x, w, strides, dilations, { begin, end });
   return convValid(padOrCrop(x, begin, end), w, strides, dilations);
 }
 
 /**
  * Grouped convolution of channels-last x [N, spatial..., Cin] with w [k..., Cin/g, Cout],
- * 'valid' over x padded with `pads` (1-D and 2-D only; convPadded decides). The group count
- * follows from the channel counts.
+ * 'valid' over x padded with `pads`. The group count follows from the channel counts. The
+ * active ConvExecutor computes it.
  */
 export function convValid(x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[], pads?: SpatialPads): Tensor {
+  return convExecutor.conv(x, w, strides, dilations, pads);
+}
+
+/**
+ * Who executes the convolution primitive (`convValid`). Every convolution the kernels compute
+ * (Conv's forward, its input and kernel cotangents, ConvTranspose) is written once, in this
+ * file and conv.ts, as calls of that primitive; the executor only decides where it runs:
+ * TensorFlow.js (below) or a native runtime the runtime layer installs (src/runtime/ortConv.ts).
+ */
+export interface ConvExecutor {
+  readonly name: string;
+  /**
+   * Grouped convolution of channels-last x [N, spatial..., Cin] (1 to 3 spatial axes) with a
+   * TF-layout kernel w [k..., Cin/g, Cout] (g = Cin / (Cin/g)), 'valid' over x zero-padded by
+   * `pads` (all >= 0); ONNX group order (output channel block g reads input channel block g).
+   */
+  conv(x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[], pads?: SpatialPads): Tensor;
+}
+
+export const tfjsConvExecutor: ConvExecutor = { name: 'tfjs', conv: tfjsConv };
+
+let convExecutor: ConvExecutor = tfjsConvExecutor;
+
+/** Installs the executor of every convolution from now on (per thread); returns the previous one. */
+export function setConvExecutor(executor: ConvExecutor): ConvExecutor {
+  const previous = convExecutor;
+  convExecutor = executor;
+  return previous;
+}
+
+export function activeConvExecutor(): ConvExecutor {
+  return convExecutor;
+}
+
+function tfjsConv(x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[], pads?: SpatialPads): Tensor {
   const r = x.rank - 2;
   if (r === 1) {
     // 1-D as 2-D with a height of 1.
     const lifted = pads && { begin: [0, pads.begin[0]], end: [0, pads.end[0]] };
-    const y = convValid(tf.expandDims(x, 1), tf.expandDims(w, 0), [1, strides[0]], [1, dilations[0]], lifted);
+    const y = tfjsConv(tf.expandDims(x, 1), tf.expandDims(w, 0), [1, strides[0]], [1, dilations[0]], lifted);
     return tf.squeeze(y, [1]);
   }
   if (r !== 2 && r !== 3) throw new KernelError(`convolution over ${r} spatial axes is not supported`);
-  if (r === 3 && pads !== undefined) return convValid(padOrCrop(x, pads.begin, pads.end), w, strides, dilations);
+  if (r === 3 && pads !== undefined) return tfjsConv(padOrCrop(x, pads.begin, pads.end), w, strides, dilations);
   let kernel = w;
   let dil = [...dilations];
   if (!allOnes(strides) && !allOnes(dil)) {
@@ -402,14 +436,14 @@ export function convFilterGrad(
     const f = as4(
       tf.reshape(tf.transpose(tf.reshape(filt, [n, ...filt.shape.slice(1, 3), cin, mult]), [1, 2, 0, 3, 4]), [...filt.shape.slice(1, 3), n * cin, mult]),
     );
-    const out = tf.depthwiseConv2d(img, f, st as [number, number], 'valid', 'NHWC', dil as [number, number]);
+    const out = convValid(img, tf.reshape(f, [...filt.shape.slice(1, 3), 1, n * cin * mult]), st, dil);
     const summed = tf.sum(tf.reshape(out, [...out.shape.slice(1, 3), n, cin, mult]), 2);
     return tf.reshape(crop(summed, 0), [...kernelSize, 1, cout]);
   }
   const one = (xg: Tensor, dyg: Tensor): Tensor => {
     const img = tf.transpose(xg, [r + 1, ...sp, 0]);
     const f = tf.transpose(dyg, [...sp, 0, r + 1]);
-    const out = crop(denseConv(img, f, st, dil), 1);
+    const out = crop(convValid(img, f, st, dil), 1);
     return tf.transpose(out, [...sp, 0, r + 1]);
   };
   if (groups === 1) return one(xPadded, filt);

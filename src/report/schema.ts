@@ -41,7 +41,7 @@ export interface AnalysisSettings {
   /** 'auto' uses exact one-hot cotangents when the target has at most exactMaxDim units. */
   readonly exact: 'auto' | 'on' | 'off';
   readonly exactMaxDim: number;
-  readonly backend: 'auto' | 'node' | 'wasm' | 'cpu';
+  readonly backend: 'auto' | 'ort' | 'node' | 'wasm' | 'cpu';
   /** Whether the full block matrix GSC(k -> l) was computed. */
   readonly blockMatrix: boolean;
   /** Where the input batch came from: 'gaussian' (seeded N(0,1)) or a file path. */
@@ -83,9 +83,12 @@ export interface ModelInfo {
 }
 
 export interface BackendReport {
-  readonly name: 'node' | 'wasm' | 'cpu';
+  /** 'ort': ONNX Runtime computed the convolutions, TensorFlow.js (tfjsBackend) the other ops. */
+  readonly name: 'ort' | 'node' | 'wasm' | 'cpu';
   readonly tfjsBackend: string;
   readonly notes: readonly string[];
+  /** Why this backend ran and what computed on it (absent in reports before ONNX Runtime). */
+  readonly reason?: string;
   /** Threads that ran reverse passes (src/engine/parallel); absent in reports before 1.1. */
   readonly threads?: number;
 }

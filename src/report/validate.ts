@@ -256,7 +256,7 @@ const topLevel = object({
     kTimeBudgetMs: optional(nonNegative),
   }),
   thresholds: object({ gsc: finite, pseudoLinearK: finite, collapsedSpread: finite }),
-  backend: object({ name: str, tfjsBackend: str, notes: arrayOf(str), threads: optional(count) }),
+  backend: object({ name: str, tfjsBackend: str, notes: arrayOf(str), reason: optional(str), threads: optional(count) }),
   timings: object({
     loadMs: nonNegative,
     forwardMs: nonNegative,

@@ -1,34 +1,48 @@
 /**
- * Chooses the TensorFlow.js backend the engine computes on.
+ * Chooses the backend the engine computes on.
  *
+ * - 'ort': ONNX Runtime (onnxruntime-node, native, its CPU binaries inside the npm package)
+ *   executes the convolutions, the hot primitive of every CNN (src/runtime/ortConv.ts); the
+ *   other ops run on TensorFlow.js's wasm backend. The default wherever the binary loads.
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the
- *   embedded default.
+ *   embedded fallback.
  * - 'cpu': plain JavaScript, the last resort.
- * 'auto' tries them in that order. The report names the backend that actually ran.
+ * 'auto' tries them in that order. The report names the backend that actually ran, and why.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { setConvExecutor, tfjsConvExecutor } from '../ops/convCore';
+import { ortConvExecutor, type OrtConvExecutor } from './ortConv';
+import { loadOnnxRuntime, type OrtRuntime } from './ortSession';
 
-export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
-export type BackendName = 'node' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'ort' | 'node' | 'wasm' | 'cpu';
+export type BackendName = 'ort' | 'node' | 'wasm' | 'cpu';
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'ort', 'node', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   readonly name: BackendName;
-  /** The tfjs backend id ('tensorflow', 'wasm', 'cpu'). */
+  /** The tfjs backend id ('tensorflow', 'wasm', 'cpu') of the ops TensorFlow.js computes. */
   readonly tfjsBackend: string;
   /** Why a preferred backend was not used, for the report and the log. */
   readonly notes: readonly string[];
+  /** Why this backend ran and what computes on it, one sentence for the report. */
+  readonly reason: string;
+  /** ONNX Runtime's convolution executor when name is 'ort' (its run count shows that it ran). */
+  readonly ort?: OrtConvExecutor;
 }
 
-const TFJS_ID: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TFJS_ID: Record<Exclude<BackendName, 'ort'>, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
-/** Loads the package that registers a backend; a parameter so a test can play a package that half-loads. */
-export type BackendPackageLoader = (name: BackendName) => void;
+/**
+ * Loads the package of a backend: registers a tfjs backend, or for 'ort' returns the runtime.
+ * A parameter so a test can play a package that half-loads or a binary that cannot load.
+ */
+export type BackendPackageLoader = (name: BackendName) => OrtRuntime | void;
 
 export const loadBackendPackage: BackendPackageLoader = (name) => {
+  if (name === 'ort') return loadOnnxRuntime();
   if (name === 'node') {
     // Optional: absent where libtensorflow could not be downloaded at install time.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,50 +56,108 @@ export const loadBackendPackage: BackendPackageLoader = (name) => {
   }
 };
 
+/** Environment variable: ONNX Runtime's intra-op threads per session (default ORT_DEFAULT_THREADS). */
+export const ORT_THREADS_ENV = 'GRADIENT_LENS_ORT_THREADS';
+export const ORT_DEFAULT_THREADS = 2;
+
+function ortThreads(): number {
+  const v = Number(process.env[ORT_THREADS_ENV]);
+  return Number.isInteger(v) && v >= 1 && v <= 64 ? v : ORT_DEFAULT_THREADS;
+}
+
+interface LoadOutcome {
+  readonly error?: string;
+  readonly ort?: OrtRuntime;
+}
+
 /**
  * The first load's outcome per backend, kept for the life of the process: Node keeps the modules
  * that a failed require did load, so requiring a half-installed tfjs-node again "succeeds" without
  * registering its backend, and every job after the first warned of a backend fallback.
  */
-const loadOutcomes = new WeakMap<BackendPackageLoader, Map<BackendName, string | undefined>>();
+const loadOutcomes = new WeakMap<BackendPackageLoader, Map<BackendName, LoadOutcome>>();
 
-function tryRegister(name: BackendName, load: BackendPackageLoader): string | undefined {
+function tryLoad(name: BackendName, load: BackendPackageLoader): LoadOutcome {
   let outcomes = loadOutcomes.get(load);
   if (outcomes === undefined) loadOutcomes.set(load, (outcomes = new Map()));
-  if (outcomes.has(name)) return outcomes.get(name);
-  let outcome: string | undefined;
+  const known = outcomes.get(name);
+  if (known !== undefined) return known;
+  let outcome: LoadOutcome;
   try {
-    load(name);
-    outcome = undefined;
+    const ort = load(name);
+    outcome = name === 'ort' && !ort ? { error: 'ort backend did not load: no runtime' } : { ort: ort ?? undefined };
   } catch (e) {
-    outcome = `${name} backend did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+    outcome = { error: `${name} backend did not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }
   outcomes.set(name, outcome);
   return outcome;
 }
 
+/** Activates a tfjs backend; the reason it failed, or undefined. */
+async function activateTfjs(name: Exclude<BackendName, 'ort'>, load: BackendPackageLoader): Promise<string | undefined> {
+  const loaded = tryLoad(name, load);
+  if (loaded.error !== undefined) return loaded.error;
+  try {
+    // setBackend resolves to false (rather than throwing) when initialisation fails.
+    if (await tf.setBackend(TFJS_ID[name])) {
+      await tf.ready();
+      return undefined;
+    }
+    return `${name} backend failed to initialise`;
+  } catch (e) {
+    return `${name} backend failed to initialise: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/** The executor installed by the last initBackend('ort') of this thread, released when another backend is chosen. */
+let installedOrt: OrtConvExecutor | undefined;
+
+function useTfjsConvolutions(): void {
+  setConvExecutor(tfjsConvExecutor);
+  installedOrt?.dispose();
+  installedOrt = undefined;
+}
+
 /** Activates a backend; throws when an explicitly chosen one cannot be used. */
 export async function initBackend(choice: BackendChoice, load: BackendPackageLoader = loadBackendPackage): Promise<BackendInfo> {
-  const order: BackendName[] = choice === 'auto' ? ['node', 'wasm', 'cpu'] : [choice];
+  const order: BackendName[] = choice === 'auto' ? ['ort', 'node', 'wasm', 'cpu'] : [choice];
   const notes: string[] = [];
+  const chosen = choice === 'auto' ? 'auto' : `--backend ${choice}`;
   for (const name of order) {
-    const loadError = tryRegister(name, load);
-    if (loadError !== undefined) {
+    if (name === 'ort') {
+      const loaded = tryLoad('ort', load);
+      if (loaded.error !== undefined || loaded.ort === undefined) {
+        notes.push(`${loaded.error ?? 'ort backend did not load'}; convolutions run on TensorFlow.js`);
+        continue;
+      }
+      // The ops ONNX Runtime does not execute run on wasm (cpu where wasm cannot start).
+      const rest = (await activateTfjs('wasm', load)) === undefined ? 'wasm' : (await activateTfjs('cpu', load)) === undefined ? 'cpu' : undefined;
+      if (rest === undefined) {
+        notes.push('ort backend needs the wasm or cpu backend for its other ops, and neither started');
+        continue;
+      }
+      const threads = ortThreads();
+      useTfjsConvolutions();
+      installedOrt = ortConvExecutor(loaded.ort, threads);
+      setConvExecutor(installedOrt);
+      return {
+        name,
+        tfjsBackend: tf.getBackend(),
+        notes,
+        reason: `${chosen}: ONNX Runtime ${loaded.ort.version} loaded; it computes the convolutions (${threads} intra-op threads), ${rest} the other ops`,
+        ort: installedOrt,
+      };
+    }
+    const failure = await activateTfjs(name, load);
+    if (failure !== undefined) {
       // In auto mode an absent tfjs-node is the normal case (an optional dependency), not news.
-      const expectedAbsence = choice === 'auto' && name === 'node' && /Cannot find module/.test(loadError);
-      if (!expectedAbsence) notes.push(loadError);
+      const expectedAbsence = choice === 'auto' && name === 'node' && /Cannot find module/.test(failure);
+      if (!expectedAbsence) notes.push(failure);
       continue;
     }
-    try {
-      // setBackend resolves to false (rather than throwing) when initialisation fails.
-      if (await tf.setBackend(TFJS_ID[name])) {
-        await tf.ready();
-        return { name, tfjsBackend: tf.getBackend(), notes };
-      }
-      notes.push(`${name} backend failed to initialise`);
-    } catch (e) {
-      notes.push(`${name} backend failed to initialise: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    useTfjsConvolutions();
+    const why = choice === 'auto' ? `auto: ${order.slice(0, order.indexOf(name)).join(', ')} not usable` : chosen;
+    return { name, tfjsBackend: tf.getBackend(), notes, reason: `${why}; TensorFlow.js ${name} computes every op` };
   }
   throw new Error(`no usable compute backend (${choice}): ${notes.join('; ')}`);
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { analyzeModel } from '../../src/engine/analyze';
 import type { AnalysisReport, Estimate } from '../../src/report/schema';
-import { useTestBackend } from '../helpers/backend';
+import { testBackendName, useTestBackend } from '../helpers/backend';
 import { FIXTURE_NAMES, fixtureDir, loadReference, relDiff, type Reference } from '../helpers/fixtures';
 
 const EXACT_RTOL = 1e-3;
@@ -25,7 +25,7 @@ async function analyzeFixture(name: string, modelFile: string, settings: Record<
   return analyzeModel({
     modelPath: path.join(dir, modelFile),
     inputFile: path.join(dir, inputFile),
-    settings: { backend: 'wasm', ...settings },
+    settings: { backend: testBackendName(), ...settings },
   });
 }
 
@@ -166,7 +166,7 @@ for (const name of FIXTURE_NAMES) {
       test(`${onnx.file}: partition and exact quantities match the float64 reference`, async () => {
         const report = await analyzeFixture(name, onnx.file, ALL_EXACT.has(name) ? { exact: 'on' } : { exact: 'auto', exactMaxDim: 64 });
         assert.equal(report.settings.batch, ref.settings.n);
-        assert.equal(report.backend.name, 'wasm');
+        assert.equal(report.backend.name, testBackendName());
         checkPartition(report, ref, onnx.file === 'model.onnx');
         checkExactQuantities(report, ref);
         close(report.growth.gscInputToOutput, ref.growth.gsc_input_to_output, 'GSC(input -> output)');

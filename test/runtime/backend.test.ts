@@ -1,7 +1,9 @@
 /** Backend choice: the report's backend notes say the same thing for every job of a process. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, loadBackendPackage, type BackendPackageLoader } from '../../src/runtime/backend';
+import { activeConvExecutor, convValid } from '../../src/ops/convCore';
 
 test('a half-installed tfjs-node warns on no job: the first load decides for the whole process', async () => {
   let nodeLoads = 0;
@@ -12,11 +14,40 @@ test('a half-installed tfjs-node warns on no job: the first load decides for the
     nodeLoads++;
     if (nodeLoads === 1) throw new Error("Cannot find module '/x/tfjs-node/lib/napi-v8/tfjs_binding.node'");
   };
-  const first = await initBackend('auto', halfInstalled);
+  const first = await initBackend('wasm', halfInstalled);
+  const viaAuto = await initBackend('auto', halfInstalled);
   const second = await initBackend('auto', halfInstalled);
   assert.equal(first.name, 'wasm');
-  assert.deepEqual(first.notes, [], 'an absent tfjs-node is expected under auto');
-  assert.deepEqual(second.notes, first.notes, 'the second job must not report a backend fallback the first did not');
-  assert.equal(second.name, 'wasm');
-  assert.equal(nodeLoads, 1, 'the package is loaded once per process');
+  assert.equal(viaAuto.name, 'ort', 'auto prefers ONNX Runtime, which loads here');
+  assert.deepEqual(viaAuto.notes, [], 'an absent tfjs-node is expected under auto');
+  assert.deepEqual(second.notes, viaAuto.notes, 'the second job must not report a backend fallback the first did not');
+  assert.equal(nodeLoads, 0, 'auto stops at ONNX Runtime');
+});
+
+test('--backend ort runs the convolutions on ONNX Runtime, and says so', async () => {
+  const info = await initBackend('ort');
+  assert.equal(info.name, 'ort');
+  assert.equal(info.tfjsBackend, 'wasm', 'the other ops run on wasm');
+  assert.match(info.reason, /^--backend ort: ONNX Runtime \d+\.\d+\.\d+ loaded/);
+  assert.equal(activeConvExecutor(), info.ort, 'the convolution primitive is ONNX Runtime');
+  const before = info.ort!.stats.runs;
+  const y = convValid(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 2, 1]), [1, 1], [1, 1], { begin: [1, 1], end: [1, 1] });
+  assert.equal(info.ort!.stats.runs, before + 1);
+  assert.equal(y.dataSync()[5], 18, 'an interior output sums 3 x 3 x 2 ones');
+  const back = await initBackend('wasm');
+  assert.equal(back.name, 'wasm');
+  assert.equal(activeConvExecutor().name, 'tfjs', 'choosing wasm afterwards puts the convolutions back on TensorFlow.js');
+});
+
+test('an ONNX Runtime binary that cannot load: auto falls back to wasm with a note, ort refuses', async () => {
+  const noBinary: BackendPackageLoader = (name) => {
+    if (name === 'ort') throw new Error('libonnxruntime.so.1: cannot open shared object file\n(details)');
+    return loadBackendPackage(name);
+  };
+  const info = await initBackend('auto', noBinary);
+  assert.equal(info.name, 'wasm');
+  assert.deepEqual(info.notes, ['ort backend did not load: libonnxruntime.so.1: cannot open shared object file; convolutions run on TensorFlow.js']);
+  assert.match(info.reason, /^auto: ort, node not usable; TensorFlow\.js wasm computes every op$/);
+  assert.equal(activeConvExecutor().name, 'tfjs');
+  await assert.rejects(initBackend('ort', noBinary), /no usable compute backend \(ort\): ort backend did not load: libonnxruntime/);
 });

@@ -90,7 +90,7 @@ async function editOne(s: UserSettings, key: keyof UserSettings): Promise<UserSe
       return v === undefined ? undefined : { ...s, exact: v };
     }
     case 'backend': {
-      const v = await askChoice<AnalysisSettings['backend']>('Compute backend', ['auto', 'node', 'wasm', 'cpu'], s.backend);
+      const v = await askChoice<AnalysisSettings['backend']>('Compute backend', ['auto', 'ort', 'node', 'wasm', 'cpu'], s.backend);
       return v === undefined ? undefined : { ...s, backend: v };
     }
     case 'blockMatrix': {

@@ -1,0 +1,137 @@
+/**
+ * The convolution primitive of src/ops/convCore.ts executed by ONNX Runtime: one cached
+ * session per convolution configuration (kernel, input shape without the batch, strides,
+ * dilations, pads), whose model is Transpose (channels-last to ONNX's NCHW) -> Conv ->
+ * Transpose back. The batch is a symbolic dimension, so the forward pass and the reverse
+ * passes of any number of stacked probes share a session.
+ *
+ * A kernel that is a kept tensor (a model constant, or a value the kernels cache from one) is
+ * an initializer of the session, so ORT pre-packs it into its blocked layout once; any other
+ * kernel (the cotangent that plays the kernel in a weight gradient) is a second input.
+ * Data crosses by copy: the input read with dataSync, the output written with tf.tensor.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ConvExecutor, SpatialPads } from '../ops/convCore';
+import type { Tensor } from '../ops/kernel';
+import { encodeModel, type Initializer, type NodeSpec } from './ortModel';
+import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
+
+export interface OrtConvExecutor extends ConvExecutor {
+  /** Convolutions run, sessions built and sessions held (a test checks that ORT really ran). */
+  readonly stats: { runs: number; sessions: number; live: number };
+  /** Releases every session (their pre-packed kernels). */
+  dispose(): void;
+}
+
+interface ConvCall {
+  readonly x: Tensor;
+  readonly w: Tensor;
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly begin: readonly number[];
+  readonly end: readonly number[];
+}
+
+function outputSpatial(c: ConvCall): number[] {
+  const r = c.x.rank - 2;
+  return Array.from({ length: r }, (_, i) => {
+    const extent = (c.w.shape[i] - 1) * c.dilations[i] + 1;
+    return Math.floor((c.x.shape[i + 1] + c.begin[i] + c.end[i] - extent) / c.strides[i]) + 1;
+  });
+}
+
+/** The model of one convolution configuration; `initializer` holds the kernel when it is constant. */
+function convModel(c: ConvCall, initializer: Float32Array | undefined): Uint8Array {
+  const r = c.x.rank - 2;
+  const spatial = Array.from({ length: r }, (_, i) => i + 1);
+  const cin = c.x.shape[r + 1];
+  const groups = cin / c.w.shape[r];
+  const cout = c.w.shape[r + 1];
+  const nodes: NodeSpec[] = [
+    { op: 'Transpose', inputs: ['x'], outputs: ['xc'], attrs: { perm: [0, r + 1, ...spatial] } },
+    // TF layout [k..., I, O] -> ONNX [O, I, k...]; folded into the initializer when constant.
+    { op: 'Transpose', inputs: ['w'], outputs: ['wc'], attrs: { perm: [r + 1, r, ...spatial.map((a) => a - 1)] } },
+    {
+      op: 'Conv',
+      inputs: ['xc', 'wc'],
+      outputs: ['yc'],
+      attrs: { group: groups, strides: c.strides, dilations: c.dilations, pads: [...c.begin, ...c.end], kernel_shape: c.w.shape.slice(0, r) },
+    },
+    { op: 'Transpose', inputs: ['yc'], outputs: ['y'], attrs: { perm: [0, ...spatial.map((a) => a + 1), 1] } },
+  ];
+  const x = { name: 'x', shape: ['batch', ...c.x.shape.slice(1)] };
+  const w = { name: 'w', shape: c.w.shape };
+  const initializers: Initializer[] = initializer ? [{ name: 'w', shape: c.w.shape, data: initializer }] : [];
+  return encodeModel({
+    nodes,
+    inputs: initializer ? [x] : [x, w],
+    outputs: [{ name: 'y', shape: ['batch', ...outputSpatial(c), cout] }],
+    initializers,
+  });
+}
+
+function configKey(c: ConvCall, constantKernel: boolean): string {
+  const kernel = constantKernel ? `k${c.w.id}` : `in${c.w.shape.join('x')}`;
+  return [kernel, c.x.shape.slice(1).join('x'), c.strides.join(','), c.dilations.join(','), c.begin.join(','), c.end.join(',')].join('|');
+}
+
+function float32(t: Tensor): Float32Array {
+  const data = t.dataSync();
+  if (!(data instanceof Float32Array)) throw new Error(`ONNX Runtime convolution of a ${t.dtype} tensor`);
+  return data;
+}
+
+export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtConvExecutor {
+  /** Sessions by configuration, with the constant kernel they hold (if any). */
+  const sessions = new Map<string, { readonly session: OrtSession; readonly kernel?: Tensor }>();
+  const options = sessionOptions(intraOpThreads);
+  const stats = { runs: 0, sessions: 0, live: 0 };
+
+  // A session of a disposed kernel (an earlier analysis's executor) can never run again.
+  const sweep = (): void => {
+    for (const [key, entry] of sessions) {
+      if (entry.kernel?.isDisposed === true) {
+        entry.session.dispose();
+        sessions.delete(key);
+        stats.live--;
+      }
+    }
+  };
+
+  const sessionFor = (c: ConvCall, constantKernel: boolean): OrtSession => {
+    const key = configKey(c, constantKernel);
+    let entry = sessions.get(key);
+    if (entry === undefined) {
+      sweep();
+      entry = { session: ort.newSession(convModel(c, constantKernel ? float32(c.w) : undefined), options), kernel: constantKernel ? c.w : undefined };
+      sessions.set(key, entry);
+      stats.sessions++;
+      stats.live++;
+    }
+    return entry.session;
+  };
+
+  const conv = (x: Tensor, w: Tensor, strides: readonly number[], dilations: readonly number[], pads?: SpatialPads): Tensor => {
+    const r = x.rank - 2;
+    const zeros = Array.from({ length: r }, () => 0);
+    const call: ConvCall = { x, w, strides, dilations, begin: pads?.begin ?? zeros, end: pads?.end ?? zeros };
+    const constantKernel = w.kept;
+    const session = sessionFor(call, constantKernel);
+    const feeds: Record<string, InstanceType<OrtRuntime['Tensor']>> = { x: new ort.Tensor('float32', float32(x), x.shape) };
+    if (!constantKernel) feeds.w = new ort.Tensor('float32', float32(w), w.shape);
+    const y = session.run(feeds, { y: null }, {}).y;
+    stats.runs++;
+    return tf.tensor(y.data as Float32Array, y.dims as number[], 'float32');
+  };
+
+  return {
+    name: 'onnxruntime',
+    conv,
+    stats,
+    dispose: () => {
+      for (const e of sessions.values()) e.session.dispose();
+      sessions.clear();
+      stats.live = 0;
+    },
+  };
+}
