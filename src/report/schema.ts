@@ -5,6 +5,9 @@
  *
  * Versioning: bump REPORT_SCHEMA_VERSION's minor number for additive changes and its major
  * number for anything that changes or removes a field; readers check the major number.
+ * 1.2 added (all optional): backend.reason; settings.kPrecision and kTimeBudgetMs; per block
+ * linearisation.kLinPrecision, residual.branchZero and bypassed; reference.outputs and
+ * outputIndex; input.tokens; model.sampleBySample.
  *
  * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
  * quantities that do not apply are `null`.
@@ -13,7 +16,7 @@
 import { reportFieldProblem } from './validate';
 
 export const REPORT_SCHEMA = 'gradient-lens-report';
-export const REPORT_SCHEMA_VERSION = '1.1';
+export const REPORT_SCHEMA_VERSION = '1.2';
 
 /** An estimate with its uncertainty. Exact values have stderr 0 and method 'exact'. */
 export interface Estimate {

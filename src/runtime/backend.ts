@@ -3,13 +3,18 @@
  *
  * - 'ort': ONNX Runtime (onnxruntime-node, native, its CPU binaries inside the npm package)
  *   executes the convolutions, the hot primitive of every CNN (src/runtime/ortConv.ts); the
- *   other ops run on TensorFlow.js's wasm backend. The default wherever the binary loads.
+ *   other ops run on TensorFlow.js's wasm backend. Chosen by name only, for now: measured on
+ *   an idle 2-core machine (bench/results.json, ResNet-18-sized, batch 16, 8 probes) it takes
+ *   the same time as wasm (12.1 s against 12.5 s) and 380 MB more memory, because every
+ *   convolution crosses between the two runtimes; 'auto' will prefer it once whole passes run
+ *   as one ONNX Runtime graph.
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the
  *   embedded fallback.
  * - 'cpu': plain JavaScript, the last resort.
- * 'auto' tries them in that order. The report names the backend that actually ran, and why.
+ * 'auto' tries node, wasm and cpu in that order. The report names the backend that actually
+ * ran, and why.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setConvExecutor, tfjsConvExecutor } from '../ops/convCore';
@@ -118,9 +123,12 @@ function useTfjsConvolutions(): void {
   installedOrt = undefined;
 }
 
+/** What 'auto' tries, best first ('ort' is not among them yet: see the top of this file). */
+export const AUTO_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+
 /** Activates a backend; throws when an explicitly chosen one cannot be used. */
 export async function initBackend(choice: BackendChoice, load: BackendPackageLoader = loadBackendPackage): Promise<BackendInfo> {
-  const order: BackendName[] = choice === 'auto' ? ['ort', 'node', 'wasm', 'cpu'] : [choice];
+  const order: readonly BackendName[] = choice === 'auto' ? AUTO_ORDER : [choice];
   const notes: string[] = [];
   const chosen = choice === 'auto' ? 'auto' : `--backend ${choice}`;
   for (const name of order) {

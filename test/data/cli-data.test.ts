@@ -13,6 +13,7 @@ import { cli } from '../helpers/cli';
 import { fixtureDir } from '../helpers/fixtures';
 import { useTestBackend } from '../helpers/backend';
 import { encodeNpy } from '../../src/data/npy';
+import { REPORT_SCHEMA_VERSION } from '../../src/report/schema';
 import { analyzeModel } from '../../src/engine/analyze';
 import { parseArgs } from '../../src/cli/args';
 import type { AnalysisReport } from '../../src/report/schema';
@@ -71,7 +72,7 @@ test('--labels with --reference error: the error layer in the table and the JSON
   assert.match(r.stdout, /GSC to: error layer: per-sample cross-entropy \(softmax\) of logits against labels .*xy\.json:labels/);
   assert.match(r.stdout, /#\s+block\s+kind\s+GSC to loss \[99% CI\]/);
   const report = readJson(out);
-  assert.equal(report.version, '1.1');
+  assert.equal(report.version, REPORT_SCHEMA_VERSION);
   assert.equal(report.reference.kind, 'error');
   assert.equal(report.reference.loss, 'cross-entropy');
   assert.equal(report.input?.samples, 6);
