@@ -55,6 +55,13 @@ export function sampleShape(input: ValueInfo, overrides: Readonly<Record<string,
     throw new InputError(`the model does not declare the shape of its input "${input.name}"`);
   }
   const missing: string[] = [];
+  // A declared 0 is a size, not a missing one: an empty sample is refused as --dim NAME=0 is.
+  const zero = input.shape.slice(1).findIndex((d) => d === 0);
+  if (zero >= 0) {
+    throw new InputError(
+      `the input "${input.name}" declares dimension ${zero + 1} as 0 (shape [${input.shape.join(', ')}]): a sample with no elements has no gradient to measure`,
+    );
+  }
   const shape = input.shape.slice(1).map((d, i) => {
     if (typeof d === 'number' && d > 0) return d;
     const key = typeof d === 'string' && d !== '?' ? d : `dim${i + 1}`;

@@ -322,8 +322,21 @@ function disambiguateNames(graph: Graph, blocks: Block[], flow: DataFlow): Block
 
 /** Module path components of a node name: "/layer1/layer1.0/conv1/Conv" -> [layer1, layer1.0, conv1]. */
 function modulePath(n: GraphNode): string[] {
-  const parts = n.origin.name.split('/').filter((s) => s !== '');
-  return parts.length > 1 ? parts.slice(0, -1) : parts;
+  return modulePathOf(n.origin.name, n.origin.sourceOp);
+}
+
+/**
+ * The module path a node name carries. Exporters end a node's name with its op
+ * ("/layer1/conv1/Conv", "model/conv2d/BiasAdd"): that part is dropped. A layer name of its own
+ * ("enc/dense_one", a Keras layer in a nested model) ends with the layer, which is kept, or two
+ * layers of one parent would both be called after the parent.
+ */
+export function modulePathOf(name: string, sourceOp: string): string[] {
+  const parts = name.split('/').filter((s) => s !== '');
+  if (parts.length < 2) return parts;
+  const last = parts[parts.length - 1];
+  const namesTheOp = last === sourceOp || last.startsWith(`${sourceOp}_`) || /^[A-Z_]/.test(last);
+  return namesTheOp ? parts.slice(0, -1) : parts;
 }
 
 function commonPrefix(paths: string[][]): string[] {
