@@ -3,6 +3,7 @@
  * reports) and the webview (which draws them). Pure: no vscode, no DOM.
  */
 import type { AnalysisReport, Estimate } from './schema';
+import { maxOf } from './extent';
 
 /** b/a of the block matrix GSC(k -> l) of two reports, when both have one of the same size. */
 export interface MatrixRatio {
@@ -71,7 +72,7 @@ export function buildTrend(reports: readonly AnalysisReport[], maxPoints = 30): 
   const kept = reports.slice(-maxPoints);
   const newest = kept[kept.length - 1];
   if (!newest) return undefined;
-  const blockCount = Math.max(...kept.map((r) => r.blocks.length));
+  const blockCount = maxOf(kept.map((r) => r.blocks.length));
   const series: TrendSeries[] = [];
   for (let index = 1; index <= blockCount; index++) {
     const at = kept.map((r) => r.blocks.find((b) => b.index === index)?.gscToOutput);

@@ -31,6 +31,7 @@ import { formatInterval, formatNumber, INFINITY_TEXT, NOT_APPLICABLE } from './f
 import { moveInList, moveInMatrix, type MatrixCell } from './navigation';
 import type { Theme } from './theme';
 import { boundaryLabeler, collapseRows, dilutionRows, gscSeries, infinityCap, matrixEntryText, matrixModel, type KValue, type MatrixEntry } from './viewModel';
+import { maxOf, minOf } from '../../src/report/extent';
 
 Chart.register(
   BarController,
@@ -315,8 +316,8 @@ export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView 
   const lows = points.map((p) => p.lo).filter((v) => v > 0);
   const highs = points.map((p) => p.hi);
   const values = points.map((p) => p.y).concat(series.fit.map((f) => f.y));
-  const yMin = Math.min(...values, ...lows);
-  const yMax = Math.max(...values, ...highs);
+  const yMin = Math.min(minOf(values), minOf(lows));
+  const yMax = Math.max(maxOf(values), maxOf(highs));
   const isSelected = (i: number): boolean => points[i]?.block !== undefined && points[i].block === host.selected();
 
   const errorBars: Plugin<'line'> = {

@@ -6,6 +6,7 @@
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
 import { formatComparison, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import type { SortKey } from './sorting';
+import { maxOf } from '../../src/report/extent';
 
 /** A header such as k_skip² + 1: base text, optional subscript, optional text after it. */
 export interface HeaderText {
@@ -490,7 +491,7 @@ export function dilutionRows(r: AnalysisReport): DilutionRow[] {
  */
 export function infinityCap(values: readonly (number | null)[]): number {
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
-  const max = finite.length === 0 ? 1 : Math.max(...finite);
+  const max = finite.length === 0 ? 1 : maxOf(finite);
   return 10 ** (Math.ceil(Math.log10(max) - 1e-9) + 1);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, NonlinearityReport } from '../../report/schema';
 import { fmt, formatComparison, formatInterval } from './format';
+import { maxOf, minOf } from '../../report/extent';
 
 /** "v > limit" (or "<") with enough digits that the printed inequality is true, not "k = 3 > 3"; null is an infinite k. */
 function compared(value: number | null, op: '>' | '<', limit: number): string {
@@ -115,8 +116,8 @@ function groupMessage(kind: FindingKind, list: readonly Finding[], blocks: reado
   const nan = finite.length < values.length ? `; ${values.length - finite.length} could not be computed (NaN)` : '';
   const range = (): string => {
     if (finite.length === 0) return 'NaN';
-    const nearest = op === '>' ? Math.min(...finite) : Math.max(...finite);
-    const farthest = op === '>' ? Math.max(...finite) : Math.min(...finite);
+    const nearest = op === '>' ? minOf(finite) : maxOf(finite);
+    const farthest = op === '>' ? maxOf(finite) : minOf(finite);
     const c = formatComparison(nearest, limit);
     // Also printed apart from the limit: "3.0004 to 3" would read as a range down to the limit.
     const far = formatComparison(farthest, limit).value;

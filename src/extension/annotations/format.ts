@@ -4,6 +4,7 @@
  */
 import type { BlockReport } from '../../report/schema';
 import { fmt } from '../../report/format';
+import { maxOf, minOf } from '../../report/extent';
 
 export { fmt, formatComparison, formatInterval, formatNumber, formatWithInterval } from '../../report/format';
 
@@ -26,8 +27,8 @@ export function siteLabel(blocks: readonly BlockReport[]): string {
     return `GSC ${fmt(block.gscToOutput.value)} · ${k.name} ${fmt(k.value, true)}`;
   }
   const values = blocks.map((b) => b.gscToOutput.value);
-  const lo = fmt(Math.min(...values));
-  const hi = fmt(Math.max(...values));
+  const lo = fmt(minOf(values));
+  const hi = fmt(maxOf(values));
   return `GSC ${lo === hi ? lo : `${lo}–${hi}`} · ${blocks.length} blocks`;
 }
 

@@ -6,6 +6,7 @@
 import type { AnalysisReport, BlockMatrix } from '../schema';
 import { fmt, formatKSkip } from '../format';
 import { esc } from './htmlText';
+import { maxOf, minOf } from '../extent';
 
 const WIDTH = 720;
 const HEIGHT = 300;
@@ -30,8 +31,8 @@ interface LogAxis {
  */
 function logAxis(values: readonly number[]): LogAxis {
   const logs = values.filter((v) => v > 0 && Number.isFinite(v)).map((v) => Math.log10(v));
-  let lo = logs.length ? Math.min(...logs) : -1;
-  let hi = logs.length ? Math.max(...logs) : 1;
+  let lo = logs.length ? minOf(logs) : -1;
+  let hi = logs.length ? maxOf(logs) : 1;
   const minSpan = 0.3;
   if (hi - lo < minSpan) {
     const mid = (hi + lo) / 2;

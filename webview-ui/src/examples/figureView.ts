@@ -13,6 +13,7 @@ import { clear, h } from '../dom';
 import { formatDuration, formatInterval, formatNumber, formatPrecise } from '../format';
 import { readTheme, type Theme } from '../theme';
 import { vscodeApi } from '../vscodeApi';
+import { maxOf } from '../../../src/report/extent';
 
 Chart.register(LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Legend, Tooltip);
 
@@ -93,7 +94,7 @@ function statusText(f: ExamplesFigure): string {
 
 function drawChart(canvas: HTMLCanvasElement, series: readonly FigureSeries[], theme: Theme): Chart<'line', { x: number; y: number }[]> {
   const colors = lineColors(theme);
-  const maxDepth = Math.max(...series.flatMap((s) => s.points.map((p) => p.depth)));
+  const maxDepth = maxOf(series.flatMap((s) => s.points.map((p) => p.depth)));
   return new Chart<'line', { x: number; y: number }[]>(canvas, {
     type: 'line',
     data: {

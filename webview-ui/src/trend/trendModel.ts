@@ -5,6 +5,7 @@
  */
 import type { Trend } from '../../../src/report/compareTrend';
 import { formatNumber } from '../format';
+import { maxOf, minOf } from '../../../src/report/extent';
 
 export interface TrendLine {
   readonly block: number;
@@ -38,7 +39,7 @@ export function trendLines(trend: Trend, colorCount: number): TrendLine[] {
 export function trendRange(trend: Trend): { min: number; max: number } | undefined {
   const v = trend.series.flatMap((s) => s.values).filter((x): x is number => x !== null && x > 0 && Number.isFinite(x));
   if (v.length === 0) return undefined;
-  return { min: Math.min(...v), max: Math.max(...v) };
+  return { min: minOf(v), max: maxOf(v) };
 }
 
 /** The readout for the keyboard cursor: block, analysis, value and the change from the previous analysis. */
