@@ -19,7 +19,7 @@
  *   inequality is true.
  * Tooltips and other "full value" places use formatPrecise (the same rule with 10 digits).
  */
-import type { Estimate, LinearisationInfo } from './schema';
+import type { Estimate, KLinPrecision, LinearisationInfo } from './schema';
 
 export const SIGNIFICANT_DIGITS = 4;
 /** Digits of formatPrecise: enough to tell apart any two values a report distinguishes in practice. */
@@ -106,6 +106,15 @@ export function formatKLin(lin: Pick<LinearisationInfo, 'kLin' | 'kLinCi99' | 'l
   const ci = lin.kLinCi99;
   const text = ci && ci[0] !== ci[1] ? `${formatNumber(lin.kLin)} ${formatInterval(ci)}` : formatNumber(lin.kLin);
   return lin.kLinPrecision && !lin.kLinPrecision.met ? `${text} (wide)` : text;
+}
+
+/** What the refinement of an estimated k_lin reached: "±0.38% (target ±5%)", with why it stopped short when it did. */
+export function formatKLinPrecision(p: KLinPrecision): string {
+  const pct = (x: number): string => `±${formatNumber(100 * x)}%`;
+  const target = p.target > 0 ? ` (target ${pct(p.target)})` : '';
+  if (p.met) return `${pct(p.reached)}${target}`;
+  const why = p.stoppedBy === 'time-budget' ? ': the time budget ran out' : p.stoppedBy === 'probe-cap' ? ': at the probe cap' : '';
+  return `${pct(p.reached)}${target}, wider than the target${why}`;
 }
 
 /** "[low, high]" for a 99% interval; "exact" when the interval is a single point; n/a when there is none. */

@@ -1,7 +1,7 @@
 /** k_lin as the CLI table and the exports show it: with its interval where estimated, flagged when wider than the target. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatKLin } from '../../src/report/format';
+import { formatKLin, formatKLinPrecision } from '../../src/report/format';
 import { parseArgs } from '../../src/cli/args';
 
 test('formatKLin: interval where estimated, bare where exact, ∞ when linear, (wide) when the target was missed', () => {
@@ -21,4 +21,12 @@ test('--k-precision and --k-time-budget-ms reach the settings; bad values are us
   const off = parseArgs(['analyze', 'm.onnx', '--k-precision', '0']);
   assert.ok(off.command === 'analyze' && off.kPrecision === 0);
   assert.throws(() => parseArgs(['analyze', 'm.onnx', '--k-precision', '-1']), /--k-precision/);
+});
+
+test('formatKLinPrecision: reached against the target, and why a miss stopped', () => {
+  assert.equal(formatKLinPrecision({ target: 0.05, reached: 0.0038, met: true, probes: 8, central: false }), '±0.38% (target ±5%)');
+  assert.equal(
+    formatKLinPrecision({ target: 0.05, reached: 0.12, met: false, probes: 64, central: true, stoppedBy: 'probe-cap' }),
+    '±12% (target ±5%), wider than the target: at the probe cap',
+  );
 });

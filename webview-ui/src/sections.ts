@@ -2,7 +2,7 @@
  * The static parts of the page: header, warnings, summary, the selected block's details and
  * the chart data tables. All text goes in through dom.h (text nodes), never as markup.
  */
-import { threadsText } from '../../src/report/format';
+import { formatKLinPrecision, threadsText } from '../../src/report/format';
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
 import { inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
@@ -236,6 +236,7 @@ export function renderBlockDetails(r: AnalysisReport, b: BlockReport | undefined
   const linRows: Row[] = [
     ['k_lin', formatK(lin.kLin, lin.linear), formatPrecise(lin.kLin)],
     ['k_lin 99% CI', formatInterval(lin.kLinCi99)],
+    ...(lin.kLinPrecision ? [['k_lin precision', formatKLinPrecision(lin.kLinPrecision), `${lin.kLinPrecision.probes} probes`] as Row] : []),
     ['linear', lin.linear ? 'yes' : 'no'],
     est('Q‖S v‖', lin.qSv),
     est('Q‖ρ(v)‖', lin.qRho),
