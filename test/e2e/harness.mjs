@@ -254,14 +254,35 @@ export class VsCode {
   /** Expands Explorer folders along `relPath` and returns the file's row. */
   async revealInExplorer(relPath) {
     const parts = relPath.split('/');
-    for (let i = 0; i < parts.length - 1; i++) {
-      const row = this.explorerRow(parts[i]);
-      await row.waitFor();
+    let parent = -1;
+    for (let i = 0; ; i++) {
+      // The row named parts[i] under the row found before (two folders can each hold a
+      // model.onnx: the first row of that name would be the wrong file).
+      const { index } = await waitUntil(
+        () =>
+          this.page.evaluate(
+            ({ name, after }) => {
+              const rows = [...document.querySelectorAll('.explorer-folders-view .monaco-list-row')]
+                .map((r) => ({ index: Number(r.getAttribute('data-index')), label: r.getAttribute('aria-label'), level: Number(r.getAttribute('aria-level')) }))
+                .sort((a, b) => a.index - b.index);
+              const parentRow = rows.find((r) => r.index === after);
+              for (const r of rows) {
+                if (r.index <= after) continue;
+                if (parentRow && r.level <= parentRow.level) return false; // left the parent's subtree
+                if (r.label === name) return { index: r.index }; // an object: row 0 is not a miss
+              }
+              return false;
+            },
+            { name: parts[i], after: parent },
+          ),
+        30000,
+        `the Explorer row ${parts.slice(0, i + 1).join('/')}`,
+      );
+      const row = this.page.locator(`.explorer-folders-view .monaco-list-row[data-index="${index}"]`);
+      if (i === parts.length - 1) return row;
       if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      parent = index;
     }
-    const row = this.explorerRow(parts[parts.length - 1]).first();
-    await row.waitFor();
-    return row;
   }
 
   /**
@@ -304,9 +325,11 @@ export class VsCode {
   }
 
   async runCommand(title) {
-    // On a loaded machine the workbench can drop a key press while it is still wiring focus:
-    // press F1 again until the palette is really there, rather than hoping one press lands.
+    // On a loaded machine the workbench can drop a key press while it is still wiring focus, and
+    // a report panel that finishes opening takes focus and closes a palette already shown: start
+    // again from F1 until the command's row is really clicked.
     const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first();
     for (let attempt = 1; ; attempt++) {
       // Focus inside a webview (a focused heatmap cell, say) reaches the workbench only if the
       // page forwards the key: from the second try on, hand focus back to the workbench itself.
@@ -314,15 +337,15 @@ export class VsCode {
       await this.page.keyboard.press('F1');
       try {
         await input.waitFor({ state: 'visible', timeout: 5000 });
-        break;
+        await input.fill(`>${title}`, { timeout: 5000 });
+        await row.waitFor({ timeout: 10000 });
+        await row.click({ timeout: 5000 });
+        return;
       } catch (e) {
         if (attempt === 6) throw e;
+        if (await input.isVisible()) await this.page.keyboard.press('Escape');
       }
     }
-    await input.fill(`>${title}`);
-    const row = this.page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first();
-    await row.waitFor();
-    await row.click();
   }
 
   /**
@@ -381,7 +404,20 @@ export class VsCode {
     await input.fill(text);
     await waitUntil(async () => (await input.inputValue()) === text, 10000, `"${text}" in the input box "${title}"`);
     await input.press('Enter');
-    await waitUntil(async () => !(await widget.isVisible()) || !(await this.quickInputTitle()).includes(title), 30000, `the input box "${title}" to close`);
+    const closed = async () => !(await widget.isVisible()) || !(await this.quickInputTitle()).includes(title);
+    // The simple file dialog (Open a JSON report) can take an Enter while it still lists the
+    // folder, and then stays open with the path typed (seen in a fresh clone): accept with OK.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await waitUntil(closed, 15000, `the input box "${title}" to close`);
+        return;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
+        if (await ok.isVisible()) await ok.click();
+        else await input.press('Enter');
+      }
+    }
   }
 
   /** The page inside the visible webview (outer iframe.webview -> inner iframe#active-frame). */
