@@ -8,11 +8,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { onnx } from 'onnx-proto';
 import { SeededRandom } from '../src/runtime/random';
-import { Builder, node, RESNET18_INPUT, resnet18Input } from './gen-resnet18';
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
+import { Builder, classifierModel, node, resnet18Input } from './gen-resnet18';
 
 /** torchvision's inverted residual settings: expansion t, channels c, repeats n, first stride s. */
 const SETTINGS: readonly (readonly [number, number, number, number])[] = [
@@ -53,21 +50,7 @@ export function mobilenetv2Model(seed = 2): { bytes: Uint8Array; parameters: num
   b.nodes.push(node('GlobalAveragePool', [x], ['avgpool_out'], 'avgpool'));
   b.nodes.push(node('Flatten', ['avgpool_out'], ['flatten_out'], 'flatten', { axis: 1 }));
   const logits = b.gemm('classifier.1', 'flatten_out', 1280, 1000);
-  const dim = (d: number | string): onnx.TensorShapeProto.IDimension => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
-  const model: onnx.IModelProto = {
-    irVersion: 8,
-    producerName: 'gradient-lens-bench',
-    producerVersion: '1.0',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'mobilenetv2_64',
-      node: b.nodes,
-      initializer: b.initializers,
-      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: { dim: ['batch', ...RESNET18_INPUT].map(dim) } } } }],
-      output: [{ name: logits, type: { tensorType: { elemType: FLOAT, shape: { dim: ['batch', 1000].map(dim) } } } }],
-    },
-  };
-  return { bytes: onnx.ModelProto.encode(model).finish(), parameters: b.parameters };
+  return classifierModel('mobilenetv2_64', b, logits);
 }
 
 export function defaultMobilenetv2Dir(): string {

@@ -130,6 +130,11 @@ export function resnet18Model(seed = 18): { bytes: Uint8Array; parameters: numbe
   b.nodes.push(node('GlobalAveragePool', [x], ['avgpool_out'], 'avgpool'));
   b.nodes.push(node('Flatten', ['avgpool_out'], ['flatten_out'], 'flatten', { axis: 1 }));
   const logits = b.gemm('fc', 'flatten_out', 512, 1000);
+  return classifierModel('resnet18_64', b, logits);
+}
+
+/** The encoded ONNX model of a built classifier graph: input [batch, 3, 64, 64], `logits` [batch, 1000], opset 13. */
+export function classifierModel(name: string, b: Builder, logits: string): { bytes: Uint8Array; parameters: number } {
   const dim = (d: number | string): onnx.TensorShapeProto.IDimension => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
   const model: onnx.IModelProto = {
     irVersion: 8,
@@ -137,7 +142,7 @@ export function resnet18Model(seed = 18): { bytes: Uint8Array; parameters: numbe
     producerVersion: '1.0',
     opsetImport: [{ domain: '', version: 13 }],
     graph: {
-      name: 'resnet18_64',
+      name,
       node: b.nodes,
       initializer: b.initializers,
       input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: { dim: ['batch', ...RESNET18_INPUT].map(dim) } } } }],
