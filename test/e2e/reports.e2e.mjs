@@ -407,6 +407,9 @@ await runTest('reports', 600, async (keep) => {
 
   // ---- 8. Reload Window: the comparison panel comes back (workspace state + serializer) ------
   await vscode.reloadWindow();
+  // Reports open as tabs of one group, and VS Code restores a webview only when its tab is shown:
+  // show the Compare tab, as a user would.
+  await page.locator('.tab', { hasText: 'Compare:' }).first().click();
   await vscode.waitForLog(/restored the Compare Reports panel/, 60000, 'the compare panel deserialized');
   let restored;
   try {
