@@ -6,10 +6,9 @@
  * same 16-sample seeded input batch as the ResNet-18-sized model (generated on demand).
  * Usage: node out/bench/gen-mobilenetv2.js [outDir]   (default bench/models/mobilenetv2_64)
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SeededRandom } from '../src/runtime/random';
-import { Builder, classifierModel, node, resnet18Input } from './gen-resnet18';
+import { Builder, classifierModel, ensureModelFiles, node } from './gen-resnet18';
 
 /** torchvision's inverted residual settings: expansion t, channels c, repeats n, first stride s. */
 const SETTINGS: readonly (readonly [number, number, number, number])[] = [
@@ -58,12 +57,7 @@ export function defaultMobilenetv2Dir(): string {
 }
 
 export function ensureMobilenetv2(dir: string): { model: string; input: string } {
-  const model = path.join(dir, 'model.onnx');
-  const input = path.join(dir, 'input.bin');
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(model)) writeFileSync(model, mobilenetv2Model().bytes);
-  if (!existsSync(input)) writeFileSync(input, resnet18Input());
-  return { model, input };
+  return ensureModelFiles(dir, () => mobilenetv2Model().bytes);
 }
 
 if (require.main === module) {

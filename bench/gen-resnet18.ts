@@ -159,10 +159,15 @@ export function resnet18Input(n = RESNET18_BATCH, seed = 64): Uint8Array {
 
 /** Writes model.onnx and input.bin into `dir` unless they are there already; returns their paths. */
 export function ensureResnet18(dir: string): { model: string; input: string } {
+  return ensureModelFiles(dir, () => resnet18Model().bytes);
+}
+
+/** model.onnx (made by `makeModel`) and the seeded input.bin in `dir`, each written only when missing. */
+export function ensureModelFiles(dir: string, makeModel: () => Uint8Array): { model: string; input: string } {
   const model = path.join(dir, 'model.onnx');
   const input = path.join(dir, 'input.bin');
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(model)) writeFileSync(model, resnet18Model().bytes);
+  if (!existsSync(model)) writeFileSync(model, makeModel());
   if (!existsSync(input)) writeFileSync(input, resnet18Input());
   return { model, input };
 }
