@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import type { AnalysisReport, AnalysisSettings, ReportWarning, Thresholds } from '../report/schema';
+import type { AnalysisReport, AnalysisSettings, PartialReport, ReportWarning, Thresholds } from '../report/schema';
 import type { Graph } from '../graph/ir';
 import { toChannelsLast } from '../passes/layout';
 import { loadModel, type LoadedModel } from '../loaders';
@@ -43,7 +43,7 @@ import {
 import { jobPasses, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { findNonlinearities, measureCollapse } from '../metrics/collapse';
 import { findFirstNonFinite } from '../runtime/finite';
-import { assembleReport, type MeasuredNonlinearity, type ReportHeader, type TensorStats } from './assembleReport';
+import { assemblePartial, assembleReport, type MeasuredNonlinearity, type ReportHeader, type TensorStats } from './assembleReport';
 
 export { TOOL_VERSION } from './assembleReport';
 
@@ -230,7 +230,22 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
       shapeOf: (t) => acts.get(t)!.shape.slice(1),
     });
     const threadsArgs = { asked, offered, forwardMs, early };
-    const ran = await runAnalysisJobs(model, jobList, acts, feeds, n, threadsArgs, backend, hooks);
+    const tensors = tensorStats(blocks, boundaries, acts, n);
+    const settingsRun: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
+    const partialOf = (results: ReadonlyMap<string, JobResult>): PartialReport =>
+      assemblePartial({
+        header: {
+          model: { path: path.resolve(request.modelPath), fileName: path.basename(request.modelPath), inputName, outputName: data.modelOutput },
+          settings: settingsRun,
+          reference: data.reference,
+        },
+        graph,
+        blocks,
+        boundaries,
+        tensors,
+        results,
+      });
+    const ran = await runAnalysisJobs(model, jobList, acts, feeds, n, threadsArgs, backend, hooks, partialOf);
 
     emit(hooks, 'nonlinearities', 'collapsing-domain measures', 0.99);
     const nonlinearities = measureNonlinearities(model, partition, acts);
@@ -253,7 +268,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
         nodes: data.graph.nodes.length,
         ...(sampleBySample && { sampleBySample: true }),
       },
-      settings: { ...settings, batch: n, inputSource: input.source },
+      settings: settingsRun,
       thresholds: model.thresholds,
       backend: { name: backend.name, tfjsBackend: backend.tfjsBackend, notes: backend.notes, reason: backend.reason, threads: ran.threadsUsed },
       // With several threads the phases overlap: each phase's time is its jobs' summed time.
@@ -274,7 +289,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
       graph,
       blocks,
       boundaries,
-      tensors: tensorStats(blocks, boundaries, acts, n),
+      tensors,
       results: ran.results,
       nonlinearities,
     });
@@ -314,6 +329,7 @@ async function runAnalysisJobs(
   choice: ThreadChoice,
   backend: BackendInfo,
   hooks: AnalyzeHooks,
+  partialOf: (results: ReadonlyMap<string, JobResult>) => PartialReport,
 ): Promise<JobsRun> {
   const { graph, exec, settings } = model;
   const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => acts.get(t)!.size / n);
@@ -328,6 +344,10 @@ async function runAnalysisJobs(
   // Small models do not repay a thread's start.
   const threads = choice.asked ?? threadsWorthUsing(choice.offered, choice.forwardMs, jobList, cost, graph.nodes.length);
   const { early } = choice;
+  // The GSC to the output goes first whatever its cost: it is the first chart (onPartial).
+  const order = (job: AnalysisJob): number => (job.phase.kind === 'gsc-to-output' ? Number.MAX_VALUE : cost(job));
+  /** A failure to assemble or deliver the partial report, thrown once the jobs are done (never inside a worker's message handler). */
+  let partialFailure: { error: unknown } | undefined;
   const prestarted = early !== undefined && early.workers.length === threads - 1 ? early : undefined;
   if (early !== undefined && prestarted === undefined) await early.terminate();
   const results = await runJobs(
@@ -339,7 +359,7 @@ async function runAnalysisJobs(
       threads,
       seed: settings.seed,
       checkpoint: model.checkpoint,
-      cost,
+      cost: order,
       onPass: (job) => {
         const done = (passesDone.get(job.key) ?? 0) + 1;
         passesDone.set(job.key, done);
@@ -347,13 +367,20 @@ async function runAnalysisJobs(
         const message = `${jobPurposeText(job.phase)}: ${job.exact ? 'pass' : 'probe'} ${done} of ${passesOf(job)}`;
         emit(hooks, reportPhaseOf(job.phase), message, 0.08 + 0.9 * Math.min(1, donePasses / totalPasses));
       },
-      onJobDone: (job, ms, thread) => {
+      onJobDone: (job, ms, thread, result) => {
         phaseMs[reportPhaseOf(job.phase)] += ms;
         threadsUsed.add(thread);
+        if (job.phase.kind !== 'gsc-to-output' || hooks.onPartial === undefined || hooks.signal?.aborted) return;
+        try {
+          hooks.onPartial(partialOf(new Map([[job.key, result]])));
+        } catch (error) {
+          partialFailure ??= { error };
+        }
       },
     },
     prestarted,
   );
+  if (partialFailure !== undefined) throw partialFailure.error;
   const rounded = {
     'gsc-to-output': Math.round(phaseMs['gsc-to-output']),
     'block-matrix': Math.round(phaseMs['block-matrix']),

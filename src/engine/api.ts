@@ -2,7 +2,7 @@
  * The engine's public surface: what the CLI, the extension's worker process and the tests
  * call. Nothing here depends on VS Code.
  */
-import type { AnalysisSettings, Thresholds } from '../report/schema';
+import type { AnalysisSettings, PartialReport, Thresholds } from '../report/schema';
 import type { DataRequest } from '../data/samples';
 
 export type AnalysisPhase = 'backend' | 'loading' | 'forward' | 'gsc-to-output' | 'block-matrix' | 'blocks' | 'nonlinearities' | 'done';
@@ -43,6 +43,11 @@ export interface AnalyzeRequest {
 
 export interface AnalyzeHooks {
   readonly onProgress?: (e: ProgressEvent) => void;
+  /**
+   * The GSC to the output, once measured: before the block matrix and the per-block jobs end
+   * (with one thread, before they start). Its numbers equal the final report's.
+   */
+  readonly onPartial?: (partial: PartialReport) => void;
   readonly signal?: AbortSignal;
 }
 

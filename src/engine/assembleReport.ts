@@ -3,7 +3,17 @@
  * they involve, the nonlinearities' measures) into the AnalysisReport (report/schema.ts). A
  * pure function of its inputs: the tensors, threads and clocks stay in analyze.ts.
  */
-import type { AnalysisReport, BlockReport, BoundaryReport, ChainCheck, Estimate, NonlinearityReport, ReportWarning, ResidualInfo } from '../report/schema';
+import type {
+  AnalysisReport,
+  BlockReport,
+  BoundaryReport,
+  ChainCheck,
+  Estimate,
+  NonlinearityReport,
+  PartialReport,
+  ReportWarning,
+  ResidualInfo,
+} from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
 import type { Block } from '../metrics/blocks';
@@ -54,21 +64,14 @@ export interface ReportInputs {
 
 export function assembleReport(inputs: ReportInputs): AnalysisReport {
   const { header, graph, blocks, boundaries } = inputs;
-  const stats = (tensor: string): TensorStats => {
-    const s = inputs.tensors.get(tensor);
-    if (s === undefined) throw new Error(`internal: no norms of ${tensor}`);
-    return s;
-  };
-  const B = blocks.length;
+  const stats = (tensor: string): TensorStats => tensorStatsOf(inputs, tensor);
   const n = stats(boundaries[0]).norms.length;
   const norms = boundaries.map((b) => stats(b).norms);
   const dims = boundaries.map((b) => stats(b).dim);
 
   // GSC from every boundary to the reference output.
   const toOutput = squaresResult(inputs.results, { kind: 'gsc-to-output' });
-  const gscOut: GscResult[] = boundaries.map((_, k) =>
-    k === B ? identityGsc(n) : gscFromSquares(toOutput.squares.get(boundaries[k])!, dims[k], norms[k], norms[B], toOutput.method),
-  );
+  const gscOut = gscToOutput(inputs);
 
   const matrix = blockMatrix(inputs, toOutput, norms, dims);
   const gscBlock = matrix.gscBlock;
@@ -122,15 +125,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
     };
   });
 
-  const boundaryReports: BoundaryReport[] = boundaries.map((tensor, k) => ({
-    index: k,
-    tensor,
-    dim: dims[k],
-    q: quadraticMean(norms[k]),
-    gscToOutput: gscOut[k].batch,
-    gscToOutputPerSample: gscOut[k].perSample,
-    qmJacobian: gscOut[k].qmJacobian,
-  }));
+  const boundaryReports = boundaryReportsOf(inputs, gscOut);
   const gscValues = gscOut.map((g) => g.batch.value);
   const reverseWarning = reversePassNonFinite(header.warnings, gscValues, blockReports);
   const chain = explainChain(
@@ -167,6 +162,70 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       ...bypassedBlocksNote(blockReports),
     ],
   };
+}
+
+/** What assemblePartial needs: the GSC-to-output job's result and the boundaries' norms. */
+export type PartialInputs = Pick<ReportInputs, 'graph' | 'blocks' | 'boundaries' | 'tensors' | 'results'> & {
+  readonly header: Pick<PartialReport, 'model' | 'settings' | 'reference'>;
+};
+
+/**
+ * The GSC to the output alone, as soon as its job is done (analyze.ts sends it while the block
+ * matrix runs). The same functions as assembleReport's, so its numbers equal the final report's.
+ */
+export function assemblePartial(inputs: PartialInputs): PartialReport {
+  const gscOut = gscToOutput(inputs);
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_SCHEMA_VERSION,
+    partial: true,
+    done: ['gsc-to-output'],
+    model: inputs.header.model,
+    settings: inputs.header.settings,
+    reference: inputs.header.reference,
+    boundaries: boundaryReportsOf(inputs, gscOut),
+    blocks: inputs.blocks.map((blk) => ({
+      index: blk.index,
+      name: blk.name,
+      kind: blk.residual ? 'residual' : 'plain',
+      gscToOutput: gscOut[blk.index].batch,
+    })),
+    growth: explosionGrowth(gscOut.map((g) => g.batch.value)),
+  };
+}
+
+function tensorStatsOf(inputs: Pick<ReportInputs, 'tensors'>, tensor: string): TensorStats {
+  const s = inputs.tensors.get(tensor);
+  if (s === undefined) throw new Error(`internal: no norms of ${tensor}`);
+  return s;
+}
+
+/** GSC from every boundary to the reference output (the last boundary's is 1, the identity). */
+function gscToOutput(inputs: Pick<ReportInputs, 'boundaries' | 'tensors' | 'results'>): GscResult[] {
+  const { boundaries } = inputs;
+  const B = boundaries.length - 1;
+  const stats = boundaries.map((b) => tensorStatsOf(inputs, b));
+  const toOutput = squaresResult(inputs.results, { kind: 'gsc-to-output' });
+  return boundaries.map((_, k) =>
+    k === B
+      ? identityGsc(stats[0].norms.length)
+      : gscFromSquares(toOutput.squares.get(boundaries[k])!, stats[k].dim, stats[k].norms, stats[B].norms, toOutput.method),
+  );
+}
+
+function boundaryReportsOf(inputs: Pick<ReportInputs, 'boundaries' | 'tensors'>, gscOut: readonly GscResult[]): BoundaryReport[] {
+  return inputs.boundaries.map((tensor, k) => {
+    const s = tensorStatsOf(inputs, tensor);
+    return {
+      index: k,
+      tensor,
+      dim: s.dim,
+      q: quadraticMean(s.norms),
+      gscToOutput: gscOut[k].batch,
+      gscToOutputPerSample: gscOut[k].perSample,
+      qmJacobian: gscOut[k].qmJacobian,
+    };
+  });
 }
 
 /**

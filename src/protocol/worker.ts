@@ -3,7 +3,7 @@
  * engine), so a long analysis never blocks the editor. Both sides import these types.
  */
 import type { AnalyzeRequest, ProgressEvent } from '../engine/api';
-import type { AnalysisReport } from '../report/schema';
+import type { AnalysisReport, PartialReport } from '../report/schema';
 import { isErrorCode, type ErrorCode } from '../engine/errorCodes';
 
 /** What kind of failure an error is: set on the worker side by classifyError (src/engine/classifyError.ts) only. */
@@ -26,6 +26,8 @@ export interface WorkerErrorInfo {
 export type WorkerToParent =
   | { readonly type: 'ready'; readonly pid: number }
   | { readonly type: 'progress'; readonly id: number; readonly event: ProgressEvent }
+  /** The GSC to the output, before the rest of the analysis (AnalyzeHooks.onPartial); 'result' follows. */
+  | { readonly type: 'partial'; readonly id: number; readonly partial: PartialReport }
   | { readonly type: 'result'; readonly id: number; readonly report: AnalysisReport }
   | { readonly type: 'error'; readonly id: number; readonly error: WorkerErrorInfo };
 
@@ -35,4 +37,21 @@ export type WorkerToParent =
  */
 export function workerErrorCode(info: { readonly code?: unknown }): WorkerErrorCode {
   return isErrorCode(info.code) ? info.code : 'internal';
+}
+
+/**
+ * Whether a 'partial' message from the worker carries something the extension can show (the
+ * worker is a separate bundle: an old or broken one could send anything).
+ */
+export function isPartialReport(value: unknown): value is PartialReport {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as { partial?: unknown; boundaries?: unknown; blocks?: unknown; model?: { path?: unknown }; growth?: unknown };
+  return (
+    p.partial === true &&
+    Array.isArray(p.boundaries) &&
+    Array.isArray(p.blocks) &&
+    typeof p.model?.path === 'string' &&
+    typeof p.growth === 'object' &&
+    p.growth !== null
+  );
 }

@@ -7,7 +7,8 @@
  * number for anything that changes or removes a field; readers check the major number.
  * 1.2 added (all optional): backend.reason; settings.kPrecision and kTimeBudgetMs; per block
  * linearisation.kLinPrecision, residual.branchZero and bypassed; reference.outputs and
- * outputIndex; input.tokens; model.sampleBySample.
+ * outputIndex; input.tokens; model.sampleBySample. Also new in 1.2 (a separate message, not a
+ * field of the report): PartialReport, the GSC to the output sent before the rest is done.
  *
  * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
  * quantities that do not apply are `null`.
@@ -363,6 +364,37 @@ export interface AnalysisReport {
   readonly chain: readonly ChainCheck[];
   readonly nonlinearities: readonly NonlinearityReport[];
   readonly warnings: readonly ReportWarning[];
+}
+
+/** The analysis phases a PartialReport can announce as done (the GSC to the output comes first). */
+export type PartialPhase = 'gsc-to-output';
+
+/** A block as far as the GSC to the output knows it. */
+export interface PartialBlock {
+  readonly index: number;
+  readonly name: string;
+  readonly kind: 'plain' | 'residual';
+  readonly gscToOutput: Estimate;
+}
+
+/**
+ * What an analysis knows before it ends: sent by the engine (AnalyzeHooks.onPartial) once the
+ * GSC to the output is measured, while the block matrix and the per-block measures still run,
+ * so a first chart can be shown early. Every number equals the final report's (the same jobs'
+ * results, assembled by the same functions). Never saved: the final AnalysisReport replaces it.
+ */
+export interface PartialReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly version: string;
+  readonly partial: true;
+  /** The phases whose numbers are in here. */
+  readonly done: readonly PartialPhase[];
+  readonly model: Pick<ModelInfo, 'path' | 'fileName' | 'inputName' | 'outputName'>;
+  readonly settings: AnalysisSettings;
+  readonly reference: ReferenceReport;
+  readonly boundaries: readonly BoundaryReport[];
+  readonly blocks: readonly PartialBlock[];
+  readonly growth: Growth;
 }
 
 /**

@@ -67,6 +67,7 @@ export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, classify: Cl
     analyze(raw.request, {
       signal: controller.signal,
       onProgress: (event) => port.send({ type: 'progress', id, event }),
+      onPartial: (partial) => port.send({ type: 'partial', id, partial }),
     }).then(
       (report) => {
         running = undefined;

@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { analyzeModel } from '../../src/engine/analyze';
 import type { ProgressEvent } from '../../src/engine/api';
+import type { PartialReport } from '../../src/report/schema';
 
 const REPO = path.resolve(__dirname, path.extname(__filename) === '.ts' ? '../..' : '../../..');
 const WORKER = path.join(REPO, 'dist', 'worker.js');
@@ -25,8 +26,12 @@ test('the bundled worker analyses the example and matches the in-process engine'
   const client = new WorkerClient({ workerPath: WORKER, log: (l) => lines.push(l) });
   try {
     const phases = new Set<string>();
-    const bundled = await client.analyze(request, { onProgress: (e: ProgressEvent) => phases.add(e.phase) });
+    const partials: PartialReport[] = [];
+    const bundled = await client.analyze(request, { onProgress: (e: ProgressEvent) => phases.add(e.phase), onPartial: (p) => partials.push(p) });
     assert.equal(bundled.backend.name, 'wasm');
+    // The GSC to the output crossed the process boundary before the result, with its numbers.
+    assert.equal(partials.length, 1);
+    assert.deepEqual(partials[0].boundaries, bundled.boundaries);
     assert.ok(bundled.blocks.length > 0);
     assert.ok(phases.has('loading') && phases.has('forward'), `phases seen: ${[...phases].join(', ')}`);
     const direct = await analyzeModel(request);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancelledError, type ProgressEvent } from '../../src/engine/api';
 import { AnalysisError, WorkerClient, WorkerCrashedError } from '../../src/extension/analysis/workerClient';
+import type { PartialReport } from '../../src/report/schema';
 
 const FAKE_WORKER = path.join(__dirname, 'fixtures', path.extname(__filename) === '.ts' ? 'fakeWorker.ts' : 'fakeWorker.js');
 const EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [];
@@ -37,6 +38,18 @@ describe('WorkerClient', () => {
     );
     assert.equal(client.busy, false);
     assert.ok(client.pid !== undefined && isAlive(client.pid), 'the worker stays up for the next run');
+  });
+
+  test('forwards a partial report before the progress that follows it and the result; a malformed one is dropped', async () => {
+    const client = makeClient();
+    clients.push(client);
+    const seen: string[] = [];
+    const hooks = { onProgress: (e: ProgressEvent) => seen.push(e.phase), onPartial: (p: PartialReport) => seen.push(`partial ${p.model.path}`) };
+    await client.analyze({ modelPath: 'partial' }, hooks);
+    assert.deepEqual(seen, ['loading', 'partial partial', 'block-matrix']);
+    seen.length = 0;
+    await client.analyze({ modelPath: 'bad-partial' }, hooks);
+    assert.deepEqual(seen, ['loading', 'block-matrix']);
   });
 
   test('an engine error keeps its name, message and file', async () => {

@@ -49,8 +49,11 @@ export interface RunJobsOptions {
   readonly checkpoint?: Checkpoint;
   /** After each reverse pass of a job, on whichever thread it ran. */
   readonly onPass?: (job: AnalysisJob) => void;
-  /** After each job, with the time it took and the thread it ran on (0: the caller's, 1..: workers). */
-  readonly onJobDone?: (job: AnalysisJob, ms: number, thread: number) => void;
+  /**
+   * After each job, with the time it took, the thread it ran on (0: the caller's, 1..: workers)
+   * and its result (already in the map runJobs returns).
+   */
+  readonly onJobDone?: (job: AnalysisJob, ms: number, thread: number, result: JobResult) => void;
   /**
    * Whether the calling thread runs jobs too (default). false leaves every job to the workers
    * (threads - 1 of them, at least one), keeping the caller free.
@@ -129,8 +132,9 @@ export async function runJobs(
       for (let i = claimJob(claims, queue.length); i >= 0 && failure === null; i = claimJob(claims, queue.length)) {
         const job = queue[i];
         const t0 = performance.now();
-        results.set(job.key, await runJob(exec, acts, job, opts.seed, opts.checkpoint, () => opts.onPass?.(job)));
-        opts.onJobDone?.(job, performance.now() - t0, 0);
+        const result = await runJob(exec, acts, job, opts.seed, opts.checkpoint, () => opts.onPass?.(job));
+        results.set(job.key, result);
+        opts.onJobDone?.(job, performance.now() - t0, 0, result);
       }
     }
     await Promise.all(workerDone);
@@ -175,7 +179,7 @@ function driveWorker(w: Worker, thread: number, queue: readonly AnalysisJob[], r
       } else if (msg.type === 'result') {
         results.set(msg.key, msg.result);
         const job = byKey.get(msg.key);
-        if (job !== undefined) opts.onJobDone?.(job, msg.ms, thread);
+        if (job !== undefined) opts.onJobDone?.(job, msg.ms, thread, msg.result);
         stillWanted();
       } else if (msg.type === 'done') {
         finished = true;

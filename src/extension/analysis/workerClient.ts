@@ -15,8 +15,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { CancelledError, type ProgressEvent, type AnalyzeRequest } from '../../engine/api';
-import { workerErrorCode, type ParentToWorker, type WorkerErrorCode, type WorkerErrorInfo, type WorkerToParent } from '../../protocol/worker';
-import type { AnalysisReport } from '../../report/schema';
+import { isPartialReport, workerErrorCode, type ParentToWorker, type WorkerErrorCode, type WorkerErrorInfo, type WorkerToParent } from '../../protocol/worker';
+import type { AnalysisReport, PartialReport } from '../../report/schema';
 
 export interface WorkerClientOptions {
   /** Path of the worker entry (dist/worker.js). */
@@ -31,6 +31,8 @@ export interface WorkerClientOptions {
 
 export interface RunHooks {
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** The GSC to the output while the rest still runs (never after the run settled or was cancelled). */
+  readonly onPartial?: (partial: PartialReport) => void;
   readonly signal?: AbortSignal;
   /** Called once the worker process for this run is known (for the log and tests). */
   readonly onWorkerPid?: (pid: number) => void;
@@ -165,6 +167,9 @@ export class WorkerClient {
     switch (message.type) {
       case 'progress':
         if (!job.cancelling) job.hooks.onProgress?.(message.event);
+        return;
+      case 'partial':
+        if (!job.cancelling && isPartialReport(message.partial)) job.hooks.onPartial?.(message.partial);
         return;
       case 'result':
         this.finish(job, { report: message.report });
