@@ -22,7 +22,7 @@ import { exportReport } from '../report/export';
 import { compareReports } from '../report/compare';
 import { comparisonToMarkdown, comparisonToText } from '../report/compareFormat';
 import { printable, printableLines } from '../report/printable';
-import { formatReportTable } from './table';
+import { formatPartialTable, formatReportTable } from './table';
 import { gateFailures } from './gate';
 import { parseArgs, UsageError, type CliArgs, type CompareArgs, type ParsedArgs, type ReportArgs } from './args';
 
@@ -180,6 +180,11 @@ async function analyzeCommand(args: ParsedArgs): Promise<number> {
       const pct = e.fraction === undefined ? '' : `${Math.round(e.fraction * 100)}% `;
       process.stderr.write(`\r\x1b[2K${pct}${printable(e.message)}`);
       if (e.phase === 'done') process.stderr.write('\n');
+    },
+    // The first numbers early, on stderr: stdout keeps only the final table.
+    onPartial: (partial) => {
+      if (args.quiet) return;
+      process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${formatPartialTable(partial)}`);
     },
   });
   process.stdout.write(formatReportTable(report));

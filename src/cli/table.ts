@@ -3,7 +3,7 @@
  * string in it may come from the model or a saved report, so the finished table goes through
  * printableLines: no control character reaches the terminal.
  */
-import type { AnalysisReport } from '../report/schema';
+import type { AnalysisReport, PartialReport } from '../report/schema';
 import { fmt, fmtEstimate as withCi, formatKLin, formatKSkip, formatSeconds, threadsText } from '../report/format';
 import { printable, printableLines } from '../report/printable';
 import { blockFlags, flagLabels } from '../report/flags';
@@ -51,6 +51,29 @@ export function formatReportTable(report: AnalysisReport): string {
     '',
     `GSC(input -> output) ${fmt(report.growth.gscInputToOutput)} · explosion rate per block ${fmt(report.growth.logFit.rate)} (fit) · geometric mean ${fmt(report.growth.geometricMeanRate)}`,
     ...report.warnings.map((w) => `warning: ${printable(w.message)}`),
+    '',
+  ];
+  return printableLines(lines.join('\n'));
+}
+
+/**
+ * The GSC to the output while the block matrix and the per-block measures still run (the CLI
+ * writes it to stderr, so stdout keeps only the final table or JSON).
+ */
+export function formatPartialTable(partial: PartialReport): string {
+  const toWhat = partial.reference.kind === 'error' ? 'GSC to loss [99% CI]' : 'GSC to output [99% CI]';
+  const header = ['#', 'block', 'kind', toWhat];
+  const rows = partial.blocks.map((b) => [String(b.index), printable(b.name), b.kind, withCi(b.gscToOutput)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const lines = [
+    printable(`${partial.model.fileName}: GSC to the output (the block matrix and the per-block measures are still computing)`),
+    pad(header, widths),
+    pad(
+      header.map((_, i) => '-'.repeat(widths[i])),
+      widths,
+    ),
+    ...rows.map((r) => pad(r, widths)),
+    `GSC(input -> output) ${fmt(partial.growth.gscInputToOutput)} · explosion rate per block ${fmt(partial.growth.logFit.rate)} (fit)`,
     '',
   ];
   return printableLines(lines.join('\n'));

@@ -61,6 +61,22 @@ test('analyze prints a table and writes a report that matches the schema', () =>
   for (const b of report.blocks) assert.ok(r.stdout.includes(Number(b.gscToOutput.value.toPrecision(4)).toString()), `block ${b.index} GSC in the table`);
 });
 
+test('the GSC to the output goes to stderr before the block matrix, stdout keeps only the final table', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-cli-'));
+  const json = path.join(dir, 'r.json');
+  const model = path.join(fixtureDir('resmlp_relu'), 'model.onnx');
+  // Without a terminal: one line per phase, so the order of the phases is in stderr.
+  const r = cli(['analyze', model, '--backend', 'wasm', '--probes', '4', '--threads', '1', '--json', json]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as AnalysisReport;
+  const early = r.stderr.indexOf('GSC to the output (the block matrix');
+  assert.ok(early >= 0, r.stderr);
+  assert.ok(early < r.stderr.indexOf('block matrix row'), `partial table after the block matrix began:\n${r.stderr}`);
+  const partialTable = r.stderr.slice(early, r.stderr.indexOf('GSC(input -> output)', early));
+  for (const b of report.blocks) assert.ok(partialTable.includes(Number(b.gscToOutput.value.toPrecision(4)).toString()), `block ${b.index} in the early table`);
+  assert.ok(!r.stdout.includes('still computing'), 'the early table stays off stdout');
+});
+
 test('the same model and settings give the same numbers (seeded)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-cli-'));
   const model = path.join(fixtureDir('mlp_tanh'), 'model.onnx');
