@@ -126,16 +126,24 @@ function useTfjsConvolutions(): void {
 /** What 'auto' tries, best first ('ort' is not among them yet: see the top of this file). */
 export const AUTO_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
 
-/** Activates a backend; throws when an explicitly chosen one cannot be used. */
+/** What '--backend ort' runs on when ONNX Runtime cannot load. */
+export const ORT_FALLBACK_ORDER: readonly BackendName[] = ['ort', 'wasm', 'cpu'];
+
+/** Activates a backend; throws when an explicitly chosen one (other than ort, which falls back) cannot be used. */
 export async function initBackend(choice: BackendChoice, load: BackendPackageLoader = loadBackendPackage): Promise<BackendInfo> {
-  const order: readonly BackendName[] = choice === 'auto' ? AUTO_ORDER : [choice];
+  // An ONNX Runtime binary that cannot load (a .vsix of another platform, a missing shared
+  // library) must not cost the user the analysis: wasm (cpu at worst) runs it, and says why.
+  const order: readonly BackendName[] = choice === 'auto' ? AUTO_ORDER : choice === 'ort' ? ORT_FALLBACK_ORDER : [choice];
   const notes: string[] = [];
   const chosen = choice === 'auto' ? 'auto' : `--backend ${choice}`;
   for (const name of order) {
     if (name === 'ort') {
       const loaded = tryLoad('ort', load);
       if (loaded.error !== undefined || loaded.ort === undefined) {
-        notes.push(`${loaded.error ?? 'ort backend did not load'}; convolutions run on TensorFlow.js`);
+        notes.push(
+          `ONNX Runtime could not be loaded (${loaded.error ?? 'ort backend did not load'}): TensorFlow.js computes every op, ` +
+            `convolutions included, which gives the same numbers within float32 rounding but runs slower`,
+        );
         continue;
       }
       // The ops ONNX Runtime does not execute run on wasm (cpu where wasm cannot start).
@@ -164,7 +172,7 @@ export async function initBackend(choice: BackendChoice, load: BackendPackageLoa
       continue;
     }
     useTfjsConvolutions();
-    const why = choice === 'auto' ? `auto: ${order.slice(0, order.indexOf(name)).join(', ')} not usable` : chosen;
+    const why = choice === 'auto' || name !== choice ? `${chosen}: ${order.slice(0, order.indexOf(name)).join(', ')} not usable` : chosen;
     return { name, tfjsBackend: tf.getBackend(), notes, reason: `${why}; TensorFlow.js ${name} computes every op` };
   }
   throw new Error(`no usable compute backend (${choice}): ${notes.join('; ')}`);

@@ -39,7 +39,7 @@ test('--backend ort runs the convolutions on ONNX Runtime, and says so', async (
   assert.equal(activeConvExecutor().name, 'tfjs', 'choosing wasm afterwards puts the convolutions back on TensorFlow.js');
 });
 
-test('auto does not use ONNX Runtime yet (no measured gain); an ORT binary that cannot load: ort refuses', async () => {
+test('auto does not use ONNX Runtime yet (no measured gain); an ORT binary that cannot load: ort falls back to wasm and says why', async () => {
   let ortLoads = 0;
   const noBinary: BackendPackageLoader = (name) => {
     if (name === 'ort') {
@@ -53,5 +53,11 @@ test('auto does not use ONNX Runtime yet (no measured gain); an ORT binary that 
   assert.deepEqual(info.notes, []);
   assert.equal(ortLoads, 0, 'auto never loads ONNX Runtime');
   assert.equal(activeConvExecutor().name, 'tfjs');
-  await assert.rejects(initBackend('ort', noBinary), /no usable compute backend \(ort\): ort backend did not load: libonnxruntime/);
+  const fallback = await initBackend('ort', noBinary);
+  assert.equal(fallback.name, 'wasm');
+  assert.equal(fallback.ort, undefined);
+  assert.equal(activeConvExecutor().name, 'tfjs', 'the convolutions run on TensorFlow.js');
+  assert.equal(fallback.notes.length, 1);
+  assert.match(fallback.notes[0], /^ONNX Runtime could not be loaded \(ort backend did not load: libonnxruntime\.so\.1: cannot open shared object file\)/);
+  assert.match(fallback.reason, /^--backend ort: ort not usable; TensorFlow\.js wasm computes every op/);
 });
