@@ -237,6 +237,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
         header: {
           model: { path: path.resolve(request.modelPath), fileName: path.basename(request.modelPath), inputName, outputName: data.modelOutput },
           settings: settingsRun,
+          thresholds: model.thresholds,
           reference: data.reference,
         },
         graph,

@@ -166,7 +166,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
 
 /** What assemblePartial needs: the GSC-to-output job's result and the boundaries' norms. */
 export type PartialInputs = Pick<ReportInputs, 'graph' | 'blocks' | 'boundaries' | 'tensors' | 'results'> & {
-  readonly header: Pick<PartialReport, 'model' | 'settings' | 'reference'>;
+  readonly header: Pick<PartialReport, 'model' | 'settings' | 'thresholds' | 'reference'>;
 };
 
 /**
@@ -182,6 +182,7 @@ export function assemblePartial(inputs: PartialInputs): PartialReport {
     done: ['gsc-to-output'],
     model: inputs.header.model,
     settings: inputs.header.settings,
+    thresholds: inputs.header.thresholds,
     reference: inputs.header.reference,
     boundaries: boundaryReportsOf(inputs, gscOut),
     blocks: inputs.blocks.map((blk) => ({

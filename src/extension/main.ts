@@ -45,6 +45,9 @@ export function activate(context: vscode.ExtensionContext): void {
   // The history records a finished analysis before the panel shows it (its trend includes it).
   const cache = history.cachedAnalysis(analysis, presenter, log);
   analysis.onDidFinishAnalysis((finished) => finished.waitUntil(() => presenter.show(finished.report)));
+  // The first chart while the block matrix runs; the finished report replaces it (presenter.show).
+  analysis.onDidReceivePartial((partial) => panels.showPartial(partial));
+  analysis.onDidEndWithoutReport((modelPath) => panels.abandonPartial(modelPath));
   const compare = new CompareFeature(context, history.picker, log);
   const watch = new WatchFeature(analysis, cache, log);
   const examples = examplesFeature({ context, log });

@@ -3,13 +3,15 @@
  * (webview-ui/) and the extension both import these types; the extension validates every
  * incoming message with `parseWebviewMessage` because a webview is untrusted content.
  */
-import type { AnalysisReport } from '../report/schema';
+import type { AnalysisReport, PartialReport } from '../report/schema';
 import type { ComparisonResult } from '../report/compare';
 import type { MatrixRatio, Trend } from '../report/compareTrend';
 import type { ExamplesFigure } from '../report/figureData';
 
 export type ExtensionToWebview =
   | { readonly type: 'report'; readonly report: AnalysisReport }
+  /** An analysis still running: its first chart (the GSC to the output); 'report' replaces it. */
+  | { readonly type: 'partial'; readonly partial: PartialReport }
   | { readonly type: 'selectBlock'; readonly index: number }
   | { readonly type: 'theme'; readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' }
   /** GSC to the output against depth for every bundled example (the Analyze All Examples panel). */

@@ -391,6 +391,7 @@ export interface PartialReport {
   readonly done: readonly PartialPhase[];
   readonly model: Pick<ModelInfo, 'path' | 'fileName' | 'inputName' | 'outputName'>;
   readonly settings: AnalysisSettings;
+  readonly thresholds: Thresholds;
   readonly reference: ReferenceReport;
   readonly boundaries: readonly BoundaryReport[];
   readonly blocks: readonly PartialBlock[];

@@ -45,6 +45,7 @@ describe('partial report (GSC to the output first)', () => {
       assert.deepEqual(partial.done, ['gsc-to-output']);
       assert.equal(partial.model.path, report.model.path);
       assert.deepEqual(partial.settings, report.settings);
+      assert.deepEqual(partial.thresholds, report.thresholds);
       assert.deepEqual(partial.boundaries, report.boundaries);
       assert.deepEqual(partial.growth, report.growth);
       assert.deepEqual(

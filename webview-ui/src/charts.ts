@@ -25,7 +25,7 @@ import {
   type TooltipItem,
 } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
-import type { AnalysisReport } from '../../src/report/schema';
+import type { AnalysisReport, BlockReport } from '../../src/report/schema';
 import { colorAt, logDivergingScale, logTicks, luminance, toCss, withAlpha, type LogDivergingScale, type Rgba } from './colorScale';
 import { formatInterval, formatNumber, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import { moveInList, moveInMatrix, type MatrixCell } from './navigation';
@@ -307,7 +307,10 @@ export function heatmapChart(canvas: HTMLCanvasElement, host: ChartHost): Heatma
 // ---------------------------------------------------------------------------------------
 // 2. GSC to the output per boundary, log axis, with the fitted explosion rate
 
-export function gscChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView {
+/** What the GSC chart draws: a final report, or a partial one while the block matrix still runs. */
+export type GscChartData = Pick<AnalysisReport, 'boundaries' | 'growth' | 'thresholds'> & { readonly blocks: readonly Pick<BlockReport, 'index' | 'name'>[] };
+
+export function gscChart(canvas: HTMLCanvasElement, host: Omit<ChartHost, 'report'> & { readonly report: GscChartData }): ChartView {
   const { report, theme } = host;
   applyDefaults(theme);
   const series = gscSeries(report);

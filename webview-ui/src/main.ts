@@ -5,7 +5,7 @@
  * the user selects a block, 'rerun' and 'export' from the header buttons.
  */
 import type { ExtensionToWebview } from '../../src/protocol/webview';
-import type { AnalysisReport, BlockReport, NonlinearityReport } from '../../src/report/schema';
+import type { AnalysisReport, BlockReport, NonlinearityReport, PartialReport } from '../../src/report/schema';
 import { collapseChart, dilutionChart, gscChart, heatmapChart, type ChartHost, type ChartView, type HeatmapView } from './charts';
 import { colorAt, toCss } from './colorScale';
 import { clear, h } from './dom';
@@ -20,6 +20,7 @@ import { vscodeApi } from './vscodeApi';
 import { showExamplesFigure } from './examples/figureView';
 import { renderComparison, type ComparisonMessage } from './compare/compareView';
 import { TrendSection } from './trend/trendView';
+import { renderPartial, type PartialPage } from './partialView';
 
 const vscode = vscodeApi();
 /** Keyboard selections in a chart are revealed in the editor after this pause, not on every key. */
@@ -46,6 +47,8 @@ let revealTimer: ReturnType<typeof setTimeout> | undefined;
 const trendSection = new TrendSection();
 /** Set when this page is the Compare Reports panel. */
 let comparison: ComparisonMessage | undefined;
+/** Set while an analysis runs and only its first chart is in (partialView.ts). */
+let partialPage: PartialPage | undefined;
 
 function app(): HTMLElement {
   return document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
@@ -204,9 +207,12 @@ function render(r: AnalysisReport): void {
   for (const c of charts) c.view?.destroy();
   charts = [];
   tables = [];
+  partialPage?.destroy();
+  partialPage = undefined;
   const root = app();
   clear(root);
   root.classList.remove('waiting');
+  root.setAttribute('data-state', 'report');
   const canSelect = (block: number): void => select(block, 'table');
 
   root.appendChild(
@@ -358,6 +364,19 @@ function showReport(r: AnalysisReport): void {
   render(r);
 }
 
+/** The first chart of a running analysis; the report, when it comes, replaces the page. */
+function showPartial(p: PartialReport): void {
+  for (const c of charts) c.view?.destroy();
+  charts = [];
+  tables = [];
+  partialPage?.destroy();
+  report = undefined;
+  const root = app();
+  clear(root);
+  root.classList.remove('waiting');
+  partialPage = renderPartial(root, p, readTheme());
+}
+
 function showWaiting(): void {
   const root = app();
   clear(root);
@@ -380,6 +399,7 @@ function scheduleThemeRefresh(): void {
   if (themeFrame !== undefined) return;
   themeFrame = requestAnimationFrame(() => {
     themeFrame = undefined;
+    partialPage?.refresh(readTheme());
     if (report) {
       buildCharts();
       trendSection.refresh(readTheme());
@@ -397,6 +417,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   switch (message.type) {
     case 'report':
       if (typeof message.report === 'object' && message.report !== null && Array.isArray(message.report.blocks)) showReport(message.report);
+      return;
+    case 'partial':
+      if (typeof message.partial === 'object' && message.partial !== null && Array.isArray(message.partial.boundaries)) showPartial(message.partial);
       return;
     case 'selectBlock':
       if (Number.isInteger(message.index)) select(message.index, 'host');

@@ -433,7 +433,7 @@ export interface GscSeries {
   readonly geometricMeanRate: number;
 }
 
-export function gscSeries(r: AnalysisReport): GscSeries {
+export function gscSeries(r: Pick<AnalysisReport, 'boundaries' | 'growth'> & { readonly blocks: readonly Pick<BlockReport, 'index' | 'name'>[] }): GscSeries {
   const names = new Map(r.blocks.map((b) => [b.index, b.name]));
   const points = r.boundaries
     .filter((b) => b.gscToOutput.value > 0 && Number.isFinite(b.gscToOutput.value))

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { AnalyzeRequest } from '../../engine/api';
-import type { AnalysisReport } from '../../report/schema';
+import type { AnalysisReport, PartialReport } from '../../report/schema';
 import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
 import { AnalysisError, WorkerClient } from './workerClient';
@@ -37,6 +37,12 @@ export class AnalysisService implements vscode.Disposable {
   private readonly finished = new vscode.EventEmitter<FinishedAnalysis>();
   /** Fired with every report the worker returns. */
   readonly onDidFinishAnalysis = this.finished.event;
+  private readonly partial = new vscode.EventEmitter<PartialReport>();
+  /** The GSC to the output of a running analysis (its first chart); onDidFinishAnalysis or onDidEndWithoutReport follows. */
+  readonly onDidReceivePartial = this.partial.event;
+  private readonly ended = new vscode.EventEmitter<string>();
+  /** An analysis failed or was cancelled: the model path, so a panel showing its partial report can go back. */
+  readonly onDidEndWithoutReport = this.ended.event;
 
   /** Sizes of dynamic input dimensions the user gave, per model file (absent in tests without a workspace state). */
   private readonly dimSizes: ModelDimSizes | undefined;
@@ -104,6 +110,10 @@ export class AnalysisService implements vscode.Disposable {
         return this.client.analyze(request, {
           signal: abort.signal,
           onWorkerPid: (pid) => this.log.info(`analysis runs in worker pid ${pid}`),
+          onPartial: (partial) => {
+            this.log.info(`${fileName}: GSC to the output measured (${partial.blocks.length} blocks); the rest is computing`);
+            this.partial.fire(partial);
+          },
           onProgress: (event) => {
             const step = tracker.next(event);
             if (step) progress.report(step);
@@ -143,6 +153,7 @@ export class AnalysisService implements vscode.Disposable {
       const reduced = reducedSettingsNotice(report);
       if (reduced) void vscode.window.showWarningMessage(reduced);
     } else {
+      this.ended.fire(model.fsPath);
       const dynamic = failure instanceof AnalysisError && failure.code === 'input' ? parseDynamicDimsError(failure.message) : undefined;
       if (dynamic && this.dimSizes) void this.askDimSizes(model, dynamic, overrides, input);
       else void this.reportFailure(fileName, failure);
@@ -200,6 +211,8 @@ export class AnalysisService implements vscode.Disposable {
     this.current?.abort.abort();
     this.client.dispose();
     this.finished.dispose();
+    this.partial.dispose();
+    this.ended.dispose();
   }
 
   private async ensureTrusted(): Promise<boolean> {

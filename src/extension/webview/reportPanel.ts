@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { parseWebviewMessage, type ExtensionToWebview, type WebviewToExtension } from '../../protocol/webview';
-import { reportIncompatibility, type AnalysisReport } from '../../report/schema';
+import { reportIncompatibility, type AnalysisReport, type PartialReport } from '../../report/schema';
 import type { Log } from '../output';
 import type { ReportStore } from '../reportStore';
 import { reportPanelTitle } from '../displayPath';
@@ -38,8 +38,18 @@ function modelPathFromState(state: unknown): string | undefined {
   return typeof p === 'string' ? p : undefined;
 }
 
+/**
+ * One model's panel: its last finished report (none while its first analysis runs), and the
+ * partial report of a running analysis, which the page shows until the report replaces it.
+ */
+interface PanelEntry {
+  readonly panel: vscode.WebviewPanel;
+  report: AnalysisReport | undefined;
+  partial: PartialReport | undefined;
+}
+
 export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
-  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; report: AnalysisReport }>();
+  private readonly panels = new Map<string, PanelEntry>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Block to select once the page (re)loads, per model ("Open in report" from the editor). */
   private readonly pendingSelection = new Map<string, number>();
@@ -63,7 +73,8 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     const existing = this.panels.get(key);
     if (existing) {
       existing.report = report;
-      existing.panel.title = panelTitle(report);
+      existing.partial = undefined;
+      existing.panel.title = panelTitle(report.model.path);
       void this.post(existing.panel, { type: 'report', report }).then(() =>
         this.postExtras(existing.panel, report).catch((e: unknown) => this.log.warn(`could not send the trend: ${String(e)}`)),
       );
@@ -72,11 +83,42 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     }
     const panel = vscode.window.createWebviewPanel(
       REPORT_VIEW_TYPE,
-      panelTitle(report),
+      panelTitle(report.model.path),
       { viewColumn: this.reportColumn(), preserveFocus: true },
       this.webviewOptions(),
     );
-    this.attach(panel, report);
+    this.attach(panel, key, report);
+  }
+
+  /**
+   * Shows the first chart of a running analysis: in the model's panel (opened if there is
+   * none), until show() brings the report or abandonPartial() the previous state back.
+   */
+  showPartial(partial: PartialReport): void {
+    const key = partial.model.path;
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.partial = partial;
+      void this.post(existing.panel, { type: 'partial', partial });
+      existing.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      REPORT_VIEW_TYPE,
+      panelTitle(key),
+      { viewColumn: this.reportColumn(), preserveFocus: true },
+      this.webviewOptions(),
+    );
+    this.attach(panel, key, undefined, partial);
+  }
+
+  /** The analysis behind a partial report failed or was cancelled: its panel shows its last report again, or closes. */
+  abandonPartial(modelPath: string): void {
+    const entry = this.panels.get(modelPath);
+    if (entry?.partial === undefined) return;
+    entry.partial = undefined;
+    if (entry.report) void this.post(entry.panel, { type: 'report', report: entry.report });
+    else entry.panel.dispose();
   }
 
   /** Where a new report opens: the column of the reports already open (a tab beside them), else beside the editor. */
@@ -94,7 +136,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
 
   /** The report of the results panel that has the focus, if one has. */
   activeReport(): AnalysisReport | undefined {
-    for (const { panel, report } of this.panels.values()) if (panel.active) return report;
+    for (const { panel, report } of this.panels.values()) if (panel.active && report) return report;
     return undefined;
   }
 
@@ -120,7 +162,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     this.log.info(`restored the results panel for ${report.model.path}`);
     panel.webview.options = this.webviewOptions();
     this.actions.shown?.(report);
-    this.attach(panel, report);
+    this.attach(panel, report.model.path, report);
   }
 
   dispose(): void {
@@ -137,9 +179,8 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     };
   }
 
-  private attach(panel: vscode.WebviewPanel, report: AnalysisReport): void {
-    const key = report.model.path;
-    const entry = { panel, report };
+  private attach(panel: vscode.WebviewPanel, key: string, report: AnalysisReport | undefined, partial?: PartialReport): void {
+    const entry: PanelEntry = { panel, report, partial };
     this.panels.set(key, entry);
     const webview = panel.webview;
     loadWebviewPage(webview, this.extensionUri);
@@ -159,8 +200,16 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     });
   }
 
-  private async onMessage(panel: vscode.WebviewPanel, entry: { report: AnalysisReport }, message: WebviewToExtension): Promise<void> {
+  private async onMessage(panel: vscode.WebviewPanel, entry: PanelEntry, message: WebviewToExtension): Promise<void> {
+    if (message.type === 'ready' && entry.partial) {
+      // A running analysis: its first chart (the report follows with show()).
+      await this.post(panel, { type: 'theme', kind: themeKind() });
+      await this.post(panel, { type: 'partial', partial: entry.partial });
+      return;
+    }
     const report = entry.report;
+    // The buttons of a page with only a partial report do nothing until the report is in.
+    if (!report) return;
     switch (message.type) {
       case 'ready':
         // Sent on every load of the page (also when a hidden panel is shown again).
@@ -244,8 +293,8 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
   }
 }
 
-function panelTitle(report: AnalysisReport): string {
-  return reportPanelTitle(vscode.workspace.asRelativePath(report.model.path, false));
+function panelTitle(modelPath: string): string {
+  return reportPanelTitle(vscode.workspace.asRelativePath(modelPath, false));
 }
 
 function themeKind(): 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' {
