@@ -34,6 +34,7 @@ import {
   analysisJobs,
   EARLY_WORKERS_FORWARD_MS,
   feedData,
+  fixedThreads,
   jobCost,
   jobPurposeText,
   reportPhaseOf,
@@ -169,8 +170,8 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
   const feeds = input.feeds;
   // Threads the caller set (request, environment), else the machine offers; a model whose
   // forward pass is long enough starts its worker threads now, so they redo the forward pass
-  // while this thread does its own. tfjs-node already computes on every core.
-  let asked = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv());
+  // while this thread does its own. tfjs-node and ONNX Runtime already compute on every core.
+  let asked = fixedThreads(backend.name, request.threads, threadsFromEnv());
   const offered = asked ?? defaultThreads();
   let early =
     offered > 1 && (asked !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)

@@ -12,7 +12,7 @@ import type { AnalysisReport } from '../../src/report/schema';
 import { loadModel } from '../../src/loaders';
 import { Executor } from '../../src/runtime/executor';
 import { partitionBlocks, type Block } from '../../src/metrics/blocks';
-import { analysisJobs, jobKey, jobPurposeText, MIN_PARALLEL_MS, reportPhaseOf, threadsWorthUsing } from '../../src/engine/parallel/plan';
+import { analysisJobs, fixedThreads, jobKey, jobPurposeText, MIN_PARALLEL_MS, reportPhaseOf, threadsWorthUsing } from '../../src/engine/parallel/plan';
 import { defaultThreads, runJobs, THREADS_ENV } from '../../src/engine/parallel/pool';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import type { JobResult } from '../../src/engine/parallel/jobs';
@@ -217,4 +217,13 @@ describe('parallel analysis', () => {
     for (const j of jobs) assert.equal(j.key, jobKey(j.phase));
     assert.equal(new Set(jobs.map((j) => j.key)).size, jobs.length);
   });
+});
+
+test('job threads: one on tfjs-node always, one on ONNX Runtime unless asked (its intra-op threads use the cores)', () => {
+  assert.equal(fixedThreads('node', 2, 2), 1);
+  assert.equal(fixedThreads('ort', undefined, undefined), 1);
+  assert.equal(fixedThreads('ort', 2, undefined), 2);
+  assert.equal(fixedThreads('ort', undefined, 3), 3);
+  assert.equal(fixedThreads('wasm', undefined, undefined), undefined, 'wasm: decided by the model (threadsWorthUsing)');
+  assert.equal(fixedThreads('wasm', 2, 1), 2);
 });

@@ -192,6 +192,18 @@ export function feedData(feeds: ReadonlyMap<string, tf.Tensor>): FeedData[] {
 
 export type { BackendName };
 
+/**
+ * The job threads fixed before the analysis looks at the model, or undefined (decided by
+ * threadsWorthUsing). tfjs-node computes on every core already: one. ONNX Runtime does too,
+ * through its intra-op threads, and a second job thread holds a second forward pass, wasm heap
+ * and set of sessions (ResNet-18-sized, batch 16: peak RSS 1.64 GB with two, 1.0 GB with one,
+ * and no faster on 2 cores; bench/results-2026-12-07.txt): one unless the caller asks.
+ */
+export function fixedThreads(backend: BackendName, requested: number | undefined, fromEnv: number | undefined): number | undefined {
+  if (backend === 'node') return 1;
+  return requested ?? fromEnv ?? (backend === 'ort' ? 1 : undefined);
+}
+
 /** Below this estimated reverse-pass time a worker thread's start (a backend, the graph, a forward pass) does not pay. */
 export const MIN_PARALLEL_MS = 1500;
 
