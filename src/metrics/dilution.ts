@@ -13,6 +13,7 @@ import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } fro
 import { ExecutionError, type Activations, type Checkpoint, type Executor } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
 import { probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
+import { exactLinearPart } from './blockJvp';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, t99, type MeanWithError } from './stats';
 
@@ -60,6 +61,11 @@ export interface LinearisationPlan {
    */
   readonly jvp?: boolean;
   /**
+   * Exact forward-mode JVPs (blockJvp.ts) where every op of the block has a rule; default on.
+   * Off: finite differences everywhere (kept for comparisons).
+   */
+  readonly exactJvp?: boolean;
+  /**
    * Adaptive precision: while k_lin's 99% interval is wider than this fraction of k_lin (relative
    * half-width), refine (central differences, then more probes, up to maxProbes); absent: never.
    */
@@ -100,8 +106,15 @@ export async function linearise(
   const dOut = f.size / n;
   const outShape = f.shape.slice(1);
   const perProbe: ProbeSums[] = [];
-  // S v_i for every sample (rows), when measured directly rather than through the probes.
-  let sv = !plan.exact && plan.jvp !== false ? await linearPartByJvp(exec, acts, input, output, plan.checkpoint) : null;
+  // S v_i for every sample (rows), when measured directly rather than through the probes:
+  // exactly by forward mode where every op of the block has a rule, else by finite differences.
+  let sv: tf.Tensor2D | null = null;
+  let exactJvp = false;
+  if (!plan.exact && plan.jvp !== false) {
+    sv = plan.exactJvp === false ? null : await exactLinearPart(exec, acts, input, output, plan.checkpoint);
+    exactJvp = sv !== null;
+    sv ??= await linearPartByJvp(exec, acts, input, output, plan.checkpoint);
+  }
   let central = false;
   // The probes from this index on checked the current sv (a refined sv needs its own check).
   let checkedFrom = 0;
@@ -154,7 +167,13 @@ export async function linearise(
   const current = (): { qSv: Estimate; qRho: Estimate; kLin: number | null; kLinCi99: [number, number] | null } => {
     if (sv !== null) {
       const parts = tf.tidy(() => [tf.sum(tf.square(sv!)), tf.sum(tf.square(tf.sub(fFlat, sv!)))].map((t) => t.dataSync()[0] / n));
-      const { qSv, qRho } = jvpEstimates({ sv: parts[0], rho: parts[1] }, combine('jvpErr', checkedFrom), qF, perProbe.length - checkedFrom, central);
+      const { qSv, qRho } = jvpEstimates(
+        { sv: parts[0], rho: parts[1] },
+        combine('jvpErr', checkedFrom),
+        qF,
+        perProbe.length - checkedFrom,
+        exactJvp ? 'exact' : central ? 'central' : 'forward',
+      );
       if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
       const kLin = qSv.value / qRho.value;
       // A remainder that may be 0 within the error leaves k unbounded above: the interval then ends
@@ -191,7 +210,7 @@ export async function linearise(
           stoppedBy = 'time-budget';
           break;
         }
-        if (sv !== null && !central) {
+        if (sv !== null && !central && !exactJvp) {
           // The finite difference's own error first: central differences (twice the passes),
           // then a fresh check of them by the next probes.
           const refined = await linearPartByJvp(exec, acts, input, output, plan.checkpoint, true);
@@ -360,9 +379,16 @@ function jvpColumns(
  * By the triangle inequality both norms are within sqrt(E) of their true values; the interval
  * uses the t-quantile upper bound of E, and never less than float32 rounding of f.
  */
-function jvpEstimates(parts: { sv: number; rho: number }, err: MeanWithError, qF: number, probes: number, central: boolean): { qSv: Estimate; qRho: Estimate } {
+function jvpEstimates(
+  parts: { sv: number; rho: number },
+  err: MeanWithError,
+  qF: number,
+  probes: number,
+  kind: 'exact' | 'central' | 'forward',
+): { qSv: Estimate; qRho: Estimate } {
   const errUpper = Math.sqrt(Math.max(err.mean + halfWidth99(err), 0)) + JVP_ROUNDING * qF;
-  const method = `jvp (${central ? 'central ' : ''}finite differences, checked with ${probes} probes)`;
+  const how = kind === 'exact' ? 'exact forward mode' : kind === 'central' ? 'central finite differences' : 'finite differences';
+  const method = `jvp (${how}, checked with ${probes} probes)`;
   const make = (sq: number): Estimate => {
     const value = Math.sqrt(Math.max(sq, 0));
     return { value, stderr: errUpper / t99(Math.max(err.count - 1, 1)), ci99: [Math.max(value - errUpper, 0), value + errUpper], method };

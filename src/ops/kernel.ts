@@ -57,6 +57,19 @@ export interface VjpArgs extends ForwardArgs {
   readonly wanted?: ReadonlySet<number>;
 }
 
+/** A forward-mode derivative (OpKernel.jvp): tangents of the inputs, stacked `copies` times. */
+export interface JvpArgs extends ForwardArgs {
+  /** The outputs the forward pass produced (retained activations). */
+  readonly outputs: readonly Tensor[];
+  /**
+   * Tangent for each input, `copies` tangents stacked along axis 0 as probes are
+   * (probeStacking.ts): [copies * d0, ...] against the activation's [d0, ...]; undefined for an
+   * input without a tangent.
+   */
+  readonly tangents: readonly (Tensor | undefined)[];
+  readonly copies: number;
+}
+
 export interface OpKernel {
   /**
    * Indices of the inputs that carry data the output depends on differentiably. The other
@@ -71,6 +84,13 @@ export interface OpKernel {
    * Absent for ops whose outputs are never differentiable (Shape, Equal, ...).
    */
   vjp?(args: VjpArgs): (Tensor | undefined)[];
+  /**
+   * Jacobian-vector products J t of the first output, exact, for ops whose Jacobian is neither
+   * diagonal (elementwise: the VJP serves) nor constant (affine: a forward pass of the tangent
+   * serves): a max pool's selection of each window's maximum. Optional; used by the exact JVPs
+   * of k_lin (src/metrics/blockJvp.ts).
+   */
+  jvp?(args: JvpArgs): Tensor;
   /**
    * True when the op is affine in its data inputs for fixed non-data inputs (Conv, MatMul,
    * Gemm, BatchNormalization in inference mode, Add, Reshape, Transpose, pooling by

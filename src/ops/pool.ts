@@ -9,7 +9,7 @@
  * 3-D max pooling use strided slices in both directions.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelError, type ForwardArgs, type OpKernel, type Tensor } from './kernel';
+import { KernelError, type ForwardArgs, type JvpArgs, type OpKernel, type Tensor } from './kernel';
 import { attrInts, attrNumber, broadcastFloat, required } from './kernelUtil';
 import {
   fromChannelsLast,
@@ -218,6 +218,85 @@ function slicedMaxPoolGrad(dy: Tensor, y: Tensor, s: PoolSetup): Tensor {
   );
 }
 
+/**
+ * J t of a max pool: each output takes the tangent of its window's first maximum, the element
+ * the VJP routes its cotangent to. 2-D pools gather at the VJP's cached arg-max (maxPoolGrad2d's
+ * scatter targets, read the other way); dilated and 3-D ones compare every window tap with the
+ * output. The tangents come stacked `copies` times against the one activation.
+ */
+function maxPoolJvp(args: JvpArgs): Tensor {
+  const s = setup(args);
+  const t = toChannelsLast(args.tangents[0]!, s.channelsLast);
+  const y = toChannelsLast(args.outputs[0], s.channelsLast);
+  const copies = args.copies;
+  if (sliced(s) || s.x.rank !== 4) {
+    const xp = padOrCrop(s.x, s.geo.begin, s.geo.end, lowest(s.x));
+    const tp = padOrCrop(t, s.geo.begin, s.geo.end, 0);
+    const stacked = [copies, ...y.shape];
+    let taken = tf.zeros(y.shape, 'bool');
+    let out = tf.zeros(stacked);
+    for (const tap of allTaps(s.kernel)) {
+      const hit = tf.logicalAnd(tf.equal(tapSlice(xp, tap, s), y), tf.logicalNot(taken));
+      taken = tf.logicalOr(taken, hit);
+      out = tf.where(tf.broadcastTo(hit, stacked), tf.reshape(tapSlice(tp, tap, s), stacked), out);
+    }
+    return fromChannelsLast(tf.reshape(out, [copies * y.shape[0], ...y.shape.slice(1)]), s.channelsLast);
+  }
+  const x4 = s.x as tf.Tensor4D;
+  // The same cache entry as the VJP's single-probe scatter targets.
+  const targets = args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax:1`, () => {
+    const positive = padOrCrop(tf.add(tf.sub(x4, tf.min(x4)), 1), s.geo.begin, s.geo.end, 0.5) as tf.Tensor4D;
+    const padded = tf.maxPoolWithArgmax(positive, s.kernel as Shape2, s.strides as Shape2, 'valid', true).indexes;
+    return unpaddedTargets(padded.dataSync() as Int32Array, positive.shape, s.geo.begin, x4.shape, 1);
+  });
+  // Channels-first tensors gather in their own layout (indices mapped once): no transposes of
+  // the n^2 tangent rows.
+  const native = s.channelsLast
+    ? targets
+    : args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax-nchw`, () => channelsFirstTargets(targets, x4.shape, y.shape));
+  const tangent = s.channelsLast ? t : args.tangents[0]!;
+  let flat = tf.reshape(tangent, [copies, x4.size]);
+  // A window wholly in padding targets the spare element after the input: tangent 0.
+  if (withSpare.has(native)) flat = tf.concat([flat, tf.zeros([copies, 1])], 1);
+  const out = tf.gather(flat, tf.reshape(native, [-1]), 1);
+  const outShape = s.channelsLast ? y.shape : args.outputs[0].shape;
+  return tf.reshape(out, [copies * outShape[0], ...outShape.slice(1)]);
+}
+
+/**
+ * unpaddedTargets (channels-last positions, in channels-last output order) re-indexed for a
+ * channels-first input and output: target of output (s, c, h, w) = input (s, c, y, x).
+ */
+function channelsFirstTargets(targets: Tensor, inShape: readonly number[], outShape: readonly number[]): Tensor {
+  const [n, h, w, c] = inShape;
+  const [, ho, wo] = outShape;
+  const size = n * h * w * c;
+  const src = targets.dataSync() as Int32Array;
+  const out = new Int32Array(src.length);
+  let spare = false;
+  for (let s = 0; s < n; s++) {
+    for (let y = 0; y < ho; y++) {
+      for (let x = 0; x < wo; x++) {
+        for (let ch = 0; ch < c; ch++) {
+          const v = src[((s * ho + y) * wo + x) * c + ch];
+          let mapped = size;
+          if (v < size) {
+            const vc = v % c;
+            const vx = Math.floor(v / c) % w;
+            const vy = Math.floor(v / (c * w)) % h;
+            const vs = Math.floor(v / (c * w * h));
+            mapped = ((vs * c + vc) * h + vy) * w + vx;
+          } else spare = true;
+          out[((s * c + ch) * ho + y) * wo + x] = mapped;
+        }
+      }
+    }
+  }
+  const result = tf.tensor1d(out, 'int32');
+  if (spare) withSpare.add(result);
+  return result;
+}
+
 const maxPool: OpKernel = {
   dataInputs: [0],
   outputBound: pooled,
@@ -243,6 +322,7 @@ const maxPool: OpKernel = {
   },
   // The arg-max scatter takes stacked probes; the strided-slice path compares with y per probe.
   probeStacking: (args) => (sliced(setup(args)) ? undefined : 'stacked'),
+  jvp: maxPoolJvp,
 };
 
 /**

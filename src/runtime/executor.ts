@@ -307,6 +307,24 @@ export class Executor implements KernelContext {
   }
 
   /**
+   * The exact Jacobian-vector product of node `index`'s first output (OpKernel.jvp) with
+   * `tangents` (one per input, `copies` stacked along axis 0); null when the op has no such rule.
+   * The caller owns the result.
+   */
+  nodeJvp(acts: Activations, index: number, tangents: readonly (Tensor | undefined)[], copies: number): Tensor | null {
+    const node = this.graph.nodes[index];
+    const kernel = this.kernels[index];
+    if (!kernel.jvp) return null;
+    const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
+    const outputs = node.outputs.map((name) => this.lookup(acts, name, node));
+    try {
+      return tf.tidy(() => kernel.jvp!({ inputs, outputs, tangents, copies, attrs: node.attrs, node, ctx: this }));
+    } catch (e) {
+      throw new ExecutionError(node.name, node.op, e);
+    }
+  }
+
+  /**
    * Whether reverse passes to `wrt` can stack probes (vjp's `probes`): every tensor on a data
    * path from them has an axis 0 to stack along.
    */

@@ -17,6 +17,8 @@ import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
 import { referenceOutput } from '../../src/graph/queries';
 import { linearPartByJvp, linearise } from '../../src/metrics/dilution';
+import { exactLinearPart } from '../../src/metrics/blockJvp';
+import { oneHotRows } from '../../src/metrics/jacobian';
 import { SeededRandom } from '../../src/runtime/random';
 import { median } from '../../src/metrics/stats';
 import { analyzeModel } from '../../src/engine/analyze';
@@ -95,10 +97,76 @@ describe('block-local forward and JVPs', () => {
   });
 });
 
+describe('exact JVPs of a block (blockJvp.ts)', () => {
+  before(useTestBackend);
+
+  test('S v_i through conv, ReLU, max pool and a skip equals mean_j J(v_j) v_i from one-hot VJPs', async () => {
+    // Conv -> Relu -> MaxPool -> Conv, plus a max-pooled skip, then Relu: affine ops before, between
+    // and after three nonlinear ones (the kinks a finite difference crosses).
+    const n = 6;
+    const b = new GraphBuilder('x', ['batch', 2, 6, 6]);
+    const conv = (x: string, cin: number, cout: number, seed: number): string =>
+      b.node('Conv', [x, b.constant(gaussianMatrix(cout, cin * 9, seed, 0.5), [cout, cin, 3, 3]), b.constant(gaussianMatrix(1, cout, seed + 1, 0.3), [cout])], {
+        pads: [1, 1, 1, 1],
+      });
+    const pool = (x: string): string => b.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    const branch = conv(pool(b.node('Relu', [conv('x', 2, 3, 1)])), 3, 2, 3);
+    const y = b.node('Relu', [b.node('Add', [branch, pool('x')])]);
+    const exec = new Executor(b.build(y).graph);
+    const x = randn([n, 2, 6, 6], 7);
+    const feeds = new Map([['x', x]]);
+    const acts = exec.forward(feeds);
+    const sv = (await exactLinearPart(exec, acts, 'x', y))!;
+    assert.ok(sv !== null, 'every op of the block has an exact rule');
+    // Reference: every J(v_j) in full from one VJP per output unit (one-hot on every sample).
+    const dIn = 72;
+    const dOut = acts.get(y)!.size / n;
+    const vs = x.dataSync();
+    const jac: number[][][] = Array.from({ length: n }, () => []);
+    for (let k = 0; k < dOut; k++) {
+      const seed = tf.tensor(oneHotRows(n, dOut, k), acts.get(y)!.shape);
+      const g = exec.vjp(acts, new Map([[y, seed]]), ['x']).get('x')!;
+      const gs = g.dataSync();
+      for (let j = 0; j < n; j++) jac[j].push(Array.from(gs.slice(j * dIn, (j + 1) * dIn)));
+      [seed, g].forEach((t) => t.dispose());
+    }
+    const expected: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < dOut; k++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) for (let e = 0; e < dIn; e++) s += jac[j][k][e] * vs[i * dIn + e];
+        expected.push(s / n);
+      }
+    }
+    const want = tf.tensor2d(expected, [n, dOut]);
+    const err = maxRelDiff(sv, want);
+    assert.ok(err < 1e-5, `S v differs from the one-hot VJPs' by ${err}`);
+    [sv, want, x].forEach((t) => t.dispose());
+    exec.disposeActivations(acts, feeds);
+    exec.dispose();
+  });
+
+  test('a block with a product of two data tensors has no exact rule: null, and k_lin falls back to finite differences', async () => {
+    const b = new GraphBuilder('x', ['batch', 4]);
+    const h = b.node('MatMul', ['x', b.constant(gaussianMatrix(4, 4, 2, 0.7), [4, 4])]);
+    const y = b.node('Mul', [h, b.node('Tanh', [h])]);
+    const exec = new Executor(b.build(y).graph);
+    const x = randn([5, 4], 3);
+    const feeds = new Map([['x', x]]);
+    const acts = exec.forward(feeds);
+    assert.equal(await exactLinearPart(exec, acts, 'x', y), null);
+    const info = await linearise(exec, acts, 'x', y, { exact: false, probes: 8, rng: new SeededRandom(1) }, 1, false);
+    assert.match(info.qSv.method, /^jvp \(finite differences/);
+    exec.disposeActivations(acts, feeds);
+    x.dispose();
+    exec.dispose();
+  });
+});
+
 describe('adaptive precision of k_lin', () => {
   before(useTestBackend);
 
-  async function lineariseMlpBlock(plan: { targetPrecision?: number; deadline?: number; maxProbes?: number }): Promise<LinearisationInfo> {
+  async function lineariseMlpBlock(plan: { targetPrecision?: number; deadline?: number; maxProbes?: number; exactJvp?: boolean }): Promise<LinearisationInfo> {
     const { graph } = await loadModel(path.join(fixtureDir('mlp_relu'), 'model.onnx'));
     const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;
     const exec = new Executor(graph);
@@ -123,8 +191,9 @@ describe('adaptive precision of k_lin', () => {
   });
 
   test('an unreachable target refines (central differences, more probes) up to the cap and is flagged', async () => {
-    const plain = await lineariseMlpBlock({});
-    const info = await lineariseMlpBlock({ targetPrecision: 1e-9, maxProbes: 24 });
+    // With finite differences (a block without exact JVP rules): central ones first.
+    const plain = await lineariseMlpBlock({ exactJvp: false });
+    const info = await lineariseMlpBlock({ targetPrecision: 1e-9, maxProbes: 24, exactJvp: false });
     const p = info.kLinPrecision!;
     assert.equal(p.met, false);
     assert.equal(p.central, true);
@@ -135,6 +204,13 @@ describe('adaptive precision of k_lin', () => {
     assert.ok(Math.abs(info.kLin! / plain.kLin! - 1) < 0.01, `central ${info.kLin} vs forward ${plain.kLin}`);
     // Without a target nothing is refined or recorded.
     assert.equal(plain.kLinPrecision, undefined);
+  });
+
+  test('with exact JVPs an unreachable target adds probes only, up to the cap', async () => {
+    const info = await lineariseMlpBlock({ targetPrecision: 1e-9, maxProbes: 24 });
+    const p = info.kLinPrecision!;
+    assert.match(info.qSv.method, /exact forward mode/);
+    assert.deepEqual([p.met, p.central, p.probes, p.stoppedBy], [false, false, 24, 'probe-cap']);
   });
 
   test('a spent time budget stops refinement before it starts', async () => {
