@@ -129,3 +129,19 @@ test('mdCode and mdText render to exactly the given text', () => {
     );
   }
 });
+
+test('no doubled or nested brackets in the model and reference lines of every export (#18)', async () => {
+  const { reportToHtml } = await import('../../src/report/export/html');
+  const { formatReportTable } = await import('../../src/cli/table');
+  const { referenceShortText, referenceText } = await import('../../src/report/referenceText');
+  const base = savedReport();
+  assert.equal(base.model.formatLabel, 'ONNX (opset 13)', 'the fixture carries the bracketed label the loader writes');
+  const withLoss = mutableCopy(base);
+  withLoss.reference = { ...withLoss.reference, kind: 'error', loss: 'cross-entropy', modelOutput: 'logits', labels: 'y.npy' };
+  for (const text of [reportToMarkdown(withLoss), reportToHtml(withLoss), formatReportTable(withLoss)]) {
+    assert.ok(!text.includes('))'), 'no doubled closing bracket');
+    assert.ok(text.includes('ONNX (opset 13) ·'), 'the format label stands on its own');
+  }
+  assert.equal(referenceShortText(withLoss), 'error layer (softmax cross-entropy)');
+  assert.equal(referenceText(withLoss), 'error layer: per-sample softmax cross-entropy of logits against labels y.npy');
+});

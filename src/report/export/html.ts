@@ -113,7 +113,7 @@ export function reportToHtml(report: AnalysisReport): string {
   const t = report.thresholds;
   const g = report.growth;
   const meta: [string, string][] = [
-    ['model', `${m.fileName} (${m.formatLabel}), ${m.parameters} parameters, sha256 ${m.contentHash.slice(0, 12)}`],
+    ['model', `${m.fileName} · ${m.formatLabel} · ${m.parameters} parameters · sha256 ${m.contentHash.slice(0, 12)}`],
     ['input', `${m.inputName} [${m.inputShape.join(', ')}] from ${s.inputSource === 'gaussian' ? 'a seeded Gaussian batch' : s.inputSource}`],
     ['output', `${m.outputName} (${m.outputDim} units)`],
     ['input batch', inputText(report)],

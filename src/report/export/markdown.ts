@@ -31,8 +31,8 @@ export function reportToMarkdown(report: AnalysisReport): string {
   const header = [
     `## Gradient Lens: ${mdCode(m.fileName)}`,
     '',
-    `- **Model:** ${mdCode(m.fileName)} (${mdText(m.formatLabel)}), input ${mdCode(m.inputName)} ${mdText(`[${m.inputShape.join(', ')}]`)}, ` +
-      `output ${mdCode(m.outputName)} (${mdText(m.outputDim)} units), ${mdText(m.parameters)} parameters, sha256 ${mdText(m.contentHash.slice(0, 12))}`,
+    `- **Model:** ${mdCode(m.fileName)} · ${mdText(m.formatLabel)} · input ${mdCode(m.inputName)} ${mdText(`[${m.inputShape.join(', ')}]`)} · ` +
+      `output ${mdCode(m.outputName)} (${mdText(m.outputDim)} units) · ${mdText(m.parameters)} parameters · sha256 ${mdText(m.contentHash.slice(0, 12))}`,
     `- **Format:** ${mdText(m.format)}`,
     `- **Input batch:** ${mdText(inputText(report))}`,
     `- **Reference layer (GSC to):** ${mdText(referenceText(report))}`,
