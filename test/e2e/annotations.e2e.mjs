@@ -417,6 +417,8 @@ await runTest('annotations', 420, async (keep) => {
   await unplacedToast.waitFor({ timeout: 240000 });
   const toastText = normalize(await unplacedToast.innerText()).replace(/\s+/g, ' ');
   log(`message: ${toastText}`);
+  const toasts = await page.locator('.notification-toast', { hasText: /could not be placed|has no place/ }).count();
+  if (toasts !== 1) throw new Error(`${toasts} "could not be placed" notifications side by side, expected one`);
   const m = /(\d+) of (\d+) blocks of linear\.onnx could not be placed/.exec(toastText);
   if (!m || m[1] !== m[2]) throw new Error(`expected every block of the sourceless model unplaced: ${toastText}`);
   const unplacedLog = await vscode.waitForLog(

@@ -411,3 +411,22 @@ describe('the sidecar help text', () => {
     });
   });
 });
+
+describe('"could not be placed": one notification at a time (#18)', () => {
+  test('a second set while one is open is gathered and shown as one when it closes; repeats are dropped', async () => {
+    const { UnplacedNotices } = await import('../../src/extension/annotations/unplacedNotice');
+    const n = new UnplacedNotices();
+    const a = { key: 'a', fileName: 'resnet/model.onnx', unplaced: ['fc', 'pool'], blocks: 9 };
+    const b = { key: 'b', fileName: 'paper/model.json', unplaced: ['dense_3'], blocks: 51 };
+    const c = { key: 'c', fileName: 'x.onnx', unplaced: ['y'], blocks: 2 };
+    assert.equal(n.offer(a), 'Gradient Lens: 2 of 9 blocks of resnet/model.onnx could not be placed in the source code (fc, pool).');
+    assert.equal(n.offer(b), undefined, 'not beside the open one');
+    assert.equal(n.offer(c), undefined);
+    assert.equal(n.claim(), false, "a block's own explanation does not open a second one either");
+    assert.equal(n.closed(), 'Gradient Lens: 1 of 51 blocks of paper/model.json; 1 of 2 blocks of x.onnx could not be placed in the source code.');
+    assert.equal(n.isOpen, true, 'the gathered one is now on screen');
+    assert.equal(n.closed(), undefined);
+    assert.equal(n.offer(a), undefined, 'announced once a session');
+    assert.equal(n.claim(), true);
+  });
+});
