@@ -242,3 +242,16 @@ describe('report titles and pick lists name the folder', () => {
     assert.equal(shortModelPath('C:\\models\\vgg\\model.onnx'), 'vgg/model.onnx');
   });
 });
+
+describe('status bar texts stay short (#18)', () => {
+  test('long names are cut in the middle so every text fits; short ones are left alone', async () => {
+    const { STATUS_MAX, shortName, statusText } = await import('../../src/extension/statusText');
+    assert.equal(statusText('', 'model.onnx', ' cancelled'), 'Gradient Lens: model.onnx cancelled');
+    assert.equal(shortName('abcdefghijklmnopqrstuvwxyz', 10), 'abc…uvwxyz');
+    const name = '/encoder/layers.11/self_attention/out_projection/MatMul_with_a_long_suffix';
+    for (const t of [statusText('block 12 ', name), statusText('', name, ' cancelled'), statusText('stopped watching ', name)]) {
+      assert.ok([...t].length <= STATUS_MAX, `${t} (${[...t].length})`);
+      assert.ok(t.includes('…') && t.includes('suffix'));
+    }
+  });
+});

@@ -15,6 +15,7 @@ import { ModelDimSizes } from './modelDimSizes';
 import { failureNotice } from './failure';
 import { reducedSettingsNotice } from './notices';
 import { ProgressTracker } from './progress';
+import { statusText } from '../statusText';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
 /** How long a request made in an untrusted workspace waits for the user to grant trust. */
@@ -230,7 +231,7 @@ export class AnalysisService implements vscode.Disposable {
     const notice = failureNotice(fileName, e);
     if (notice.kind === 'cancelled') {
       this.log.info(`analysis of ${fileName} cancelled; the worker process has exited`);
-      vscode.window.setStatusBarMessage(`Gradient Lens: analysis of ${fileName} cancelled`, 5000);
+      vscode.window.setStatusBarMessage(statusText('', fileName, ' cancelled'), 5000);
       return;
     }
     await showErrorWithDetails(this.log, notice.message, notice.details);
