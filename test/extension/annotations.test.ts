@@ -430,3 +430,42 @@ describe('"could not be placed": one notification at a time (#18)', () => {
     assert.equal(n.claim(), true);
   });
 });
+
+describe('what a number covers (#18 item 10)', () => {
+  const link = (i: number): string => `command:gradientLens.openInReport?${i}`;
+  test('the reference layer shows "GSC 1 (reference layer)" and the hover says why', () => {
+    const last = report.blocks[report.blocks.length - 1];
+    assert.equal(last.gscToOutput.method, 'identity', 'the fixture ends at the reference layer');
+    assert.match(siteLabel([last]), /^GSC 1 \(reference layer\) · k_lin /);
+    assert.match(siteLabel([report.blocks[0]]), /^GSC \d/, 'other blocks keep their number');
+    const [view] = buildSiteViews(report, { sites: [site('/w/model.py', 3, [last.index])], unplaced: [] }, 100);
+    const text = hoverMarkdown({ view, stale: false, openLink: link, modelFileName: 'model.onnx' });
+    assert.ok(text.includes('| 1 (reference layer) | reference layer |'), text);
+    assert.match(text, /ends at the reference layer: its GSC to the output is 1 by definition/);
+  });
+  test('ops outside the module a block is named after are listed in the hover', async () => {
+    const { opsOutsideBlock } = await import('../../src/extension/annotations/format');
+    const block = {
+      name: 'layer3',
+      nodes: ['/layer3/conv1/Conv', '/layer3/relu2/Relu', '/pool/GlobalAveragePool', '/flatten/Flatten'],
+      opTypes: ['Conv', 'Relu', 'GlobalAveragePool', 'Flatten'],
+    };
+    assert.deepEqual(opsOutsideBlock(block), ['pool (GlobalAveragePool)', 'flatten (Flatten)']);
+    assert.deepEqual(opsOutsideBlock({ name: 'fc', nodes: ['/fc/Gemm'], opTypes: ['Gemm'] }), []);
+    assert.deepEqual(opsOutsideBlock({ name: 'layer1', nodes: ['/layer1/conv1/Conv', '/layer1/Add'], opTypes: ['Conv', 'Add'] }), []);
+    const m = mutableCopy(report);
+    m.blocks[0].name = 'layer3';
+    m.blocks[0].nodes = block.nodes;
+    m.blocks[0].opTypes = block.opTypes;
+    const [view] = buildSiteViews(m as never, { sites: [site('/w/model.py', 3, [m.blocks[0].index])], unplaced: [] }, 100);
+    const text = hoverMarkdown({ view, stale: false, openLink: link, modelFileName: 'model.onnx' });
+    // Names are Markdown-escaped (backslash before each bracket).
+    const plain = text.replace(/\\(.)/g, '$1');
+    assert.ok(
+      plain.includes(
+        'is more than layer3: it also includes pool (GlobalAveragePool), flatten (Flatten); its GSC and k are measured over all its ops (Conv → Relu → GlobalAveragePool → Flatten)',
+      ),
+      text,
+    );
+  });
+});

@@ -23,7 +23,7 @@ test('the block table reads back to the report: names, kinds, GSC, intervals, k 
     assert.equal(codeSpanText(row[1]), b.name);
     assert.equal(row[2], b.kind);
     assert.ok(sameTo4Digits(row[3], b.gscToOutput.value), `GSC ${row[3]} vs ${b.gscToOutput.value}`);
-    assert.equal(row[4], b.gscToOutput.method === 'identity' ? 'identity' : 'exact');
+    assert.equal(row[4], b.gscToOutput.method === 'identity' ? 'reference layer' : 'exact');
     assert.ok(sameTo4Digits(row[5], b.gscBlock.value));
     assert.equal(row[6], '');
     assert.ok(b.linearisation.kLin !== null && sameTo4Digits(row[7], b.linearisation.kLin));

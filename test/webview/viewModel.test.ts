@@ -74,6 +74,14 @@ describe('block table cells', () => {
     assert.equal(c.value, null);
     assert.equal(c.sortKey, Infinity);
   });
+  test('the reference layer (GSC 1 by definition) says so in its interval cell (#18)', () => {
+    const last = resnet.blocks[resnet.blocks.length - 1];
+    assert.equal(last.gscToOutput.method, 'identity');
+    const c = cellOf(resnet, 'gscToOutputCi', last.index);
+    assert.equal(c.text, 'reference layer');
+    assert.equal(c.title, '1 by definition: the reference layer itself');
+    assert.equal(cellOf(resnet, 'gscToOutputCi', 1).text, 'exact');
+  });
   test('exact estimates show "exact" as their interval; probe estimates the interval', () => {
     assert.equal(cellOf(resnet, 'gscToOutputCi', 2).text, 'exact');
     const b2 = resnet.blocks[1];

@@ -4,7 +4,19 @@
  * Names from the model file stay plain strings here; the DOM code sets them as text.
  */
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
-import { formatComparison, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
+import {
+  formatComparison,
+  formatInterval,
+  formatK,
+  formatMethod,
+  formatNumber,
+  formatOptional,
+  formatPrecise,
+  INFINITY_TEXT,
+  isReferenceEstimate,
+  NOT_APPLICABLE,
+  REFERENCE_LAYER_TEXT,
+} from './format';
 import type { SortKey } from './sorting';
 import { maxOf } from '../../src/report/extent';
 
@@ -59,6 +71,8 @@ function estimateCell(e: Estimate, field: string): CellModel {
 
 function intervalCell(ci: readonly [number, number] | null | undefined, method?: string): CellModel {
   if (!ci) return { text: NOT_APPLICABLE, sortKey: null };
+  // The reference layer's GSC to itself is 1 by definition: say so instead of "exact".
+  if (method !== undefined && isReferenceEstimate({ method })) return { text: REFERENCE_LAYER_TEXT, sortKey: ci[0], title: formatMethod(method) };
   const exact = ci[0] === ci[1];
   return {
     text: formatInterval(ci),

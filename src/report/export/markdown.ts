@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -15,7 +15,7 @@ function num(v: number | null): string {
 }
 
 function ci(e: Estimate): string {
-  return mdText(e.method === 'exact' || e.method === 'identity' ? e.method : formatInterval(e.ci99));
+  return mdText(formatEstimateInterval(e));
 }
 
 function kindLabel(b: BlockReport): string {
