@@ -523,10 +523,25 @@ export interface CollapseRow {
   readonly source: NonlinearityReport;
 }
 
+/**
+ * The layer a nonlinearity belongs to, short enough for a chart axis: "/layer1/relu1/Relu" →
+ * "layer1.relu1", "/blocks/blocks.7/act/Relu" → "blocks.7.act" (the op type at the end and a
+ * container's name repeated in its child's are dropped); the op itself when the name says nothing.
+ */
+export function layerLabel(sourceName: string, op: string): string {
+  const parts = sourceName.split('/').filter((s) => s !== '');
+  const last = parts[parts.length - 1];
+  if (parts.length > 1 && last !== undefined && (last === op || last.startsWith(`${op}_`))) parts.pop();
+  const kept = parts.filter((p, i) => !(parts[i + 1]?.startsWith(`${p}.`) ?? false));
+  const label = kept.slice(-3).join('.');
+  return label === '' ? op : label;
+}
+
 export function collapseRows(r: AnalysisReport): CollapseRow[] {
   return r.nonlinearities.map((q) => ({
     index: q.index,
-    label: `${q.index} ${q.op}`,
+    // The layer, not only the op: "1 Relu … 7 Relu" said nothing about where each one is.
+    label: `${q.index} ${layerLabel(q.sourceName, q.op)}`,
     op: q.op,
     sourceName: q.sourceName,
     block: q.block,
