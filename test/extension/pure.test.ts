@@ -22,6 +22,15 @@ describe('parseConfig', () => {
     assert.deepEqual(c.settings.dimOverrides, {});
     assert.deepEqual(c.thresholds, DEFAULT_THRESHOLDS);
     assert.deepEqual(c.problems, []);
+    assert.equal(c.estimateThresholdMs, 60_000, 'cheaper settings offered above an estimated minute');
+  });
+
+  test('the estimate threshold in seconds; 0 never offers; a bad value is reported', () => {
+    assert.equal(parseConfig(source({ estimateThresholdSeconds: 0 })).estimateThresholdMs, 0);
+    assert.equal(parseConfig(source({ estimateThresholdSeconds: 2.5 })).estimateThresholdMs, 2500);
+    const bad = parseConfig(source({ estimateThresholdSeconds: -1 }));
+    assert.equal(bad.estimateThresholdMs, 60_000);
+    assert.match(bad.problems.join('\n'), /gradientLens\.estimateThresholdSeconds/);
   });
 
   test('valid values are used as given', () => {
