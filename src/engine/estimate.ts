@@ -17,7 +17,7 @@ import type { AnalysisSettings } from '../report/schema';
  * average about 30): the factor that would have made the estimate exact was 0.48
  * (examples/resnet), 0.81 (mlp_tanh), 0.97 (resmlp_relu), 0.84 (resnet_cifar8) and 1.13
  * (tiny_transformer). The upper end is taken so the offer comes rather too early than too late;
- * the estimate is then within about a factor of two of the run.
+ * the estimate then errs on the long side, by up to 2.3× (examples/resnet).
  */
 export const REVERSE_PASS_FACTOR = 1.1;
 
