@@ -43,7 +43,12 @@ describe('the offer', () => {
     assert.equal(offer.optionOf(undefined), undefined);
     const cheapest = offer.optionOf(offer.buttons[1]);
     assert.equal(cheapest?.id, 'block-matrix-off');
-    assert.match(offer.buttons[1], /^Block matrix off \(about \d+ (s|min)\)$/);
+    assert.equal(offer.buttons[1], 'Block Matrix Off');
+    assert.ok(
+      offer.buttons.every((b) => b.length <= 16),
+      'short enough for a notification button',
+    );
+    assert.match(offer.message, /cheaper settings restart it \(batch 8 instead of 16: about \d+ (s|min); block matrix off: about \d+ (s|min)\)\.$/);
   });
   test('below the threshold or with the setting 0: no offer', () => {
     assert.equal(estimateOffer('m.onnx', estimate, estimate.totalMs + 1), undefined);

@@ -24,17 +24,21 @@ const MAX_OPTIONS = 2;
 export function estimateOffer(fileName: string, estimate: RunEstimate, thresholdMs: number): EstimateOffer | undefined {
   if (!(thresholdMs > 0) || estimate.totalMs <= thresholdMs || estimate.options.length === 0) return undefined;
   const shown = estimate.options.slice(-MAX_OPTIONS);
-  const titles = new Map(shown.map((o) => [`${capitalise(o.label)} (${durationText(o.totalMs)})`, o]));
+  // Buttons stay short (a notification cuts long ones); the times are in the message.
+  const titles = new Map(shown.map((o) => [buttonTitle(o), o]));
+  const times = shown.map((o) => `${o.label}: ${durationText(o.totalMs)}`).join('; ');
   return {
     message:
       `Gradient Lens: analyzing ${fileName} will take ${durationText(estimate.totalMs)} (estimated from its forward pass, ` +
-      `${estimate.threads === 1 ? '1 thread' : `${estimate.threads} threads`}). It is running; cheaper settings restart it.`,
+      `${estimate.threads === 1 ? '1 thread' : `${estimate.threads} threads`}). It is running; cheaper settings restart it (${times}).`,
     buttons: [...titles.keys(), RUN_ANYWAY],
     optionOf: (button) => (button === undefined ? undefined : titles.get(button)),
     reducedText: (option) => reducedBeforeRunText(option, estimate.totalMs),
   };
 }
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+function buttonTitle(o: CheaperOption): string {
+  if (o.settings.probes !== undefined) return `${o.settings.probes} Probes`;
+  if (o.settings.batch !== undefined) return `Batch ${o.settings.batch}`;
+  return 'Block Matrix Off';
 }
