@@ -275,7 +275,10 @@ await runTest('annotations', 420, async (keep) => {
     throw new Error(`the hover lacks the interval, instances or placement:\n${hoverText}`);
   // layer3's block also holds the pooling and flattening after it: the hover says so (#18).
   const layer3 = block('layer3');
-  if (layer3.nodes.some((n) => !n.startsWith('/layer3/')) && !/layer3 is more than layer3: it also includes .*\(GlobalAveragePool\)/.test(hoverText.replace(/\s+/g, ' ')))
+  if (
+    layer3.nodes.some((n) => !n.startsWith('/layer3/')) &&
+    !/layer3 is more than layer3: it also includes .*\(GlobalAveragePool\)/.test(hoverText.replace(/\s+/g, ' '))
+  )
     throw new Error(`the hover does not say what layer3's block covers beyond layer3:\n${hoverText}`);
   await vscode.shot('hover');
 
