@@ -35,7 +35,7 @@ export function formatReportTable(report: AnalysisReport): string {
   const m = report.model;
   const s = report.settings;
   const lines = [
-    printable(`${m.fileName}  (${m.formatLabel}, input [${m.inputShape.join(', ')}], ${m.parameters} parameters)`),
+    printable(`${m.fileName} · ${m.formatLabel} · input [${m.inputShape.join(', ')}] · ${m.parameters} parameters`),
     `input: ${printable(inputText(report))}`,
     `GSC to: ${printable(referenceText(report))}`,
     printable(

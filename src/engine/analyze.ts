@@ -45,6 +45,7 @@ import { jobPasses, type AnalysisJob, type JobResult } from './parallel/jobs';
 import { findNonlinearities, measureCollapse } from '../metrics/collapse';
 import { findFirstNonFinite } from '../runtime/finite';
 import { assemblePartial, assembleReport, type MeasuredNonlinearity, type ReportHeader, type TensorStats } from './assembleReport';
+import { durationText, estimateRun } from './estimate';
 
 export { TOOL_VERSION } from './assembleReport';
 
@@ -112,6 +113,7 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   const data = prepareData(loaded.graph, request, settings);
   const graph = toChannelsLast(data.graph);
   const warnings: ReportWarning[] = run.backend.notes.map((message) => ({ code: 'backend-fallback', message }));
+  if (request.reducedSettings) warnings.push({ code: 'input', message: request.reducedSettings });
   const limitBytes = memoryLimitBytes(settings, run.backend);
   const budget = run.budget ?? new MemoryBudget(limitBytes);
   // One float32 tensor may not take the whole limit: refuse such a node before it allocates;
@@ -217,20 +219,24 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
     warnings.push(...data.referenceWarnings(acts.get(referenceTensor)!));
 
     // Auto: exact for narrow targets, and whenever d one-hot passes cost no more than the probes.
-    const useExact = (d: number): boolean => settings.exact === 'on' || (settings.exact === 'auto' && (d <= settings.exactMaxDim || d <= settings.probes));
+    const useExact = (d: number, probes: number): boolean =>
+      settings.exact === 'on' || (settings.exact === 'auto' && (d <= settings.exactMaxDim || d <= probes));
     // Every reverse pass of the report, as independent seeded jobs on one or more threads
     // (src/engine/parallel: the numbers are the same for any thread count).
-    const jobList = analysisJobs({
-      blocks,
-      boundaries,
-      probes: settings.probes,
-      blockMatrix: settings.blockMatrix,
-      ...(settings.kPrecision !== undefined &&
-        settings.kPrecision > 0 && { kPrecision: { target: settings.kPrecision, timeBudgetMs: settings.kTimeBudgetMs ?? DEFAULT_K_TIME_BUDGET_MS } }),
-      useExact: (t) => useExact(acts.get(t)!.size / n),
-      shapeOf: (t) => acts.get(t)!.shape.slice(1),
-    });
+    const planJobs = (blockMatrix: boolean, probes: number): AnalysisJob[] =>
+      analysisJobs({
+        blocks,
+        boundaries,
+        probes,
+        blockMatrix,
+        ...(settings.kPrecision !== undefined &&
+          settings.kPrecision > 0 && { kPrecision: { target: settings.kPrecision, timeBudgetMs: settings.kTimeBudgetMs ?? DEFAULT_K_TIME_BUDGET_MS } }),
+        useExact: (t) => useExact(acts.get(t)!.size / n, probes),
+        shapeOf: (t) => acts.get(t)!.shape.slice(1),
+      });
+    const jobList = planJobs(settings.blockMatrix, settings.probes);
     const threadsArgs = { asked, offered, forwardMs, early };
+    emitEstimate(hooks, { graph, n, acts, asked, offered, forwardMs, settings, plan: (blockMatrix, probes) => planJobs(blockMatrix, probes) });
     const tensors = tensorStats(blocks, boundaries, acts, n);
     const settingsRun: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
     const partialOf = (results: ReadonlyMap<string, JobResult>): PartialReport =>
@@ -389,6 +395,35 @@ async function runAnalysisJobs(
     blocks: Math.round(phaseMs.blocks),
   };
   return { results, phaseMs: rounded, threadsUsed: Math.max(1, threadsUsed.size) };
+}
+
+interface EstimateArgs {
+  readonly graph: Graph;
+  readonly n: number;
+  readonly acts: Map<string, tf.Tensor>;
+  readonly asked: number | undefined;
+  readonly offered: number;
+  readonly forwardMs: number;
+  readonly settings: AnalysisSettings;
+  readonly plan: (blockMatrix: boolean, probes: number) => AnalysisJob[];
+}
+
+/** The run's time estimate from the measured forward pass, sent before the reverse passes (estimate.ts). */
+function emitEstimate(hooks: AnalyzeHooks, a: EstimateArgs): void {
+  if (!hooks.onProgress) return;
+  const passesOf = (job: AnalysisJob): number => jobPasses(job, (t) => a.acts.get(t)!.size / a.n);
+  const cost = jobCost(a.graph, passesOf);
+  const nodes = Math.max(1, a.graph.nodes.length);
+  const jobs = a.plan(a.settings.blockMatrix, a.settings.probes);
+  const estimate = estimateRun({
+    // A forward pass too quick for the millisecond clock still costs something.
+    forwardMs: Math.max(1, a.forwardMs),
+    threads: a.asked ?? threadsWorthUsing(a.offered, a.forwardMs, jobs, cost, nodes),
+    batch: a.n,
+    settings: a.settings,
+    forwardEquivalents: (blockMatrix, probes) => a.plan(blockMatrix, probes).reduce((t, j) => t + cost(j), 0) / nodes,
+  });
+  hooks.onProgress({ phase: 'forward', message: `estimated ${durationText(estimate.totalMs)} in all`, fraction: 0.08, estimate });
 }
 
 /** The collapsing-domain measures of every nonlinearity inside a block (metrics/collapse.ts). */

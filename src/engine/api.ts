@@ -4,6 +4,7 @@
  */
 import type { AnalysisSettings, PartialReport, Thresholds } from '../report/schema';
 import type { DataRequest } from '../data/samples';
+import type { RunEstimate } from './estimate';
 
 export type AnalysisPhase = 'backend' | 'loading' | 'forward' | 'gsc-to-output' | 'block-matrix' | 'blocks' | 'nonlinearities' | 'done';
 
@@ -13,6 +14,11 @@ export interface ProgressEvent {
   readonly message: string;
   /** Fraction of the whole analysis done, 0..1, when known. */
   readonly fraction?: number;
+  /**
+   * Sent once, after the forward pass and before the reverse passes: how long the run will
+   * take and what cheaper settings would take (./estimate.ts).
+   */
+  readonly estimate?: RunEstimate;
 }
 
 export interface AnalyzeRequest {
@@ -39,6 +45,11 @@ export interface AnalyzeRequest {
    * same for any count (src/engine/parallel).
    */
   readonly threads?: number;
+  /**
+   * Said in the report's warnings: the caller reduced the settings before this run (e.g. after
+   * an estimate offered cheaper ones), so the report does not pass for one with the defaults.
+   */
+  readonly reducedSettings?: string;
 }
 
 export interface AnalyzeHooks {

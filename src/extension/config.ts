@@ -8,6 +8,7 @@
  */
 import { DEFAULT_SETTINGS, DEFAULT_THRESHOLDS } from '../engine/api';
 import type { AnalysisSettings, Thresholds } from '../report/schema';
+import { DEFAULT_ESTIMATE_THRESHOLD_MS } from '../engine/estimate';
 
 export interface ConfigSource {
   get(key: string): unknown;
@@ -22,6 +23,8 @@ export type UserSettings = Pick<
 export interface GradientLensConfig {
   readonly settings: UserSettings;
   readonly thresholds: Thresholds;
+  /** Above this estimated run time (ms) cheaper settings are offered; 0 never offers. */
+  readonly estimateThresholdMs: number;
   /** Human-readable reasons why a value was ignored. */
   readonly problems: readonly string[];
 }
@@ -38,6 +41,7 @@ export const CONFIG_KEYS = {
   memoryLimitMb: 'memoryLimitMb',
   kPrecision: 'kPrecision',
   kTimeBudgetMs: 'kTimeBudgetMs',
+  estimateThreshold: 'estimateThresholdSeconds',
   gsc: 'thresholds.gsc',
   pseudoLinearK: 'thresholds.pseudoLinearK',
   collapsedSpread: 'thresholds.collapsedSpread',
@@ -92,7 +96,12 @@ export function parseConfig(source: ConfigSource): GradientLensConfig {
     pseudoLinearK: read(CONFIG_KEYS.pseudoLinearK, DEFAULT_THRESHOLDS.pseudoLinearK, positive),
     collapsedSpread: read(CONFIG_KEYS.collapsedSpread, DEFAULT_THRESHOLDS.collapsedSpread, positive),
   };
-  return { settings, thresholds, problems };
+  const estimateSeconds = read(
+    CONFIG_KEYS.estimateThreshold,
+    DEFAULT_ESTIMATE_THRESHOLD_MS / 1000,
+    (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  );
+  return { settings, thresholds, estimateThresholdMs: estimateSeconds * 1000, problems };
 }
 
 /** `{ "batch_size": 4, "seq": 32 }`: dimension name -> size; bad entries are dropped one by one. */

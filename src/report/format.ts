@@ -132,6 +132,7 @@ export function formatWithInterval(value: number | null | undefined, ci: readonl
 
 /** "value [low, high]" for a probe estimate, "value (exact)" when it is exact. */
 export function fmtEstimate(e: Estimate): string {
+  if (isReferenceEstimate(e)) return formatGscToOutput(e);
   return formatWithInterval(e.value, e.stderr === 0 && e.ci99[0] === e.ci99[1] ? [e.value, e.value] : e.ci99);
 }
 
@@ -157,4 +158,26 @@ export function formatSeconds(ms: number): string {
 /** ", 2 threads" when the reverse passes ran on more than one thread (reports from 1.1 on). */
 export function threadsText(threads: number | undefined): string {
   return threads !== undefined && threads > 1 ? `, ${threads} threads` : '';
+}
+
+/**
+ * The GSC of the reference layer to itself is 1 by definition (method 'identity'): it measures
+ * nothing, so every surface says what it is instead of showing a bare "1" beside real figures.
+ */
+export const REFERENCE_LAYER_TEXT = 'reference layer';
+
+export function isReferenceEstimate(e: Pick<Estimate, 'method'>): boolean {
+  return e.method === 'identity';
+}
+
+/** "1 (reference layer)" for the reference layer's own GSC, else the number. */
+export function formatGscToOutput(e: Estimate): string {
+  return isReferenceEstimate(e) ? `1 (${REFERENCE_LAYER_TEXT})` : formatNumber(e.value);
+}
+
+/** The interval column of an estimate: "exact", "reference layer" (1 by definition) or "[low, high]". */
+export function formatEstimateInterval(e: Estimate): string {
+  if (isReferenceEstimate(e)) return REFERENCE_LAYER_TEXT;
+  if (e.method === 'exact') return 'exact';
+  return formatInterval(e.ci99);
 }

@@ -5,9 +5,10 @@
  */
 import type { AnalysisReport } from './schema';
 
-const LOSS_LABEL = { 'cross-entropy': 'cross-entropy (softmax)', 'squared-error': 'squared error' } as const;
+// Worded without brackets: the short form is itself shown in brackets ("error layer (…)").
+const LOSS_LABEL = { 'cross-entropy': 'softmax cross-entropy', 'squared-error': 'squared error' } as const;
 
-/** E.g. "model output logits" or "error layer: cross-entropy (softmax) of logits against labels y.npy". */
+/** E.g. "model output logits" or "error layer: per-sample softmax cross-entropy of logits against labels y.npy". */
 export function referenceText(report: AnalysisReport): string {
   const r = report.reference;
   const which = outputChoiceText(report);

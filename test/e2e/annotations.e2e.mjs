@@ -158,7 +158,9 @@ await runTest('annotations', 420, async (keep) => {
   };
   // Where the blocks are defined in model.py, and the end-of-line label each site must show.
   const residual = ['layer1', 'layer2', 'layer3'].map(block);
-  const single = (name, re) => ({ line: lineOf(re), blocks: [block(name)], label: `GSC ${fmt(block(name).gscToOutput.value)} · ${kOf(block(name))}` });
+  // The reference layer's GSC of 1 is so by definition, and labelled as such (#18).
+  const gscText = (b) => (b.gscToOutput.method === 'identity' ? '1 (reference layer)' : fmt(b.gscToOutput.value));
+  const single = (name, re) => ({ line: lineOf(re), blocks: [block(name)], label: `GSC ${gscText(block(name))} · ${kOf(block(name))}` });
   // The BasicBlock class line shows the range of its three instances; each instance's own
   // numbers sit on the self.layerN = BasicBlock(...) line that created it.
   const classSite = { line: lineOf(/^class BasicBlock\(/), blocks: residual, label: gscRange(residual) };
@@ -271,6 +273,13 @@ await runTest('annotations', 420, async (keep) => {
   }
   if (!/99% CI/.test(hoverText) || !/Instances \(3\)/.test(hoverText) || !/Placed by/.test(hoverText))
     throw new Error(`the hover lacks the interval, instances or placement:\n${hoverText}`);
+  // layer3's block also holds the pooling and flattening after it: the hover says so (#18).
+  const layer3 = block('layer3');
+  if (
+    layer3.nodes.some((n) => !n.startsWith('/layer3/')) &&
+    !/layer3 is more than layer3: it also includes .*\(GlobalAveragePool\)/.test(hoverText.replace(/\s+/g, ' '))
+  )
+    throw new Error(`the hover does not say what layer3's block covers beyond layer3:\n${hoverText}`);
   await vscode.shot('hover');
 
   // "Open in report" in the hover selects the (first) block of the site in the panel.
@@ -417,6 +426,8 @@ await runTest('annotations', 420, async (keep) => {
   await unplacedToast.waitFor({ timeout: 240000 });
   const toastText = normalize(await unplacedToast.innerText()).replace(/\s+/g, ' ');
   log(`message: ${toastText}`);
+  const toasts = await page.locator('.notification-toast', { hasText: /could not be placed|has no place/ }).count();
+  if (toasts !== 1) throw new Error(`${toasts} "could not be placed" notifications side by side, expected one`);
   const m = /(\d+) of (\d+) blocks of linear\.onnx could not be placed/.exec(toastText);
   if (!m || m[1] !== m[2]) throw new Error(`expected every block of the sourceless model unplaced: ${toastText}`);
   const unplacedLog = await vscode.waitForLog(

@@ -107,6 +107,9 @@ export async function startVsCode({ vsix, workspace, settings = {}, shots, trust
         'extensions.ignoreRecommendations': true,
         'workbench.enableExperiments': false,
         'git.enabled': false,
+        // Time estimates vary with the load of the machine: no "cheaper settings?" offer unless
+        // a test asks for it (estimate.e2e.mjs).
+        'gradientLens.estimateThresholdSeconds': 0,
         ...settings,
       },
       null,

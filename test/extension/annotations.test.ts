@@ -411,3 +411,61 @@ describe('the sidecar help text', () => {
     });
   });
 });
+
+describe('"could not be placed": one notification at a time (#18)', () => {
+  test('a second set while one is open is gathered and shown as one when it closes; repeats are dropped', async () => {
+    const { UnplacedNotices } = await import('../../src/extension/annotations/unplacedNotice');
+    const n = new UnplacedNotices();
+    const a = { key: 'a', fileName: 'resnet/model.onnx', unplaced: ['fc', 'pool'], blocks: 9 };
+    const b = { key: 'b', fileName: 'paper/model.json', unplaced: ['dense_3'], blocks: 51 };
+    const c = { key: 'c', fileName: 'x.onnx', unplaced: ['y'], blocks: 2 };
+    assert.equal(n.offer(a), 'Gradient Lens: 2 of 9 blocks of resnet/model.onnx could not be placed in the source code (fc, pool).');
+    assert.equal(n.offer(b), undefined, 'not beside the open one');
+    assert.equal(n.offer(c), undefined);
+    assert.equal(n.claim(), false, "a block's own explanation does not open a second one either");
+    assert.equal(n.closed(), 'Gradient Lens: 1 of 51 blocks of paper/model.json; 1 of 2 blocks of x.onnx could not be placed in the source code.');
+    assert.equal(n.isOpen, true, 'the gathered one is now on screen');
+    assert.equal(n.closed(), undefined);
+    assert.equal(n.offer(a), undefined, 'announced once a session');
+    assert.equal(n.claim(), true);
+  });
+});
+
+describe('what a number covers (#18 item 10)', () => {
+  const link = (i: number): string => `command:gradientLens.openInReport?${i}`;
+  test('the reference layer shows "GSC 1 (reference layer)" and the hover says why', () => {
+    const last = report.blocks[report.blocks.length - 1];
+    assert.equal(last.gscToOutput.method, 'identity', 'the fixture ends at the reference layer');
+    assert.match(siteLabel([last]), /^GSC 1 \(reference layer\) · k_lin /);
+    assert.match(siteLabel([report.blocks[0]]), /^GSC \d/, 'other blocks keep their number');
+    const [view] = buildSiteViews(report, { sites: [site('/w/model.py', 3, [last.index])], unplaced: [] }, 100);
+    const text = hoverMarkdown({ view, stale: false, openLink: link, modelFileName: 'model.onnx' });
+    assert.ok(text.includes('| 1 (reference layer) | reference layer |'), text);
+    assert.match(text, /ends at the reference layer: its GSC to the output is 1 by definition/);
+  });
+  test('ops outside the module a block is named after are listed in the hover', async () => {
+    const { opsOutsideBlock } = await import('../../src/extension/annotations/format');
+    const block = {
+      name: 'layer3',
+      nodes: ['/layer3/conv1/Conv', '/layer3/relu2/Relu', '/pool/GlobalAveragePool', '/flatten/Flatten'],
+      opTypes: ['Conv', 'Relu', 'GlobalAveragePool', 'Flatten'],
+    };
+    assert.deepEqual(opsOutsideBlock(block), ['pool (GlobalAveragePool)', 'flatten (Flatten)']);
+    assert.deepEqual(opsOutsideBlock({ name: 'fc', nodes: ['/fc/Gemm'], opTypes: ['Gemm'] }), []);
+    assert.deepEqual(opsOutsideBlock({ name: 'layer1', nodes: ['/layer1/conv1/Conv', '/layer1/Add'], opTypes: ['Conv', 'Add'] }), []);
+    const m = mutableCopy(report);
+    m.blocks[0].name = 'layer3';
+    m.blocks[0].nodes = block.nodes;
+    m.blocks[0].opTypes = block.opTypes;
+    const [view] = buildSiteViews(m as never, { sites: [site('/w/model.py', 3, [m.blocks[0].index])], unplaced: [] }, 100);
+    const text = hoverMarkdown({ view, stale: false, openLink: link, modelFileName: 'model.onnx' });
+    // Names are Markdown-escaped (backslash before each bracket).
+    const plain = text.replace(/\\(.)/g, '$1');
+    assert.ok(
+      plain.includes(
+        'is more than layer3: it also includes pool (GlobalAveragePool), flatten (Flatten); its GSC and k are measured over all its ops (Conv → Relu → GlobalAveragePool → Flatten)',
+      ),
+      text,
+    );
+  });
+});

@@ -64,15 +64,26 @@ describe('failureNotice (what the user is told)', () => {
 
   test('resource: the message says which settings to change', () => {
     const n = failureNotice('a.onnx', err({ code: 'resource', name: 'ResourceError', message: 'needs 9 GB' }));
-    assert.deepEqual(n, { kind: 'error', message: 'a.onnx: needs 9 GB (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)', details: 'STACK' });
+    assert.deepEqual(n, { kind: 'error', message: 'a.onnx: needs 9 GB (lower gradientLens.batchSize or raise gradientLens.memoryLimitMb)' });
   });
 
   for (const code of ['model-load', 'unsupported-op'] as const) {
     test(`${code}: names the file at fault once`, () => {
       const n = failureNotice('a.onnx', err({ code, name: 'ModelLoadError', message: '/m/w.bin: truncated', file: '/m/w.bin' }));
-      assert.deepEqual(n, { kind: 'error', message: 'cannot load w.bin: truncated', details: '/m/w.bin: truncated\nSTACK' });
+      assert.deepEqual(n, { kind: 'error', message: 'cannot load w.bin: truncated', details: '/m/w.bin: truncated' });
     });
   }
+
+  test('user errors are one clear message without a stack; defects keep theirs (#18)', () => {
+    for (const code of ['data', 'input', 'resource', 'model-load', 'unsupported-op'] as const) {
+      const n = failureNotice('a.onnx', err({ code, name: 'Error', message: 'm' }));
+      assert.equal(n.kind === 'error' && (n.details ?? '').includes('STACK'), false, code);
+    }
+    for (const code of ['execution', 'internal'] as const) {
+      const n = failureNotice('a.onnx', err({ code, name: 'Error', message: 'm' }));
+      assert.equal(n.kind === 'error' && n.details, 'STACK', code);
+    }
+  });
 
   test('the code decides, not the name', () => {
     const n = failureNotice('a.onnx', err({ code: 'execution', name: 'ResourceError', message: 'node "n" (Conv): boom' }));

@@ -212,7 +212,13 @@ describe('cache hit messages', () => {
     const other = cacheHitText('ckpt.onnx', '2026-01-01T00:00:00.000Z', 'resnet/model.onnx');
     assert.match(other.long, /^Gradient Lens: ckpt\.onnx has the same content as resnet\/model\.onnx \(analyzed /);
     assert.doesNotMatch(other.long, /unchanged/);
-    assert.equal(other.short, 'Gradient Lens: ckpt.onnx has the same content as resnet/model.onnx (cached)');
+    assert.equal(other.short, 'Gradient Lens: ckpt.onnx same as resnet/model.onnx (cached)');
     assert.ok(same.short.length < 60, 'the status bar text is short');
+    const { STATUS_MAX } = await import('../../src/extension/statusText');
+    const long = 'checkpoints/run-2026-12-06/epoch-0042-validation-best.onnx';
+    for (const t of [cacheHitText(long, '2026-01-01T00:00:00.000Z', long).short, cacheHitText(long, '2026-01-01T00:00:00.000Z').short]) {
+      assert.ok([...t].length <= STATUS_MAX, `${t} fits the status bar`);
+      assert.match(t, /\.onnx/, 'the end of the name (its extension) is kept');
+    }
   });
 });

@@ -22,6 +22,15 @@ describe('parseConfig', () => {
     assert.deepEqual(c.settings.dimOverrides, {});
     assert.deepEqual(c.thresholds, DEFAULT_THRESHOLDS);
     assert.deepEqual(c.problems, []);
+    assert.equal(c.estimateThresholdMs, 60_000, 'cheaper settings offered above an estimated minute');
+  });
+
+  test('the estimate threshold in seconds; 0 never offers; a bad value is reported', () => {
+    assert.equal(parseConfig(source({ estimateThresholdSeconds: 0 })).estimateThresholdMs, 0);
+    assert.equal(parseConfig(source({ estimateThresholdSeconds: 2.5 })).estimateThresholdMs, 2500);
+    const bad = parseConfig(source({ estimateThresholdSeconds: -1 }));
+    assert.equal(bad.estimateThresholdMs, 60_000);
+    assert.match(bad.problems.join('\n'), /gradientLens\.estimateThresholdSeconds/);
   });
 
   test('valid values are used as given', () => {
@@ -240,5 +249,18 @@ describe('report titles and pick lists name the folder', () => {
     assert.equal(shortModelPath('model.onnx'), 'model.onnx');
     assert.equal(shortModelPath('/home/u/.storage/examples/resmlp_relu/model.onnx'), 'resmlp_relu/model.onnx');
     assert.equal(shortModelPath('C:\\models\\vgg\\model.onnx'), 'vgg/model.onnx');
+  });
+});
+
+describe('status bar texts stay short (#18)', () => {
+  test('long names are cut in the middle so every text fits; short ones are left alone', async () => {
+    const { STATUS_MAX, shortName, statusText } = await import('../../src/extension/statusText');
+    assert.equal(statusText('', 'model.onnx', ' cancelled'), 'Gradient Lens: model.onnx cancelled');
+    assert.equal(shortName('abcdefghijklmnopqrstuvwxyz', 10), 'abc…uvwxyz');
+    const name = '/encoder/layers.11/self_attention/out_projection/MatMul_with_a_long_suffix';
+    for (const t of [statusText('block 12 ', name), statusText('', name, ' cancelled'), statusText('stopped watching ', name)]) {
+      assert.ok([...t].length <= STATUS_MAX, `${t} (${[...t].length})`);
+      assert.ok(t.includes('…') && t.includes('suffix'));
+    }
   });
 });

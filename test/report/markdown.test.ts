@@ -23,7 +23,7 @@ test('the block table reads back to the report: names, kinds, GSC, intervals, k 
     assert.equal(codeSpanText(row[1]), b.name);
     assert.equal(row[2], b.kind);
     assert.ok(sameTo4Digits(row[3], b.gscToOutput.value), `GSC ${row[3]} vs ${b.gscToOutput.value}`);
-    assert.equal(row[4], b.gscToOutput.method === 'identity' ? 'identity' : 'exact');
+    assert.equal(row[4], b.gscToOutput.method === 'identity' ? 'reference layer' : 'exact');
     assert.ok(sameTo4Digits(row[5], b.gscBlock.value));
     assert.equal(row[6], '');
     assert.ok(b.linearisation.kLin !== null && sameTo4Digits(row[7], b.linearisation.kLin));
@@ -128,4 +128,20 @@ test('mdCode and mdText render to exactly the given text', () => {
       name,
     );
   }
+});
+
+test('no doubled or nested brackets in the model and reference lines of every export (#18)', async () => {
+  const { reportToHtml } = await import('../../src/report/export/html');
+  const { formatReportTable } = await import('../../src/cli/table');
+  const { referenceShortText, referenceText } = await import('../../src/report/referenceText');
+  const base = savedReport();
+  assert.equal(base.model.formatLabel, 'ONNX (opset 13)', 'the fixture carries the bracketed label the loader writes');
+  const withLoss = mutableCopy(base);
+  withLoss.reference = { ...withLoss.reference, kind: 'error', loss: 'cross-entropy', modelOutput: 'logits', labels: 'y.npy' };
+  for (const text of [reportToMarkdown(withLoss), reportToHtml(withLoss), formatReportTable(withLoss)]) {
+    assert.ok(!text.includes('))'), 'no doubled closing bracket');
+    assert.ok(text.includes('ONNX (opset 13) ·'), 'the format label stands on its own');
+  }
+  assert.equal(referenceShortText(withLoss), 'error layer (softmax cross-entropy)');
+  assert.equal(referenceText(withLoss), 'error layer: per-sample softmax cross-entropy of logits against labels y.npy');
 });

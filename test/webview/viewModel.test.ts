@@ -10,6 +10,7 @@ import {
   blockFlagLabels,
   boundaryLabeler,
   collapseRows,
+  layerLabel,
   dilutionRows,
   gscSeries,
   infinityCap,
@@ -73,6 +74,14 @@ describe('block table cells', () => {
     assert.equal(c.text, '∞');
     assert.equal(c.value, null);
     assert.equal(c.sortKey, Infinity);
+  });
+  test('the reference layer (GSC 1 by definition) says so in its interval cell (#18)', () => {
+    const last = resnet.blocks[resnet.blocks.length - 1];
+    assert.equal(last.gscToOutput.method, 'identity');
+    const c = cellOf(resnet, 'gscToOutputCi', last.index);
+    assert.equal(c.text, 'reference layer');
+    assert.equal(c.title, '1 by definition: the reference layer itself');
+    assert.equal(cellOf(resnet, 'gscToOutputCi', 1).text, 'exact');
   });
   test('exact estimates show "exact" as their interval; probe estimates the interval', () => {
     assert.equal(cellOf(resnet, 'gscToOutputCi', 2).text, 'exact');
@@ -157,6 +166,18 @@ describe('chart series', () => {
     assert.equal(rows[0].signDiversity, resnet.nonlinearities[0].signDiversity);
     assert.equal(rows[0].block, 1);
     assert.equal(collapseRows(linear).length, 0);
+    assert.deepEqual(
+      rows.slice(0, 3).map((r) => r.label),
+      ['1 stem.relu', '2 layer1.relu1', '3 layer1.relu2'],
+      'the x labels name the layer, not only the op (#18)',
+    );
+  });
+  test('layer labels: the op type and a repeated container name dropped', () => {
+    assert.equal(layerLabel('/blocks/blocks.7/act/Relu', 'Relu'), 'blocks.7.act');
+    assert.equal(layerLabel('/layer1/relu1/Relu', 'Relu'), 'layer1.relu1');
+    assert.equal(layerLabel('dense_3/Tanh', 'Tanh'), 'dense_3');
+    assert.equal(layerLabel('Relu_12', 'Relu'), 'Relu_12');
+    assert.equal(layerLabel('', 'Selu'), 'Selu');
   });
   test('matrix model: the computed upper triangle only', () => {
     const m = matrixModel(resnet)!;

@@ -27,7 +27,7 @@ import {
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import type { AnalysisReport, BlockReport } from '../../src/report/schema';
 import { colorAt, logDivergingScale, logTicks, luminance, toCss, withAlpha, type LogDivergingScale, type Rgba } from './colorScale';
-import { formatInterval, formatNumber, INFINITY_TEXT, NOT_APPLICABLE } from './format';
+import { formatInterval, formatMethod, formatNumber, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
 import { moveInList, moveInMatrix, type MatrixCell } from './navigation';
 import type { Theme } from './theme';
 import { boundaryLabeler, collapseRows, dilutionRows, gscSeries, infinityCap, matrixEntryText, matrixModel, type KValue, type MatrixEntry } from './viewModel';
@@ -243,9 +243,9 @@ export function heatmapChart(canvas: HTMLCanvasElement, host: ChartHost): Heatma
             },
             label: (item: TooltipItem<'matrix'>) => {
               const e = entryAt(item.dataIndex);
-              const lines = [`${e.value}`];
+              const lines = [formatPrecise(e.value)];
               if (e.ci && e.ci[0] !== e.ci[1]) lines.push(`99% CI ${formatInterval(e.ci)}`);
-              if (e.method) lines.push(e.method);
+              if (e.method) lines.push(formatMethod(e.method));
               return lines;
             },
           },
@@ -654,6 +654,39 @@ export function dilutionChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
 // ---------------------------------------------------------------------------------------
 // 4. Collapsing-domain measures per nonlinearity
 
+/**
+ * The legend with one more entry, a dashed red line for a threshold drawn across the chart:
+ * the label sits in the legend instead of on the line, where it covered the bars. Clicking that
+ * entry does nothing (it is not a dataset).
+ */
+type LegendSettings = NonNullable<NonNullable<ChartOptions<'bar' | 'line'>['plugins']>['legend']>;
+
+function thresholdLegend(base: ChartOptions, theme: Theme, text: string): LegendSettings {
+  const defaults = Chart.defaults.plugins.legend;
+  return {
+    ...(base.plugins?.legend as object),
+    labels: {
+      ...(base.plugins?.legend?.labels as object),
+      generateLabels: (chart: Chart) => [
+        ...defaults.labels.generateLabels(chart),
+        {
+          text,
+          fillStyle: 'transparent',
+          strokeStyle: css(theme.red),
+          fontColor: css(theme.foreground),
+          lineWidth: 2,
+          lineDash: [5, 4],
+          pointStyle: 'line',
+          hidden: false,
+        },
+      ],
+    },
+    onClick: (e, item, legend) => {
+      if (item.datasetIndex !== undefined) defaults.onClick.call(legend, e, item, legend);
+    },
+  };
+}
+
 export function collapseChart(canvas: HTMLCanvasElement, host: ChartHost): ChartView | undefined {
   const { report, theme } = host;
   const rows = collapseRows(report);
@@ -681,23 +714,16 @@ export function collapseChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
       ctx.moveTo(chartArea.left, y);
       ctx.lineTo(chartArea.right, y);
       ctx.stroke();
-      const text = `collapsed below ${formatNumber(report.thresholds.collapsedSpread)}`;
-      const width = ctx.measureText(text).width;
-      ctx.fillStyle = css(withAlpha(theme.background, 0.85));
-      ctx.fillRect(chartArea.right - width - 8, y - theme.fontSize - 4, width + 6, theme.fontSize + 3);
-      ctx.fillStyle = css(theme.red);
-      ctx.textAlign = 'right';
-      ctx.textBaseline = 'bottom';
-      ctx.fillText(text, chartArea.right - 5, y - 2);
+      // Its label is a legend entry (thresholdLegend): drawn on the line it covered the bars.
       ctx.restore();
     },
   };
   const describe = (i: number): string[] => {
     const r = rows[i];
     return [
-      `sign diversity ${r.signDiversity}`,
-      `relative spread ${r.relativeSpread}${r.collapsed ? ' (collapsed)' : ''}`,
-      `k ${r.k.infinite ? INFINITY_TEXT : r.k.value}${r.pseudoLinear ? ' (pseudo-linear)' : ''}`,
+      `sign diversity ${formatNumber(r.signDiversity)}`,
+      `relative spread ${formatNumber(r.relativeSpread)}${r.collapsed ? ' (collapsed)' : ''}`,
+      `k ${r.k.infinite ? INFINITY_TEXT : formatNumber(r.k.value)}${r.pseudoLinear ? ' (pseudo-linear)' : ''}`,
     ];
   };
   const barStyle = (color: Rgba) => ({
@@ -734,6 +760,7 @@ export function collapseChart(canvas: HTMLCanvasElement, host: ChartHost): Chart
       interaction: { mode: 'index', intersect: false },
       plugins: {
         ...(base.plugins as ChartOptions<'bar' | 'line'>['plugins']),
+        legend: thresholdLegend(base, theme, `collapsed below ${formatNumber(report.thresholds.collapsedSpread)}`),
         tooltip: {
           ...(base.plugins?.tooltip as object),
           callbacks: {

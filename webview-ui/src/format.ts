@@ -16,6 +16,8 @@ export {
   formatPrecise,
   formatWithInterval,
   INFINITY_TEXT,
+  isReferenceEstimate,
+  REFERENCE_LAYER_TEXT,
   NOT_APPLICABLE,
   SIGNIFICANT_DIGITS,
 } from '../../src/report/format';
@@ -26,6 +28,7 @@ export const formatOptional = formatNumber;
 /** The estimator written for people: 'probes:6' -> '6 probes', 'exact' -> 'exact'. */
 export function formatMethod(method: string | null | undefined): string {
   if (!method) return NOT_APPLICABLE;
+  if (method === 'identity') return '1 by definition: the reference layer itself';
   const m = /^probes:(\d+)(.*)$/.exec(method);
   if (!m) return method;
   const n = Number(m[1]);

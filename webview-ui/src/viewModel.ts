@@ -4,7 +4,19 @@
  * Names from the model file stay plain strings here; the DOM code sets them as text.
  */
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
-import { formatComparison, formatInterval, formatK, formatMethod, formatNumber, formatOptional, formatPrecise, INFINITY_TEXT, NOT_APPLICABLE } from './format';
+import {
+  formatComparison,
+  formatInterval,
+  formatK,
+  formatMethod,
+  formatNumber,
+  formatOptional,
+  formatPrecise,
+  INFINITY_TEXT,
+  isReferenceEstimate,
+  NOT_APPLICABLE,
+  REFERENCE_LAYER_TEXT,
+} from './format';
 import type { SortKey } from './sorting';
 import { maxOf } from '../../src/report/extent';
 
@@ -59,6 +71,8 @@ function estimateCell(e: Estimate, field: string): CellModel {
 
 function intervalCell(ci: readonly [number, number] | null | undefined, method?: string): CellModel {
   if (!ci) return { text: NOT_APPLICABLE, sortKey: null };
+  // The reference layer's GSC to itself is 1 by definition: say so instead of "exact".
+  if (method !== undefined && isReferenceEstimate({ method })) return { text: REFERENCE_LAYER_TEXT, sortKey: ci[0], title: formatMethod(method) };
   const exact = ci[0] === ci[1];
   return {
     text: formatInterval(ci),
@@ -509,10 +523,25 @@ export interface CollapseRow {
   readonly source: NonlinearityReport;
 }
 
+/**
+ * The layer a nonlinearity belongs to, short enough for a chart axis: "/layer1/relu1/Relu" →
+ * "layer1.relu1", "/blocks/blocks.7/act/Relu" → "blocks.7.act" (the op type at the end and a
+ * container's name repeated in its child's are dropped); the op itself when the name says nothing.
+ */
+export function layerLabel(sourceName: string, op: string): string {
+  const parts = sourceName.split('/').filter((s) => s !== '');
+  const last = parts[parts.length - 1];
+  if (parts.length > 1 && last !== undefined && (last === op || last.startsWith(`${op}_`))) parts.pop();
+  const kept = parts.filter((p, i) => !(parts[i + 1]?.startsWith(`${p}.`) ?? false));
+  const label = kept.slice(-3).join('.');
+  return label === '' ? op : label;
+}
+
 export function collapseRows(r: AnalysisReport): CollapseRow[] {
   return r.nonlinearities.map((q) => ({
     index: q.index,
-    label: `${q.index} ${q.op}`,
+    // The layer, not only the op: "1 Relu … 7 Relu" said nothing about where each one is.
+    label: `${q.index} ${layerLabel(q.sourceName, q.op)}`,
     op: q.op,
     sourceName: q.sourceName,
     block: q.block,

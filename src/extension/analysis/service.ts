@@ -14,7 +14,10 @@ import { defaultDimSize, parseDimSize, parseDynamicDimsError, type DynamicDimsRe
 import { ModelDimSizes } from './modelDimSizes';
 import { failureNotice } from './failure';
 import { reducedSettingsNotice } from './notices';
+import { estimateOffer, type EstimateOffer } from './estimateOffer';
+import type { CheaperOption } from '../../engine/estimate';
 import { ProgressTracker } from './progress';
+import { statusText } from '../statusText';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
 /** How long a request made in an untrusted workspace waits for the user to grant trust. */
@@ -74,7 +77,11 @@ export class AnalysisService implements vscode.Disposable {
    * data and the reference layer ("Analyze With Data…"; the worker reads the files). Resolves
    * when finished.
    */
-  async analyze(model: vscode.Uri, overrides: Partial<UserSettings> = {}, input: Pick<AnalyzeRequest, 'data' | 'reference'> = {}): Promise<void> {
+  async analyze(
+    model: vscode.Uri,
+    overrides: Partial<UserSettings> = {},
+    input: Pick<AnalyzeRequest, 'data' | 'reference' | 'reducedSettings'> = {},
+  ): Promise<void> {
     if (!(await this.ensureTrusted())) {
       this.log.info(`not analysing ${model.fsPath}: the workspace is not trusted`);
       return;
@@ -92,11 +99,13 @@ export class AnalysisService implements vscode.Disposable {
         await running.done;
       }
     }
-    const { settings: configured, thresholds } = this.config(model);
+    const { settings: configured, thresholds, estimateThresholdMs } = this.config(model);
     const settings: UserSettings = { ...configured, ...overrides };
     const request: AnalyzeRequest = { modelPath: model.fsPath, settings, thresholds, ...input };
     const abort = new AbortController();
     const fileName = path.basename(model.fsPath);
+    /** Cheaper settings the user chose from the estimate's offer: this run is stopped and they run instead. */
+    let restart: { readonly option: CheaperOption; readonly text: string } | undefined;
     this.log.info(`analysing ${model.fsPath} (${describeSettings(settings)})`);
     if (input.data)
       this.log.info(`sample data ${input.data.path}${input.data.labels ? `, labels ${input.data.labels}` : ''}; reference ${input.reference ?? 'output'}`);
@@ -107,6 +116,7 @@ export class AnalysisService implements vscode.Disposable {
         token.onCancellationRequested(() => abort.abort());
         const tracker = new ProgressTracker();
         progress.report({ message: 'starting the analysis process' });
+        let offered = input.reducedSettings !== undefined; // a run already reduced is not offered again
         return this.client.analyze(request, {
           signal: abort.signal,
           onWorkerPid: (pid) => this.log.info(`analysis runs in worker pid ${pid}`),
@@ -117,6 +127,12 @@ export class AnalysisService implements vscode.Disposable {
           onProgress: (event) => {
             const step = tracker.next(event);
             if (step) progress.report(step);
+            if (event.estimate && !offered) {
+              offered = true;
+              this.log.info(`${fileName}: ${event.message} (forward pass ${event.estimate.forwardMs} ms, ${event.estimate.threads} thread(s))`);
+              const offer = estimateOffer(fileName, event.estimate, estimateThresholdMs);
+              if (offer) void this.offerCheaper(offer, abort, (option, text) => (restart = { option, text }));
+            }
             this.log.trace(`${event.phase}: ${event.message}`);
           },
         });
@@ -152,6 +168,9 @@ export class AnalysisService implements vscode.Disposable {
       for (const step of steps) await step();
       const reduced = reducedSettingsNotice(report);
       if (reduced) void vscode.window.showWarningMessage(reduced);
+    } else if (restart) {
+      this.log.info(`${fileName}: restarting with ${restart.option.label}`);
+      await this.analyze(model, { ...overrides, ...restart.option.settings }, { ...input, reducedSettings: restart.text });
     } else {
       this.ended.fire(model.fsPath);
       const dynamic = failure instanceof AnalysisError && failure.code === 'input' ? parseDynamicDimsError(failure.message) : undefined;
@@ -239,11 +258,20 @@ export class AnalysisService implements vscode.Disposable {
     return granted;
   }
 
+  /** Shows the offer while the run goes on; a chosen option stops it (the caller restarts it reduced). */
+  private async offerCheaper(offer: EstimateOffer, abort: AbortController, choose: (option: CheaperOption, text: string) => void): Promise<void> {
+    const button = await vscode.window.showWarningMessage(offer.message, ...offer.buttons);
+    const option = offer.optionOf(button);
+    if (!option || abort.signal.aborted || this.current?.abort !== abort) return;
+    choose(option, offer.reducedText(option));
+    abort.abort();
+  }
+
   private async reportFailure(fileName: string, e: unknown): Promise<void> {
     const notice = failureNotice(fileName, e);
     if (notice.kind === 'cancelled') {
       this.log.info(`analysis of ${fileName} cancelled; the worker process has exited`);
-      vscode.window.setStatusBarMessage(`Gradient Lens: analysis of ${fileName} cancelled`, 5000);
+      vscode.window.setStatusBarMessage(statusText('', fileName, ' cancelled'), 5000);
       return;
     }
     await showErrorWithDetails(this.log, notice.message, notice.details);

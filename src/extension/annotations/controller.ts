@@ -20,6 +20,7 @@ import { SEVERITIES, type Severity } from './severity';
 import { annotationsByLine, buildSiteViews, primarySites, sitesByFile, type LineAnnotation, type SiteView } from './sites';
 import { StalenessTracker } from './staleness';
 import { offerConfiguration } from './configure';
+import { UnplacedNotices } from './unplacedNotice';
 
 export const ANNOTATIONS_ENABLED_KEY = 'annotations.enabled';
 
@@ -55,8 +56,8 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   private readonly disposables: vscode.Disposable[] = [];
   /** The toggle command's choice for this session; undefined follows the setting. */
   private override: boolean | undefined;
-  /** Models (with their unplaced block names) already announced in this session. */
-  private readonly announced = new Set<string>();
+  /** The one "could not be placed" notification on screen, and the sets already announced. */
+  private readonly unplacedNotices = new UnplacedNotices();
 
   constructor(
     extensionUri: vscode.Uri,
@@ -155,10 +156,13 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
     const reason =
       this.entries.get(report.model.path)?.mapping.unplaced.find((u) => u.blockIndex === blockIndex)?.reason ?? 'no source mapping for this model yet';
     this.log.info(`block ${blockIndex} (${block?.name ?? '?'}) has no place in the source: ${reason}`);
+    // The open "could not be placed" notification already says so: no second one beside it.
+    if (!this.unplacedNotices.claim()) return true;
     const choice = await vscode.window.showInformationMessage(
       `Gradient Lens: block ${blockIndex} (${block?.name ?? '?'}) has no place in the source code: ${reason}`,
       'Configure…',
     );
+    this.showGathered();
     if (choice === 'Configure…') await offerConfiguration(report, this.entries.get(report.model.path)?.mapping);
     return true;
   }
@@ -246,23 +250,31 @@ export class CodeAnnotations implements vscode.Disposable, vscode.HoverProvider,
   private announceUnplaced(report: AnalysisReport, mapping: SourceMapping): void {
     if (mapping.unplaced.length === 0) return;
     for (const u of mapping.unplaced) this.log.info(`block ${u.blockIndex} "${u.name}" could not be placed in the source: ${u.reason}`);
-    // Once per model and set of unplaced blocks in a session: a watched model re-analysed on
-    // every checkpoint would otherwise repeat the same message each time.
-    const key = `${report.model.path}\n${mapping.unplaced.map((u) => u.name).join('\n')}`;
-    if (this.announced.has(key) || !this.enabled) return;
-    this.announced.add(key);
-    const names = mapping.unplaced.map((u) => u.name);
-    const shown = names.slice(0, 4).join(', ') + (names.length > 4 ? `, … ${names.length - 4} more` : '');
-    void vscode.window
-      .showInformationMessage(
-        `Gradient Lens: ${mapping.unplaced.length} of ${report.blocks.length} blocks of ${report.model.fileName} could not be placed in the source code (${shown}).`,
-        'Configure…',
-        'Show Output',
-      )
-      .then(async (choice) => {
-        if (choice === 'Configure…') await offerConfiguration(report, mapping);
-        if (choice === 'Show Output') this.log.show(true);
-      });
+    if (!this.enabled) return;
+    // Once per model and set of unplaced blocks in a session (a watched model re-analysed on
+    // every checkpoint would repeat it), and one notification on screen at a time.
+    const text = this.unplacedNotices.offer({
+      key: `${report.model.path}\n${mapping.unplaced.map((u) => u.name).join('\n')}`,
+      fileName: report.model.fileName,
+      unplaced: mapping.unplaced.map((u) => u.name),
+      blocks: report.blocks.length,
+    });
+    if (text === undefined) return;
+    void vscode.window.showInformationMessage(text, 'Configure…', 'Show Output').then(async (choice) => {
+      this.showGathered();
+      if (choice === 'Configure…') await offerConfiguration(report, mapping);
+      if (choice === 'Show Output') this.log.show(true);
+    });
+  }
+
+  /** What was announced while a notification was open, as one notification. */
+  private showGathered(): void {
+    const text = this.unplacedNotices.closed();
+    if (text === undefined) return;
+    void vscode.window.showInformationMessage(text, 'Show Output').then((choice) => {
+      this.showGathered();
+      if (choice === 'Show Output') this.log.show(true);
+    });
   }
 
   private gscThreshold(modelPath: string): number {

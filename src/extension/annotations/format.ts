@@ -3,7 +3,7 @@
  * are written by the one formatter of every surface (src/report/format.ts).
  */
 import type { BlockReport } from '../../report/schema';
-import { fmt } from '../../report/format';
+import { fmt, formatGscToOutput } from '../../report/format';
 import { maxOf, minOf } from '../../report/extent';
 
 export { fmt, formatComparison, formatInterval, formatNumber, formatWithInterval } from '../../report/format';
@@ -24,7 +24,7 @@ export function siteLabel(blocks: readonly BlockReport[]): string {
     const block = blocks[0];
     const k = headlineK(block);
     // headlineK's null is an infinite k (a linear block).
-    return `GSC ${fmt(block.gscToOutput.value)} · ${k.name} ${fmt(k.value, true)}`;
+    return `GSC ${formatGscToOutput(block.gscToOutput)} · ${k.name} ${fmt(k.value, true)}`;
   }
   const values = blocks.map((b) => b.gscToOutput.value);
   const lo = fmt(minOf(values));
@@ -41,4 +41,28 @@ export function codeLensTitle(blocks: readonly BlockReport[], stale: boolean): s
   const worst = blocks.reduce((a, b) => (b.gscToOutput.value > a.gscToOutput.value ? b : a));
   const which = blocks.length === 1 ? '' : ` (highest GSC of ${blocks.length} blocks)`;
   return `Gradient Lens: open block ${worst.index} ${worst.name}${which} in the report${stale ? ' (stale)' : ''}`;
+}
+
+/** The module path of a node name: "/layer3/conv1/Conv" → "layer3.conv1", "dense_1/MatMul" → "dense_1". */
+function modulePath(node: string): string {
+  return node
+    .split('/')
+    .filter((s) => s !== '')
+    .slice(0, -1)
+    .join('.');
+}
+
+/**
+ * The ops of a block that lie outside the module it is named after, e.g. the pooling and
+ * flattening that join the last convolutional stage's block: its GSC and k_lin cover them too,
+ * which the line it is shown on does not say. "pool (GlobalAveragePool)"; empty when the
+ * block is just its module.
+ */
+export function opsOutsideBlock(block: Pick<BlockReport, 'name' | 'nodes' | 'opTypes'>): string[] {
+  if (block.nodes.length < 2) return [];
+  return block.nodes.flatMap((node, i) => {
+    const m = modulePath(node);
+    if (m === block.name || m.startsWith(`${block.name}.`)) return [];
+    return [`${m === '' ? node : m} (${block.opTypes[i] ?? '?'})`];
+  });
 }

@@ -7,7 +7,8 @@
  */
 import type { BlockReport } from '../../report/schema';
 import type { PlacementMethod } from '../../sourceMapping/types';
-import { fmt, formatInterval, formatWithInterval, headlineK } from './format';
+import { fmt, formatInterval, formatWithInterval, headlineK, opsOutsideBlock } from './format';
+import { formatEstimateInterval, formatGscToOutput, isReferenceEstimate } from '../../report/format';
 import { groupFindings } from './findings';
 import type { SiteView } from './sites';
 
@@ -44,6 +45,23 @@ export function hoverMarkdown({ view, stale, openLink, modelFileName }: HoverInp
   lines.push('| block | GSC to output | 99% CI | GSC of block | 99% CI | k |', '|---|---:|---|---:|---|---|');
   for (const b of view.blocks) lines.push(blockRow(b, openLink(b.index)));
   lines.push('');
+  // What a number covers that the line does not show: the reference layer's GSC of 1 (by
+  // definition), and ops outside the module the block is named after.
+  for (const b of view.blocks) {
+    if (isReferenceEstimate(b.gscToOutput))
+      lines.push(
+        `Block ${b.index} ends at the reference layer: its GSC to the output is 1 by definition (the output's gradient with respect to itself); it measures nothing.`,
+        '',
+      );
+    const outside = opsOutsideBlock(b);
+    if (outside.length > 0) {
+      const ops = b.opTypes.join(' → ');
+      lines.push(
+        `Block ${b.index} ${escapeMarkdown(b.name)} is more than ${escapeMarkdown(b.name)}: it also includes ${escapeMarkdown(outside.join(', '))}; its GSC and k are measured over all its ops (${escapeMarkdown(ops)}).`,
+        '',
+      );
+    }
+  }
   const instances = view.site.instances.map((i) => `${escapeMarkdown(i.instanceName)} (block ${i.blockIndex})`);
   const shown = instances.slice(0, 20);
   lines.push(`Instances (${instances.length}): ${shown.join(', ')}${instances.length > shown.length ? `, … ${instances.length - shown.length} more` : ''}`, '');
@@ -60,5 +78,5 @@ function blockRow(b: BlockReport, link: string): string {
   const ci = k.name === 'k_lin' && k.value !== null ? b.linearisation.kLinCi99 : null;
   // "k_lin 1.43 [1.2, 1.66]" or "k_lin 1.43 (exact)"; headlineK's null is an infinite k.
   const kText = `${k.name} ${ci ? formatWithInterval(k.value, ci) : fmt(k.value, true)}`;
-  return `| [${b.index} ${escapeMarkdown(b.name)}](${link}) | ${fmt(b.gscToOutput.value)} | ${formatInterval(b.gscToOutput.ci99)} | ${fmt(b.gscBlock.value)} | ${formatInterval(b.gscBlock.ci99)} | ${kText} |`;
+  return `| [${b.index} ${escapeMarkdown(b.name)}](${link}) | ${formatGscToOutput(b.gscToOutput)} | ${formatEstimateInterval(b.gscToOutput)} | ${fmt(b.gscBlock.value)} | ${formatInterval(b.gscBlock.ci99)} | ${kText} |`;
 }

@@ -149,7 +149,7 @@ async function analyzeAll(s: ExampleServices, worker: WorkerClient, panel: Examp
           abort.signal,
         );
         s.log.info(`examples: ${figure.message} in ${Date.now() - started} ms`);
-        if (figure.status === 'cancelled') vscode.window.setStatusBarMessage('Gradient Lens: analysis of the examples cancelled', 5000);
+        if (figure.status === 'cancelled') vscode.window.setStatusBarMessage('Gradient Lens: examples cancelled', 5000);
       } catch (e) {
         if (e instanceof CancelledError) return;
         await showErrorWithDetails(s.log, `analyzing the examples failed: ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? e.stack : undefined);

@@ -1,6 +1,7 @@
 /** How history entries read in quick picks (pure, unit-tested). */
 import { fmt } from '../../report/format';
 import type { HistoryEntry } from './historyStore';
+import { STATUS_MAX, shortName, statusText } from '../statusText';
 
 export interface EntryText {
   readonly label: string;
@@ -35,11 +36,18 @@ export function cacheHitText(fileName: string, createdAt: string, sameContentAs?
   if (sameContentAs !== undefined) {
     return {
       long: `Gradient Lens: ${fileName} has the same content as ${sameContentAs} (analyzed ${shortTime(createdAt)}) — showing that report for ${fileName} (same settings).`,
-      short: `Gradient Lens: ${fileName} has the same content as ${sameContentAs} (cached)`,
+      short: shortSameAs(fileName, sameContentAs),
     };
   }
   return {
     long: `Gradient Lens: ${fileName} is unchanged since ${shortTime(createdAt)} — showing the cached report (same settings).`,
-    short: `Gradient Lens: ${fileName} unchanged (cached report)`,
+    short: statusText('', fileName, ' unchanged (cached)'),
   };
+}
+
+/** Both names shortened to fit the status bar (Watch shows this; the long form goes to Output). */
+function shortSameAs(fileName: string, other: string): string {
+  const first = shortName(fileName, 14);
+  const room = STATUS_MAX - [...`Gradient Lens: ${first} same as  (cached)`].length;
+  return `Gradient Lens: ${first} same as ${shortName(other, room)} (cached)`;
 }

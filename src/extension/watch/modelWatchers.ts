@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Log } from '../output';
 import { SettleTimer } from './settle';
+import { shortName } from '../statusText';
 
 export const CONTEXT_WATCHING = 'gradientLens.watching';
 /** How long the file must stay unchanged (twice) before it is analysed. */
@@ -128,7 +129,8 @@ export class ModelWatchers implements vscode.Disposable {
       return;
     }
     const names = this.list().map((u) => path.basename(u.fsPath));
-    this.status.text = `$(eye) Watching ${n === 1 ? names[0] : `${n} models`}`;
+    // Short in the bar; every name is in the tooltip.
+    this.status.text = `$(eye) Watching ${n === 1 ? shortName(names[0], 24) : `${n} models`}`;
     this.status.tooltip = `Gradient Lens re-analyzes ${names.join(', ')} when the file changes. Click to stop watching.`;
     this.status.command = 'gradientLens.stopWatching';
     this.status.show();

@@ -7,6 +7,7 @@ import { resolveModel } from '../commands/pickModel';
 import type { CachedAnalysis } from '../history/cachedAnalysis';
 import type { Log } from '../output';
 import { ModelWatchers } from './modelWatchers';
+import { statusText } from '../statusText';
 
 export class WatchFeature implements vscode.Disposable {
   private readonly watchers: ModelWatchers;
@@ -36,7 +37,7 @@ export class WatchFeature implements vscode.Disposable {
           return;
         }
         await this.watchers.stop(model);
-        vscode.window.setStatusBarMessage(`Gradient Lens: stopped watching ${path.basename(model.fsPath)}`, 5000);
+        vscode.window.setStatusBarMessage(statusText('stopped watching ', path.basename(model.fsPath)), 5000);
       },
     };
   }

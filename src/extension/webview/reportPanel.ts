@@ -13,6 +13,7 @@ import type { ReportStore } from '../reportStore';
 import { reportPanelTitle } from '../displayPath';
 import { loadWebviewPage } from './pageHtml';
 import { findLayerEntry, findNameOccurrence } from './reveal';
+import { statusText } from '../statusText';
 
 export const REPORT_VIEW_TYPE = 'gradientLens.report';
 
@@ -240,7 +241,7 @@ export class ReportPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     const uri = vscode.Uri.file(report.model.path);
     // Never cover the results panel: use the first group, or the one beside the panel.
     const viewColumn = panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
-    vscode.window.setStatusBarMessage(`Gradient Lens: block ${block.index} (${block.name})`, 5000);
+    vscode.window.setStatusBarMessage(statusText(`block ${block.index} `, block.name), 5000);
     // The mapped source line; for a binary model without one, an explanation (not the binary).
     if (await this.actions.revealSource?.(report, index, viewColumn)) return;
     let doc: vscode.TextDocument;

@@ -8,7 +8,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
@@ -42,8 +42,7 @@ ul.warnings li { margin: 2px 0; }
 `;
 
 function ciCell(e: Estimate): string {
-  if (e.method === 'exact' || e.method === 'identity') return esc(e.method);
-  return esc(formatInterval(e.ci99));
+  return esc(formatEstimateInterval(e));
 }
 
 function kind(b: BlockReport): string {
@@ -113,7 +112,7 @@ export function reportToHtml(report: AnalysisReport): string {
   const t = report.thresholds;
   const g = report.growth;
   const meta: [string, string][] = [
-    ['model', `${m.fileName} (${m.formatLabel}), ${m.parameters} parameters, sha256 ${m.contentHash.slice(0, 12)}`],
+    ['model', `${m.fileName} · ${m.formatLabel} · ${m.parameters} parameters · sha256 ${m.contentHash.slice(0, 12)}`],
     ['input', `${m.inputName} [${m.inputShape.join(', ')}] from ${s.inputSource === 'gaussian' ? 'a seeded Gaussian batch' : s.inputSource}`],
     ['output', `${m.outputName} (${m.outputDim} units)`],
     ['input batch', inputText(report)],

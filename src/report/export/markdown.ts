@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -15,7 +15,7 @@ function num(v: number | null): string {
 }
 
 function ci(e: Estimate): string {
-  return mdText(e.method === 'exact' || e.method === 'identity' ? e.method : formatInterval(e.ci99));
+  return mdText(formatEstimateInterval(e));
 }
 
 function kindLabel(b: BlockReport): string {
@@ -31,8 +31,8 @@ export function reportToMarkdown(report: AnalysisReport): string {
   const header = [
     `## Gradient Lens: ${mdCode(m.fileName)}`,
     '',
-    `- **Model:** ${mdCode(m.fileName)} (${mdText(m.formatLabel)}), input ${mdCode(m.inputName)} ${mdText(`[${m.inputShape.join(', ')}]`)}, ` +
-      `output ${mdCode(m.outputName)} (${mdText(m.outputDim)} units), ${mdText(m.parameters)} parameters, sha256 ${mdText(m.contentHash.slice(0, 12))}`,
+    `- **Model:** ${mdCode(m.fileName)} · ${mdText(m.formatLabel)} · input ${mdCode(m.inputName)} ${mdText(`[${m.inputShape.join(', ')}]`)} · ` +
+      `output ${mdCode(m.outputName)} (${mdText(m.outputDim)} units) · ${mdText(m.parameters)} parameters · sha256 ${mdText(m.contentHash.slice(0, 12))}`,
     `- **Format:** ${mdText(m.format)}`,
     `- **Input batch:** ${mdText(inputText(report))}`,
     `- **Reference layer (GSC to):** ${mdText(referenceText(report))}`,

@@ -9,7 +9,7 @@ import type { MatrixRatio } from '../../../src/report/compareTrend';
 import type { BlockComparison, ComparisonResult } from '../../../src/report/compare';
 import { colorAt, luminance, toCss, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';
-import { formatNumber } from '../format';
+import { formatNumber, formatPrecise } from '../format';
 import type { Theme } from '../theme';
 import { cellText, describeIdentity, isDenseHeatmap, kChange, matrixValues, ratioScale, verdictText } from './compareModel';
 
@@ -23,7 +23,7 @@ function numCell(field: string, value: number | null, text?: string): HTMLTableC
     'td',
     {
       className: value === null ? 'num na' : 'num',
-      attrs: { 'data-field': field, 'data-value': value === null ? 'null' : String(value), title: value === null ? undefined : String(value) },
+      attrs: { 'data-field': field, 'data-value': value === null ? 'null' : String(value), title: value === null ? undefined : formatPrecise(value) },
     },
     text ?? (value === null ? 'n/a' : formatNumber(value)),
   );

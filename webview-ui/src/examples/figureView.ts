@@ -10,7 +10,7 @@ import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicSca
 import type { ExamplesFigure, FigureSeries } from '../../../src/report/figureData';
 import { logTicks, toCss, withAlpha, type Rgba } from '../colorScale';
 import { clear, h } from '../dom';
-import { formatDuration, formatInterval, formatNumber, formatPrecise } from '../format';
+import { formatDuration, formatInterval, formatMethod, formatNumber, formatPrecise } from '../format';
 import { readTheme, type Theme } from '../theme';
 import { vscodeApi } from '../vscodeApi';
 import { maxOf } from '../../../src/report/extent';
@@ -205,7 +205,7 @@ function depthTable(f: ExamplesFigure): HTMLElement {
       ...f.series.map((s) => {
         const p = s.points.find((q) => q.depth === d);
         return p
-          ? h('td', { className: 'num', attrs: { 'data-example': s.id, 'data-depth': d, 'data-boundary': p.boundary, 'data-value': String(p.gsc), title: `boundary ${p.boundary}, ${p.method}` } }, formatNumber(p.gsc))
+          ? h('td', { className: 'num', attrs: { 'data-example': s.id, 'data-depth': d, 'data-boundary': p.boundary, 'data-value': String(p.gsc), title: `boundary ${p.boundary}, ${formatMethod(p.method)}` } }, formatNumber(p.gsc))
           : h('td', { className: 'num muted' }, '');
       }),
     ),
