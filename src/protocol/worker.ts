@@ -4,13 +4,17 @@
  */
 import type { AnalyzeRequest, ProgressEvent } from '../engine/api';
 import type { AnalysisReport } from '../report/schema';
+import type { TensorListing } from '../loaders/tensorList';
 import { isErrorCode, type ErrorCode } from '../engine/errorCodes';
 
 /** What kind of failure an error is: set on the worker side by classifyError (src/engine/classifyError.ts) only. */
 export type WorkerErrorCode = ErrorCode;
 
 export type ParentToWorker =
-  { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest } | { readonly type: 'cancel'; readonly id: number };
+  | { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest }
+  | { readonly type: 'cancel'; readonly id: number }
+  /** The model file's tensors, for the pick list of where to cut the analysis. */
+  | { readonly type: 'listTensors'; readonly id: number; readonly modelPath: string };
 
 export interface WorkerErrorInfo {
   /** What the extension acts on. */
@@ -27,6 +31,7 @@ export type WorkerToParent =
   | { readonly type: 'ready'; readonly pid: number }
   | { readonly type: 'progress'; readonly id: number; readonly event: ProgressEvent }
   | { readonly type: 'result'; readonly id: number; readonly report: AnalysisReport }
+  | { readonly type: 'tensors'; readonly id: number; readonly listing: TensorListing }
   | { readonly type: 'error'; readonly id: number; readonly error: WorkerErrorInfo };
 
 /**

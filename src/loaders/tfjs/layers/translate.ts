@@ -55,7 +55,7 @@ function unsupportedLayers(model: ModelSpec, found: Map<string, string[]>): void
 }
 
 /** Whether the layer, or a layer of the model it is, cannot be translated. */
-function hasUnsupportedLayer(layer: LayerSpec): boolean {
+export function hasUnsupportedLayer(layer: LayerSpec): boolean {
   if (layer.model) return layer.model.layers.some(hasUnsupportedLayer);
   return !isSupportedLayerClass(layer.className);
 }
