@@ -32,7 +32,9 @@ await runTest('cut', 420, async (keep) => {
   await toast.first().waitFor({ timeout: 120000 });
   await afterPaint(page);
   await vscode.shot('refused');
-  log(`refusal: ${normalize(await toast.first().innerText()).replace(/\s+/g, ' ')}`);
+  const refusal = normalize(await toast.first().innerText()).replace(/\s+/g, ' ');
+  log(`refusal: ${refusal}`);
+  if (refusal.includes('--output')) throw new Error('the notification quotes a CLI flag');
   await toast.first().hover();
   await toast.first().getByRole('button', { name: 'Pick Output Tensor…' }).click();
 
@@ -49,7 +51,7 @@ await runTest('cut', 420, async (keep) => {
   if (/TopK/.test(all)) throw new Error('a tensor behind the TopK is offered');
   await vscode.pickInQuickInput('up to tensor', LOGITS);
   await vscode.pickInQuickInput('start the analysis', 'The model input');
-  await vscode.waitForResults('model.onnx', 120000);
+  await vscode.waitForResults(REL, 120000);
   await vscode.waitForLog(/analysis of model\.onnx finished/, 60000, 'the cut analysis to finish');
   const cutRun = runs().at(-1) ?? '';
   if (!cutRun.includes(`up to tensor ${LOGITS}`) || cutRun.includes('from tensor')) throw new Error(`the run was not cut at ${LOGITS} only: ${cutRun}`);

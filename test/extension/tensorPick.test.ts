@@ -6,7 +6,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describeCut, outputItems, parseCutHint, startItems } from '../../src/extension/analysis/tensorPick';
+import { describeCut, outputItems, parseCutHint, startItems, withoutCliAdvice } from '../../src/extension/analysis/tensorPick';
 import { ModelCuts } from '../../src/extension/analysis/modelCuts';
 import { cacheKey } from '../../src/extension/history/cacheKey';
 import { listModelTensors, type TensorListing } from '../../src/loaders/tensorList';
@@ -35,6 +35,8 @@ describe('the tensor pick lists', () => {
     assert.equal(parseCutHint(await refusal(() => loadModel(CUT_MODEL()))), LOGITS);
     assert.equal(parseCutHint(await refusal(() => loadModel(writeDetector()))), 'logits');
     assert.equal(parseCutHint('unsupported operator: TopK (1 node: "t")'), undefined);
+    const shown = withoutCliAdvice(await refusal(() => loadModel(CUT_MODEL())));
+    assert.ok(!shown.includes('--output') && shown.endsWith(`differentiable up to tensor "${LOGITS}"`), shown);
   });
 
   test('blocked output: no "model output" row, the suggestion first, blocked tensors left out', async () => {

@@ -14,7 +14,7 @@ import { AnalysisError, WorkerClient } from './workerClient';
 import { defaultDimSize, parseDimSize, parseDynamicDimsError, type DynamicDimsRequest } from './dynamicDims';
 import { ModelDimSizes } from './modelDimSizes';
 import { ModelCuts, type ModelCut } from './modelCuts';
-import { describeCut, outputItems, parseCutHint, startItems } from './tensorPick';
+import { describeCut, outputItems, parseCutHint, startItems, withoutCliAdvice } from './tensorPick';
 import { failureNotice } from './failure';
 import { reducedSettingsNotice } from './notices';
 import { ProgressTracker } from './progress';
@@ -219,7 +219,7 @@ export class AnalysisService implements vscode.Disposable {
     const notice = failureNotice(path.basename(model.fsPath), failure);
     if (notice.kind !== 'error') return;
     this.log.error(notice.details ? `${notice.message}\n${notice.details}` : notice.message);
-    const choice = await vscode.window.showErrorMessage(`Gradient Lens: ${notice.message}`, PICK_OUTPUT_ACTION, 'Show details');
+    const choice = await vscode.window.showErrorMessage(`Gradient Lens: ${withoutCliAdvice(notice.message)}`, PICK_OUTPUT_ACTION, 'Show details');
     if (choice === 'Show details') this.log.show(true);
     if (choice !== PICK_OUTPUT_ACTION) return;
     if (await this.pickCut(model, suggested)) await this.analyze(model, overrides, input);

@@ -24,6 +24,11 @@ export function parseCutHint(message: string): string | undefined {
   return CUT_HINT.exec(message)?.[1];
 }
 
+/** The refusal without its CLI advice ("with --output …"): the notification offers the pick list instead. */
+export function withoutCliAdvice(message: string): string {
+  return message.replace(/: analyse it up to there with --output "(.*?)"/, '');
+}
+
 /** "Conv [1, 64, 56, 56]": the op (or layer class) and the declared shape, when there is one. */
 export function describeTensor(t: ListedTensor): string {
   return t.shape === undefined ? t.op : `${t.op} [${t.shape.join(', ')}]`;
