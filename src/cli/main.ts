@@ -63,7 +63,7 @@ options:
                        default 0, the first; the report names them all)
   --dim NAME=SIZE      size of a dynamic input dimension (repeatable)
   --output NAME        cut the graph at this tensor: GSC to it; ops after it need not be
-                       supported (ONNX, TF.js graph models)
+                       supported (ONNX tensor, TF.js node or layer name)
   --from NAME          start the analysis (boundary 0) at this tensor instead of the input
   --no-block-matrix    skip the full block matrix GSC(k -> l)
   --memory-limit-mb M  memory the analysis may plan for (default: half of free memory);

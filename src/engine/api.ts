@@ -35,7 +35,8 @@ export interface AnalyzeRequest {
   readonly outputIndex?: number;
   /**
    * Cut the graph at this tensor: the analysis measures GSC to it, and ops after it need not
-   * be supported (ONNX and TF.js graph models). Default: the model's output.
+   * be supported (ONNX: a tensor; TF.js graph models: a node, `node:1` for its second output;
+   * TF.js layers models: a layer, `layer@1` for its second call). Default: the model's output.
    */
   readonly output?: string;
   /** Start the analysis at this tensor (boundary 0) instead of the model input; the input is still fed. */

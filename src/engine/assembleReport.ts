@@ -158,7 +158,9 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       ...(reverseWarning ? [reverseWarning] : []),
       ...zeroBranchWarnings(blockReports),
       ...chainWarnings(chain, blockReports),
-      ...declaredBatchNote(graph, boundaries[0], n),
+      // Run sample by sample, the batch never went through the graph at once: the fixed-batch
+      // warning says so, and this note's assumption ("in one batch") would be false.
+      ...(header.model.sampleBySample === true ? [] : declaredBatchNote(graph, boundaries[0], n)),
       ...bypassedBlocksNote(blockReports),
     ],
   };

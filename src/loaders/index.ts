@@ -26,7 +26,7 @@ export interface LoadOptions {
   readonly budget?: MemoryBudget;
   /**
    * Cut the graph at this tensor: it becomes the only output, and only the ops it depends on
-   * are translated (an unsupported op after it is no error). ONNX and TF.js graph models.
+   * are translated (an unsupported op after it is no error). ONNX and both TF.js formats.
    */
   readonly output?: string;
 }

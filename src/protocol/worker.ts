@@ -4,13 +4,17 @@
  */
 import type { AnalyzeRequest, ProgressEvent } from '../engine/api';
 import type { AnalysisReport, PartialReport } from '../report/schema';
+import type { TensorListing } from '../loaders/tensorList';
 import { isErrorCode, type ErrorCode } from '../engine/errorCodes';
 
 /** What kind of failure an error is: set on the worker side by classifyError (src/engine/classifyError.ts) only. */
 export type WorkerErrorCode = ErrorCode;
 
 export type ParentToWorker =
-  { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest } | { readonly type: 'cancel'; readonly id: number };
+  | { readonly type: 'analyze'; readonly id: number; readonly request: AnalyzeRequest }
+  | { readonly type: 'cancel'; readonly id: number }
+  /** The model file's tensors, for the pick list of where to cut the analysis. */
+  | { readonly type: 'listTensors'; readonly id: number; readonly modelPath: string };
 
 export interface WorkerErrorInfo {
   /** What the extension acts on. */
@@ -29,6 +33,7 @@ export type WorkerToParent =
   /** The GSC to the output, before the rest of the analysis (AnalyzeHooks.onPartial); 'result' follows. */
   | { readonly type: 'partial'; readonly id: number; readonly partial: PartialReport }
   | { readonly type: 'result'; readonly id: number; readonly report: AnalysisReport }
+  | { readonly type: 'tensors'; readonly id: number; readonly listing: TensorListing }
   | { readonly type: 'error'; readonly id: number; readonly error: WorkerErrorInfo };
 
 /**

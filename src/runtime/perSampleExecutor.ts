@@ -64,6 +64,35 @@ export class PerSampleExecutor extends Executor {
     return result;
   }
 
+  /**
+   * Block-local forward passes at perturbed points (the linearisation's finite-difference
+   * JVPs) carry k·n rows, which a batch-1 graph cannot take at once: each row runs alone, with
+   * the activations of the sample it stands for. Callers lay the points out sample-minor (row r
+   * is a point of sample r mod n, as tiling the batch does), so a tensor read from outside the
+   * overrides is that sample's.
+   */
+  override forwardFrom(acts: Activations, overrides: ReadonlyMap<string, Tensor>, targets: readonly string[], checkpoint?: Checkpoint): Map<string, Tensor> {
+    const per = this.samples.get(acts);
+    if (per === undefined) return super.forwardFrom(acts, overrides, targets, checkpoint);
+    const n = per.acts.length;
+    const rows = batchOf(overrides);
+    if (rows % n !== 0) throw new Error(`a block-local pass of ${rows} points does not tile the batch of ${n} samples run one at a time`);
+    const parts: Map<string, Tensor>[] = [];
+    try {
+      for (let r = 0; r < rows; r++) {
+        const row = new Map([...overrides].map(([name, t]) => [name, t.rank > 0 && t.shape[0] === rows ? tf.slice(t, r, 1) : t] as [string, Tensor]));
+        try {
+          parts.push(super.forwardFrom(per.acts[r % n], row, targets, checkpoint));
+        } finally {
+          for (const [name, t] of row) if (t !== overrides.get(name)) t.dispose();
+        }
+      }
+      return new Map(targets.map((name) => [name, tf.concat(parts.map((p) => p.get(name)!))] as [string, Tensor]));
+    } finally {
+      parts.forEach((p) => p.forEach((t) => t.dispose()));
+    }
+  }
+
   override canStackProbes(acts: Activations, wrt: readonly string[]): boolean {
     return this.samples.has(acts) ? false : super.canStackProbes(acts, wrt);
   }

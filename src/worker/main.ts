@@ -47,4 +47,9 @@ serveAnalyses(
   analyzeModel,
   (error) => classify(error),
   process.pid,
+  async (modelPath) => {
+    const [tensors, classifier] = await Promise.all([import('../loaders/tensorList'), import('../engine/classifyError')]);
+    classify = classifier.classifyError;
+    return tensors.listModelTensors(modelPath);
+  },
 );

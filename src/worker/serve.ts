@@ -10,9 +10,12 @@
 import type { AnalyzeHooks, AnalyzeRequest } from '../engine/api';
 import type { ParentToWorker, WorkerErrorCode, WorkerErrorInfo, WorkerToParent } from '../protocol/worker';
 import type { AnalysisReport } from '../report/schema';
+import type { TensorListing } from '../loaders/tensorList';
 import { dataRequestProblem } from '../data/request';
 
 export type AnalyzeFn = (request: AnalyzeRequest, hooks: AnalyzeHooks) => Promise<AnalysisReport>;
+/** listModelTensors (src/loaders/tensorList.ts), passed in so that it is loaded on first use. */
+export type ListTensorsFn = (modelPath: string) => Promise<TensorListing>;
 /** classifyError (src/engine/classifyError.ts), passed in so that it can be loaded with the engine. */
 export type ClassifyFn = (error: unknown) => WorkerErrorCode;
 
@@ -43,11 +46,12 @@ function isParentMessage(value: unknown): value is ParentToWorker {
   const m = value as { type?: unknown; id?: unknown; request?: unknown };
   if (!Number.isInteger(m.id)) return false;
   if (m.type === 'cancel') return true;
+  if (m.type === 'listTensors') return typeof (value as { modelPath?: unknown }).modelPath === 'string';
   if (m.type !== 'analyze' || typeof m.request !== 'object' || m.request === null) return false;
   return typeof (m.request as { modelPath?: unknown }).modelPath === 'string';
 }
 
-export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, classify: ClassifyFn, pid: number): void {
+export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, classify: ClassifyFn, pid: number, listTensors?: ListTensorsFn): void {
   let running: { id: number; controller: AbortController } | undefined;
 
   port.onMessage((raw) => {
@@ -57,6 +61,18 @@ export function serveAnalyses(port: WorkerPort, analyze: AnalyzeFn, classify: Cl
       return;
     }
     const id = raw.id;
+    if (raw.type === 'listTensors') {
+      // Reads the file's graph only (no engine, no computation); may run beside nothing else.
+      if (listTensors === undefined) {
+        port.send({ type: 'error', id, error: { code: 'internal', name: 'Error', message: 'this worker cannot list tensors' } });
+        return;
+      }
+      listTensors(raw.modelPath).then(
+        (listing) => port.send({ type: 'tensors', id, listing }),
+        (error: unknown) => port.send({ type: 'error', id, error: describeError(error, classify(error)) }),
+      );
+      return;
+    }
     const dataProblem = dataRequestProblem(raw.request);
     if (dataProblem !== undefined) {
       port.send({ type: 'error', id, error: { code: 'data', name: 'DataError', message: dataProblem } });

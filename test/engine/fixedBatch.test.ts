@@ -41,6 +41,14 @@ describe('fixed-batch models', () => {
     assert.deepEqual(g.shape, [6, 4, 3]);
     assert.ok(tf.max(tf.abs(tf.sub(g, gRef))).dataSync()[0] < 1e-6);
     assert.equal(exec.canStackProbes(acts, ['x']), false);
+    // A block-local pass at 2n perturbed points (the linearisation's JVPs) runs point by point.
+    const points = tf.randomNormal([12, 4, 3], 0, 1, 'float32', 7);
+    const moved = exec.forwardFrom(acts, new Map([['x', points]]), ['y']).get('y')!;
+    const movedRef = dynamic.forwardFrom(ref, new Map([['x', points]]), ['y']).get('y')!;
+    assert.deepEqual(moved.shape, [12, 5]);
+    assert.ok(tf.max(tf.abs(tf.sub(moved, movedRef))).dataSync()[0] < 1e-6);
+    assert.throws(() => exec.forwardFrom(acts, new Map([['x', tf.slice(points, 0, 5)]]), ['y']), /does not tile the batch/);
+    [points, moved, movedRef].forEach((t) => t.dispose());
     exec.disposeActivations(acts, feeds);
     dynamic.disposeActivations(ref, feeds);
     exec.dispose();

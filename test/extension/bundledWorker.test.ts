@@ -96,3 +96,21 @@ test('the bundled worker runs the convolutions on ONNX Runtime, from the binary 
     client.dispose();
   }
 });
+
+test('the bundled worker lists a model file’s tensors, and names the file it cannot read', async () => {
+  assert.ok(existsSync(WORKER), `${WORKER} not built: run npm run compile before the tests`);
+  const client = new WorkerClient({ workerPath: WORKER, log: () => undefined });
+  try {
+    const listing = await client.listTensors(MODEL);
+    assert.equal(listing.outputs.length, 1);
+    assert.ok(listing.inputs.length === 1 && listing.tensors.length > 10, `${listing.tensors.length} tensors`);
+    assert.ok(listing.tensors.some((t) => t.name === listing.outputs[0]));
+    assert.ok(listing.tensors.some((t) => t.op === 'Conv'));
+    await assert.rejects(
+      client.listTensors(path.join(REPO, 'no-such-model.onnx')),
+      (e: unknown) => e instanceof AnalysisError && e.code === 'model-load' && /file not found/.test(e.message),
+    );
+  } finally {
+    client.dispose();
+  }
+});

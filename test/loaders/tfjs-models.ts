@@ -118,3 +118,43 @@ export function denseJson(weightsPath: string): Record<string, unknown> {
     weightsManifest: [{ paths: [weightsPath], weights: [{ name: 'dense/kernel', shape: [4, 3], dtype: 'float32' }] }],
   };
 }
+
+type Ref = [string, number, number, Record<string, never>];
+const call = (...refs: [string, number?][]): Ref[][] => [refs.map(([l, k]) => [l, k ?? 0, 0, {}] as Ref)];
+
+function dense(name: string, units: number, from: [string, number?], activation = 'tanh'): Record<string, unknown> {
+  return { class_name: 'Dense', config: { name, units, activation, use_bias: true }, inbound_nodes: call(from) };
+}
+
+function denseWeights(name: string, fanIn: number, units: number, seed: number): WeightSpec[] {
+  return [
+    { name: `${name}/kernel`, shape: [fanIn, units], dtype: 'float32', values: seeded([fanIn, units], seed, 1 / Math.sqrt(fanIn)) },
+    { name: `${name}/bias`, shape: [units], dtype: 'float32', values: seeded([units], seed + 1, 0.1) },
+  ];
+}
+
+/** in [8] -> hidden -> (hidden + branch) -> logits [4] -> decode (Lambda); shared "sq" called twice on the side. */
+export function writeDetector(): string {
+  const layers = [
+    { class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 8], dtype: 'float32' }, inbound_nodes: [] },
+    dense('hidden', 16, ['in']),
+    dense('branch', 16, ['hidden']),
+    { class_name: 'Add', config: { name: 'merge' }, inbound_nodes: call(['hidden'], ['branch']) },
+    dense('logits', 4, ['merge'], 'linear'),
+    { class_name: 'Lambda', config: { name: 'decode', function: 'x => x' }, inbound_nodes: call(['logits']) },
+    { class_name: 'Dense', config: { name: 'sq', units: 8, activation: 'tanh', use_bias: true }, inbound_nodes: [...call(['in']), ...call(['sq', 0])] },
+  ];
+  const json = {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Model',
+      config: { name: 'detector', layers, input_layers: [['in', 0, 0]], output_layers: [['decode', 0, 0]] },
+    },
+  };
+  return writeModel(json, [
+    ...denseWeights('hidden', 8, 16, 1),
+    ...denseWeights('branch', 16, 16, 3),
+    ...denseWeights('logits', 16, 4, 5),
+    ...denseWeights('sq', 8, 8, 7),
+  ]);
+}

@@ -7,11 +7,14 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { AnalyzeRequest } from '../../engine/api';
 import type { AnalysisReport, PartialReport } from '../../report/schema';
+import type { TensorListing } from '../../loaders/tensorList';
 import { describeSettings, parseConfig, type GradientLensConfig, type UserSettings } from '../config';
 import { showErrorWithDetails, type Log } from '../output';
 import { AnalysisError, WorkerClient } from './workerClient';
 import { defaultDimSize, parseDimSize, parseDynamicDimsError, type DynamicDimsRequest } from './dynamicDims';
 import { ModelDimSizes } from './modelDimSizes';
+import { ModelCuts, type ModelCut } from './modelCuts';
+import { describeCut, outputItems, parseCutHint, startItems, withoutCliAdvice } from './tensorPick';
 import { failureNotice } from './failure';
 import { reducedSettingsNotice } from './notices';
 import { estimateOffer, type EstimateOffer } from './estimateOffer';
@@ -20,6 +23,8 @@ import { ProgressTracker } from './progress';
 import { statusText } from '../statusText';
 
 export const CONTEXT_RUNNING = 'gradientLens.analysisRunning';
+/** The button of a refusal for unsupported ops that opens the tensor pick list. */
+export const PICK_OUTPUT_ACTION = 'Pick Output Tensor…';
 /** How long a request made in an untrusted workspace waits for the user to grant trust. */
 const TRUST_WAIT_MS = 5 * 60_000;
 
@@ -49,6 +54,8 @@ export class AnalysisService implements vscode.Disposable {
 
   /** Sizes of dynamic input dimensions the user gave, per model file (absent in tests without a workspace state). */
   private readonly dimSizes: ModelDimSizes | undefined;
+  /** Where each model's analysis is cut ("Analyze Up To Tensor…"), per model file. */
+  private readonly cuts: ModelCuts | undefined;
 
   constructor(
     workerPath: string,
@@ -57,6 +64,12 @@ export class AnalysisService implements vscode.Disposable {
   ) {
     this.client = new WorkerClient({ workerPath, log: (line) => log.info(line) });
     this.dimSizes = workspaceState ? new ModelDimSizes(workspaceState) : undefined;
+    this.cuts = workspaceState ? new ModelCuts(workspaceState) : undefined;
+  }
+
+  /** The tensors the analysis of this model is cut at, if the user chose any. */
+  cutOf(model: vscode.Uri): ModelCut | undefined {
+    return this.cuts?.get(model.fsPath);
   }
 
   get running(): boolean {
@@ -101,12 +114,13 @@ export class AnalysisService implements vscode.Disposable {
     }
     const { settings: configured, thresholds, estimateThresholdMs } = this.config(model);
     const settings: UserSettings = { ...configured, ...overrides };
-    const request: AnalyzeRequest = { modelPath: model.fsPath, settings, thresholds, ...input };
+    const cut = this.cutOf(model);
+    const request: AnalyzeRequest = { modelPath: model.fsPath, settings, thresholds, ...cut, ...input };
     const abort = new AbortController();
     const fileName = path.basename(model.fsPath);
     /** Cheaper settings the user chose from the estimate's offer: this run is stopped and they run instead. */
     let restart: { readonly option: CheaperOption; readonly text: string } | undefined;
-    this.log.info(`analysing ${model.fsPath} (${describeSettings(settings)})`);
+    this.log.info(`analysing ${model.fsPath} (${describeSettings(settings)})${cut ? ` ${describeCut(cut)}` : ''}`);
     if (input.data)
       this.log.info(`sample data ${input.data.path}${input.data.labels ? `, labels ${input.data.labels}` : ''}; reference ${input.reference ?? 'output'}`);
     const started = Date.now();
@@ -174,7 +188,10 @@ export class AnalysisService implements vscode.Disposable {
     } else {
       this.ended.fire(model.fsPath);
       const dynamic = failure instanceof AnalysisError && failure.code === 'input' ? parseDynamicDimsError(failure.message) : undefined;
+      const blocked =
+        failure instanceof AnalysisError && (failure.code === 'unsupported-op' || failure.code === 'model-load') ? parseCutHint(failure.message) : undefined;
       if (dynamic && this.dimSizes) void this.askDimSizes(model, dynamic, overrides, input);
+      else if (blocked !== undefined && this.cuts) void this.offerCut(model, failure, blocked, overrides, input);
       else void this.reportFailure(fileName, failure);
     }
   }
@@ -216,6 +233,68 @@ export class AnalysisService implements vscode.Disposable {
         .join(', ')} remembered for this file`,
     );
     await this.analyze(model, overrides, input);
+  }
+
+  /**
+   * The automatic output is blocked by unsupported ops: the error notification offers the
+   * tensor pick list (the suggested tensor first) and runs again with the chosen cut.
+   */
+  private async offerCut(
+    model: vscode.Uri,
+    failure: unknown,
+    suggested: string,
+    overrides: Partial<UserSettings>,
+    input: Pick<AnalyzeRequest, 'data' | 'reference'>,
+  ): Promise<void> {
+    const notice = failureNotice(path.basename(model.fsPath), failure);
+    if (notice.kind !== 'error') return;
+    this.log.error(notice.details ? `${notice.message}\n${notice.details}` : notice.message);
+    const choice = await vscode.window.showErrorMessage(`Gradient Lens: ${withoutCliAdvice(notice.message)}`, PICK_OUTPUT_ACTION, 'Show details');
+    if (choice === 'Show details') this.log.show(true);
+    if (choice !== PICK_OUTPUT_ACTION) return;
+    if (await this.pickCut(model, suggested)) await this.analyze(model, overrides, input);
+  }
+
+  /**
+   * The pick lists of "Analyze Up To Tensor…": the model's tensors (read by the worker, with
+   * op type and shape), first the output, then the start; the choice is remembered for this
+   * file. Resolves true when a choice was made (false: dismissed, or the tensors could not be read).
+   */
+  async pickCut(model: vscode.Uri, suggested?: string): Promise<boolean> {
+    const fileName = path.basename(model.fsPath);
+    if (this.current) {
+      void vscode.window.showInformationMessage(`Gradient Lens: wait for the analysis of ${path.basename(this.current.model.fsPath)} to finish, or cancel it.`);
+      return false;
+    }
+    let listing: TensorListing;
+    try {
+      listing = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: reading the tensors of ${fileName}` },
+        () => this.client.listTensors(model.fsPath),
+      );
+    } catch (e) {
+      await this.reportFailure(fileName, e);
+      return false;
+    }
+    const current = this.cutOf(model);
+    const output = await vscode.window.showQuickPick(outputItems(listing, { current: current?.output, suggested }), {
+      title: `Gradient Lens: analyze ${fileName} up to tensor`,
+      placeHolder: 'The tensor to measure the gradients to (type to filter by name or op)',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    });
+    if (output === undefined) return false;
+    const from = await vscode.window.showQuickPick(startItems(listing, output.tensor, current?.from), {
+      title: `Gradient Lens: start the analysis of ${fileName} at`,
+      placeHolder: 'Boundary 0 of the analysis (the model input is still fed)',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    });
+    if (from === undefined) return false;
+    const cut: ModelCut = { ...(output.tensor !== null && { output: output.tensor }), ...(from.tensor !== null && { from: from.tensor }) };
+    await this.cuts?.set(model.fsPath, cut);
+    this.log.info(`${fileName}: ${describeCut(cut) || 'the whole model'} remembered for this file`);
+    return true;
   }
 
   cancel(): void {

@@ -17,6 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { CancelledError, type ProgressEvent, type AnalyzeRequest } from '../../engine/api';
 import { isPartialReport, workerErrorCode, type ParentToWorker, type WorkerErrorCode, type WorkerErrorInfo, type WorkerToParent } from '../../protocol/worker';
 import type { AnalysisReport, PartialReport } from '../../report/schema';
+import type { TensorListing } from '../../loaders/tensorList';
 
 export interface WorkerClientOptions {
   /** Path of the worker entry (dist/worker.js). */
@@ -65,11 +66,13 @@ export class WorkerCrashedError extends Error {
   }
 }
 
+/** How a job ended: the worker's answer (a report or a tensor listing), or an error. */
+type Outcome = { readonly report: AnalysisReport } | { readonly listing: TensorListing } | { readonly error: unknown };
+
 interface Job {
   readonly id: number;
   readonly hooks: RunHooks;
-  readonly resolve: (report: AnalysisReport) => void;
-  readonly reject: (error: unknown) => void;
+  readonly settle: (outcome: Outcome) => void;
   cancelling: boolean;
 }
 
@@ -96,17 +99,40 @@ export class WorkerClient {
   }
 
   analyze(request: AnalyzeRequest, hooks: RunHooks = {}): Promise<AnalysisReport> {
+    return this.run(
+      hooks,
+      (id) => ({ type: 'analyze', id, request }),
+      (o) => ('report' in o ? o.report : undefined),
+    );
+  }
+
+  /** The model file's tensors (for the pick list of where to cut), read by the worker. */
+  listTensors(modelPath: string, hooks: RunHooks = {}): Promise<TensorListing> {
+    return this.run(
+      hooks,
+      (id) => ({ type: 'listTensors', id, modelPath }),
+      (o) => ('listing' in o ? o.listing : undefined),
+    );
+  }
+
+  private run<T>(hooks: RunHooks, message: (id: number) => ParentToWorker, answer: (outcome: Outcome) => T | undefined): Promise<T> {
     if (this.disposed) return Promise.reject(new Error('the analysis client was disposed'));
     if (this.job) return Promise.reject(new Error('an analysis is already running'));
     if (hooks.signal?.aborted) return Promise.reject(new CancelledError());
     this.clearIdleTimer();
     const child = this.ensureChild();
-    return new Promise<AnalysisReport>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, hooks, resolve, reject, cancelling: false };
+    return new Promise<T>((resolve, reject) => {
+      const settle = (outcome: Outcome): void => {
+        if ('error' in outcome) return reject(outcome.error);
+        const value = answer(outcome);
+        if (value === undefined) reject(new Error('the analysis process answered with the wrong kind of message'));
+        else resolve(value);
+      };
+      const job: Job = { id: this.nextId++, hooks, settle, cancelling: false };
       this.job = job;
       if (child.pid !== undefined) hooks.onWorkerPid?.(child.pid);
       hooks.signal?.addEventListener('abort', () => this.cancelJob(job), { once: true });
-      this.send({ type: 'analyze', id: job.id, request });
+      this.send(message(job.id));
     });
   }
 
@@ -120,7 +146,7 @@ export class WorkerClient {
     this.clearIdleTimer();
     const job = this.job;
     this.job = undefined;
-    job?.reject(new CancelledError());
+    job?.settle({ error: new CancelledError() });
     if (this.child) this.child.kill('SIGKILL');
   }
 
@@ -174,6 +200,9 @@ export class WorkerClient {
       case 'result':
         this.finish(job, { report: message.report });
         return;
+      case 'tensors':
+        this.finish(job, { listing: message.listing });
+        return;
       case 'error':
         if (job.cancelling || workerErrorCode(message.error) === 'cancelled') {
           // The worker exits after a cancelled run; settle when it has (see onExit).
@@ -219,15 +248,14 @@ export class WorkerClient {
     const job = this.job;
     if (!job) return;
     this.job = undefined;
-    if (job.cancelling) job.reject(new CancelledError());
-    else if (spawnError) job.reject(spawnError);
-    else job.reject(new WorkerCrashedError(code, signal, this.stderrTail));
+    if (job.cancelling) job.settle({ error: new CancelledError() });
+    else if (spawnError) job.settle({ error: spawnError });
+    else job.settle({ error: new WorkerCrashedError(code, signal, this.stderrTail) });
   }
 
-  private finish(job: Job, outcome: { report: AnalysisReport } | { error: unknown }): void {
+  private finish(job: Job, outcome: Outcome): void {
     this.job = undefined;
-    if ('report' in outcome) job.resolve(outcome.report);
-    else job.reject(outcome.error);
+    job.settle(outcome);
     this.armIdleTimer();
   }
 

@@ -18,6 +18,7 @@ export const COMMANDS = {
   openExample: 'gradientLens.openExample',
   analyzeAllExamples: 'gradientLens.analyzeAllExamples',
   analyzeWithData: 'gradientLens.analyzeWithData',
+  analyzeUpToTensor: 'gradientLens.analyzeUpToTensor',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -22,7 +22,7 @@ export interface Services {
   readonly cache?: CachedAnalysis;
 }
 
-type AnalysisCommand = 'analyze' | 'analyzeWithData' | 'rerunWithSettings' | 'showReport' | 'cancel' | 'showOutput';
+type AnalysisCommand = 'analyze' | 'analyzeWithData' | 'analyzeUpToTensor' | 'rerunWithSettings' | 'showReport' | 'cancel' | 'showOutput';
 
 export function analysisCommands(s: Services): CommandHandlers<AnalysisCommand> {
   return {
@@ -32,6 +32,11 @@ export function analysisCommands(s: Services): CommandHandlers<AnalysisCommand> 
     },
     // Sample data bypasses the history cache: its key covers the Gaussian batch only.
     analyzeWithData: (arg?: unknown) => analyzeWithData(s.analysis, s.log, arg),
+    // The pick lists of tensors; the cut is remembered for the file and is part of the cache key.
+    analyzeUpToTensor: async (arg?: unknown) => {
+      const model = await resolveModel(arg);
+      if (model && (await s.analysis.pickCut(model))) await (s.cache ? s.cache.analyze(model) : s.analysis.analyze(model));
+    },
     rerunWithSettings: async (arg?: unknown) => {
       const model = arg instanceof vscode.Uri ? arg : await lastOrPicked(s);
       if (!model) return;

@@ -19,7 +19,11 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function cacheKey(settings: UserSettings, thresholds: Thresholds): string {
+/**
+ * `cut`: the tensors the analysis is cut at ("Analyze Up To Tensor…"), part of the key when
+ * there is one (a whole-model key is unchanged, so its history entries still match).
+ */
+export function cacheKey(settings: UserSettings, thresholds: Thresholds, cut?: { readonly output?: string; readonly from?: string }): string {
   const s: UserSettings = {
     batch: settings.batch,
     probes: settings.probes,
@@ -31,7 +35,7 @@ export function cacheKey(settings: UserSettings, thresholds: Thresholds): string
     memoryLimitMb: settings.memoryLimitMb,
   };
   const t: Thresholds = { gsc: thresholds.gsc, pseudoLinearK: thresholds.pseudoLinearK, collapsedSpread: thresholds.collapsedSpread };
-  return stableJson({ settings: s, thresholds: t });
+  return stableJson({ settings: s, thresholds: t, ...(cut !== undefined && { cut }) });
 }
 
 /**

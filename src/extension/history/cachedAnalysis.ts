@@ -43,7 +43,7 @@ export class CachedAnalysis {
   async analyze(model: vscode.Uri, overrides: Partial<UserSettings> = {}, options: AnalyzeOptions = {}): Promise<'cached' | 'ran'> {
     const { settings: configured, thresholds } = this.service.config(model);
     const settings: UserSettings = { ...configured, ...overrides };
-    const key = cacheKey(settings, thresholds);
+    const key = cacheKey(settings, thresholds, this.service.cutOf(model));
     const enabled = vscode.workspace.getConfiguration('gradientLens', model).get<boolean>('cache.enabled', true) !== false;
     if (enabled && !options.force && (await this.serveCached(model, key, overrides, options))) return 'cached';
     this.pending.set(model.fsPath, key);

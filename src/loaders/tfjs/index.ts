@@ -9,6 +9,7 @@ import { ModelLoadError } from '../errors';
 import { ConfigError, isObject, type Json, type JsonObject } from './config';
 import { translateGraphModel } from './graph/translate';
 import { parseTopology } from './layers/topology';
+import { cutModelAt } from './layers/cut';
 import { translateLayersModel } from './layers/translate';
 import { parseManifest, readWeights } from './weights';
 import type { MemoryBudget } from '../../runtime/memoryBudget';
@@ -41,7 +42,7 @@ export function detectFormat(modelJson: string, json: Json): TfjsFormat {
 
 /**
  * `budget`: charged for model.json and the weights before they are read (see readWeights);
- * `output`: cut the graph at this tensor (graph models only; see LoadOptions).
+ * `output`: cut the graph at this tensor (a node of a graph model, a layer of a layers model; see LoadOptions).
  */
 export async function loadTfjsModel(modelJsonPath: string, options: { readonly budget?: MemoryBudget; readonly output?: string } = {}): Promise<Graph> {
   const { budget, output } = options;
@@ -76,9 +77,9 @@ async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undef
   const groups = parseManifest(modelJsonPath, root.weightsManifest);
   try {
     if (format === 'layers-model') {
-      if (output !== undefined)
-        throw new ModelLoadError(modelJsonPath, 'choosing the output tensor is supported for ONNX and TF.js graph models, not layers models');
-      const spec = parseTopology(root.modelTopology);
+      const parsed = parseTopology(root.modelTopology);
+      // Cut before translating: the layers after the chosen output are never looked at.
+      const spec = output === undefined ? parsed : cutModelAt(parsed, output);
       const weights = await readWeights(modelJsonPath, groups, budget);
       return translateLayersModel(modelJsonPath, spec, weights, producer);
     }

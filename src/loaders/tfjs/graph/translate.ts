@@ -20,7 +20,7 @@ function tensorName(ref: string): string {
 }
 
 /** Output tensors named by the signature, else the nodes nobody reads. */
-function outputRefs(root: JsonObject, nodes: readonly TfNode[]): string[] {
+export function outputRefs(root: JsonObject, nodes: readonly TfNode[]): string[] {
   const sig = isObject(root.signature)
     ? root.signature
     : isObject(root.userDefinedMetadata) && isObject(root.userDefinedMetadata.signature)

@@ -11,6 +11,7 @@ import { GraphEmitter } from '../emitter';
 import type { LoadedWeights } from '../weights';
 import { UnsupportedLayerConfig, type LayerCall, type LayerTranslator } from './context';
 import { coreLayers } from './core';
+import { lastTranslatableBefore } from './cut';
 import { spatialLayers } from './spatial';
 import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpec, type TensorRef } from './topology';
 
@@ -53,6 +54,12 @@ function unsupportedLayers(model: ModelSpec, found: Map<string, string[]>): void
   }
 }
 
+/** Whether the layer, or a layer of the model it is, cannot be translated. */
+export function hasUnsupportedLayer(layer: LayerSpec): boolean {
+  if (layer.model) return layer.model.layers.some(hasUnsupportedLayer);
+  return !isSupportedLayerClass(layer.className);
+}
+
 interface Resolved {
   readonly tensor: string;
   readonly rank: number | undefined;
@@ -86,7 +93,9 @@ export function translateLayersModel(modelJson: string, model: ModelSpec, weight
     const parts = [...unsupported].map(
       ([cls, names]) => `${cls} (layer${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}): ${refusalReason(cls)}`,
     );
-    throw new ModelLoadError(modelJson, `unsupported layer class${unsupported.size > 1 ? 'es' : ''}: ${parts.join('; ')}`);
+    const cutAt = lastTranslatableBefore(model, (l) => hasUnsupportedLayer(l));
+    const hint = cutAt === undefined ? '' : `; the network is differentiable up to tensor "${cutAt}": analyse it up to there with --output "${cutAt}"`;
+    throw new ModelLoadError(modelJson, `unsupported layer class${unsupported.size > 1 ? 'es' : ''}: ${parts.join('; ')}${hint}`);
   }
   const em = new GraphEmitter();
   const index = new WeightIndex(weights);
