@@ -36,7 +36,10 @@ export interface MeasuredNonlinearity {
 }
 
 /** The report's parts that analyze.ts states as they are (the model, the run, the input). */
-export type ReportHeader = Pick<AnalysisReport, 'createdAt' | 'model' | 'settings' | 'thresholds' | 'backend' | 'timings' | 'reference' | 'input' | 'warnings'>;
+export type ReportHeader = Pick<
+  AnalysisReport,
+  'createdAt' | 'model' | 'settings' | 'thresholds' | 'backend' | 'timings' | 'memory' | 'reference' | 'input' | 'warnings'
+>;
 
 export interface ReportInputs {
   readonly header: ReportHeader;
@@ -150,6 +153,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
     thresholds: header.thresholds,
     backend: header.backend,
     timings: header.timings,
+    ...(header.memory && { memory: header.memory }),
     reference: header.reference,
     input: header.input,
     boundaries: boundaryReports,
