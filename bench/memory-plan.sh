@@ -22,5 +22,7 @@ for t in 1 2; do
   run "resnet18_64 t$t" bench/models/resnet18_64/model.onnx --threads $t
 done
 if [ -n "$2" ]; then
+  # a limit that allows both threads, then the default limit
+  run "inception_v3 b4 p4 t2 limit 8000" "$2" --batch 4 --probes 4 --threads 2 --no-block-matrix --memory-limit-mb 8000
   run "inception_v3 b4 p4 t2" "$2" --batch 4 --probes 4 --threads 2 --no-block-matrix
 fi

@@ -12,6 +12,7 @@ import {
   HEAP_GROWTH_SLACK,
   REVERSE_PER_STACKED_PROBE,
   stackedProbes,
+  THREAD_BASE_BYTES,
   WORKER_RUNTIME_BYTES,
   type MemoryMeasure,
 } from '../../src/engine/resources';
@@ -30,10 +31,10 @@ test('probes stack as deep as the largest activation allows, at least 1, at most
   assert.equal(stackedProbes(STACK_ELEMENTS, 1, 8), 1);
 });
 
-test('one thread: resident + slack · n · per sample · (1 + factor · stack)', () => {
+test('one thread: resident + base + slack · n · per sample · (1 + factor · stack)', () => {
   const n = 4;
   const stack = 4;
-  const expected = 300 * MB + HEAP_GROWTH_SLACK * n * 10 * MB * (1 + REVERSE_PER_STACKED_PROBE * stack);
+  const expected = 300 * MB + THREAD_BASE_BYTES + HEAP_GROWTH_SLACK * n * 10 * MB * (1 + REVERSE_PER_STACKED_PROBE * stack);
   assert.equal(estimatePeakBytes(measure, n, 1), expected);
 });
 
