@@ -133,6 +133,8 @@ interface BatchPlan {
   readonly batch: number;
   /** Threads the memory allows (at most the ones offered). */
   readonly threads: number;
+  /** Probes one reverse pass may stack (Executor.maxStackedProbes). */
+  readonly maxStack: number;
   readonly singleForwardMs: number;
   /** The process's planned peak. */
   readonly plannedBytes: number;
@@ -172,7 +174,7 @@ function planBatch(model: PreparedModel, threads: number): BatchPlan {
   const decision = decideBatch(measure, data.requestedBatch, model.limitBytes, threads);
   if (decision.kind === 'refused') throw new ResourceError(decision.message);
   if (decision.message !== undefined) model.warnings.push({ code: 'input', message: decision.message });
-  return { batch: decision.batch, threads: decision.threads, singleForwardMs, plannedBytes: decision.estimateBytes };
+  return { batch: decision.batch, threads: decision.threads, maxStack: decision.maxStack ?? Infinity, singleForwardMs, plannedBytes: decision.estimateBytes };
 }
 
 async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
@@ -182,7 +184,8 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
   // Threads the caller set (request, environment), else the machine offers; the memory guard
   // may allow fewer (each thread redoes the forward pass). tfjs-node already computes on every core.
   const askedThreads = backend.name === 'node' ? 1 : (request.threads ?? threadsFromEnv());
-  const { batch: maxBatch, threads: memoryThreads, singleForwardMs, plannedBytes } = planBatch(model, askedThreads ?? defaultThreads());
+  const { batch: maxBatch, threads: memoryThreads, maxStack, singleForwardMs, plannedBytes } = planBatch(model, askedThreads ?? defaultThreads());
+  model.exec.maxStackedProbes = maxStack;
   const input = data.batch(maxBatch);
   const inputName = input.inputName;
   const referenceTensor = data.referenceTensor;
@@ -197,7 +200,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
   const offered = asked ?? memoryThreads;
   let early =
     offered > 1 && (asked !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)
-      ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds) }, offered - 1, settings.seed)
+      ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds), maxStackedProbes: maxStack }, offered - 1, settings.seed)
       : undefined;
 
   emit(hooks, 'forward', `forward pass (batch ${n})`, 0.05);
@@ -216,6 +219,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
       throw e;
     }
     sampleBySample = new PerSampleExecutor(graph, model.maxTensorElements);
+    sampleBySample.maxStackedProbes = maxStack;
     try {
       acts = sampleBySample.forward(feeds, checkpoint);
     } catch (second) {
@@ -358,7 +362,7 @@ async function runAnalysisJobs(
     exec,
     acts,
     jobList,
-    { graph, backend: backend.name, feeds: () => feedData(feeds) },
+    { graph, backend: backend.name, feeds: () => feedData(feeds), maxStackedProbes: exec.maxStackedProbes },
     {
       threads,
       seed: settings.seed,

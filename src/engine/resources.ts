@@ -57,8 +57,8 @@ export function stackedProbes(largestPerSampleElements: number, n: number, probe
  * holds now, plus per thread the batch's activations and a reverse pass's peak (which grows
  * with the probes it stacks), plus per worker thread its runtime and its copy of the weights.
  */
-export function estimatePeakBytes(m: MemoryMeasure, n: number, threads: number): number {
-  const stack = stackedProbes(m.largestPerSampleElements, n, m.probes);
+export function estimatePeakBytes(m: MemoryMeasure, n: number, threads: number, maxStack = Infinity): number {
+  const stack = Math.min(maxStack, stackedProbes(m.largestPerSampleElements, n, m.probes));
   const perThread = THREAD_BASE_BYTES + HEAP_GROWTH_SLACK * n * m.perSampleBytes * (1 + REVERSE_PER_STACKED_PROBE * stack);
   return m.residentBytes + threads * perThread + (threads - 1) * (WORKER_RUNTIME_BYTES + m.heldBytes);
 }
@@ -71,11 +71,20 @@ export function defaultMemoryLimitBytes(backend: string): number {
 }
 
 export type BatchDecision =
-  | { readonly kind: 'ok'; readonly batch: number; readonly threads: number; readonly estimateBytes: number; readonly message?: string }
+  | {
+      readonly kind: 'ok';
+      readonly batch: number;
+      readonly threads: number;
+      /** A cap on the probes one reverse pass stacks (the numbers do not depend on it); none when absent. */
+      readonly maxStack?: number;
+      readonly estimateBytes: number;
+      readonly message?: string;
+    }
   | {
       readonly kind: 'shrunk';
       readonly batch: number;
       readonly threads: number;
+      readonly maxStack: number;
       readonly requested: number;
       readonly estimateBytes: number;
       readonly message: string;
@@ -84,34 +93,47 @@ export type BatchDecision =
 
 /**
  * The batch and threads to analyse with: the requested batch on as many of `threads` as fit
- * the limit (each thread redoes the forward pass and holds its own reverse passes); failing
- * that, on one thread, the largest batch of at least 2 that fits; failing that, a refusal.
+ * the limit (each thread redoes the forward pass and holds its own reverse passes), stacking
+ * fewer probes per reverse pass where that makes them fit (the numbers are the same); failing
+ * that, on one thread with one probe per pass, the largest batch of at least 2 that fits;
+ * failing that, a refusal.
  */
 export function decideBatch(m: MemoryMeasure, requested: number, limitBytes: number, threads = 1): BatchDecision {
   const mb = (b: number): string => `${Math.round(b / 1024 ** 2)} MB`;
+  const full = stackedProbes(m.largestPerSampleElements, requested, m.probes);
   for (let t = threads; t >= 1; t--) {
-    const est = estimatePeakBytes(m, requested, t);
+    let stack = full;
+    while (stack > 1 && estimatePeakBytes(m, requested, t, stack) > limitBytes) stack--;
+    const est = estimatePeakBytes(m, requested, t, stack);
     if (est > limitBytes) continue;
     const fewer =
       t < threads
         ? `the analysis ran on ${t} thread${t > 1 ? 's' : ''} instead of ${threads}: ${threads} would need about ${mb(estimatePeakBytes(m, requested, threads))}, over the memory limit of ${mb(limitBytes)}`
         : undefined;
-    return { kind: 'ok', batch: requested, threads: t, estimateBytes: est, ...(fewer !== undefined && { message: fewer }) };
+    return {
+      kind: 'ok',
+      batch: requested,
+      threads: t,
+      ...(stack < full && { maxStack: stack }),
+      estimateBytes: est,
+      ...(fewer !== undefined && { message: fewer }),
+    };
   }
   for (let n = requested - 1; n >= 2; n--) {
-    const est = estimatePeakBytes(m, n, 1);
+    const est = estimatePeakBytes(m, n, 1, 1);
     if (est > limitBytes) continue;
     return {
       kind: 'shrunk',
       batch: n,
       threads: 1,
+      maxStack: 1,
       requested,
       estimateBytes: est,
-      message: `batch ${requested} would need about ${mb(estimatePeakBytes(m, requested, 1))}, over the memory limit of ${mb(limitBytes)}; analysed a batch of ${n} instead${threads > 1 ? ' on one thread' : ''}`,
+      message: `batch ${requested} would need about ${mb(estimatePeakBytes(m, requested, 1, 1))}, over the memory limit of ${mb(limitBytes)}; analysed a batch of ${n} instead${threads > 1 ? ' on one thread' : ''}`,
     };
   }
   return {
     kind: 'refused',
-    message: `this model needs about ${mb(estimatePeakBytes(m, 2, 1))} for the smallest batch (2 samples), over the memory limit of ${mb(limitBytes)}; raise the limit (memory limit setting / --memory-limit-mb) if the machine has the memory`,
+    message: `this model needs about ${mb(estimatePeakBytes(m, 2, 1, 1))} for the smallest batch (2 samples), over the memory limit of ${mb(limitBytes)}; raise the limit (memory limit setting / --memory-limit-mb) if the machine has the memory`,
   };
 }

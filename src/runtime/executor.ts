@@ -47,6 +47,11 @@ export class Executor implements KernelContext {
   /** Bytes charged to the budget for each forward pass's live activations, released with them. */
   private readonly chargedByPass = new WeakMap<Map<string, Tensor>, number>();
   private readonly constantBytes: number;
+  /**
+   * At most this many probes go through one reverse pass stacked (metrics/jacobian.ts
+   * probesPerPass): the memory guard lowers it when deeper stacks would not fit the limit.
+   */
+  maxStackedProbes = Infinity;
 
   /**
    * `maxTensorElements`: no node may produce a tensor larger than this; checked from shapes

@@ -45,13 +45,23 @@ test('each worker thread adds its own batch work, its runtime and the weights ag
   assert.equal(estimatePeakBytes(measure, 4, 3), one + 2 * (work + WORKER_RUNTIME_BYTES + 100 * MB));
 });
 
+test('fewer probes stacked per reverse pass before fewer threads', () => {
+  // Stack 4 at batch 4: a limit that 2 threads meet only with 2 probes stacked.
+  const limit = estimatePeakBytes(measure, 4, 2, 2) + 1;
+  assert.ok(limit < estimatePeakBytes(measure, 4, 2, 3));
+  const d = decideBatch(measure, 4, limit, 2);
+  assert.deepEqual(d, { kind: 'ok', batch: 4, threads: 2, maxStack: 2, estimateBytes: estimatePeakBytes(measure, 4, 2, 2) });
+  // A reverse pass holds less with fewer probes stacked.
+  assert.ok(estimatePeakBytes(measure, 4, 1, 1) < estimatePeakBytes(measure, 4, 1));
+});
+
 test('the batch and threads asked for, when they fit', () => {
   const d = decideBatch(measure, 4, 10_000 * MB, 2);
   assert.deepEqual(d, { kind: 'ok', batch: 4, threads: 2, estimateBytes: estimatePeakBytes(measure, 4, 2) });
 });
 
 test('fewer threads before a smaller batch, with a note that says so', () => {
-  const limit = (estimatePeakBytes(measure, 4, 1) + estimatePeakBytes(measure, 4, 2)) / 2;
+  const limit = (estimatePeakBytes(measure, 4, 1) + estimatePeakBytes(measure, 4, 2, 1)) / 2;
   const d = decideBatch(measure, 4, limit, 2);
   assert.equal(d.kind, 'ok');
   assert.equal(d.kind === 'ok' && d.threads, 1);
@@ -61,20 +71,21 @@ test('fewer threads before a smaller batch, with a note that says so', () => {
 });
 
 test('a batch that does not fit on one thread is shrunk to the largest that does', () => {
-  const limit = estimatePeakBytes(measure, 9, 1) + 1;
+  const limit = estimatePeakBytes(measure, 9, 1, 1) + 1;
   const d = decideBatch(measure, 16, limit, 2);
   assert.equal(d.kind, 'shrunk');
   if (d.kind !== 'shrunk') return;
   assert.equal(d.threads, 1);
   assert.ok(d.estimateBytes <= limit);
   assert.ok(d.batch >= 9, `batch ${d.batch}`);
-  assert.ok(estimatePeakBytes(measure, d.batch + 1, 1) > limit, 'the next batch up would not fit');
+  assert.equal(d.maxStack, 1);
+  assert.ok(estimatePeakBytes(measure, d.batch + 1, 1, 1) > limit, 'the next batch up would not fit');
   assert.match(d.message, /^batch 16 would need about \d+ MB, over the memory limit of \d+ MB; analysed a batch of \d+ instead on one thread$/);
 });
 
 test('refused when not even 2 samples fit', () => {
   // One probe: the plan grows with the batch (with several, a larger batch stacks fewer and can need less).
   const single = { ...measure, probes: 1 };
-  const d = decideBatch(single, 16, estimatePeakBytes(single, 2, 1) - 1, 1);
+  const d = decideBatch(single, 16, estimatePeakBytes(single, 2, 1, 1) - 1, 1);
   assert.equal(d.kind, 'refused');
 });
