@@ -192,6 +192,11 @@ export class Executor implements KernelContext {
       returned = true;
       return result;
     } finally {
+      // The nodes run here charged the budget on behalf of `local`: give it back (the caller's
+      // targets are small next to the pass; without this, every finite-difference pass of
+      // k_lin kept its charge and a long analysis was refused for memory it no longer held).
+      this.budget?.release(this.chargedByPass.get(local) ?? 0);
+      this.chargedByPass.delete(local);
       const kept = new Set(returned ? targets.map((name) => local.get(name)) : []);
       for (const t of made) {
         this.releaseDerived(t.id);
