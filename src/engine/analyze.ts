@@ -174,7 +174,10 @@ function planBatch(model: PreparedModel, threads: number): BatchPlan {
   const decision = decideBatch(measure, data.requestedBatch, model.limitBytes, threads);
   if (decision.kind === 'refused') throw new ResourceError(decision.message);
   if (decision.message !== undefined) model.warnings.push({ code: 'input', message: decision.message });
-  return { batch: decision.batch, threads: decision.threads, maxStack: decision.maxStack ?? Infinity, singleForwardMs, plannedBytes: decision.estimateBytes };
+  // The process may already have peaked higher, while loading (a TF.js model's weight files
+  // and their decoded copies): the plan is the peak to come or that one.
+  const plannedBytes = Math.max(decision.estimateBytes, process.resourceUsage().maxRSS * 1024);
+  return { batch: decision.batch, threads: decision.threads, maxStack: decision.maxStack ?? Infinity, singleForwardMs, plannedBytes };
 }
 
 async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
