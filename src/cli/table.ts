@@ -3,7 +3,7 @@
  * string in it may come from the model or a saved report, so the finished table goes through
  * printableLines: no control character reaches the terminal.
  */
-import type { AnalysisReport, PartialReport } from '../report/schema';
+import type { AnalysisReport, MemoryReport, PartialReport } from '../report/schema';
 import { fmt, fmtEstimate as withCi, formatKLin, formatKSkip, formatSeconds, threadsText } from '../report/format';
 import { printable, printableLines } from '../report/printable';
 import { blockFlags, flagLabels } from '../report/flags';
@@ -41,6 +41,7 @@ export function formatReportTable(report: AnalysisReport): string {
     printable(
       `backend ${report.backend.name}${threadsText(report.backend.threads)} · batch ${s.batch} · probes ${s.probes} · seed ${s.seed} · exact ${s.exact} · ${formatSeconds(report.timings.totalMs)}`,
     ),
+    ...(report.memory ? [memoryText(report.memory)] : []),
     '',
     pad(header, widths),
     pad(
@@ -77,4 +78,9 @@ export function formatPartialTable(partial: PartialReport): string {
     '',
   ];
   return printableLines(lines.join('\n'));
+}
+
+/** The memory guard's plan against the process's measured peak (resident memory). */
+function memoryText(m: MemoryReport): string {
+  return `memory: planned ${m.plannedMb} MB · peak ${m.peakMb} MB (process resident) · limit ${m.limitMb} MB`;
 }

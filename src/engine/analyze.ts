@@ -16,7 +16,7 @@ import { PerSampleExecutor } from '../runtime/perSampleExecutor';
 import { initBackend, type BackendInfo } from '../runtime/backend';
 import { MemoryBudget } from '../runtime/memoryBudget';
 import { prepareData, type PreparedData } from './prepare';
-import { decideBatch, defaultMemoryLimitBytes } from './resources';
+import { decideBatch, defaultMemoryLimitBytes, type MemoryMeasure } from './resources';
 import {
   CancelledError,
   ResourceError,
@@ -131,37 +131,68 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   }
 }
 
+/** The memory guard's decision (see resources.ts). */
+interface BatchPlan {
+  readonly batch: number;
+  /** Threads the memory allows (at most the ones offered). */
+  readonly threads: number;
+  /** Probes one reverse pass may stack (Executor.maxStackedProbes). */
+  readonly maxStack: number;
+  readonly singleForwardMs: number;
+  /** The process's planned peak. */
+  readonly plannedBytes: number;
+}
+
 /**
- * The memory guard: the largest batch that fits the limit (see resources.ts), and how long
- * the one-sample forward pass took.
+ * The memory guard: the largest batch and the most threads (up to `threads`) that fit the
+ * limit (see resources.ts), and how long the one-sample forward pass took.
  */
-function planBatch(model: PreparedModel): { batch: number; singleForwardMs: number } {
+function planBatch(model: PreparedModel, threads: number): BatchPlan {
   const { data, exec, graph } = model;
   const probe = data.single();
   let perSampleBytes = 0;
+  let largestPerSampleElements = 1;
   const t0 = Date.now();
   let singleForwardMs = 0;
   try {
     const acts = exec.forward(probe.feeds, model.checkpoint);
     singleForwardMs = Date.now() - t0;
-    for (const [name, t] of acts) if (!graph.constants.has(name)) perSampleBytes += t.size * 4;
+    for (const [name, t] of acts) {
+      if (graph.constants.has(name)) continue;
+      perSampleBytes += t.size * 4;
+      largestPerSampleElements = Math.max(largestPerSampleElements, t.size);
+    }
     exec.disposeActivations(acts, probe.feeds);
   } finally {
     probe.dispose();
   }
-  // What stays held through the analysis: the weights, in the graph and in the backend.
-  const heldBytes = model.budget.usedBytes;
-  const decision = decideBatch(perSampleBytes, heldBytes, data.requestedBatch, model.limitBytes);
+  const measure: MemoryMeasure = {
+    perSampleBytes,
+    largestPerSampleElements,
+    // What stays held through the analysis: the weights, in the graph and in the backend.
+    heldBytes: model.budget.usedBytes,
+    residentBytes: process.memoryUsage().rss,
+    probes: model.settings.probes,
+  };
+  const decision = decideBatch(measure, data.requestedBatch, model.limitBytes, threads);
   if (decision.kind === 'refused') throw new ResourceError(decision.message);
-  if (decision.kind === 'shrunk') model.warnings.push({ code: 'input', message: decision.message });
-  return { batch: decision.batch, singleForwardMs };
+  if (decision.message !== undefined) model.warnings.push({ code: 'input', message: decision.message });
+  // The process may already have peaked higher, while loading (a TF.js model's weight files
+  // and their decoded copies): the plan is the peak to come or that one.
+  const plannedBytes = Math.max(decision.estimateBytes, process.resourceUsage().maxRSS * 1024);
+  return { batch: decision.batch, threads: decision.threads, maxStack: decision.maxStack ?? Infinity, singleForwardMs, plannedBytes };
 }
 
 async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
   let model = prepared;
   const { data, graph, settings, checkpoint, warnings } = model;
   const { backend } = run;
-  const { batch: maxBatch, singleForwardMs } = planBatch(model);
+  // Threads the caller set (request, environment), else the machine offers; the memory guard
+  // may allow fewer (each thread redoes the forward pass). tfjs-node and ONNX Runtime already
+  // compute on every core, so they ask for one thread unless the caller says otherwise.
+  const askedThreads = fixedThreads(backend.name, request.threads, threadsFromEnv());
+  const { batch: maxBatch, threads: memoryThreads, maxStack, singleForwardMs, plannedBytes } = planBatch(model, askedThreads ?? defaultThreads());
+  model.exec.maxStackedProbes = maxStack;
   const input = data.batch(maxBatch);
   const inputName = input.inputName;
   const referenceTensor = data.referenceTensor;
@@ -170,14 +201,13 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
   const n = input.input.shape[0];
 
   const feeds = input.feeds;
-  // Threads the caller set (request, environment), else the machine offers; a model whose
-  // forward pass is long enough starts its worker threads now, so they redo the forward pass
-  // while this thread does its own. tfjs-node and ONNX Runtime already compute on every core.
-  let asked = fixedThreads(backend.name, request.threads, threadsFromEnv());
-  const offered = asked ?? defaultThreads();
+  // A model whose forward pass is long enough starts its worker threads now, so they redo the
+  // forward pass while this thread does its own.
+  let asked = askedThreads === undefined ? undefined : Math.min(askedThreads, memoryThreads);
+  const offered = asked ?? memoryThreads;
   let early =
     offered > 1 && (asked !== undefined || singleForwardMs * n >= EARLY_WORKERS_FORWARD_MS)
-      ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds) }, offered - 1, settings.seed)
+      ? startWorkers({ graph, backend: backend.name, feeds: () => feedData(feeds), maxStackedProbes: maxStack }, offered - 1, settings.seed)
       : undefined;
 
   emit(hooks, 'forward', `forward pass (batch ${n})`, 0.05);
@@ -196,6 +226,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
       throw e;
     }
     sampleBySample = new PerSampleExecutor(graph, model.maxTensorElements);
+    sampleBySample.maxStackedProbes = maxStack;
     try {
       acts = sampleBySample.forward(feeds, checkpoint);
     } catch (second) {
@@ -288,6 +319,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
         blocksMs: ran.phaseMs.blocks,
         totalMs: Date.now() - run.started,
       },
+      memory: { limitMb: mbOf(model.limitBytes), plannedMb: mbOf(plannedBytes), peakMb: mbOf(process.resourceUsage().maxRSS * 1024) },
       reference: data.reference,
       input: data.describeInput(n),
       warnings,
@@ -362,7 +394,7 @@ async function runAnalysisJobs(
     exec,
     acts,
     jobList,
-    { graph, backend: backend.name, feeds: () => feedData(feeds) },
+    { graph, backend: backend.name, feeds: () => feedData(feeds), maxStackedProbes: exec.maxStackedProbes },
     {
       threads,
       seed: settings.seed,
@@ -466,4 +498,9 @@ function countParameters(graph: Graph): number {
   let count = 0;
   for (const c of graph.constants.values()) if (c.dtype === 'float32') count += c.data.length;
   return count;
+}
+
+/** Bytes as whole MB (2^20). */
+function mbOf(bytes: number): number {
+  return Math.round(bytes / 1024 ** 2);
 }

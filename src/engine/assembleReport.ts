@@ -46,7 +46,10 @@ export interface MeasuredNonlinearity {
 }
 
 /** The report's parts that analyze.ts states as they are (the model, the run, the input). */
-export type ReportHeader = Pick<AnalysisReport, 'createdAt' | 'model' | 'settings' | 'thresholds' | 'backend' | 'timings' | 'reference' | 'input' | 'warnings'>;
+export type ReportHeader = Pick<
+  AnalysisReport,
+  'createdAt' | 'model' | 'settings' | 'thresholds' | 'backend' | 'timings' | 'memory' | 'reference' | 'input' | 'warnings'
+>;
 
 export interface ReportInputs {
   readonly header: ReportHeader;
@@ -145,6 +148,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
     thresholds: header.thresholds,
     backend: header.backend,
     timings: header.timings,
+    ...(header.memory && { memory: header.memory }),
     reference: header.reference,
     input: header.input,
     boundaries: boundaryReports,

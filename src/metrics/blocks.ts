@@ -84,8 +84,9 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
   for (const m of groupSegments(graph, flow, cuts, pathNodes, byOrder)) {
     const weighted = m.nodes.filter((i) => hasWeights(graph.nodes[i], flow)).length;
     const main = weighted > REFINE_WEIGHTED_OPS ? mainPath(graph, flow, m.nodes, cuts[m.start], cuts[m.end]) : undefined;
-    const finer = main && main.path.length > 2 ? groupSegments(graph, flow, main.path, m.nodes, bySide(main, outputOnPath)) : [];
-    if (main && finer.length > 1) finer.forEach((g) => addBlock(main.path, g, true));
+    const local = main && main.path.length > 2 ? localBoundaries(graph, flow, main, m.nodes) : undefined;
+    const finer = local ? groupSegments(graph, flow, local.tensors, m.nodes, local.segmentOf) : [];
+    if (local && finer.length > 1) finer.forEach((g) => addBlock(local.tensors, g, true));
     else addBlock(cuts, m, false);
   }
   return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateNames(graph, blocks, flow) };
@@ -163,20 +164,109 @@ interface MainPath {
 }
 
 /**
- * Main-path nodes go to their own tensor's segment; a node off the main path (the other stream,
- * a U-Net's skip) to the first main-path tensor at least as deep, so that parallel layers of
- * the same depth share a block.
+ * A data path that leaves the main path and rejoins it at an Add while passing over at most this
+ * many of its ops with weights, and holds at most one itself (identity, pooling, one projection: what a
+ * skip can be, see pickSkip), is a local skip: a residual unit's shortcut (an inverted residual
+ * with squeeze-and-excitation passes over 5), a BlazeBlock's MaxPool. The main-path tensors it
+ * passes over are not boundaries, so the unit stays one block and its merge is found. A longer
+ * or heavier one (a U-Net's skip, another stream or head) is what the refinement cuts across.
  */
-function bySide(main: MainPath, outputOnPath: (i: number) => string): (i: number) => number {
-  const index = new Map(main.path.map((t, j) => [t, j]));
-  const depths = main.path.map((t) => main.depth.get(t)!);
-  return (i) => {
-    const o = outputOnPath(i);
-    const own = index.get(o);
-    if (own !== undefined) return own;
-    const d = main.depth.get(o) ?? 0;
-    const j = depths.findIndex((dj, k) => k > 0 && dj >= d);
-    return j > 0 ? j : main.path.length - 1;
+export const LOCAL_SKIP_WEIGHTED_OPS = 6;
+
+/** The refined boundaries of a region along its main path, and which of them each node's segment ends at. */
+interface LocalBoundaries {
+  /** Main-path tensors no local skip passes over, the region's input first and output last. */
+  readonly tensors: readonly string[];
+  /** The 1-based index into `tensors` of the boundary that ends a node's segment. */
+  readonly segmentOf: (node: number) => number;
+}
+
+/**
+ * The main path's tensors as boundaries, except those a local skip passes over (see
+ * LOCAL_SKIP_WEIGHTED_OPS). Main-path nodes go to the segment their output ends; a node on a
+ * local skip to the segment of the merge where it rejoins; any other off-path node (the other
+ * stream, a U-Net's skip) to the first boundary at least as deep (counted in ops with weights),
+ * so that parallel layers of the same depth share a block.
+ */
+function localBoundaries(graph: Graph, flow: DataFlow, main: MainPath, nodes: readonly number[]): LocalBoundaries {
+  const { path, depth } = main;
+  const region = new Set(depth.keys());
+  const position = new Map(path.map((t, j) => [t, j]));
+  const sorted = [...nodes].sort((a, b) => a - b);
+  const outputOf = (i: number): string | undefined => graph.nodes[i].outputs.find((t) => region.has(t));
+  // Off-path tensors: the latest main-path position they are reached from, the earliest they rejoin at.
+  // Off-path tensors: the latest main-path position they are reached from and the ops with
+  // weights on the way (the most), then the earliest position they rejoin at and the ops with
+  // weights from them to it.
+  const origin = new Map<string, number>();
+  const before = new Map<string, number>();
+  const spans: [number, number][] = [];
+  for (const i of sorted) {
+    const o = outputOf(i);
+    if (o === undefined) continue;
+    const ins = dataInputNames(graph.nodes[i]);
+    const from = ins.map((u) => position.get(u) ?? origin.get(u)).filter((x): x is number => x !== undefined);
+    if (from.length === 0) continue;
+    const at = position.get(o);
+    if (at === undefined) {
+      origin.set(o, Math.max(...from, origin.get(o) ?? -1));
+      const w = (hasWeights(graph.nodes[i], flow) ? 1 : 0) + Math.max(0, ...ins.map((u) => before.get(u) ?? 0));
+      before.set(o, Math.max(w, before.get(o) ?? 0));
+    } else {
+      for (const u of ins) {
+        const f = position.get(u);
+        if (f !== undefined && at > f + 1) spans.push([f, at]);
+      }
+    }
+  }
+  const rejoin = new Map<string, number>();
+  const after = new Map<string, number>();
+  for (const i of [...sorted].reverse()) {
+    const o = outputOf(i);
+    if (o === undefined) continue;
+    const at = position.get(o) ?? rejoin.get(o);
+    if (at === undefined) continue;
+    const w = (hasWeights(graph.nodes[i], flow) ? 1 : 0) + (position.has(o) ? 0 : (after.get(o) ?? 0));
+    for (const u of dataInputNames(graph.nodes[i])) {
+      if (!origin.has(u)) continue;
+      rejoin.set(u, Math.min(at, rejoin.get(u) ?? Infinity));
+      after.set(u, Math.max(w, after.get(u) ?? 0));
+    }
+  }
+  /** Off-path tensors on a path that can be a skip: at most one op with weights all along it. */
+  const light = (t: string): boolean => (before.get(t) ?? 0) + (after.get(t) ?? 0) <= 1;
+  for (const [t, f] of origin) {
+    const r = rejoin.get(t);
+    if (r !== undefined && r > f + 1 && light(t)) spans.push([f, r]);
+  }
+  const weightOf = (j: number): number => depth.get(path[j])!;
+  // A skip rejoins at a residual merge (an Add); a U-Net level's Concat is cut across.
+  const mergesAt = (r: number): boolean => ['Add', 'Sum'].includes(graph.nodes[flow.producer.get(path[r])!].op);
+  const isLocal = ([f, r]: readonly [number, number]): boolean => weightOf(r) - weightOf(f) <= LOCAL_SKIP_WEIGHTED_OPS && mergesAt(r);
+  const passedOver = new Set<number>();
+  for (const [f, r] of spans.filter(isLocal)) for (let j = f + 1; j < r; j++) passedOver.add(j);
+  const kept = path.map((_, j) => j).filter((j) => !passedOver.has(j));
+  const tensors = kept.map((j) => path[j]);
+  // The boundary that ends the segment holding main-path position j (at or after it).
+  const boundaryAtOrAfter = (j: number): number =>
+    Math.max(
+      1,
+      kept.findIndex((k) => k >= j),
+    );
+  const keptDepths = kept.map(weightOf);
+  return {
+    tensors,
+    segmentOf: (i) => {
+      const o = outputOf(i) ?? graph.nodes[i].outputs[0];
+      const own = position.get(o);
+      if (own !== undefined) return boundaryAtOrAfter(own);
+      const f = origin.get(o);
+      const r = rejoin.get(o);
+      if (f !== undefined && r !== undefined && light(o) && isLocal([f, r])) return boundaryAtOrAfter(r);
+      const d = depth.get(o) ?? 0;
+      const j = keptDepths.findIndex((dj, k) => k > 0 && dj >= d);
+      return j > 0 ? j : tensors.length - 1;
+    },
   };
 }
 

@@ -65,7 +65,8 @@ export const STACK_ELEMENTS = 2 ** 24;
  * Probes (or one-hot passes) per reverse pass to `wrt`: up to `probes` (the probe setting) of
  * a measurement's `passes`, one pass doing the work of many with as many times fewer kernel
  * calls (Executor.vjp's probes). Fewer when the largest activation stacked that often would
- * pass STACK_ELEMENTS; one when a tensor on the way has no axis to stack along. Exact mode's
+ * pass STACK_ELEMENTS or the memory guard's cap (exec.maxStackedProbes); one when a tensor on
+ * the way has no axis to stack along. Exact mode's
  * one-hot passes (up to exactMaxDim of them) stack no deeper than the probes: stacking 64 of
  * them took a small ResNet from 140 MB to 760 MB for 9% less time.
  */
@@ -73,7 +74,7 @@ export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly s
   if (passes <= 1 || !exec.canStackProbes(acts, wrt)) return 1;
   let largest = 1;
   for (const t of acts.values()) largest = Math.max(largest, t.size);
-  return Math.max(1, Math.min(passes, probes, Math.floor(STACK_ELEMENTS / largest)));
+  return Math.max(1, Math.min(passes, probes, exec.maxStackedProbes, Math.floor(STACK_ELEMENTS / largest)));
 }
 
 /**

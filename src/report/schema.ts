@@ -7,8 +7,8 @@
  * number for anything that changes or removes a field; readers check the major number.
  * 1.2 added (all optional): backend.reason; settings.kPrecision and kTimeBudgetMs; per block
  * linearisation.kLinPrecision, residual.branchZero and bypassed; reference.outputs and
- * outputIndex; input.tokens; model.sampleBySample. Also new in 1.2 (a separate message, not a
- * field of the report): PartialReport, the GSC to the output sent before the rest is done.
+ * outputIndex; input.tokens; model.sampleBySample; memory. Also new in 1.2 (a separate
+ * message, not a field of the report): PartialReport, the GSC to the output sent before the rest is done.
  *
  * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
  * quantities that do not apply are `null`.
@@ -108,6 +108,21 @@ export interface Timings {
   readonly blockMatrixMs: number;
   readonly blocksMs: number;
   readonly totalMs: number;
+}
+
+/**
+ * The memory guard's plan against what the process used (src/engine/resources.ts). Sizes in MB
+ * (2^20 bytes). The peak is the process's largest resident set so far (every thread, the wasm
+ * heaps, Node itself); in a long-lived process (the extension's worker) it includes earlier
+ * analyses.
+ */
+export interface MemoryReport {
+  /** The limit the analysis planned for (memory limit setting, else half the free memory, at most the wasm heap's ceiling). */
+  readonly limitMb: number;
+  /** The plan: the process's expected peak at the batch and threads analysed. */
+  readonly plannedMb: number;
+  /** The process's measured peak resident memory. */
+  readonly peakMb: number;
 }
 
 /** The k^2+1 relation of docs/metrics.md: GSC_f^2 - 1 ~ (GSC_rho^2 - 1) / (k^2 + 1). */
@@ -353,6 +368,8 @@ export interface AnalysisReport {
   readonly thresholds: Thresholds;
   readonly backend: BackendReport;
   readonly timings: Timings;
+  /** The memory guard's plan and the measured peak (added in 1.2; absent in older reports). */
+  readonly memory?: MemoryReport;
   /** The reference layer f_l of the headline column: the model output (logits). */
   readonly reference: ReferenceReport;
   /** Where the analysed batch came from (added in 1.1; older reports have only settings.inputSource). */

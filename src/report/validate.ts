@@ -265,6 +265,7 @@ const topLevel = object({
     blocksMs: nonNegative,
     totalMs: nonNegative,
   }),
+  memory: optional(object({ limitMb: nonNegative, plannedMb: nonNegative, peakMb: nonNegative })),
   reference: object({
     kind: oneOf('output', 'error'),
     tensor: str,

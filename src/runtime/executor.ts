@@ -47,6 +47,11 @@ export class Executor implements KernelContext {
   /** Bytes charged to the budget for each forward pass's live activations, released with them. */
   private readonly chargedByPass = new WeakMap<Map<string, Tensor>, number>();
   private readonly constantBytes: number;
+  /**
+   * At most this many probes go through one reverse pass stacked (metrics/jacobian.ts
+   * probesPerPass): the memory guard lowers it when deeper stacks would not fit the limit.
+   */
+  maxStackedProbes = Infinity;
 
   /**
    * `maxTensorElements`: no node may produce a tensor larger than this; checked from shapes
@@ -187,6 +192,11 @@ export class Executor implements KernelContext {
       returned = true;
       return result;
     } finally {
+      // The nodes run here charged the budget on behalf of `local`: give it back (the caller's
+      // targets are small next to the pass; without this, every finite-difference pass of
+      // k_lin kept its charge and a long analysis was refused for memory it no longer held).
+      this.budget?.release(this.chargedByPass.get(local) ?? 0);
+      this.chargedByPass.delete(local);
       const kept = new Set(returned ? targets.map((name) => local.get(name)) : []);
       for (const t of made) {
         this.releaseDerived(t.id);

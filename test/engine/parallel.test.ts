@@ -20,10 +20,9 @@ import { useTestBackend } from '../helpers/backend';
 import { fixtureDir } from '../helpers/fixtures';
 import { readFileSync } from 'node:fs';
 
-/** The report without what legitimately differs between two runs (time stamps and timings). */
-/** Everything but when it ran, how long it took and how many threads did the work. */
+/** Everything but when it ran, how long it took, the memory it planned and used, and how many threads did the work. */
 function numbersOf(r: AnalysisReport): unknown {
-  const { createdAt: _c, timings: _t, backend, ...rest } = r;
+  const { createdAt: _c, timings: _t, memory: _m, backend, ...rest } = r;
   const { threads: _n, ...backendRest } = backend;
   return { ...rest, backend: backendRest };
 }

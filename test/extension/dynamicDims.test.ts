@@ -73,7 +73,7 @@ describe('reduced settings are notified', () => {
     const { savedReport } = await import('../report/helpers');
     const report = savedReport();
     assert.equal(reducedSettingsNotice(report), undefined);
-    const decision = decideBatch(1024 ** 2, 0, 16, 50 * 1024 ** 2);
+    const decision = decideBatch({ perSampleBytes: 1024 ** 2, largestPerSampleElements: 1024, heldBytes: 0, residentBytes: 0, probes: 8 }, 16, 50 * 1024 ** 2);
     assert.equal(decision.kind, 'shrunk');
     const shrunk = { ...report, warnings: [...report.warnings, { code: 'input' as const, message: decision.kind === 'shrunk' ? decision.message : '' }] };
     assert.match(

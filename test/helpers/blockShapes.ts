@@ -104,3 +104,26 @@ export function smallUNetModel(): LoadedModel {
   const d1 = convStack(b, b.node('Concat', [up(d2, 8, 4, 60), e1], { axis: 1 }), 8, 4, 3, 70);
   return b.build(conv(b, d1, 4, 2, 1, 80));
 }
+
+/** conv 3×3 -> ReLU -> conv 1×1, added to its input, ReLU'd: a residual unit with an identity skip. */
+function residualUnit(b: GraphBuilder, x: string, c: number, seed: number): string {
+  const branch = conv(b, b.node('Relu', [conv(b, x, c, c, 3, seed)]), c, c, 1, seed + 1);
+  return b.node('Relu', [b.node('Add', [x, branch])]);
+}
+
+/**
+ * A trunk, then two heads of `units` residual units each, concatenated into a readout (iris's
+ * shape: its two heads leave no tensor that cuts the graph after the trunk).
+ */
+export function twoHeadResidualModel(units = 6): LoadedModel {
+  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+  const trunk = b.node('Relu', [conv(b, 'x', 3, 4, 3, 1)]);
+  let h1 = trunk;
+  let h2 = trunk;
+  for (let u = 0; u < units; u++) {
+    h1 = residualUnit(b, h1, 4, 10 + 2 * u);
+    h2 = residualUnit(b, h2, 4, 40 + 2 * u);
+  }
+  const joined = b.node('Concat', [h1, h2], { axis: 1 });
+  return b.build(head(b, joined, 8, 3, 70));
+}

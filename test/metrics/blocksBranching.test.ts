@@ -4,12 +4,12 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { partitionBlocks, REFINE_WEIGHTED_OPS, type Block } from '../../src/metrics/blocks';
+import { LOCAL_SKIP_WEIGHTED_OPS, partitionBlocks, REFINE_WEIGHTED_OPS, type Block } from '../../src/metrics/blocks';
 import { referenceOutput } from '../../src/graph/queries';
 import { analyzeGraph } from '../../src/engine/analyze';
 import type { LoadedModel } from '../../src/loaders';
 import { useTestBackend } from '../helpers/backend';
-import { blazeBlockModel, smallUNetModel, twoStreamModel } from '../helpers/blockShapes';
+import { blazeBlockModel, smallUNetModel, twoHeadResidualModel, twoStreamModel } from '../helpers/blockShapes';
 
 before(async () => {
   await useTestBackend();
@@ -61,4 +61,27 @@ test('two streams analysed: the report marks the refined blocks and says how the
   const note = report.warnings.find((w) => w.message.startsWith('blocks 1–7 '));
   assert.ok(note, report.warnings.map((w) => w.message).join(' | '));
   assert.ok(report.blocks.every((b) => Number.isFinite(b.gscToOutput.value) && Number.isFinite(b.gscBlock.value)));
+});
+
+test('two heads of residual units: the main head keeps one block per unit, each found residual', () => {
+  const model = twoHeadResidualModel(6);
+  const blocks = blocksOf(model);
+  const refined = blocks.filter((b) => b.bypassed === true);
+  const shown = blocks.map((b) => `${b.residual ? 'R ' : ''}${ops(model, b).join(' ')}`).join(' | ');
+  // One block per depth: a unit of each head (2 × (Conv Relu Conv Add Relu)); the last also holds the Concat.
+  assert.equal(refined.length, 6, shown);
+  for (const b of refined) {
+    assert.equal(ops(model, b).filter((op) => op === 'Conv').length, 4, shown);
+    // The unit on the main path is residual with an identity skip: its skip passes over its two convolutions.
+    assert.equal(b.residual?.skipKind, 'identity', shown);
+    assert.equal(b.residual?.skipTensor, b.inputTensor, shown);
+  }
+  for (let i = 1; i < blocks.length; i++) assert.equal(blocks[i].inputTensor, blocks[i - 1].outputTensor);
+});
+
+test('a local skip passes over at most LOCAL_SKIP_WEIGHTED_OPS ops with weights: a long one is cut across', () => {
+  // A U-Net's skip holds no weights but passes over the whole encoder-decoder path: not local.
+  const model = smallUNetModel();
+  assert.ok(LOCAL_SKIP_WEIGHTED_OPS < model.graph.nodes.filter((n) => n.op === 'Conv').length);
+  assert.ok(blocksOf(model).every((b) => b.residual === null));
 });

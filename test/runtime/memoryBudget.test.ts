@@ -10,6 +10,8 @@ import { singleSample } from '../../src/engine/input';
 import { MemoryBudget } from '../../src/runtime/memoryBudget';
 import { useTestBackend } from '../helpers/backend';
 import { GraphBuilder } from '../helpers/graphs';
+import { Executor } from '../../src/runtime/executor';
+import { blazeBlockModel } from '../helpers/blockShapes';
 
 describe('memory budget', () => {
   before(async () => {
@@ -42,5 +44,28 @@ describe('memory budget', () => {
     const t = singleSample(graph, { ...DEFAULT_SETTINGS, memoryLimitMb: 1 }).tensor;
     assert.deepEqual(t.shape, [1, 1000]);
     t.dispose();
+  });
+
+  test('a block-local forward pass (forwardFrom, as k_lin runs hundreds) gives its charge back', () => {
+    const { graph } = blazeBlockModel();
+    const budget = new MemoryBudget(1024 ** 3);
+    const exec = new Executor(graph, 2 ** 31 - 1, budget);
+    const x = tf.randomNormal([4, 4, 8, 8], 0, 1, 'float32', 5);
+    const feeds = new Map([[graph.inputs[0].name, x]]);
+    const acts = exec.forward(feeds);
+    const held = budget.usedBytes;
+    try {
+      const moved = tf.mul(x, 1.5);
+      for (let r = 0; r < 3; r++) {
+        const out = exec.forwardFrom(acts, new Map([[graph.inputs[0].name, moved]]), [graph.outputs[0].name]);
+        out.forEach((t) => t.dispose());
+        assert.equal(budget.usedBytes, held, `after pass ${r + 1}`);
+      }
+      moved.dispose();
+    } finally {
+      exec.disposeActivations(acts, feeds);
+      x.dispose();
+      exec.dispose();
+    }
   });
 });

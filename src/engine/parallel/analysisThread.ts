@@ -17,6 +17,7 @@ function post(msg: WorkerReply): void {
 async function start(init: WorkerInit): Promise<void> {
   await initBackend(init.backend);
   const exec = new Executor(init.graph);
+  if (init.maxStackedProbes !== undefined) exec.maxStackedProbes = init.maxStackedProbes;
   const feeds = new Map(init.feeds.map((f) => [f.name, tf.tensor(f.data, [...f.shape], f.dtype)]));
   const acts: Activations = exec.forward(feeds);
   // The queue arrives once the calling thread has its own forward pass (messages sent before

@@ -41,6 +41,8 @@ export interface PoolInput {
   readonly backend: BackendName;
   /** Called only when worker threads start (reading the feeds back costs a copy). */
   readonly feeds: () => readonly FeedData[];
+  /** The memory guard's cap on probes stacked in one reverse pass; none when absent. */
+  readonly maxStackedProbes?: number;
 }
 
 export interface RunJobsOptions {
@@ -90,7 +92,16 @@ export function startWorkers(input: PoolInput, count: number, seed: number): Sta
   const entry = workerEntry();
   const n = entry === null ? 0 : Math.max(0, count);
   const feeds = n > 0 ? input.feeds() : [];
-  const workers = Array.from({ length: n }, () => startWorker(entry!, { graph: input.graph, backend: input.backend, feeds, seed }));
+  const stack = input.maxStackedProbes;
+  const workers = Array.from({ length: n }, () =>
+    startWorker(entry!, {
+      graph: input.graph,
+      backend: input.backend,
+      feeds,
+      seed,
+      ...(stack !== undefined && Number.isFinite(stack) && { maxStackedProbes: stack }),
+    }),
+  );
   return { workers, terminate: async () => void (await Promise.all(workers.map((w) => w.terminate()))) };
 }
 

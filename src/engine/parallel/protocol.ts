@@ -20,6 +20,8 @@ export interface WorkerInit {
   readonly backend: BackendName;
   readonly feeds: readonly FeedData[];
   readonly seed: number;
+  /** The memory guard's cap on probes stacked in one reverse pass (Executor.maxStackedProbes). */
+  readonly maxStackedProbes?: number;
 }
 
 /**
