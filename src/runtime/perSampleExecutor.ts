@@ -64,6 +64,34 @@ export class PerSampleExecutor extends Executor {
     return result;
   }
 
+  /**
+   * Block-local forward passes (finite-difference JVPs) one row at a time: an override of m
+   * rows (m a multiple of the batch n, row r at sample r mod n, as the stacked points of
+   * dilution.ts are laid out) re-runs each row against its own sample's activations, so no
+   * node sees more than batch 1.
+   */
+  override forwardFrom(acts: Activations, overrides: ReadonlyMap<string, Tensor>, targets: readonly string[], checkpoint?: Checkpoint): Map<string, Tensor> {
+    const per = this.samples.get(acts);
+    if (per === undefined) return super.forwardFrom(acts, overrides, targets, checkpoint);
+    const n = per.acts.length;
+    const m = batchOf(overrides);
+    if (m % n !== 0) throw new Error(`forwardFrom: ${m} rows are not a multiple of the batch ${n}`);
+    const rows: Map<string, Tensor>[] = [];
+    try {
+      for (let r = 0; r < m; r++) {
+        const row = new Map([...overrides].map(([name, t]) => [name, tf.slice(t, r, 1)] as [string, Tensor]));
+        try {
+          rows.push(super.forwardFrom(per.acts[r % n], row, targets, checkpoint));
+        } finally {
+          row.forEach((t) => t.dispose());
+        }
+      }
+      return new Map(targets.map((name) => [name, tf.concat(rows.map((out) => out.get(name)!))] as [string, Tensor]));
+    } finally {
+      rows.forEach((out) => out.forEach((t) => t.dispose()));
+    }
+  }
+
   override canStackProbes(acts: Activations, wrt: readonly string[]): boolean {
     return this.samples.has(acts) ? false : super.canStackProbes(acts, wrt);
   }
