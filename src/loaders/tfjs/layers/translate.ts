@@ -12,9 +12,11 @@ import type { LoadedWeights } from '../weights';
 import { UnsupportedLayerConfig, type LayerCall, type LayerTranslator } from './context';
 import { coreLayers } from './core';
 import { spatialLayers } from './spatial';
+import { upscalerLayers } from './upscaler';
 import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpec, type TensorRef } from './topology';
 
-const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers };
+// upscalerLayers: two custom classes translated from their published code (see upscaler.ts).
+const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers, ...upscalerLayers };
 
 const RECURRENT = new Set([
   'SimpleRNN',
