@@ -318,7 +318,7 @@ export async function linearPartByJvp(
         out = jvpColumns(exec, acts, input, output, i, k, signs, checkpoint);
       } catch (e) {
         // A block that reads something of batch size from outside its input cannot be stacked.
-        if (k === 1 || !(e instanceof ExecutionError)) throw e;
+        if (k === 1 || !(e instanceof ExecutionError || e instanceof StackedPointsError)) throw e;
         stack = 1;
         continue;
       }
@@ -328,6 +328,14 @@ export async function linearPartByJvp(
     return tf.tidy(() => tf.reshape(tf.concat(rows, 0), [n, dOut]) as tf.Tensor2D);
   } finally {
     rows.forEach((r) => r.dispose());
+  }
+}
+
+/** A stacked block-local pass returned the wrong number of values (see jvpColumns). */
+class StackedPointsError extends Error {
+  constructor(output: string, got: number, expected: number) {
+    super(`stacked points through the block to "${output}" gave ${got} values instead of ${expected}`);
+    this.name = 'StackedPointsError';
   }
 }
 
@@ -356,6 +364,14 @@ function jvpColumns(
     out = exec.forwardFrom(acts, new Map([[input, moved]]), [output], checkpoint).get(output)!;
   } finally {
     moved.dispose();
+  }
+  // A block that reshapes with a size read from outside its input (a batch baked into a
+  // Reshape constant, a shape taken from another tensor) mixes the stacked points: refused
+  // here, the caller then passes one point at a time.
+  if (out.size !== signs.length * k * f.size) {
+    const size = out.size;
+    out.dispose();
+    throw new StackedPointsError(output, size, signs.length * k * f.size);
   }
   try {
     return tf.tidy(() => {

@@ -56,6 +56,37 @@ describe('fixed-batch models', () => {
     x.dispose();
   });
 
+  test('block-local forward passes at stacked points (the JVPs of k_lin) run row by row, each against its own sample', async () => {
+    const fixed = (await loadModel(path.join(dir(), 'model-batch1.onnx'))).graph;
+    const dynamic = new Executor((await loadModel(path.join(dir(), 'model.onnx'))).graph);
+    const x = tf.randomNormal([3, 4, 3], 0, 1, 'float32', 7);
+    const feeds = new Map([['x', x]]);
+    const exec = new PerSampleExecutor(fixed);
+    const acts = exec.forward(feeds);
+    const ref = dynamic.forward(feeds);
+    // Two points per sample, laid out point-major (row r belongs to sample r mod 3), as dilution.ts stacks them.
+    const moved = tf.randomNormal([6, 4, 3], 0, 1, 'float32', 8);
+    const overrides = new Map([['x', moved]]);
+    // The batch executor, on the same activations, fails at the batch-1 Reshape.
+    assert.throws(() => Executor.prototype.forwardFrom.call(exec, acts, overrides, ['y']), /Reshape/);
+    const y = exec.forwardFrom(acts, overrides, ['y']).get('y')!;
+    const yRef = dynamic.forwardFrom(ref, overrides, ['y']).get('y')!;
+    assert.deepEqual(y.shape, [6, 5]);
+    assert.ok(tf.max(tf.abs(tf.sub(y, yRef))).dataSync()[0] < 1e-6);
+    // From a tensor after the Reshape, the rest of each row's sample (here none) comes from that sample.
+    const h = tf.randomNormal([6, 12], 0, 1, 'float32', 9);
+    const fromH = new Map([['/Reshape_output_0', h]]);
+    const z = exec.forwardFrom(acts, fromH, ['y']).get('y')!;
+    const zRef = dynamic.forwardFrom(ref, fromH, ['y']).get('y')!;
+    assert.ok(tf.max(tf.abs(tf.sub(z, zRef))).dataSync()[0] < 1e-6);
+    [y, yRef, z, zRef, moved, h].forEach((t) => t.dispose());
+    exec.disposeActivations(acts, feeds);
+    dynamic.disposeActivations(ref, feeds);
+    exec.dispose();
+    dynamic.dispose();
+    x.dispose();
+  });
+
   test('the analysis of the batch-1 export equals that of the batch-free export, and says it ran sample by sample', async () => {
     const analyse = (file: string): Promise<AnalysisReport> =>
       analyzeModel({ modelPath: path.join(dir(), file), settings: { backend: 'wasm', batch: 6, probes: 4, seed: 2 }, threads: 1 });

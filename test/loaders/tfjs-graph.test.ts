@@ -7,6 +7,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadTfjsModel } from '../../src/loaders/tfjs';
+import { ModelLoadError } from '../../src/loaders/errors';
 import { useTestBackend } from '../helpers/backend';
 import { checkGraphVjp, forward, maxRelErr, seeded, writeModel, type WeightSpec } from './tfjs-models';
 
@@ -330,6 +331,19 @@ const CASES: Case[] = [
     noGrad: true,
   },
   {
+    name: 'Size and Range (a meshgrid row built from the element count)',
+    inputShape: [2, 3],
+    build: (g) => {
+      // Range(0, Size(x) = 6, 1) as floats, reshaped to x's shape and added: y = x + [0..5].
+      const n = g.op('n', 'Size', ['x'], { out_type: { type: 'DT_INT32' } });
+      const r = g.op('r', 'Range', [g.intConst('start', [0], []), n, g.intConst('delta', [1], [])], { Tidx: { type: 'DT_INT32' } });
+      const rf = g.op('rf', 'Cast', [r], { SrcT: { type: 'DT_INT32' }, DstT: { type: 'DT_FLOAT' } });
+      const grid = g.op('grid', 'Reshape', [rf, g.intConst('gshape', [2, 3])]);
+      return g.op('y', 'AddV2', ['x', grid]);
+    },
+    reference: (_g, x) => tf.add(x, tf.reshape(tf.range(0, 6, 1, 'float32'), [2, 3])),
+  },
+  {
     name: 'BroadcastTo and Fill',
     inputShape: [2, 1, 3],
     build: (g) => {
@@ -401,6 +415,36 @@ describe('TF.js graph-model ops', () => {
       ['Relu'],
     );
     await assert.rejects(() => loadTfjsModel(file, { output: 'nope' }), /chosen output "nope"/);
+  });
+
+  test('when post-processing blocks the outputs, the refusal names the tensor to cut at', async () => {
+    // A detector's shape: trunk -> head (the deepest tensor), a shallow side branch, then TopKV2
+    // and an index computation (FloorMod) on the head; a Shape of the trunk is not differentiable.
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 6]);
+    g.op('trunk', 'Relu', ['x']);
+    g.op('head', 'Sigmoid', ['trunk']);
+    g.op('side', 'Tanh', ['x']);
+    g.op('shape', 'Shape', ['trunk']);
+    g.op('top', 'TopKV2', ['head', g.intConst('k', [2], [])]);
+    g.op('idx', 'FloorMod', ['top:1', g.intConst('six', [6], [])]);
+    g.op('out', 'AddV2', ['top', 'side']);
+    const file = g.write();
+    await assert.rejects(
+      () => loadTfjsModel(file),
+      (e: unknown) => {
+        assert.ok(e instanceof ModelLoadError);
+        assert.match(e.message, /TopKV2 at "top"/);
+        assert.match(e.message, /differentiable up to tensor "head": analyse it up to there with --output "head"/);
+        return true;
+      },
+    );
+    // The named tensor does load.
+    const graph = await loadTfjsModel(file, { output: 'head' });
+    assert.deepEqual(
+      graph.nodes.map((n) => n.op),
+      ['Relu', 'Sigmoid'],
+    );
   });
 
   test('nodes keep the TF node names and ops for mapping results back', async () => {

@@ -31,6 +31,36 @@ function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
 describe('block-local forward and JVPs', () => {
   before(useTestBackend);
 
+  test('a block that reshapes with the batch read from outside its input is moved one point at a time', async () => {
+    // h = tanh(x W); y = tanh(sum_row(Reshape(h, [batch of x, -1]))): stacked points through
+    // the Reshape would fold k points into each row (no error, wrong size), so S v must come
+    // from one point at a time and equal that of the same block without the outside shape.
+    const d = 4;
+    const make = (outsideShape: boolean): { exec: Executor; y: string } => {
+      const b = new GraphBuilder('x', ['batch', d]);
+      const h = b.node('Tanh', [b.node('MatMul', ['x', b.constant(gaussianMatrix(d, d, 3, 0.5), [d, d])])], {}, 'h');
+      const shape = b.node('Concat', [b.node('Shape', ['x'], { end: 1 }), b.intConstant([-1])], { axis: 0 });
+      const r = outsideShape ? b.node('Reshape', [h, shape]) : h;
+      const y = b.node('Tanh', [b.node('ReduceSum', [r, b.intConstant([1])], { keepdims: 1 })]);
+      return { exec: new Executor(b.build(y).graph), y };
+    };
+    const x = randn([5, d], 4);
+    const feeds = new Map([['x', x]]);
+    const results = [true, false].map((outside) => {
+      const { exec, y } = make(outside);
+      const acts = exec.forward(feeds);
+      return { exec, acts, sv: linearPartByJvp(exec, acts, 'h_output_0', y) };
+    });
+    const [withOutside, plain] = await Promise.all(results.map((r) => r.sv));
+    assert.ok(withOutside !== null && plain !== null);
+    assert.deepEqual(withOutside.shape, [5, 1]);
+    const diff = maxRelDiff(withOutside, plain);
+    assert.ok(diff < 1e-5, `S v differs from the block without the outside shape by ${diff}: ${withOutside.dataSync().join()} vs ${plain.dataSync().join()}`);
+    [withOutside, plain].forEach((t) => t.dispose());
+    results.forEach((r) => r.exec.disposeActivations(r.acts, feeds));
+    x.dispose();
+  });
+
   test('forwardFrom recomputes only the block, at a stacked batch too, and frees what it made', async () => {
     const { graph } = await loadModel(path.join(fixtureDir('resmlp_relu'), 'model.onnx'));
     const input = graph.inputs.find((i) => !graph.constants.has(i.name))!;

@@ -537,6 +537,16 @@ function shape(call: OpCall): OpResult {
   return { outputs: [call.em.node('Shape', call.scope, [call.inputs[0]], {}, call.origin)], ranks: [1] };
 }
 
+/** TF Size: the element count as a scalar (ONNX Size). */
+function size(call: OpCall): OpResult {
+  return { outputs: [call.em.node('Size', call.scope, [call.inputs[0]], {}, call.origin)], ranks: [0] };
+}
+
+/** TF Range(start, limit, delta): ONNX Range, same operands (meshgrids of detector heads). */
+function range(call: OpCall): OpResult {
+  return { outputs: [call.em.node('Range', call.scope, [call.inputs[0], call.inputs[1], call.inputs[2]], {}, call.origin)], ranks: [1] };
+}
+
 function gather(withAxis: boolean): OpTranslator {
   return (call) => {
     const axis = withAxis ? intsOf(need(call, 2, 'axis'))[0] : 0;
@@ -761,6 +771,8 @@ export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {
   MirrorPad: pad('mirror'),
   Cast: cast,
   Shape: shape,
+  Size: size,
+  Range: range,
   GatherV2: gather(true),
   Gather: gather(false),
   ResizeBilinear: resize('linear'),

@@ -12,6 +12,35 @@ import type { LoadedWeights } from '../weights';
 import { attrShape, attrType, inlineTensor, parseNodes, splitRef, tfDType, type TfNode } from './attrs';
 import { UnsupportedNode, type OpCall } from './context';
 import { CONTROL_FLOW_OPS, OP_TRANSLATORS } from './ops';
+import { cutCandidates } from './cutPoint';
+import { kernelFor, isSupportedOp } from '../../../ops/registry';
+
+/** Candidate cut tensors tried (each a translation up to it) before giving up naming one. */
+const CUT_TRIES = 12;
+
+/**
+ * The tensor to name in a refusal: the best candidate (cutPoint.ts) that translates and whose
+ * producing op has a gradient. Undefined when none does, or when an output was chosen.
+ */
+function findCut(
+  modelJson: string,
+  root: JsonObject,
+  weights: LoadedWeights,
+  byName: ReadonlyMap<string, TfNode>,
+  outputs: readonly string[],
+  blocked: ReadonlySet<string>,
+): string | undefined {
+  for (const candidate of cutCandidates(byName, outputs, blocked, CUT_TRIES)) {
+    try {
+      const g = translateGraphModel(modelJson, root, weights, undefined, candidate);
+      const producer = g.nodes.find((n) => n.outputs.includes(candidate));
+      if (producer !== undefined && isSupportedOp(producer.op) && kernelFor(producer.op).vjp !== undefined) return candidate;
+    } catch (e) {
+      if (!(e instanceof ModelLoadError)) throw e;
+    }
+  }
+  return undefined;
+}
 
 /** TF tensor "node:k" -> internal tensor name. */
 function tensorName(ref: string): string {
@@ -95,7 +124,10 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
     list.push(n.name);
     unsupported.set(n.op, list);
   }
-  if (unsupported.size > 0) throw unsupportedError(modelJson, unsupported, new Map());
+  if (unsupported.size > 0) {
+    const cutAt = output === undefined ? findCut(modelJson, root, weights, byName, outputs, new Set([...unsupported.values()].flat())) : undefined;
+    throw unsupportedError(modelJson, unsupported, new Map(), cutAt);
+  }
   const order = neededInOrder(byName, outputs, modelJson);
 
   const em = new GraphEmitter();
@@ -166,7 +198,10 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
       ranks.set(final, outRanks[k]);
     });
   }
-  if (failures.size > 0) throw unsupportedError(modelJson, new Map(), failures);
+  if (failures.size > 0) {
+    const cutAt = output === undefined ? findCut(modelJson, root, weights, byName, outputs, new Set([...failures.values()].flat())) : undefined;
+    throw unsupportedError(modelJson, new Map(), failures, cutAt);
+  }
 
   const outputInfos: ValueInfo[] = outputs.map((o) => ({ name: tensorName(o), dtype: 'float32', shape: null }));
   const first = inputs[0];
@@ -174,7 +209,7 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
   return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout }, inputs, outputInfos);
 }
 
-function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>, failures: ReadonlyMap<string, string[]>): ModelLoadError {
+function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>, failures: ReadonlyMap<string, string[]>, cutAt?: string): ModelLoadError {
   const list = (names: readonly string[]): string => {
     const shown = names
       .slice(0, 5)
@@ -187,5 +222,6 @@ function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>,
   const sections: string[] = [];
   if (parts.length > 0) sections.push(`unsupported TensorFlow op${parts.length > 1 ? 's' : ''}: ${parts.join('; ')}`);
   if (failed.length > 0) sections.push(`unsupported use of op${failed.length > 1 ? 's' : ''}: ${failed.join('; ')}`);
-  return new ModelLoadError(modelJson, sections.join('. '));
+  const cut = cutAt === undefined ? '' : `; the network is differentiable up to tensor "${cutAt}": analyse it up to there with --output "${cutAt}"`;
+  return new ModelLoadError(modelJson, sections.join('. ') + cut);
 }

@@ -13,9 +13,11 @@ import { UnsupportedLayerConfig, type LayerCall, type LayerTranslator } from './
 import { coreLayers } from './core';
 import { lastTranslatableBefore } from './cut';
 import { spatialLayers } from './spatial';
+import { upscalerLayers } from './upscaler';
 import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpec, type TensorRef } from './topology';
 
-const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers };
+// upscalerLayers: two custom classes translated from their published code (see upscaler.ts).
+const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers, ...upscalerLayers };
 
 const RECURRENT = new Set([
   'SimpleRNN',
