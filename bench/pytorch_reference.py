@@ -40,21 +40,8 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
-import torch.nn.functional as F
 
-
-def attrs_of(node):
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-
-
-def pads_arg(pads, rank):
-    """ONNX pads [b1, b2, e1, e2] -> symmetric torch padding (the bench models' only kind)."""
-    if not pads:
-        return [0] * rank
-    begin, end = pads[:rank], pads[rank:]
-    if begin != end:
-        raise ValueError(f"asymmetric pads {pads} not supported")
-    return list(begin)
+from onnx_torch import attrs_of, run_op
 
 
 class OnnxInterpreter:
@@ -76,71 +63,9 @@ class OnnxInterpreter:
             if n.op_type == "Constant":
                 continue
             ins = [env[i] if i else None for i in n.input]
-            out = self.run(n.op_type, ins, attrs_of(n))
+            out = run_op(n.op_type, ins, attrs_of(n))
             env[n.output[0]] = out
         return env
-
-    @staticmethod
-    def run(op, ins, a):
-        x = ins[0]
-        if op == "Conv":
-            rank = x.dim() - 2
-            conv = F.conv2d if rank == 2 else F.conv1d
-            return conv(x, ins[1], ins[2] if len(ins) > 2 else None, stride=a.get("strides", [1] * rank),
-                        padding=pads_arg(a.get("pads"), rank), dilation=a.get("dilations", [1] * rank), groups=a.get("group", 1))
-        if op == "BatchNormalization":
-            return F.batch_norm(x, ins[3], ins[4], ins[1], ins[2], training=False, eps=a.get("epsilon", 1e-5))
-        if op == "Clip":
-            return torch.clamp(x, float(ins[1]), float(ins[2]))
-        if op == "Relu":
-            return F.relu(x)
-        if op == "Tanh":
-            return torch.tanh(x)
-        if op == "Selu":
-            return torch.selu(x)
-        if op == "Erf":
-            return torch.erf(x)
-        if op == "Sqrt":
-            return torch.sqrt(x)
-        if op == "Add":
-            return x + ins[1]
-        if op == "Sub":
-            return x - ins[1]
-        if op == "Mul":
-            return x * ins[1]
-        if op == "Div":
-            return x / ins[1]
-        if op == "Pow":
-            return torch.pow(x, ins[1])
-        if op == "MatMul":
-            return torch.matmul(x, ins[1])
-        if op == "Gemm":
-            w = ins[1].t() if a.get("transB", 0) else ins[1]
-            xa = x.t() if a.get("transA", 0) else x
-            y = a.get("alpha", 1.0) * (xa @ w)
-            if len(ins) > 2 and ins[2] is not None:
-                y = y + a.get("beta", 1.0) * ins[2]
-            return y
-        if op == "ReduceMean":
-            return torch.mean(x, dim=list(a["axes"]), keepdim=bool(a.get("keepdims", 1)))
-        if op == "Softmax":
-            return torch.softmax(x, dim=a.get("axis", -1))
-        if op == "Transpose":
-            return x.permute(*a["perm"])
-        if op == "Reshape":
-            shape = [int(s) for s in ins[1].tolist()]
-            shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]
-            return x.reshape(shape)
-        if op == "Flatten":
-            axis = a.get("axis", 1)
-            return x.reshape(int(np.prod(x.shape[:axis])), -1)
-        if op == "GlobalAveragePool":
-            return torch.mean(x, dim=list(range(2, x.dim())), keepdim=True)
-        if op == "MaxPool":
-            k = a["kernel_shape"]
-            return F.max_pool2d(x, k, stride=a.get("strides", k), padding=pads_arg(a.get("pads"), len(k)),
-                                ceil_mode=bool(a.get("ceil_mode", 0)))
-        raise ValueError(f"op {op} not supported by the reference interpreter")
 
 
 def per_sample_squares(g):
