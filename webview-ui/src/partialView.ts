@@ -6,6 +6,7 @@
 import type { PartialReport } from '../../src/report/schema';
 import { gscChart, type ChartView } from './charts';
 import { h } from './dom';
+import { pageTitle } from './sections';
 import { formatNumber } from './format';
 import type { Theme } from './theme';
 
@@ -46,16 +47,7 @@ export function renderPartial(root: HTMLElement, partial: PartialReport, theme: 
     h(
       'header',
       { className: 'page-header' },
-      h(
-        'div',
-        { className: 'title-row' },
-        h(
-          'h1',
-          {},
-          h('span', { className: 'product' }, 'Gradient Lens'),
-          h('span', { className: 'model-name', id: 'header-title', title: partial.model.path }, partial.model.fileName),
-        ),
-      ),
+      h('div', { className: 'title-row' }, pageTitle(partial.model)),
       h(
         'p',
         { className: 'hint', id: 'partial-status', attrs: { role: 'status' } },

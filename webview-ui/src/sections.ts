@@ -22,6 +22,16 @@ import {
 import { verdict } from './verdict';
 import { blockFlagLabels, boundaryLabeler, estimateTitle, kindLabel, matrixModel } from './viewModel';
 
+/** The page's heading, the same while the analysis runs (partialView.ts) and when it is done. */
+export function pageTitle(model: { readonly path: string; readonly fileName: string }): HTMLElement {
+  return h(
+    'h1',
+    {},
+    h('span', { className: 'product' }, 'Gradient Lens'),
+    h('span', { className: 'model-name', id: 'header-title', title: model.path }, model.fileName),
+  );
+}
+
 export function renderHeader(r: AnalysisReport, actions: { rerun(): void; exportAs(format: 'json' | 'csv' | 'md' | 'html'): void }): HTMLElement {
   const item = (id: string, term: string, value: string, title?: string): HTMLElement =>
     h('div', { className: 'meta-item' }, h('dt', {}, term), h('dd', { id, title: title ?? value }, value));
@@ -45,12 +55,7 @@ export function renderHeader(r: AnalysisReport, actions: { rerun(): void; export
     h(
       'div',
       { className: 'title-row' },
-      h(
-        'h1',
-        {},
-        h('span', { className: 'product' }, 'Gradient Lens'),
-        h('span', { className: 'model-name', id: 'header-title', title: r.model.path }, r.model.fileName),
-      ),
+      pageTitle(r.model),
       h(
         'div',
         { className: 'actions' },
