@@ -2,11 +2,12 @@
  * The flags a report shows per block, derived from its numbers and a set of thresholds, so
  * every exporter, the comparison and the CLI's CI gate flag the same blocks.
  */
+import { isReferenceEstimate } from './format';
 import type { AnalysisReport, BlockReport, NonlinearityReport, Thresholds } from './schema';
 
 export interface BlockFlags {
   readonly block: BlockReport;
-  /** GSC to the output above thresholds.gsc. */
+  /** GSC to the output above thresholds.gsc (never the reference layer's own block). */
   readonly exploding: boolean;
   /** The block's nonlinearities whose k exceeds thresholds.pseudoLinearK (or is infinite). */
   readonly pseudoLinear: readonly NonlinearityReport[];
@@ -22,8 +23,12 @@ export function isCollapsed(q: NonlinearityReport, t: Thresholds): boolean {
   return q.relativeSpread < t.collapsedSpread;
 }
 
+/**
+ * GSC to the output above the threshold. Never the reference layer's own block: its GSC is 1 by
+ * definition (the output with respect to itself), so a threshold below 1 must not flag it.
+ */
 export function isExploding(b: BlockReport, t: Thresholds): boolean {
-  return b.gscToOutput.value > t.gsc;
+  return !isReferenceEstimate(b.gscToOutput) && b.gscToOutput.value > t.gsc;
 }
 
 /**

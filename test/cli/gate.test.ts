@@ -39,3 +39,15 @@ test('a non-finite warning (NaN weights, a NaN reverse pass) fails any gate that
   }
   assert.deepEqual(gateFailures(report, { failOnPseudoLinear: false }), [], 'no gate asked for: nothing fails');
 });
+
+test("--fail-on-gsc below 1 never fails on the reference layer's own GSC (1 by definition)", () => {
+  const report = savedReport();
+  const last = report.blocks[report.blocks.length - 1];
+  assert.equal(last.gscToOutput.method, 'identity');
+  const lowered = { ...report, blocks: report.blocks.map((b) => (b === last ? b : { ...b, gscToOutput: { ...b.gscToOutput, value: 0.5 } })) };
+  assert.deepEqual(gateFailures(lowered, { failOnGsc: 0.9, failOnPseudoLinear: false }), [], 'only the reference layer is above 0.9');
+  const reasons = gateFailures(report, { failOnGsc: 0.9, failOnPseudoLinear: false });
+  // 20 measured blocks are above 0.9 (block 8 the worst); the 21st, the reference layer, is not counted.
+  assert.equal(reasons.length, 1);
+  assert.match(reasons[0], /block 8 .*\(and 19 more blocks\)/);
+});

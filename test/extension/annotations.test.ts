@@ -5,9 +5,9 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { severityOf, worstSeverity } from '../../src/extension/annotations/severity';
+import { blockSeverity, severityOf, worstSeverity } from '../../src/extension/annotations/severity';
 import { codeLensTitle, formatInterval, formatNumber, headlineK, siteLabel } from '../../src/extension/annotations/format';
-import { blockFindings, blockRanges, groupFindings } from '../../src/extension/annotations/findings';
+import { blockFindings, blockRanges, gscFinding, groupFindings } from '../../src/extension/annotations/findings';
 import { annotationsByLine, buildSiteViews, primarySites, sitesByFile } from '../../src/extension/annotations/sites';
 import { escapeMarkdown, hoverMarkdown } from '../../src/extension/annotations/hover';
 import { StalenessTracker } from '../../src/extension/annotations/staleness';
@@ -467,5 +467,18 @@ describe('what a number covers (#18 item 10)', () => {
       ),
       text,
     );
+  });
+});
+
+describe("the reference layer's own block (GSC 1 by definition)", () => {
+  test('is never exploding, in severity or Problems, even with a threshold below 1', () => {
+    const report = savedReport();
+    const last = report.blocks[report.blocks.length - 1];
+    assert.equal(last.gscToOutput.method, 'identity');
+    assert.equal(blockSeverity(last, 0.5), 'ok');
+    assert.equal(gscFinding(last, 0.5), undefined);
+    const measured = report.blocks[0];
+    assert.equal(blockSeverity(measured, 0.5), 'exploding', 'a measured block above the same threshold still is');
+    assert.ok(gscFinding(measured, 0.5));
   });
 });

@@ -54,3 +54,14 @@ describe('the verdict in plain words', () => {
     assert.ok(verdict(withCurve(resnet, clean, 1e6)).points.some((p) => /describes the curve well \(R² 1 over 12 points\)/.test(p)));
   });
 });
+
+test("the reference layer's own block (GSC 1 by definition) is never counted as exploding", () => {
+  // At half the smallest measured GSC (below 1) every measured block counts, and the reference
+  // layer (exactly 1) must not.
+  const measured = resnet.blocks.filter((b) => b.gscToOutput.method !== 'identity');
+  assert.equal(measured.length, resnet.blocks.length - 1);
+  const threshold = Math.min(...measured.map((b) => b.gscToOutput.value)) * 0.5;
+  assert.ok(threshold < 1);
+  const v = verdict({ ...resnet, thresholds: { ...resnet.thresholds, gsc: threshold } });
+  assert.match(v.headline, new RegExp(`and ${measured.length} blocks are above the threshold`));
+});

@@ -4,6 +4,7 @@
  * trusted. Pure (no DOM); every number comes from the report (the fit quality is computed here
  * from the report's own boundary values).
  */
+import { isExploding } from '../../src/report/flags';
 import type { AnalysisReport } from '../../src/report/schema';
 import { formatNumber } from './format';
 
@@ -38,7 +39,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function verdict(r: AnalysisReport): Verdict {
   const threshold = r.thresholds.gsc;
   const g = r.growth;
-  const over = r.blocks.filter((b) => b.gscToOutput.value > threshold);
+  const over = r.blocks.filter((b) => isExploding(b, r.thresholds));
   const perBlock = g.geometricMeanRate;
   const tone: VerdictTone = over.length > 0 ? 'exploding' : perBlock > 1.05 ? 'growing' : 'fine';
   const headline =

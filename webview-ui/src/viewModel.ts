@@ -3,6 +3,7 @@
  * Pure (no DOM, no Chart.js), so it is unit-tested and the DOM code only lays it out.
  * Names from the model file stay plain strings here; the DOM code sets them as text.
  */
+import { isExploding } from '../../src/report/flags';
 import type { AnalysisReport, BlockReport, BoundaryReport, Estimate, NonlinearityReport } from '../../src/report/schema';
 import {
   formatComparison,
@@ -395,7 +396,7 @@ export function boundaryColumns(r: AnalysisReport): TableColumn<BoundaryReport>[
 export function blockFlagLabels(b: BlockReport, r: AnalysisReport): string[] {
   const own = r.nonlinearities.filter((q) => q.block === b.index);
   const labels: string[] = [];
-  if (b.gscToOutput.value > r.thresholds.gsc) labels.push('exploding');
+  if (isExploding(b, r.thresholds)) labels.push('exploding');
   if (own.some((q) => q.pseudoLinear)) labels.push('pseudo-linear');
   if (own.some((q) => q.collapsed)) labels.push('collapsed');
   return labels;
@@ -409,7 +410,7 @@ export function blockFlagLabels(b: BlockReport, r: AnalysisReport): string[] {
 export function blockFlagDetails(b: BlockReport, r: AnalysisReport): string[] {
   const own = r.nonlinearities.filter((q) => q.block === b.index);
   const out: string[] = [];
-  if (b.gscToOutput.value > r.thresholds.gsc) {
+  if (isExploding(b, r.thresholds)) {
     const c = formatComparison(b.gscToOutput.value, r.thresholds.gsc);
     out.push(`exploding: GSC → output ${c.value} > ${c.threshold}`);
   }

@@ -6,6 +6,7 @@
 import type { AnalysisReport, BlockReport, NonlinearityReport } from '../../report/schema';
 import { fmt, formatComparison, formatInterval } from './format';
 import { maxOf, minOf } from '../../report/extent';
+import { isReferenceEstimate } from '../../report/format';
 
 /** "v > limit" (or "<") with enough digits that the printed inequality is true, not "k = 3 > 3"; null is an infinite k. */
 function compared(value: number | null, op: '>' | '<', limit: number): string {
@@ -38,6 +39,8 @@ export function blockFindings(report: AnalysisReport, block: BlockReport, gscThr
 /** The block's GSC to the output above the threshold (or not computable), else undefined. */
 export function gscFinding(block: BlockReport, gscThreshold: number): Finding | undefined {
   const gsc = block.gscToOutput;
+  // The reference layer's own GSC is 1 by definition: nothing to report, whatever the threshold.
+  if (isReferenceEstimate(gsc)) return undefined;
   if (!(gsc.value > gscThreshold || Number.isNaN(gsc.value))) return undefined;
   const why = Number.isNaN(gsc.value)
     ? 'could not be computed (NaN)'

@@ -4,6 +4,8 @@
  * compounds multiplicatively through depth: 10 is "a third of the way" to 1000, not 1%.
  * No `vscode` here, so it is unit-tested in plain Node.
  */
+import { isReferenceEstimate } from '../../report/format';
+import type { BlockReport } from '../../report/schema';
 
 export type Severity = 'unknown' | 'ok' | 'elevated' | 'high' | 'exploding';
 
@@ -25,6 +27,11 @@ export function severityOf(gsc: number, threshold: number): Severity {
   if (t < 1 / 3) return 'ok';
   if (t < 2 / 3) return 'elevated';
   return 'high';
+}
+
+/** A block's severity; the reference layer's own GSC (1 by definition) is never alarming. */
+export function blockSeverity(block: BlockReport, threshold: number): Severity {
+  return isReferenceEstimate(block.gscToOutput) ? 'ok' : severityOf(block.gscToOutput.value, threshold);
 }
 
 export function worstSeverity(severities: Iterable<Severity>): Severity {

@@ -13,7 +13,7 @@ import { modulePathOfNodeName } from '../../sourceMapping/python/resolve';
 import type { PlacedInstance, SourceMapping, SourceSite } from '../../sourceMapping/types';
 import { gscFinding, nonlinearityFindings, type Finding } from './findings';
 import { siteLabel } from './format';
-import { severityOf, worstSeverity, type Severity } from './severity';
+import { blockSeverity, worstSeverity, type Severity } from './severity';
 
 export interface SiteView {
   readonly site: SourceSite;
@@ -56,7 +56,7 @@ export function buildSiteViews(report: AnalysisReport, mapping: SourceMapping, g
       site,
       annotated: isBlockSite(site) || primarySet.has(site),
       blocks,
-      severity: worstSeverity(blocks.map((b) => severityOf(b.gscToOutput.value, gscThreshold))),
+      severity: worstSeverity(blocks.map((b) => blockSeverity(b, gscThreshold))),
       label: siteLabel(blocks),
       findings: findings.get(site) ?? [],
     };
@@ -124,7 +124,7 @@ export function annotationsByLine(views: readonly SiteView[], gscThreshold: numb
     .sort(([a], [b]) => a - b)
     .map(([line, map]) => {
       const blocks = [...map.values()].sort((a, b) => a.index - b.index);
-      return { line, blocks, severity: worstSeverity(blocks.map((b) => severityOf(b.gscToOutput.value, gscThreshold))), label: siteLabel(blocks) };
+      return { line, blocks, severity: worstSeverity(blocks.map((b) => blockSeverity(b, gscThreshold))), label: siteLabel(blocks) };
     });
 }
 
