@@ -10,6 +10,7 @@
  * job lists, the tests pass small ones.
  */
 import type { AnalysisSettings } from '../report/schema';
+import { REDUCED_BEFORE_RUN } from '../report/referenceText';
 
 /**
  * A reverse pass (VJP) over some nodes costs this many forward passes over the same nodes.
@@ -98,9 +99,6 @@ export function durationText(ms: number): string {
   const s = Math.max(1, Math.round(ms / 1000));
   return s < 90 ? `about ${s} s` : `about ${Math.round(s / 60)} min`;
 }
-
-/** The sentence the report's warnings carry when the user chose cheaper settings before the run. */
-export const REDUCED_BEFORE_RUN = 'settings reduced before the run';
 
 export function reducedBeforeRunText(option: Pick<CheaperOption, 'label'>, estimateMs: number): string {
   return `${REDUCED_BEFORE_RUN}, as offered for an estimated ${durationText(estimateMs)}: ${option.label}`;

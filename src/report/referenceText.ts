@@ -64,3 +64,17 @@ function baseName(p: string): string {
       .pop() ?? p
   );
 }
+
+/** The sentence the report's warnings carry when the user chose cheaper settings before the run (engine/estimate.ts writes it). */
+export const REDUCED_BEFORE_RUN = 'settings reduced before the run';
+
+/**
+ * Why a report has no block matrix: the run's settings had it off, or the user turned it off
+ * when the estimate of a long run offered cheaper settings (the report's warnings say which).
+ */
+export function blockMatrixAbsentText(report: Pick<AnalysisReport, 'warnings'>): string {
+  const offered = report.warnings.some((w) => w.message.startsWith(REDUCED_BEFORE_RUN) && /block matrix off/.test(w.message));
+  return offered
+    ? 'The block matrix was not computed: it was turned off before the run, as offered for its estimated time.'
+    : "The block matrix was not computed: it is off in this run's settings (gradientLens.blockMatrix, or --no-block-matrix on the command line).";
+}

@@ -5,6 +5,7 @@
  * the user selects a block, 'rerun' and 'export' from the header buttons.
  */
 import type { ExtensionToWebview } from '../../src/protocol/webview';
+import { blockMatrixAbsentText } from '../../src/report/referenceText';
 import type { AnalysisReport, BlockReport, NonlinearityReport, PartialReport } from '../../src/report/schema';
 import { collapseChart, dilutionChart, gscChart, heatmapChart, type ChartHost, type ChartView, type HeatmapView } from './charts';
 import { colorAt, toCss } from './colorScale';
@@ -250,7 +251,7 @@ function render(r: AnalysisReport): void {
       label: 'Heatmap of the block matrix GSC from boundary k to boundary l, log colour scale',
       build: heatmapChart,
       size: 'tall',
-      empty: 'The block matrix was not computed (setting gradientLens.blockMatrix is off).',
+      empty: blockMatrixAbsentText(r),
       data: () => renderMatrixTable(r),
     }),
     chartSection({

@@ -4,7 +4,7 @@
  */
 import { formatKLinPrecision, threadsText } from '../../src/report/format';
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
-import { inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
+import { blockMatrixAbsentText, inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
 import {
   formatDuration,
@@ -294,7 +294,7 @@ export function renderBlockDetails(r: AnalysisReport, b: BlockReport | undefined
 /** The block matrix as a table: rows are sources k, columns targets l. */
 export function renderMatrixTable(r: AnalysisReport): HTMLElement {
   const m = matrixModel(r);
-  if (!m) return h('p', { className: 'muted' }, 'The block matrix was not computed (setting gradientLens.blockMatrix is off).');
+  if (!m) return h('p', { className: 'muted' }, blockMatrixAbsentText(r));
   const label = boundaryLabeler(r);
   const targets = Array.from({ length: m.n - 1 }, (_, i) => i + 1);
   const byCell = new Map(m.entries.map((e) => [`${e.from}:${e.to}`, e]));

@@ -21,7 +21,8 @@ export interface EstimateOffer {
 /** At most this many cheaper options as buttons (the cheapest ones). */
 const MAX_OPTIONS = 2;
 
-export function estimateOffer(fileName: string, estimate: RunEstimate, thresholdMs: number): EstimateOffer | undefined {
+/** `modelName`: the model's folder and name (displayPath.ts), so two model.onnx files read apart. */
+export function estimateOffer(modelName: string, estimate: RunEstimate, thresholdMs: number): EstimateOffer | undefined {
   if (!(thresholdMs > 0) || estimate.totalMs <= thresholdMs || estimate.options.length === 0) return undefined;
   const shown = estimate.options.slice(-MAX_OPTIONS);
   // Buttons stay short (a notification cuts long ones); the times are in the message.
@@ -29,7 +30,7 @@ export function estimateOffer(fileName: string, estimate: RunEstimate, threshold
   const times = shown.map((o) => `${o.label}: ${durationText(o.totalMs)}`).join('; ');
   return {
     message:
-      `Gradient Lens: analyzing ${fileName} will take ${durationText(estimate.totalMs)} (estimated from its forward pass, ` +
+      `Gradient Lens: analyzing ${modelName} will take ${durationText(estimate.totalMs)} (estimated from its forward pass, ` +
       `${estimate.threads === 1 ? '1 thread' : `${estimate.threads} threads`}). It is running; cheaper settings restart it (${times}).`,
     buttons: [...titles.keys(), RUN_ANYWAY],
     optionOf: (button) => (button === undefined ? undefined : titles.get(button)),

@@ -4,7 +4,7 @@
  * warnings; they get a notification. Pure (no `vscode`).
  */
 import type { AnalysisReport } from '../../report/schema';
-import { REDUCED_BEFORE_RUN } from '../../engine/estimate';
+import { REDUCED_BEFORE_RUN } from '../../report/referenceText';
 
 /** The notification text when the engine analysed less than was asked, else undefined. */
 export function reducedSettingsNotice(report: AnalysisReport): string | undefined {

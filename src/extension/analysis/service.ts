@@ -18,6 +18,7 @@ import { describeCut, outputItems, parseCutHint, startItems, withoutCliAdvice } 
 import { failureNotice } from './failure';
 import { reducedSettingsNotice } from './notices';
 import { estimateOffer, type EstimateOffer } from './estimateOffer';
+import { shortModelPath } from '../displayPath';
 import type { CheaperOption } from '../../engine/estimate';
 import { ProgressTracker } from './progress';
 import { statusText } from '../statusText';
@@ -144,7 +145,7 @@ export class AnalysisService implements vscode.Disposable {
             if (event.estimate && !offered) {
               offered = true;
               this.log.info(`${fileName}: ${event.message} (forward pass ${event.estimate.forwardMs} ms, ${event.estimate.threads} thread(s))`);
-              const offer = estimateOffer(fileName, event.estimate, estimateThresholdMs);
+              const offer = estimateOffer(shortModelPath(vscode.workspace.asRelativePath(model)), event.estimate, estimateThresholdMs);
               if (offer) void this.offerCheaper(offer, abort, (option, text) => (restart = { option, text }));
             }
             this.log.trace(`${event.phase}: ${event.message}`);

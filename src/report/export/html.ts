@@ -9,7 +9,7 @@
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
 import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
-import { inputText, referenceText } from '../referenceText';
+import { blockMatrixAbsentText, inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
 
@@ -125,7 +125,7 @@ export function reportToHtml(report: AnalysisReport): string {
     report.warnings.length === 0
       ? '<p class="note">None.</p>'
       : `<ul class="warnings">${report.warnings.map((w) => `<li>${esc(w.message)}${w.where ? ` <span class="note">(${esc(w.where)})</span>` : ''}</li>`).join('')}</ul>`;
-  const heatmap = report.blockMatrix ? blockMatrixHeatmap(report.blockMatrix) : '<p class="note">The block matrix was not computed (--no-block-matrix).</p>';
+  const heatmap = report.blockMatrix ? blockMatrixHeatmap(report.blockMatrix) : `<p class="note">${esc(blockMatrixAbsentText(report))}</p>`;
   const number = (v: number | null): string => esc(formatNumber(v));
 
   return `<!DOCTYPE html>
