@@ -103,7 +103,11 @@ function prepareModelData(model: Graph, request: AnalyzeRequest, settings: Analy
   }
   const modelOutput = referenceOutput(model, outputIndex);
   // Several outputs (heads): the report says which one was measured and which others there are.
-  const chosenOutput = model.outputs.length > 1 ? { outputIndex, outputs: model.outputs.map((o) => o.name) } : {};
+  // A cut (--output, "Analyze Up To Tensor…"): the reference layer is the chosen tensor, and the report says so.
+  const chosenOutput = {
+    ...(model.outputs.length > 1 && { outputIndex, outputs: model.outputs.map((o) => o.name) }),
+    ...(request.output !== undefined && { cutAt: request.output }),
+  };
   const wantsError = request.reference === 'error';
   if (request.data !== undefined && request.inputFile !== undefined) throw new InputError('give either sample data or a raw float32 input file, not both');
   if (!Number.isInteger(settings.batch) || settings.batch < 2) throw new InputError(`batch size must be an integer of at least 2 (got ${settings.batch})`);
@@ -231,7 +235,7 @@ function prepareTokenData(model: Graph, request: AnalyzeRequest, settings: Analy
     graph: model,
     referenceTensor: modelOutput,
     modelOutput,
-    reference: { kind: 'output', tensor: modelOutput },
+    reference: { kind: 'output', tensor: modelOutput, ...(request.output !== undefined && { cutAt: request.output }) },
     requestedBatch: samples ? samples.indices.length : settings.batch,
     single: () => feeds(given ?? sampleIds(plan, 1, settings.seed, 'memory-probe'), 1),
     batch(maxBatch: number): BatchFeeds {

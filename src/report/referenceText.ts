@@ -12,7 +12,7 @@ const LOSS_LABEL = { 'cross-entropy': 'softmax cross-entropy', 'squared-error': 
 export function referenceText(report: AnalysisReport): string {
   const r = report.reference;
   const which = outputChoiceText(report);
-  if (r.kind === 'output') return `model output ${r.tensor}${which}`;
+  if (r.kind === 'output') return r.cutAt !== undefined ? `tensor ${r.tensor}, where the analysis was cut (chosen output)` : `model output ${r.tensor}${which}`;
   const loss = r.loss ? LOSS_LABEL[r.loss] : 'loss';
   const of = r.modelOutput ? ` of ${r.modelOutput}` : '';
   const labels = r.labels ? ` against labels ${r.labels}` : '';
@@ -45,7 +45,8 @@ export function inputText(report: AnalysisReport): string {
 /** Short forms for the webview header (the long forms go in the tooltip). */
 export function referenceShortText(report: AnalysisReport): string {
   const r = report.reference;
-  return r.kind === 'output' ? 'model output' : `error layer (${r.loss ? LOSS_LABEL[r.loss] : 'loss'})`;
+  if (r.kind === 'output') return r.cutAt !== undefined ? 'chosen tensor' : 'model output';
+  return `error layer (${r.loss ? LOSS_LABEL[r.loss] : 'loss'})`;
 }
 
 export function inputShortText(report: AnalysisReport): string {

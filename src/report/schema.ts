@@ -7,7 +7,7 @@
  * number for anything that changes or removes a field; readers check the major number.
  * 1.2 added (all optional): backend.reason; settings.kPrecision and kTimeBudgetMs; per block
  * linearisation.kLinPrecision, residual.branchZero and bypassed; reference.outputs and
- * outputIndex; input.tokens; model.sampleBySample; memory. Also new in 1.2 (a separate
+ * outputIndex; reference.cutAt; input.tokens; model.sampleBySample; memory. Also new in 1.2 (a separate
  * message, not a field of the report): PartialReport, the GSC to the output sent before the rest is done.
  *
  * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
@@ -320,6 +320,8 @@ export interface ReferenceReport {
   readonly outputs?: readonly string[];
   /** A model with several outputs: the one measured to (0-based index into `outputs`). */
   readonly outputIndex?: number;
+  /** The tensor the analysis was cut at (--output, "Analyze Up To Tensor…"), when the user chose one (1.2). */
+  readonly cutAt?: string;
 }
 
 /** The analysed batch's source (1.1). */

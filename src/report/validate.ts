@@ -275,6 +275,7 @@ const topLevel = object({
     classes: optional(arrayOf(str)),
     outputs: optional(arrayOf(str)),
     outputIndex: optional(count),
+    cutAt: optional(str),
   }),
   input: optional(
     object({

@@ -11,6 +11,8 @@ import { loadModel } from '../../src/loaders';
 import { UnsupportedOperatorError } from '../../src/loaders/errors';
 import { repoRoot } from '../helpers/fixtures';
 import { useTestBackend } from '../helpers/backend';
+import { referenceShortText, referenceText } from '../../src/report/referenceText';
+import { reportFieldProblem } from '../../src/report/validate';
 
 const model = (): string => path.join(repoRoot(), 'test', 'fixtures', 'cut', 'model.onnx');
 const LOGITS = '/body/body.4/Gemm_output_0';
@@ -36,6 +38,20 @@ describe('cutting the graph at a tensor', () => {
     assert.equal(report.model.outputName, LOGITS);
     assert.equal(report.blocks.length, 3);
     assert.equal(report.boundaries[3].tensor, LOGITS);
+    // Every surface says the reference layer is the chosen tensor, not "model output".
+    assert.equal(report.reference.cutAt, LOGITS);
+    assert.equal(referenceShortText(report), 'chosen tensor');
+    assert.match(referenceText(report), /where the analysis was cut/);
+    assert.equal(reportFieldProblem(JSON.parse(JSON.stringify(report))), undefined);
+  });
+
+  test('without a cut the reference layer is the model output', async () => {
+    const report = await analyzeModel({
+      modelPath: path.join(repoRoot(), 'test', 'fixtures', 'models', 'mlp_relu', 'model.onnx'),
+      settings: { backend: 'wasm', batch: 4, exact: 'on', blockMatrix: false },
+    });
+    assert.equal(report.reference.cutAt, undefined);
+    assert.equal(referenceShortText(report), 'model output');
   });
 
   test('--from starts at a middle tensor: boundary 0 is that tensor, the blocks before it are gone', async () => {
