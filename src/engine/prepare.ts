@@ -14,6 +14,7 @@ import { referenceOutput } from '../graph/queries';
 import { DataError } from '../data/errors';
 import { loadSamples, type LoadedSamples } from '../data/samples';
 import { appendErrorLayer, chooseLoss, labelFeedValues, LABELS_TENSOR, LOSS_TENSOR, type LossChoice } from '../data/errorLayer';
+import { analyseFromIntegerCast } from './integerImage';
 import { idsFromValues, planTokenInputs, sampleIds, tokenFeeds, tokenReport, type TokenPlan } from './tokens';
 
 /** One batch's feeds: the model input and, with the error layer, the labels. */
@@ -77,8 +78,14 @@ export function outputSampleShape(graph: Graph, tensor: string, settings: Analys
 }
 
 export function prepareData(model: Graph, request: AnalyzeRequest, settings: AnalysisSettings): PreparedData {
-  const prepared = prepareModelData(model, request, settings);
+  const integerImage = analyseFromIntegerCast(model);
+  const data = prepareModelData(integerImage?.graph ?? model, request, settings);
+  const prepared = integerImage ? withNote(data, { code: 'input', message: integerImage.note }) : data;
   return request.from === undefined ? prepared : startingAt(prepared, request.from);
+}
+
+function withNote(prepared: PreparedData, note: ReportWarning): PreparedData {
+  return { ...prepared, referenceWarnings: (reference) => [note, ...prepared.referenceWarnings(reference)] };
 }
 
 /** The analysis starts at `from` (boundary 0), a tensor inside the graph; the model input is still fed. */
