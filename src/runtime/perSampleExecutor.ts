@@ -76,6 +76,7 @@ export class PerSampleExecutor extends Executor {
     if (per === undefined) return super.forwardFrom(acts, overrides, targets, checkpoint);
     const n = per.acts.length;
     const rows = batchOf(overrides);
+    if (rows === 1 && n > 1) return this.sharedPoint(per.acts, overrides, targets, checkpoint);
     if (rows % n !== 0) throw new Error(`a block-local pass of ${rows} points does not tile the batch of ${n} samples run one at a time`);
     const parts: Map<string, Tensor>[] = [];
     try {
@@ -88,6 +89,36 @@ export class PerSampleExecutor extends Executor {
         }
       }
       return new Map(targets.map((name) => [name, tf.concat(parts.map((p) => p.get(name)!))] as [string, Tensor]));
+    } finally {
+      parts.forEach((p) => p.forEach((t) => t.dispose()));
+    }
+  }
+
+  /**
+   * One point shared by every sample (blockJvp's affineJvp evaluates op(0) on one row, which the
+   * batch executor broadcasts against the samples' activations): run it against each sample.
+   * Where every sample gives the same values (the op reads nothing sample-specific) the result
+   * is one row, as the batch executor's would be; otherwise one row per sample.
+   */
+  private sharedPoint(
+    samples: readonly Activations[],
+    overrides: ReadonlyMap<string, Tensor>,
+    targets: readonly string[],
+    checkpoint?: Checkpoint,
+  ): Map<string, Tensor> {
+    const parts = samples.map((a) => super.forwardFrom(a, overrides, targets, checkpoint));
+    try {
+      return new Map(
+        targets.map((name) => {
+          const pieces = parts.map((p) => p.get(name)!);
+          const first = pieces[0].dataSync();
+          const same = pieces.every((t) => {
+            const v = t.dataSync();
+            return v.length === first.length && v.every((x, i) => Object.is(x, first[i]));
+          });
+          return [name, same ? pieces[0].clone() : tf.concat(pieces)] as [string, Tensor];
+        }),
+      );
     } finally {
       parts.forEach((p) => p.forEach((t) => t.dispose()));
     }

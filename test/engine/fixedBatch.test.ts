@@ -87,6 +87,35 @@ describe('fixed-batch models', () => {
     x.dispose();
   });
 
+  test('one point shared by every sample (op(0) of an exact JVP): one row when nothing sample-specific is read, else one per sample', async () => {
+    const fixed = (await loadModel(path.join(dir(), 'model-batch1.onnx'))).graph;
+    const dynamic = new Executor((await loadModel(path.join(dir(), 'model.onnx'))).graph);
+    const x = tf.randomNormal([3, 4, 3], 0, 1, 'float32', 10);
+    const feeds = new Map([['x', x]]);
+    const exec = new PerSampleExecutor(fixed);
+    const acts = exec.forward(feeds);
+    const ref = dynamic.forward(feeds);
+    const zeroRow = tf.zeros([1, 16]);
+    // From the first Tanh to the output: nothing outside the override, so one row, as the batch executor gives.
+    const own = new Map([['/Tanh_output_0', zeroRow]]);
+    const a = exec.forwardFrom(acts, own, ['y']).get('y')!;
+    const aRef = dynamic.forwardFrom(ref, own, ['y']).get('y')!;
+    assert.deepEqual(a.shape, [1, 5]);
+    assert.ok(tf.max(tf.abs(tf.sub(a, aRef))).dataSync()[0] < 1e-6);
+    // The branch's Tanh alone: the Add reads each sample's skip, so one row per sample, broadcast as the batch executor does.
+    const branch = new Map([['/Tanh_1_output_0', zeroRow]]);
+    const b = exec.forwardFrom(acts, branch, ['/Add_output_0']).get('/Add_output_0')!;
+    const bRef = dynamic.forwardFrom(ref, branch, ['/Add_output_0']).get('/Add_output_0')!;
+    assert.deepEqual(b.shape, [3, 16]);
+    assert.ok(tf.max(tf.abs(tf.sub(b, bRef))).dataSync()[0] < 1e-6);
+    [a, aRef, b, bRef, zeroRow].forEach((t) => t.dispose());
+    exec.disposeActivations(acts, feeds);
+    dynamic.disposeActivations(ref, feeds);
+    exec.dispose();
+    dynamic.dispose();
+    x.dispose();
+  });
+
   test('the analysis of the batch-1 export equals that of the batch-free export, and says it ran sample by sample', async () => {
     const analyse = (file: string): Promise<AnalysisReport> =>
       analyzeModel({ modelPath: path.join(dir(), file), settings: { backend: 'wasm', batch: 6, probes: 4, seed: 2 }, threads: 1 });
