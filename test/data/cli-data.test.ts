@@ -69,7 +69,7 @@ test('--labels with --reference error: the error layer in the table and the JSON
   const out = path.join(dir, 'err.json');
   const r = cli(['analyze', mlp, '--data', json, '--reference', 'error', '--backend', 'wasm', '--quiet', '--no-block-matrix', '--json', out]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /GSC to: error layer: per-sample cross-entropy \(softmax\) of logits against labels .*xy\.json:labels/);
+  assert.match(r.stdout, /GSC to: error layer: per-sample softmax cross-entropy of logits against labels .*xy\.json:labels/);
   assert.match(r.stdout, /#\s+block\s+kind\s+GSC to loss \[99% CI\]/);
   const report = readJson(out);
   assert.equal(report.version, REPORT_SCHEMA_VERSION);

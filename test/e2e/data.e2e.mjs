@@ -122,7 +122,7 @@ await runTest('data', 420, async (keep) => {
   );
   log(`header: ${JSON.stringify(header)}`);
   if (!/images\/ \(4, labelled\)/.test(header.data)) throw new Error(`header Data: ${header.data}`);
-  if (!/error layer \(cross-entropy \(softmax\)\)/.test(header.ref)) throw new Error(`header GSC to: ${header.ref}`);
+  if (!/error layer \(softmax cross-entropy\)/.test(header.ref)) throw new Error(`header GSC to: ${header.ref}`);
   await afterPaint(frame);
   await vscode.shot('results');
 
