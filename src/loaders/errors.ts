@@ -3,6 +3,8 @@
  * file at fault, so a user can act on it without a stack trace.
  */
 
+import { promises as fs } from 'node:fs';
+
 export class ModelLoadError extends Error {
   constructor(
     /** The file at fault: the model file, or a weight/external-data file it references. */
@@ -50,4 +52,17 @@ function describeUnsupported(ops: ReadonlyMap<string, readonly string[]>): strin
     return `${op} (${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${shown}${more})`;
   });
   return `unsupported operator${ops.size === 1 ? '' : 's'}: ${parts.join('; ')}`;
+}
+
+/**
+ * The model file's bytes, or a ModelLoadError naming the file and why it cannot be read
+ * (every loader and the tensor listing read their model file through here).
+ */
+export async function readModelFile(filePath: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(filePath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(filePath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
+  }
 }

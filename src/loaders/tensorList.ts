@@ -5,11 +5,10 @@
  * behind an op the engine cannot run. Read from the file's own graph, without translating it,
  * so a model refused for unsupported post-processing can still be listed.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import { isSupportedOp } from '../ops/registry';
-import { ModelLoadError } from './errors';
+import { ModelLoadError, readModelFile } from './errors';
 import { decodeModel } from './onnx';
 import { ConfigError, isObject, type Json, type JsonObject } from './tfjs/config';
 import { detectFormat } from './tfjs';
@@ -40,13 +39,7 @@ export interface TensorListing {
 }
 
 export async function listModelTensors(modelPath: string): Promise<TensorListing> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(modelPath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(modelPath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
-  }
+  const bytes = await readModelFile(modelPath);
   const ext = path.extname(modelPath).toLowerCase();
   if (ext === '.onnx') return listOnnx(decodeModel(bytes, modelPath));
   if (ext !== '.json') throw new ModelLoadError(modelPath, `unknown model format "${ext}": expected an .onnx file or a TensorFlow.js model.json`);

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { onnx } from 'onnx-proto';
 import type { ConstTensor, Graph, GraphNode, ValueInfo } from '../../graph/ir';
 import { isSupportedOp, kernelFor } from '../../ops/registry';
-import { ModelLoadError, UnsupportedOperatorError } from '../errors';
+import { ModelLoadError, readModelFile, UnsupportedOperatorError } from '../errors';
 import { convertAttributes } from './attributes';
 import { GraphEmitter, type SourceNode } from './emitter';
 import { decodeTensorProto, elementTypeName, int64Value, type TensorSource } from './tensor';
@@ -25,13 +25,7 @@ export async function loadOnnxModel(filePath: string, options: { readonly budget
   const fileBytes = budget === undefined ? 0 : (await fs.stat(filePath)).size;
   budget?.charge(fileBytes, `the model file ${filePath}`);
   try {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(filePath);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ModelLoadError(filePath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
-    }
+    const bytes = await readModelFile(filePath);
     return translateModel(decodeModel(bytes, filePath), filePath, { budget, ...(output !== undefined && { output }) });
   } finally {
     budget?.release(fileBytes);

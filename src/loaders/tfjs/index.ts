@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { Graph } from '../../graph/ir';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError, readModelFile } from '../errors';
 import { ConfigError, isObject, type Json, type JsonObject } from './config';
 import { translateGraphModel } from './graph/translate';
 import { parseTopology } from './layers/topology';
@@ -57,13 +57,7 @@ export async function loadTfjsModel(modelJsonPath: string, options: { readonly b
 }
 
 async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undefined, output: string | undefined): Promise<Graph> {
-  let text: string;
-  try {
-    text = await fs.readFile(modelJsonPath, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(modelJsonPath, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`);
-  }
+  const text = (await readModelFile(modelJsonPath)).toString('utf8');
   let json: Json;
   try {
     json = JSON.parse(text) as Json;
