@@ -53,6 +53,9 @@ class CopyOrtBinaryPlugin {
     compiler.hooks.thisCompilation.tap('CopyOrtBinaryPlugin', (compilation) => {
       compilation.hooks.processAssets.tap({ name: 'CopyOrtBinaryPlugin', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
         for (const f of fs.readdirSync(dir)) {
+          // macOS: npm ships the library twice (libonnxruntime.1.30.0.dylib and libonnxruntime.1.dylib,
+          // a symlink flattened by npm); the binding loads @rpath/libonnxruntime.1.dylib only.
+          if (/^libonnxruntime\.\d+\.\d+\.\d+\.dylib$/.test(f)) continue;
           const file = path.join(dir, f);
           compilation.fileDependencies.add(file);
           compilation.emitAsset(`onnxruntime/${target}/${f}`, new webpack.sources.RawSource(fs.readFileSync(file)));
