@@ -3,6 +3,7 @@ the PyTorch timing reference (bench/pytorch_reference.py, float32) and the exact
 (bench/k_reference.py, float64). Written from the ONNX operator definitions, independently of
 Gradient Lens's own kernels, so the references check them rather than repeat them.
 """
+import math
 import numpy as np
 import onnx
 import torch
@@ -38,7 +39,10 @@ def run_op(op, ins, a):
     if op == "Clip":
         lo = float(ins[1]) if len(ins) > 1 and ins[1] is not None else a.get("min", None)
         hi = float(ins[2]) if len(ins) > 2 and ins[2] is not None else a.get("max", None)
-        return torch.clamp(x, lo, hi)
+        # hardtanh, not clamp: its derivative is 0 at the bounds, the convention of Gradient Lens's
+        # VJPs and JVPs (docs/metrics.md); clamp's is 1 there. It matters: a depthwise convolution
+        # of a ReLU6 output whose window is all zeros, with a zero bias, lands exactly on the bound.
+        return F.hardtanh(x, -math.inf if lo is None else lo, math.inf if hi is None else hi)
     if op == "Relu":
         return F.relu(x)
     if op == "Tanh":
