@@ -1,0 +1,117 @@
+/**
+ * Streams off the main path of a bypassed region (iris's second head, an FPN's other levels):
+ * each is cut along its own path into stream units nested in the chain blocks, so that its
+ * residual connections are found (docs/metrics.md, "Streams off the main path").
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { partitionBlocks, type Block, type StreamUnit } from '../../src/metrics/blocks';
+import { referenceOutput } from '../../src/graph/queries';
+import { analyzeGraph } from '../../src/engine/analyze';
+import { reportFieldProblem } from '../../src/report/validate';
+import type { LoadedModel } from '../../src/loaders';
+import { useTestBackend } from '../helpers/backend';
+import { fpnModel, twoHeadResidualModel } from '../helpers/blockShapes';
+
+before(async () => {
+  await useTestBackend();
+});
+
+function blocksOf({ graph }: LoadedModel): readonly Block[] {
+  return partitionBlocks(graph, graph.inputs[0].name, referenceOutput(graph)).blocks;
+}
+
+/** The Add nodes of the graph whose two inputs both carry data (a merge of two paths). */
+function mergeAdds({ graph }: LoadedModel): string[] {
+  const produced = new Set(graph.nodes.flatMap((n) => n.outputs));
+  return graph.nodes.filter((n) => n.op === 'Add' && n.inputs.every((t) => produced.has(t) || t === graph.inputs[0].name)).map((n) => n.name);
+}
+
+function unitsOf(blocks: readonly Block[]): StreamUnit[] {
+  return blocks.flatMap((b) => b.streamUnits ?? []);
+}
+
+function show(model: LoadedModel, blocks: readonly Block[]): string {
+  const ops = (ix: readonly number[]): string => ix.map((i) => model.graph.nodes[i].op).join(' ');
+  return blocks
+    .map(
+      (b) => `${b.residual ? 'R ' : ''}${ops(b.nodeIndices)}${(b.streamUnits ?? []).map((u) => ` {${u.residual ? 'R ' : ''}${ops(u.nodeIndices)}}`).join('')}`,
+    )
+    .join(' | ');
+}
+
+/** Every stream unit's ops belong to the block that lists it, and every node to exactly one block. */
+function assertNested(model: LoadedModel, blocks: readonly Block[]): void {
+  for (const b of blocks) {
+    for (const u of b.streamUnits ?? []) {
+      for (const i of u.nodeIndices) assert.ok(b.nodeIndices.includes(i), `block ${b.index} holds unit ${u.name}'s node ${model.graph.nodes[i].name}`);
+    }
+  }
+  const all = blocks.flatMap((b) => b.nodeIndices);
+  assert.equal(new Set(all).size, all.length);
+  assert.equal(all.length, model.graph.nodes.length);
+}
+
+test("two heads of residual units: the second head's units are stream units, each residual with an identity skip", () => {
+  const model = twoHeadResidualModel(6);
+  const blocks = blocksOf(model);
+  const units = unitsOf(blocks);
+  const shown = show(model, blocks);
+  const residualUnits = units.filter((u) => u.residual !== null);
+  assert.equal(residualUnits.length, 6, shown);
+  for (const u of residualUnits) {
+    assert.equal(u.residual?.skipKind, 'identity', shown);
+    assert.equal(u.residual?.skipTensor, u.inputTensor, shown);
+    // conv -> ReLU -> conv -> Add -> ReLU: the unit is the residual unit, not a stretch of the head.
+    assert.deepEqual(
+      u.nodeIndices.map((i) => model.graph.nodes[i].op),
+      ['Conv', 'Relu', 'Conv', 'Add', 'Relu'],
+      shown,
+    );
+  }
+  // Every merge of the model is found: 6 on the main head (blocks), 6 on the other (units).
+  const found = [...blocks.map((b) => b.residual?.mergeNode), ...units.map((u) => u.residual?.mergeNode)].filter((m) => m !== undefined);
+  assert.deepEqual(found.sort(), mergeAdds(model).sort());
+  assertNested(model, blocks);
+  // The chain is unchanged: consecutive blocks share a boundary.
+  for (let i = 1; i < blocks.length; i++) assert.equal(blocks[i].inputTensor, blocks[i - 1].outputTensor);
+});
+
+test("an FPN neck: the other levels' RSE units are found residual, the top-down merges are not", () => {
+  const model = fpnModel();
+  const blocks = blocksOf(model);
+  const units = unitsOf(blocks);
+  const shown = show(model, blocks);
+  assert.ok(
+    blocks.some((b) => b.bypassed === true),
+    `the neck leaves no cut: it is refined (${shown})`,
+  );
+  const residualMerges = [...blocks.map((b) => b.residual), ...units.map((u) => u.residual)].filter((r) => r !== null);
+  // 6 RSE units (3 laterals, 3 outputs), each's skip the conv output it gates, its branch the product.
+  assert.equal(residualMerges.length, 6, shown);
+  for (const r of residualMerges) {
+    assert.equal(model.graph.nodes.find((n) => n.outputs.includes(r.branchTensor))?.op, 'Mul', shown);
+    assert.equal(model.graph.nodes.find((n) => n.outputs.includes(r.skipTensor))?.op, 'Conv', shown);
+  }
+  // The two top-down merges (a lateral plus an upsampled level) are not residual connections.
+  const topDown = mergeAdds(model).filter((name) => !residualMerges.some((r) => r.mergeNode === name));
+  assert.equal(topDown.length, 2, shown);
+  assert.ok(units.filter((u) => u.residual !== null).length >= 4, `most RSE units are off the main path: ${shown}`);
+  for (const u of units) assert.ok(u.nodeIndices.length <= 10, `unit ${u.name}: ${u.nodeIndices.length} ops (${shown})`);
+  for (const b of blocks) assert.ok(b.nodeIndices.length <= 30, `block ${b.index}: ${b.nodeIndices.length} ops (${shown})`);
+  assertNested(model, blocks);
+});
+
+test('two heads analysed: the report lists the stream units, valid, and the note says so', async () => {
+  const report = await analyzeGraph(twoHeadResidualModel(6), {
+    modelPath: 'test-graph',
+    settings: { backend: 'wasm', batch: 4, probes: 4, blockMatrix: false },
+  });
+  assert.equal(reportFieldProblem(report), undefined);
+  const units = report.blocks.flatMap((b) => b.streamUnits ?? []);
+  assert.equal(units.filter((u) => u.kind === 'residual').length, 6);
+  for (const b of report.blocks) for (const u of b.streamUnits ?? []) for (const n of u.nodes) assert.ok(b.nodes.includes(n));
+  const note = report.warnings.find((w) => w.message.includes('stream units'));
+  assert.ok(note, report.warnings.map((w) => w.message).join(' | '));
+  assert.match(note.message, /6 residual/);
+});
