@@ -577,20 +577,55 @@ function dottedModulePath(prefix: readonly string[]): string {
 /**
  * A readable block name from the module paths in its nodes' names, as PyTorch exports write
  * them ("/layer1/layer1.0/conv1/Conv" belongs to module "layer1.0"): the deepest module that
- * contains the block's weighted ops, or all its ops; else the first weighted node's name.
+ * contains the block's weighted ops, or all its ops; else the module its weights' names share;
+ * else a common layer-name stem; else the first weighted node's name.
  */
 function blockName(graph: Graph, nodeIndices: readonly number[], flow: DataFlow): string {
   const nodes = nodeIndices.map((i) => graph.nodes[i]);
   const weighted = nodes.filter((n) => hasWeights(n, flow));
+  const graphStem = graphWideStem(graph);
+  // A lone flat name under the graph-wide stem ("node_linear_8") is no module path.
+  const flatUnderStem = (path: readonly string[]): boolean => graphStem !== '' && path.length === 1 && path[0].startsWith(`${graphStem}_`);
   for (const group of [nodes, weighted]) {
-    const name = dottedModulePath(commonPrefix(group.map(modulePath)));
-    if (name !== '') return name;
+    const prefix = commonPrefix(group.map(modulePath));
+    if (prefix.length > 0 && !flatUnderStem(prefix)) return dottedModulePath(prefix);
+  }
+  // Node names without module paths (torch.onnx.dynamo_export's "node_linear_3", old exports'
+  // "Gemm_3"): the module the weights' names share ("blocks.0.attn.qkv.weight" and
+  // "blocks.0.attn.proj.weight" -> "blocks.0.attn"), as a state dict names them.
+  const fromWeights = commonPrefix(weighted.map((n) => weightModulePath(n, flow))).join('.');
+  if (fromWeights !== '') return fromWeights;
+  for (const group of [nodes, weighted]) {
     // Flat names (Keras layers "layer1_conv1", "layer1_bn1", "layer1_add"): their common
-    // underscore-separated stem, when it is a whole token.
+    // underscore-separated stem, when it is a whole token and not one every node of the graph
+    // shares (dynamo's "node_" prefix names nothing).
     const stem = commonPrefix(group.map((n) => n.origin.name.split('_'))).join('_');
-    if (stem !== '') return stem;
+    if (stem !== '' && stem !== graphStem && !flatUnderStem([stem])) return stem;
   }
   return (weighted[0] ?? nodes[0])?.origin.name ?? 'block';
+}
+
+/**
+ * The module path a weighted op's weight name carries when it is a state-dict key
+ * ("blocks.0.attn.qkv.weight_t" -> [blocks, 0, attn, qkv]); [] for other names ("onnx::Conv_7",
+ * "model/conv2d/kernel").
+ */
+function weightModulePath(node: GraphNode, flow: DataFlow): string[] {
+  const weight = node.inputs.find((t) => flow.fixedTensors.has(t));
+  if (weight === undefined || !/^[A-Za-z_]\w*(?:\.\w+)+$/.test(weight)) return [];
+  return weight.split('.').slice(0, -1);
+}
+
+const stems = new WeakMap<Graph, string>();
+
+/** The underscore-separated stem every node name of the graph shares ("node" for dynamo's). */
+function graphWideStem(graph: Graph): string {
+  let stem = stems.get(graph);
+  if (stem === undefined) {
+    stem = commonPrefix(graph.nodes.map((n) => n.origin.name.split('_'))).join('_');
+    stems.set(graph, stem);
+  }
+  return stem;
 }
 
 /**
