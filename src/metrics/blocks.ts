@@ -583,25 +583,24 @@ function dottedModulePath(prefix: readonly string[]): string {
 function blockName(graph: Graph, nodeIndices: readonly number[], flow: DataFlow): string {
   const nodes = nodeIndices.map((i) => graph.nodes[i]);
   const weighted = nodes.filter((n) => hasWeights(n, flow));
-  const graphStem = graphWideStem(graph);
-  // A lone flat name under the graph-wide stem ("node_linear_8") is no module path.
-  const flatUnderStem = (path: readonly string[]): boolean => graphStem !== '' && path.length === 1 && path[0].startsWith(`${graphStem}_`);
-  for (const group of [nodes, weighted]) {
-    const prefix = commonPrefix(group.map(modulePath));
-    if (prefix.length > 0 && !flatUnderStem(prefix)) return dottedModulePath(prefix);
-  }
   // Node names without module paths (torch.onnx.dynamo_export's "node_linear_3", old exports'
   // "Gemm_3"): the module the weights' names share ("blocks.0.attn.qkv.weight" and
   // "blocks.0.attn.proj.weight" -> "blocks.0.attn"), as a state dict names them.
   const fromWeights = commonPrefix(weighted.map((n) => weightModulePath(n, flow))).join('.');
-  if (fromWeights !== '') return fromWeights;
+  // With such a name at hand, the stem every node of the graph shares (dynamo's "node"), or a
+  // lone flat name under it ("node_linear_8"), names nothing.
+  const graphStem = fromWeights === '' ? '' : graphWideStem(graph);
+  const namesNothing = (path: readonly string[]): boolean =>
+    graphStem !== '' && (path.join('_') === graphStem || (path.length === 1 && path[0].startsWith(`${graphStem}_`)));
   for (const group of [nodes, weighted]) {
+    const prefix = commonPrefix(group.map(modulePath));
+    if (prefix.length > 0 && !namesNothing(prefix)) return dottedModulePath(prefix);
     // Flat names (Keras layers "layer1_conv1", "layer1_bn1", "layer1_add"): their common
-    // underscore-separated stem, when it is a whole token and not one every node of the graph
-    // shares (dynamo's "node_" prefix names nothing).
+    // underscore-separated stem, when it is a whole token.
     const stem = commonPrefix(group.map((n) => n.origin.name.split('_'))).join('_');
-    if (stem !== '' && stem !== graphStem && !flatUnderStem([stem])) return stem;
+    if (stem !== '' && !namesNothing([stem])) return stem;
   }
+  if (fromWeights !== '') return fromWeights;
   return (weighted[0] ?? nodes[0])?.origin.name ?? 'block';
 }
 
