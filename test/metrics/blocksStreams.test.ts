@@ -9,6 +9,7 @@ import { partitionBlocks, type Block, type StreamUnit } from '../../src/metrics/
 import { referenceOutput } from '../../src/graph/queries';
 import { analyzeGraph } from '../../src/engine/analyze';
 import { reportFieldProblem } from '../../src/report/validate';
+import { reportToMarkdown } from '../../src/report/export/markdown';
 import type { LoadedModel } from '../../src/loaders';
 import { useTestBackend } from '../helpers/backend';
 import { fpnModel, twoHeadResidualModel } from '../helpers/blockShapes';
@@ -114,4 +115,9 @@ test('two heads analysed: the report lists the stream units, valid, and the note
   const note = report.warnings.find((w) => w.message.includes('stream units'));
   assert.ok(note, report.warnings.map((w) => w.message).join(' | '));
   assert.match(note.message, /6 residual/);
+  // The Markdown export lists them, one row per unit, with no measure.
+  const md = reportToMarkdown(report);
+  const section = md.slice(md.indexOf('### Stream units'), md.indexOf('### Nonlinearities'));
+  assert.ok(section.startsWith('### Stream units'), md);
+  assert.equal((section.match(/\| residual\/identity \|/g) ?? []).length, 6, section);
 });
