@@ -114,7 +114,7 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
       finer.forEach((g, j) => addBlock(local.tensors, g, true, nested[j]));
     } else addBlock(cuts, m, false);
   }
-  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateNames(graph, blocks, flow) };
+  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateUnitNames(graph, disambiguateNames(graph, blocks, flow)) };
 }
 
 /**
@@ -530,6 +530,27 @@ function disambiguateNames(graph: Graph, blocks: Block[], flow: DataFlow): Block
     if (deeper.startsWith(`${b.name}.`)) return { ...b, name: deeper };
     return (count.get(b.name) ?? 0) > 1 ? { ...b, name: `${b.name} #${b.index}` } : b;
   });
+}
+
+/**
+ * Stream units whose names repeat (every unit of a TF.js head is "StatefulPartitionedCall.model")
+ * are named by the layers they span instead: "batch_normalization_37…p_re_lu_38", the first and
+ * last op's own layer (their name's part after the path they share).
+ */
+function disambiguateUnitNames(graph: Graph, blocks: Block[]): Block[] {
+  const count = new Map<string, number>();
+  for (const u of blocks.flatMap((b) => b.streamUnits ?? [])) count.set(u.name, (count.get(u.name) ?? 0) + 1);
+  if (![...count.values()].some((c) => c > 1)) return blocks;
+  const spanName = (u: StreamUnit): string => {
+    const paths = u.nodeIndices.map((i) => graph.nodes[i].origin.name.split('/'));
+    const shared = commonPrefix(paths).length;
+    const layer = (p: readonly string[]): string => p[Math.min(shared, p.length - 1)];
+    const [first, last] = [layer(paths[0]), layer(paths[paths.length - 1])];
+    return first === last ? first : `${first}…${last}`;
+  };
+  return blocks.map((b) =>
+    b.streamUnits === undefined ? b : { ...b, streamUnits: b.streamUnits.map((u) => ((count.get(u.name) ?? 0) > 1 ? { ...u, name: spanName(u) } : u)) },
+  );
 }
 
 /** Module path components of a node name: "/layer1/layer1.0/conv1/Conv" -> [layer1, layer1.0, conv1]. */
