@@ -13,6 +13,7 @@ import { reportToMarkdown } from '../../src/report/export/markdown';
 import type { LoadedModel } from '../../src/loaders';
 import { useTestBackend } from '../helpers/backend';
 import { fpnModel, twoHeadResidualModel } from '../helpers/blockShapes';
+import { GraphBuilder, gaussianMatrix } from '../helpers/graphs';
 
 before(async () => {
   await useTestBackend();
@@ -120,4 +121,30 @@ test('two heads analysed: the report lists the stream units, valid, and the note
   const section = md.slice(md.indexOf('### Stream units'), md.indexOf('### Nonlinearities'));
   assert.ok(section.startsWith('### Stream units'), md);
   assert.equal((section.match(/\| residual\/identity \|/g) ?? []).length, 6, section);
+});
+
+test("stream units whose names would repeat (a TF.js model's shared path) are named by the layers they span", () => {
+  // Two heads of 3 residual units, every node named "sc/model/<layer>_<n>/<Op>" as a TF.js graph model's.
+  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+  let n = 0;
+  const named = (op: string, inputs: string[], layer: string, attrs = {}): string => b.node(op, inputs, attrs, `sc/model/${layer}_${n++}/${op}`);
+  const convK = (x: string, cin: number, k: number, seed: number): string =>
+    named('Conv', [x, b.constant(gaussianMatrix(4, cin * k * k, seed, Math.sqrt(2 / (cin * k * k))), [4, cin, k, k])], 'conv', {
+      kernel_shape: [k, k],
+      pads: Array<number>(4).fill((k - 1) >> 1),
+    });
+  const trunk = named('Relu', [convK('x', 3, 3, 1)], 'relu');
+  const unit = (x: string, seed: number): string => {
+    const inner = named('Relu', [convK(x, 4, 3, seed)], 'relu');
+    return named('Relu', [named('Add', [x, convK(inner, 4, 1, seed + 1)], 'add')], 'relu');
+  };
+  let [h1, h2] = [trunk, trunk];
+  for (let u = 0; u < 3; u++) [h1, h2] = [unit(h1, 10 + 2 * u), unit(h2, 40 + 2 * u)];
+  const pooled = named('Flatten', [named('GlobalAveragePool', [named('Concat', [h1, h2], 'concat', { axis: 1 })], 'pool')], 'flatten', { axis: 1 });
+  const model = b.build(named('MatMul', [pooled, b.constant(gaussianMatrix(8, 3, 70, 0.3), [8, 3])], 'dense'));
+  const units = unitsOf(blocksOf(model)).filter((u) => u.residual !== null);
+  assert.equal(units.length, 3, show(model, blocksOf(model)));
+  const names = units.map((u) => u.name);
+  assert.equal(new Set(names).size, names.length, names.join(', '));
+  for (const name of names) assert.match(name, /^conv_\d+…relu_\d+$/);
 });
