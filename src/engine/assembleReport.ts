@@ -13,10 +13,11 @@ import type {
   PartialReport,
   ReportWarning,
   ResidualInfo,
+  StreamUnitReport,
 } from '../report/schema';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION } from '../report/schema';
 import type { Graph } from '../graph/ir';
-import type { Block } from '../metrics/blocks';
+import type { Block, StreamUnit } from '../metrics/blocks';
 import type { CollapseMeasures, NonlinearitySite } from '../metrics/collapse';
 import { quadraticMean, type JacobianSquares } from '../metrics/jacobian';
 import { chainChecks, explosionGrowth, gscFromSquares, identityGsc, type GscResult } from '../metrics/gsc';
@@ -102,6 +103,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       residual,
       linearisation: withGscBlock(lin.info, gscBlock[blk.index - 1].value),
       ...(blk.bypassed === true ? { bypassed: true } : {}),
+      ...(blk.streamUnits !== undefined ? { streamUnits: blk.streamUnits.map((u) => streamUnitReport(graph, u)) } : {}),
     };
   });
 
@@ -329,6 +331,20 @@ function chainWarnings(chain: readonly ChainCheck[], blocks: readonly BlockRepor
     }));
 }
 
+/** A stream unit as the report lists it: structure only (metrics/blocks.ts, streamUnitsOf). */
+function streamUnitReport(graph: Graph, u: StreamUnit): StreamUnitReport {
+  const nodes = u.nodeIndices.map((i) => graph.nodes[i]);
+  return {
+    name: u.name,
+    kind: u.residual === null ? 'plain' : 'residual',
+    inputTensor: u.inputTensor,
+    outputTensor: u.outputTensor,
+    nodes: nodes.map((x) => x.name),
+    opTypes: nodes.map((x) => x.op),
+    residual: u.residual,
+  };
+}
+
 /** One note per run of consecutive blocks cut along a main path (metrics/blocks.ts, REFINE_WEIGHTED_OPS). */
 function bypassedBlocksNote(blocks: readonly BlockReport[]): ReportWarning[] {
   const runs: [number, number][] = [];
@@ -338,14 +354,23 @@ function bypassedBlocksNote(blocks: readonly BlockReport[]): ReportWarning[] {
     if (last !== undefined && last[1] === b.index - 1) last[1] = b.index;
     else runs.push([b.index, b.index]);
   }
-  return runs.map(([first, last]) => ({
-    code: 'other',
-    message:
-      `${first === last ? `block ${first}` : `blocks ${first}–${last}`} cut finer a region that no single tensor separates from the output ` +
-      `(parallel streams, U-Net or FPN connections): their boundaries follow the region's main path and data also flows around them, ` +
-      `so a block's GSC is the derivative along that path, and GSC to the output of a boundary counts only what passes through it`,
-    where: blocks[first - 1].inputTensor,
-  }));
+  return runs.map(([first, last]) => {
+    const units = blocks.slice(first - 1, last).flatMap((b) => b.streamUnits ?? []);
+    const residual = units.filter((u) => u.kind === 'residual').length;
+    const streams =
+      units.length === 0
+        ? ''
+        : `; the streams off that path are listed per block as ${units.length} stream units (${residual} residual), ` + `found from the graph and not measured`;
+    return {
+      code: 'other',
+      message:
+        `${first === last ? `block ${first}` : `blocks ${first}–${last}`} cut finer a region that no single tensor separates from the output ` +
+        `(parallel streams, U-Net or FPN connections): their boundaries follow the region's main path and data also flows around them, ` +
+        `so a block's GSC is the derivative along that path, and GSC to the output of a boundary counts only what passes through it` +
+        streams,
+      where: blocks[first - 1].inputTensor,
+    };
+  });
 }
 
 /** A model that declares a fixed batch size (often 1) analysed with another one. */

@@ -29,6 +29,28 @@ export interface Block {
    * its boundaries lie on the region's main path and other data paths go around them.
    */
   readonly bypassed?: boolean;
+  /**
+   * The units of the streams off the main path whose ops this (bypassed) block holds: another
+   * head's residual units, an FPN level's. Structure only: the block's measures are taken
+   * along the main path. Absent when the block holds no such stream.
+   */
+  readonly streamUnits?: readonly StreamUnit[];
+}
+
+/** The structural part of a stream unit's residual connection (the merge and its two inputs). */
+export type StreamResidual = Omit<ResidualStructure, 'opsAfterMerge'>;
+
+/**
+ * A piece of a stream off the main path, cut along the stream's own main path as a region is
+ * cut along its (see streamUnitsOf): a block of that stream, nested in a chain block.
+ */
+export interface StreamUnit {
+  readonly name: string;
+  readonly inputTensor: string;
+  readonly outputTensor: string;
+  /** Indices into graph.nodes, in graph order; a subset of the enclosing block's. */
+  readonly nodeIndices: readonly number[];
+  readonly residual: StreamResidual | null;
 }
 
 /**
@@ -62,7 +84,7 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
   const pathNodes = graph.nodes.map((_, i) => i).filter((i) => graph.nodes[i].outputs.some((o) => onPath.has(o) && o !== inputName));
 
   const blocks: Block[] = [];
-  const addBlock = (boundaryTensors: readonly string[], m: Group, bypassed: boolean): void => {
+  const addBlock = (boundaryTensors: readonly string[], m: Group, bypassed: boolean, streamUnits: readonly StreamUnit[] = []): void => {
     const inputTensor = boundaryTensors[m.start];
     const outputTensor = boundaryTensors[m.end];
     const nodeIndices = [...m.nodes].sort((a, c) => a - c);
@@ -75,6 +97,7 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
       residual: findResidual(graph, flow, nodeIndices, inputTensor, boundaryTensors.slice(m.start + 1, m.end + 1)),
       affine: nodeIndices.every((i) => isAffineNode(graph.nodes[i], flow)),
       ...(bypassed ? { bypassed } : {}),
+      ...(streamUnits.length > 0 ? { streamUnits } : {}),
     });
   };
   // Each node goes to the first cut at or after its output in graph order.
@@ -86,10 +109,12 @@ export function partitionBlocks(graph: Graph, inputName: string, outputName: str
     const main = weighted > REFINE_WEIGHTED_OPS ? mainPath(graph, flow, m.nodes, cuts[m.start], cuts[m.end]) : undefined;
     const local = main && main.path.length > 2 ? localBoundaries(graph, flow, main, m.nodes) : undefined;
     const finer = local ? groupSegments(graph, flow, local.tensors, m.nodes, local.segmentOf) : [];
-    if (local && finer.length > 1) finer.forEach((g) => addBlock(local.tensors, g, true));
-    else addBlock(cuts, m, false);
+    if (local && finer.length > 1) {
+      const nested = nestStreamUnits(flow, finer, streamUnitsOf(graph, flow, m.nodes.filter(local.offPath)));
+      finer.forEach((g, j) => addBlock(local.tensors, g, true, nested[j]));
+    } else addBlock(cuts, m, false);
   }
-  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateNames(graph, blocks, flow) };
+  return { flow, boundaries: [inputName, ...blocks.map((b) => b.outputTensor)], blocks: disambiguateUnitNames(graph, disambiguateNames(graph, blocks, flow)) };
 }
 
 /**
@@ -179,6 +204,8 @@ interface LocalBoundaries {
   readonly tensors: readonly string[];
   /** The 1-based index into `tensors` of the boundary that ends a node's segment. */
   readonly segmentOf: (node: number) => number;
+  /** The node is on another stream: neither on the main path nor on one of its local skips. */
+  readonly offPath: (node: number) => boolean;
 }
 
 /**
@@ -254,20 +281,115 @@ function localBoundaries(graph: Graph, flow: DataFlow, main: MainPath, nodes: re
       kept.findIndex((k) => k >= j),
     );
   const keptDepths = kept.map(weightOf);
+  /** Where a node's output rejoins the main path when it lies on a local skip. */
+  const localRejoin = (o: string): number | undefined => {
+    const f = origin.get(o);
+    const r = rejoin.get(o);
+    return f !== undefined && r !== undefined && light(o) && isLocal([f, r]) ? r : undefined;
+  };
+  const outputIn = (i: number): string => outputOf(i) ?? graph.nodes[i].outputs[0];
   return {
     tensors,
     segmentOf: (i) => {
-      const o = outputOf(i) ?? graph.nodes[i].outputs[0];
+      const o = outputIn(i);
       const own = position.get(o);
       if (own !== undefined) return boundaryAtOrAfter(own);
-      const f = origin.get(o);
-      const r = rejoin.get(o);
-      if (f !== undefined && r !== undefined && light(o) && isLocal([f, r])) return boundaryAtOrAfter(r);
+      const r = localRejoin(o);
+      if (r !== undefined) return boundaryAtOrAfter(r);
       const d = depth.get(o) ?? 0;
       const j = keptDepths.findIndex((dj, k) => k > 0 && dj >= d);
       return j > 0 ? j : tensors.length - 1;
     },
+    offPath: (i) => !position.has(outputIn(i)) && localRejoin(outputIn(i)) === undefined,
   };
+}
+
+/**
+ * The streams off a region's main path (another head, an FPN level's lateral), each cut into
+ * units along its own main path as the region is along its: local skips keep a residual unit
+ * whole, so its merge is found. A stream is a connected group of off-path ops holding an op
+ * with weights; it runs along its deepest path (the most ops with weights, then the latest
+ * end) from a tensor it reads from outside to one of its tensors that something outside it
+ * reads. Its ops that path's start does not reach form streams of their own.
+ */
+function streamUnitsOf(graph: Graph, flow: DataFlow, offPath: readonly number[]): StreamUnit[] {
+  const units: StreamUnit[] = [];
+  for (const stream of connectedGroups(graph, flow, offPath)) {
+    if (!stream.some((i) => hasWeights(graph.nodes[i], flow))) continue;
+    const produced = new Set(stream.flatMap((i) => graph.nodes[i].outputs));
+    const members = new Set(stream);
+    const entries = [...new Set(stream.flatMap((i) => dataInputNames(graph.nodes[i])))].filter((t) => flow.dataTensors.has(t) && !produced.has(t));
+    const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+    const exits = [...produced].filter((t) => graphOutputs.has(t) || (flow.dataConsumers.get(t) ?? []).some((c) => !members.has(c)));
+    // The deepest path (most ops with weights, then the latest exit) from an entry to an exit.
+    const depthOf = (mp: MainPath): readonly [number, number] => [mp.depth.get(mp.path[mp.path.length - 1])!, flow.order.get(mp.path[mp.path.length - 1])!];
+    const deeper = (a: MainPath, b: MainPath): boolean => depthOf(a)[0] > depthOf(b)[0] || (depthOf(a)[0] === depthOf(b)[0] && depthOf(a)[1] > depthOf(b)[1]);
+    const main = entries
+      .flatMap((entry) => exits.map((exit) => mainPath(graph, flow, stream, entry, exit)))
+      .filter((mp): mp is MainPath => mp !== undefined)
+      .reduce<MainPath | undefined>((best, mp) => (best === undefined || deeper(mp, best) ? mp : best), undefined);
+    if (main === undefined) continue;
+    // Ops of the group that the stream's entry does not reach hang off other tensors (a head
+    // reading the main path at several depths): they are streams of their own.
+    const reached = stream.filter((i) => graph.nodes[i].outputs.some((t) => main.depth.has(t)));
+    const apart = stream.filter((i) => !reached.includes(i));
+    if (apart.length > 0) units.push(...streamUnitsOf(graph, flow, apart));
+    const local = localBoundaries(graph, flow, main, reached);
+    for (const g of groupSegments(graph, flow, local.tensors, reached, local.segmentOf)) {
+      const nodeIndices = [...g.nodes].sort((a, c) => a - c);
+      const inputTensor = local.tensors[g.start];
+      const found = findResidual(graph, flow, nodeIndices, inputTensor, local.tensors.slice(g.start + 1, g.end + 1));
+      const residual = found === null ? null : (({ opsAfterMerge: _, ...r }) => r)(found);
+      units.push({ name: blockName(graph, nodeIndices, flow), inputTensor, outputTensor: local.tensors[g.end], nodeIndices, residual });
+    }
+  }
+  return units;
+}
+
+/** Nodes grouped by the data edges between them (a tensor one of them produces and another reads). */
+function connectedGroups(graph: Graph, flow: DataFlow, nodes: readonly number[]): number[][] {
+  const members = new Set(nodes);
+  const parent = new Map(nodes.map((i) => [i, i]));
+  const find = (i: number): number => {
+    while (parent.get(i)! !== i) i = parent.get(i)!;
+    return i;
+  };
+  for (const i of nodes) {
+    for (const t of dataInputNames(graph.nodes[i])) {
+      const p = flow.producer.get(t);
+      if (p !== undefined && members.has(p)) parent.set(find(p), find(i));
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (const i of [...nodes].sort((a, b) => a - b)) {
+    const root = find(i);
+    groups.set(root, [...(groups.get(root) ?? []), i]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Nests each stream unit in one chain block: the one that holds the op producing the unit's
+ * output (the depth rule may have spread the unit's ops over two blocks). Moves those ops into
+ * that block and returns, per group, the units it holds.
+ */
+function nestStreamUnits(flow: DataFlow, groups: Group[], units: readonly StreamUnit[]): StreamUnit[][] {
+  const nested: StreamUnit[][] = groups.map(() => []);
+  for (const unit of units) {
+    const last = flow.producer.get(unit.outputTensor);
+    const home = groups.findIndex((g) => last !== undefined && g.nodes.includes(last));
+    if (home < 0) continue;
+    const moved = new Set(unit.nodeIndices);
+    groups.forEach((g, j) => {
+      if (j === home) return;
+      const kept = g.nodes.filter((i) => !moved.has(i));
+      g.nodes.length = 0;
+      g.nodes.push(...kept);
+    });
+    for (const i of unit.nodeIndices) if (!groups[home].nodes.includes(i)) groups[home].nodes.push(i);
+    nested[home].push(unit);
+  }
+  return nested;
 }
 
 /** Tensors every data path from input to output passes through, in graph order. */
@@ -410,6 +532,27 @@ function disambiguateNames(graph: Graph, blocks: Block[], flow: DataFlow): Block
   });
 }
 
+/**
+ * Stream units whose names repeat (every unit of a TF.js head is "StatefulPartitionedCall.model")
+ * are named by the layers they span instead: "batch_normalization_37…p_re_lu_38", the first and
+ * last op's own layer (their name's part after the path they share).
+ */
+function disambiguateUnitNames(graph: Graph, blocks: Block[]): Block[] {
+  const count = new Map<string, number>();
+  for (const u of blocks.flatMap((b) => b.streamUnits ?? [])) count.set(u.name, (count.get(u.name) ?? 0) + 1);
+  if (![...count.values()].some((c) => c > 1)) return blocks;
+  const spanName = (u: StreamUnit): string => {
+    const paths = u.nodeIndices.map((i) => graph.nodes[i].origin.name.split('/'));
+    const shared = commonPrefix(paths).length;
+    const layer = (p: readonly string[]): string => p[Math.min(shared, p.length - 1)];
+    const [first, last] = [layer(paths[0]), layer(paths[paths.length - 1])];
+    return first === last ? first : `${first}…${last}`;
+  };
+  return blocks.map((b) =>
+    b.streamUnits === undefined ? b : { ...b, streamUnits: b.streamUnits.map((u) => ((count.get(u.name) ?? 0) > 1 ? { ...u, name: spanName(u) } : u)) },
+  );
+}
+
 /** Module path components of a node name: "/layer1/layer1.0/conv1/Conv" -> [layer1, layer1.0, conv1]. */
 function modulePath(n: GraphNode): string[] {
   return modulePathOf(n.origin.name, n.origin.sourceOp);
@@ -455,20 +598,54 @@ function dottedModulePath(prefix: readonly string[]): string {
 /**
  * A readable block name from the module paths in its nodes' names, as PyTorch exports write
  * them ("/layer1/layer1.0/conv1/Conv" belongs to module "layer1.0"): the deepest module that
- * contains the block's weighted ops, or all its ops; else the first weighted node's name.
+ * contains the block's weighted ops, or all its ops; else the module its weights' names share;
+ * else a common layer-name stem; else the first weighted node's name.
  */
 function blockName(graph: Graph, nodeIndices: readonly number[], flow: DataFlow): string {
   const nodes = nodeIndices.map((i) => graph.nodes[i]);
   const weighted = nodes.filter((n) => hasWeights(n, flow));
+  // Node names without module paths (torch.onnx.dynamo_export's "node_linear_3", old exports'
+  // "Gemm_3"): the module the weights' names share ("blocks.0.attn.qkv.weight" and
+  // "blocks.0.attn.proj.weight" -> "blocks.0.attn"), as a state dict names them.
+  const fromWeights = commonPrefix(weighted.map((n) => weightModulePath(n, flow))).join('.');
+  // With such a name at hand, the stem every node of the graph shares (dynamo's "node"), or a
+  // lone flat name under it ("node_linear_8"), names nothing.
+  const graphStem = fromWeights === '' ? '' : graphWideStem(graph);
+  const namesNothing = (path: readonly string[]): boolean =>
+    graphStem !== '' && (path.join('_') === graphStem || (path.length === 1 && path[0].startsWith(`${graphStem}_`)));
   for (const group of [nodes, weighted]) {
-    const name = dottedModulePath(commonPrefix(group.map(modulePath)));
-    if (name !== '') return name;
+    const prefix = commonPrefix(group.map(modulePath));
+    if (prefix.length > 0 && !namesNothing(prefix)) return dottedModulePath(prefix);
     // Flat names (Keras layers "layer1_conv1", "layer1_bn1", "layer1_add"): their common
     // underscore-separated stem, when it is a whole token.
     const stem = commonPrefix(group.map((n) => n.origin.name.split('_'))).join('_');
-    if (stem !== '') return stem;
+    if (stem !== '' && !namesNothing([stem])) return stem;
   }
+  if (fromWeights !== '') return fromWeights;
   return (weighted[0] ?? nodes[0])?.origin.name ?? 'block';
+}
+
+/**
+ * The module path a weighted op's weight name carries when it is a state-dict key
+ * ("blocks.0.attn.qkv.weight_t" -> [blocks, 0, attn, qkv]); [] for other names ("onnx::Conv_7",
+ * "model/conv2d/kernel").
+ */
+function weightModulePath(node: GraphNode, flow: DataFlow): string[] {
+  const weight = node.inputs.find((t) => flow.fixedTensors.has(t));
+  if (weight === undefined || !/^[A-Za-z_]\w*(?:\.\w+)+$/.test(weight)) return [];
+  return weight.split('.').slice(0, -1);
+}
+
+const stems = new WeakMap<Graph, string>();
+
+/** The underscore-separated stem every node name of the graph shares ("node" for dynamo's). */
+function graphWideStem(graph: Graph): string {
+  let stem = stems.get(graph);
+  if (stem === undefined) {
+    stem = commonPrefix(graph.nodes.map((n) => n.origin.name.split('_'))).join('_');
+    stems.set(graph, stem);
+  }
+  return stem;
 }
 
 /**
@@ -479,6 +656,8 @@ export function hideSyntheticNodes(partition: BlockPartition, graph: Graph): Blo
   if (!graph.nodes.some(isSynthetic)) return partition;
   const blocks = partition.blocks.map((b) => {
     const nodeIndices = b.nodeIndices.filter((i) => !isSynthetic(graph.nodes[i]));
+    const streamUnits = b.streamUnits?.map((u) => ({ ...u, nodeIndices: u.nodeIndices.filter((i) => !isSynthetic(graph.nodes[i])) }));
+    if (streamUnits !== undefined) b = { ...b, streamUnits };
     if (b.residual === null) return { ...b, nodeIndices };
     const merge = graph.nodes.findIndex((n) => n.name === b.residual!.mergeNode);
     const opsAfterMerge = nodeIndices.filter((i) => i > merge).map((i) => graph.nodes[i].op);

@@ -7,7 +7,7 @@
  * number for anything that changes or removes a field; readers check the major number.
  * 1.2 added (all optional): backend.reason; settings.kPrecision and kTimeBudgetMs; per block
  * linearisation.kLinPrecision, residual.branchZero and bypassed; reference.outputs and
- * outputIndex; reference.cutAt; input.tokens; model.sampleBySample; memory. Also new in 1.2 (a separate
+ * outputIndex; reference.cutAt; input.tokens; model.sampleBySample; memory; per block streamUnits. Also new in 1.2 (a separate
  * message, not a field of the report): PartialReport, the GSC to the output sent before the rest is done.
  *
  * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
@@ -225,6 +225,26 @@ export interface BlockReport {
    * (docs/metrics.md, "Branching topologies"). Absent for blocks between cut tensors.
    */
   readonly bypassed?: boolean;
+  /**
+   * Units of the streams off the main path that this bypassed block holds (another head's
+   * residual units, an FPN level's), each cut along its own stream (docs/metrics.md,
+   * "Streams off the main path"). Structure only: no measure is taken on them; the block's
+   * GSCs are along the main path. Absent when the block holds no such stream.
+   */
+  readonly streamUnits?: readonly StreamUnitReport[];
+}
+
+/** A unit of a stream off the main path, nested in a bypassed block: its ops and its residual connection, if any. */
+export interface StreamUnitReport {
+  readonly name: string;
+  readonly kind: 'plain' | 'residual';
+  readonly inputTensor: string;
+  readonly outputTensor: string;
+  /** Internal node names, in graph order (a subset of the block's). */
+  readonly nodes: readonly string[];
+  readonly opTypes: readonly string[];
+  /** The merge and which of its inputs is the skip, found as for a residual block; null when plain. */
+  readonly residual: Pick<ResidualInfo, 'skipKind' | 'mergeTensor' | 'skipTensor' | 'branchTensor' | 'mergeNode'> | null;
 }
 
 export interface BoundaryReport {

@@ -115,6 +115,16 @@ const relation = object({
   note: optional(str),
 });
 
+const streamUnit = object({
+  name: str,
+  kind: oneOf('plain', 'residual'),
+  inputTensor: str,
+  outputTensor: str,
+  nodes: arrayOf(str),
+  opTypes: arrayOf(str),
+  residual: nullable(object({ skipKind: oneOf('identity', 'projection'), mergeTensor: str, skipTensor: str, branchTensor: str, mergeNode: str })),
+});
+
 const residual = object({
   skipKind: oneOf('identity', 'projection'),
   mergeTensor: str,
@@ -176,6 +186,7 @@ const block: Check = (v, p) => {
     residual: nullable(residual),
     linearisation,
     bypassed: optional(bool),
+    streamUnits: optional(arrayOf(streamUnit)),
   })(v, p);
   // Every surface reads the skip details of a residual block, and only of one.
   const b = v as { kind: string; residual: unknown };

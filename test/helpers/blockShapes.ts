@@ -127,3 +127,45 @@ export function twoHeadResidualModel(units = 6): LoadedModel {
   const joined = b.node('Concat', [h1, h2], { axis: 1 });
   return b.build(head(b, joined, 8, 3, 70));
 }
+
+/**
+ * PP-OCR det's residual squeeze-and-excitation (RSE) unit: a conv, then x + x · sigmoid(SE(x))
+ * with SE = GlobalAveragePool -> conv 1×1 -> ReLU -> conv 1×1.
+ */
+function rseUnit(b: GraphBuilder, x: string, cin: number, c: number, k: number, seed: number): string {
+  const y = conv(b, x, cin, c, k, seed);
+  const squeezed = b.node('Relu', [conv(b, b.node('GlobalAveragePool', [y]), c, 2, 1, seed + 1)]);
+  const gate = b.node('Sigmoid', [conv(b, squeezed, 2, c, 1, seed + 2)]);
+  return b.node('Add', [y, b.node('Mul', [y, gate])]);
+}
+
+/** Nearest 2× upsampling (Resize with scales). */
+function upsample(b: GraphBuilder, x: string, times: number): string {
+  let t = x;
+  for (let i = 0; i < times; i++) t = b.node('Resize', [t, '', b.constant(Float32Array.from([1, 1, 2, 2]), [4])], { mode: 'nearest' });
+  return t;
+}
+
+/**
+ * An FPN neck with PP-OCRv4 det's shape: a backbone of three stages (2× down each); an RSE
+ * lateral from each stage; top-down merges (the upsampled coarser level added to the lateral);
+ * an RSE output unit per level, upsampled to the finest size and concatenated; a 1×1 conv.
+ * The coarsest level's path is the main path; the other levels' laterals and output units are
+ * streams off it, each holding one residual (RSE) unit.
+ */
+export function fpnModel(): LoadedModel {
+  const b = new GraphBuilder('x', ['batch', 3, 16, 16]);
+  const c1 = convStack(b, 'x', 3, 4, 2, 10);
+  const c2 = convStack(b, b.node('MaxPool', [c1], { kernel_shape: [2, 2], strides: [2, 2] }), 4, 8, 2, 20);
+  const c3 = convStack(b, b.node('MaxPool', [c2], { kernel_shape: [2, 2], strides: [2, 2] }), 8, 8, 2, 30);
+  const l1 = rseUnit(b, c1, 4, 4, 1, 40);
+  const l2 = rseUnit(b, c2, 8, 4, 1, 50);
+  const p3 = rseUnit(b, c3, 8, 4, 1, 60);
+  const p2 = b.node('Add', [l2, upsample(b, p3, 1)]);
+  const p1 = b.node('Add', [l1, upsample(b, p2, 1)]);
+  const o3 = upsample(b, rseUnit(b, p3, 4, 2, 3, 70), 2);
+  const o2 = upsample(b, rseUnit(b, p2, 4, 2, 3, 80), 1);
+  const o1 = rseUnit(b, p1, 4, 2, 3, 90);
+  const fused = b.node('Concat', [o3, o2, o1], { axis: 1 });
+  return b.build(conv(b, fused, 6, 1, 1, 99));
+}

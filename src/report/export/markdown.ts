@@ -1,6 +1,6 @@
 /**
- * The report as Markdown, readable in a pull request: header, block table, growth, nonlinearities,
- * warnings. Every value from the report goes through mdText or mdCode, whatever its type: a
+ * The report as Markdown, readable in a pull request: header, block table, growth, stream units
+ * (when a bypassed block holds any), nonlinearities, warnings. Every value from the report goes through mdText or mdCode, whatever its type: a
  * crafted report can hold markup where a number belongs (readers validate it too, validate.ts).
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
@@ -20,6 +20,31 @@ function ci(e: Estimate): string {
 
 function kindLabel(b: BlockReport): string {
   return mdText(b.residual ? `residual/${b.residual.skipKind}` : 'plain');
+}
+
+/**
+ * The units of streams off the main path nested in bypassed blocks (docs/metrics.md, step 7):
+ * structure only, so no measure column. Empty when no block holds one.
+ */
+function streamUnitLines(report: AnalysisReport): string[] {
+  const rows = report.blocks.flatMap((b) =>
+    (b.streamUnits ?? []).map((u) => [
+      mdText(b.index),
+      mdText(u.name),
+      mdText(u.residual ? `residual/${u.residual.skipKind}` : 'plain'),
+      mdText(u.nodes.length),
+      u.residual ? mdCode(u.residual.mergeNode) : '',
+    ]),
+  );
+  if (rows.length === 0) return [];
+  return [
+    '### Stream units',
+    '',
+    'Units of the streams off the main path inside bypassed blocks, found from the graph; their GSC and k are not measured.',
+    '',
+    mdTable(['block', 'unit', 'kind', 'ops', 'merge'], rows, ['r', 'l', 'l', 'r', 'l']),
+    '',
+  ];
 }
 
 export function reportToMarkdown(report: AnalysisReport): string {
@@ -120,6 +145,7 @@ export function reportToMarkdown(report: AnalysisReport): string {
     '',
     growth,
     '',
+    ...streamUnitLines(report),
     '### Nonlinearities',
     '',
     nonlinearities,
