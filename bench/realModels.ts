@@ -2,7 +2,8 @@
  * Real models from npm packages, analysed one at a time by the CLI (not part of npm test: the
  * models are not in the repository). Finds every TF.js model JSON (model.json, or the
  * <name>.json + <name>.bin pairs of @vladmandic/human) and every .onnx under the folders given,
- * runs `gradient-lens analyze` at batch 4, 4 probes, without the block matrix, each in its own
+ * runs `gradient-lens analyze` at batch 2, 2 probes, without the block matrix, exact off and no
+ * k_lin refinement (light settings: the sweep measures whether a model analyses), each in its own
  * child process under /usr/bin/time (peak RSS) with a timeout and a memory limit, and writes
  * bench/real-models.json and bench/real-models.md: model, status, blocks, the largest block's
  * op count, residual blocks, time, peak MB, and the error of a refusal.
@@ -12,14 +13,19 @@
  * with acorn and reading only literal nodes (nothing from the package is executed).
  *
  * Usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--only SUBSTR]
- *        [--update] FOLDER...
- * --update keeps the rows of models not run this time.
+ *        [--skip SUBSTR]... [--update] FOLDER...
+ * --update keeps the rows of models not run this time; --skip leaves out models whose label
+ * contains SUBSTR (repeatable).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as acorn from 'acorn';
+
+/** The light settings of every run (the sweep asks whether a model analyses, not for precise numbers). */
+const BATCH = 2;
+const PROBES = 2;
 
 /** Options a model needs: sizes of dynamic dimensions, an output before post-processing. */
 interface ModelOptions {
@@ -36,9 +42,28 @@ interface ModelOptions {
 const UPSCALER: ModelOptions = { args: ['--dim', 'dim1=16', '--dim', 'dim2=16'], note: 'dynamic height and width: 16x16' };
 const OPTIONS: ReadonlyArray<readonly [string, ModelOptions]> = [
   ['upscalerjs-', UPSCALER],
-  ['faceboxes.json', { args: ['--dim', 'dim1=256', '--dim', 'dim2=256'], note: 'dynamic height and width: 256x256' }],
-  ['handtrack.json', { args: ['--dim', 'dim1=320', '--dim', 'dim2=320'], note: 'dynamic height and width: 320x320' }],
-  ['movenet-multipose.json', { args: ['--dim', 'dim1=256', '--dim', 'dim2=256'], note: 'dynamic height and width: 256x256' }],
+  [
+    'faceboxes.json',
+    {
+      args: ['--dim', 'dim1=256', '--dim', 'dim2=256', '--output', 'postprocessing/clip_by_value_1'],
+      note: 'dynamic height and width: 256x256; cut at the decoded, clipped boxes before the NMS loop (TensorArray control flow)',
+    },
+  ],
+  ['centernet.json', { args: ['--output', 'tower_0/Reshape'], note: 'cut at the flattened class heatmap before TopKV2 and the box decoding' }],
+  [
+    'handtrack.json',
+    {
+      args: ['--from', 'StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack', '--output', 'Identity_6'],
+      note: 'from the stacked 320x320 images after the preprocessing map over the batch (TensorList loop) to the raw box regressions before NMS',
+    },
+  ],
+  [
+    'movenet-multipose.json',
+    {
+      args: ['--dim', 'dim1=256', '--dim', 'dim2=256', '--output', 'StatefulPartitionedCall/Reshape_2'],
+      note: 'dynamic height and width: 256x256; cut at the flattened centre heatmap before TopKV2 and the pose decoding',
+    },
+  ],
   ['rvm.json', { args: ['--dim', 'dim1=256', '--dim', 'dim2=256'], note: 'dynamic height and width: 256x256' }],
   [
     'ch_PP-OCRv4_det_infer.onnx',
@@ -204,11 +229,11 @@ function runOne(cli: string, label: string, model: string, timeoutS: number, mem
     'analyze',
     model,
     '--batch',
-    '4',
+    String(BATCH),
     '--probes',
-    '4',
+    String(PROBES),
     '--no-block-matrix',
-    // Speed: 4 probes everywhere (no one-hot cotangents), no k_lin refinement.
+    // Speed: probes everywhere (no one-hot cotangents), no k_lin refinement.
     '--exact',
     'off',
     '--k-precision',
@@ -255,12 +280,12 @@ function runOne(cli: string, label: string, model: string, timeoutS: number, mem
   };
 }
 
-function markdown(rows: readonly Row[]): string {
+function markdown(rows: readonly Row[], timeoutS: number): string {
   const ok = rows.filter((r) => r.status === 'ok').length;
   const lines = [
     `# Real npm models: ${ok} of ${rows.length} analyse`,
     '',
-    'batch 4, 4 probes, no block matrix, one model at a time (bench/realModels.ts).',
+    `batch ${BATCH}, ${PROBES} probes, \`--no-block-matrix --exact off --k-precision 0\`, ${timeoutS} s timeout, one model at a time (bench/realModels.ts). A timeout on a loaded machine is not a refusal of the model.`,
     '',
     '| model | status | options | blocks | largest block (ops) | residual | s | peak MB | error / note |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -269,7 +294,8 @@ function markdown(rows: readonly Row[]): string {
     const cells = [
       r.model,
       r.status + (r.sampleBySample ? ' (sample by sample)' : ''),
-      r.options === '' ? '' : '`' + r.options + '`',
+      // Rows kept from runs before the options column have none.
+      (r.options ?? '') === '' ? '' : '`' + r.options + '`',
       r.blocks ?? '',
       r.largestBlockOps ?? '',
       r.residualBlocks ?? '',
@@ -284,10 +310,11 @@ function markdown(rows: readonly Row[]): string {
 
 function main(): void {
   const argv = process.argv.slice(2);
-  let timeoutS = 300;
+  let timeoutS = 900;
   let memMb = 4096;
   let only: string | null = null;
   let update = false;
+  const skip: string[] = [];
   const roots: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -295,10 +322,11 @@ function main(): void {
     else if (a === '--memory-limit-mb') memMb = Number(argv[++i]);
     else if (a === '--only') only = argv[++i] ?? null;
     else if (a === '--update') update = true;
+    else if (a === '--skip') skip.push(argv[++i] ?? '');
     else roots.push(a);
   }
   if (roots.length === 0) {
-    process.stderr.write('usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--only SUBSTR] [--update] FOLDER...\n');
+    process.stderr.write('usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--only SUBSTR] [--skip SUBSTR]... [--update] FOLDER...\n');
     process.exit(2);
   }
   const repo = path.resolve(__dirname, '..', '..');
@@ -318,6 +346,7 @@ function main(): void {
       .filter((part) => part !== 'package')
       .join('/');
     if (only !== null && !label.includes(only)) continue;
+    if (skip.some((x) => x !== '' && label.includes(x))) continue;
     let model = file;
     if (file.endsWith('model.min.js')) {
       try {
@@ -351,12 +380,12 @@ function main(): void {
   writeFileSync(
     jsonOut,
     JSON.stringify(
-      { date: new Date().toISOString(), batch: 4, probes: 4, memoryLimitMb: memMb, timeoutS, analysed: ok, total: all.length, rows: all },
+      { date: new Date().toISOString(), batch: BATCH, probes: PROBES, memoryLimitMb: memMb, timeoutS, analysed: ok, total: all.length, rows: all },
       null,
       1,
     ) + '\n',
   );
-  writeFileSync(path.join(repo, 'bench', 'real-models.md'), markdown(all));
+  writeFileSync(path.join(repo, 'bench', 'real-models.md'), markdown(all, timeoutS));
   process.stderr.write(`${ok} of ${all.length} analyse\n`);
 }
 

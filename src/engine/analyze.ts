@@ -55,7 +55,11 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
   emit(hooks, 'loading', `loading ${path.basename(request.modelPath)}`, 0.02);
   // One budget from the first byte read: the loaders charge the weights, the executor the activations.
   const budget = new MemoryBudget(memoryLimitBytes({ ...DEFAULT_SETTINGS, ...request.settings }, backend));
-  const loaded = await loadModel(request.modelPath, { budget, ...(request.output !== undefined && { output: request.output }) });
+  const loaded = await loadModel(request.modelPath, {
+    budget,
+    ...(request.output !== undefined && { output: request.output }),
+    ...(request.from !== undefined && { from: request.from }),
+  });
   return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started, budget });
 }
 
@@ -141,6 +145,8 @@ interface BatchPlan {
   readonly singleForwardMs: number;
   /** The process's planned peak. */
   readonly plannedBytes: number;
+  /** Each activation's leading dimension at batch 1 (the memory probe's forward pass). */
+  readonly leadingAtOne: ReadonlyMap<string, number>;
 }
 
 /**
@@ -154,11 +160,13 @@ function planBatch(model: PreparedModel, threads: number): BatchPlan {
   let largestPerSampleElements = 1;
   const t0 = Date.now();
   let singleForwardMs = 0;
+  const leadingAtOne = new Map<string, number>();
   try {
     const acts = exec.forward(probe.feeds, model.checkpoint);
     singleForwardMs = Date.now() - t0;
     for (const [name, t] of acts) {
       if (graph.constants.has(name)) continue;
+      if (t.rank > 0) leadingAtOne.set(name, t.shape[0]);
       perSampleBytes += t.size * 4;
       largestPerSampleElements = Math.max(largestPerSampleElements, t.size);
     }
@@ -180,7 +188,30 @@ function planBatch(model: PreparedModel, threads: number): BatchPlan {
   // The process may already have peaked higher, while loading (a TF.js model's weight files
   // and their decoded copies): the plan is the peak to come or that one.
   const plannedBytes = Math.max(decision.estimateBytes, process.resourceUsage().maxRSS * 1024);
-  return { batch: decision.batch, threads: decision.threads, maxStack: decision.maxStack ?? Infinity, singleForwardMs, plannedBytes };
+  return { batch: decision.batch, threads: decision.threads, maxStack: decision.maxStack ?? Infinity, singleForwardMs, plannedBytes, leadingAtOne };
+}
+
+/**
+ * A model that runs at batch n without error can still mix its samples: a Reshape to a baked
+ * [1, -1] flattens the batch into one row, a slice keeps sample 0 only. The boundaries and the
+ * reference tensor have one row per sample at batch 1 (the memory probe); at batch n they must
+ * have n. The first that does not is returned as the failure of its producing node.
+ */
+function batchMixedError(
+  graph: Graph,
+  acts: Activations,
+  tensors: readonly string[],
+  leadingAtOne: ReadonlyMap<string, number>,
+  n: number,
+): ExecutionError | undefined {
+  for (const name of tensors) {
+    const t = acts.get(name);
+    if (t === undefined || t.rank === 0 || leadingAtOne.get(name) !== 1 || t.shape[0] === n) continue;
+    const producer = graph.nodes.find((node) => node.outputs.includes(name));
+    const cause = new Error(`its output "${name}" has ${t.shape[0]} row(s) at batch ${n}: the batch is baked into the graph`);
+    return new ExecutionError(producer?.name ?? name, producer?.op ?? 'input', cause);
+  }
+  return undefined;
 }
 
 async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hooks: AnalyzeHooks, run: RunContext): Promise<AnalysisReport> {
@@ -191,7 +222,7 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
   // may allow fewer (each thread redoes the forward pass). tfjs-node and ONNX Runtime already
   // compute on every core, so they ask for one thread unless the caller says otherwise.
   const askedThreads = fixedThreads(backend.name, request.threads, threadsFromEnv());
-  const { batch: maxBatch, threads: memoryThreads, maxStack, singleForwardMs, plannedBytes } = planBatch(model, askedThreads ?? defaultThreads());
+  const { batch: maxBatch, threads: memoryThreads, maxStack, singleForwardMs, plannedBytes, leadingAtOne } = planBatch(model, askedThreads ?? defaultThreads());
   model.exec.maxStackedProbes = maxStack;
   const input = data.batch(maxBatch);
   const inputName = input.inputName;
@@ -216,6 +247,11 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
   let sampleBySample: PerSampleExecutor | undefined;
   try {
     acts = model.exec.forward(feeds, checkpoint);
+    const mixed = n > 1 ? batchMixedError(graph, acts, [...boundaries, referenceTensor], leadingAtOne, n) : undefined;
+    if (mixed !== undefined) {
+      model.exec.disposeActivations(acts, feeds);
+      throw mixed;
+    }
   } catch (e) {
     await early?.terminate();
     early = undefined;

@@ -29,6 +29,13 @@ export interface LoadOptions {
    * are translated (an unsupported op after it is no error). ONNX and both TF.js formats.
    */
   readonly output?: string;
+  /**
+   * The analysis starts at this tensor (--from). A TF.js graph model whose start tensor is the
+   * stacked output of a map over the batch (TensorList control flow before the network) gets
+   * it as its input, so the loop is never translated; elsewhere the graph is loaded whole and
+   * the engine moves boundary 0 to it.
+   */
+  readonly from?: string;
 }
 
 export async function loadModel(modelPath: string, options: LoadOptions = {}): Promise<LoadedModel> {

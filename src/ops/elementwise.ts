@@ -331,6 +331,37 @@ export const elementwiseKernels: Record<string, OpKernel> = {
     forward: (args) => castKernel.forward({ ...args, attrs: { ...args.attrs, to: required(args.inputs, 1, 'target_type').dtype } }),
     vjp: ({ inputs, dys }) => [inputs[0]!.dtype === 'float32' && inputs[1]!.dtype === 'float32' ? passThrough(dys[0]!) : undefined],
   },
+  // Trigonometry (geometry heads: facemesh-attention's landmarks-to-transform matrices).
+  Sin: unary(
+    (x) => tf.sin(x),
+    (x) => tf.cos(x),
+    { layout: 'unary' },
+  ),
+  Cos: unary(
+    (x) => tf.cos(x),
+    (x) => tf.neg(tf.sin(x)),
+    { layout: 'unary' },
+  ),
+  Atan: unary(
+    (x) => tf.atan(x),
+    (x) => tf.reciprocal(tf.add(1, tf.square(x))),
+    { layout: 'unary' },
+  ),
+  // TF's Atan2(y, x), the angle of (x, y) (no ONNX op): d/dy = x / r^2, d/dx = -y / r^2, taken
+  // as 0 at the origin, where the angle has no derivative.
+  Atan2: {
+    dataInputs: [0, 1],
+    outputBound: broadcasting,
+    layout: 'broadcast',
+    forward: binaryForward((y, x) => tf.atan2(asFloat(y), asFloat(x))),
+    vjp: binaryVjp((y, x, _out, dy) => {
+      const r2 = tf.add(tf.square(asFloat(x)), tf.square(asFloat(y)));
+      const zero = tf.equal(r2, 0);
+      const g = tf.where(tf.broadcastTo(zero, dy.shape), tf.zerosLike(dy), tf.div(dy, tf.where(zero, tf.onesLike(r2), r2)));
+      return [tf.mul(g, asFloat(x)), tf.neg(tf.mul(g, asFloat(y)))];
+    }),
+    probeStacking: () => 'leading',
+  },
   // Piecewise constant: zero derivative almost everywhere.
   Floor: unary((x) => tf.floor(x), null),
   Ceil: unary((x) => tf.ceil(x), null),

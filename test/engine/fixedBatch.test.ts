@@ -1,7 +1,8 @@
 /**
  * Models that run only at batch 1 (the batch baked into a Reshape constant) are analysed
  * sample by sample, with the numbers of a batch pass: the same network exported with a
- * batch-free Reshape gives the same report (test/fixtures/fixed_batch/make_fixed_batch.py).
+ * batch-free Reshape gives the same report (test/fixtures/fixed_batch/make_fixed_batch.py). So
+ * are models that run at batch n but mix the samples (an output flattened to [1, -1]).
  */
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,5 +138,21 @@ describe('fixed-batch models', () => {
       if (kLin !== null) near(kLin, dynamic.blocks[k].linearisation.kLin!, `k_lin ${k}`);
       if (b.residual) near(b.residual.kSkip, dynamic.blocks[k].residual!.kSkip, `k_skip ${k}`);
     });
+  });
+
+  test('an output flattened to [1, -1] runs at batch 6 but mixes the samples: analysed sample by sample, with the batch-free numbers', async () => {
+    const analyse = (file: string): Promise<AnalysisReport> =>
+      analyzeModel({ modelPath: path.join(dir(), file), settings: { backend: 'wasm', batch: 6, probes: 4, seed: 2 }, threads: 1 });
+    const flat = await analyse('model-flat1.onnx');
+    const dynamic = await analyse('model.onnx');
+    assert.equal(flat.model.sampleBySample, true);
+    assert.ok(flat.warnings.some((w) => /has 1 row\(s\) at batch 6: the batch is baked into the graph/.test(w.message)));
+    assert.equal(flat.model.outputDim, 5);
+    assert.equal(flat.blocks.length, dynamic.blocks.length);
+    flat.boundaries.forEach((b, k) => {
+      near(b.gscToOutput.value, dynamic.boundaries[k].gscToOutput.value, `GSC(${k} -> B)`);
+      near(b.q, dynamic.boundaries[k].q, `Q at ${k}`);
+    });
+    flat.blocks.forEach((b, k) => near(b.gscBlock.value, dynamic.blocks[k].gscBlock.value, `GSC block ${k}`));
   });
 });

@@ -214,6 +214,17 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'ResizeBilinear to a size computed at run time (UpSampling2D: Shape[1:3] * 2)',
+    inputShape: [2, 3, 4, 2],
+    build: (g) => {
+      const shape = g.op('shape', 'Shape', ['x'], { out_type: { type: 'DT_INT32' } });
+      const hw = g.op('hw', 'Slice', [shape, g.intConst('begin', [1]), g.intConst('len', [2])], { T: { type: 'DT_INT32' }, Index: { type: 'DT_INT32' } });
+      const size = g.op('size', 'Mul', [hw, g.intConst('two', [2, 2])], { T: { type: 'DT_INT32' } });
+      return g.op('y', 'ResizeBilinear', ['x', size], { align_corners: b(false), half_pixel_centers: b(true) });
+    },
+    reference: (_, x) => tf.image.resizeBilinear(x as tf.Tensor4D, [6, 8], false, true),
+  },
+  {
     name: 'ResizeBilinear (half_pixel_centers) and ResizeNearestNeighbor (align_corners)',
     inputShape: [2, 4, 5, 3],
     build: (g) => {
@@ -354,6 +365,23 @@ const CASES: Case[] = [
     reference: (_g, x) => tf.mul(tf.broadcastTo(x, [2, 4, 3]), 0.5),
   },
   {
+    name: 'Sin, Cos, Atan2 and ZerosLike (a landmarks-to-rotation head)',
+    inputShape: [2, 4],
+    build: (g) => {
+      // angle = atan2(x, x * w + c); y = [cos, sin] of it, plus zeros_like(x) (no gradient) and a Atan.
+      const other = g.op('other', 'AddV2', [g.op('xw', 'Mul', ['x', g.floatConst('w', [4])]), g.floatConst('c', [4], [0.5, -0.7, 1.2, -0.3])]);
+      const angle = g.op('angle', 'Atan2', ['x', other]);
+      const rot = g.op('rot', 'Sub', [g.op('cos', 'Cos', [angle]), g.op('sin', 'Sin', [angle])]);
+      const zeros = g.op('zeros', 'ZerosLike', ['x']);
+      const ones = g.op('ones', 'OnesLike', ['x']);
+      return g.op('y', 'AddV2', [g.op('rz', 'AddV2', [rot, zeros]), g.op('at', 'Mul', [g.op('atan', 'Atan', ['x']), ones])]);
+    },
+    reference: (g, x) => {
+      const angle = tf.atan2(x, tf.add(tf.mul(x, g.value('w')), g.value('c')));
+      return tf.add(tf.sub(tf.cos(angle), tf.sin(angle)), tf.atan(x));
+    },
+  },
+  {
     name: 'GatherNd (a repeated tuple)',
     inputShape: [2, 3, 4],
     build: (g) => g.op('y', 'GatherNd', ['x', g.intConst('idx', [1, 2, 0, 1, 1, 2], [3, 2])], { Tparams: FLOAT, Tindices: { type: 'DT_INT32' } }),
@@ -445,6 +473,36 @@ describe('TF.js graph-model ops', () => {
       graph.nodes.map((n) => n.op),
       ['Relu', 'Sigmoid'],
     );
+  });
+
+  test('a map over the batch before the network: the refusal names a start and a cut, and --from makes the start the input', async () => {
+    // handtrack's shape: input -> TensorList map (control flow) -> stacked images -> network -> NMS.
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 4, 3]);
+    g.op('list', 'TensorListFromTensor', ['x', g.intConst('elem', [4, 3])], { element_dtype: FLOAT });
+    g.op('stack', 'TensorListStack', ['list', g.intConst('stackShape', [-1, 3])], { element_dtype: FLOAT });
+    g.op('y', 'Tanh', [g.op('h', 'Mul', ['stack', g.floatConst('w', [3])])]);
+    g.op('top', 'TopKV2', ['y', g.intConst('k', [2], [])]);
+    const file = g.write();
+    await assert.rejects(
+      () => loadTfjsModel(file),
+      (e: unknown) => {
+        assert.ok(e instanceof ModelLoadError);
+        assert.match(e.message, /TensorListStack \(control flow\) at "stack"/);
+        assert.match(e.message, /differentiable from tensor "stack" up to tensor "y": analyse it with --from "stack" --output "y"/);
+        return true;
+      },
+    );
+    const graph = await loadTfjsModel(file, { from: 'stack', output: 'y' });
+    // The element shape [-1, 3] under the batch: a dynamic dimension the user sizes with --dim.
+    assert.deepEqual(graph.inputs, [{ name: 'stack', dtype: 'float32', shape: ['batch', 'dim1', 3] }]);
+    const x = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 3);
+    const y = forward(graph, { stack: x });
+    const expected = tf.tidy(() => tf.tanh(tf.mul(x, g.value('w'))).dataSync() as Float32Array);
+    assert.ok(maxRelErr(y, expected) < 1e-6);
+    // A start whose shape is unknown (not a TensorListStack) leaves the graph whole.
+    await assert.rejects(() => loadTfjsModel(file, { from: 'h', output: 'y' }), /TensorListStack/);
+    x.dispose();
   });
 
   test('nodes keep the TF node names and ops for mapping results back', async () => {

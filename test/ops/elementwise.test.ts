@@ -56,6 +56,11 @@ describe('elementwise kernels: forward', () => {
     assertResult(run1('Abs', [i32([-3, 2])]), [2], [3, 2], 'int32');
     // erf(0.5) = 0.5204998778, erf(-1) = -0.8427007929 (tables); tfjs's approximation is ~1e-7.
     assertResult(run1('Erf', [f32([0.5, -1])]), [2], [0.5204998778, -0.8427007929], undefined, 1e-6);
+    assertResult(run1('Sin', [f32([0, Math.PI / 2])]), [2], [0, 1], undefined, 1e-6);
+    assertResult(run1('Cos', [f32([0, Math.PI])]), [2], [1, -1], undefined, 1e-6);
+    assertResult(run1('Atan', [f32([0, 1])]), [2], [0, Math.PI / 4], undefined, 1e-6);
+    // atan2(y, x): the angle of (x, y) in (-pi, pi].
+    assertResult(run1('Atan2', [f32([1, 1, -1, 0]), f32([1, -1, -1, 2])]), [4], [Math.PI / 4, (3 * Math.PI) / 4, (-3 * Math.PI) / 4, 0], undefined, 1e-6);
     assertResult(run1('Floor', [f32([-1.5, 1.5, 2])]), [3], [-2, 1, 2]);
     assertResult(run1('Ceil', [f32([-1.5, 1.5, 2])]), [3], [-1, 2, 2]);
     assertResult(run1('Sign', [f32([-1.5, 0, 2])]), [3], [-1, 0, 1]);
@@ -141,6 +146,12 @@ describe('elementwise kernels: VJP vs finite differences', () => {
     });
   }
 
+  test('Atan2 [2, 3] x [3], in every quadrant', () => {
+    // y and x both away from zero: every sign combination, far from the branch cut at x < 0, y = 0.
+    checkVjp({ op: 'Atan2', inputs: [{ value: awayFromZero([2, 3], 31) }, { value: awayFromZero([3], 32) }] });
+    checkVjp({ op: 'Atan2', inputs: [{ value: randn([3], 33) }, { value: awayFromZero([2, 3], 34) }] });
+  });
+
   test('Pow with a constant exponent', () => {
     checkVjp({ op: 'Pow', inputs: [{ value: randn([3, 2], 7) }, { constant: { dtype: 'float32', shape: [], data: Float32Array.of(3) } }] });
   });
@@ -153,6 +164,9 @@ describe('elementwise kernels: VJP vs finite differences', () => {
     ['Neg', randn],
     ['Abs', awayFromZero],
     ['Erf', randn],
+    ['Sin', randn],
+    ['Cos', randn],
+    ['Atan', randn],
     ['Identity', randn],
   ];
   for (const [op, make] of unaryCases) {

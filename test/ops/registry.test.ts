@@ -64,6 +64,9 @@ describe('op registry', () => {
       'Neg',
       'Abs',
       'Erf',
+      'Sin',
+      'Cos',
+      'Atan',
       'Identity',
       'Dropout',
     ];
@@ -75,7 +78,7 @@ describe('op registry', () => {
       sorted(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']),
     );
     assert.deepEqual(byClass('unary'), sorted(unary));
-    assert.deepEqual(byClass('broadcast'), sorted(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'DivNoNan', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']));
+    assert.deepEqual(byClass('broadcast'), sorted(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'DivNoNan', 'Atan2', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']));
     assert.deepEqual(
       byClass('same-rank', 'unary', 'channels-last', 'convolution'),
       sorted([...unary, ...channelsLast, 'Resize', 'Concat', 'Softmax', 'LogSoftmax', 'LayerNormalization', 'Transpose']),

@@ -42,21 +42,25 @@ export function detectFormat(modelJson: string, json: Json): TfjsFormat {
 
 /**
  * `budget`: charged for model.json and the weights before they are read (see readWeights);
- * `output`: cut the graph at this tensor (a node of a graph model, a layer of a layers model; see LoadOptions).
+ * `output`: cut the graph at this tensor (a node of a graph model, a layer of a layers model; see LoadOptions);
+ * `from`: a graph model's start tensor (see LoadOptions).
  */
-export async function loadTfjsModel(modelJsonPath: string, options: { readonly budget?: MemoryBudget; readonly output?: string } = {}): Promise<Graph> {
-  const { budget, output } = options;
+export async function loadTfjsModel(
+  modelJsonPath: string,
+  options: { readonly budget?: MemoryBudget; readonly output?: string; readonly from?: string } = {},
+): Promise<Graph> {
+  const { budget, output, from } = options;
   // The text and its parse are held until the graph is built.
   const fileBytes = budget === undefined ? 0 : (await fs.stat(modelJsonPath)).size;
   budget?.charge(fileBytes, `the model file ${modelJsonPath}`);
   try {
-    return await readModelJson(modelJsonPath, budget, output);
+    return await readModelJson(modelJsonPath, budget, output, from);
   } finally {
     budget?.release(fileBytes);
   }
 }
 
-async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undefined, output: string | undefined): Promise<Graph> {
+async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undefined, output: string | undefined, from: string | undefined): Promise<Graph> {
   const text = (await readModelFile(modelJsonPath)).toString('utf8');
   let json: Json;
   try {
@@ -78,7 +82,7 @@ async function readModelJson(modelJsonPath: string, budget: MemoryBudget | undef
       return translateLayersModel(modelJsonPath, spec, weights, producer);
     }
     const weights = await readWeights(modelJsonPath, groups, budget);
-    return translateGraphModel(modelJsonPath, root, weights, producer, output);
+    return translateGraphModel(modelJsonPath, root, weights, producer, output, from);
   } catch (e) {
     if (e instanceof ConfigError) throw new ModelLoadError(modelJsonPath, e.message);
     throw e;

@@ -15,6 +15,8 @@ export interface OpCall {
   constInput(i: number): ConstTensor | null;
   /** Rank of input i where known. */
   rank(i: number): number | undefined;
+  /** Length of input i, a 1-D vector (a shape), where known without running the graph. */
+  vectorLength(i: number): number | undefined;
 }
 
 export interface OpResult {

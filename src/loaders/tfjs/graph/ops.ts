@@ -326,7 +326,8 @@ function reduce(op: string): OpTranslator {
 function reshape(call: OpCall): OpResult {
   const shape = call.constInput(1);
   let shapeInput = call.inputs[1];
-  let rank: number | undefined;
+  // A shape computed at run time (Pack of a batch size and constants) still has a known length.
+  let rank = call.vectorLength(1);
   if (shape !== null) {
     const dims = intsOf(shape);
     shapeInput = call.em.ints(`${call.scope}/shape`, dims);
@@ -511,12 +512,21 @@ function stridedSlice(call: OpCall): OpResult {
 
 function pad(mode: 'constant' | 'mirror'): OpTranslator {
   return (call) => {
-    const p = need(call, 1, 'paddings');
-    const values = intsOf(p);
-    const r = p.shape[0];
-    const begin = Array.from({ length: r }, (_, i) => values[2 * i]);
-    const end = Array.from({ length: r }, (_, i) => values[2 * i + 1]);
-    const inputs = [call.inputs[0], call.em.ints(`${call.scope}/pads`, [...begin, ...end])];
+    const p = call.constInput(1);
+    let pads: string;
+    if (p !== null) {
+      const values = intsOf(p);
+      const r = p.shape[0];
+      const begin = Array.from({ length: r }, (_, i) => values[2 * i]);
+      const end = Array.from({ length: r }, (_, i) => values[2 * i + 1]);
+      pads = call.em.ints(`${call.scope}/pads`, [...begin, ...end]);
+    } else {
+      // Paddings computed at run time (pad_to_bounding_box from the image's shape): TF's
+      // [rank, 2] (begin, end) rows become ONNX's [begins..., ends...] by a transpose.
+      const columns = call.em.node('Transpose', `${call.scope}/pads_t`, [call.inputs[1]], { perm: [1, 0] }, call.origin);
+      pads = call.em.node('Reshape', `${call.scope}/pads`, [columns, call.em.ints(`${call.scope}/pads_shape`, [-1])], {}, call.origin);
+    }
+    const inputs = [call.inputs[0], pads];
     let onnxMode = 'constant';
     if (mode === 'mirror') {
       const m = attrString(call.node, 'mode', 'REFLECT');
@@ -562,7 +572,9 @@ function gather(withAxis: boolean): OpTranslator {
 
 function resize(mode: 'linear' | 'nearest'): OpTranslator {
   return (call) => {
-    const size = intsOf(need(call, 1, 'size'));
+    // A size computed at run time (Keras UpSampling2D on a dynamic input: Shape * factor) is
+    // read by the Resize kernel when it runs.
+    const size = call.constInput(1);
     const alignCorners = attrBool(call.node, 'align_corners');
     const halfPixel = attrBool(call.node, 'half_pixel_centers');
     // TF's coordinate rules in ONNX terms; for nearest, floor((x + 0.5) * scale) with half
@@ -570,7 +582,7 @@ function resize(mode: 'linear' | 'nearest'): OpTranslator {
     const coordinate = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
     const nearestMode = alignCorners || halfPixel ? 'round_prefer_ceil' : 'floor';
     const attrs = { mode, coordinate_transformation_mode: coordinate, nearest_mode: nearestMode, axes: [1, 2], channelsLast: true };
-    const sizes = call.em.ints(`${call.scope}/sizes`, size);
+    const sizes = size === null ? call.inputs[1] : call.em.ints(`${call.scope}/sizes`, intsOf(size));
     return call.em.node('Resize', call.scope, [call.inputs[0], '', '', sizes], attrs, call.origin);
   };
 }
@@ -597,6 +609,19 @@ function einsum(call: OpCall): string {
 /** BroadcastTo(x, shape) and Fill(dims, value): numpy broadcasting of a tensor or a scalar to a shape. */
 function broadcastTo(valueIndex: number, shapeIndex: number): OpTranslator {
   return (call) => call.em.node('Expand', call.scope, [call.inputs[valueIndex], call.inputs[shapeIndex]], {}, call.origin);
+}
+
+/**
+ * ZerosLike / OnesLike: a constant of the input's shape and type (Shape + ConstantOfShape): it
+ * reads only the input's shape, so no gradient flows through it, as in TensorFlow.
+ */
+function constantLike(value: number): OpTranslator {
+  return (call) => {
+    const dtype = tfDType(attrType(call.node, 'T') ?? 'DT_FLOAT') ?? 'float32';
+    const data = dtype === 'float32' ? Float32Array.of(value) : dtype === 'int32' ? Int32Array.of(value) : Uint8Array.of(value);
+    const shapeOf = call.em.node('Shape', `${call.scope}/shape`, [call.inputs[0]], {}, call.origin);
+    return { outputs: [call.em.node('ConstantOfShape', call.scope, [shapeOf], { value: { dtype, shape: [1], data } }, call.origin)], ranks: [call.rank(0)] };
+  };
 }
 
 /**
@@ -728,6 +753,12 @@ export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {
   Exp: unary('Exp'),
   Log: unary('Log'),
   Erf: unary('Erf'),
+  Sin: unary('Sin'),
+  Cos: unary('Cos'),
+  Atan: unary('Atan'),
+  Atan2: binary('Atan2'),
+  ZerosLike: constantLike(0),
+  OnesLike: constantLike(1),
   Floor: unary('Floor'),
   Ceil: unary('Ceil'),
   Round: unary('Round'),

@@ -29,10 +29,11 @@ function findCut(
   byName: ReadonlyMap<string, TfNode>,
   outputs: readonly string[],
   blocked: ReadonlySet<string>,
+  from: string | undefined,
 ): string | undefined {
   for (const candidate of cutCandidates(byName, outputs, blocked, CUT_TRIES)) {
     try {
-      const g = translateGraphModel(modelJson, root, weights, undefined, candidate);
+      const g = translateGraphModel(modelJson, root, weights, undefined, candidate, from);
       const producer = g.nodes.find((n) => n.outputs.includes(candidate));
       if (producer !== undefined && isSupportedOp(producer.op) && kernelFor(producer.op).vjp !== undefined) return candidate;
     } catch (e) {
@@ -108,9 +109,40 @@ function placeholderInfo(node: TfNode): ValueInfo {
   return { name: node.name, dtype, shape };
 }
 
-export function translateGraphModel(modelJson: string, root: JsonObject, weights: LoadedWeights, producer: string | undefined, output?: string): Graph {
+/**
+ * The nodes with the start tensor (--from) made a Placeholder, so that what computes it (a
+ * tf.map over the batch: TensorList control flow before the network) is never translated.
+ * Only where its shape is known without running the graph: a TensorListStack's element shape
+ * under the batch. Elsewhere the graph is unchanged and the start only moves boundary 0.
+ */
+function startingAt(nodes: readonly TfNode[], weights: LoadedWeights, from: string): TfNode[] {
+  const [name, k] = splitRef(from);
+  const node = nodes.find((n) => n.name === name);
+  if (node === undefined || k !== 0 || node.op !== 'TensorListStack' || node.inputs.length < 2) return [...nodes];
+  const shapeNode = nodes.find((n) => n.name === splitRef(node.inputs[1])[0]);
+  const shape = shapeNode === undefined || shapeNode.op !== 'Const' ? null : (weights.tensors.get(shapeNode.name) ?? inlineTensor(shapeNode));
+  if (shape === null || shape.shape.length !== 1) return [...nodes];
+  const dims = [-1, ...Array.from(shape.data, Number)];
+  const placeholder: TfNode = {
+    name,
+    op: 'Placeholder',
+    inputs: [],
+    attr: { dtype: { type: attrType(node, 'element_dtype') ?? 'DT_FLOAT' }, shape: { shape: { dim: dims.map((d) => ({ size: String(d) })) } } },
+  };
+  return nodes.map((n) => (n === node ? placeholder : n));
+}
+
+export function translateGraphModel(
+  modelJson: string,
+  root: JsonObject,
+  weights: LoadedWeights,
+  producer: string | undefined,
+  output?: string,
+  from?: string,
+): Graph {
   const topology = root.modelTopology as JsonObject;
-  const nodes = parseNodes(topology.node);
+  const parsed = parseNodes(topology.node);
+  const nodes = from === undefined ? parsed : startingAt(parsed, weights, from);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   if (output !== undefined && !byName.has(splitRef(output)[0])) throw new ModelLoadError(modelJson, `the chosen output "${output}" is no node of the graph`);
   // A chosen output cuts the graph: only the nodes it depends on are translated.
@@ -125,8 +157,10 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
     unsupported.set(n.op, list);
   }
   if (unsupported.size > 0) {
-    const cutAt = output === undefined ? findCut(modelJson, root, weights, byName, outputs, new Set([...unsupported.values()].flat())) : undefined;
-    throw unsupportedError(modelJson, unsupported, new Map(), cutAt);
+    const blocked = new Set([...unsupported.values()].flat());
+    const cutAt = output === undefined ? findCut(modelJson, root, weights, byName, outputs, blocked, from) : undefined;
+    const start = output === undefined && cutAt === undefined && from === undefined ? findStart(modelJson, root, weights, parsed, outputs) : undefined;
+    throw unsupportedError(modelJson, unsupported, new Map(), cutAt, start);
   }
   const order = neededInOrder(byName, outputs, modelJson);
 
@@ -170,6 +204,22 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
       }
       return null;
     };
+    /** A shape vector's length: a Const's, a Pack of N scalars, a Shape of a known rank, a concatenation of those. */
+    const lengthOf = (name: string, hops: number): number | undefined => {
+      const c = constOf(name);
+      if (c !== null) return c.shape.length === 1 ? c.shape[0] : undefined;
+      const [nodeName, k] = splitRef(name);
+      const n = byName.get(nodeName);
+      if (n === undefined || k !== 0 || hops > 16) return undefined;
+      if (n.op === 'Pack') return n.inputs.every((i) => ranks.get(tensorName(i)) === 0) ? n.inputs.length : undefined;
+      if (n.op === 'Shape') return ranks.get(tensorName(n.inputs[0]));
+      if (n.op === 'Identity') return lengthOf(tensorName(n.inputs[0]), hops + 1);
+      if (n.op === 'ConcatV2') {
+        const parts = n.inputs.slice(0, -1).map((i) => lengthOf(tensorName(i), hops + 1));
+        return parts.every((p) => p !== undefined) ? parts.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
+      }
+      return undefined;
+    };
     const call: OpCall = {
       em,
       node,
@@ -178,6 +228,7 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
       origin: { name: node.name, sourceOp: node.op },
       constInput: (i) => (inputNames[i] === undefined ? null : constOf(inputNames[i])),
       rank: (i) => (inputNames[i] === undefined ? undefined : ranks.get(inputNames[i])),
+      vectorLength: (i) => (inputNames[i] === undefined ? undefined : lengthOf(inputNames[i], 0)),
     };
     let result;
     try {
@@ -199,7 +250,7 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
     });
   }
   if (failures.size > 0) {
-    const cutAt = output === undefined ? findCut(modelJson, root, weights, byName, outputs, new Set([...failures.values()].flat())) : undefined;
+    const cutAt = output === undefined ? findCut(modelJson, root, weights, byName, outputs, new Set([...failures.values()].flat()), from) : undefined;
     throw unsupportedError(modelJson, new Map(), failures, cutAt);
   }
 
@@ -209,7 +260,40 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
   return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout }, inputs, outputInfos);
 }
 
-function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>, failures: ReadonlyMap<string, string[]>, cutAt?: string): ModelLoadError {
+/**
+ * Where no tensor computed from the input avoids the unsupported ops (a tf.map over the batch
+ * before the network), a start tensor (a TensorListStack of the map's results, see startingAt)
+ * and the cut after it, when the network between them translates.
+ */
+function findStart(
+  modelJson: string,
+  root: JsonObject,
+  weights: LoadedWeights,
+  nodes: readonly TfNode[],
+  outputs: readonly string[],
+): { readonly from: string; readonly cutAt: string } | undefined {
+  for (const candidate of nodes.filter((n) => n.op === 'TensorListStack' && attrType(n, 'element_dtype') === 'DT_FLOAT')) {
+    const started = startingAt(nodes, weights, candidate.name);
+    if (started.every((n) => n.name !== candidate.name || n.op !== 'Placeholder')) continue;
+    const byName = new Map(started.map((n) => [n.name, n]));
+    const blocked = new Set(
+      reachable(byName, outputs)
+        .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder' && n.op !== 'NoOp' && OP_TRANSLATORS[n.op] === undefined)
+        .map((n) => n.name),
+    );
+    const cutAt = findCut(modelJson, root, weights, byName, outputs, blocked, candidate.name);
+    if (cutAt !== undefined) return { from: candidate.name, cutAt };
+  }
+  return undefined;
+}
+
+function unsupportedError(
+  modelJson: string,
+  ops: ReadonlyMap<string, string[]>,
+  failures: ReadonlyMap<string, string[]>,
+  cutAt?: string,
+  start?: { readonly from: string; readonly cutAt: string },
+): ModelLoadError {
   const list = (names: readonly string[]): string => {
     const shown = names
       .slice(0, 5)
@@ -222,6 +306,11 @@ function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>,
   const sections: string[] = [];
   if (parts.length > 0) sections.push(`unsupported TensorFlow op${parts.length > 1 ? 's' : ''}: ${parts.join('; ')}`);
   if (failed.length > 0) sections.push(`unsupported use of op${failed.length > 1 ? 's' : ''}: ${failed.join('; ')}`);
-  const cut = cutAt === undefined ? '' : `; the network is differentiable up to tensor "${cutAt}": analyse it up to there with --output "${cutAt}"`;
+  const cut =
+    cutAt !== undefined
+      ? `; the network is differentiable up to tensor "${cutAt}": analyse it up to there with --output "${cutAt}"`
+      : start !== undefined
+        ? `; the input reaches the network only through a loop over the batch; the network is differentiable from tensor "${start.from}" up to tensor "${start.cutAt}": analyse it with --from "${start.from}" --output "${start.cutAt}"`
+        : '';
   return new ModelLoadError(modelJson, sections.join('. ') + cut);
 }
