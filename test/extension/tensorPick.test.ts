@@ -39,6 +39,15 @@ describe('the tensor pick lists', () => {
     assert.ok(!shown.includes('--output') && shown.endsWith(`differentiable up to tensor "${LOGITS}"`), shown);
   });
 
+  test('the advice for a network behind a loop (--from and --output) is dropped too', () => {
+    const refusal =
+      'model.json: unsupported TensorFlow ops: TensorListStack (control flow) at "map/Stack"; the input reaches the network only through a loop over the batch; ' +
+      'the network is differentiable from tensor "map/Stack" up to tensor "Identity_6": analyse it with --from "map/Stack" --output "Identity_6"';
+    const shown = withoutCliAdvice(refusal);
+    assert.ok(!shown.includes('--from') && !shown.includes('--output'), shown);
+    assert.ok(shown.endsWith('differentiable from tensor "map/Stack" up to tensor "Identity_6"'), shown);
+  });
+
   test('blocked output: no "model output" row, the suggestion first, blocked tensors left out', async () => {
     const listing = await listModelTensors(CUT_MODEL());
     const items = outputItems(listing, { suggested: LOGITS });

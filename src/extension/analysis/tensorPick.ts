@@ -24,9 +24,12 @@ export function parseCutHint(message: string): string | undefined {
   return CUT_HINT.exec(message)?.[1];
 }
 
-/** The refusal without its CLI advice ("with --output …"): the notification offers the pick list instead. */
+/**
+ * The refusal without its CLI advice ("with --output …", or "with --from … --output …" for a
+ * network reached only through a loop): the notification offers the pick list instead.
+ */
 export function withoutCliAdvice(message: string): string {
-  return message.replace(/: analyse it up to there with --output "(.*?)"/, '');
+  return message.replace(/: analyse it up to there with --output "(.*?)"/, '').replace(/: analyse it with --from "(.*?)" --output "(.*?)"/, '');
 }
 
 /** "Conv [1, 64, 56, 56]": the op (or layer class) and the declared shape, when there is one. */
