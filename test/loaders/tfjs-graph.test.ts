@@ -417,6 +417,23 @@ describe('TF.js graph-model ops', () => {
     await assert.rejects(() => loadTfjsModel(file, { output: 'nope' }), /chosen output "nope"/);
   });
 
+  test('an Identity output of a tensor that a later node also reads keeps both names valued', async () => {
+    // basic-pitch: "Identity" (a graph output) passes on a Reshape that an ExpandDims after
+    // it reads too; renaming the Reshape's output to "Identity" left the ExpandDims without a value.
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 4]);
+    g.op('r', 'Relu', ['x']);
+    g.op('Identity', 'Identity', ['r']);
+    g.op('later', 'Sigmoid', ['r']);
+    const graph = await loadTfjsModel(g.write());
+    const x = tf.tensor([[1, -2, 3, -4]]);
+    const names = graph.outputs.map((o) => o.name).sort();
+    assert.deepEqual(names, ['Identity', 'later']);
+    assert.deepEqual(Array.from(forward(graph, { x }, 'Identity')), [1, 0, 3, 0]);
+    const later = forward(graph, { x }, 'later');
+    assert.ok(Math.abs(later[1] - 0.5) < 1e-6 && Math.abs(later[0] - 1 / (1 + Math.exp(-1))) < 1e-6);
+  });
+
   test('when post-processing blocks the outputs, the refusal names the tensor to cut at', async () => {
     // A detector's shape: trunk -> head (the deepest tensor), a shallow side branch, then TopKV2
     // and an index computation (FloorMod) on the head; a Shape of the trunk is not differentiable.

@@ -135,6 +135,11 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
   const consts = new Map<string, ConstTensor>();
   const inputs: ValueInfo[] = [];
   const failures = new Map<string, string[]>();
+  // How many nodes read each tensor: a pass-through (Identity) may rename the tensor it passes
+  // on only when no other node reads it under its old name.
+  const readers = new Map<string, number>();
+  for (const node of order) for (const i of node.inputs) readers.set(tensorName(i), (readers.get(tensorName(i)) ?? 0) + 1);
+  const outputNames = new Set(outputs.map(tensorName));
 
   for (const node of order) {
     if (node.op === 'NoOp') continue;
@@ -194,7 +199,10 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
     const outRanks = typeof result === 'string' || result.ranks === undefined ? outs.map(() => call.rank(0)) : result.ranks;
     outs.forEach((t, k) => {
       const wanted = k === 0 ? node.name : `${node.name}:${k}`;
-      const final = em.renameOutput(t, wanted) ? wanted : em.node('Identity', node.name, [t], {}, call.origin, { output: wanted });
+      // A pass-through output is another node's tensor, which later nodes (or the graph
+      // outputs) may still read by its name: renaming it would leave them without a value.
+      const shared = inputNames.includes(t) && ((readers.get(t) ?? 0) > 1 || outputNames.has(t));
+      const final = !shared && em.renameOutput(t, wanted) ? wanted : em.node('Identity', node.name, [t], {}, call.origin, { output: wanted });
       ranks.set(final, outRanks[k]);
     });
   }
