@@ -45,6 +45,11 @@ const OPTIONS: ReadonlyArray<readonly [string, ModelOptions]> = [
     { args: ['--dim', 'p2o.DynamicDimension.1=160', '--dim', 'p2o.DynamicDimension.2=160'], note: 'dynamic height and width: 160x160' },
   ],
   ['ch_PP-OCRv4_rec_infer.onnx', { args: ['--dim', 'p2o.DynamicDimension.1=160'], note: 'dynamic width: 160' }],
+  // silero VAD: 512-sample chunks at 16 kHz (sr and the state are fixed by the loader).
+  ['silero_vad_legacy.onnx', { args: ['--dim', 'sequence=512'], note: 'dynamic length: 512 samples; sr = 16000, h, c = zeros' }],
+  ['silero_vad_v5.onnx', { args: ['--dim', 'dim1=512'], note: 'dynamic length: 512 samples; sr = 16000, state = zeros' }],
+  ['silero_vad_v6.onnx', { args: ['--dim', 'dim1=512'], note: 'dynamic length: 512 samples; sr = 16000, state = zeros' }],
+  ['models/silero_vad.onnx', { args: ['--dim', 'sequence=512'], note: 'dynamic length: 512 samples; sr = 16000, h, c = zeros' }],
   // openWakeWord feeds 1280-sample chunks (80 ms at 16 kHz) to the mel spectrogram.
   ['melspectrogram.onnx', { args: ['--dim', 'samples=1280'], note: 'dynamic length: 1280 samples (one openWakeWord chunk)' }],
   // The If runs a second classifier only when the first one's score p1 passes a threshold: a

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Graph } from '../graph/ir';
 import { modelContentHash } from './contentHash';
 import { ModelLoadError } from './errors';
-import { loadOnnxModel } from './onnx';
+import { loadOnnxModel, type InputProbe } from './onnx';
 import { loadTfjsModel } from './tfjs';
 import type { MemoryBudget } from '../runtime/memoryBudget';
 
@@ -29,6 +29,11 @@ export interface LoadOptions {
    * are translated (an unsupported op after it is no error). ONNX and both TF.js formats.
    */
   readonly output?: string;
+  /**
+   * The analysed input's batch and dynamic sizes (ONNX): an If whose condition follows from the
+   * input's shape or a fixed input is folded to its taken branch for them.
+   */
+  readonly probe?: InputProbe;
 }
 
 export async function loadModel(modelPath: string, options: LoadOptions = {}): Promise<LoadedModel> {
