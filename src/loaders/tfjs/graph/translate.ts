@@ -13,6 +13,8 @@ import { attrShape, attrType, inlineTensor, parseNodes, splitRef, tfDType, type 
 import { UnsupportedNode, type OpCall } from './context';
 import { CONTROL_FLOW_OPS, OP_TRANSLATORS } from './ops';
 import { cutCandidates } from './cutPoint';
+import { fixPlaceholders, foldConds } from './cond';
+import { fuseAtrousConvs } from './atrous';
 import { kernelFor, isSupportedOp } from '../../../ops/registry';
 
 /** Candidate cut tensors tried (each a translation up to it) before giving up naming one. */
@@ -108,13 +110,17 @@ function placeholderInfo(node: TfNode): ValueInfo {
   return { name: node.name, dtype, shape };
 }
 
-export function translateGraphModel(modelJson: string, root: JsonObject, weights: LoadedWeights, producer: string | undefined, output?: string): Graph {
+export function translateGraphModel(modelJson: string, root: JsonObject, fileWeights: LoadedWeights, producer: string | undefined, output?: string): Graph {
   const topology = root.modelTopology as JsonObject;
-  const nodes = parseNodes(topology.node);
+  // Inputs after the analysed one become constants; conds they decide fold (cond.ts).
+  const fixing = fixPlaceholders(parseNodes(topology.node), fileWeights.tensors);
+  const weights: LoadedWeights = { ...fileWeights, tensors: fixing.tensors };
+  const nodes = fuseAtrousConvs(foldConds(fixing.nodes, fixing.tensors) ?? fixing.nodes, fixing.tensors);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   if (output !== undefined && !byName.has(splitRef(output)[0])) throw new ModelLoadError(modelJson, `the chosen output "${output}" is no node of the graph`);
   // A chosen output cuts the graph: only the nodes it depends on are translated.
-  const outputs = output !== undefined ? [output] : outputRefs(root, nodes);
+  // Outputs of the file's graph (a folded Switch leaves its predicate unread, not an output), less those folding removed.
+  const outputs = output !== undefined ? [output] : outputRefs(root, fixing.nodes).filter((o) => byName.has(splitRef(o)[0]));
   if (outputs.length === 0) throw new ModelLoadError(modelJson, 'the graph has no outputs');
   // Refuse every unsupported op at once, naming its nodes (before ordering: loops are cycles).
   const unsupported = new Map<string, string[]>();
@@ -214,7 +220,8 @@ export function translateGraphModel(modelJson: string, root: JsonObject, weights
   const outputInfos: ValueInfo[] = outputs.map((o) => ({ name: tensorName(o), dtype: 'float32', shape: null }));
   const first = inputs[0];
   const inputLayout = first?.shape?.length === 4 ? 'NHWC' : undefined;
-  return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout }, inputs, outputInfos);
+  const fixedInputs = fixing.fixed.length > 0 ? { fixedInputs: fixing.fixed } : {};
+  return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout, ...fixedInputs }, inputs, outputInfos);
 }
 
 function unsupportedError(modelJson: string, ops: ReadonlyMap<string, string[]>, failures: ReadonlyMap<string, string[]>, cutAt?: string): ModelLoadError {
