@@ -325,6 +325,49 @@ const CASES: Case[] = [
       ),
   },
   {
+    // TF's required_space_to_batch_paddings: the extra end padding, computed from the input
+    // size, appears as two equal StridedSlices in the paddings and the crops (RVM's encoder).
+    name: 'an atrous DepthwiseConv2dNative whose paddings and crops are computed from the input size',
+    inputShape: [2, 7, 7, 2],
+    build: (g) => {
+      const int = { T: { type: 'DT_INT32' } };
+      const hw = g.op(
+        'hw',
+        'StridedSlice',
+        [g.op('shape', 'Shape', ['x'], { out_type: { type: 'DT_INT32' } }), g.intConst('b', [1]), g.intConst('e', [3]), g.intConst('st', [1])],
+        int,
+      );
+      const block = g.intConst('block', [2, 2]);
+      const extra = g.op('extra', 'FloorMod', [g.op('short', 'Sub', [block, g.op('rem', 'FloorMod', [hw, block], int)], int), block], int);
+      const part = (name: string, k: number): string =>
+        g.op(name, 'StridedSlice', [extra, g.intConst(`${name}_b`, [k]), g.intConst(`${name}_e`, [k + 1]), g.intConst(`${name}_s`, [1])], {
+          ...int,
+          shrink_axis_mask: i(1),
+        });
+      const rows = (name: string): string =>
+        g.op(
+          name,
+          'Pack',
+          [0, 1].map((k) =>
+            g.op(`${name}/${k}`, 'Pack', [g.intConst(`${name}/${k}/0`, [0], []), part(`${name}/${k}/end`, k)], { ...int, axis: i(0), N: i(2) }),
+          ),
+          {
+            ...int,
+            axis: i(0),
+            N: i(2),
+          },
+        );
+      const s2b = g.op('s2b', 'SpaceToBatchND', ['x', block, rows('paddings')]);
+      const conv = g.op('conv', 'DepthwiseConv2dNative', [s2b, g.floatConst('w', [3, 3, 2, 1])], {
+        strides: ints([1, 1, 1, 1]),
+        padding: s('VALID'),
+        data_format: NHWC,
+      });
+      return g.op('y', 'BatchToSpaceND', [conv, g.intConst('block2', [2, 2]), rows('crops')]);
+    },
+    reference: (g, x) => tf.depthwiseConv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 1, 'valid', 'NHWC', [2, 2]),
+  },
+  {
     name: 'ResizeBilinear and Slice with sizes computed from the input shape (UpSampling2D, crop_to_bounding_box)',
     inputShape: [2, 3, 4, 2],
     build: (g) => {
