@@ -2,8 +2,9 @@
  * Real models from npm packages, analysed one at a time by the CLI (not part of npm test: the
  * models are not in the repository). Finds every TF.js model JSON (model.json, or the
  * <name>.json + <name>.bin pairs of @vladmandic/human) and every .onnx under the folders given,
- * runs `gradient-lens analyze` at batch 2, 2 probes, without the block matrix, exact off and no
- * k_lin refinement (light settings: the sweep measures whether a model analyses), each in its own
+ * runs `gradient-lens analyze` at batch 2, 2 probes (or --batch, --probes), without the block
+ * matrix, exact off and no k_lin refinement (light settings: the sweep measures whether a model
+ * analyses), each in its own
  * child process under /usr/bin/time (peak RSS) with a timeout and a memory limit, and writes
  * bench/real-models.json and bench/real-models.md: model, status, blocks, the largest block's
  * op count, residual blocks, time, peak MB, and the error of a refusal.
@@ -12,8 +13,8 @@
  * turned back into model.json + .bin files in a cache folder by parsing the JS object literal
  * with acorn and reading only literal nodes (nothing from the package is executed).
  *
- * Usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--only SUBSTR]
- *        [--skip SUBSTR]... [--update] FOLDER...
+ * Usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--batch N]
+ *        [--probes P] [--only SUBSTR] [--skip SUBSTR]... [--update] FOLDER...
  * --update keeps the rows of models not run this time; --skip leaves out models whose label
  * contains SUBSTR (repeatable).
  */
@@ -22,10 +23,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as acorn from 'acorn';
-
-/** The light settings of every run (the sweep asks whether a model analyses, not for precise numbers). */
-const BATCH = 2;
-const PROBES = 2;
 
 /** Options a model needs: sizes of dynamic dimensions, an output before post-processing. */
 interface ModelOptions {
@@ -70,6 +67,16 @@ const OPTIONS: ReadonlyArray<readonly [string, ModelOptions]> = [
     { args: ['--dim', 'p2o.DynamicDimension.1=160', '--dim', 'p2o.DynamicDimension.2=160'], note: 'dynamic height and width: 160x160' },
   ],
   ['ch_PP-OCRv4_rec_infer.onnx', { args: ['--dim', 'p2o.DynamicDimension.1=160'], note: 'dynamic width: 160' }],
+  // silero VAD: 512-sample chunks at 16 kHz (sr and the state are fixed by the loader).
+  ['silero_vad_legacy.onnx', { args: ['--dim', 'sequence=512'], note: 'dynamic length: 512 samples; sr = 16000, h, c = zeros' }],
+  ['silero_vad_v5.onnx', { args: ['--dim', 'dim1=512'], note: 'dynamic length: 512 samples; sr = 16000, state = zeros' }],
+  ['silero_vad_v6.onnx', { args: ['--dim', 'dim1=512'], note: 'dynamic length: 512 samples; sr = 16000, state = zeros' }],
+  ['models/silero_vad.onnx', { args: ['--dim', 'sequence=512'], note: 'dynamic length: 512 samples; sr = 16000, h, c = zeros' }],
+  // openWakeWord feeds 1280-sample chunks (80 ms at 16 kHz) to the mel spectrogram.
+  ['melspectrogram.onnx', { args: ['--dim', 'samples=1280'], note: 'dynamic length: 1280 samples (one openWakeWord chunk)' }],
+  // The If runs a second classifier only when the first one's score p1 passes a threshold: a
+  // data-dependent branch, so the analysis stops at the first classifier's score.
+  ['hey_jarvis_v0.1.onnx', { args: ['--output', 'p1.1'], note: 'output p1.1: the first classifier (a data-dependent If follows)' }],
   [
     'ch_ppocr_mobile_v2.0_cls_infer.onnx',
     { args: ['--dim', 'p2o.DynamicDimension.1=48', '--dim', 'p2o.DynamicDimension.2=192'], note: 'dynamic height and width: 48x192 (as PP-OCR feeds it)' },
@@ -218,7 +225,16 @@ function firstLine(s: string): string {
   return line.length > 400 ? line.slice(0, 400) + '…' : line;
 }
 
-function runOne(cli: string, label: string, model: string, timeoutS: number, memMb: number): Row {
+/** Analysis settings of a sweep (the table header states them). */
+interface Sweep {
+  readonly batch: number;
+  readonly probes: number;
+  readonly timeoutS: number;
+  readonly memMb: number;
+}
+
+function runOne(cli: string, label: string, model: string, sweep: Sweep): Row {
+  const { timeoutS, memMb } = sweep;
   const opts = optionsFor(label);
   const json = path.join(os.tmpdir(), `gl-real-${process.pid}.json`);
   const args = [
@@ -229,9 +245,9 @@ function runOne(cli: string, label: string, model: string, timeoutS: number, mem
     'analyze',
     model,
     '--batch',
-    String(BATCH),
+    String(sweep.batch),
     '--probes',
-    String(PROBES),
+    String(sweep.probes),
     '--no-block-matrix',
     // Speed: probes everywhere (no one-hot cotangents), no k_lin refinement.
     '--exact',
@@ -280,12 +296,13 @@ function runOne(cli: string, label: string, model: string, timeoutS: number, mem
   };
 }
 
-function markdown(rows: readonly Row[], timeoutS: number): string {
+function markdown(rows: readonly Row[], sweep: Sweep): string {
   const ok = rows.filter((r) => r.status === 'ok').length;
   const lines = [
     `# Real npm models: ${ok} of ${rows.length} analyse`,
     '',
-    `batch ${BATCH}, ${PROBES} probes, \`--no-block-matrix --exact off --k-precision 0\`, ${timeoutS} s timeout, one model at a time (bench/realModels.ts). A timeout on a loaded machine is not a refusal of the model.`,
+    `batch ${sweep.batch}, ${sweep.probes} probes, \`--exact off --k-precision 0 --no-block-matrix\`, ${sweep.timeoutS} s timeout, one model at a time (bench/realModels.ts). ` +
+      'With --update, rows of models not run again keep the settings of their own run (real-models.json has them per run).',
     '',
     '| model | status | options | blocks | largest block (ops) | residual | s | peak MB | error / note |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -301,7 +318,7 @@ function markdown(rows: readonly Row[], timeoutS: number): string {
       r.residualBlocks ?? '',
       r.seconds.toFixed(1),
       r.peakMb,
-      (r.error ?? r.note).replace(/\|/g, '\\|'),
+      (r.error ?? r.note ?? '').replace(/\|/g, '\\|'),
     ];
     lines.push('| ' + cells.join(' | ') + ' |');
   }
@@ -315,6 +332,9 @@ function main(): void {
   let only: string | null = null;
   let update = false;
   const skip: string[] = [];
+  // Light settings by default: the sweep asks whether a model analyses, not for precise numbers.
+  let batch = 2;
+  let probes = 2;
   const roots: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -323,12 +343,17 @@ function main(): void {
     else if (a === '--only') only = argv[++i] ?? null;
     else if (a === '--update') update = true;
     else if (a === '--skip') skip.push(argv[++i] ?? '');
+    else if (a === '--batch') batch = Number(argv[++i]);
+    else if (a === '--probes') probes = Number(argv[++i]);
     else roots.push(a);
   }
   if (roots.length === 0) {
-    process.stderr.write('usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--only SUBSTR] [--skip SUBSTR]... [--update] FOLDER...\n');
+    process.stderr.write(
+      'usage: node out/bench/realModels.js [--timeout S] [--memory-limit-mb M] [--batch N] [--probes P] [--only SUBSTR] [--skip SUBSTR]... [--update] FOLDER...\n',
+    );
     process.exit(2);
   }
+  const sweep: Sweep = { batch, probes, timeoutS, memMb };
   const repo = path.resolve(__dirname, '..', '..');
   const cli = path.join(repo, 'bin', 'gradient-lens.js');
   const cache = path.join(os.tmpdir(), 'gl-real-models-cache');
@@ -371,7 +396,7 @@ function main(): void {
       }
     }
     process.stderr.write(`${label} … `);
-    const row = runOne(cli, label, model, timeoutS, memMb);
+    const row = runOne(cli, label, model, sweep);
     process.stderr.write(`${row.status} ${row.seconds.toFixed(1)} s ${row.peakMb} MB ${row.error ?? ''}\n`);
     rows.set(label, row);
   }
@@ -379,13 +404,10 @@ function main(): void {
   const ok = all.filter((r) => r.status === 'ok').length;
   writeFileSync(
     jsonOut,
-    JSON.stringify(
-      { date: new Date().toISOString(), batch: BATCH, probes: PROBES, memoryLimitMb: memMb, timeoutS, analysed: ok, total: all.length, rows: all },
-      null,
-      1,
-    ) + '\n',
+    JSON.stringify({ date: new Date().toISOString(), batch, probes, memoryLimitMb: memMb, timeoutS, analysed: ok, total: all.length, rows: all }, null, 1) +
+      '\n',
   );
-  writeFileSync(path.join(repo, 'bench', 'real-models.md'), markdown(all, timeoutS));
+  writeFileSync(path.join(repo, 'bench', 'real-models.md'), markdown(all, sweep));
   process.stderr.write(`${ok} of ${all.length} analyse\n`);
 }
 

@@ -55,8 +55,11 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
   emit(hooks, 'loading', `loading ${path.basename(request.modelPath)}`, 0.02);
   // One budget from the first byte read: the loaders charge the weights, the executor the activations.
   const budget = new MemoryBudget(memoryLimitBytes({ ...DEFAULT_SETTINGS, ...request.settings }, backend));
+  const settings = { ...DEFAULT_SETTINGS, ...request.settings };
+  const probe = { batch: settings.batch, dims: settings.dimOverrides };
   const loaded = await loadModel(request.modelPath, {
     budget,
+    probe,
     ...(request.output !== undefined && { output: request.output }),
     ...(request.from !== undefined && { from: request.from }),
   });
@@ -118,6 +121,15 @@ async function analyzeLoadedModel(loaded: LoadedModel, request: AnalyzeRequest, 
   const graph = toChannelsLast(data.graph);
   const warnings: ReportWarning[] = run.backend.notes.map((message) => ({ code: 'backend-fallback', message }));
   if (request.reducedSettings) warnings.push({ code: 'input', message: request.reducedSettings });
+  const fixed = loaded.graph.description.fixedInputs ?? [];
+  if (fixed.length > 0) {
+    // The loader fixed the inputs after the analysed one and folded the Ifs they decide.
+    const list = fixed.map((f) => `${f.name} = ${f.value}`).join(', ');
+    warnings.push({
+      code: 'input',
+      message: `only the first input is analysed; the other inputs are fixed: ${list} (a fixed state of batch 1 serves every sample)`,
+    });
+  }
   const limitBytes = memoryLimitBytes(settings, run.backend);
   const budget = run.budget ?? new MemoryBudget(limitBytes);
   // One float32 tensor may not take the whole limit: refuse such a node before it allocates;

@@ -67,6 +67,8 @@ export interface ModelDescription {
   readonly producer?: string;
   /** Layout of the model input as the user would describe it, e.g. "NCHW", "NHWC", "features". */
   readonly inputLayout?: string;
+  /** Inputs besides the analysed one, fixed at load time (a sample rate, a recurrent state), and what they are fed. */
+  readonly fixedInputs?: readonly { readonly name: string; readonly value: string }[];
 }
 
 export interface Graph {

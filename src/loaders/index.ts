@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Graph } from '../graph/ir';
 import { modelContentHash } from './contentHash';
 import { ModelLoadError } from './errors';
-import { loadOnnxModel } from './onnx';
+import { loadOnnxModel, type InputProbe } from './onnx';
 import { loadTfjsModel } from './tfjs';
 import type { MemoryBudget } from '../runtime/memoryBudget';
 
@@ -36,6 +36,11 @@ export interface LoadOptions {
    * the engine moves boundary 0 to it.
    */
   readonly from?: string;
+  /**
+   * The analysed input's batch and dynamic sizes (ONNX): an If whose condition follows from the
+   * input's shape or a fixed input is folded to its taken branch for them.
+   */
+  readonly probe?: InputProbe;
 }
 
 export async function loadModel(modelPath: string, options: LoadOptions = {}): Promise<LoadedModel> {

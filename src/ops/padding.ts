@@ -114,8 +114,15 @@ export function padVjp(dy: Tensor, inShape: readonly number[], plan: PadPlan): T
   return g === dy ? dy.clone() : g;
 }
 
+/**
+ * Above this many entries the selection matrix of gatherTranspose is not built: a reflection pad
+ * of a 44k-sample audio axis made one of 1.9e9 entries (7.7 GB).
+ */
+const DENSE_SELECTION_LIMIT = 1 << 22;
+
 /** The VJP of gathering `index` along `axis`: g (len(index) on axis) times S^T (to d). */
 function gatherTranspose(g: Tensor, axis: number, index: number[], d: number): Tensor {
+  if (index.length * d > DENSE_SELECTION_LIMIT) return scatterRuns(g, axis, index, d);
   const selection = new Float32Array(index.length * d);
   index.forEach((src, i) => (selection[i * d + src] = 1));
   const perm = g.shape
@@ -128,4 +135,37 @@ function gatherTranspose(g: Tensor, axis: number, index: number[], d: number): T
   const back = tf.reshape(summed, [...moved.shape.slice(0, -1), d]);
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return tf.transpose(back, inverse);
+}
+
+/**
+ * gatherTranspose in O(d) memory per run: the positions are cut into runs whose sources are
+ * distinct (a reflect pad: the mirrored part, the copy, the other mirrored part); within a run
+ * the transpose of the gather is a gather by the inverse map (sources no position reads take a
+ * zero row appended to the run), and the runs' contributions add up.
+ */
+function scatterRuns(g: Tensor, axis: number, index: number[], d: number): Tensor {
+  const runs: [number, number][] = [];
+  let seen = new Set<number>();
+  let start = 0;
+  index.forEach((src, i) => {
+    if (seen.has(src)) {
+      runs.push([start, i]);
+      seen = new Set();
+      start = i;
+    }
+    seen.add(src);
+  });
+  runs.push([start, index.length]);
+  let total: Tensor | undefined;
+  for (const [a, b] of runs) {
+    const begin = g.shape.map((_, i) => (i === axis ? a : 0));
+    const size = g.shape.map((n, i) => (i === axis ? b - a : n));
+    const zeroShape = g.shape.map((n, i) => (i === axis ? 1 : n));
+    const run = tf.concat([tf.slice(g, begin, size), tf.zeros(zeroShape, g.dtype)], axis);
+    const inverse = new Int32Array(d).fill(b - a);
+    for (let k = a; k < b; k++) inverse[index[k]] = k - a;
+    const part = tf.gather(run, tf.tensor1d(inverse, 'int32'), axis);
+    total = total === undefined ? part : tf.add(total, part);
+  }
+  return total!;
 }

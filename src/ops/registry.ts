@@ -14,6 +14,7 @@ import { poolKernels } from './pool';
 import { normKernels } from './norm';
 import { resizeKernels } from './resize';
 import { indexingKernels } from './indexing';
+import { recurrentKernels } from './recurrent';
 
 /**
  * One table per kernel file, merged into one map. A name defined twice would silently keep
@@ -41,6 +42,7 @@ const registry: ReadonlyMap<string, OpKernel> = mergeKernelTables([
   normKernels,
   resizeKernels,
   indexingKernels,
+  recurrentKernels,
 ]);
 
 export function isSupportedOp(op: string): boolean {

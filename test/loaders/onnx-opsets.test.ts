@@ -235,8 +235,14 @@ describe('ONNX Constant, Cast, Dropout, BatchNormalization, domains', () => {
   });
 
   test('training-mode Dropout and BatchNormalization are refused as variants', async () => {
-    const dropout = single('Dropout', 13, {}, ['x', '', 'training'], { inputs: [valueInfo('x', T.FLOAT, [2]), valueInfo('training', T.BOOL, [])] });
+    const dropout = single('Dropout', 13, {}, ['x', '', 'training'], {
+      inputs: [valueInfo('x', T.FLOAT, [2])],
+      initializers: [{ name: 'training', dims: [], dataType: T.BOOL, int32Data: [1] }],
+    });
     assert.ok((await refusal(dropout)).ops.has('Dropout (training mode)'));
+    // A training-mode graph input is a fixed input (secondaryInputs.ts): false, inference.
+    const asInput = single('Dropout', 13, {}, ['x', '', 'training'], { inputs: [valueInfo('x', T.FLOAT, [2]), valueInfo('training', T.BOOL, [])] });
+    assert.equal(theNode(translate(asInput)).op, 'Identity');
     const bnInputs = ['x', 's', 'b', 'm', 'v'];
     const bnInit = ['s', 'b', 'm', 'v'].map((n) => floatTensor(n, [3], [1, 0, 0]));
     const training = single('BatchNormalization', 14, { training_mode: 1 }, bnInputs, { initializers: bnInit });

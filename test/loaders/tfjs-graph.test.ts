@@ -308,6 +308,91 @@ const CASES: Case[] = [
     reference: (g, x) => tf.conv2dTranspose(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, [2, 6, 6, 5], 2, 'same'),
   },
   {
+    name: 'SpaceToBatchND -> DepthwiseConv2dNative -> BatchToSpaceND is one dilated convolution',
+    inputShape: [2, 5, 5, 2],
+    build: (g) => {
+      const block = (name: string): string => g.intConst(name, [2, 2]);
+      const s2b = g.op('s2b', 'SpaceToBatchND', ['x', block('block1'), g.intConst('pads', [2, 3, 2, 3], [2, 2])]);
+      const conv = g.op('conv', 'DepthwiseConv2dNative', [s2b, g.floatConst('w', [3, 3, 2, 1])], {
+        strides: ints([1, 1, 1, 1]),
+        padding: s('VALID'),
+        data_format: NHWC,
+      });
+      return g.op('y', 'BatchToSpaceND', [conv, block('block2'), g.intConst('crops', [0, 1, 0, 1], [2, 2])]);
+    },
+    reference: (g, x) =>
+      tf.depthwiseConv2d(
+        tf.pad(x, [
+          [0, 0],
+          [2, 2],
+          [2, 2],
+          [0, 0],
+        ]) as tf.Tensor4D,
+        g.value('w') as tf.Tensor4D,
+        1,
+        'valid',
+        'NHWC',
+        [2, 2],
+      ),
+  },
+  {
+    // TF's required_space_to_batch_paddings: the extra end padding, computed from the input
+    // size, appears as two equal StridedSlices in the paddings and the crops (RVM's encoder).
+    name: 'an atrous DepthwiseConv2dNative whose paddings and crops are computed from the input size',
+    inputShape: [2, 7, 7, 2],
+    build: (g) => {
+      const int = { T: { type: 'DT_INT32' } };
+      const hw = g.op(
+        'hw',
+        'StridedSlice',
+        [g.op('shape', 'Shape', ['x'], { out_type: { type: 'DT_INT32' } }), g.intConst('b', [1]), g.intConst('e', [3]), g.intConst('st', [1])],
+        int,
+      );
+      const block = g.intConst('block', [2, 2]);
+      const extra = g.op('extra', 'FloorMod', [g.op('short', 'Sub', [block, g.op('rem', 'FloorMod', [hw, block], int)], int), block], int);
+      const part = (name: string, k: number): string =>
+        g.op(name, 'StridedSlice', [extra, g.intConst(`${name}_b`, [k]), g.intConst(`${name}_e`, [k + 1]), g.intConst(`${name}_s`, [1])], {
+          ...int,
+          shrink_axis_mask: i(1),
+        });
+      const rows = (name: string): string =>
+        g.op(
+          name,
+          'Pack',
+          [0, 1].map((k) =>
+            g.op(`${name}/${k}`, 'Pack', [g.intConst(`${name}/${k}/0`, [0], []), part(`${name}/${k}/end`, k)], { ...int, axis: i(0), N: i(2) }),
+          ),
+          {
+            ...int,
+            axis: i(0),
+            N: i(2),
+          },
+        );
+      const s2b = g.op('s2b', 'SpaceToBatchND', ['x', block, rows('paddings')]);
+      const conv = g.op('conv', 'DepthwiseConv2dNative', [s2b, g.floatConst('w', [3, 3, 2, 1])], {
+        strides: ints([1, 1, 1, 1]),
+        padding: s('VALID'),
+        data_format: NHWC,
+      });
+      return g.op('y', 'BatchToSpaceND', [conv, g.intConst('block2', [2, 2]), rows('crops')]);
+    },
+    reference: (g, x) => tf.depthwiseConv2d(x as tf.Tensor4D, g.value('w') as tf.Tensor4D, 1, 'valid', 'NHWC', [2, 2]),
+  },
+  {
+    name: 'ResizeBilinear and Slice with sizes computed from the input shape (UpSampling2D, crop_to_bounding_box)',
+    inputShape: [2, 3, 4, 2],
+    build: (g) => {
+      const shape = g.op('shape', 'Shape', ['x'], { out_type: { type: 'DT_INT32' } });
+      const hw = g.op('hw', 'StridedSlice', [shape, g.intConst('b', [1]), g.intConst('e', [3]), g.intConst('st', [1])], { T: { type: 'DT_INT32' } });
+      const size = g.op('size', 'Mul', [hw, g.intConst('two', [2, 2])], { T: { type: 'DT_INT32' } });
+      const up = g.op('up', 'ResizeBilinear', ['x', size], { align_corners: b(false), half_pixel_centers: b(true) });
+      const upShape = g.op('up_shape', 'Shape', [up], { out_type: { type: 'DT_INT32' } });
+      const crop = g.op('crop', 'Sub', [upShape, g.intConst('less', [0, 1, 2, 0])], { T: { type: 'DT_INT32' } });
+      return g.op('y', 'Slice', [up, g.intConst('begin', [0, 1, 0, 0]), crop], { Index: { type: 'DT_INT32' } });
+    },
+    reference: (_g, x) => tf.slice(tf.image.resizeBilinear(x as tf.Tensor4D, [6, 8], false, true), [0, 1, 0, 0], [2, 5, 6, 2]),
+  },
+  {
     name: 'FloorMod and DivNoNan (a divisor with zeros)',
     inputShape: [2, 4],
     build: (g) => {
@@ -443,6 +528,57 @@ describe('TF.js graph-model ops', () => {
       ['Relu'],
     );
     await assert.rejects(() => loadTfjsModel(file, { output: 'nope' }), /chosen output "nope"/);
+  });
+
+  test('an Identity output of a tensor that a later node also reads keeps both names valued', async () => {
+    // basic-pitch: "Identity" (a graph output) passes on a Reshape that an ExpandDims after
+    // it reads too; renaming the Reshape's output to "Identity" left the ExpandDims without a value.
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 4]);
+    g.op('r', 'Relu', ['x']);
+    g.op('Identity', 'Identity', ['r']);
+    g.op('later', 'Sigmoid', ['r']);
+    const graph = await loadTfjsModel(g.write());
+    const x = tf.tensor([[1, -2, 3, -4]]);
+    const names = graph.outputs.map((o) => o.name).sort();
+    assert.deepEqual(names, ['Identity', 'later']);
+    assert.deepEqual(Array.from(forward(graph, { x }, 'Identity')), [1, 0, 3, 0]);
+    const later = forward(graph, { x }, 'later');
+    assert.ok(Math.abs(later[1] - 0.5) < 1e-6 && Math.abs(later[0] - 1 / (1 + Math.exp(-1))) < 1e-6);
+  });
+
+  test('a cond decided by a fixed input folds: Switch passes to the taken branch, Merge keeps it', async () => {
+    // RVM: downsample_ratio (unknown rank) chooses a branch by Switch/Merge; a state input is added in.
+    const g = new GraphModelBuilder();
+    g.nodes.push({ name: 'downsample_ratio', op: 'Placeholder', attr: { dtype: FLOAT, shape: { shape: { unknownRank: true } } as Attr } });
+    g.nodes.push({ name: 'r1i', op: 'Placeholder', attr: { dtype: FLOAT, shape: { shape: { unknownRank: true } } as Attr } });
+    g.placeholder('x', [-1, 4]);
+    const pred = g.op('pred', 'Equal', ['downsample_ratio', g.floatConst('one', [], [1])]);
+    g.op('switch', 'Switch', ['x', pred]);
+    g.op('else', 'Neg', ['switch']);
+    g.op('then', 'Relu', ['switch:1']);
+    const merged = g.op('merge', 'Merge', ['else', 'then']);
+    g.op('y', 'AddV2', [merged, 'r1i']);
+    const graph = await loadTfjsModel(g.write());
+    assert.ok(!graph.nodes.some((n) => n.op === 'Switch' || n.op === 'Merge' || n.op === 'Neg'));
+    assert.deepEqual(
+      graph.inputs.map((v) => v.name),
+      ['x'],
+    );
+    assert.deepEqual(graph.description.fixedInputs, [
+      { name: 'downsample_ratio', value: '1' },
+      { name: 'r1i', value: 'zeros' },
+    ]);
+    assert.deepEqual(Array.from(forward(graph, { x: tf.tensor([[1, -2, 3, -4]]) })), [1, 0, 3, 0]);
+  });
+
+  test('a cond whose predicate reads the analysed input stays refused', async () => {
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 4]);
+    const pred = g.op('pred', 'Greater', [g.op('s', 'Sum', ['x', g.intConst('ax', [1])]), g.floatConst('zero', [], [0])]);
+    g.op('switch', 'Switch', ['x', pred]);
+    g.op('merge', 'Merge', [g.op('else', 'Neg', ['switch']), g.op('then', 'Relu', ['switch:1'])]);
+    await assert.rejects(() => loadTfjsModel(g.write()), /Switch|Merge/);
   });
 
   test('when post-processing blocks the outputs, the refusal names the tensor to cut at', async () => {

@@ -272,6 +272,14 @@ describe('shape kernels: VJP vs finite differences', () => {
     });
   }
 
+  // A long axis: the VJP scatters runs of distinct sources instead of building a
+  // [padded length x length] selection matrix (4.4M entries here, past its limit).
+  for (const mode of ['reflect', 'edge', 'wrap']) {
+    test(`Pad ${mode} along a 2100-long axis`, () => {
+      checkVjp({ op: 'Pad', attrs: { mode }, inputs: [{ value: randn([2, 2100], 28) }, { constant: intConst([0, 7, 0, 5]) }] });
+    });
+  }
+
   test('Pad with all-zero pads is the identity', () => {
     checkVjp({ op: 'Pad', attrs: { mode: 'edge' }, inputs: [{ value: randn([2, 3], 27) }, { constant: intConst([0, 0, 0, 0]) }] });
   });

@@ -14,19 +14,25 @@ import { decodeTensorProto, elementTypeName, int64Value, type TensorSource } fro
 import type { MemoryBudget } from '../../runtime/memoryBudget';
 import { NodeError, translateNode } from './upgrade';
 import { graphValueInfo } from './valueInfo';
-import { inlineConstantIfs } from './constantIf';
+import { foldIfs, type ConditionEvaluator } from './constantIf';
+import { fixSecondaryInputs, type FixedInput } from './secondaryInputs';
+import * as tf from '@tensorflow/tfjs-core';
+import { Executor } from '../../runtime/executor';
 
 export { decodeTensorProto } from './tensor';
 
 /** Options: see LoadOptions in ../index.ts (`budget` charged for the file and every decoded tensor, `output` to cut at). */
-export async function loadOnnxModel(filePath: string, options: { readonly budget?: MemoryBudget; readonly output?: string } = {}): Promise<Graph> {
-  const { budget, output } = options;
+export async function loadOnnxModel(
+  filePath: string,
+  options: { readonly budget?: MemoryBudget; readonly output?: string; readonly probe?: InputProbe } = {},
+): Promise<Graph> {
+  const { budget, output, probe } = options;
   // The file's bytes are held until the tensors are decoded out of them.
   const fileBytes = budget === undefined ? 0 : (await fs.stat(filePath)).size;
   budget?.charge(fileBytes, `the model file ${filePath}`);
   try {
     const bytes = await readModelFile(filePath);
-    return translateModel(decodeModel(bytes, filePath), filePath, { budget, ...(output !== undefined && { output }) });
+    return translateModel(decodeModel(bytes, filePath), filePath, { budget, ...(output !== undefined && { output }), ...(probe !== undefined && { probe }) });
   } finally {
     budget?.release(fileBytes);
   }
@@ -73,6 +79,17 @@ export interface TranslateOptions {
   readonly budget?: MemoryBudget;
   /** Cut the graph at this tensor: the only output; nodes it does not depend on are dropped before translation. */
   readonly output?: string;
+  /** The analysed input's batch and dynamic sizes: Ifs whose condition follows from them are folded (foldIfs). */
+  readonly probe?: InputProbe;
+  /** Constants known before the file's initializers (the evaluation of a condition passes the loader's own). */
+  readonly constants?: ReadonlyMap<string, ConstTensor>;
+}
+
+/** The batch size and the sizes of dynamic dimensions the model will be analysed with. */
+export interface InputProbe {
+  readonly batch: number;
+  /** By dimension name, or dimK for an unnamed dimension K (as --dim gives them). */
+  readonly dims: Readonly<Record<string, number>>;
 }
 
 /**
@@ -92,7 +109,7 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   }
   const source = { file, budget: options.budget };
 
-  const initializers = new Map<string, ConstTensor>();
+  const initializers = new Map<string, ConstTensor>(options.constants ?? []);
   const elementTypes = new Map<string, number>();
   for (const t of g.initializer ?? []) {
     if (!t.name) throw new ModelLoadError(file, 'an initializer has no name');
@@ -103,13 +120,19 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   }
   // Since IR version 4 initializers need not be graph inputs; before, inputs with an
   // initializer were inputs with a default value. Either way they are constants here.
-  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
+  const declaredInputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
+  // Inputs after the first float one (a sample rate, a recurrent state) are fixed constants.
+  const { data: inputs, fixed } = fixSecondaryInputs(declaredInputs);
+  for (const f of fixed) initializers.set(f.name, f.tensor);
   const declared = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
   const chosen = options.output;
   const outputs: ValueInfo[] = chosen === undefined ? declared : [declared.find((o) => o.name === chosen) ?? { name: chosen, dtype: 'float32', shape: null }];
 
   // An If whose condition is a constant is its taken branch (constantIf.ts).
-  const allNodes = sourceNodes(inlineConstantIfs(g.node ?? [], initializers, file), source);
+  // An If whose condition follows from the analysed input's shape, or from a fixed input, is its taken branch too.
+  const evaluate =
+    options.probe === undefined || inputs.length !== 1 ? undefined : conditionEvaluator(model, file, inputs[0], options.probe, initializers, opset);
+  const allNodes = sourceNodes(foldIfs(g.node ?? [], initializers, file, evaluate), source);
   const nodes = chosen === undefined ? allNodes : ancestorsOf(chosen, allNodes, file);
   const available = new Set<string>(['', ...initializers.keys(), ...inputs.map((i) => i.name)]);
   const ordered = sortTopologically(nodes, available, file);
@@ -147,11 +170,90 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
       formatLabel: opset === undefined ? 'ONNX' : `ONNX (opset ${opset})`,
       ...(producer !== '' && { producer }),
       ...(inputLayout !== undefined && { inputLayout }),
+      ...(fixed.length > 0 && { fixedInputs: fixed.map((f: FixedInput) => ({ name: f.name, value: f.value })) }),
     },
     inputs,
     outputs,
     nodes: em.nodes,
     constants: em.constants,
+  };
+}
+
+/** The analysed input's shape from the probe; undefined when a dynamic size is not given. */
+function probeShape(input: ValueInfo, probe: InputProbe): number[] | undefined {
+  if (input.shape === null) return undefined;
+  const shape = input.shape.map((d, i) => {
+    if (typeof d === 'number' && d > 0) return d;
+    if (i === 0) return probe.batch;
+    return probe.dims[typeof d === 'string' && d !== '?' ? d : `dim${i}`];
+  });
+  return shape.every((d): d is number => d !== undefined) ? shape : undefined;
+}
+
+/**
+ * Whether `condition` reads the values of `input` (not only its shape: Shape and Size end the
+ * trace), in which case it differs between samples and cannot be folded.
+ */
+function readsValues(condition: string, before: readonly onnx.INodeProto[], input: string): boolean {
+  const producer = new Map<string, onnx.INodeProto>();
+  for (const p of before) for (const o of p.output ?? []) producer.set(o, p);
+  const seen = new Set<string>();
+  const stack = [condition];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t === input) return true;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const p = producer.get(t);
+    if (p === undefined || p.opType === 'Shape' || p.opType === 'Size') continue;
+    (p.input ?? []).forEach((i) => i !== '' && stack.push(i));
+    // Nested graphs read outer names too (a Loop's body): follow them conservatively.
+    for (const a of p.attribute ?? []) for (const n of a.g?.node ?? []) (n.input ?? []).forEach((i) => i !== '' && stack.push(i));
+  }
+  return false;
+}
+
+/**
+ * Evaluates a condition by running the nodes before its If on a zero input of the probe's
+ * shape: valid for every sample when the condition reads only the input's shape and fixed
+ * values (checked first). Anything that fails leaves the If to be refused by name.
+ */
+function conditionEvaluator(
+  model: onnx.ModelProto,
+  file: string,
+  input: ValueInfo,
+  probe: InputProbe,
+  initializers: ReadonlyMap<string, ConstTensor>,
+  opset: number | undefined,
+): ConditionEvaluator | undefined {
+  const shape = probeShape(input, probe);
+  if (shape === undefined) return undefined;
+  return (condition, before) => {
+    if (readsValues(condition, before, input.name)) return undefined;
+    let graph: Graph;
+    try {
+      const prefix = onnx.ModelProto.create({
+        ...model,
+        graph: onnx.GraphProto.create({ ...model.graph, node: [...before], initializer: [], output: [{ name: condition }] }),
+      });
+      graph = translateModel(prefix, file, { output: condition, constants: initializers });
+    } catch {
+      return undefined;
+    }
+    const exec = new Executor(graph);
+    const feeds = new Map([[input.name, tf.zeros(shape, 'float32')]]);
+    try {
+      const acts = exec.forward(feeds);
+      const value = acts.get(condition) ?? graph.constants.get(condition);
+      const data = value === undefined ? undefined : 'dataSync' in value ? value.dataSync() : value.data;
+      exec.disposeActivations(acts, feeds);
+      return data === undefined || data.length !== 1 ? undefined : Number(data[0]) !== 0;
+    } catch {
+      return undefined;
+    } finally {
+      feeds.forEach((t) => t.dispose());
+      exec.dispose();
+    }
   };
 }
 

@@ -423,6 +423,7 @@ function splitV(call: OpCall): OpResult {
 }
 
 function slice(call: OpCall): string {
+  if (call.constInput(1) === null || call.constInput(2) === null) return computedSlice(call);
   const begin = intsOf(need(call, 1, 'begin'));
   const size = intsOf(need(call, 2, 'size'));
   const ends = begin.map((b, i) => (size[i] < 0 ? INT_MAX : b + size[i]));
@@ -437,6 +438,26 @@ function slice(call: OpCall): string {
     ),
   ];
   return em.node('Slice', scope, inputs, {}, origin);
+}
+
+/**
+ * Slice with begin or size computed at run time (tf.image.crop_to_bounding_box: sizes from the
+ * input's shape): ends = begin + size, or the axis's end where size is -1, as ops of the graph;
+ * the axes are 0..rank-1, the rank from the input's declared rank.
+ */
+function computedSlice(call: OpCall): string {
+  const { em, scope, origin } = call;
+  const rank = call.rank(0);
+  if (rank === undefined) throw new UnsupportedNode('its begin or size is computed at run time and the input rank is unknown');
+  const [x, begin, size] = call.inputs;
+  const sum = em.node('Add', `${scope}/ends_sum`, [begin, size], {}, origin);
+  const negative = em.node('Less', `${scope}/to_end`, [size, em.ints(`${scope}/zero`, [0], [])], {}, origin);
+  const ends = em.node('Where', `${scope}/ends`, [negative, em.ints(`${scope}/int_max`, [INT_MAX], []), sum], {}, origin);
+  const axes = em.ints(
+    `${scope}/axes`,
+    Array.from({ length: rank }, (_, i) => i),
+  );
+  return em.node('Slice', scope, [x, begin, ends, axes], {}, origin);
 }
 
 /**
@@ -572,9 +593,7 @@ function gather(withAxis: boolean): OpTranslator {
 
 function resize(mode: 'linear' | 'nearest'): OpTranslator {
   return (call) => {
-    // A size computed at run time (Keras UpSampling2D on a dynamic input: Shape * factor) is
-    // read by the Resize kernel when it runs.
-    const size = call.constInput(1);
+    const known = call.constInput(1);
     const alignCorners = attrBool(call.node, 'align_corners');
     const halfPixel = attrBool(call.node, 'half_pixel_centers');
     // TF's coordinate rules in ONNX terms; for nearest, floor((x + 0.5) * scale) with half
@@ -582,7 +601,9 @@ function resize(mode: 'linear' | 'nearest'): OpTranslator {
     const coordinate = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
     const nearestMode = alignCorners || halfPixel ? 'round_prefer_ceil' : 'floor';
     const attrs = { mode, coordinate_transformation_mode: coordinate, nearest_mode: nearestMode, axes: [1, 2], channelsLast: true };
-    const sizes = size === null ? call.inputs[1] : call.em.ints(`${call.scope}/sizes`, intsOf(size));
+    // A size computed at run time (UpSampling2D: the input's height and width times 2) is the
+    // Resize's sizes input as it is: [height, width] for axes 1 and 2, as TF's size is.
+    const sizes = known === null ? call.inputs[1] : call.em.ints(`${call.scope}/sizes`, intsOf(known));
     return call.em.node('Resize', call.scope, [call.inputs[0], '', '', sizes], attrs, call.origin);
   };
 }

@@ -13,6 +13,8 @@ import { attrShape, attrType, inlineTensor, parseNodes, splitRef, tfDType, type 
 import { UnsupportedNode, type OpCall } from './context';
 import { CONTROL_FLOW_OPS, OP_TRANSLATORS } from './ops';
 import { cutCandidates } from './cutPoint';
+import { fixPlaceholders, foldConds } from './cond';
+import { fuseAtrousConvs } from './atrous';
 import { kernelFor, isSupportedOp } from '../../../ops/registry';
 
 /** Candidate cut tensors tried (each a translation up to it) before giving up naming one. */
@@ -135,18 +137,23 @@ function startingAt(nodes: readonly TfNode[], weights: LoadedWeights, from: stri
 export function translateGraphModel(
   modelJson: string,
   root: JsonObject,
-  weights: LoadedWeights,
+  fileWeights: LoadedWeights,
   producer: string | undefined,
   output?: string,
   from?: string,
 ): Graph {
   const topology = root.modelTopology as JsonObject;
   const parsed = parseNodes(topology.node);
-  const nodes = from === undefined ? parsed : startingAt(parsed, weights, from);
+  const started = from === undefined ? parsed : startingAt(parsed, fileWeights, from);
+  // Inputs after the analysed one become constants; conds they decide fold (cond.ts).
+  const fixing = fixPlaceholders(started, fileWeights.tensors, from === undefined ? undefined : splitRef(from)[0]);
+  const weights: LoadedWeights = { ...fileWeights, tensors: fixing.tensors };
+  const nodes = fuseAtrousConvs(foldConds(fixing.nodes, fixing.tensors) ?? fixing.nodes, fixing.tensors);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   if (output !== undefined && !byName.has(splitRef(output)[0])) throw new ModelLoadError(modelJson, `the chosen output "${output}" is no node of the graph`);
   // A chosen output cuts the graph: only the nodes it depends on are translated.
-  const outputs = output !== undefined ? [output] : outputRefs(root, nodes);
+  // Outputs of the file's graph (a folded Switch leaves its predicate unread, not an output), less those folding removed.
+  const outputs = output !== undefined ? [output] : outputRefs(root, fixing.nodes).filter((o) => byName.has(splitRef(o)[0]));
   if (outputs.length === 0) throw new ModelLoadError(modelJson, 'the graph has no outputs');
   // Refuse every unsupported op at once, naming its nodes (before ordering: loops are cycles).
   const unsupported = new Map<string, string[]>();
@@ -169,6 +176,11 @@ export function translateGraphModel(
   const consts = new Map<string, ConstTensor>();
   const inputs: ValueInfo[] = [];
   const failures = new Map<string, string[]>();
+  // How many nodes read each tensor: a pass-through (Identity) may rename the tensor it passes
+  // on only when no other node reads it under its old name.
+  const readers = new Map<string, number>();
+  for (const node of order) for (const i of node.inputs) readers.set(tensorName(i), (readers.get(tensorName(i)) ?? 0) + 1);
+  const outputNames = new Set(outputs.map(tensorName));
 
   for (const node of order) {
     if (node.op === 'NoOp') continue;
@@ -245,7 +257,10 @@ export function translateGraphModel(
     const outRanks = typeof result === 'string' || result.ranks === undefined ? outs.map(() => call.rank(0)) : result.ranks;
     outs.forEach((t, k) => {
       const wanted = k === 0 ? node.name : `${node.name}:${k}`;
-      const final = em.renameOutput(t, wanted) ? wanted : em.node('Identity', node.name, [t], {}, call.origin, { output: wanted });
+      // A pass-through output is another node's tensor, which later nodes (or the graph
+      // outputs) may still read by its name: renaming it would leave them without a value.
+      const shared = inputNames.includes(t) && ((readers.get(t) ?? 0) > 1 || outputNames.has(t));
+      const final = !shared && em.renameOutput(t, wanted) ? wanted : em.node('Identity', node.name, [t], {}, call.origin, { output: wanted });
       ranks.set(final, outRanks[k]);
     });
   }
@@ -257,7 +272,8 @@ export function translateGraphModel(
   const outputInfos: ValueInfo[] = outputs.map((o) => ({ name: tensorName(o), dtype: 'float32', shape: null }));
   const first = inputs[0];
   const inputLayout = first?.shape?.length === 4 ? 'NHWC' : undefined;
-  return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout }, inputs, outputInfos);
+  const fixedInputs = fixing.fixed.length > 0 ? { fixedInputs: fixing.fixed } : {};
+  return em.build({ format: 'tfjs-graph', formatLabel: 'TensorFlow.js graph-model', producer, inputLayout, ...fixedInputs }, inputs, outputInfos);
 }
 
 /**

@@ -1,0 +1,191 @@
+/**
+ * Graph models with several inputs and TensorFlow 1 `cond` control flow (Robust Video Matting:
+ * the frame `src`, recurrent states r1i..r4i and a `downsample_ratio` that picks, by Switch and
+ * Merge, whether the frame is downsampled and refined).
+ *
+ * Fixed inputs **(our choice, README "Inputs")**: the analysed input is the float Placeholder of
+ * the highest declared rank; every other Placeholder becomes a constant: one named like a
+ * downsample ratio is 1 (no downsampling: what RVM recommends for frames up to 512 px), any
+ * other is zeros (a recurrent state at the start of a stream; RVM's own example feeds scalar
+ * zeros), of its declared shape with unknown sizes 1, or a scalar when the rank is unknown.
+ *
+ * Folding: when every Switch's predicate follows from constants (a small evaluator of
+ * comparisons and reshapes), each Switch passes its data to the taken output only; nodes that
+ * read an untaken output are dead, and so on downstream; a Merge with one live input becomes an
+ * Identity of it. Otherwise nothing is changed (the Switch and Merge ops are refused by name).
+ */
+import type { ConstTensor } from '../../../graph/ir';
+import { attrShape, attrType, inlineTensor, splitRef, tfDType, type TfNode } from './attrs';
+
+export interface FixedPlaceholder {
+  readonly name: string;
+  readonly value: string;
+}
+
+const DOWNSAMPLE = /downsample/i;
+
+/** The name a tensor reference has as an internal tensor: "node" for output 0, else "node:k". */
+function norm(ref: string): string {
+  const [node, k] = splitRef(ref);
+  return k === 0 ? node : `${node}:${k}`;
+}
+
+/** Placeholders after the analysed one, as Const nodes with their values. */
+export function fixPlaceholders(
+  nodes: readonly TfNode[],
+  tensors: ReadonlyMap<string, ConstTensor>,
+  analysed?: string,
+): { nodes: TfNode[]; tensors: Map<string, ConstTensor>; fixed: FixedPlaceholder[] } {
+  const placeholders = nodes.filter((n) => n.op === 'Placeholder');
+  const out = new Map(tensors);
+  if (placeholders.length < 2) return { nodes: [...nodes], tensors: out, fixed: [] };
+  const rank = (n: TfNode): number => attrShape(n, 'shape')?.length ?? -1;
+  const isFloat = (n: TfNode): boolean => tfDType(attrType(n, 'dtype') ?? 'DT_FLOAT') === 'float32';
+  // A start tensor made a placeholder (--from) is the analysed input, whatever the others are.
+  const chosen = analysed === undefined ? undefined : placeholders.find((n) => n.name === analysed);
+  const data =
+    chosen ?? placeholders.filter(isFloat).reduce<TfNode | undefined>((best, n) => (best === undefined || rank(n) > rank(best) ? n : best), undefined);
+  if (data === undefined) return { nodes: [...nodes], tensors: out, fixed: [] };
+  const fixed: FixedPlaceholder[] = [];
+  const rewritten = nodes.map((n): TfNode => {
+    if (n.op !== 'Placeholder' || n === data) return n;
+    const shape = (attrShape(n, 'shape') ?? []).map((d) => (d > 0 ? d : 1));
+    const size = shape.reduce((a, b) => a * b, 1);
+    const dtype = tfDType(attrType(n, 'dtype') ?? 'DT_FLOAT') ?? 'float32';
+    const one = DOWNSAMPLE.test(n.name) && dtype === 'float32';
+    const value: ConstTensor =
+      dtype === 'float32'
+        ? { dtype, shape, data: new Float32Array(size).fill(one ? 1 : 0) }
+        : dtype === 'int32'
+          ? { dtype, shape, data: new Int32Array(size) }
+          : { dtype: 'bool', shape, data: new Uint8Array(size) };
+    out.set(n.name, value);
+    fixed.push({ name: n.name, value: one ? '1' : 'zeros' });
+    return { name: n.name, op: 'Const', inputs: [], attr: { dtype: n.attr.dtype ?? { type: 'DT_FLOAT' } } };
+  });
+  return { nodes: rewritten, tensors: out, fixed };
+}
+
+type Values = number[];
+
+const COMPARE: Readonly<Record<string, (a: number, b: number) => number>> = {
+  Equal: (a, b) => Number(a === b),
+  NotEqual: (a, b) => Number(a !== b),
+  Less: (a, b) => Number(a < b),
+  LessEqual: (a, b) => Number(a <= b),
+  Greater: (a, b) => Number(a > b),
+  GreaterEqual: (a, b) => Number(a >= b),
+  LogicalAnd: (a, b) => Number(a !== 0 && b !== 0),
+  LogicalOr: (a, b) => Number(a !== 0 || b !== 0),
+};
+
+/** The flat values of a small tensor computed from constants only; undefined otherwise. */
+function evaluator(byName: ReadonlyMap<string, TfNode>, tensors: ReadonlyMap<string, ConstTensor>): (ref: string) => Values | undefined {
+  const memo = new Map<string, Values | undefined>();
+  const evaluate = (ref: string, depth: number): Values | undefined => {
+    const key = norm(ref);
+    if (memo.has(key)) return memo.get(key);
+    const [name, k] = splitRef(ref);
+    const node = byName.get(name);
+    let v: Values | undefined;
+    if (node !== undefined && k === 0 && depth < 64) {
+      const arg = (i: number): Values | undefined => (node.inputs[i] === undefined ? undefined : evaluate(node.inputs[i], depth + 1));
+      if (node.op === 'Const') {
+        const c = tensors.get(name) ?? inlineTensor(node);
+        v = c === null || c === undefined || c.data.length > 64 ? undefined : Array.from(c.data);
+      } else if (['Identity', 'Squeeze', 'Reshape', 'ExpandDims', 'Cast', 'StopGradient'].includes(node.op)) {
+        v = arg(0);
+      } else if (node.op === 'LogicalNot') {
+        v = arg(0)?.map((x) => Number(x === 0));
+      } else if (COMPARE[node.op] !== undefined) {
+        const a = arg(0);
+        const b = arg(1);
+        if (a !== undefined && b !== undefined && (a.length === b.length || a.length === 1 || b.length === 1)) {
+          const n = Math.max(a.length, b.length);
+          v = Array.from({ length: n }, (_, i) => COMPARE[node.op](a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+        }
+      }
+    }
+    memo.set(key, v);
+    return v;
+  };
+  return (ref) => evaluate(ref, 0);
+}
+
+/** Nodes in an order where each comes after the nodes it reads (cond graphs have no loops). */
+function topological(nodes: readonly TfNode[], byName: ReadonlyMap<string, TfNode>): TfNode[] | undefined {
+  const order: TfNode[] = [];
+  const state = new Map<string, number>();
+  for (const root of nodes) {
+    const stack: [TfNode, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [node, i] = top;
+      if (i === 0) {
+        if (state.get(node.name) === 2) {
+          stack.pop();
+          continue;
+        }
+        state.set(node.name, 1);
+      }
+      if (i < node.inputs.length) {
+        top[1]++;
+        const next = byName.get(splitRef(node.inputs[i])[0]);
+        if (next === undefined || state.get(next.name) === 2) continue;
+        if (state.get(next.name) === 1) return undefined; // a loop: not a cond
+        stack.push([next, 0]);
+      } else {
+        state.set(node.name, 2);
+        order.push(node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+const DEAD = '\u0000dead';
+
+/** The graph with its Switch/Merge conds folded, or undefined when some predicate is not constant. */
+export function foldConds(nodes: readonly TfNode[], tensors: ReadonlyMap<string, ConstTensor>): TfNode[] | undefined {
+  if (!nodes.some((n) => n.op === 'Switch' || n.op === 'Merge')) return undefined;
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const evaluate = evaluator(byName, tensors);
+  const order = topological(nodes, byName);
+  if (order === undefined) return undefined;
+  const alias = new Map<string, string>();
+  const resolve = (ref: string): string => alias.get(norm(ref)) ?? ref;
+  const deadNodes = new Set<string>();
+  const isDead = (ref: string): boolean => ref === DEAD || deadNodes.has(splitRef(ref)[0]);
+  // Nodes some node reads as data (control edges are gone: parseNodes drops them).
+  const read = new Set(nodes.flatMap((n) => n.inputs.map((i) => splitRef(i)[0])));
+  const out: TfNode[] = [];
+  for (const node of order) {
+    const ins = node.inputs.map(resolve);
+    if (node.op === 'Switch') {
+      const pred = evaluate(node.inputs[1] ?? '');
+      if (pred === undefined || pred.length !== 1) return undefined;
+      const taken = pred[0] !== 0 ? `${node.name}:1` : node.name;
+      const other = pred[0] !== 0 ? node.name : `${node.name}:1`;
+      alias.set(taken, isDead(ins[0]) ? DEAD : ins[0]);
+      alias.set(other, DEAD);
+      continue;
+    }
+    if (node.op === 'Merge') {
+      const live = ins.filter((i) => !isDead(i));
+      // A cond's "branch_executed" Merge of two pivot Consts (kept alive by the dropped control
+      // edges) is read by control edges only: it goes.
+      if (live.length > 1 && !read.has(node.name)) continue;
+      if (live.length > 1) return undefined;
+      if (live.length === 0) deadNodes.add(node.name);
+      else out.push({ ...node, op: 'Identity', inputs: [live[0]], attr: { T: node.attr.T ?? { type: 'DT_FLOAT' } } });
+      continue;
+    }
+    if (ins.some(isDead)) {
+      deadNodes.add(node.name);
+      continue;
+    }
+    out.push(ins.every((r, i) => r === node.inputs[i]) ? node : { ...node, inputs: ins });
+  }
+  return out;
+}
