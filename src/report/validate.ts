@@ -122,7 +122,20 @@ const streamUnit = object({
   outputTensor: str,
   nodes: arrayOf(str),
   opTypes: arrayOf(str),
-  residual: nullable(object({ skipKind: oneOf('identity', 'projection'), mergeTensor: str, skipTensor: str, branchTensor: str, mergeNode: str })),
+  residual: nullable(
+    object({
+      skipKind: oneOf('identity', 'projection'),
+      mergeTensor: str,
+      skipTensor: str,
+      branchTensor: str,
+      mergeNode: str,
+      gscMerge: optional(estimate),
+      gscBranch: optional(estimate),
+      gscSkip: optional(estimate),
+    }),
+  ),
+  gscUnit: optional(estimate),
+  unmeasured: optional(str),
 });
 
 const residual = object({
