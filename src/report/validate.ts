@@ -115,7 +115,7 @@ const relation = object({
   note: optional(str),
 });
 
-const streamUnit = object({
+const streamUnitFields = object({
   name: str,
   kind: oneOf('plain', 'residual'),
   inputTensor: str,
@@ -137,6 +137,13 @@ const streamUnit = object({
   gscUnit: optional(estimate),
   unmeasured: optional(str),
 });
+
+const streamUnit: Check = (v, p) => {
+  streamUnitFields(v, p);
+  // A unit is measured or says why not, never both: surfaces show one or the other.
+  const u = v as { gscUnit?: unknown; unmeasured?: unknown };
+  if (u.gscUnit !== undefined && u.unmeasured !== undefined) fail(`${p}.unmeasured`, 'absent (the unit has a gscUnit)', u.unmeasured);
+};
 
 const residual = object({
   skipKind: oneOf('identity', 'projection'),

@@ -112,6 +112,14 @@ test("two heads: each of the second head's residual units is measured, its GSC a
     x.dispose();
     acts.forEach((t) => t.dispose());
   }
+  // The new fields are validated: a unit is measured or says why not, and its GSC is an estimate.
+  const withUnits = (f: (u: StreamUnitReport) => object): unknown => ({
+    ...report,
+    blocks: report.blocks.map((b) => (b.streamUnits ? { ...b, streamUnits: b.streamUnits.map((u) => ({ ...u, ...f(u) })) } : b)),
+  });
+  assert.match(reportFieldProblem(withUnits(() => ({ unmeasured: 'x' }))) ?? '', /unmeasured/);
+  assert.match(reportFieldProblem(withUnits(() => ({ gscUnit: { value: 1 } }))) ?? '', /gscUnit/);
+  assert.match(reportFieldProblem(withUnits((u) => ({ residual: { ...u.residual, gscBranch: 'big' } }))) ?? '', /gscBranch/);
   // Finite differences agree within 0.2% (ReLU kinks, float32); the units are not all near the 1 of an identity.
   assert.ok(
     expected.some((g) => Math.abs(g - 1) > 0.1),
