@@ -27,7 +27,8 @@ import {
   type AnalyzeRequest,
   type AnalysisPhase,
 } from './api';
-import { hideSyntheticNodes, partitionBlocks, type Block, type BlockPartition } from '../metrics/blocks';
+import { hideSyntheticNodes, partitionBlocks, type Block, type BlockPartition, type StreamResidual } from '../metrics/blocks';
+import { unmeasuredReason } from './streamUnits';
 import { perSampleNorms } from '../metrics/jacobian';
 import { defaultThreads, runJobs, startWorkers, threadsFromEnv, type StartedWorkers } from './parallel/pool';
 import {
@@ -312,11 +313,12 @@ async function runAnalysis(prepared: PreparedModel, request: AnalyzeRequest, hoo
           settings.kPrecision > 0 && { kPrecision: { target: settings.kPrecision, timeBudgetMs: settings.kTimeBudgetMs ?? DEFAULT_K_TIME_BUDGET_MS } }),
         useExact: (t) => useExact(acts.get(t)!.size / n, probes),
         shapeOf: (t) => acts.get(t)!.shape.slice(1),
+        measuredUnits: (blk) => measuredUnits(graph, blk),
       });
     const jobList = planJobs(settings.blockMatrix, settings.probes);
     const threadsArgs = { asked, offered, forwardMs, early };
     emitEstimate(hooks, { graph, n, acts, asked, offered, forwardMs, settings, plan: (blockMatrix, probes) => planJobs(blockMatrix, probes) });
-    const tensors = tensorStats(blocks, boundaries, acts, n);
+    const tensors = tensorStats(graph, blocks, boundaries, acts, n);
     const settingsRun: AnalysisSettings = { ...settings, batch: n, inputSource: input.source };
     const partialOf = (results: ReadonlyMap<string, JobResult>): PartialReport =>
       assemblePartial({
@@ -519,11 +521,15 @@ function measureNonlinearities(model: PreparedModel, partition: BlockPartition, 
 }
 
 /** Per-sample norms and sizes of the tensors the report is assembled from: the boundaries and the residual blocks' parts. */
-function tensorStats(blocks: readonly Block[], boundaries: readonly string[], acts: Activations, n: number): Map<string, TensorStats> {
+function tensorStats(graph: Graph, blocks: readonly Block[], boundaries: readonly string[], acts: Activations, n: number): Map<string, TensorStats> {
   const names = new Set(boundaries);
+  const residualTensors = (input: string, r: StreamResidual): string[] => [input, r.mergeTensor, r.branchTensor, r.skipTensor];
   for (const blk of blocks) {
-    if (!blk.residual) continue;
-    for (const t of [blk.inputTensor, blk.residual.mergeTensor, blk.residual.branchTensor, blk.residual.skipTensor]) names.add(t);
+    if (blk.residual) residualTensors(blk.inputTensor, blk.residual).forEach((t) => names.add(t));
+    for (const unit of measuredUnits(graph, blk)) {
+      const u = blk.streamUnits![unit];
+      [u.inputTensor, u.outputTensor, ...(u.residual ? residualTensors(u.inputTensor, u.residual) : [])].forEach((t) => names.add(t));
+    }
   }
   const stats = new Map<string, TensorStats>();
   for (const name of names) {
@@ -540,6 +546,11 @@ function constantSlots(t: tf.Tensor, n: number): number {
     const rows = tf.reshape(t, [n, -1]);
     return tf.sum(tf.cast(tf.equal(tf.max(rows, 0), tf.min(rows, 0)), 'int32')).dataSync()[0];
   });
+}
+
+/** The block's stream units that are measured (indices into its streamUnits): see engine/streamUnits.ts. */
+function measuredUnits(graph: Graph, blk: Block): number[] {
+  return (blk.streamUnits ?? []).flatMap((u, i) => (unmeasuredReason(graph, u) === undefined ? [i] : []));
 }
 
 function countParameters(graph: Graph): number {

@@ -25,7 +25,8 @@ import { dilutionRelation } from '../metrics/dilution';
 import { exactEstimate } from '../metrics/stats';
 import { formatNumber } from '../report/format';
 import { withGscBlock, type JobResult } from './parallel/jobs';
-import { lineariseResult, residualParts, squaresResult, type PartSquares } from './parallel/plan';
+import { jobKey, lineariseResult, residualParts, residualPartsOf, squaresResult, type PartSquares } from './parallel/plan';
+import { unmeasuredReason } from './streamUnits';
 import packageJson from '../../package.json';
 
 /** The version the report names: the package's own (package.json), in out/ and in the bundles alike. */
@@ -103,7 +104,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
       residual,
       linearisation: withGscBlock(lin.info, gscBlock[blk.index - 1].value),
       ...(blk.bypassed === true ? { bypassed: true } : {}),
-      ...(blk.streamUnits !== undefined ? { streamUnits: blk.streamUnits.map((u) => streamUnitReport(graph, u)) } : {}),
+      ...(blk.streamUnits !== undefined ? { streamUnits: blk.streamUnits.map((u, i) => streamUnitReport(inputs, blk.index, i, u, stats)) } : {}),
     };
   });
 
@@ -331,17 +332,44 @@ function chainWarnings(chain: readonly ChainCheck[], blocks: readonly BlockRepor
     }));
 }
 
-/** A stream unit as the report lists it: structure only (metrics/blocks.ts, streamUnitsOf). */
-function streamUnitReport(graph: Graph, u: StreamUnit): StreamUnitReport {
+/**
+ * A stream unit as the report lists it (metrics/blocks.ts, streamUnitsOf), with its GSC and its
+ * residual parts' GSCs measured as a block's (the jobs of plan.ts), or why it was not measured.
+ */
+function streamUnitReport(inputs: ReportInputs, block: number, unit: number, u: StreamUnit, stats: (tensor: string) => TensorStats): StreamUnitReport {
+  const { graph, results } = inputs;
   const nodes = u.nodeIndices.map((i) => graph.nodes[i]);
-  return {
+  const structure = {
     name: u.name,
-    kind: u.residual === null ? 'plain' : 'residual',
+    kind: u.residual === null ? ('plain' as const) : ('residual' as const),
     inputTensor: u.inputTensor,
     outputTensor: u.outputTensor,
     nodes: nodes.map((x) => x.name),
     opTypes: nodes.map((x) => x.op),
-    residual: u.residual,
+  };
+  const reason = unmeasuredReason(graph, u);
+  const own = results.get(jobKey({ kind: 'stream-unit', block, unit }));
+  if (reason !== undefined || own?.kind !== 'squares') {
+    return { ...structure, residual: u.residual, ...(reason !== undefined && { unmeasured: reason }) };
+  }
+  const input = stats(u.inputTensor);
+  const gscTo = (target: string, m: PartSquares | null): Estimate =>
+    m === null ? exactEstimate(1, 'identity') : gscFromSquares(m.measurements, input.dim, input.norms, stats(target).norms, m.method).batch;
+  const gscUnit = gscTo(u.outputTensor, { measurements: own.squares.get(u.inputTensor)!, method: own.method });
+  if (u.residual === null) return { ...structure, residual: null, gscUnit };
+  const r = u.residual;
+  const parts = residualPartsOf(results, block, unit, u.inputTensor, r);
+  // An exactly zero branch has a GSC of 0/0: left out, as the block's branchZero says.
+  const branchZero = quadraticMean(stats(r.branchTensor).norms) === 0;
+  return {
+    ...structure,
+    residual: {
+      ...r,
+      gscMerge: gscTo(r.mergeTensor, parts.merge),
+      ...(!branchZero && { gscBranch: gscTo(r.branchTensor, parts.branch) }),
+      gscSkip: gscTo(r.skipTensor, parts.skip),
+    },
+    gscUnit,
   };
 }
 
@@ -357,10 +385,15 @@ function bypassedBlocksNote(blocks: readonly BlockReport[]): ReportWarning[] {
   return runs.map(([first, last]) => {
     const units = blocks.slice(first - 1, last).flatMap((b) => b.streamUnits ?? []);
     const residual = units.filter((u) => u.kind === 'residual').length;
+    const measured = units.filter((u) => u.gscUnit !== undefined).length;
+    const unmeasured = units.length - measured;
     const streams =
       units.length === 0
         ? ''
-        : `; the streams off that path are listed per block as ${units.length} stream units (${residual} residual), ` + `found from the graph and not measured`;
+        : `; the streams off that path are listed per block as ${units.length} stream units (${residual} residual), ` +
+          `${measured} of them measured each as a block from its input to its output (GSC, and a residual unit's branch and skip GSCs), ` +
+          `with the other tensors it reads held at their forward values` +
+          (unmeasured > 0 ? `; ${unmeasured} not measured, as their input also reaches their output around them` : '');
     return {
       code: 'other',
       message:

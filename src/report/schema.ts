@@ -7,7 +7,8 @@
  * number for anything that changes or removes a field; readers check the major number.
  * 1.2 added (all optional): backend.reason; settings.kPrecision and kTimeBudgetMs; per block
  * linearisation.kLinPrecision, residual.branchZero and bypassed; reference.outputs and
- * outputIndex; reference.cutAt; input.tokens; model.sampleBySample; memory; per block streamUnits. Also new in 1.2 (a separate
+ * outputIndex; reference.cutAt; input.tokens; model.sampleBySample; memory; per block streamUnits, and per stream unit gscUnit, unmeasured and
+ * residual.gscMerge / gscBranch / gscSkip. Also new in 1.2 (a separate
  * message, not a field of the report): PartialReport, the GSC to the output sent before the rest is done.
  *
  * JSON conventions: an infinite k (a linear block) is written `null` with `linear: true`;
@@ -228,13 +229,14 @@ export interface BlockReport {
   /**
    * Units of the streams off the main path that this bypassed block holds (another head's
    * residual units, an FPN level's), each cut along its own stream (docs/metrics.md,
-   * "Streams off the main path"). Structure only: no measure is taken on them; the block's
-   * GSCs are along the main path. Absent when the block holds no such stream.
+   * "Streams off the main path"), each with its own GSC when its input reaches its output only
+   * through its ops; the block's GSCs stay along the main path. Absent when the block holds no
+   * such stream.
    */
   readonly streamUnits?: readonly StreamUnitReport[];
 }
 
-/** A unit of a stream off the main path, nested in a bypassed block: its ops and its residual connection, if any. */
+/** A unit of a stream off the main path, nested in a bypassed block: its ops, its residual connection if any, its GSCs. */
 export interface StreamUnitReport {
   readonly name: string;
   readonly kind: 'plain' | 'residual';
@@ -243,8 +245,23 @@ export interface StreamUnitReport {
   /** Internal node names, in graph order (a subset of the block's). */
   readonly nodes: readonly string[];
   readonly opTypes: readonly string[];
-  /** The merge and which of its inputs is the skip, found as for a residual block; null when plain. */
-  readonly residual: Pick<ResidualInfo, 'skipKind' | 'mergeTensor' | 'skipTensor' | 'branchTensor' | 'mergeNode'> | null;
+  /**
+   * The merge and which of its inputs is the skip, found as for a residual block; null when
+   * plain. gscMerge, gscSkip and gscBranch (from the unit's input, as a block's) are present
+   * when the unit is measured; gscBranch is absent when the branch is exactly zero (0/0).
+   */
+  readonly residual:
+    | (Pick<ResidualInfo, 'skipKind' | 'mergeTensor' | 'skipTensor' | 'branchTensor' | 'mergeNode'> &
+        Partial<Pick<ResidualInfo, 'gscMerge' | 'gscBranch' | 'gscSkip'>>)
+    | null;
+  /**
+   * GSC(unit input -> unit output) with the other tensors its ops read held at their forward
+   * values, measured as a block's gscBlock (probes, or exact for a narrow output). Absent when
+   * not measured (see `unmeasured`).
+   */
+  readonly gscUnit?: Estimate;
+  /** Why the unit was not measured: its input also reaches its output through ops outside it. */
+  readonly unmeasured?: string;
 }
 
 export interface BoundaryReport {

@@ -115,15 +115,35 @@ const relation = object({
   note: optional(str),
 });
 
-const streamUnit = object({
+const streamUnitFields = object({
   name: str,
   kind: oneOf('plain', 'residual'),
   inputTensor: str,
   outputTensor: str,
   nodes: arrayOf(str),
   opTypes: arrayOf(str),
-  residual: nullable(object({ skipKind: oneOf('identity', 'projection'), mergeTensor: str, skipTensor: str, branchTensor: str, mergeNode: str })),
+  residual: nullable(
+    object({
+      skipKind: oneOf('identity', 'projection'),
+      mergeTensor: str,
+      skipTensor: str,
+      branchTensor: str,
+      mergeNode: str,
+      gscMerge: optional(estimate),
+      gscBranch: optional(estimate),
+      gscSkip: optional(estimate),
+    }),
+  ),
+  gscUnit: optional(estimate),
+  unmeasured: optional(str),
 });
+
+const streamUnit: Check = (v, p) => {
+  streamUnitFields(v, p);
+  // A unit is measured or says why not, never both: surfaces show one or the other.
+  const u = v as { gscUnit?: unknown; unmeasured?: unknown };
+  if (u.gscUnit !== undefined && u.unmeasured !== undefined) fail(`${p}.unmeasured`, 'absent (the unit has a gscUnit)', u.unmeasured);
+};
 
 const residual = object({
   skipKind: oneOf('identity', 'projection'),

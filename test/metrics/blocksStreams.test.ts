@@ -116,7 +116,7 @@ test('two heads analysed: the report lists the stream units, valid, and the note
   const note = report.warnings.find((w) => w.message.includes('stream units'));
   assert.ok(note, report.warnings.map((w) => w.message).join(' | '));
   assert.match(note.message, /6 residual/);
-  // The Markdown export lists them, one row per unit, with no measure.
+  // The Markdown export lists them, one row per unit (their GSCs: test/engine/streamUnitGsc.test.ts).
   const md = reportToMarkdown(report);
   const section = md.slice(md.indexOf('### Stream units'), md.indexOf('### Nonlinearities'));
   assert.ok(section.startsWith('### Stream units'), md);

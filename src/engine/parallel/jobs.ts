@@ -19,10 +19,15 @@ export type JobPhase =
   | { readonly kind: 'gsc-to-output' }
   /** GSC(k -> row) for the boundaries k before `row` (only k = row - 1 without the block matrix). */
   | { readonly kind: 'block-matrix'; readonly row: number }
-  /** A residual block's merge, branch and skip from shared probes (ResidualJob). */
-  | { readonly kind: 'residual-parts'; readonly block: number }
-  /** One part of a residual block whose merge broadcasts, measured on its own. */
-  | { readonly kind: 'residual-part'; readonly block: number; readonly part: ResidualPart }
+  /**
+   * A residual block's merge, branch and skip from shared probes (ResidualJob); with `unit`,
+   * those of the block's stream unit `unit` (0-based in its streamUnits), from the unit's input.
+   */
+  | { readonly kind: 'residual-parts'; readonly block: number; readonly unit?: number }
+  /** One part of a residual block (or stream unit) whose merge broadcasts, measured on its own. */
+  | { readonly kind: 'residual-part'; readonly block: number; readonly part: ResidualPart; readonly unit?: number }
+  /** GSC(input -> output) of the block's stream unit `unit` (0-based in its streamUnits). */
+  | { readonly kind: 'stream-unit'; readonly block: number; readonly unit: number }
   | { readonly kind: 'linearise'; readonly block: number };
 
 export type ResidualPart = 'merge' | 'branch' | 'skip';
@@ -32,7 +37,7 @@ export interface SquaresJob {
   readonly kind: 'squares';
   /** Unique per analysis (jobKey(phase)); also the purpose its random stream is derived from. */
   readonly key: string;
-  readonly phase: Extract<JobPhase, { kind: 'gsc-to-output' | 'block-matrix' | 'residual-part' }>;
+  readonly phase: Extract<JobPhase, { kind: 'gsc-to-output' | 'block-matrix' | 'residual-part' | 'stream-unit' }>;
   readonly target: string;
   readonly wrt: readonly string[];
   readonly exact: boolean;

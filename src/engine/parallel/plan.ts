@@ -3,7 +3,7 @@
  * stream purposes analyze.ts always used, so the numbers do not depend on how they are run.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Block } from '../../metrics/blocks';
+import type { Block, StreamResidual } from '../../metrics/blocks';
 import type { Graph } from '../../graph/ir';
 import type { BackendName } from '../../runtime/backend';
 import { jobTarget, type AnalysisJob, type JobPhase, type JobResult, type ResidualPart, type SquaresJob } from './jobs';
@@ -19,6 +19,11 @@ export interface PlanArgs {
   readonly useExact: (tensor: string) => boolean;
   /** Per-sample shape of a tensor of the forward pass (a residual merge that broadcasts is measured part by part). */
   readonly shapeOf: (tensor: string) => readonly number[];
+  /**
+   * The stream units of a block to measure (indices into its streamUnits): those whose input
+   * reaches their output only through their own ops (engine/streamUnits.ts). Absent: none.
+   */
+  readonly measuredUnits?: (blk: Block) => readonly number[];
 }
 
 /**
@@ -32,12 +37,19 @@ export function jobKey(phase: JobPhase): string {
     case 'block-matrix':
       return `block-matrix-${phase.row}`;
     case 'residual-parts':
-      return `residual-${phase.block}`;
+      return `residual-${phase.block}${unitSuffix(phase.unit)}`;
     case 'residual-part':
-      return `${phase.part}-${phase.block}`;
+      return `${phase.part}-${phase.block}${unitSuffix(phase.unit)}`;
+    case 'stream-unit':
+      return `stream-unit-${phase.block}${unitSuffix(phase.unit)}`;
     case 'linearise':
       return `linearise-${phase.block}`;
   }
+}
+
+/** A stream unit's jobs' keys end in its place in the block (absent for the block's own). */
+function unitSuffix(unit: number | undefined): string {
+  return unit === undefined ? '' : `.${unit + 1}`;
 }
 
 /** A job in words, for progress lines: "GSC to the output", "block matrix row 3", "block 2 residual parts". */
@@ -48,12 +60,18 @@ export function jobPurposeText(phase: JobPhase): string {
     case 'block-matrix':
       return `block matrix row ${phase.row}`;
     case 'residual-parts':
-      return `block ${phase.block} residual parts`;
+      return `${ownerText(phase.block, phase.unit)} residual parts`;
     case 'residual-part':
-      return `block ${phase.block} ${phase.part === 'branch' ? 'residual branch' : phase.part}`;
+      return `${ownerText(phase.block, phase.unit)} ${phase.part === 'branch' ? 'residual branch' : phase.part}`;
+    case 'stream-unit':
+      return `${ownerText(phase.block, phase.unit)} GSC`;
     case 'linearise':
       return `block ${phase.block} linearisation`;
   }
+}
+
+function ownerText(block: number, unit: number | undefined): string {
+  return unit === undefined ? `block ${block}` : `block ${block} stream unit ${unit + 1}`;
 }
 
 /** The report phases whose time and progress the jobs make up (timings: gscToOutputMs, blockMatrixMs, blocksMs). */
@@ -82,28 +100,38 @@ export function analysisJobs(p: PlanArgs): AnalysisJob[] {
   for (let l = 1; l < B; l++) {
     jobs.push(squares({ kind: 'block-matrix', row: l }, p.boundaries[l], p.blockMatrix ? p.boundaries.slice(0, l) : [p.boundaries[l - 1]]));
   }
-  for (const blk of p.blocks) {
-    const r = blk.residual;
-    if (r && sameShape(r.branchTensor, r.mergeTensor) && sameShape(r.skipTensor, r.mergeTensor) && r.branchTensor !== blk.inputTensor) {
+  // A residual's merge, branch and skip w.r.t. `input` (a block's or a stream unit's).
+  const residualJobs = (block: number, unit: number | undefined, input: string, r: StreamResidual): void => {
+    if (sameShape(r.branchTensor, r.mergeTensor) && sameShape(r.skipTensor, r.mergeTensor) && r.branchTensor !== input) {
       // merge = skip + branch: one set of probes on the merge serves all three (measureResidualSquares).
       // A broadcasting merge, or x + x (the branch is the input), keeps the separate jobs below.
+      const phase = { kind: 'residual-parts', block, ...(unit !== undefined && { unit }) } as const;
       jobs.push({
         kind: 'residual',
-        key: jobKey({ kind: 'residual-parts', block: blk.index }),
-        phase: { kind: 'residual-parts', block: blk.index },
-        tensors: { input: blk.inputTensor, merge: r.mergeTensor, branch: r.branchTensor, skip: r.skipTensor },
+        key: jobKey(phase),
+        phase,
+        tensors: { input, merge: r.mergeTensor, branch: r.branchTensor, skip: r.skipTensor },
         exact: p.useExact(r.mergeTensor),
         probes: p.probes,
       });
-    } else if (r) {
-      const targets: [ResidualPart, string][] = [
-        ['merge', r.mergeTensor],
-        ['branch', r.branchTensor],
-        ['skip', r.skipTensor],
-      ];
-      for (const [purpose, target] of targets) {
-        if (target !== blk.inputTensor) jobs.push(squares({ kind: 'residual-part', block: blk.index, part: purpose }, target, [blk.inputTensor]));
-      }
+      return;
+    }
+    const targets: [ResidualPart, string][] = [
+      ['merge', r.mergeTensor],
+      ['branch', r.branchTensor],
+      ['skip', r.skipTensor],
+    ];
+    for (const [part, target] of targets) {
+      if (target !== input) jobs.push(squares({ kind: 'residual-part', block, part, ...(unit !== undefined && { unit }) }, target, [input]));
+    }
+  };
+  for (const blk of p.blocks) {
+    if (blk.residual) residualJobs(blk.index, undefined, blk.inputTensor, blk.residual);
+    // A stream unit is measured as a block: GSC(input -> output), and its residual parts.
+    for (const unit of p.measuredUnits?.(blk) ?? []) {
+      const u = blk.streamUnits![unit];
+      jobs.push(squares({ kind: 'stream-unit', block: blk.index, unit }, u.outputTensor, [u.inputTensor]));
+      if (u.residual) residualJobs(blk.index, unit, u.inputTensor, u.residual);
     }
     jobs.push({
       kind: 'linearise',
@@ -147,9 +175,20 @@ export interface PartSquares {
  * block input itself (an identity skip: GSC 1).
  */
 export function residualParts(results: ReadonlyMap<string, JobResult>, blk: Block): Record<ResidualPart, PartSquares | null> {
-  const r = blk.residual;
-  if (!r) throw new Error(`internal: block ${blk.index} is not residual`);
-  const shared = results.get(jobKey({ kind: 'residual-parts', block: blk.index }));
+  if (!blk.residual) throw new Error(`internal: block ${blk.index} is not residual`);
+  return residualPartsOf(results, blk.index, undefined, blk.inputTensor, blk.residual);
+}
+
+/** residualParts of a block (unit undefined) or of its stream unit `unit`, whose input is `input`. */
+export function residualPartsOf(
+  results: ReadonlyMap<string, JobResult>,
+  block: number,
+  unit: number | undefined,
+  input: string,
+  r: StreamResidual,
+): Record<ResidualPart, PartSquares | null> {
+  const owner = unit === undefined ? {} : { unit };
+  const shared = results.get(jobKey({ kind: 'residual-parts', block, ...owner }));
   if (shared?.kind === 'residual') {
     const { squares, method } = shared;
     return {
@@ -159,9 +198,9 @@ export function residualParts(results: ReadonlyMap<string, JobResult>, blk: Bloc
     };
   }
   const separate = (part: ResidualPart, target: string): PartSquares | null => {
-    if (target === blk.inputTensor) return null;
-    const m = squaresResult(results, { kind: 'residual-part', block: blk.index, part });
-    return { measurements: m.squares.get(blk.inputTensor)!, method: m.method };
+    if (target === input) return null;
+    const m = squaresResult(results, { kind: 'residual-part', block, part, ...owner });
+    return { measurements: m.squares.get(input)!, method: m.method };
   };
   return { merge: separate('merge', r.mergeTensor), branch: separate('branch', r.branchTensor), skip: separate('skip', r.skipTensor) };
 }

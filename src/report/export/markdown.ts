@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatEstimateInterval, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -22,9 +22,16 @@ function kindLabel(b: BlockReport): string {
   return mdText(b.residual ? `residual/${b.residual.skipKind}` : 'plain');
 }
 
+/** A stream unit's GSC with its 99% interval ("exact", or "identity" for an identity skip); "not measured" when absent. */
+function unitGsc(e: Estimate | undefined): string {
+  if (e === undefined) return 'not measured';
+  const how = e.method === 'identity' ? '(identity)' : e.method === 'exact' ? '(exact)' : formatInterval(e.ci99);
+  return mdText(`${formatNumber(e.value)} ${how}`);
+}
+
 /**
- * The units of streams off the main path nested in bypassed blocks (docs/metrics.md, step 7):
- * structure only, so no measure column. Empty when no block holds one.
+ * The units of streams off the main path nested in bypassed blocks (docs/metrics.md, step 7),
+ * with the GSCs measured on each as on a block. Empty when no block holds one.
  */
 function streamUnitLines(report: AnalysisReport): string[] {
   const rows = report.blocks.flatMap((b) =>
@@ -34,15 +41,20 @@ function streamUnitLines(report: AnalysisReport): string[] {
       mdText(u.residual ? `residual/${u.residual.skipKind}` : 'plain'),
       mdText(u.nodes.length),
       u.residual ? mdCode(u.residual.mergeNode) : '',
+      unitGsc(u.gscUnit),
+      u.residual ? unitGsc(u.residual.gscBranch) : '',
+      u.residual ? unitGsc(u.residual.gscSkip) : '',
     ]),
   );
   if (rows.length === 0) return [];
   return [
     '### Stream units',
     '',
-    'Units of the streams off the main path inside bypassed blocks, found from the graph; their GSC and k are not measured.',
+    'Units of the streams off the main path inside bypassed blocks, found from the graph. Each is measured as a block from its input ' +
+      "to its output, with the other tensors it reads held at their forward values: its GSC, and a residual unit's branch and skip " +
+      'GSCs from the same input (99% intervals). A unit whose input also reaches its output around it is not measured; k is not measured on units.',
     '',
-    mdTable(['block', 'unit', 'kind', 'ops', 'merge'], rows, ['r', 'l', 'l', 'r', 'l']),
+    mdTable(['block', 'unit', 'kind', 'ops', 'merge', 'GSC', 'branch GSC', 'skip GSC'], rows, ['r', 'l', 'l', 'r', 'l', 'l', 'l', 'l']),
     '',
   ];
 }
