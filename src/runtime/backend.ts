@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setConvExecutor, tfjsConvExecutor } from '../ops/convCore';
 import { ortConvExecutor, type OrtConvExecutor } from './ortConv';
+import { ortPassRunner, setPassRunner, type PassRunner } from './ortGraph';
 import { loadOnnxRuntime, type OrtRuntime } from './ortSession';
 
 export type BackendChoice = 'auto' | 'ort' | 'node' | 'wasm' | 'cpu';
@@ -36,6 +37,8 @@ export interface BackendInfo {
   readonly reason: string;
   /** ONNX Runtime's convolution executor when name is 'ort' (its run count shows that it ran). */
   readonly ort?: OrtConvExecutor;
+  /** ONNX Runtime's runner of whole reverse passes when name is 'ort' and graphs are on (its stats show which path ran). */
+  readonly ortGraph?: PassRunner;
 }
 
 const TFJS_ID: Record<Exclude<BackendName, 'ort'>, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
@@ -64,6 +67,19 @@ export const loadBackendPackage: BackendPackageLoader = (name) => {
 /** Environment variable: ONNX Runtime's intra-op threads per session (default ORT_DEFAULT_THREADS). */
 export const ORT_THREADS_ENV = 'GRADIENT_LENS_ORT_THREADS';
 export const ORT_DEFAULT_THREADS = 2;
+
+/**
+ * Environment variable: '1' runs each reverse pass that goes through enough weight layers as
+ * one ONNX Runtime graph (ortGraph.ts) instead of one session per convolution. Off by default:
+ * every pass of an analysis is a different graph, so each needs its own session, and on the
+ * ResNet-18-sized model building them cost what the graphs saved (README, "Whole reverse
+ * passes as ONNX Runtime graphs").
+ */
+export const ORT_GRAPH_ENV = 'GRADIENT_LENS_ORT_GRAPH';
+
+function ortGraphsOn(): boolean {
+  return process.env[ORT_GRAPH_ENV] === '1';
+}
 
 function ortThreads(): number {
   const v = Number(process.env[ORT_THREADS_ENV]);
@@ -116,11 +132,15 @@ async function activateTfjs(name: Exclude<BackendName, 'ort'>, load: BackendPack
 
 /** The executor installed by the last initBackend('ort') of this thread, released when another backend is chosen. */
 let installedOrt: OrtConvExecutor | undefined;
+let installedRunner: PassRunner | undefined;
 
 function useTfjsConvolutions(): void {
   setConvExecutor(tfjsConvExecutor);
   installedOrt?.dispose();
   installedOrt = undefined;
+  setPassRunner(undefined);
+  installedRunner?.dispose();
+  installedRunner = undefined;
 }
 
 /** What 'auto' tries, best first ('ort' is not among them yet: see the top of this file). */
@@ -156,12 +176,20 @@ export async function initBackend(choice: BackendChoice, load: BackendPackageLoa
       useTfjsConvolutions();
       installedOrt = ortConvExecutor(loaded.ort, threads);
       setConvExecutor(installedOrt);
+      if (ortGraphsOn()) {
+        installedRunner = ortPassRunner(loaded.ort, threads);
+        setPassRunner(installedRunner);
+      }
+      const what = installedRunner
+        ? `it runs each reverse pass as one graph (${threads} intra-op threads; a pass it cannot record, and the forward pass, run on ${rest} with ONNX Runtime's convolutions)`
+        : `it computes the convolutions (${threads} intra-op threads), ${rest} the other ops`;
       return {
         name,
         tfjsBackend: tf.getBackend(),
         notes,
-        reason: `${chosen}: ONNX Runtime ${loaded.ort.version} loaded; it computes the convolutions (${threads} intra-op threads), ${rest} the other ops`,
+        reason: `${chosen}: ONNX Runtime ${loaded.ort.version} loaded; ${what}`,
         ort: installedOrt,
+        ortGraph: installedRunner,
       };
     }
     const failure = await activateTfjs(name, load);
