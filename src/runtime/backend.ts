@@ -2,12 +2,13 @@
  * Chooses the backend the engine computes on.
  *
  * - 'ort': ONNX Runtime (onnxruntime-node, native, its CPU binaries inside the npm package)
- *   executes the convolutions, the hot primitive of every CNN (src/runtime/ortConv.ts); the
- *   other ops run on TensorFlow.js's wasm backend. Chosen by name only, for now: measured on
- *   an idle 2-core machine (bench/results.json, ResNet-18-sized, batch 16, 8 probes) it takes
- *   the same time as wasm (12.1 s against 12.5 s) and 380 MB more memory, because every
- *   convolution crosses between the two runtimes; 'auto' will prefer it once whole passes run
- *   as one ONNX Runtime graph.
+ *   runs each reverse pass through enough weight layers as one recorded graph
+ *   (src/runtime/ortGraph.ts), and the convolutions of everything else (the forward pass, small
+ *   passes: src/runtime/ortConv.ts); the other ops of those run on TensorFlow.js's wasm
+ *   backend. Chosen by name only: measured on the shared 2-core machine
+ *   (bench/results-2026-12-07-ortgraph.md) it takes half the CPU of per-convolution sessions on
+ *   a MobileNetV2-sized model but no less than wasm's wall time on a ResNet-18-sized one, where
+ *   each pass's session is built for one run.
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the
@@ -69,16 +70,16 @@ export const ORT_THREADS_ENV = 'GRADIENT_LENS_ORT_THREADS';
 export const ORT_DEFAULT_THREADS = 2;
 
 /**
- * Environment variable: '1' runs each reverse pass that goes through enough weight layers as
- * one ONNX Runtime graph (ortGraph.ts) instead of one session per convolution. Off by default:
- * every pass of an analysis is a different graph, so each needs its own session, and on the
- * ResNet-18-sized model building them cost what the graphs saved (README, "Whole reverse
- * passes as ONNX Runtime graphs").
+ * Environment variable: '0' turns off whole reverse passes as one ONNX Runtime graph
+ * (ortGraph.ts), leaving one session per convolution. On by default: measured under load
+ * (bench/results-2026-12-07-ortgraph.md) the graphs took 2.1x less CPU on the
+ * MobileNetV2-sized model and about the same (+-20%) on the ResNet-18-sized one, where each
+ * pass's session costs what its graph saves.
  */
 export const ORT_GRAPH_ENV = 'GRADIENT_LENS_ORT_GRAPH';
 
 function ortGraphsOn(): boolean {
-  return process.env[ORT_GRAPH_ENV] === '1';
+  return process.env[ORT_GRAPH_ENV] !== '0';
 }
 
 function ortThreads(): number {

@@ -1,6 +1,6 @@
 /**
  * The convolutional fixture's exact quantities computed with --backend ort (ONNX Runtime's
- * convolutions; then whole reverse passes as ORT graphs, GRADIENT_LENS_ORT_GRAPH=1) against the
+ * convolutions, GRADIENT_LENS_ORT_GRAPH=0; then whole reverse passes as ORT graphs, the default) against the
  * independent float64 reference; and a check that ORT really ran
  * (a fallback to TensorFlow.js would pass the numbers silently). The whole fixture suite runs
  * on ORT with GRADIENT_LENS_TEST_BACKEND=ort; this file keeps the ORT path in every unit run.
@@ -60,25 +60,25 @@ function compareWithReference(report: AnalysisReport): void {
   assert.ok(compared >= 20, `${compared} quantities compared`);
 }
 
-test('resnet_cifar8 on ONNX Runtime: exact GSCs to the output and between blocks match the float64 reference', async () => {
-  const report = await analyzeOnOrt();
-  assert.equal(report.backend.name, 'ort');
-  assert.match(report.backend.reason ?? '', /ONNX Runtime .* computes the convolutions/);
-  const ort = activeConvExecutor() as OrtConvExecutor;
-  assert.equal(ort.name, 'onnxruntime', 'the convolutions were installed on ONNX Runtime');
-  assert.ok(ort.stats.runs >= 100, `ONNX Runtime ran ${ort.stats.runs} convolutions`);
-  assert.equal(activePassRunner(), undefined, 'whole-pass graphs are off by default');
-  compareWithReference(report);
-});
-
-test('resnet_cifar8 with whole reverse passes as ONNX Runtime graphs: the same agreement, and the graphs ran', async () => {
-  process.env[ORT_GRAPH_ENV] = '1';
+test('resnet_cifar8 on ONNX Runtime, one session per convolution: exact GSCs to the output and between blocks match the float64 reference', async () => {
+  process.env[ORT_GRAPH_ENV] = '0';
   let report: AnalysisReport;
   try {
     report = await analyzeOnOrt();
   } finally {
     delete process.env[ORT_GRAPH_ENV];
   }
+  assert.equal(report.backend.name, 'ort');
+  assert.match(report.backend.reason ?? '', /ONNX Runtime .* computes the convolutions/);
+  const ort = activeConvExecutor() as OrtConvExecutor;
+  assert.equal(ort.name, 'onnxruntime', 'the convolutions were installed on ONNX Runtime');
+  assert.ok(ort.stats.runs >= 100, `ONNX Runtime ran ${ort.stats.runs} convolutions`);
+  assert.equal(activePassRunner(), undefined, 'whole-pass graphs are off');
+  compareWithReference(report);
+});
+
+test('resnet_cifar8 with whole reverse passes as ONNX Runtime graphs (the default): the same agreement, and the graphs ran', async () => {
+  const report = await analyzeOnOrt();
   assert.match(report.backend.reason ?? '', /ONNX Runtime .* runs each reverse pass as one graph/);
   const graphs = activePassRunner()!.stats;
   assert.ok(graphs.runs >= 10, `ONNX Runtime ran ${graphs.runs} whole reverse passes`);
