@@ -7,7 +7,9 @@
  * nothing here asserts a time).
  *
  * Each run is its own child process so that peak RSS is that analysis's own.
- * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend ort,wasm|cpu|node] [--threads T,...]
+ * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend ort,wasm|ort-conv|ort-graph|cpu|node] [--threads T,...]
+ *        ('ort-conv': --backend ort with GRADIENT_LENS_ORT_GRAPH=0, one ORT session per convolution;
+ *        'ort-graph': --backend ort with whole reverse passes as ORT graphs, the default)
  *        (T goes to the analysis as GRADIENT_LENS_THREADS)
  *        [--no-torch] [--update] [model ...]
  * --update replaces only the rows of the models (thread counts, backends) run, keeping the others.
@@ -19,6 +21,7 @@ import * as path from 'node:path';
 import { defaultResnet18Dir, ensureResnet18 } from './gen-resnet18';
 import { defaultMobilenetv2Dir, ensureMobilenetv2 } from './gen-mobilenetv2';
 import { THREADS_ENV } from '../src/engine/parallel/pool';
+import { ORT_GRAPH_ENV } from '../src/runtime/backend';
 
 interface BenchCase {
   readonly name: string;
@@ -120,7 +123,12 @@ function runOurs(
       encoding: 'utf8',
       maxBuffer: 64 << 20,
       cwd: path.resolve(__dirname, '..', '..'),
-      env: threads === '' ? process.env : { ...process.env, [THREADS_ENV]: threads },
+      env: {
+        ...process.env,
+        ...(threads === '' ? {} : { [THREADS_ENV]: threads }),
+        // 'ort-conv' / 'ort-graph': ONNX Runtime without / with whole reverse passes as graphs (runtime/backend.ts ORT_GRAPH_ENV).
+        ...(backend === 'ort-conv' ? { [ORT_GRAPH_ENV]: '0' } : backend === 'ort-graph' ? { [ORT_GRAPH_ENV]: '1' } : {}),
+      },
     },
   );
   const wallMs = Date.now() - started;
@@ -209,7 +217,7 @@ function main(): void {
         results.push({
           name: c.name,
           model: path.relative(process.cwd(), c.model),
-          backend: report.backend.name,
+          backend: backend.startsWith('ort-') && report.backend.name === 'ort' ? backend : report.backend.name,
           threads: threads === '' ? 'default' : threads,
           batch: report.settings.batch,
           probes: report.settings.probes,
@@ -226,7 +234,7 @@ function main(): void {
           ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB`
           : '';
         process.stdout.write(
-          `${c.name.padEnd(20)} ${report.backend.name.padEnd(4)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
+          `${c.name.padEnd(20)} ${(backend.startsWith('ort-') ? backend : report.backend.name).padEnd(8)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
         );
         save();
       }
@@ -236,7 +244,7 @@ function main(): void {
 
 function cliArgs(c: BenchCase, json: string, probes: string, backend: string, batch: string): string[] {
   const input = c.input ? ['--input', c.input] : ['--batch', batch];
-  return ['analyze', c.model, '--probes', probes, '--backend', backend, '--json', json, '--quiet', ...input];
+  return ['analyze', c.model, '--probes', probes, '--backend', backend.startsWith('ort-') ? 'ort' : backend, '--json', json, '--quiet', ...input];
 }
 
 main();

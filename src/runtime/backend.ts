@@ -2,12 +2,13 @@
  * Chooses the backend the engine computes on.
  *
  * - 'ort': ONNX Runtime (onnxruntime-node, native, its CPU binaries inside the npm package)
- *   executes the convolutions, the hot primitive of every CNN (src/runtime/ortConv.ts); the
- *   other ops run on TensorFlow.js's wasm backend. Chosen by name only, for now: measured on
- *   an idle 2-core machine (bench/results.json, ResNet-18-sized, batch 16, 8 probes) it takes
- *   the same time as wasm (12.1 s against 12.5 s) and 380 MB more memory, because every
- *   convolution crosses between the two runtimes; 'auto' will prefer it once whole passes run
- *   as one ONNX Runtime graph.
+ *   runs each reverse pass through enough weight layers as one recorded graph
+ *   (src/runtime/ortGraph.ts), and the convolutions of everything else (the forward pass, small
+ *   passes: src/runtime/ortConv.ts); the other ops of those run on TensorFlow.js's wasm
+ *   backend. Chosen by name only: measured on the shared 2-core machine
+ *   (bench/results-2026-12-07-ortgraph.md) it takes half the CPU of per-convolution sessions on
+ *   a MobileNetV2-sized model but no less than wasm's wall time on a ResNet-18-sized one, where
+ *   each pass's session is built for one run.
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the
@@ -19,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setConvExecutor, tfjsConvExecutor } from '../ops/convCore';
 import { ortConvExecutor, type OrtConvExecutor } from './ortConv';
+import { ortPassRunner, setPassRunner, type PassRunner } from './ortGraph';
 import { loadOnnxRuntime, type OrtRuntime } from './ortSession';
 
 export type BackendChoice = 'auto' | 'ort' | 'node' | 'wasm' | 'cpu';
@@ -36,6 +38,8 @@ export interface BackendInfo {
   readonly reason: string;
   /** ONNX Runtime's convolution executor when name is 'ort' (its run count shows that it ran). */
   readonly ort?: OrtConvExecutor;
+  /** ONNX Runtime's runner of whole reverse passes when name is 'ort' and graphs are on (its stats show which path ran). */
+  readonly ortGraph?: PassRunner;
 }
 
 const TFJS_ID: Record<Exclude<BackendName, 'ort'>, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
@@ -64,6 +68,19 @@ export const loadBackendPackage: BackendPackageLoader = (name) => {
 /** Environment variable: ONNX Runtime's intra-op threads per session (default ORT_DEFAULT_THREADS). */
 export const ORT_THREADS_ENV = 'GRADIENT_LENS_ORT_THREADS';
 export const ORT_DEFAULT_THREADS = 2;
+
+/**
+ * Environment variable: '0' turns off whole reverse passes as one ONNX Runtime graph
+ * (ortGraph.ts), leaving one session per convolution. On by default: measured under load
+ * (bench/results-2026-12-07-ortgraph.md) the graphs took 2.1x less CPU on the
+ * MobileNetV2-sized model and about the same (+-20%) on the ResNet-18-sized one, where each
+ * pass's session costs what its graph saves.
+ */
+export const ORT_GRAPH_ENV = 'GRADIENT_LENS_ORT_GRAPH';
+
+function ortGraphsOn(): boolean {
+  return process.env[ORT_GRAPH_ENV] !== '0';
+}
 
 function ortThreads(): number {
   const v = Number(process.env[ORT_THREADS_ENV]);
@@ -116,11 +133,15 @@ async function activateTfjs(name: Exclude<BackendName, 'ort'>, load: BackendPack
 
 /** The executor installed by the last initBackend('ort') of this thread, released when another backend is chosen. */
 let installedOrt: OrtConvExecutor | undefined;
+let installedRunner: PassRunner | undefined;
 
 function useTfjsConvolutions(): void {
   setConvExecutor(tfjsConvExecutor);
   installedOrt?.dispose();
   installedOrt = undefined;
+  setPassRunner(undefined);
+  installedRunner?.dispose();
+  installedRunner = undefined;
 }
 
 /** What 'auto' tries, best first ('ort' is not among them yet: see the top of this file). */
@@ -156,12 +177,20 @@ export async function initBackend(choice: BackendChoice, load: BackendPackageLoa
       useTfjsConvolutions();
       installedOrt = ortConvExecutor(loaded.ort, threads);
       setConvExecutor(installedOrt);
+      if (ortGraphsOn()) {
+        installedRunner = ortPassRunner(loaded.ort, threads);
+        setPassRunner(installedRunner);
+      }
+      const what = installedRunner
+        ? `it runs each reverse pass as one graph (${threads} intra-op threads; a pass it cannot record, and the forward pass, run on ${rest} with ONNX Runtime's convolutions)`
+        : `it computes the convolutions (${threads} intra-op threads), ${rest} the other ops`;
       return {
         name,
         tfjsBackend: tf.getBackend(),
         notes,
-        reason: `${chosen}: ONNX Runtime ${loaded.ort.version} loaded; it computes the convolutions (${threads} intra-op threads), ${rest} the other ops`,
+        reason: `${chosen}: ONNX Runtime ${loaded.ort.version} loaded; ${what}`,
         ort: installedOrt,
+        ortGraph: installedRunner,
       };
     }
     const failure = await activateTfjs(name, load);

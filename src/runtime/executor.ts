@@ -10,6 +10,7 @@ import { kernelFor } from '../ops/registry';
 import { checkOutputSize, outputElementBound } from './sizeGuard';
 import type { MemoryBudget } from './memoryBudget';
 import { stackedShape, stackedVjp } from './probeStacking';
+import { activePassRunner, outsideRecording } from './ortGraph';
 
 /** Activations by tensor name, as the forward pass left them. */
 export type Activations = ReadonlyMap<string, Tensor>;
@@ -84,7 +85,8 @@ export class Executor implements KernelContext {
   cached<T extends tf.Tensor | tf.Tensor[]>(key: string, make: () => T): T {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit as T;
-    const made = tf.tidy(make);
+    // Real values even while a reverse pass is being recorded (ortGraph.ts): they outlive it.
+    const made = outsideRecording(() => tf.tidy(make));
     if (Array.isArray(made)) made.forEach((t) => tf.keep(t));
     else tf.keep(made);
     this.cache.set(key, made);
@@ -95,7 +97,7 @@ export class Executor implements KernelContext {
     let entries = this.activationCache.get(source.id);
     const hit = entries?.get(key);
     if (hit !== undefined && !hit.isDisposed) return hit as T;
-    const made = tf.keep(tf.tidy(make));
+    const made = tf.keep(outsideRecording(() => tf.tidy(make)));
     if (entries === undefined) this.activationCache.set(source.id, (entries = new Map()));
     entries.set(key, made);
     return made;
@@ -224,6 +226,25 @@ export class Executor implements KernelContext {
    * stacked along axis 0 (probeStacking.ts; check canStackProbes first).
    */
   vjp(acts: Activations, seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], checkpoint?: Checkpoint, probes = 1): Map<string, Tensor> {
+    // On ONNX Runtime the whole pass runs as one graph, recorded from this same code
+    // (ortGraph.ts); what cannot be recorded runs eagerly below.
+    const runner = activePassRunner();
+    if (runner !== undefined) {
+      const constants = new Set(this.constants.values());
+      const weightedNodes = this.weightedNodesBetween(seeds, wrt);
+      const ran = runner.vjp({ acts, seeds, wrt, probes, constants, weightedNodes, run: () => this.eagerVjp(acts, seeds, wrt, checkpoint, probes) });
+      if (ran !== undefined) return ran;
+    }
+    return this.eagerVjp(acts, seeds, wrt, checkpoint, probes);
+  }
+
+  private eagerVjp(
+    acts: Activations,
+    seeds: ReadonlyMap<string, Tensor>,
+    wrt: readonly string[],
+    checkpoint: Checkpoint | undefined,
+    probes: number,
+  ): Map<string, Tensor> {
     const wrtSet = new Set(wrt);
     const downstreamOfWrt = this.forwardReach(wrtSet);
     const grads = new Map<string, Tensor>();
@@ -361,6 +382,20 @@ export class Executor implements KernelContext {
     if (bytes > 0) this.budget.charge(bytes, what);
     else this.budget.release(-bytes);
     this.chargedByPass.set(acts, (this.chargedByPass.get(acts) ?? 0) + bytes);
+  }
+
+  /** Nodes holding weights (convolutions, matrix products) on a data path from `wrt` to a seed: the reverse pass's size. */
+  private weightedNodesBetween(seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[]): number {
+    const reach = this.forwardReach(new Set(wrt));
+    const needed = new Set(seeds.keys());
+    let count = 0;
+    for (let i = this.graph.nodes.length - 1; i >= 0; i--) {
+      const node = this.graph.nodes[i];
+      if (!node.outputs.some((o) => needed.has(o) && reach.has(o))) continue;
+      if (this.kernels[i].holdsWeights === true) count++;
+      for (const j of this.kernels[i].dataInputs) if (node.inputs[j]) needed.add(node.inputs[j]);
+    }
+    return count;
   }
 
   /** Tensor names reachable from `from` along data inputs (including `from`). */

@@ -1,13 +1,24 @@
 /**
- * Small ONNX models built in memory for ONNX Runtime sessions (one op each, plus the layout
- * transposes around it), encoded with onnx-proto.
+ * ONNX models built in memory for ONNX Runtime sessions, encoded with onnx-proto: one
+ * convolution each (ortConv.ts), or a whole recorded reverse pass (ortGraph.ts).
  */
 import { onnx } from 'onnx-proto';
 
 /** Opset of the models built here (the engine's graph semantics are opset 18). */
 const OPSET = 18;
 
-export type AttributeValue = number | readonly number[];
+/** An int, a list of ints, a float (`{ float: x }`: ONNX tells the types apart) or a string. */
+export type AttributeValue = number | readonly number[] | { readonly float: number } | { readonly text: string };
+
+/** Element types of the values in these models. */
+export type ElemType = 'float32' | 'int32' | 'int64' | 'bool';
+
+const ELEM: Record<ElemType, onnx.TensorProto.DataType> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int32: onnx.TensorProto.DataType.INT32,
+  int64: onnx.TensorProto.DataType.INT64,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
 
 export interface NodeSpec {
   readonly op: string;
@@ -16,16 +27,19 @@ export interface NodeSpec {
   readonly attrs?: Readonly<Record<string, AttributeValue>>;
 }
 
-/** A float32 graph input; a string dimension is symbolic (the batch, so stacked probes reuse the session). */
+/** A graph input or output (float32 unless said); a string dimension is symbolic (the batch, so stacked probes reuse the session). */
 export interface ValueSpec {
   readonly name: string;
   readonly shape: readonly (number | string)[];
+  readonly dtype?: ElemType;
 }
 
 export interface Initializer {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array;
+  /** Float32Array for float32 (the default), Int32Array, BigInt64Array, Uint8Array for bool. */
+  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+  readonly dtype?: ElemType;
 }
 
 export interface ModelSpec {
@@ -37,6 +51,8 @@ export interface ModelSpec {
 
 function attribute(name: string, value: AttributeValue): onnx.IAttributeProto {
   if (typeof value === 'number') return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
+  if ('float' in value) return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value.float };
+  if ('text' in value) return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value.text) };
   return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...value] };
 }
 
@@ -45,7 +61,7 @@ function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
     name: v.name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType: ELEM[v.dtype ?? 'float32'],
         shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -54,12 +70,12 @@ function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
 
 function initializer(t: Initializer): onnx.ITensorProto {
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return { name: t.name, dims: [...t.shape], dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw };
+  return { name: t.name, dims: [...t.shape], dataType: ELEM[t.dtype ?? 'float32'], rawData: raw };
 }
 
-export function encodeModel(spec: ModelSpec): Uint8Array {
+export function encodeModel(spec: ModelSpec, name = 'gradient-lens-op'): Uint8Array {
   const graph: onnx.IGraphProto = {
-    name: 'gradient-lens-op',
+    name,
     node: spec.nodes.map((n, i) => ({
       name: `n${i}`,
       opType: n.op,

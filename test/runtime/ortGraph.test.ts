@@ -1,0 +1,118 @@
+/**
+ * Whole reverse passes as one ONNX Runtime graph (src/runtime/ortGraph.ts), recorded from the
+ * same kernels the eager path runs: on the fixture models, the cotangents from the output to
+ * every block boundary, with stacked probes, equal the eager TensorFlow.js wasm pass within
+ * float32 rounding, and the graph really ran (a silent fallback would pass the numbers too).
+ * A pass with a kernel the recording lacks runs eagerly and says why.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/runtime/backend';
+import { loadModel } from '../../src/loaders';
+import { toChannelsLast } from '../../src/passes/layout';
+import { partitionBlocks } from '../../src/metrics/blocks';
+import { Executor } from '../../src/runtime/executor';
+import { ortPassRunner, setPassRunner, type PassRunner } from '../../src/runtime/ortGraph';
+import { loadOnnxRuntime } from '../../src/runtime/ortSession';
+import { setConvExecutor, tfjsConvExecutor } from '../../src/ops/convCore';
+import { SeededRandom } from '../../src/runtime/random';
+import { fixtureDir } from '../helpers/fixtures';
+
+let runner: PassRunner;
+
+before(async () => {
+  await initBackend('wasm');
+  setConvExecutor(tfjsConvExecutor);
+  runner = ortPassRunner(loadOnnxRuntime(), 2, 0);
+});
+
+/** Largest |a - b| over the largest |a|: float32 rounding of a different summation order is ~1e-6. */
+function relMaxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  assert.equal(x.length, y.length);
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) {
+    scale = Math.max(scale, Math.abs(x[i]));
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+async function compare(name: string, probes: number): Promise<void> {
+  const dir = fixtureDir(name);
+  const graph = toChannelsLast((await loadModel(path.join(dir, 'model.onnx'))).graph);
+  const exec = new Executor(graph);
+  const input = graph.inputs[0];
+  const sample = (input.shape ?? []).slice(1).map(Number);
+  const raw = readFileSync(path.join(dir, 'input.bin'));
+  const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const x = tf.tensor(data, [data.length / sample.reduce((a, b) => a * b, 1), ...sample]);
+  const feeds = new Map([[input.name, x]]);
+  const acts = exec.forward(feeds);
+  const target = graph.outputs[0].name;
+  const wrt = partitionBlocks(graph, input.name, target).boundaries.slice(0, -1);
+  const y = acts.get(target)!;
+  const seed = tf.tensor(new SeededRandom(3).gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
+  const seeds = new Map([[target, seed]]);
+  try {
+    setPassRunner(undefined);
+    const eager = exec.vjp(acts, seeds, wrt, undefined, probes);
+    const before = { ...runner.stats };
+    setPassRunner(runner);
+    const recorded = exec.vjp(acts, seeds, wrt, undefined, probes);
+    setPassRunner(undefined);
+    assert.equal(runner.stats.fallbacks, before.fallbacks, `${name} fell back: ${runner.stats.fallbackReasons.join('; ')}`);
+    assert.equal(runner.stats.runs, before.runs + 1, `${name}: ONNX Runtime ran the pass`);
+    assert.ok(wrt.length >= 2, `${name}: ${wrt.length} tensors compared`);
+    for (const w of wrt) {
+      assert.deepEqual(recorded.get(w)!.shape, eager.get(w)!.shape, `${name}: shape of the cotangent of ${w}`);
+      const d = relMaxDiff(eager.get(w)!, recorded.get(w)!);
+      assert.ok(d <= 2e-5, `${name}: cotangent of ${w} differs by ${d.toExponential(2)}`);
+    }
+    [...eager.values(), ...recorded.values()].forEach((t) => t.dispose());
+  } finally {
+    setPassRunner(undefined);
+    seed.dispose();
+    exec.disposeActivations(acts, feeds);
+    x.dispose();
+    exec.dispose();
+  }
+}
+
+for (const [name, probes] of [
+  ['resnet_cifar8', 3],
+  ['mlp_bn_relu', 4],
+  ['resmlp_relu', 2],
+  ['mlp_tanh', 1],
+  ['mlp_ln_tanh', 3],
+  ['tiny_transformer', 2],
+] as const) {
+  test(`${name}: a reverse pass recorded into one ONNX Runtime graph equals the eager pass (${probes} probes)`, async () => {
+    await compare(name, probes);
+  });
+}
+
+test('a pass with a kernel the recording lacks runs eagerly, and the runner says why', () => {
+  const before = runner.stats.fallbacks;
+  const x = tf.tensor([1, 2, 3]);
+  const out = runner.vjp({
+    acts: new Map([['x', x]]),
+    seeds: new Map(),
+    wrt: ['x'],
+    probes: 1,
+    weightedNodes: 1,
+    constants: new Set(),
+    // Cumsum has no recording kernel.
+    run: () => new Map([['x', tf.cumsum(x)]]),
+  });
+  assert.equal(out, undefined);
+  assert.equal(runner.stats.fallbacks, before + 1);
+  assert.match(runner.stats.fallbackReasons.join('\n'), /Cumsum/);
+  assert.equal(tf.getBackend(), 'wasm', 'the compute backend is restored');
+  x.dispose();
+});
