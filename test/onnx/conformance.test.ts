@@ -145,10 +145,28 @@ function compare(got: tf.Tensor, want: DataFile, label: string): void {
   }
 }
 
+/**
+ * The expanded window-function cases (Hann, Hamming, Blackman, periodic or symmetric) store
+ * expected values that are off by up to 5e-4 relative: ONNX's generator evaluated the formula
+ * with a rounded pi (its test_hannwindow_expanded holds 0.09554043 where 0.5 - 0.5 cos(2 pi 9/10)
+ * is 0.0954915). These cases are checked against the window formula in float64 instead.
+ */
+const WINDOW_CASE = /^test_(hann|hamming|blackman)window(_symmetric)?_expanded$/;
+
+function windowReference(dir: string, inputs: readonly DataFile[], outputs: readonly DataFile[]): DataFile[] {
+  const m = WINDOW_CASE.exec(path.basename(dir));
+  if (m === null) return [...outputs];
+  const n = Number(inputs[0].tensor.data[0]);
+  const [a0, a1, a2] = m[1] === 'hann' ? [0.5, 0.5, 0] : m[1] === 'hamming' ? [25 / 46, 21 / 46, 0] : [0.42, 0.5, 0.08];
+  const period = m[2] === undefined ? n : n - 1;
+  const values = Float32Array.from({ length: n }, (_, k) => a0 - a1 * Math.cos((2 * Math.PI * k) / period) + a2 * Math.cos((4 * Math.PI * k) / period));
+  return outputs.map((o) => ({ ...o, tensor: { ...o.tensor, data: values } }));
+}
+
 function run(graph: Graph, dir: string, declared: ReadonlyMap<string, number>): void {
   const dataDir = path.join(dir, 'test_data_set_0');
   const inputs = readDataFiles(dataDir, 'input', declared);
-  const outputs = readDataFiles(dataDir, 'output', declared);
+  const outputs = windowReference(dir, inputs, readDataFiles(dataDir, 'output', declared));
   const feeds = new Map<string, tf.Tensor>();
   for (const [file, value] of match(inputs, graph.inputs, 'input')) {
     feeds.set(value.name, tf.tensor(file.tensor.data, [...file.tensor.shape], file.tensor.dtype));
@@ -197,7 +215,8 @@ describe('ONNX conformance cases', () => {
       results.push(result);
       let graph: Graph;
       try {
-        graph = await loadOnnxModel(modelFile);
+        // The cases feed every input: none is fixed to a constant as for an analysis.
+        graph = await loadOnnxModel(modelFile, { fixSecondaryInputs: false });
       } catch (e) {
         if (e instanceof UnsupportedOperatorError) {
           for (const label of e.ops.keys()) assert.ok(e.message.includes(label), `the message names ${label}`);

@@ -24,15 +24,20 @@ export { decodeTensorProto } from './tensor';
 /** Options: see LoadOptions in ../index.ts (`budget` charged for the file and every decoded tensor, `output` to cut at). */
 export async function loadOnnxModel(
   filePath: string,
-  options: { readonly budget?: MemoryBudget; readonly output?: string; readonly probe?: InputProbe } = {},
+  options: { readonly budget?: MemoryBudget; readonly output?: string; readonly probe?: InputProbe; readonly fixSecondaryInputs?: boolean } = {},
 ): Promise<Graph> {
-  const { budget, output, probe } = options;
+  const { budget, output, probe, fixSecondaryInputs: fix } = options;
   // The file's bytes are held until the tensors are decoded out of them.
   const fileBytes = budget === undefined ? 0 : (await fs.stat(filePath)).size;
   budget?.charge(fileBytes, `the model file ${filePath}`);
   try {
     const bytes = await readModelFile(filePath);
-    return translateModel(decodeModel(bytes, filePath), filePath, { budget, ...(output !== undefined && { output }), ...(probe !== undefined && { probe }) });
+    return translateModel(decodeModel(bytes, filePath), filePath, {
+      budget,
+      ...(output !== undefined && { output }),
+      ...(probe !== undefined && { probe }),
+      ...(fix !== undefined && { fixSecondaryInputs: fix }),
+    });
   } finally {
     budget?.release(fileBytes);
   }
@@ -83,6 +88,12 @@ export interface TranslateOptions {
   readonly probe?: InputProbe;
   /** Constants known before the file's initializers (the evaluation of a condition passes the loader's own). */
   readonly constants?: ReadonlyMap<string, ConstTensor>;
+  /**
+   * Fix the inputs after the first float one to constants (secondaryInputs.ts); default true.
+   * False keeps every declared input an input, for callers that feed them all (ONNX's
+   * conformance cases).
+   */
+  readonly fixSecondaryInputs?: boolean;
 }
 
 /** The batch size and the sizes of dynamic dimensions the model will be analysed with. */
@@ -122,7 +133,7 @@ export function translateModel(model: onnx.ModelProto, file: string, options: Tr
   // initializer were inputs with a default value. Either way they are constants here.
   const declaredInputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => graphValueInfo(v, 'graph input', file));
   // Inputs after the first float one (a sample rate, a recurrent state) are fixed constants.
-  const { data: inputs, fixed } = fixSecondaryInputs(declaredInputs);
+  const { data: inputs, fixed } = options.fixSecondaryInputs === false ? { data: declaredInputs, fixed: [] } : fixSecondaryInputs(declaredInputs);
   for (const f of fixed) initializers.set(f.name, f.tensor);
   const declared = (g.output ?? []).map((v) => graphValueInfo(v, 'graph output', file));
   const chosen = options.output;

@@ -19,6 +19,11 @@ import { MODEL_CLASSES, runCallsInDependencyOrder, type LayerSpec, type ModelSpe
 // upscalerLayers: two custom classes translated from their published code (see upscaler.ts).
 const TRANSLATORS: Readonly<Record<string, LayerTranslator>> = { ...coreLayers, ...spatialLayers, ...upscalerLayers };
 
+/** The Keras layer classes this loader translates (for the README's op tables). */
+export function supportedLayerClasses(): string[] {
+  return Object.keys(TRANSLATORS).sort();
+}
+
 const RECURRENT = new Set([
   'SimpleRNN',
   'GRU',
