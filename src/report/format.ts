@@ -175,6 +175,13 @@ export function formatGscToOutput(e: Estimate): string {
   return isReferenceEstimate(e) ? `1 (${REFERENCE_LAYER_TEXT})` : formatNumber(e.value);
 }
 
+/** A stream unit's measured GSC: "value [low, high]", "value (exact)", "1 (identity)", or "not measured". */
+export function formatUnitGsc(e: Estimate | undefined): string {
+  if (e === undefined) return 'not measured';
+  const how = e.method === 'identity' ? '(identity)' : e.method === 'exact' ? '(exact)' : formatInterval(e.ci99);
+  return `${formatNumber(e.value)} ${how}`;
+}
+
 /** The interval column of an estimate: "exact", "reference layer" (1 by definition) or "[low, high]". */
 export function formatEstimateInterval(e: Estimate): string {
   if (isReferenceEstimate(e)) return REFERENCE_LAYER_TEXT;

@@ -1,7 +1,7 @@
 /** The one number formatter, and every surface printing the same value the same way. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fmt, fmtEstimate, formatComparison, formatInterval, formatK, formatNumber, formatPrecise } from '../../src/report/format';
+import { fmt, fmtEstimate, formatComparison, formatInterval, formatK, formatNumber, formatPrecise, formatUnitGsc } from '../../src/report/format';
 import * as webviewFormat from '../../webview-ui/src/format';
 import * as annotationFormat from '../../src/extension/annotations/format';
 import { formatReportTable } from '../../src/cli/table';
@@ -93,3 +93,11 @@ function fakeResidual(b: ReturnType<typeof savedReport>['blocks'][number]) {
     relation: b.linearisation.relation,
   };
 }
+
+test('a stream unit GSC prints with its interval, exact, identity or "not measured" (md export and webview alike)', () => {
+  const probe = { value: 0.9171, stderr: 0.004, ci99: [0.9064, 0.9278] as const, method: 'probes (8)' };
+  assert.equal(formatUnitGsc(probe), `${formatNumber(0.9171)} ${formatInterval([0.9064, 0.9278])}`);
+  assert.equal(formatUnitGsc({ value: 1.25, stderr: 0, ci99: [1.25, 1.25], method: 'exact' }), '1.25 (exact)');
+  assert.equal(formatUnitGsc({ value: 1, stderr: 0, ci99: [1, 1], method: 'identity' }), '1 (identity)');
+  assert.equal(formatUnitGsc(undefined), 'not measured');
+});

@@ -2,7 +2,8 @@
  * The results webview in headless Chromium, under the exact HTML and Content-Security-Policy
  * the extension serves: crafted layer names render as text (no script, no dialog, no element
  * from them), no remote resource loads, an injected inline script is blocked by the CSP, and
- * malformed messages in either direction are ignored without breaking the page.
+ * malformed messages in either direction are ignored without breaking the page. Also, on the
+ * same page, what only a rendered page shows: a block's stream units in its details.
  *
  * Needs the built bundle (dist/webview.js: scripts/setup.sh or `npm run compile`) and Debian's
  * chromium, both of which CI installs.
@@ -136,6 +137,58 @@ test('crafted layer names are text, nothing remote loads, injected script is blo
     assert.ok(!served.some((u) => u.startsWith('/leak')), `a name reached the server: ${served.join(', ')}`);
     assert.ok(cspViolations.length > 0, 'the CSP reported the blocked inline script');
     assert.deepEqual(pageErrors, [], 'malformed messages broke the page');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a block with stream units lists them in its details, with their GSCs (or why not measured)', async () => {
+  const report = mutableCopy(savedReport());
+  const block = report.blocks[1];
+  const unit = (name: string) => ({
+    name,
+    inputTensor: block.inputTensor,
+    outputTensor: block.outputTensor,
+    nodes: ['n1', 'n2'],
+    opTypes: ['Conv', 'Relu', 'Add'],
+  });
+  // Test data: two units, one measured with a residual connection, one left unmeasured.
+  Object.assign(block, {
+    streamUnits: [
+      {
+        ...unit('head2.unit1'),
+        kind: 'residual',
+        residual: {
+          skipKind: 'identity',
+          mergeTensor: 'm',
+          skipTensor: 's',
+          branchTensor: 'b',
+          mergeNode: 'add',
+          gscBranch: { value: 0.5, stderr: 0.01, ci99: [0.47, 0.53], method: 'probes (8)' },
+          gscSkip: { value: 1, stderr: 0, ci99: [1, 1], method: 'identity' },
+        },
+        gscUnit: { value: 0.9171, stderr: 0.004, ci99: [0.9064, 0.9278], method: 'probes (8)' },
+      },
+      { ...unit('head2.unit2'), kind: 'plain', residual: null, unmeasured: 'its input also reaches its output through Concat_7' },
+    ],
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.some((m) => m.type === 'ready'));
+    await page.evaluate(
+      (r) => (globalThis as unknown as PageGlobals).postMessage({ type: 'report', report: r }, '*'),
+      report as unknown as Record<string, unknown>,
+    );
+    await page.locator('#block-table tr[data-block-index]').first().waitFor({ timeout: 20000 });
+    await page.evaluate((i) => (globalThis as unknown as PageGlobals).postMessage({ type: 'selectBlock', index: i }, '*'), block.index);
+    const details = page.locator('#details');
+    await details.getByText('Stream units off the main path').waitFor({ timeout: 20000 });
+    const text = await details.innerText();
+    assert.match(text, /head2\.unit1/);
+    assert.match(text, /residual \(identity\) · GSC 0\.917\d* \[0\.906\d*, 0\.92[78]\d*\] · branch 0\.5 \[0\.47, 0\.53\] · skip 1 \(identity\)/);
+    assert.match(text, /head2\.unit2[\s\S]*not measured: its input also reaches its output through Concat_7/);
   } finally {
     await context.close();
   }

@@ -2,7 +2,7 @@
  * The static parts of the page: header, warnings, summary, the selected block's details and
  * the chart data tables. All text goes in through dom.h (text nodes), never as markup.
  */
-import { formatKLinPrecision, threadsText } from '../../src/report/format';
+import { formatKLinPrecision, formatUnitGsc, threadsText } from '../../src/report/format';
 import type { AnalysisReport, BlockReport, DilutionRelation, Estimate, PerSampleSummary } from '../../src/report/schema';
 import { blockMatrixAbsentText, inputShortText, inputText, referenceShortText, referenceText } from '../../src/report/referenceText';
 import { h } from './dom';
@@ -269,6 +269,24 @@ export function renderBlockDetails(r: AnalysisReport, b: BlockReport | undefined
         est('GSC of the skip', res.gscSkip),
         ...relationRows('relation:', res.relation, false),
       ]),
+    );
+  }
+  const units = b.streamUnits ?? [];
+  if (units.length > 0) {
+    // Residual units of streams off the main path (docs/metrics.md, step 7), each measured as a block.
+    groups.push(
+      group(
+        'Stream units off the main path',
+        units.map((u): Row => [
+          u.name,
+          u.unmeasured !== undefined
+            ? `${u.residual ? 'residual' : 'plain'} · not measured: ${u.unmeasured}`
+            : u.residual
+              ? `residual (${u.residual.skipKind}) · GSC ${formatUnitGsc(u.gscUnit)} · branch ${formatUnitGsc(u.residual.gscBranch)} · skip ${formatUnitGsc(u.residual.gscSkip)}`
+              : `plain · GSC ${formatUnitGsc(u.gscUnit)}`,
+          u.opTypes.join(' → '),
+        ]),
+      ),
     );
   }
   groups.push(group('Linearisation (k_lin)', linRows));

@@ -5,7 +5,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatEstimateInterval, formatInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, formatUnitGsc, threadsText } from '../format';
 import { inputText, referenceText } from '../referenceText';
 import { mdCode, mdLineStart, mdTable, mdText } from './markdownText';
 
@@ -24,9 +24,7 @@ function kindLabel(b: BlockReport): string {
 
 /** A stream unit's GSC with its 99% interval ("exact", or "identity" for an identity skip); "not measured" when absent. */
 function unitGsc(e: Estimate | undefined): string {
-  if (e === undefined) return 'not measured';
-  const how = e.method === 'identity' ? '(identity)' : e.method === 'exact' ? '(exact)' : formatInterval(e.ci99);
-  return mdText(`${formatNumber(e.value)} ${how}`);
+  return mdText(formatUnitGsc(e));
 }
 
 /**
