@@ -12,6 +12,7 @@ import { streamFor } from '../../src/runtime/random';
 import { analyzeGraph } from '../../src/engine/analyze';
 import { reportFieldProblem } from '../../src/report/validate';
 import { reportToMarkdown } from '../../src/report/export/markdown';
+import { reportToHtml } from '../../src/report/export/html';
 import type { StreamUnitReport } from '../../src/report/schema';
 import { useTestBackend } from '../helpers/backend';
 import { fpnModel, twoHeadResidualModel } from '../helpers/blockShapes';
@@ -132,6 +133,10 @@ test("two heads: each of the second head's residual units is measured, its GSC a
   const md = reportToMarkdown(report);
   const section = md.slice(md.indexOf('### Stream units'), md.indexOf('### Nonlinearities'));
   assert.equal((section.match(/\(exact\) \| [^|]+ \(exact\) \| 1 \(identity\) \|/g) ?? []).length, 6, section);
+  // The HTML export lists the same units, one row each.
+  const html = reportToHtml(report);
+  const table = html.slice(html.indexOf('<table class="stream-units">'), html.indexOf('</table>', html.indexOf('<table class="stream-units">')));
+  assert.equal((table.match(/<td class="text">1 \(identity\)<\/td><\/tr>/g) ?? []).length, 6, table);
 });
 
 test('FPN: every stream unit (laterals, output units) is measured, with finite GSCs', async () => {

@@ -8,7 +8,7 @@
  */
 import type { AnalysisReport, BlockReport, Estimate } from '../schema';
 import { blockFlags, flagLabels, isCollapsed, isPseudoLinear } from '../flags';
-import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, threadsText } from '../format';
+import { fmt, formatEstimateInterval, formatKLin, formatKSkip, formatNumber, formatSeconds, formatUnitGsc, threadsText } from '../format';
 import { blockMatrixAbsentText, inputText, referenceText } from '../referenceText';
 import { esc } from './htmlText';
 import { blockMatrixHeatmap, gscChart, kChart } from './svgCharts';
@@ -106,6 +106,30 @@ function nonlinearitiesTable(report: AnalysisReport): string {
   return `<table class="nonlinearities"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Units of streams off the main path (docs/metrics.md, step 7), as in the Markdown export; empty when there are none. */
+function streamUnitsSection(report: AnalysisReport): string {
+  const rows = report.blocks.flatMap((b) =>
+    (b.streamUnits ?? []).map((u) =>
+      row([
+        td(esc(b.index)),
+        td(esc(u.name), 'name'),
+        td(esc(u.residual ? `residual/${u.residual.skipKind}` : 'plain'), 'text'),
+        td(esc(u.nodes.length)),
+        td(esc(u.unmeasured !== undefined ? `not measured: ${u.unmeasured}` : formatUnitGsc(u.gscUnit)), 'text'),
+        td(u.residual ? esc(formatUnitGsc(u.residual.gscBranch)) : '', 'text'),
+        td(u.residual ? esc(formatUnitGsc(u.residual.gscSkip)) : '', 'text'),
+      ]),
+    ),
+  );
+  if (rows.length === 0) return '';
+  const head = ['block', 'unit', 'kind', 'ops', 'GSC', 'branch GSC', 'skip GSC']
+    .map((h, i) => `<th${i === 1 || i === 2 ? ' class="name"' : ''}>${esc(h)}</th>`)
+    .join('');
+  return `<h3>Stream units</h3>
+<p class="note">Units of the streams off the main path inside bypassed blocks, each measured as a block from its input to its output (99% intervals).</p>
+<table class="stream-units"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 export function reportToHtml(report: AnalysisReport): string {
   const m = report.model;
   const s = report.settings;
@@ -146,6 +170,7 @@ ${gscChart(report)}
 <h2>Blocks</h2>
 <p class="note">Flags: exploding when GSC to the output &gt; ${number(t.gsc)}; pseudo-linear when a nonlinearity's k &gt; ${number(t.pseudoLinearK)}; collapsed when its relative spread &lt; ${number(t.collapsedSpread)}. Intervals are 99%.</p>
 ${blocksTable(report)}
+${streamUnitsSection(report)}
 <h2>k-dilution per block</h2>
 ${kChart(report)}
 <h2>Block matrix GSC(k → l)</h2>
