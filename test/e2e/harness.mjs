@@ -283,7 +283,21 @@ export class VsCode {
       );
       const row = this.page.locator(`.explorer-folders-view .monaco-list-row[data-index="${index}"]`);
       if (i === parts.length - 1) return row;
-      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      if ((await row.getAttribute('aria-expanded')) !== 'true') {
+        // A click on a loaded machine can select the folder without expanding it (the tree was
+        // re-rendering): ArrowRight on the selected row expands it, and on an expanded row only
+        // moves the focus down, so repeating it until the row says expanded is safe.
+        await row.click();
+        await waitUntil(
+          async () => {
+            if ((await row.getAttribute('aria-expanded')) === 'true') return true;
+            await row.press('ArrowRight');
+            return false;
+          },
+          30000,
+          `the Explorer folder ${parts.slice(0, i + 1).join('/')} to expand`,
+        );
+      }
       parent = index;
     }
   }
