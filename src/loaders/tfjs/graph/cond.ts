@@ -3,11 +3,9 @@
  * the frame `src`, recurrent states r1i..r4i and a `downsample_ratio` that picks, by Switch and
  * Merge, whether the frame is downsampled and refined).
  *
- * Fixed inputs **(our choice, README "Inputs")**: the analysed input is the float Placeholder of
- * the highest declared rank; every other Placeholder becomes a constant: one named like a
- * downsample ratio is 1 (no downsampling: what RVM recommends for frames up to 512 px), any
- * other is zeros (a recurrent state at the start of a stream; RVM's own example feeds scalar
- * zeros), of its declared shape with unknown sizes 1, or a scalar when the rank is unknown.
+ * Fixed inputs: the analysed input is the float Placeholder of the highest declared rank; every
+ * other Placeholder becomes a constant by the rules every format shares (../../fixedInputs.ts:
+ * RVM's downsample ratio 1, its recurrent states zeros).
  *
  * Folding: when every Switch's predicate follows from constants (a small evaluator of
  * comparisons and reshapes), each Switch passes its data to the taken output only; nodes that
@@ -15,14 +13,13 @@
  * Identity of it. Otherwise nothing is changed (the Switch and Merge ops are refused by name).
  */
 import type { ConstTensor } from '../../../graph/ir';
+import { fixedValue } from '../../fixedInputs';
 import { attrShape, attrType, inlineTensor, splitRef, tfDType, type TfNode } from './attrs';
 
 export interface FixedPlaceholder {
   readonly name: string;
   readonly value: string;
 }
-
-const DOWNSAMPLE = /downsample/i;
 
 /** The name a tensor reference has as an internal tensor: "node" for output 0, else "node:k". */
 function norm(ref: string): string {
@@ -49,18 +46,9 @@ export function fixPlaceholders(
   const fixed: FixedPlaceholder[] = [];
   const rewritten = nodes.map((n): TfNode => {
     if (n.op !== 'Placeholder' || n === data) return n;
-    const shape = (attrShape(n, 'shape') ?? []).map((d) => (d > 0 ? d : 1));
-    const size = shape.reduce((a, b) => a * b, 1);
-    const dtype = tfDType(attrType(n, 'dtype') ?? 'DT_FLOAT') ?? 'float32';
-    const one = DOWNSAMPLE.test(n.name) && dtype === 'float32';
-    const value: ConstTensor =
-      dtype === 'float32'
-        ? { dtype, shape, data: new Float32Array(size).fill(one ? 1 : 0) }
-        : dtype === 'int32'
-          ? { dtype, shape, data: new Int32Array(size) }
-          : { dtype: 'bool', shape, data: new Uint8Array(size) };
-    out.set(n.name, value);
-    fixed.push({ name: n.name, value: one ? '1' : 'zeros' });
+    const { value, tensor } = fixedValue(n.name, tfDType(attrType(n, 'dtype') ?? 'DT_FLOAT') ?? 'float32', attrShape(n, 'shape'));
+    out.set(n.name, tensor);
+    fixed.push({ name: n.name, value });
     return { name: n.name, op: 'Const', inputs: [], attr: { dtype: n.attr.dtype ?? { type: 'DT_FLOAT' } } };
   });
   return { nodes: rewritten, tensors: out, fixed };
