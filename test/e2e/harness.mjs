@@ -309,7 +309,16 @@ export class VsCode {
    */
   async contextMenu(row, item) {
     const menu = this.page.locator('.monaco-menu').last();
+    const exact = new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const entry = menu
+      .locator('.action-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: exact }) })
+      .first();
     let labels = [];
+    const closeMenu = async () => {
+      await this.page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'hidden', timeout: 10000 }).catch(() => {});
+    };
     await waitUntil(
       async () => {
         await row.click({ button: 'right' });
@@ -317,26 +326,29 @@ export class VsCode {
           await menu.waitFor({ state: 'visible', timeout: 10000 });
         } catch {
           // The right-click landed while the tree re-rendered (seen once in a fresh clone): again.
-          await this.page.keyboard.press('Escape');
+          await closeMenu();
           return false;
         }
         labels = (await menu.locator('.action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
-        if (labels.includes(item)) return true;
-        await this.page.keyboard.press('Escape');
-        await menu.waitFor({ state: 'hidden' });
-        return false;
+        if (!labels.includes(item)) {
+          await closeMenu();
+          return false;
+        }
+        try {
+          // A menu can close or move under the pointer while the workbench is still settling (a
+          // fresh clone under load once left the item never "stable"): open it again.
+          await entry.hover({ timeout: 10000 });
+          await this.shot('context-menu');
+          await entry.click({ timeout: 10000 });
+        } catch {
+          await closeMenu();
+          return false;
+        }
+        return true;
       },
       90000,
       `"${item}" in the context menu`,
     );
-    const exact = new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    const entry = menu
-      .locator('.action-item')
-      .filter({ has: this.page.locator('.action-label', { hasText: exact }) })
-      .first();
-    await entry.hover();
-    await this.shot('context-menu');
-    await entry.click();
     await menu.waitFor({ state: 'hidden' });
     return labels;
   }
