@@ -511,6 +511,25 @@ describe('TF.js graph-model ops', () => {
     });
   });
 
+  test('a cycle and a dangling input are refused by name; a very deep chain loads', async () => {
+    const cyclic = new GraphModelBuilder();
+    cyclic.placeholder('x', [-1, 4]);
+    cyclic.op('a', 'AddV2', ['x', 'b']);
+    cyclic.op('b', 'Relu', ['a']);
+    cyclic.op('out', 'Relu', ['b']);
+    await assert.rejects(() => loadTfjsModel(cyclic.write()), /cycle through node "(a|b)"/);
+    const dangling = new GraphModelBuilder();
+    dangling.placeholder('x', [-1, 4]);
+    dangling.op('a', 'AddV2', ['x', 'ghost']);
+    await assert.rejects(() => loadTfjsModel(dangling.write()), /reads "ghost", which the graph does not define/);
+    // Deeper than a recursive walk's call stack (about 10,000 frames in Node's default).
+    const deep = new GraphModelBuilder();
+    let last = deep.placeholder('x', [-1, 2]);
+    for (let k = 0; k < 30000; k++) last = deep.op(`r${k}`, 'Relu', [last]);
+    const graph = await loadTfjsModel(deep.write());
+    assert.equal(graph.nodes.length, 30000);
+  });
+
   test('a chosen output cuts the graph: an unsupported op after it is no error', async () => {
     const g = new GraphModelBuilder();
     g.placeholder('x', [-1, 6]);

@@ -15,6 +15,7 @@
 import type { ConstTensor } from '../../../graph/ir';
 import { fixedValue } from '../../fixedInputs';
 import { attrShape, attrType, inlineTensor, splitRef, tfDType, type TfNode } from './attrs';
+import { dependencyOrder } from './order';
 
 export interface FixedPlaceholder {
   readonly name: string;
@@ -100,38 +101,6 @@ function evaluator(byName: ReadonlyMap<string, TfNode>, tensors: ReadonlyMap<str
   return (ref) => evaluate(ref, 0);
 }
 
-/** Nodes in an order where each comes after the nodes it reads (cond graphs have no loops). */
-function topological(nodes: readonly TfNode[], byName: ReadonlyMap<string, TfNode>): TfNode[] | undefined {
-  const order: TfNode[] = [];
-  const state = new Map<string, number>();
-  for (const root of nodes) {
-    const stack: [TfNode, number][] = [[root, 0]];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const [node, i] = top;
-      if (i === 0) {
-        if (state.get(node.name) === 2) {
-          stack.pop();
-          continue;
-        }
-        state.set(node.name, 1);
-      }
-      if (i < node.inputs.length) {
-        top[1]++;
-        const next = byName.get(splitRef(node.inputs[i])[0]);
-        if (next === undefined || state.get(next.name) === 2) continue;
-        if (state.get(next.name) === 1) return undefined; // a loop: not a cond
-        stack.push([next, 0]);
-      } else {
-        state.set(node.name, 2);
-        order.push(node);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
-
 const DEAD = '\u0000dead';
 
 /** The graph with its Switch/Merge conds folded, or undefined when some predicate is not constant. */
@@ -139,8 +108,14 @@ export function foldConds(nodes: readonly TfNode[], tensors: ReadonlyMap<string,
   if (!nodes.some((n) => n.op === 'Switch' || n.op === 'Merge')) return undefined;
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const evaluate = evaluator(byName, tensors);
-  const order = topological(nodes, byName);
-  if (order === undefined) return undefined;
+  // Cond graphs have no loops: a graph with one is left alone (its loop ops are refused by name).
+  const sorted = dependencyOrder(
+    nodes.map((n) => n.name),
+    byName,
+    true,
+  );
+  if (!('order' in sorted)) return undefined;
+  const order = sorted.order;
   const alias = new Map<string, string>();
   const resolve = (ref: string): string => alias.get(norm(ref)) ?? ref;
   const deadNodes = new Set<string>();

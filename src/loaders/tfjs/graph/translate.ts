@@ -15,6 +15,7 @@ import { CONTROL_FLOW_OPS, OP_TRANSLATORS } from './ops';
 import { cutCandidates } from './cutPoint';
 import { fixPlaceholders, foldConds } from './cond';
 import { fuseAtrousConvs } from './atrous';
+import { dependencyOrder } from './order';
 import { kernelFor, isSupportedOp } from '../../../ops/registry';
 
 /** Candidate cut tensors tried (each a translation up to it) before giving up naming one. */
@@ -86,22 +87,14 @@ function reachable(byName: ReadonlyMap<string, TfNode>, outputs: readonly string
 
 /** Nodes the outputs depend on, inputs before consumers. */
 function neededInOrder(byName: ReadonlyMap<string, TfNode>, outputs: readonly string[], modelJson: string): TfNode[] {
-  const order: TfNode[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string): void => {
-    if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting')
-      throw new ModelLoadError(modelJson, `the graph has a cycle through node "${name}" (loops are control flow, which is not supported)`);
-    const node = byName.get(name);
-    if (!node) throw new ModelLoadError(modelJson, `a node reads "${name}", which the graph does not define`);
-    state.set(name, 'visiting');
-    // Iterative over inputs, recursive over depth: graph models are a few thousand nodes deep at most.
-    for (const i of node.inputs) visit(splitRef(i)[0]);
-    state.set(name, 'done');
-    order.push(node);
-  };
-  for (const o of outputs) visit(splitRef(o)[0]);
-  return order;
+  const sorted = dependencyOrder(
+    outputs.map((o) => splitRef(o)[0]),
+    byName,
+  );
+  if ('cycleThrough' in sorted)
+    throw new ModelLoadError(modelJson, `the graph has a cycle through node "${sorted.cycleThrough}" (loops are control flow, which is not supported)`);
+  if ('missing' in sorted) throw new ModelLoadError(modelJson, `a node reads "${sorted.missing}", which the graph does not define`);
+  return sorted.order;
 }
 
 function placeholderInfo(node: TfNode): ValueInfo {
