@@ -11,6 +11,7 @@ import type {
   Estimate,
   NonlinearityReport,
   PartialReport,
+  ReferenceReport,
   ReportWarning,
   ResidualInfo,
   StreamUnitReport,
@@ -133,7 +134,8 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
 
   const boundaryReports = boundaryReportsOf(inputs, gscOut);
   const gscValues = gscOut.map((g) => g.batch.value);
-  const reverseWarning = reversePassNonFinite(header.warnings, gscValues, blockReports);
+  const deadReference = deadReferenceWarning(header.reference, norms[norms.length - 1]);
+  const reverseWarning = deadReference ? null : reversePassNonFinite(header.warnings, gscValues, blockReports);
   const chain = explainChain(
     chainChecks(
       gscValues,
@@ -162,6 +164,7 @@ export function assembleReport(inputs: ReportInputs): AnalysisReport {
     nonlinearities,
     warnings: [
       ...header.warnings,
+      ...(deadReference ? [deadReference] : []),
       ...(reverseWarning ? [reverseWarning] : []),
       ...zeroBranchWarnings(blockReports),
       ...chainWarnings(chain, blockReports),
@@ -236,6 +239,23 @@ function boundaryReportsOf(inputs: Pick<ReportInputs, 'boundaries' | 'tensors'>,
       qmJacobian: gscOut[k].qmJacobian,
     };
   });
+}
+
+/**
+ * A reference layer that is exactly zero on every sample (every ReLU on the way to it off, or an
+ * output that does not depend on the input) makes every GSC to it 0 / 0: not a number, and not
+ * a fault of the reverse pass, which is what the non-finite warning would otherwise say.
+ */
+function deadReferenceWarning(reference: ReferenceReport, referenceNorms: readonly number[]): ReportWarning | null {
+  if (referenceNorms.length === 0 || referenceNorms.some((v) => v !== 0)) return null;
+  const what = reference.kind === 'error' ? 'the error layer (the loss)' : `the reference layer ${reference.tensor}`;
+  return {
+    code: 'input',
+    message:
+      `${what} is exactly 0 for every sample of the batch, so every GSC to it is 0/0 (not a number): ` +
+      `the gradients to it are all zero (e.g. every ReLU on the way to it is off, or it does not depend on the input)`,
+    where: reference.tensor,
+  };
 }
 
 /**

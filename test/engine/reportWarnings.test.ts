@@ -98,3 +98,22 @@ test('a model declared with batch 1, analysed at batch 4, gets a note', async ()
   const symbolic = await run(c.build(dense(c, c.node('Relu', [dense(c, 'x', 8, 8, 1)]), 8, 3, 2)));
   assert.ok(!symbolic.warnings.some((w) => w.message.includes('declares a batch size')));
 });
+
+test('an output that is exactly zero (every ReLU before it off) is named as 0/0, not as a NaN of the reverse pass', async () => {
+  // x -> W -> ReLU -> Neg -> ReLU: the last ReLU sees only values <= 0, so the output is 0.
+  const b = new GraphBuilder('x', ['batch', 8]);
+  const hidden = b.node('Relu', [dense(b, 'x', 8, 8, 1)]);
+  const dead = b.node('Relu', [b.node('Neg', [dense(b, hidden, 8, 8, 2, new Float32Array(64).fill(0.25))])]);
+  const report = await run(b.build(dense(b, dead, 8, 3, 3)));
+  const zero = report.warnings.find((w) => /is exactly 0 for every sample/.test(w.message));
+  assert.ok(zero, `a warning naming the zero reference layer: ${JSON.stringify(report.warnings)}`);
+  assert.match(zero.message, /0\/0/);
+  assert.equal(zero.where, report.reference.tensor);
+  assert.deepEqual(
+    report.warnings.filter((w) => /reverse pass produced NaN/.test(w.message)),
+    [],
+  );
+  // A live output gets no such warning.
+  const live = await run(clipModel(6));
+  assert.ok(!live.warnings.some((w) => /is exactly 0 for every sample/.test(w.message)));
+});
