@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelFor } from '../ops/registry';
 import { ExecutionError, type Activations, type Checkpoint, type Executor } from '../runtime/executor';
-import { STACK_ELEMENTS, yieldToEventLoop } from './jacobian';
+import { largestActivation, STACK_ELEMENTS, yieldToEventLoop } from './jacobian';
 
 /** Ops linear in all their data inputs at once (the others are affine in one input at a time). */
 const LINEAR_IN_ALL = new Set(['Add', 'Sub', 'Sum', 'Mean', 'Concat', 'Identity']);
@@ -156,8 +156,7 @@ export async function exactLinearPart(exec: Executor, acts: Activations, input: 
   if (plan === null) return null;
   const n = v.shape[0];
   const dOut = f.size / n;
-  let largest = 1;
-  for (const t of acts.values()) largest = Math.max(largest, t.size);
+  const largest = largestActivation(exec, acts);
   const stack = Math.max(1, Math.min(n, Math.floor(STACK_ELEMENTS / largest)));
   const rows: tf.Tensor[] = [];
   const derivatives = new Map<number, tf.Tensor>();

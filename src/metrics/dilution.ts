@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } from '../report/schema';
 import { ExecutionError, type Activations, type Checkpoint, type Executor } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
-import { probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
+import { largestActivation, probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
 import { exactLinearPart } from './blockJvp';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, t99, type MeanWithError } from './stats';
@@ -304,8 +304,7 @@ export async function linearPartByJvp(
   const n = v.shape[0];
   const dOut = f.size / n;
   const signs = central ? [1, -1] : [1];
-  let largest = 1;
-  for (const t of acts.values()) largest = Math.max(largest, t.size);
+  const largest = largestActivation(exec, acts);
   let stack = Math.max(1, Math.min(n, Math.floor(STACK_ELEMENTS / (largest * signs.length))));
   const rows: tf.Tensor[] = [];
   try {

@@ -57,7 +57,8 @@ export function yieldToEventLoop(): Promise<void> {
 
 /**
  * The largest stacked tensor a reverse pass may hold (elements; 64 MB of float32): probes are
- * stacked into one pass only as far as the model's largest activation times the stack fits.
+ * stacked into one pass only as far as the model's largest activation (not weight) times the
+ * stack fits.
  */
 export const STACK_ELEMENTS = 2 ** 24;
 
@@ -72,9 +73,19 @@ export const STACK_ELEMENTS = 2 ** 24;
  */
 export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly string[], passes: number, probes: number): number {
   if (passes <= 1 || !exec.canStackProbes(acts, wrt)) return 1;
+  return Math.max(1, Math.min(passes, probes, exec.maxStackedProbes, Math.floor(STACK_ELEMENTS / largestActivation(exec, acts))));
+}
+
+/**
+ * Elements of the largest activation of a forward pass: what a stack of probes or tangents
+ * multiplies. Weights are left out: `acts` holds them too but they are never stacked (a BERT's
+ * 30522x768 word embedding alone passed STACK_ELEMENTS and kept every pass at one probe), and
+ * the memory guard (engine/resources.ts) plans the stack from the activations alone.
+ */
+export function largestActivation(exec: Executor, acts: Activations): number {
   let largest = 1;
-  for (const t of acts.values()) largest = Math.max(largest, t.size);
-  return Math.max(1, Math.min(passes, probes, exec.maxStackedProbes, Math.floor(STACK_ELEMENTS / largest)));
+  for (const [name, t] of acts) if (!exec.graph.constants.has(name)) largest = Math.max(largest, t.size);
+  return largest;
 }
 
 /**

@@ -9,8 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
-import { KernelError, wantsOnly, type ForwardArgs, type KernelContext, type OpKernel, type Tensor } from './kernel';
-import { attrInts, attrNumber, attrString, required } from './kernelUtil';
+import { KernelError, wantsOnly, type ForwardArgs, type OpKernel, type Tensor } from './kernel';
+import { attrInts, attrNumber, attrString, derivedFrom, required } from './kernelUtil';
 import { adjointKernel, convAdjoint, convFilterGrad, convPadded, convValid, type ConvGeometry } from './convCore';
 import {
   effectiveKernel,
@@ -25,15 +25,6 @@ import {
   windowGeometry,
 } from './spatial';
 import { at, fromShape, paddedSpatial, type OutputBound } from './bounds';
-
-/**
- * A value derived from a tensor only, cached when that tensor is a constant. The executor
- * keeps its constants (tf.keep); activations and feeds are not kept, and may hold different
- * values on the next run, so their derived values are recomputed.
- */
-export function derivedFrom(ctx: KernelContext, source: Tensor, key: string, make: () => Tensor): Tensor {
-  return source.kept ? ctx.cached(`${key}:${source.id}`, make) : make();
-}
 
 /** ONNX kernel [O, I, k...] -> TF [k..., I, O] (the same for Conv and ConvTranspose). */
 function onnxToTfPerm(r: number): number[] {

@@ -7,6 +7,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes, ConstTensor } from '../graph/ir';
 import { KernelError, type KernelContext, type Tensor } from './kernel';
 
+/**
+ * A value derived from a tensor only, cached when that tensor is a constant. The executor
+ * keeps its constants (tf.keep); activations and feeds are not kept, and may hold different
+ * values on the next run, so their derived values are recomputed.
+ */
+export function derivedFrom(ctx: KernelContext, source: Tensor, key: string, make: () => Tensor): Tensor {
+  return source.kept ? ctx.cached(`${key}:${source.id}`, make) : make();
+}
+
 export function attrNumber(attrs: Attributes, name: string, fallback: number): number {
   const v = attrs[name];
   if (v === undefined) return fallback;

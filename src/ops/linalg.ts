@@ -6,8 +6,8 @@
  * dimensions an operand was broadcast along.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelError, wantsOnly, type OpKernel, type Tensor, type VjpArgs } from './kernel';
-import { asFloat, attrNumber, attrString, broadcastFloat, broadcastShapes, required, unbroadcast } from './kernelUtil';
+import { KernelError, wantsOnly, type KernelContext, type OpKernel, type Tensor, type VjpArgs } from './kernel';
+import { asFloat, attrNumber, attrString, broadcastFloat, broadcastShapes, derivedFrom, required, unbroadcast } from './kernelUtil';
 import { einsum, einsumVjp, parseEinsum } from './einsum';
 import { wants } from './spatial';
 import { at, broadcastAll, fromShape, gemmBound, type OutputBound } from './bounds';
@@ -42,6 +42,15 @@ function batched(t: Tensor, lifted: number[], batch: number[], rows: number, col
 }
 
 function matMulForward(a: Tensor, b: Tensor): Tensor {
+  const [k, n] = b.shape;
+  if (a.rank >= 2 && b.rank === 2 && a.shape[a.rank - 1] === k) {
+    // Activations [..., K] by a matrix [K, N] (a linear layer): one 2-D product of all rows, not
+    // a batched product by a copy of the matrix per batch entry: the wasm backend runs only
+    // unbatched, untransposed products on XNNPACK, batched ones in a plain loop ~10x slower.
+    const rows = tf.matMul(tf.reshape(asFloat(a), [-1, k]) as tf.Tensor2D, asFloat(b) as tf.Tensor2D);
+    const out = tf.reshape(rows, [...a.shape.slice(0, -1), n]);
+    return a.dtype === 'int32' && b.dtype === 'int32' ? tf.cast(tf.round(out), 'int32') : out;
+  }
   const p = plan(a, b);
   const y = tf.matMul(batched(asFloat(a), p.aShape, p.batch, p.m, p.k), batched(asFloat(b), p.bShape, p.batch, p.k, p.n));
   const out = tf.reshape(y, p.outShape);
@@ -68,10 +77,11 @@ const matMul: OpKernel = {
     const b = asFloat(args.inputs[1]!);
     if (weightOnly(args)) {
       // x [..., K] times a weight [K, N]: every row's cotangent is dy_row W^T, one 2-D product
-      // (no copy of W per batch entry; stacked probes are just more rows).
+      // (no copy of W per batch entry; stacked probes are just more rows), by W^T itself (see
+      // transposed2d), not by W with matMul's transposeB.
       const dy = args.dys[0]!;
       const [k, n] = b.shape as [number, number];
-      const rows = tf.matMul(tf.reshape(dy, [-1, n]) as tf.Tensor2D, b as tf.Tensor2D, false, true);
+      const rows = tf.matMul(tf.reshape(dy, [-1, n]) as tf.Tensor2D, transposed2d(args.ctx, b));
       return [tf.reshape(rows, [...dy.shape.slice(0, -1), k]), undefined];
     }
     const p = plan(a, b);
@@ -91,10 +101,22 @@ function weightOnly(args: VjpArgs): boolean {
 }
 
 /**
- * A Gemm operand, checked to be 2-D. Transposition is left to matMul's flags rather than done
- * by a transpose: a weight constant then keeps its identity, so the wasm backend packs it once
- * (a fresh transposed copy was repacked on every call, ~8 ms for a 1000x512 classifier's VJP,
- * 50x the product itself).
+ * The transpose of a 2-D matrix as a tensor of its own, made once per analysis for a weight
+ * constant (derivedFrom), so that a product by W^T is an untransposed matMul. On the wasm
+ * backend only an untransposed 2-D product runs on XNNPACK (which packs a weight once per
+ * tensor: hence the cached copy, not a fresh one per call); with transposeB it falls back to a
+ * plain loop about 10x slower: 650 ms instead of 55 ms for the 384x3072 by 3072x768 product of
+ * a BERT-base MLP's reverse pass (bench/scale-results.md), which made every reverse pass of a
+ * transformer ten times its forward pass. The copy costs the weight's size again (plus
+ * XNNPACK's packed copy of it).
+ */
+function transposed2d(ctx: KernelContext, w: Tensor): tf.Tensor2D {
+  return derivedFrom(ctx, w, 'transposed-2d', () => tf.transpose(w)) as tf.Tensor2D;
+}
+
+/**
+ * A Gemm operand, checked to be 2-D. The activation A keeps matMul's transposeA flag; a
+ * transposed B is multiplied as a cached B^T instead (transposed2d).
  */
 function matrix(t: Tensor): tf.Tensor2D {
   if (t.rank !== 2) throw new KernelError(`Gemm operands must be 2-D, got rank ${t.rank}`);
@@ -113,7 +135,7 @@ const gemm: OpKernel = {
     const beta = attrNumber(args.attrs, 'beta', 1);
     const a = matrix(asFloat(required(args.inputs, 0, 'A')));
     const b = matrix(asFloat(required(args.inputs, 1, 'B')));
-    let y = tf.matMul(a, b, transA, transB);
+    let y = tf.matMul(a, transB ? transposed2d(args.ctx, b) : b, transA, false);
     if (alpha !== 1) y = tf.mul(y, alpha);
     const c = args.inputs[2];
     if (c !== undefined && beta !== 0) y = tf.add(y, beta === 1 ? asFloat(c) : tf.mul(asFloat(c), beta));
@@ -129,7 +151,7 @@ const gemm: OpKernel = {
     const dy = (alpha === 1 ? args.dys[0]! : tf.mul(args.dys[0]!, alpha)) as tf.Tensor2D;
     // With A' = op(A), B' = op(B): dA' = dY B'^T and dB' = A'^T dY; a transposed operand's
     // cotangent is the transpose, which folds into the product's transpose flags.
-    const da = !wants(args, 0) ? undefined : transA ? tf.matMul(b, dy, transB, true) : tf.matMul(dy, b, false, !transB);
+    const da = !wants(args, 0) ? undefined : transA ? tf.matMul(b, dy, transB, true) : tf.matMul(dy, transB ? b : transposed2d(args.ctx, b));
     const db = !wants(args, 1) ? undefined : transB ? tf.matMul(dy, a, true, transA) : tf.matMul(a, dy, !transA, false);
     const c = args.inputs[2];
     return [da, db, c === undefined || !wants(args, 2) ? undefined : unbroadcast(tf.mul(args.dys[0]!, beta), c.shape)];

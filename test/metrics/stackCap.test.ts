@@ -6,10 +6,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Executor } from '../../src/runtime/executor';
-import { measureJacobianSquares, probesPerPass } from '../../src/metrics/jacobian';
+import { measureJacobianSquares, probesPerPass, STACK_ELEMENTS } from '../../src/metrics/jacobian';
 import { streamFor } from '../../src/runtime/random';
 import { useTestBackend } from '../helpers/backend';
 import { blazeBlockModel } from '../helpers/blockShapes';
+import { GraphBuilder } from '../helpers/graphs';
 
 before(async () => {
   await useTestBackend();
@@ -42,6 +43,28 @@ test('one probe per pass gives the same squares as eight probes stacked', async 
         assert.ok(Math.abs(a - b) <= 1e-5 * Math.abs(b), `probe ${p} sample ${i}: ${a} vs ${b}`);
       }
     }
+  } finally {
+    exec.disposeActivations(acts, feeds);
+    x.dispose();
+    exec.dispose();
+  }
+});
+
+test('a weight larger than the stack limit (a word embedding) does not keep passes at one probe', () => {
+  // x + table[0]: the table has more elements than STACK_ELEMENTS, as BERT's 30522x768 word
+  // embedding does; it is a weight, never stacked, so the probes stack as the activations allow.
+  const rows = Math.floor(STACK_ELEMENTS / 64) + 1;
+  const b = new GraphBuilder('x', ['batch', 64]);
+  const table = b.constant(new Float32Array(rows * 64), [rows, 64]);
+  const row = b.node('Gather', [table, b.intConstant([0], [1])]);
+  const { graph } = b.build(b.node('Add', ['x', row]));
+  const exec = new Executor(graph);
+  const x = tf.ones([2, 64]);
+  const feeds = new Map([['x', x]]);
+  const acts = exec.forward(feeds);
+  try {
+    assert.ok(acts.get(table)!.size > STACK_ELEMENTS);
+    assert.equal(probesPerPass(exec, acts, ['x'], 8, 8), 8);
   } finally {
     exec.disposeActivations(acts, feeds);
     x.dispose();
