@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Attributes } from '../graph/ir';
 import { KernelError, wantsOnly, type ForwardArgs, type OpKernel, type Tensor } from './kernel';
 import { attrInts, attrNumber, attrString, derivedFrom, required } from './kernelUtil';
-import { adjointKernel, convAdjoint, convFilterGrad, convPadded, convValid, type ConvGeometry } from './convCore';
+import { adjointKernel, adjointKernelValues, convAdjoint, convFilterGrad, convPadded, convValid, type ConvGeometry } from './convCore';
 import {
   effectiveKernel,
   fromChannelsLast,
@@ -71,6 +71,16 @@ function setup(args: ForwardArgs): ConvSetup {
   };
 }
 
+/**
+ * The adjoint convolution's kernel (adjointKernel), cached per constant kernel. A constant's is
+ * made from its values in JavaScript (the cache makes it outside any recorded pass); any other
+ * kernel's with tensor ops, which a recorded pass can express.
+ */
+function flippedKernel(args: ForwardArgs, s: ConvSetup): Tensor {
+  const source = args.inputs[1]!;
+  return derivedFrom(args.ctx, source, `${args.node.name}:wadj`, () => (source.kept ? adjointKernelValues(s.w, s.groups) : adjointKernel(s.w, s.groups)));
+}
+
 function addBias(y: Tensor, b: Tensor | undefined): Tensor {
   return b === undefined ? y : tf.add(y, b);
 }
@@ -119,7 +129,7 @@ const conv: OpKernel = {
     const dy = toChannelsLast(args.dys[0]!, s.channelsLast);
     let dx: Tensor | undefined;
     if (wants(args, 0)) {
-      const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
+      const flipped = flippedKernel(args, s);
       const sub = (phase: string, make: () => Tensor): Tensor => derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj:${phase}`, make);
       dx = fromChannelsLast(convAdjoint(dy, flipped, s.kernel, g, spatialOf(s.x), sub), s.channelsLast);
     }
@@ -204,7 +214,7 @@ const convTranspose: OpKernel = {
     checkGroups(s, s.w.shape[r + 1], s.w.shape[r + 1] / s.groups);
     if (s.x.shape[r + 1] !== s.w.shape[r + 1]) throw new KernelError(`input has ${s.x.shape[r + 1]} channels, kernel expects ${s.w.shape[r + 1]}`);
     const g = transposeGeometry(args.attrs, s);
-    const flipped = derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj`, () => adjointKernel(s.w, s.groups));
+    const flipped = flippedKernel(args, s);
     const sub = (phase: string, make: () => Tensor): Tensor => derivedFrom(args.ctx, args.inputs[1]!, `${args.node.name}:wadj:${phase}`, make);
     const y = convAdjoint(s.x, flipped, s.kernel, g, g.out, sub);
     return [fromChannelsLast(addBias(y, args.inputs[2]), s.channelsLast)];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
 import { checkVjp, randn } from '../helpers/gradcheck';
-import { adjointKernel, convAdjointSpread, convAdjointSubPixel, convValid, fusePhases, type ConvGeometry } from '../../src/ops/convCore';
+import { adjointKernel, adjointKernelValues, convAdjointSpread, convAdjointSubPixel, convValid, fusePhases, type ConvGeometry } from '../../src/ops/convCore';
 import { padOrCrop } from '../../src/ops/spatial';
 
 interface Geometry {
@@ -148,6 +148,33 @@ describe('strided Conv VJP against finite differences', () => {
       attrs: { strides: [2, 2], pads: [1, 1, 1, 1], channelsLast: true },
       inputs: [{ value: randn([1, 7, 6, 2], 6) }, { value: randn([3, 3, 2, 3], 7) }],
       seed: 7,
+    });
+  });
+});
+
+describe('adjoint kernel computed on the values (adjointKernelValues)', () => {
+  before(async () => {
+    await useTestBackend();
+  });
+
+  const kernels: { readonly name: string; readonly w: number[]; readonly groups: number }[] = [
+    { name: '2-D dense 3x3', w: [3, 3, 4, 5], groups: 1 },
+    { name: '2-D 2x4, non-square', w: [2, 4, 3, 2], groups: 1 },
+    { name: '2-D depthwise, multiplier 2', w: [3, 3, 1, 6], groups: 3 },
+    { name: '2-D grouped', w: [3, 3, 2, 8], groups: 4 },
+    { name: '1-D', w: [5, 3, 2], groups: 1 },
+    { name: '3-D grouped', w: [2, 3, 2, 2, 6], groups: 3 },
+    { name: '1x1', w: [1, 1, 4, 3], groups: 1 },
+  ];
+  kernels.forEach((c, i) => {
+    test(`${c.name}: the same values and shape as the tensor-op form`, () => {
+      tf.tidy(() => {
+        const w = randn(c.w, 40 + i);
+        const ops = adjointKernel(w, c.groups);
+        const values = adjointKernelValues(w, c.groups);
+        assert.deepEqual(values.shape, ops.shape);
+        assert.deepEqual(Array.from(values.dataSync()), Array.from(ops.dataSync()));
+      });
     });
   });
 });
