@@ -174,6 +174,13 @@ describe('stacked probes', () => {
     ['ReduceMean over the batch axis (per-probe passes)', 'ReduceMean', {}, () => [{ value: randn([2, 3], 35) }, { constant: intConst([0]) }]],
     ['ReduceMax (per-probe passes)', 'ReduceMax', {}, () => [{ value: randn([2, 3], 36) }, { constant: intConst([1]) }]],
     ['Pow with a constant exponent', 'Pow', {}, () => [{ value: tf.add(tf.abs(randn([2, 3], 37)), 0.5) }, { constant: floatConst([2], [1]) }]],
+    [
+      'Clip with min and max (ReLU6)',
+      'Clip',
+      {},
+      () => [{ value: tf.mul(randn([2, 3, 4], 46), 4) }, { constant: floatConst([0], []) }, { constant: floatConst([6], []) }],
+    ],
+    ['Clip with a max only', 'Clip', {}, () => [{ value: randn([2, 5], 47) }, { constant: floatConst([], [0]) }, { constant: floatConst([0.5], []) }]],
     ['Pow of two activations, broadcast', 'Pow', {}, () => [{ value: tf.add(tf.abs(randn([2, 3], 38)), 0.5) }, { value: randn([1, 3], 39) }]],
   ];
   for (const [title, op, attrs, inputs] of cases) {
@@ -184,7 +191,7 @@ describe('stacked probes', () => {
     const { graph } = await loadModel(path.join(fixtureDir('resnet_cifar8'), 'model.onnx'));
     const calls = new Map<string, number>();
     const restore: (() => void)[] = [];
-    for (const op of ['Conv', 'Relu', 'Add', 'GlobalAveragePool', 'MaxPool']) {
+    for (const op of ['Conv', 'Relu', 'Add', 'GlobalAveragePool', 'MaxPool', 'Clip']) {
       const k = kernelFor(op) as { -readonly [K in keyof OpKernel]: OpKernel[K] };
       const original = k.vjp!;
       k.vjp = (args) => {
@@ -218,6 +225,17 @@ describe('stacked probes', () => {
       poolExec.disposeActivations(poolActs, new Map([['in0', px]]));
       [px, pseed].forEach((t) => t.dispose());
       poolExec.dispose();
+      // ReLU6 (Clip) broadcasts its mask against the stacked probes: one call per node.
+      const clip = singleNodeGraph('Clip', {}, [{ value: randn([2, 3, 4], 10) }, { constant: floatConst([0], []) }, { constant: floatConst([6], []) }]);
+      const clipExec = new Executor(clip);
+      const cx = randn([2, 3, 4], 10);
+      const clipActs = clipExec.forward(new Map([['in0', cx]]));
+      const cseed = randn([PROBES * 2, 3, 4], 11);
+      clipExec.vjp(clipActs, new Map([['out0', cseed]]), ['in0'], undefined, PROBES).forEach((t) => t.dispose());
+      assert.equal(calls.get('Clip'), 1, 'Clip: one call for every probe');
+      clipExec.disposeActivations(clipActs, new Map([['in0', cx]]));
+      [cx, cseed].forEach((t) => t.dispose());
+      clipExec.dispose();
     } finally {
       restore.forEach((r) => r());
     }
