@@ -182,8 +182,8 @@ export async function initBackend(choice: BackendChoice, load: BackendPackageLoa
         setPassRunner(installedRunner);
       }
       const what = installedRunner
-        ? `it runs each reverse pass as one graph (${threads} intra-op threads; a pass it cannot record, and the forward pass, run on ${rest} with ONNX Runtime's convolutions)`
-        : `it computes the convolutions (${threads} intra-op threads), ${rest} the other ops`;
+        ? `it runs each reverse pass as one graph (${threads} intra-op threads; a pass it cannot record, and the forward pass, run on ${rest} with ONNX Runtime's dense convolutions)`
+        : `it computes the convolutions but depthwise ones (${threads} intra-op threads), ${rest} the other ops`;
       return {
         name,
         tfjsBackend: tf.getBackend(),

@@ -9,16 +9,27 @@
  * an initializer of the session, so ORT pre-packs it into its blocked layout once; any other
  * kernel (the cotangent that plays the kernel in a weight gradient) is a second input.
  * Data crosses by copy: the input read with dataSync, the output written with tf.tensor.
+ *
+ * A depthwise convolution (one input channel per group) runs on TensorFlow.js instead:
+ * measured on the 2-core machine, XNNPACK's took 49 ms CPU where ORT's took 89 (3x3 over
+ * [128, 16, 16, 96]) and 3.8 where it took 5.2 ([128, 8, 8, 192]), ORT adding two layout
+ * transposes and two copies to a convolution that is cheap. (Leaving rarely run dense
+ * convolutions to TensorFlow.js until their FLOPs repay a session was tried and did not pay:
+ * XNNPACK packs a kernel on its first use too, at about the cost of ORT's session, so the
+ * 1.2 s of per-convolution sessions of a ResNet-18 analysis saved came back as eager runs.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConvExecutor, SpatialPads } from '../ops/convCore';
+import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type Initializer, type NodeSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
 export interface OrtConvExecutor extends ConvExecutor {
-  /** Convolutions run, sessions built and sessions held (a test checks that ORT really ran). */
-  readonly stats: { runs: number; sessions: number; live: number };
+  /**
+   * Convolutions ORT ran, sessions built and held (a test checks that ORT really ran), and
+   * depthwise convolutions left to TensorFlow.js (see the top of this file).
+   */
+  readonly stats: { runs: number; sessions: number; live: number; eager: number };
   /** Releases every session (their pre-packed kernels). */
   dispose(): void;
 }
@@ -81,11 +92,20 @@ function float32(t: Tensor): Float32Array {
   return data;
 }
 
-export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtConvExecutor {
+export interface OrtConvOptions {
+  /**
+   * false: every convolution on ONNX Runtime, depthwise ones included (the tests of ORT's
+   * numbers); true (the default): depthwise ones on TensorFlow.js (see the top of this file).
+   */
+  readonly depthwiseOnTfjs?: boolean;
+}
+
+export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number, opts: OrtConvOptions = {}): OrtConvExecutor {
   /** Sessions by configuration, with the constant kernel they hold (if any). */
   const sessions = new Map<string, { readonly session: OrtSession; readonly kernel?: Tensor }>();
+  const depthwiseOnTfjs = opts.depthwiseOnTfjs ?? true;
   const options = sessionOptions(intraOpThreads);
-  const stats = { runs: 0, sessions: 0, live: 0 };
+  const stats = { runs: 0, sessions: 0, live: 0, eager: 0 };
 
   // A session of a disposed kernel (an earlier analysis's executor) can never run again.
   const sweep = (): void => {
@@ -97,6 +117,9 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtCon
       }
     }
   };
+
+  /** One input channel per group, and more than one group. */
+  const depthwise = (c: ConvCall): boolean => c.w.shape[c.x.rank - 2] === 1 && c.x.shape[c.x.rank - 1] > 1;
 
   const sessionFor = (c: ConvCall, constantKernel: boolean): OrtSession => {
     const key = configKey(c, constantKernel);
@@ -116,6 +139,10 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number): OrtCon
     const zeros = Array.from({ length: r }, () => 0);
     const call: ConvCall = { x, w, strides, dilations, begin: pads?.begin ?? zeros, end: pads?.end ?? zeros };
     const constantKernel = w.kept;
+    if (depthwiseOnTfjs && depthwise(call)) {
+      stats.eager++;
+      return tfjsConvExecutor.conv(x, w, strides, dilations, pads);
+    }
     const session = sessionFor(call, constantKernel);
     const feeds: Record<string, InstanceType<OrtRuntime['Tensor']>> = { x: new ort.Tensor('float32', float32(x), x.shape) };
     if (!constantKernel) feeds.w = new ort.Tensor('float32', float32(w), w.shape);

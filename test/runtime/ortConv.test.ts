@@ -1,6 +1,7 @@
 /**
  * The convolution primitive on ONNX Runtime computes what TensorFlow.js computes, within
- * float32 rounding, over the configurations the kernels produce (and reuses its sessions).
+ * float32 rounding, over the configurations the kernels produce (and reuses its sessions);
+ * by default depthwise convolutions stay on TensorFlow.js.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,12 +32,15 @@ const cases: Case[] = [
   { name: '3-D, padded', x: [1, 4, 5, 4, 2], w: [2, 3, 2, 2, 3], strides: [1, 2, 1], dilations: [1, 1, 1], pads: { begin: [1, 0, 1], end: [0, 1, 1] } },
 ];
 
+/** Every convolution on ORT (the numbers); `ruled` leaves depthwise ones to TensorFlow.js (the default). */
 let ort: OrtConvExecutor;
+let ruled: OrtConvExecutor;
 const rng = new SeededRandom(5);
 
 before(async () => {
   await initBackend('wasm');
-  ort = ortConvExecutor(loadOnnxRuntime(), 2);
+  ort = ortConvExecutor(loadOnnxRuntime(), 2, { depthwiseOnTfjs: false });
+  ruled = ortConvExecutor(loadOnnxRuntime(), 2);
 });
 
 function run(executor: typeof tfjsConvExecutor, c: Case, x: tf.Tensor, w: tf.Tensor): Float32Array {
@@ -93,4 +97,19 @@ test('one session serves every batch size (stacked probes), and a disposed kerne
   assert.equal(ort.stats.sessions, sessions + 2, 'a new kernel, a new session');
   assert.ok(ort.stats.live < live + 1, "the disposed kernel's session was released");
   w2.dispose();
+});
+
+test('a depthwise convolution runs on TensorFlow.js (by default), a dense one on ORT', () => {
+  const c: Case = { name: 'depthwise', x: [64, 16, 16, 32], w: [3, 3, 1, 32], strides: [1, 1], dilations: [1, 1], pads: { begin: [1, 1], end: [1, 1] } };
+  const w = tf.keep(tf.tensor(rng.gaussian(c.w.reduce((a, b) => a * b)), c.w));
+  const x = tf.tensor(rng.gaussian(c.x.reduce((a, b) => a * b)), c.x);
+  const before = { ...ruled.stats };
+  for (let i = 0; i < 3; i++) assert.deepEqual(run(ruled, c, x, w), run(tfjsConvExecutor, c, x, w));
+  assert.deepEqual([ruled.stats.sessions, ruled.stats.runs, ruled.stats.eager], [before.sessions, before.runs, before.eager + 3]);
+  const dense = cases[0];
+  const wd = tf.keep(tf.tensor(rng.gaussian(dense.w.reduce((a, b) => a * b)), dense.w));
+  const xd = tf.tensor(rng.gaussian(dense.x.reduce((a, b) => a * b)), dense.x);
+  assert.ok(maxRelDiff(run(ruled, dense, xd, wd), run(tfjsConvExecutor, dense, xd, wd)) < 1e-5);
+  assert.deepEqual([ruled.stats.sessions, ruled.stats.runs, ruled.stats.eager], [before.sessions + 1, before.runs + 1, before.eager + 3]);
+  tf.dispose([x, w, xd, wd]);
 });
