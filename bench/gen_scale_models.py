@@ -9,7 +9,9 @@ folder given on the command line (default /tmp/gl-scale; they are not committed:
   transformers' BertModel); seeded random weights (the numbers are not BERT's, the sizes are).
 - resnet50.onnx: torchvision's ResNet-50 (random weights, seed 0), input [batch, 3, 224, 224].
 
-Run: /usr/bin/python3 bench/gen_scale_models.py [/tmp/gl-scale]
+Run: /usr/bin/python3 bench/gen_scale_models.py [/tmp/gl-scale] [--bert-layers N]
+(--bert-layers N: only bert_base.onnx, with N layers instead of 12, for short profiling runs;
+bench/scale-results.md used N = 2, a 4-block model of the same width and sequence).
 Then: node bin/gradient-lens.js analyze /tmp/gl-scale/bert_base.onnx (defaults), and
 resnet50.onnx likewise; bench/scale-results.md holds what this machine measured.
 """
@@ -21,7 +23,8 @@ import torch
 import torch.nn as nn
 import torchvision
 
-WIDTH, HEADS, LAYERS, MLP, VOCAB, SEQ = 768, 12, 12, 3072, 30522, 128
+WIDTH, HEADS, MLP, VOCAB, SEQ = 768, 12, 3072, 30522, 128
+LAYERS = 12
 
 
 class Layer(nn.Module):
@@ -63,7 +66,14 @@ class Bert(nn.Module):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/gl-scale"
+    global LAYERS
+    args = sys.argv[1:]
+    bert_only = "--bert-layers" in args
+    if bert_only:
+        i = args.index("--bert-layers")
+        LAYERS = int(args[i + 1])
+        del args[i : i + 2]
+    out = args[0] if args else "/tmp/gl-scale"
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     bert = Bert().eval()
@@ -80,6 +90,9 @@ def main():
         output_names=["last_hidden_state"],
         dynamic_axes={**{n: {0: "batch"} for n in names}, "last_hidden_state": {0: "batch"}},
     )
+    if bert_only:
+        print("bert_base.onnx", LAYERS, "layers,", os.path.getsize(os.path.join(out, "bert_base.onnx")) // 2**20, "MB")
+        return
     torch.manual_seed(0)
     resnet = torchvision.models.resnet50().eval()
     torch.onnx.export(
