@@ -9,7 +9,8 @@
  * Each run is its own child process so that peak RSS is that analysis's own.
  * Usage: node out/bench/bench.js [--probes P] [--batch N] [--backend ort,wasm|ort-conv|ort-graph|cpu|node] [--threads T,...]
  *        ('ort-conv': --backend ort with GRADIENT_LENS_ORT_GRAPH=0, one ORT session per convolution;
- *        'ort-graph': --backend ort with whole reverse passes as ORT graphs, the default)
+ *        'ort-graph': --backend ort with whole reverse passes as ORT graphs, the default, the block
+ *        matrix's rows as one family; 'ort-rows': the same with one graph per row, GRADIENT_LENS_ORT_FAMILIES=0)
  *        (T goes to the analysis as GRADIENT_LENS_THREADS)
  *        [--no-torch] [--update] [model ...]
  * --update replaces only the rows of the models (thread counts, backends) run, keeping the others.
@@ -127,7 +128,9 @@ function runOurs(
         ...process.env,
         ...(threads === '' ? {} : { [THREADS_ENV]: threads }),
         // 'ort-conv' / 'ort-graph': ONNX Runtime without / with whole reverse passes as graphs (runtime/backend.ts ORT_GRAPH_ENV).
-        ...(backend === 'ort-conv' ? { [ORT_GRAPH_ENV]: '0' } : backend === 'ort-graph' ? { [ORT_GRAPH_ENV]: '1' } : {}),
+        ...(backend === 'ort-conv' ? { [ORT_GRAPH_ENV]: '0' } : backend === 'ort-graph' || backend === 'ort-rows' ? { [ORT_GRAPH_ENV]: '1' } : {}),
+        // 'ort-rows': whole-pass graphs, but one per block-matrix row rather than one family (runtime/ortGraph.ts).
+        ...(backend === 'ort-rows' ? { GRADIENT_LENS_ORT_FAMILIES: '0' } : {}),
       },
     },
   );

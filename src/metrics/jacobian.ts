@@ -73,7 +73,11 @@ export const STACK_ELEMENTS = 2 ** 24;
  */
 export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly string[], passes: number, probes: number): number {
   if (passes <= 1 || !exec.canStackProbes(acts, wrt)) return 1;
-  return Math.max(1, Math.min(passes, probes, exec.maxStackedProbes, Math.floor(STACK_ELEMENTS / largestActivation(exec, acts))));
+  const deepest = Math.max(1, Math.min(passes, probes, exec.maxStackedProbes, Math.floor(STACK_ELEMENTS / largestActivation(exec, acts))));
+  // As many passes as the deepest stack needs, shared out evenly (8 probes at most 7 deep: 4 + 4,
+  // not 7 + 1): passes of one depth are one graph, so on ONNX Runtime the second reuses the
+  // first's session. Stacking never changes the numbers (stackedCotangents).
+  return Math.ceil(passes / Math.ceil(passes / deepest));
 }
 
 /**
@@ -187,6 +191,83 @@ export async function measureJacobianSquares(
   }
   const squares: JacobianSquares = new Map(wrt.map((w, t) => [w, accumulators[t].result()]));
   return { squares, method: plan.exact ? 'exact' : `probes:${plan.probes}` };
+}
+
+/** One measurement of a family (measureJacobianSquaresFamily): its target, its wrt and its plan (its own random stream). */
+export interface SquaresMember {
+  readonly target: string;
+  readonly wrt: readonly string[];
+  readonly plan: JacobianPlan;
+}
+
+/** Per-row squared L2 norms of a [rows, ...] tensor, as a [rows] tensor (recordable: it runs inside a family's graph). */
+function rowSquares(g: tf.Tensor): tf.Tensor {
+  return tf.sum(tf.square(tf.reshape(g, [g.shape[0], -1])), 1);
+}
+
+/**
+ * measureJacobianSquares for several measurements over the same forward pass at once (the
+ * block matrix's rows): each pass index p runs every member's pass p as one family
+ * (Executor.vjpFamily: on ONNX Runtime one graph and one session for all of them). Each member
+ * draws its cotangents from its own stream, probe by probe, exactly as alone, so the results
+ * are those of measureJacobianSquares per member. Members that are exact, or whose probe
+ * counts differ, are measured one by one.
+ */
+export async function measureJacobianSquaresFamily(
+  exec: Executor,
+  acts: Activations,
+  members: readonly SquaresMember[],
+): Promise<{ squares: JacobianSquares; method: string }[]> {
+  const probes = members[0]?.plan.probes ?? 0;
+  if (members.some((m) => m.plan.exact || m.plan.probes !== probes) || members.length < 2) {
+    const out: { squares: JacobianSquares; method: string }[] = [];
+    for (const m of members) out.push(await measureJacobianSquares(exec, acts, m.target, m.wrt, m.plan));
+    return out;
+  }
+  const shapes = members.map((m) => {
+    const y = acts.get(m.target);
+    if (y === undefined) throw new Error(`no activation for "${m.target}"`);
+    return y.shape;
+  });
+  const n = shapes[0][0];
+  const accumulators = members.map((m) => m.wrt.map(() => new SquaresAccumulator(false, n)));
+  // One stack depth for the family: stacking never changes the numbers (stackedCotangents).
+  const stack = Math.min(...members.map((m) => probesPerPass(exec, acts, m.wrt, probes, probes)));
+  for (let p = 0; p < probes; p += stack) {
+    await yieldToEventLoop();
+    const checkpoint = members[0].plan.checkpoint;
+    checkpoint?.();
+    const k = Math.min(stack, probes - p);
+    const seeds = members.map((m, i) => {
+      const [rows, ...rest] = shapes[i];
+      const d = rest.reduce((a, b) => a * b, 1);
+      return tf.tensor(stackedCotangents(m.plan, rows, d, p, k), [k * rows, ...rest], 'float32');
+    });
+    let reduced: Map<string, tf.Tensor>[] = [];
+    try {
+      reduced = exec.vjpFamily(
+        acts,
+        members.map((m, i) => ({ seeds: new Map([[m.target, seeds[i]]]), wrt: m.wrt })),
+        rowSquares,
+        checkpoint,
+        k,
+      );
+      reduced.forEach((byWrt, i) =>
+        members[i].wrt.forEach((w, t) => {
+          const flat = byWrt.get(w)!.dataSync();
+          accumulators[i][t].add(Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * n, (j + 1) * n))));
+        }),
+      );
+    } finally {
+      seeds.forEach((s) => s.dispose());
+      reduced.forEach((byWrt) => byWrt.forEach((g) => g.dispose()));
+    }
+    for (const m of members) for (let j = 1; j <= k; j++) m.plan.onPass?.(p + j, probes);
+  }
+  return members.map((m, i) => ({
+    squares: new Map(m.wrt.map((w, t) => [w, accumulators[i][t].result()])),
+    method: `probes:${probes}`,
+  }));
 }
 
 /** The tensors of a residual merge `merge = skip + branch` and the block input they depend on. */

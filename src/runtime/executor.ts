@@ -12,6 +12,12 @@ import type { MemoryBudget } from './memoryBudget';
 import { stackedShape, stackedVjp } from './probeStacking';
 import { activePassRunner, outsideRecording } from './ortGraph';
 
+/** One reverse pass of a family (Executor.vjpFamily): cotangent seeds and the tensors wanted. */
+export interface FamilyPass {
+  readonly seeds: ReadonlyMap<string, Tensor>;
+  readonly wrt: readonly string[];
+}
+
 /** Activations by tensor name, as the forward pass left them. */
 export type Activations = ReadonlyMap<string, Tensor>;
 
@@ -236,6 +242,70 @@ export class Executor implements KernelContext {
       if (ran !== undefined) return ran;
     }
     return this.eagerVjp(acts, seeds, wrt, checkpoint, probes);
+  }
+
+  /**
+   * Whether vjpFamily runs its passes together (one ONNX Runtime graph and session for the
+   * family, its weights shared and packed once) rather than one after the other. Callers group
+   * passes only when it does: grouped, progress arrives per family rather than per pass.
+   */
+  passFamiliesPay(_acts: Activations): boolean {
+    return activePassRunner()?.families === true;
+  }
+
+  /**
+   * Several reverse passes over the same forward pass, each of whose results is reduced by
+   * `reduce` (e.g. to per-sample squared norms) before it leaves the pass: result[i] holds pass
+   * i's reduced cotangent on each of its `wrt`. The numbers are those of vjp() per pass, reduced.
+   * On ONNX Runtime (passFamiliesPay) the whole family is recorded into one graph that one
+   * session runs, so a family pays one recording and one session instead of one per pass, and
+   * only the reduced values come back; what cannot be recorded runs pass by pass.
+   */
+  vjpFamily(
+    acts: Activations,
+    passes: readonly FamilyPass[],
+    reduce: (g: Tensor) => Tensor,
+    checkpoint?: Checkpoint,
+    probes = 1,
+  ): Map<string, Tensor>[] {
+    const key = (i: number, name: string): string => `${i}/${name}`;
+    const reduced = (vjp: (p: FamilyPass) => Map<string, Tensor>): Map<string, Tensor> => {
+      const out = new Map<string, Tensor>();
+      passes.forEach((p, i) => {
+        const grads = vjp(p);
+        try {
+          for (const w of p.wrt) out.set(key(i, w), tf.tidy(() => reduce(grads.get(w)!)));
+        } finally {
+          grads.forEach((g) => g.dispose());
+        }
+      });
+      return out;
+    };
+    const runner = activePassRunner();
+    let flat: Map<string, Tensor> | undefined;
+    if (runner !== undefined && this.passFamiliesPay(acts)) {
+      const seeds = new Map<string, Tensor>();
+      const wrt: string[] = [];
+      let weightedNodes = 0;
+      passes.forEach((p, i) => {
+        for (const [name, t] of p.seeds) seeds.set(key(i, name), t);
+        for (const w of p.wrt) wrt.push(key(i, w));
+        weightedNodes += this.weightedNodesBetween(p.seeds, p.wrt);
+      });
+      const constants = new Set(this.constants.values());
+      flat = runner.vjp({
+        acts,
+        seeds,
+        wrt,
+        probes,
+        constants,
+        weightedNodes,
+        family: true,
+        run: () => reduced((p) => this.eagerVjp(acts, p.seeds, p.wrt, checkpoint, probes)),
+      });
+    }
+    flat ??= reduced((p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
+    return passes.map((p, i) => new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!])));
   }
 
   private eagerVjp(

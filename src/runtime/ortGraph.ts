@@ -12,6 +12,12 @@
  *
  * Sessions are cached by the pass's signature (seeds, their shapes, wrt, probes) and the
  * forward pass they read, a few at a time: every session holds its own copy of the weights.
+ *
+ * A family of passes (Executor.vjpFamily: the block matrix's rows, which read one forward pass
+ * and the same weights) is recorded into one graph with every pass's reduced results as outputs,
+ * so it pays one recording and one session, and its weights become initializers that ORT
+ * pre-packs once for all of them. A single pass keeps its weights as inputs: there a packed
+ * session's build (~900 ms, ResNet-18-sized) costs more than the faster run saves.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activeConvExecutor, setConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
@@ -25,6 +31,8 @@ import { GROUPED_CONV_KERNEL, registerRecordingKernels } from './recordKernels';
 export interface OrtGraphStats {
   /** Passes recorded into a graph (sessions built). */
   recorded: number;
+  /** Of those, families of passes (PassRequest.family): one graph and session for many passes. */
+  familiesRecorded: number;
   /** Passes ONNX Runtime ran as one graph (cache hits included). */
   runs: number;
   /** Runs that reused a cached session. */
@@ -51,12 +59,19 @@ export interface PassRequest {
   readonly weightedNodes: number;
   /** Tensors that are model constants (initializers rather than inputs). */
   readonly constants: ReadonlySet<Tensor>;
+  /**
+   * A family of passes (Executor.vjpFamily) whose results are already reduced: one graph for
+   * all of them, whose session holds the weights as initializers (pre-packed once for the family).
+   */
+  readonly family?: boolean;
   /** The eager pass; run under the recording backend, it records the graph. */
   readonly run: () => Map<string, Tensor>;
 }
 
 export interface PassRunner {
   readonly stats: OrtGraphStats;
+  /** Whether families of passes (PassRequest.family) should be asked for: GRADIENT_LENS_ORT_FAMILIES=0 turns them off, for comparison. */
+  readonly families: boolean;
   /** The pass's results on the compute backend, or undefined when it must run eagerly. */
   vjp(request: PassRequest): Map<string, Tensor> | undefined;
   dispose(): void;
@@ -143,10 +158,18 @@ export const MIN_WEIGHTED_NODES = Number(process.env.GRADIENT_LENS_ORT_GRAPH_MIN
 /** Sessions kept at once (each holds the weights it reads, pre-packed). */
 const MAX_CACHED = 4;
 
+export interface PassRunnerOptions {
+  /** Ask for families of passes (PassRunner.families); default: unless GRADIENT_LENS_ORT_FAMILIES=0. */
+  readonly families?: boolean;
+  /** A family's weights as initializers, pre-packed by ORT; default: unless GRADIENT_LENS_ORT_FAMILY_PACK=0. */
+  readonly packFamilyWeights?: boolean;
+}
+
 /** `minWeightedNodes`: smaller passes run eagerly (tests record every pass with 0). */
-export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeightedNodes = MIN_WEIGHTED_NODES): PassRunner {
+export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeightedNodes = MIN_WEIGHTED_NODES, opts: PassRunnerOptions = {}): PassRunner {
+  const packFamilyWeights = opts.packFamilyWeights ?? process.env.GRADIENT_LENS_ORT_FAMILY_PACK !== '0';
   const options = sessionOptions(intraOpThreads);
-  const stats: OrtGraphStats = { recorded: 0, runs: 0, cacheHits: 0, fallbacks: 0, small: 0, fallbackReasons: [], recordMs: 0, sessionMs: 0, runMs: 0 };
+  const stats: OrtGraphStats = { recorded: 0, familiesRecorded: 0, runs: 0, cacheHits: 0, fallbacks: 0, small: 0, fallbackReasons: [], recordMs: 0, sessionMs: 0, runMs: 0 };
   const cache = new Map<string, CachedPass>();
   const actsIds = new WeakMap<object, number>();
   let nextActsId = 0;
@@ -181,7 +204,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     const conv = activeConvExecutor();
     switchBackend(RECORD_BACKEND);
     const backend = tf.findBackend(RECORD_BACKEND) as RecordingBackend;
-    const recorder = new Recorder(backend, bindings, externalData);
+    const recorder = new Recorder(backend, bindings, externalData, req.family === true && packFamilyWeights ? Infinity : undefined);
     backend.recorder = recorder;
     setConvExecutor(recordingConv);
     recording = { backend: previous, conv };
@@ -218,6 +241,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     const session = ort.newSession(model, options);
     stats.sessionMs += Date.now() - t1;
     stats.recorded++;
+    if (req.family === true) stats.familiesRecorded++;
     const inputShapes = new Map(recorder.inputSpecs.map((v) => [v.name, v.shape as number[]]));
     return { session, inputs: recorder.inputs, inputShapes, outputs };
   };
@@ -257,6 +281,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
 
   return {
     stats,
+    families: opts.families ?? process.env.GRADIENT_LENS_ORT_FAMILIES !== '0',
     vjp(req) {
       // A pass that starts inside another (a kernel's own reverse pass) runs eagerly.
       if (busy) return undefined;
@@ -269,7 +294,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
         let actsId = actsIds.get(req.acts);
         if (actsId === undefined) actsIds.set(req.acts, (actsId = nextActsId++));
         const seeds = [...req.seeds].map(([name, t]) => `${name}[${t.shape.join(',')}]`).join(';');
-        const key = `${actsId}|${seeds}|${req.wrt.join(';')}|${req.probes}`;
+        const key = `${actsId}|${seeds}|${req.wrt.join(';')}|${req.probes}${req.family === true ? '|family' : ''}`;
         let pass = cache.get(key);
         if (pass !== undefined) {
           stats.cacheHits++;

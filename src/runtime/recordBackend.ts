@@ -87,6 +87,8 @@ export class Recorder {
     private readonly bindings: ReadonlyMap<DataId, string>,
     /** The data of a tensor of the compute backend (cached by the caller across recordings). */
     private readonly externalData: (t: tf.TensorInfo) => Values,
+    /** Constants up to this many elements become initializers, larger ones inputs (INITIALIZER_MAX_ELEMENTS). */
+    private readonly initializerMax = INITIALIZER_MAX_ELEMENTS,
   ) {}
 
   fresh(prefix: string): string {
@@ -107,7 +109,7 @@ export class Recorder {
     if (known !== undefined) return known;
     const key = this.bindings.get(t.dataId);
     let name: string;
-    if (key !== undefined || tf.util.sizeFromShape(t.shape) > INITIALIZER_MAX_ELEMENTS) {
+    if (key !== undefined || tf.util.sizeFromShape(t.shape) > this.initializerMax) {
       name = this.fresh('in');
       // A tensor of the compute backend that is not bound (a weight, a value cached from one) is read once.
       this.inputs.push(key !== undefined ? { name, key } : { name, data: this.externalData(t) });

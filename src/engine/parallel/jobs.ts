@@ -8,7 +8,7 @@
 import type { LinearisationInfo } from '../../report/schema';
 import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
 import { streamFor } from '../../runtime/random';
-import { measureJacobianSquares, measureResidualSquares, type JacobianSquares, type ResidualSquares, type ResidualTensors } from '../../metrics/jacobian';
+import { measureJacobianSquares, measureJacobianSquaresFamily, measureResidualSquares, type JacobianSquares, type ResidualSquares, type ResidualTensors } from '../../metrics/jacobian';
 import { dilutionRelation, linearise } from '../../metrics/dilution';
 
 /**
@@ -93,6 +93,43 @@ export function jobTarget(job: AnalysisJob): string {
  */
 export function jobPasses(job: AnalysisJob, dimOf: (tensor: string) => number): number {
   return job.exact ? dimOf(jobTarget(job)) : job.probes;
+}
+
+/**
+ * The family a job can be measured with (runJobFamily), or undefined: the block matrix's rows
+ * read the same forward pass and weights, so on a backend where families pay
+ * (Executor.passFamiliesPay) they run as one. Exact rows (one-hot passes, as many as the
+ * target's units) stay alone.
+ */
+export function jobFamily(job: AnalysisJob): string | undefined {
+  return job.kind === 'squares' && job.phase.kind === 'block-matrix' && !job.exact ? 'block-matrix' : undefined;
+}
+
+/**
+ * Squares jobs of one family at once (measureJacobianSquaresFamily); each job keeps its own
+ * random stream, so each result is the one runJob gives it alone. Results in the jobs' order.
+ */
+export async function runJobFamily(
+  exec: Executor,
+  acts: Activations,
+  jobs: readonly SquaresJob[],
+  seed: number,
+  checkpoint?: Checkpoint,
+  onPass?: (job: SquaresJob, done: number, total: number) => void,
+): Promise<JobResult[]> {
+  const members = jobs.map((job) => ({
+    target: job.target,
+    wrt: job.wrt,
+    plan: {
+      exact: job.exact,
+      probes: job.probes,
+      rng: streamFor(seed, job.key),
+      checkpoint,
+      onPass: onPass && ((done: number, total: number) => onPass(job, done, total)),
+    },
+  }));
+  const measured = await measureJacobianSquaresFamily(exec, acts, members);
+  return measured.map((r) => ({ kind: 'squares', squares: r.squares, method: r.method }));
 }
 
 export async function runJob(

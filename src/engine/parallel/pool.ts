@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { Graph } from '../../graph/ir';
 import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
 import type { BackendName } from '../../runtime/backend';
-import { runJob, type AnalysisJob, type JobResult } from './jobs';
+import { jobFamily, runJob, runJobFamily, type AnalysisJob, type JobResult, type SquaresJob } from './jobs';
 import { claimJob, type FeedData, type WorkerInit, type WorkerReply, type WorkerRequest } from './protocol';
 
 /** Environment variable that sets the thread count where no caller does (CLI, extension worker). */
@@ -139,7 +139,24 @@ export async function runJobs(
   try {
     // The calling thread takes jobs too; worker messages are handled whenever it yields (runJob
     // yields per pass). Without workers (or their entry file) the caller works everything.
-    if (callerWorks || workers.length === 0) {
+    if (workers.length === 0 && exec.passFamiliesPay(acts)) {
+      // Alone, the caller may measure a family of jobs at once (one ONNX Runtime session for
+      // the block matrix's rows), at the place of its first member in the queue's order.
+      for (const unit of familyUnits(queue)) {
+        opts.checkpoint?.();
+        const t0 = performance.now();
+        const unitResults =
+          unit.length === 1
+            ? [await runJob(exec, acts, unit[0], opts.seed, opts.checkpoint, () => opts.onPass?.(unit[0]))]
+            : await runJobFamily(exec, acts, unit as SquaresJob[], opts.seed, opts.checkpoint, (job) => opts.onPass?.(job));
+        // A family's time is shared out evenly: the report's phase times stay sums over jobs.
+        const ms = (performance.now() - t0) / unit.length;
+        unit.forEach((job, i) => {
+          results.set(job.key, unitResults[i]);
+          opts.onJobDone?.(job, ms, 0, unitResults[i]);
+        });
+      }
+    } else if (callerWorks || workers.length === 0) {
       for (let i = claimJob(claims, queue.length); i >= 0 && failure === null; i = claimJob(claims, queue.length)) {
         const job = queue[i];
         const t0 = performance.now();
@@ -155,6 +172,26 @@ export async function runJobs(
   } finally {
     await pool.terminate();
   }
+}
+
+/**
+ * The queue as units to run: a job alone, or every job of its family (jobFamily, squares jobs
+ * only) at the place of the family's first member.
+ */
+export function familyUnits(queue: readonly AnalysisJob[]): AnalysisJob[][] {
+  const units: AnalysisJob[][] = [];
+  const byFamily = new Map<string, AnalysisJob[]>();
+  for (const job of queue) {
+    const family = jobFamily(job);
+    const unit = family === undefined ? undefined : byFamily.get(family);
+    if (unit !== undefined) unit.push(job);
+    else {
+      const fresh = [job];
+      if (family !== undefined) byFamily.set(family, fresh);
+      units.push(fresh);
+    }
+  }
+  return units;
 }
 
 /**

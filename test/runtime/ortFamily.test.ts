@@ -1,0 +1,171 @@
+/**
+ * Families of reverse passes on ONNX Runtime (Executor.vjpFamily, measureJacobianSquaresFamily):
+ * the block matrix's rows recorded into one graph that one session runs give each row the
+ * squares it gets alone on the eager path, from its own random stream; and in a whole analysis
+ * the block matrix costs one family session, with the same report as row by row.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/runtime/backend';
+import { loadModel } from '../../src/loaders';
+import { toChannelsLast } from '../../src/passes/layout';
+import { partitionBlocks } from '../../src/metrics/blocks';
+import { Executor } from '../../src/runtime/executor';
+import { activePassRunner, ortPassRunner, setPassRunner } from '../../src/runtime/ortGraph';
+import { loadOnnxRuntime } from '../../src/runtime/ortSession';
+import { setConvExecutor, tfjsConvExecutor } from '../../src/ops/convCore';
+import { streamFor } from '../../src/runtime/random';
+import { measureJacobianSquares, measureJacobianSquaresFamily, type JacobianSquares } from '../../src/metrics/jacobian';
+import { analyzeModel } from '../../src/engine/analyze';
+import { familyUnits } from '../../src/engine/parallel/pool';
+import type { AnalysisJob } from '../../src/engine/parallel/jobs';
+import type { AnalysisReport } from '../../src/report/schema';
+import { fixtureDir } from '../helpers/fixtures';
+
+before(async () => {
+  await initBackend('wasm');
+  setConvExecutor(tfjsConvExecutor);
+});
+
+/** Largest relative difference between two sets of rows' squares (same rows, wrt, probes, samples). */
+function maxRelDiff(a: readonly JacobianSquares[], b: readonly JacobianSquares[]): number {
+  let worst = 0;
+  let compared = 0;
+  a.forEach((row, r) => {
+    for (const [w, probes] of row) {
+      const other = b[r].get(w);
+      assert.ok(other !== undefined, `row ${r} has ${w}`);
+      assert.equal(other.length, probes.length);
+      probes.forEach((samples, p) =>
+        samples.forEach((v, s) => {
+          compared++;
+          worst = Math.max(worst, Math.abs(v - other[p][s]) / Math.max(Math.abs(v), 1e-30));
+        }),
+      );
+    }
+  });
+  assert.ok(compared > 0, 'something was compared');
+  return worst;
+}
+
+for (const [name, probes] of [
+  ['resnet_cifar8', 5],
+  ['mlp_bn_relu', 3],
+] as const) {
+  test(`${name}: the block matrix's rows as one ONNX Runtime family (one session) equal each row measured eagerly`, async () => {
+    const dir = fixtureDir(name);
+    const graph = toChannelsLast((await loadModel(path.join(dir, 'model.onnx'))).graph);
+    const exec = new Executor(graph);
+    const input = graph.inputs[0];
+    const sample = (input.shape ?? []).slice(1).map(Number);
+    const raw = readFileSync(path.join(dir, 'input.bin'));
+    const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const x = tf.tensor(data, [data.length / sample.reduce((a, b) => a * b, 1), ...sample]);
+    const feeds = new Map([[input.name, x]]);
+    const acts = exec.forward(feeds);
+    const { boundaries } = partitionBlocks(graph, input.name, graph.outputs[0].name);
+    const rows = boundaries.slice(1, -1).map((target, i) => ({ target, wrt: boundaries.slice(0, i + 1), key: `block-matrix-${i + 1}` }));
+    assert.ok(rows.length >= 2, `${name}: ${rows.length} rows`);
+    const plan = (key: string): { exact: false; probes: number; rng: ReturnType<typeof streamFor> } => ({ exact: false, probes, rng: streamFor(11, key) });
+    const runner = ortPassRunner(loadOnnxRuntime(), 2, 0, { families: true });
+    try {
+      setPassRunner(undefined);
+      const eager: JacobianSquares[] = [];
+      for (const r of rows) eager.push((await measureJacobianSquares(exec, acts, r.target, r.wrt, plan(r.key))).squares);
+      assert.equal(exec.passFamiliesPay(acts), false, 'no families without ONNX Runtime graphs');
+      setPassRunner(runner);
+      assert.equal(exec.passFamiliesPay(acts), true);
+      const family = await measureJacobianSquaresFamily(
+        exec,
+        acts,
+        rows.map((r) => ({ target: r.target, wrt: r.wrt, plan: plan(r.key) })),
+      );
+      setPassRunner(undefined);
+      assert.equal(runner.stats.fallbacks, 0, runner.stats.fallbackReasons.join('; '));
+      assert.equal(runner.stats.recorded, 1, 'one graph and session for every row');
+      assert.equal(runner.stats.familiesRecorded, 1);
+      assert.ok(runner.stats.runs >= 1, 'ONNX Runtime ran the family');
+      assert.deepEqual(
+        family.map((f) => f.method),
+        rows.map(() => `probes:${probes}`),
+      );
+      const d = maxRelDiff(
+        eager,
+        family.map((f) => f.squares),
+      );
+      assert.ok(d <= 1e-4, `${name}: squares differ by ${d.toExponential(2)}`);
+    } finally {
+      setPassRunner(undefined);
+      runner.dispose();
+      exec.disposeActivations(acts, feeds);
+      x.dispose();
+      exec.dispose();
+    }
+  });
+}
+
+test('familyUnits: the block matrix rows form one unit at the place of the first, exact rows and other jobs stay alone', () => {
+  const squares = (key: string, phase: Extract<AnalysisJob, { kind: 'squares' }>['phase'], exact = false): AnalysisJob => ({
+    kind: 'squares',
+    key,
+    phase,
+    target: key,
+    wrt: ['x'],
+    exact,
+    probes: 8,
+  });
+  const queue: AnalysisJob[] = [
+    squares('gsc-to-output', { kind: 'gsc-to-output' }),
+    squares('block-matrix-3', { kind: 'block-matrix', row: 3 }),
+    squares('stream-unit-1.1', { kind: 'stream-unit', block: 1, unit: 0 }),
+    squares('block-matrix-1', { kind: 'block-matrix', row: 1 }, true),
+    squares('block-matrix-2', { kind: 'block-matrix', row: 2 }),
+  ];
+  assert.deepEqual(
+    familyUnits(queue).map((u) => u.map((j) => j.key)),
+    [['gsc-to-output'], ['block-matrix-3', 'block-matrix-2'], ['stream-unit-1.1'], ['block-matrix-1']],
+  );
+});
+
+async function analyse(families: boolean): Promise<{ report: AnalysisReport; familiesRecorded: number }> {
+  const dir = fixtureDir('resnet_cifar8');
+  const saved = process.env.GRADIENT_LENS_ORT_FAMILIES;
+  process.env.GRADIENT_LENS_ORT_FAMILIES = families ? '1' : '0';
+  try {
+    const report = await analyzeModel({
+      modelPath: path.join(dir, 'model.onnx'),
+      inputFile: path.join(dir, 'input.bin'),
+      settings: { backend: 'ort', exact: 'off', probes: 4 },
+      threads: 1,
+    });
+    return { report, familiesRecorded: activePassRunner()?.stats.familiesRecorded ?? -1 };
+  } finally {
+    if (saved === undefined) delete process.env.GRADIENT_LENS_ORT_FAMILIES;
+    else process.env.GRADIENT_LENS_ORT_FAMILIES = saved;
+  }
+}
+
+test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family session, and the report is the one measured row by row', async () => {
+  const alone = await analyse(false);
+  const together = await analyse(true);
+  assert.equal(alone.familiesRecorded, 0);
+  assert.equal(together.familiesRecorded, 1, 'one session for the block matrix');
+  const a = alone.report.blockMatrix!;
+  const b = together.report.blockMatrix!;
+  let compared = 0;
+  a.gsc.forEach((row, k) =>
+    row.forEach((g, l) => {
+      const h = b.gsc[k][l];
+      if (g === null || h === null) return assert.equal(h, g, `GSC(${k} -> ${l}) present in both`);
+      compared++;
+      assert.ok(Math.abs(g - h) <= 1e-4 * Math.abs(g), `GSC(${k} -> ${l}): ${g} row by row, ${h} as a family`);
+      assert.equal(b.method[k][l], a.method[k][l]);
+    }),
+  );
+  assert.ok(compared >= 10, `${compared} block-matrix entries compared`);
+  await initBackend('wasm');
+  setConvExecutor(tfjsConvExecutor);
+});
