@@ -169,7 +169,18 @@ export interface PassRunnerOptions {
 export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeightedNodes = MIN_WEIGHTED_NODES, opts: PassRunnerOptions = {}): PassRunner {
   const packFamilyWeights = opts.packFamilyWeights ?? process.env.GRADIENT_LENS_ORT_FAMILY_PACK !== '0';
   const options = sessionOptions(intraOpThreads);
-  const stats: OrtGraphStats = { recorded: 0, familiesRecorded: 0, runs: 0, cacheHits: 0, fallbacks: 0, small: 0, fallbackReasons: [], recordMs: 0, sessionMs: 0, runMs: 0 };
+  const stats: OrtGraphStats = {
+    recorded: 0,
+    familiesRecorded: 0,
+    runs: 0,
+    cacheHits: 0,
+    fallbacks: 0,
+    small: 0,
+    fallbackReasons: [],
+    recordMs: 0,
+    sessionMs: 0,
+    runMs: 0,
+  };
   const cache = new Map<string, CachedPass>();
   const actsIds = new WeakMap<object, number>();
   let nextActsId = 0;

@@ -43,6 +43,11 @@ export class PerSampleExecutor extends Executor {
     return acts;
   }
 
+  /** A batch run sample by sample takes its reverse passes sample by sample too (vjp below), never as one recorded family. */
+  override passFamiliesPay(acts: Activations): boolean {
+    return !this.samples.has(acts) && super.passFamiliesPay(acts);
+  }
+
   override vjp(acts: Activations, seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], checkpoint?: Checkpoint, probes = 1): Map<string, Tensor> {
     const per = this.samples.get(acts);
     if (per === undefined) return super.vjp(acts, seeds, wrt, checkpoint, probes);

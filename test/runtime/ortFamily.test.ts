@@ -23,7 +23,8 @@ import { analyzeModel } from '../../src/engine/analyze';
 import { familyUnits } from '../../src/engine/parallel/pool';
 import type { AnalysisJob } from '../../src/engine/parallel/jobs';
 import type { AnalysisReport } from '../../src/report/schema';
-import { fixtureDir } from '../helpers/fixtures';
+import { fixtureDir, repoRoot } from '../helpers/fixtures';
+import { PerSampleExecutor } from '../../src/runtime/perSampleExecutor';
 
 before(async () => {
   await initBackend('wasm');
@@ -168,4 +169,33 @@ test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family ses
   assert.ok(compared >= 10, `${compared} block-matrix entries compared`);
   await initBackend('wasm');
   setConvExecutor(tfjsConvExecutor);
+});
+
+test('a batch run sample by sample never asks for families, and vjpFamily there gives each pass its own vjp, reduced', async () => {
+  const fixed = (await loadModel(path.join(repoRoot(), 'test', 'fixtures', 'fixed_batch', 'model-batch1.onnx'))).graph;
+  const exec = new PerSampleExecutor(fixed);
+  const x = tf.randomNormal([3, 4, 3], 0, 1, 'float32', 5);
+  const feeds = new Map([['x', x]]);
+  const acts = exec.forward(feeds);
+  const runner = ortPassRunner(loadOnnxRuntime(), 2, 0, { families: true });
+  setPassRunner(runner);
+  try {
+    assert.equal(exec.passFamiliesPay(acts), false);
+    const u = tf.randomNormal([3, 5], 0, 1, 'float32', 6);
+    const reduce = (g: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.reshape(g, [g.shape[0], -1])), 1);
+    const [got] = exec.vjpFamily(acts, [{ seeds: new Map([['y', u]]), wrt: ['x'] }], reduce);
+    const want = tf.tidy(() => reduce(exec.vjp(acts, new Map([['y', u]]), ['x']).get('x')!));
+    const a = got.get('x')!.dataSync();
+    const b = want.dataSync();
+    assert.equal(a.length, 3);
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-5 * Math.abs(b[i]), `sample ${i}: ${v} vs ${b[i]}`));
+    assert.equal(runner.stats.familiesRecorded, 0);
+    [u, want, ...got.values()].forEach((t) => t.dispose());
+  } finally {
+    setPassRunner(undefined);
+    runner.dispose();
+    exec.disposeActivations(acts, feeds);
+    x.dispose();
+    exec.dispose();
+  }
 });
