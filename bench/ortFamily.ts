@@ -7,7 +7,8 @@
  * the runner's counts, and the largest relative difference of the squares from the row-by-row
  * path; a benchmark, nothing here asserts a time.
  *
- * Usage: node out/bench/ortFamily.js [modelDir] [probes] [repeats]   (default bench/models/resnet18_64, 8, 2)
+ * Usage: node out/bench/ortFamily.js [modelDir] [probes] [repeats] [ways, e.g. 012]   (default bench/models/resnet18_64, 8, 2, all)
+ * GRADIENT_LENS_ORT_FAMILY_MAX_LAYERS caps the weight layers of one family graph (runtime/executor.ts).
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -65,9 +66,11 @@ async function main(): Promise<void> {
     ['one family, weights as inputs', { packFamilyWeights: false }, true],
     ['one family, weights pre-packed', { packFamilyWeights: true }, true],
   ];
+  // A fourth argument picks ways by index (e.g. 02: row by row and pre-packed family).
+  const picked = process.argv[5] === undefined ? ways : ways.filter((_, i) => process.argv[5].includes(String(i)));
   let reference: JacobianSquares[] | undefined;
   for (let rep = 0; rep < repeats; rep++) {
-    for (const [label, opts, family] of ways) {
+    for (const [label, opts, family] of picked) {
       const runner = ortPassRunner(ort, 2, undefined, opts);
       setPassRunner(runner);
       const w0 = Date.now();

@@ -5,10 +5,10 @@
  *   runs each reverse pass through enough weight layers as one recorded graph
  *   (src/runtime/ortGraph.ts), and the convolutions of everything else (the forward pass, small
  *   passes: src/runtime/ortConv.ts); the other ops of those run on TensorFlow.js's wasm
- *   backend. Chosen by name only: measured on the shared 2-core machine
- *   (bench/results-2026-12-07-ortgraph.md) it takes half the CPU of per-convolution sessions on
- *   a MobileNetV2-sized model but no less than wasm's wall time on a ResNet-18-sized one, where
- *   each pass's session is built for one run.
+ *   backend (depthwise convolutions too: XNNPACK's are faster). Chosen by name only: measured
+ *   on a quiet 2-core machine (bench/results-2026-12-07-family.md) it beats wasm on a
+ *   ResNet-18-sized model (11.5 s against 13.5 s) but not on a MobileNetV2-sized one (24.0 s
+ *   against 14.6 s).
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the

@@ -18,6 +18,36 @@ export interface FamilyPass {
   readonly wrt: readonly string[];
 }
 
+/**
+ * Weight layers one recorded family graph may pass through, summed over its passes
+ * (GRADIENT_LENS_ORT_FAMILY_MAX_LAYERS). A MobileNetV2-sized block matrix as a single graph
+ * (32 rows, 826 weight layers) costs memory and time: ONNX Runtime does not free a pass's
+ * buffers before the next pass of the same graph. Whole analyses, --backend ort, load 1.5:
+ *   cap            resnet18_64          mobilenetv2_64
+ *   a graph a row  17.4 s  1.16 GB      41.9 s  1.41 GB
+ *   128            12.1 s  1.23 GB      21.9 s  1.76 GB
+ *   256            10.6 s  1.24 GB      18.0 s  1.83 GB
+ *   no cap         10.9 s  1.23 GB      24.8 s  1.94 GB
+ */
+export const FAMILY_MAX_WEIGHTED_NODES = Number(process.env.GRADIENT_LENS_ORT_FAMILY_MAX_LAYERS ?? 256);
+
+/** Consecutive groups of a family's passes (by index), each within FAMILY_MAX_WEIGHTED_NODES unless one pass alone exceeds it. */
+export function familyChunks(weighted: readonly number[], max = FAMILY_MAX_WEIGHTED_NODES): number[][] {
+  const chunks: number[][] = [];
+  let sum = 0;
+  weighted.forEach((w, i) => {
+    const last = chunks.at(-1);
+    if (last !== undefined && sum + w <= max) {
+      last.push(i);
+      sum += w;
+    } else {
+      chunks.push([i]);
+      sum = w;
+    }
+  });
+  return chunks;
+}
+
 /** Activations by tensor name, as the forward pass left them. */
 export type Activations = ReadonlyMap<string, Tensor>;
 
@@ -261,20 +291,18 @@ export class Executor implements KernelContext {
    * session runs, so a family pays one recording and one session instead of one per pass, and
    * only the reduced values come back; what cannot be recorded runs pass by pass.
    */
-  vjpFamily(
-    acts: Activations,
-    passes: readonly FamilyPass[],
-    reduce: (g: Tensor) => Tensor,
-    checkpoint?: Checkpoint,
-    probes = 1,
-  ): Map<string, Tensor>[] {
+  vjpFamily(acts: Activations, passes: readonly FamilyPass[], reduce: (g: Tensor) => Tensor, checkpoint?: Checkpoint, probes = 1): Map<string, Tensor>[] {
     const key = (i: number, name: string): string => `${i}/${name}`;
-    const reduced = (vjp: (p: FamilyPass) => Map<string, Tensor>): Map<string, Tensor> => {
+    const reduced = (members: readonly FamilyPass[], vjp: (p: FamilyPass) => Map<string, Tensor>): Map<string, Tensor> => {
       const out = new Map<string, Tensor>();
-      passes.forEach((p, i) => {
+      members.forEach((p, i) => {
         const grads = vjp(p);
         try {
-          for (const w of p.wrt) out.set(key(i, w), tf.tidy(() => reduce(grads.get(w)!)));
+          for (const w of p.wrt)
+            out.set(
+              key(i, w),
+              tf.tidy(() => reduce(grads.get(w)!)),
+            );
         } finally {
           grads.forEach((g) => g.dispose());
         }
@@ -282,30 +310,34 @@ export class Executor implements KernelContext {
       return out;
     };
     const runner = activePassRunner();
-    let flat: Map<string, Tensor> | undefined;
-    if (runner !== undefined && this.passFamiliesPay(acts)) {
+    if (runner === undefined || !this.passFamiliesPay(acts)) {
+      const flat = reduced(passes, (p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
+      return passes.map((p, i) => new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!])));
+    }
+    const constants = new Set(this.constants.values());
+    const out: Map<string, Tensor>[] = [];
+    for (const chunk of familyChunks(passes.map((p) => this.weightedNodesBetween(p.seeds, p.wrt)))) {
+      const members = chunk.map((i) => passes[i]);
       const seeds = new Map<string, Tensor>();
       const wrt: string[] = [];
-      let weightedNodes = 0;
-      passes.forEach((p, i) => {
+      members.forEach((p, i) => {
         for (const [name, t] of p.seeds) seeds.set(key(i, name), t);
         for (const w of p.wrt) wrt.push(key(i, w));
-        weightedNodes += this.weightedNodesBetween(p.seeds, p.wrt);
       });
-      const constants = new Set(this.constants.values());
-      flat = runner.vjp({
-        acts,
-        seeds,
-        wrt,
-        probes,
-        constants,
-        weightedNodes,
-        family: true,
-        run: () => reduced((p) => this.eagerVjp(acts, p.seeds, p.wrt, checkpoint, probes)),
-      });
+      const flat =
+        runner.vjp({
+          acts,
+          seeds,
+          wrt,
+          probes,
+          constants,
+          weightedNodes: chunk.reduce((s, i) => s + this.weightedNodesBetween(passes[i].seeds, passes[i].wrt), 0),
+          family: true,
+          run: () => reduced(members, (p) => this.eagerVjp(acts, p.seeds, p.wrt, checkpoint, probes)),
+        }) ?? reduced(members, (p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
+      members.forEach((p, i) => out.push(new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!]))));
     }
-    flat ??= reduced((p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
-    return passes.map((p, i) => new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!])));
+    return out;
   }
 
   private eagerVjp(
@@ -455,7 +487,7 @@ export class Executor implements KernelContext {
   }
 
   /** Nodes holding weights (convolutions, matrix products) on a data path from `wrt` to a seed: the reverse pass's size. */
-  private weightedNodesBetween(seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[]): number {
+  weightedNodesBetween(seeds: ReadonlyMap<string, unknown>, wrt: readonly string[]): number {
     const reach = this.forwardReach(new Set(wrt));
     const needed = new Set(seeds.keys());
     let count = 0;
