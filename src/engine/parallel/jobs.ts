@@ -8,7 +8,14 @@
 import type { LinearisationInfo } from '../../report/schema';
 import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
 import { streamFor } from '../../runtime/random';
-import { measureJacobianSquares, measureJacobianSquaresFamily, measureResidualSquares, type JacobianSquares, type ResidualSquares, type ResidualTensors } from '../../metrics/jacobian';
+import {
+  measureJacobianSquares,
+  measureJacobianSquaresFamily,
+  measureResidualSquares,
+  type JacobianSquares,
+  type ResidualSquares,
+  type ResidualTensors,
+} from '../../metrics/jacobian';
 import { dilutionRelation, linearise } from '../../metrics/dilution';
 
 /**
