@@ -10,19 +10,15 @@
  * Usage: node out/bench/ortFamily.js [modelDir] [probes] [repeats] [ways, e.g. 012]   (default bench/models/resnet18_64, 8, 2, all)
  * GRADIENT_LENS_ORT_FAMILY_MAX_LAYERS caps the weight layers of one family graph (runtime/executor.ts).
  */
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { loadModel } from '../src/loaders';
-import { toChannelsLast } from '../src/passes/layout';
 import { partitionBlocks } from '../src/metrics/blocks';
 import { measureJacobianSquares, measureJacobianSquaresFamily, type JacobianSquares } from '../src/metrics/jacobian';
-import { Executor } from '../src/runtime/executor';
 import { initBackend } from '../src/runtime/backend';
 import { ortPassRunner, setPassRunner, type PassRunnerOptions } from '../src/runtime/ortGraph';
 import { loadOnnxRuntime } from '../src/runtime/ortSession';
 import { streamFor } from '../src/runtime/random';
+import { loadModelWithInput } from './modelWithInput';
 
 function cpuMs(): number {
   const c = process.cpuUsage();
@@ -46,14 +42,7 @@ async function main(): Promise<void> {
   const repeats = Number(process.argv[4] ?? 2);
   await initBackend('ort');
   const ort = loadOnnxRuntime();
-  const loaded = await loadModel(path.join(dir, 'model.onnx'));
-  const graph = toChannelsLast(loaded.graph);
-  const exec = new Executor(graph);
-  const inputName = graph.inputs[0].name;
-  const raw = readFileSync(path.join(dir, 'input.bin'));
-  const sample = (graph.inputs[0].shape ?? []).slice(1).map(Number);
-  const data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  const x = tf.tensor(data, [data.length / sample.reduce((a, b) => a * b, 1), ...sample]);
+  const { graph, exec, inputName, x } = await loadModelWithInput(dir);
   const acts = exec.forward(new Map([[inputName, x]]));
   const { boundaries } = partitionBlocks(graph, inputName, graph.outputs[0].name);
   // The analysis's block-matrix rows: GSC(k -> l) for k < l, l = 1 .. B - 1.

@@ -8,17 +8,14 @@
  *
  * Usage: node out/bench/ortGraph.js [modelDir] [probes] [repeats]   (default bench/models/resnet18_64, 7, 2)
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel } from '../src/loaders';
-import { toChannelsLast } from '../src/passes/layout';
 import { partitionBlocks } from '../src/metrics/blocks';
-import { Executor } from '../src/runtime/executor';
 import { initBackend } from '../src/runtime/backend';
 import { setPassRunner } from '../src/runtime/ortGraph';
 import { setConvExecutor, tfjsConvExecutor } from '../src/ops/convCore';
 import { SeededRandom } from '../src/runtime/random';
+import { loadModelWithInput } from './modelWithInput';
 
 function cpuMs(): number {
   const c = process.cpuUsage();
@@ -33,16 +30,8 @@ async function main(): Promise<void> {
   const runner = info.ortGraph;
   const perConv = info.ort;
   if (runner === undefined || perConv === undefined) throw new Error(`ONNX Runtime did not load: ${info.notes.join('; ')}`);
-  const loaded = await loadModel(path.join(dir, 'model.onnx'));
-  const graph = toChannelsLast(loaded.graph);
-  const exec = new Executor(graph);
-  const inputName = graph.inputs[0].name;
-  const raw = readFileSync(path.join(dir, 'input.bin'));
-  const sample = (graph.inputs[0].shape ?? []).slice(1).map(Number);
-  const sampleSize = sample.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  const n = data.length / sampleSize;
-  const x = tf.tensor(data, [n, ...sample]);
+  const { graph, exec, inputName, x } = await loadModelWithInput(dir);
+  const n = x.shape[0];
   const feeds = new Map([[inputName, x]]);
   const acts = exec.forward(feeds);
   const target = graph.outputs[0].name;

@@ -6,14 +6,13 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend';
 import { loadModel } from '../../src/loaders';
-import { toChannelsLast } from '../../src/passes/layout';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { Executor, familyChunks } from '../../src/runtime/executor';
+import { familyChunks } from '../../src/runtime/executor';
+import { fixtureForward } from '../helpers/fixtureForward';
 import { activePassRunner, ortPassRunner, setPassRunner } from '../../src/runtime/ortGraph';
 import { loadOnnxRuntime } from '../../src/runtime/ortSession';
 import { setConvExecutor, tfjsConvExecutor } from '../../src/ops/convCore';
@@ -57,17 +56,9 @@ for (const [name, probes] of [
   ['mlp_bn_relu', 3],
 ] as const) {
   test(`${name}: the block matrix's rows as one ONNX Runtime family (one session) equal each row measured eagerly`, async () => {
-    const dir = fixtureDir(name);
-    const graph = toChannelsLast((await loadModel(path.join(dir, 'model.onnx'))).graph);
-    const exec = new Executor(graph);
-    const input = graph.inputs[0];
-    const sample = (input.shape ?? []).slice(1).map(Number);
-    const raw = readFileSync(path.join(dir, 'input.bin'));
-    const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    const x = tf.tensor(data, [data.length / sample.reduce((a, b) => a * b, 1), ...sample]);
-    const feeds = new Map([[input.name, x]]);
-    const acts = exec.forward(feeds);
-    const { boundaries } = partitionBlocks(graph, input.name, graph.outputs[0].name);
+    const fixture = await fixtureForward(name);
+    const { graph, exec, acts } = fixture;
+    const { boundaries } = partitionBlocks(graph, fixture.inputName, graph.outputs[0].name);
     const rows = boundaries.slice(1, -1).map((target, i) => ({ target, wrt: boundaries.slice(0, i + 1), key: `block-matrix-${i + 1}` }));
     assert.ok(rows.length >= 2, `${name}: ${rows.length} rows`);
     const plan = (key: string): { exact: false; probes: number; rng: ReturnType<typeof streamFor> } => ({ exact: false, probes, rng: streamFor(11, key) });
@@ -103,9 +94,7 @@ for (const [name, probes] of [
     } finally {
       setPassRunner(undefined);
       runner.dispose();
-      exec.disposeActivations(acts, feeds);
-      x.dispose();
-      exec.dispose();
+      fixture.dispose();
     }
   });
 }

@@ -7,19 +7,14 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend';
-import { loadModel } from '../../src/loaders';
-import { toChannelsLast } from '../../src/passes/layout';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { Executor } from '../../src/runtime/executor';
 import { ortPassRunner, setPassRunner, type PassRunner } from '../../src/runtime/ortGraph';
 import { loadOnnxRuntime } from '../../src/runtime/ortSession';
 import { setConvExecutor, tfjsConvExecutor } from '../../src/ops/convCore';
 import { SeededRandom } from '../../src/runtime/random';
-import { fixtureDir } from '../helpers/fixtures';
+import { fixtureForward } from '../helpers/fixtureForward';
 
 let runner: PassRunner;
 
@@ -44,18 +39,10 @@ function relMaxDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 async function compare(name: string, probes: number): Promise<void> {
-  const dir = fixtureDir(name);
-  const graph = toChannelsLast((await loadModel(path.join(dir, 'model.onnx'))).graph);
-  const exec = new Executor(graph);
-  const input = graph.inputs[0];
-  const sample = (input.shape ?? []).slice(1).map(Number);
-  const raw = readFileSync(path.join(dir, 'input.bin'));
-  const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const x = tf.tensor(data, [data.length / sample.reduce((a, b) => a * b, 1), ...sample]);
-  const feeds = new Map([[input.name, x]]);
-  const acts = exec.forward(feeds);
+  const fixture = await fixtureForward(name);
+  const { graph, exec, acts } = fixture;
   const target = graph.outputs[0].name;
-  const wrt = partitionBlocks(graph, input.name, target).boundaries.slice(0, -1);
+  const wrt = partitionBlocks(graph, fixture.inputName, target).boundaries.slice(0, -1);
   const y = acts.get(target)!;
   const seed = tf.tensor(new SeededRandom(3).gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
   const seeds = new Map([[target, seed]]);
@@ -78,9 +65,7 @@ async function compare(name: string, probes: number): Promise<void> {
   } finally {
     setPassRunner(undefined);
     seed.dispose();
-    exec.disposeActivations(acts, feeds);
-    x.dispose();
-    exec.dispose();
+    fixture.dispose();
   }
 }
 
