@@ -52,8 +52,7 @@ await runTest('dynamicDims', 360, async (keep) => {
   // The first file again: runs with its remembered size, no question.
   await vscode.runCommand('Notifications: Clear All Notifications');
   // Through the pick list: the Explorer now shows two rows called model.onnx.
-  await vscode.runCommand('Gradient Lens: Analyze Model');
-  await vscode.pickInQuickInput('Analyze Model', 'seqnet/model.onnx');
+  await vscode.runCommandAndPick('Gradient Lens: Analyze Model', ['Analyze Model', 'seqnet/model.onnx']);
   await waitUntil(
     () => (vscode.extensionLog().match(/analysing \S+seqnet\/model\.onnx \([^)]*dims seq=48/g) ?? []).length >= 2,
     60000,

@@ -419,8 +419,38 @@ export class VsCode {
     const widget = await this.quickInputTitled(title);
     // Case-sensitive: "Seed" must not pick the Run row whose description says "seed 7".
     const row = widget.locator('.monaco-list-row', { hasText: new RegExp(rowText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).first();
-    await row.waitFor({ state: 'visible' });
-    await row.click();
+    await waitUntil(
+      async () => {
+        if (await row.isVisible()) return true;
+        if (!(await widget.isVisible())) throw new Error(`the pick list "${title}" closed before its row "${rowText}" showed`);
+        return false;
+      },
+      30000,
+      `the row "${rowText}" in the pick list "${title}"`,
+    );
+    await row.click({ timeout: 10000 });
+  }
+
+  /**
+   * Runs `command`, then picks in each of its pick lists in turn (`steps`: [title, rowText,
+   * optional inspect(widget) run on the shown list before the pick]). A report panel that
+   * finishes opening on a loaded machine takes focus and closes a pick list already shown;
+   * when a list is gone before its row was picked, the command starts again.
+   */
+  async runCommandAndPick(command, ...steps) {
+    for (let attempt = 1; ; attempt++) {
+      await this.runCommand(command);
+      try {
+        for (const [title, rowText, inspect] of steps) {
+          if (inspect) await inspect(await this.quickInputTitled(title));
+          await this.pickInQuickInput(title, rowText);
+        }
+        return;
+      } catch (e) {
+        if (attempt === 3 || (await this.page.locator('.quick-input-widget').isVisible())) throw e;
+        log(`${command}: its pick list closed before the pick (attempt ${attempt}: ${e.message}); running it again`);
+      }
+    }
   }
 
   /**
@@ -435,18 +465,39 @@ export class VsCode {
     await input.press('Enter');
     const closed = async () => !(await widget.isVisible()) || !(await this.quickInputTitle()).includes(title);
     // The simple file dialog (Open a JSON report) can take an Enter while it still lists the
-    // folder, and then stays open with the path typed (seen in a fresh clone): accept with OK.
+    // folder, and then stays open, the path typed or rewritten by its completion (seen in a
+    // fresh clone and under load): type the path again if it changed, then accept with OK.
     for (let attempt = 1; ; attempt++) {
       try {
         await waitUntil(closed, 15000, `the input box "${title}" to close`);
         return;
       } catch (e) {
-        if (attempt === 3) throw e;
+        const value = await input.inputValue().catch(() => '(gone)');
+        log(`input box "${title}" still open after Enter (attempt ${attempt}), holding "${value}"`);
+        if (attempt === 4) throw e;
+        if (value !== text) {
+          await input.fill(text);
+          await waitUntil(async () => (await input.inputValue()) === text, 10000, `"${text}" in the input box "${title}" again`);
+        }
         const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
         if (await ok.isVisible()) await ok.click();
         else await input.press('Enter');
       }
     }
+  }
+
+  /**
+   * Opens `file` in VS Code's simple file dialog titled `title`: first its folder, waiting until
+   * the dialog lists the file (an Enter while it still lists the folder is lost), then the path.
+   */
+  async answerFileDialog(title, file) {
+    const widget = await this.quickInputTitled(title);
+    const input = widget.locator('input');
+    const folder = file.slice(0, file.lastIndexOf('/') + 1);
+    const name = file.slice(folder.length);
+    await input.fill(folder);
+    await waitUntil(async () => (await widget.locator('.monaco-list-row', { hasText: name }).count()) > 0, 30000, `the file dialog "${title}" to list ${name}`);
+    await this.answerInputBox(title, file);
   }
 
   /** The page inside the visible webview (outer iframe.webview -> inner iframe#active-frame). */

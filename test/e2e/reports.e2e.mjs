@@ -102,10 +102,7 @@ await runTest('reports', 600, async (keep) => {
     throw new Error(`the exported JSON differs from the page: ${vsJson.mismatches.join('; ')}`);
   log(`Export JSON (page button): ${path.relative(workspace, jsonPath)}, ${seed7.blocks.length} blocks, equals the page's table (${vsJson.checked} numbers)`);
 
-  await vscode.runCommand('Gradient Lens: Export Report…');
-  await quick.locator('.monaco-list-row[aria-label^="Markdown"]').waitFor();
-  await vscode.shot('export-format-pick');
-  await quick.locator('.monaco-list-row[aria-label^="Markdown"]').click();
+  await vscode.runCommandAndPick('Gradient Lens: Export Report…', ['Gradient Lens: Export Report', 'Markdown', () => vscode.shot('export-format-pick')]);
   const mdPath = path.join(workspace, 'resnet', 'model.gradient-lens.md');
   await waitUntil(
     async () => (await quick.locator('input').inputValue()).endsWith('model.gradient-lens.md'),
@@ -217,8 +214,7 @@ await runTest('reports', 600, async (keep) => {
   // ---- 4. A second analysis with seed 5 (Re-run With Settings…) ----------------------------
   // Each step waits for the pick list or input box it acts on (by its title): typed into the
   // list before the input box replaced it, the seed landed in the list's filter (seen under load).
-  await vscode.runCommand('Gradient Lens: Re-run With Settings…');
-  await vscode.pickInQuickInput('with settings', 'Seed');
+  await vscode.runCommandAndPick('Gradient Lens: Re-run With Settings…', ['with settings', 'Seed']);
   await vscode.answerInputBox('Seed', '5');
   await vscode.pickInQuickInput('with settings', 'Run analysis');
   await vscode.waitForLog(/analysing \S+model\.onnx \(batch 4, 4 probes, seed 5,/, 20000, 'a run with seed 5');
@@ -227,15 +223,18 @@ await runTest('reports', 600, async (keep) => {
 
   // ---- 5. Show History…: lists both, reopens seed 7 without recomputing --------------------
   const runsBeforeHistory = count(vscode.extensionLog(), /analysing \S+/);
-  await vscode.runCommand('Gradient Lens: Show History…');
-  await vscode.quickInputTitled('Reopen an analysis');
-  await quick.locator('.monaco-list-row').first().waitFor();
-  const historyRows = (await quick.locator('.monaco-list-row').allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' '));
-  log(`history: ${historyRows.join(' || ')}`);
-  if (historyRows.length !== 2 || !historyRows[0].includes('seed 5') || !historyRows[1].includes('seed 7'))
-    throw new Error('the history does not list the two runs newest first');
-  await vscode.shot('history-pick');
-  await quick.locator('.monaco-list-row', { hasText: 'seed 7' }).click();
+  await vscode.runCommandAndPick('Gradient Lens: Show History…', [
+    'Reopen an analysis',
+    'seed 7',
+    async (widget) => {
+      await widget.locator('.monaco-list-row').first().waitFor({ timeout: 10000 });
+      const historyRows = (await widget.locator('.monaco-list-row').allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' '));
+      log(`history: ${historyRows.join(' || ')}`);
+      if (historyRows.length !== 2 || !historyRows[0].includes('seed 5') || !historyRows[1].includes('seed 7'))
+        throw new Error('the history does not list the two runs newest first');
+      await vscode.shot('history-pick');
+    },
+  ]);
   await vscode.waitForLog(/reopened model\.onnx \(analysed \S+\) from the history; no recomputation/, 10000);
   const reopened = await waitUntil(
     async () => {
@@ -252,9 +251,7 @@ await runTest('reports', 600, async (keep) => {
 
   // ---- 6. Compare Reports…: seed 7 (a) with seed 5 (b) -------------------------------------
   // Both pick lists list both runs: act on each only once its own title (1/2, 2/2) is shown.
-  await vscode.runCommand('Gradient Lens: Compare Reports…');
-  await vscode.pickInQuickInput('Compare Reports (1/2)', 'seed 7');
-  await vscode.pickInQuickInput('Compare Reports (2/2)', 'seed 5');
+  await vscode.runCommandAndPick('Gradient Lens: Compare Reports…', ['Compare Reports (1/2)', 'seed 7'], ['Compare Reports (2/2)', 'seed 5']);
   const cmpFrame = await frameWith('#compare-table tr[data-compare-block]');
   const cmp = await cmpFrame.locator('body').evaluate(() => ({
     rows: [...document.querySelectorAll('#compare-table tr[data-compare-block]')].map((tr) => ({
@@ -333,9 +330,8 @@ await runTest('reports', 600, async (keep) => {
   );
 
   // A report from a file: a = the JSON export (Open a JSON report file…), b = the seed-5 run.
-  await vscode.runCommand('Gradient Lens: Compare Reports…');
-  await vscode.pickInQuickInput('Compare Reports (1/2)', 'Open a JSON report file');
-  await vscode.answerInputBox('Open a Gradient Lens JSON report', jsonPath);
+  await vscode.runCommandAndPick('Gradient Lens: Compare Reports…', ['Compare Reports (1/2)', 'Open a JSON report file']);
+  await vscode.answerFileDialog('Open a Gradient Lens JSON report', jsonPath);
   await vscode.pickInQuickInput('Compare Reports (2/2)', 'seed 5');
   const fromFile = await waitUntil(
     async () => {
@@ -353,8 +349,7 @@ await runTest('reports', 600, async (keep) => {
   log("Compare Reports… with a JSON report file as a: its numbers are the file's");
 
   // ---- 7. Watch Model: overwrite the checkpoint -> re-analysed -> trend with 2 points -------
-  await vscode.runCommand('Gradient Lens: Watch Model');
-  await vscode.pickInQuickInput('Gradient Lens', 'watch/ckpt.onnx');
+  await vscode.runCommandAndPick('Gradient Lens: Watch Model', ['Gradient Lens', 'watch/ckpt.onnx']);
   await vscode.waitForLog(/watching \S+ckpt\.onnx/, 10000);
   // Same content as resnet/model.onnx with the same settings: the first point comes from the cache.
   await vscode.waitForLog(/served ckpt\.onnx from the cache/, 30000);

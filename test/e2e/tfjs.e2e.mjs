@@ -65,8 +65,7 @@ await runTest('tfjs', 300, async (keep) => {
   await vscode.shot('reveal-layer');
 
   // Re-run With Settings…: change the seed in the picker, run, and the panel gets the new run.
-  await vscode.runCommand('Gradient Lens: Re-run With Settings…');
-  await vscode.pickInQuickInput('with settings', 'Seed');
+  await vscode.runCommandAndPick('Gradient Lens: Re-run With Settings…', ['with settings', 'Seed']);
   await vscode.answerInputBox('Seed', '5');
   await vscode.quickInputTitled('with settings');
   await vscode.shot('rerun-picker');
