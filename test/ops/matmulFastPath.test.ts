@@ -13,6 +13,7 @@ import type { Attributes } from '../../src/graph/ir';
 import { Executor } from '../../src/runtime/executor';
 import { useTestBackend } from '../helpers/backend';
 import { singleNodeGraph } from '../helpers/gradcheck';
+import { maxRelDiff } from '../helpers/maxRelDiff';
 
 before(async () => {
   await useTestBackend();
@@ -50,17 +51,6 @@ function slowProducts(calls: readonly KernelCall[]): KernelCall[] {
 
 function seeded(shape: number[], seed: number): Float32Array {
   return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
-}
-
-function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const [x, y] = [a.dataSync(), b.dataSync()];
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) {
-    scale = Math.max(scale, Math.abs(y[i]));
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-  }
-  return diff / scale;
 }
 
 /** One node `op` of an input [2, 5, 6] (flattened to [10, 6] for Gemm) by a constant weight. */

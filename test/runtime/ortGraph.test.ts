@@ -15,6 +15,7 @@ import { loadOnnxRuntime } from '../../src/runtime/ortSession';
 import { setConvExecutor, tfjsConvExecutor } from '../../src/ops/convCore';
 import { SeededRandom } from '../../src/runtime/random';
 import { fixtureForward } from '../helpers/fixtureForward';
+import { maxRelDiff } from '../helpers/maxRelDiff';
 
 let runner: PassRunner;
 
@@ -23,20 +24,6 @@ before(async () => {
   setConvExecutor(tfjsConvExecutor);
   runner = ortPassRunner(loadOnnxRuntime(), 2, 0);
 });
-
-/** Largest |a - b| over the largest |a|: float32 rounding of a different summation order is ~1e-6. */
-function relMaxDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  assert.equal(x.length, y.length);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) {
-    scale = Math.max(scale, Math.abs(x[i]));
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 async function compare(name: string, probes: number): Promise<void> {
   const fixture = await fixtureForward(name);
@@ -58,7 +45,7 @@ async function compare(name: string, probes: number): Promise<void> {
     assert.ok(wrt.length >= 2, `${name}: ${wrt.length} tensors compared`);
     for (const w of wrt) {
       assert.deepEqual(recorded.get(w)!.shape, eager.get(w)!.shape, `${name}: shape of the cotangent of ${w}`);
-      const d = relMaxDiff(eager.get(w)!, recorded.get(w)!);
+      const d = maxRelDiff(recorded.get(w)!, eager.get(w)!);
       assert.ok(d <= 2e-5, `${name}: cotangent of ${w} differs by ${d.toExponential(2)}`);
     }
     [...eager.values(), ...recorded.values()].forEach((t) => t.dispose());
