@@ -316,7 +316,9 @@ export class Executor implements KernelContext {
     }
     const constants = new Set(this.constants.values());
     const out: Map<string, Tensor>[] = [];
-    for (const chunk of familyChunks(passes.map((p) => this.weightedNodesBetween(p.seeds, p.wrt)))) {
+    // Each count walks the graph (forwardReach): made once per pass, for the chunks and their sizes.
+    const weighted = passes.map((p) => this.weightedNodesBetween(p.seeds, p.wrt));
+    for (const chunk of familyChunks(weighted)) {
       const members = chunk.map((i) => passes[i]);
       const seeds = new Map<string, Tensor>();
       const wrt: string[] = [];
@@ -331,7 +333,7 @@ export class Executor implements KernelContext {
           wrt,
           probes,
           constants,
-          weightedNodes: chunk.reduce((s, i) => s + this.weightedNodesBetween(passes[i].seeds, passes[i].wrt), 0),
+          weightedNodes: chunk.reduce((sum, i) => sum + weighted[i], 0),
           family: true,
           run: () => reduced(members, (p) => this.eagerVjp(acts, p.seeds, p.wrt, checkpoint, probes)),
         }) ?? reduced(members, (p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
