@@ -118,8 +118,11 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number, opts: O
     }
   };
 
-  /** One input channel per group, and more than one group. */
-  const depthwise = (c: ConvCall): boolean => c.w.shape[c.x.rank - 2] === 1 && c.x.shape[c.x.rank - 1] > 1;
+  /**
+   * One input channel per group, more than one group, over at most 2 spatial axes: XNNPACK's
+   * depthwise kernel is 2-D (1-D lifts into it); TensorFlow.js runs a 3-D one group by group.
+   */
+  const depthwise = (c: ConvCall): boolean => c.x.rank - 2 <= 2 && c.w.shape[c.x.rank - 2] === 1 && c.x.shape[c.x.rank - 1] > 1;
 
   const sessionFor = (c: ConvCall, constantKernel: boolean): OrtSession => {
     const key = configKey(c, constantKernel);

@@ -102,5 +102,11 @@ test('a depthwise convolution runs on TensorFlow.js (by default), a dense one on
   const xd = tf.tensor(rng.gaussian(dense.x.reduce((a, b) => a * b)), dense.x);
   assert.ok(maxRelDiff(run(tfjsConvExecutor, dense, xd, wd), run(ruled, dense, xd, wd)) < 1e-5);
   assert.deepEqual([ruled.stats.sessions, ruled.stats.runs, ruled.stats.eager], [before.sessions + 1, before.runs + 1, before.eager + 3]);
-  tf.dispose([x, w, xd, wd]);
+  // A 3-D depthwise convolution stays on ORT: TensorFlow.js would run it group by group.
+  const volume: Case = { name: '3-D depthwise', x: [2, 4, 5, 4, 6], w: [2, 2, 2, 1, 6], strides: [1, 1, 1], dilations: [1, 1, 1] };
+  const wv = tf.keep(tf.tensor(rng.gaussian(volume.w.reduce((a, b) => a * b)), volume.w));
+  const xv = tf.tensor(rng.gaussian(volume.x.reduce((a, b) => a * b)), volume.x);
+  assert.ok(maxRelDiff(run(tfjsConvExecutor, volume, xv, wv), run(ruled, volume, xv, wv)) < 1e-5);
+  assert.deepEqual([ruled.stats.sessions, ruled.stats.runs, ruled.stats.eager], [before.sessions + 2, before.runs + 2, before.eager + 3]);
+  tf.dispose([x, w, xd, wd, xv, wv]);
 });
