@@ -23,6 +23,7 @@ const nodeGlobals = Object.fromEntries(
     'TextDecoder',
     'TextEncoder',
     '__dirname',
+    '__filename',
     'require',
     'module',
   ].map((name) => [name, 'readonly']),

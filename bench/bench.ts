@@ -23,6 +23,7 @@ import { defaultResnet18Dir, ensureResnet18 } from './gen-resnet18';
 import { defaultMobilenetv2Dir, ensureMobilenetv2 } from './gen-mobilenetv2';
 import { THREADS_ENV } from '../src/engine/parallel/pool';
 import { ORT_GRAPH_ENV } from '../src/runtime/backend';
+import { withAllocatorTunables } from '../src/engine/allocator';
 
 interface BenchCase {
   readonly name: string;
@@ -124,8 +125,9 @@ function runOurs(
       encoding: 'utf8',
       maxBuffer: 64 << 20,
       cwd: path.resolve(__dirname, '..', '..'),
+      // As the CLI and the extension's worker start: with the allocator settings (engine/allocator.ts).
       env: {
-        ...process.env,
+        ...withAllocatorTunables(process.env),
         ...(threads === '' ? {} : { [THREADS_ENV]: threads }),
         // 'ort-conv' / 'ort-graph': ONNX Runtime without / with whole reverse passes as graphs (runtime/backend.ts ORT_GRAPH_ENV).
         ...(backend === 'ort-conv' ? { [ORT_GRAPH_ENV]: '0' } : backend === 'ort-graph' || backend === 'ort-rows' ? { [ORT_GRAPH_ENV]: '1' } : {}),

@@ -13,6 +13,7 @@ function fail(e) {
 }
 process.on('unhandledRejection', fail);
 process.on('uncaughtException', fail);
-require('../out/src/cli/main.js')
-  .main(process.argv.slice(2))
-  .then((code) => process.exit(code), fail);
+const args = process.argv.slice(2);
+// The analysis runs in a process started with the allocator settings (src/engine/allocator.ts).
+const relaunched = require('../out/src/cli/relaunch.js').relaunchWithAllocator(__filename, args);
+(relaunched ?? require('../out/src/cli/main.js').main(args)).then((code) => process.exit(code), fail);

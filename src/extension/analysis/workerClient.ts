@@ -14,6 +14,7 @@
  * No `vscode` import: the tests drive this with real child processes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { withAllocatorTunables } from '../../engine/allocator';
 import { CancelledError, type ProgressEvent, type AnalyzeRequest } from '../../engine/api';
 import { isPartialReport, workerErrorCode, type ParentToWorker, type WorkerErrorCode, type WorkerErrorInfo, type WorkerToParent } from '../../protocol/worker';
 import type { AnalysisReport, PartialReport } from '../../report/schema';
@@ -157,8 +158,9 @@ export class WorkerClient {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Deprecation warnings come from bundled dependencies (DEP0005 Buffer()): nothing a user can act on.
       execArgv: ['--no-deprecation', ...(this.options.execArgv ?? [])],
-      // Inside Electron (desktop VS Code) the child must run as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Inside Electron (desktop VS Code) the child must run as plain Node; it starts with the
+      // allocator settings that keep ONNX Runtime's passes from re-faulting their memory.
+      env: withAllocatorTunables({ ...process.env, ELECTRON_RUN_AS_NODE: '1' }),
     });
     this.child = child;
     this.options.log(`worker started (pid ${child.pid})`);
