@@ -25,6 +25,7 @@ import type { Tensor } from '../ops/kernel';
 import { encodeModel, type ValueSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
+import { sinkChannelsFirst } from './recordLayout';
 import { elemType, Recorder, RecordingBackend, RECORD_BACKEND, typedValues, type Values } from './recordBackend';
 import { GROUPED_CONV_KERNEL, registerRecordingKernels } from './recordKernels';
 
@@ -41,6 +42,8 @@ export interface OrtGraphStats {
   fallbacks: number;
   /** Passes too small to repay a session (MIN_WEIGHTED_NODES), run eagerly by choice. */
   small: number;
+  /** Channels-first Transposes that recordLayout.ts made unnecessary, over every recorded graph. */
+  transposesRemoved: number;
   /** Why, one line per distinct reason. */
   readonly fallbackReasons: string[];
   /** Milliseconds spent recording, building sessions and running them (for the bench). */
@@ -163,11 +166,14 @@ export interface PassRunnerOptions {
   readonly families?: boolean;
   /** A family's weights as initializers, pre-packed by ORT; default: unless GRADIENT_LENS_ORT_FAMILY_PACK=0. */
   readonly packFamilyWeights?: boolean;
+  /** Convolutions chained channels-first (recordLayout.ts); default: unless GRADIENT_LENS_ORT_LAYOUT=0. */
+  readonly channelsFirstChains?: boolean;
 }
 
 /** `minWeightedNodes`: smaller passes run eagerly (tests record every pass with 0). */
 export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeightedNodes = MIN_WEIGHTED_NODES, opts: PassRunnerOptions = {}): PassRunner {
   const packFamilyWeights = opts.packFamilyWeights ?? process.env.GRADIENT_LENS_ORT_FAMILY_PACK !== '0';
+  const channelsFirstChains = opts.channelsFirstChains ?? process.env.GRADIENT_LENS_ORT_LAYOUT !== '0';
   const options = sessionOptions(intraOpThreads);
   const stats: OrtGraphStats = {
     recorded: 0,
@@ -176,6 +182,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     cacheHits: 0,
     fallbacks: 0,
     small: 0,
+    transposesRemoved: 0,
     fallbackReasons: [],
     recordMs: 0,
     sessionMs: 0,
@@ -243,6 +250,12 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
       results?.forEach((t) => t.dispose());
       stats.recordMs += Date.now() - t0;
     }
+    // Convolutions read and write channels-first without a Transpose pair each (recordLayout.ts).
+    if (channelsFirstChains)
+      stats.transposesRemoved += sinkChannelsFirst(
+        recorder,
+        outputs.map((o) => o.name),
+      );
     const t1 = Date.now();
     const outSpecs: ValueSpec[] = outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: elemType(o.dtype) }));
     const model = encodeModel(
@@ -251,6 +264,10 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     );
     const session = ort.newSession(model, options);
     stats.sessionMs += Date.now() - t1;
+    if (process.env.GL_TRACE)
+      process.stderr.write(
+        `[ort] record ${t1 - t0} ms session ${Date.now() - t1} ms nodes ${recorder.nodes.length} inits ${recorder.initializers.length} bytes ${model.byteLength} family ${req.family === true} wrt ${req.wrt.length} seeds ${[...req.seeds.values()].map((t) => t.shape.join('x')).join(',')}\n`,
+      );
     stats.recorded++;
     if (req.family === true) stats.familiesRecorded++;
     const inputShapes = new Map(recorder.inputSpecs.map((v) => [v.name, v.shape as number[]]));
@@ -287,6 +304,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     }
     stats.runs++;
     stats.runMs += Date.now() - t0;
+    if (process.env.GL_TRACE) process.stderr.write(`[ort] run ${Date.now() - t0} ms\n`);
     return result;
   };
 

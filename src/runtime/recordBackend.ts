@@ -79,6 +79,8 @@ export class Recorder {
   readonly inputSpecs: ValueSpec[] = [];
   /** Names of values from outside the recording, by data id. */
   private readonly externals = new Map<DataId, string>();
+  /** Shapes of the named values that kernels returned, inputs and initializers (recordLayout.ts reads them). */
+  private readonly shapes = new Map<string, readonly number[]>();
   private counter = 0;
 
   /** `bindings`: tensors to feed as graph inputs (by data id), each with a key to find it again at the next run. */
@@ -90,6 +92,11 @@ export class Recorder {
     /** Constants up to this many elements become initializers, larger ones inputs (INITIALIZER_MAX_ELEMENTS). */
     private readonly initializerMax = INITIALIZER_MAX_ELEMENTS,
   ) {}
+
+  /** The shape of a value a kernel returned, or of an input or initializer; undefined for a node's inner values. */
+  shapeOf(name: string): readonly number[] | undefined {
+    return this.shapes.get(name);
+  }
 
   fresh(prefix: string): string {
     return `${prefix}${this.counter++}`;
@@ -114,6 +121,7 @@ export class Recorder {
       // A tensor of the compute backend that is not bound (a weight, a value cached from one) is read once.
       this.inputs.push(key !== undefined ? { name, key } : { name, data: this.externalData(t) });
       this.inputSpecs.push({ name, shape: [...t.shape], dtype: elemType(t.dtype) });
+      this.shapes.set(name, t.shape);
     } else {
       name = this.initializer(this.externalData(t), t.shape, t.dtype);
     }
@@ -123,6 +131,7 @@ export class Recorder {
 
   initializer(values: Values | BigInt64Array, shape: readonly number[], dtype: tf.DataType | 'int64'): string {
     const name = this.fresh('c');
+    this.shapes.set(name, shape);
     this.initializers.push({ name, shape: [...shape], data: values, dtype: dtype === 'int64' ? 'int64' : elemType(dtype) });
     return name;
   }
@@ -155,6 +164,7 @@ export class Recorder {
 
   /** A kernel's output: a tensor of the recording backend named `name` in the graph. */
   output(name: string, shape: readonly number[], dtype: tf.DataType): tf.TensorInfo {
+    this.shapes.set(name, shape);
     return { dataId: this.backend.named(name, shape, dtype), shape: [...shape], dtype };
   }
 }
