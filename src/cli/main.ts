@@ -41,9 +41,10 @@ options:
   --seed S             seed for the input batch and the probes (default 0)
   --exact MODE         auto | on | off: one-hot cotangents instead of probes (default auto)
   --exact-max-dim D    with --exact auto, targets with at most D units are exact (default 64)
-  --backend B          auto | ort | wasm | node | cpu (default auto: node if installed, else wasm, cpu;
+  --backend B          auto | ort | wasm | node | cpu (default auto: node if installed, else ort
+                       for a model whose convolutions are all dense, else wasm, cpu;
                        ort: ONNX Runtime for whole reverse passes and dense convolutions,
-                       by name only; wasm with a note where its binary cannot load)
+                       wasm with a note where its binary cannot load)
   --input FILE         raw little-endian float32 input in the model's input shape;
                        the batch size is read from its length
   --data PATH          sample data instead of the Gaussian batch: .npy (float32, float64,

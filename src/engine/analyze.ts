@@ -13,7 +13,8 @@ import { toChannelsLast } from '../passes/layout';
 import { loadModel, type LoadedModel } from '../loaders';
 import { ExecutionError, Executor, type Activations } from '../runtime/executor';
 import { PerSampleExecutor } from '../runtime/perSampleExecutor';
-import { initBackend, type BackendInfo } from '../runtime/backend';
+import { initBackend, preferOrtForModel, type BackendInfo } from '../runtime/backend';
+import { ortPreferredFor } from './backendChoice';
 import { MemoryBudget } from '../runtime/memoryBudget';
 import { prepareData, type PreparedData } from './prepare';
 import { decideBatch, defaultMemoryLimitBytes, type MemoryMeasure } from './resources';
@@ -64,7 +65,13 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
     ...(request.output !== undefined && { output: request.output }),
     ...(request.from !== undefined && { from: request.from }),
   });
-  return analyzeLoadedModel(loaded, request, hooks, { started, backend, loadMs: Date.now() - started, budget });
+  return analyzeLoadedModel(loaded, request, hooks, { started, backend: autoForModel(request, backend, loaded), loadMs: Date.now() - started, budget });
+}
+
+/** 'auto' settles on ONNX Runtime or wasm once the model is known (backendChoice.ts). */
+function autoForModel(request: AnalyzeRequest, backend: BackendInfo, loaded: LoadedModel): BackendInfo {
+  const choice = request.settings?.backend ?? DEFAULT_SETTINGS.backend;
+  return choice === 'auto' ? preferOrtForModel(backend, ortPreferredFor(loaded.graph)) : backend;
 }
 
 function memoryLimitBytes(settings: AnalysisSettings, backend: BackendInfo): number {
@@ -74,7 +81,7 @@ function memoryLimitBytes(settings: AnalysisSettings, backend: BackendInfo): num
 /** Analyses a graph that is already loaded (tests build graphs directly). */
 export async function analyzeGraph(model: LoadedModel, request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<AnalysisReport> {
   const started = Date.now();
-  const backend = await startBackend(request, hooks);
+  const backend = autoForModel(request, await startBackend(request, hooks), model);
   return analyzeLoadedModel(model, request, hooks, { started, backend, loadMs: 0 });
 }
 

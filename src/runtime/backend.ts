@@ -5,16 +5,16 @@
  *   runs each reverse pass through enough weight layers as one recorded graph
  *   (src/runtime/ortGraph.ts), and the convolutions of everything else (the forward pass, small
  *   passes: src/runtime/ortConv.ts); the other ops of those run on TensorFlow.js's wasm
- *   backend (depthwise convolutions too: XNNPACK's are faster). Chosen by name only: measured
- *   on a quiet 2-core machine (bench/results-2026-12-07-family.md) it beats wasm on a
- *   ResNet-18-sized model (11.5 s against 13.5 s) but not on a MobileNetV2-sized one (24.0 s
- *   against 14.6 s).
+ *   backend (depthwise convolutions too: XNNPACK's are faster). It beats wasm on models whose
+ *   convolutions are all dense and not on depthwise ones (engine/backendChoice.ts), so 'auto'
+ *   picks it per model (preferOrtForModel).
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the
  *   embedded fallback.
  * - 'cpu': plain JavaScript, the last resort.
- * 'auto' tries node, wasm and cpu in that order. The report names the backend that actually
+ * 'auto' tries node, wasm and cpu in that order, then, once the model is loaded, moves from
+ * wasm to ONNX Runtime for a model that prefers it. The report names the backend that actually
  * ran, and why.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -144,7 +144,7 @@ function useTfjsConvolutions(): void {
   installedRunner = undefined;
 }
 
-/** What 'auto' tries, best first ('ort' is not among them yet: see the top of this file). */
+/** What 'auto' tries before the model is known, best first ('ort' comes per model: preferOrtForModel). */
 export const AUTO_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
 
 /** What '--backend ort' runs on when ONNX Runtime cannot load. */
@@ -173,25 +173,7 @@ export async function initBackend(choice: BackendChoice, load: BackendPackageLoa
         notes.push('ort backend needs the wasm or cpu backend for its other ops, and neither started');
         continue;
       }
-      const threads = ortThreads();
-      useTfjsConvolutions();
-      installedOrt = ortConvExecutor(loaded.ort, threads);
-      setConvExecutor(installedOrt);
-      if (ortGraphsOn()) {
-        installedRunner = ortPassRunner(loaded.ort, threads);
-        setPassRunner(installedRunner);
-      }
-      const what = installedRunner
-        ? `it runs each reverse pass as one graph (${threads} intra-op threads; a pass it cannot record, and the forward pass, run on ${rest} with ONNX Runtime's dense convolutions)`
-        : `it computes the convolutions but depthwise ones (${threads} intra-op threads), ${rest} the other ops`;
-      return {
-        name,
-        tfjsBackend: tf.getBackend(),
-        notes,
-        reason: `${chosen}: ONNX Runtime ${loaded.ort.version} loaded; ${what}`,
-        ort: installedOrt,
-        ortGraph: installedRunner,
-      };
+      return installOrt(loaded.ort, rest, `${chosen}: `, notes);
     }
     const failure = await activateTfjs(name, load);
     if (failure !== undefined) {
@@ -205,4 +187,42 @@ export async function initBackend(choice: BackendChoice, load: BackendPackageLoa
     return { name, tfjsBackend: tf.getBackend(), notes, reason: `${why}; TensorFlow.js ${name} computes every op` };
   }
   throw new Error(`no usable compute backend (${choice}): ${notes.join('; ')}`);
+}
+
+/** Puts ONNX Runtime's convolutions and reverse-pass graphs in place, TensorFlow.js `rest` computing the other ops. */
+function installOrt(ort: OrtRuntime, rest: string, why: string, notes: readonly string[]): BackendInfo {
+  const threads = ortThreads();
+  useTfjsConvolutions();
+  installedOrt = ortConvExecutor(ort, threads);
+  setConvExecutor(installedOrt);
+  if (ortGraphsOn()) {
+    installedRunner = ortPassRunner(ort, threads);
+    setPassRunner(installedRunner);
+  }
+  const what = installedRunner
+    ? `it runs each reverse pass as one graph (${threads} intra-op threads; a pass it cannot record, and the forward pass, run on ${rest} with ONNX Runtime's dense convolutions)`
+    : `it computes the convolutions but depthwise ones (${threads} intra-op threads), ${rest} the other ops`;
+  return {
+    name: 'ort',
+    tfjsBackend: tf.getBackend(),
+    notes,
+    reason: `${why}ONNX Runtime ${ort.version} loaded; ${what}`,
+    ort: installedOrt,
+    ortGraph: installedRunner,
+  };
+}
+
+/**
+ * 'auto' once the model is known: ONNX Runtime where `modelPrefersOrt` (the caller's reading
+ * of the graph) says it is the faster backend and 'auto' settled on wasm, else `info` as it is.
+ * wasm stays the TensorFlow.js backend either way, so the loaded weights stay where they are.
+ * An ONNX Runtime that cannot load keeps wasm, with that in the reason.
+ */
+export function preferOrtForModel(info: BackendInfo, modelPrefersOrt: string | undefined, load: BackendPackageLoader = loadBackendPackage): BackendInfo {
+  if (modelPrefersOrt === undefined || info.name !== 'wasm') return info;
+  const loaded = tryLoad('ort', load);
+  if (loaded.error !== undefined || loaded.ort === undefined) {
+    return { ...info, reason: `${info.reason} (ONNX Runtime, faster for ${modelPrefersOrt}, could not load: ${loaded.error ?? 'no runtime'})` };
+  }
+  return installOrt(loaded.ort, 'wasm', `auto: ${modelPrefersOrt}, where ONNX Runtime is faster than wasm; `, info.notes);
 }

@@ -100,7 +100,10 @@ test('bin/gradient-lens.js turns an unhandled rejection into one clear line and 
   const root = path.resolve(__dirname, ...(__filename.endsWith('.ts') ? ['..', '..'] : ['..', '..', '..']));
   const bin = path.join(root, 'bin', 'gradient-lens.js');
   // analyze waits for the backend, so the rejection is seen before main() ends.
-  const r = spawnSync(process.execPath, ['--require', preload, bin, 'analyze', path.join(dir, 'missing.onnx'), '--quiet'], { encoding: 'utf8' });
+  // In one process: the relaunch with the allocator settings (cli/relaunch.ts) passes Node's
+  // flags on, so the preload would reject in both the CLI and its child.
+  const env = { ...process.env, GRADIENT_LENS_ALLOCATOR: 'system' };
+  const r = spawnSync(process.execPath, ['--require', preload, bin, 'analyze', path.join(dir, 'missing.onnx'), '--quiet'], { encoding: 'utf8', env });
   assert.equal(r.status, 1);
   assert.equal(r.stderr, 'gradient-lens: internal error: lost promise \\x1b[2J\n');
 });

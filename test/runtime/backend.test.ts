@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, loadBackendPackage, type BackendPackageLoader } from '../../src/runtime/backend';
+import { initBackend, loadBackendPackage, preferOrtForModel, type BackendPackageLoader } from '../../src/runtime/backend';
 import { activeConvExecutor, convValid } from '../../src/ops/convCore';
 
 test('a half-installed tfjs-node warns on no job: the first load decides for the whole process', async () => {
@@ -39,7 +39,7 @@ test('--backend ort runs the convolutions on ONNX Runtime, and says so', async (
   assert.equal(activeConvExecutor().name, 'tfjs', 'choosing wasm afterwards puts the convolutions back on TensorFlow.js');
 });
 
-test('auto does not use ONNX Runtime yet (no measured gain); an ORT binary that cannot load: ort falls back to wasm and says why', async () => {
+test('auto starts on wasm before the model is known; an ORT binary that cannot load: ort falls back to wasm and says why', async () => {
   let ortLoads = 0;
   const noBinary: BackendPackageLoader = (name) => {
     if (name === 'ort') {
@@ -51,7 +51,7 @@ test('auto does not use ONNX Runtime yet (no measured gain); an ORT binary that 
   const info = await initBackend('auto', noBinary);
   assert.equal(info.name, 'wasm');
   assert.deepEqual(info.notes, []);
-  assert.equal(ortLoads, 0, 'auto never loads ONNX Runtime');
+  assert.equal(ortLoads, 0, 'auto loads ONNX Runtime only for a model that prefers it');
   assert.equal(activeConvExecutor().name, 'tfjs');
   const fallback = await initBackend('ort', noBinary);
   assert.equal(fallback.name, 'wasm');
@@ -60,4 +60,25 @@ test('auto does not use ONNX Runtime yet (no measured gain); an ORT binary that 
   assert.equal(fallback.notes.length, 1);
   assert.match(fallback.notes[0], /^ONNX Runtime could not be loaded \(ort backend did not load: libonnxruntime\.so\.1: cannot open shared object file\)/);
   assert.match(fallback.reason, /^--backend ort: ort not usable; TensorFlow\.js wasm computes every op/);
+});
+
+test('auto moves to ONNX Runtime for a model that prefers it, and stays on wasm when ORT cannot load', async () => {
+  const wasm = await initBackend('auto');
+  assert.equal(wasm.name, 'wasm');
+  assert.equal(preferOrtForModel(wasm, undefined), wasm, 'a model that does not prefer ORT keeps wasm');
+  const ort = preferOrtForModel(wasm, "the model's 3 convolutions are all dense");
+  assert.equal(ort.name, 'ort');
+  assert.equal(ort.tfjsBackend, 'wasm');
+  assert.match(ort.reason, /^auto: the model's 3 convolutions are all dense, where ONNX Runtime is faster than wasm; ONNX Runtime \d+\.\d+\.\d+ loaded/);
+  assert.equal(activeConvExecutor(), ort.ort);
+  const again = await initBackend('auto');
+  assert.equal(activeConvExecutor().name, 'tfjs', 'the next analysis starts on wasm again');
+  const noBinary: BackendPackageLoader = (name) => {
+    if (name === 'ort') throw new Error('libonnxruntime.so.1: cannot open shared object file');
+    return loadBackendPackage(name);
+  };
+  const kept = preferOrtForModel(again, 'the model is dense', noBinary);
+  assert.equal(kept.name, 'wasm');
+  assert.match(kept.reason, /ONNX Runtime, faster for the model is dense, could not load: ort backend did not load: libonnxruntime/);
+  assert.equal(activeConvExecutor().name, 'tfjs');
 });

@@ -1,0 +1,49 @@
+/** What `--backend auto` picks for a loaded model (engine/backendChoice.ts), and a whole analysis under auto. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { ortPreferredFor } from '../../src/engine/backendChoice';
+import { analyzeModel } from '../../src/engine/analyze';
+import { loadModel } from '../../src/loaders';
+import type { Graph } from '../../src/graph/ir';
+import { initBackend } from '../../src/runtime/backend';
+import { fixtureDir } from '../helpers/fixtures';
+
+async function fixtureGraph(name: string): Promise<Graph> {
+  await initBackend('wasm');
+  return (await loadModel(path.join(fixtureDir(name), 'model.onnx'))).graph;
+}
+
+test('dense convolutions only: ONNX Runtime, and the reason counts them', async () => {
+  const graph = await fixtureGraph('resnet_cifar8');
+  const convs = graph.nodes.filter((n) => n.op === 'Conv').length;
+  assert.ok(convs > 1);
+  assert.equal(ortPreferredFor(graph), `the model's ${convs} convolutions are all dense`);
+});
+
+test('a grouped (depthwise) convolution, or none at all: wasm', async () => {
+  const dense = await fixtureGraph('resnet_cifar8');
+  let grouped = false;
+  const depthwise: Graph = {
+    ...dense,
+    nodes: dense.nodes.map((n) => {
+      if (n.op !== 'Conv' || grouped) return n;
+      grouped = true;
+      return { ...n, attrs: { ...n.attrs, group: 4 } };
+    }),
+  };
+  assert.equal(ortPreferredFor(depthwise), undefined);
+  assert.equal(ortPreferredFor(await fixtureGraph('mlp_relu')), undefined);
+  assert.equal(ortPreferredFor(await fixtureGraph('tiny_transformer')), undefined);
+});
+
+test('auto analyses a dense CNN on ONNX Runtime and an MLP on wasm, and the reports say why', async () => {
+  const settings = { backend: 'auto', probes: 2, batch: 4, blockMatrix: false } as const;
+  const cnn = await analyzeModel({ modelPath: path.join(fixtureDir('resnet_cifar8'), 'model.onnx'), settings });
+  assert.equal(cnn.backend.name, 'ort');
+  assert.match(cnn.backend.reason ?? '', /^auto: the model's \d+ convolutions are all dense, where ONNX Runtime is faster than wasm/);
+  const mlp = await analyzeModel({ modelPath: path.join(fixtureDir('mlp_relu'), 'model.onnx'), settings });
+  assert.equal(mlp.backend.name, 'wasm');
+  assert.match(mlp.backend.reason ?? '', /^auto: /);
+  await initBackend('wasm');
+});
