@@ -10,13 +10,14 @@ import { withAllocatorTunables } from '../engine/allocator';
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Runs `script` with `args` in a child process that has the allocator settings, and resolves
- * to its exit code; undefined when this process already has them (or they do not apply), so
- * the caller runs the CLI itself. A child ended by a signal ends this process by that signal.
+ * Runs `script` with `args` in a child process that has the allocator settings (and this
+ * process's Node flags), and resolves to its exit code; undefined when this process already has
+ * them, they do not apply, or a debugger is attached (--inspect), so the caller runs the CLI itself. A child ended by a signal ends this process by that signal.
  */
 export function relaunchWithAllocator(script: string, args: readonly string[]): Promise<number> | undefined {
   const env = withAllocatorTunables(process.env);
-  if (env === process.env) return undefined;
+  // Under a debugger the analysis stays in the process being debugged.
+  if (env === process.env || process.execArgv.some((a) => a.startsWith('--inspect'))) return undefined;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals): void => {
