@@ -271,10 +271,7 @@ export class Executor implements KernelContext {
       const ran = runner.vjp({ acts, seeds, wrt, probes, constants, weightedNodes, run: () => this.eagerVjp(acts, seeds, wrt, checkpoint, probes) });
       if (ran !== undefined) return ran;
     }
-    const te = Date.now();
-    const r = this.eagerVjp(acts, seeds, wrt, checkpoint, probes);
-    if (process.env.GL_TRACE) process.stderr.write(`[eager] ${Date.now() - te} ms seeds ${[...seeds.keys()].join(',')} wrt ${wrt.length} probes ${probes}\n`);
-    return r;
+    return this.eagerVjp(acts, seeds, wrt, checkpoint, probes);
   }
 
   /**

@@ -24,7 +24,6 @@ import { activeConvExecutor, setConvExecutor, type ConvExecutor, type SpatialPad
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type ValueSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
-
 import { sinkChannelsFirst } from './recordLayout';
 import { elemType, Recorder, RecordingBackend, RECORD_BACKEND, typedValues, type Values } from './recordBackend';
 import { GROUPED_CONV_KERNEL, registerRecordingKernels } from './recordKernels';
@@ -264,10 +263,6 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     );
     const session = ort.newSession(model, options);
     stats.sessionMs += Date.now() - t1;
-    if (process.env.GL_TRACE)
-      process.stderr.write(
-        `[ort] record ${t1 - t0} ms session ${Date.now() - t1} ms nodes ${recorder.nodes.length} inits ${recorder.initializers.length} bytes ${model.byteLength} family ${req.family === true} wrt ${req.wrt.length} seeds ${[...req.seeds.values()].map((t) => t.shape.join('x')).join(',')}\n`,
-      );
     stats.recorded++;
     if (req.family === true) stats.familiesRecorded++;
     const inputShapes = new Map(recorder.inputSpecs.map((v) => [v.name, v.shape as number[]]));
@@ -304,7 +299,6 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     }
     stats.runs++;
     stats.runMs += Date.now() - t0;
-    if (process.env.GL_TRACE) process.stderr.write(`[ort] run ${Date.now() - t0} ms\n`);
     return result;
   };
 
