@@ -140,11 +140,15 @@ export function sinkChannelsFirst(recorder: Recorder, outputs: readonly string[]
     remember(v, result);
     return result;
   };
+  /** The Transposes fallback inserted: a value whose memo is one of them was not found upstream. */
+  const inserted = new Set<string>();
   const fallback = (v: string): string | null => {
     const s = shapeOf(v);
     if (s === null || s.length < 3) return null;
     transposedElements += s.reduce((a, b) => a * b, 1);
-    return emit('Transpose', [v], { perm: toChannelsFirst(s.length) });
+    const name = emit('Transpose', [v], { perm: toChannelsFirst(s.length) });
+    inserted.add(name);
+    return name;
   };
   /** An operand of an elementwise op, in the channels-first form of an output of rank `rank`. */
   const operand = (x: string, rank: number): string | null => {
@@ -189,6 +193,9 @@ export function sinkChannelsFirst(recorder: Recorder, outputs: readonly string[]
    * enter it); otherwise everything the attempt added is undone and the result is null.
    */
   const attempt = (v: string): string | null => {
+    // Found upstream already (several convolutions read v: a strided VJP's phases): the same chain serves.
+    const known = memo.get(v);
+    if (known !== undefined && known !== null && !inserted.has(known)) return known;
     const mark = { added: added.length, journal: journal.length };
     transposedElements = 0;
     const found = upstream(v);

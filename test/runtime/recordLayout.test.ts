@@ -91,3 +91,16 @@ test('no rewrite where it would transpose more than it saves', () => {
   assert.equal(sinkChannelsFirst(r, [out]), 0);
   assert.equal(r.nodes.length, nodesBefore);
 });
+
+test('a value that several convolutions read is carried channels-first once', () => {
+  const r = recorder();
+  const { out } = maskChain(r, 4, 2, 3, 5, 6);
+  // A second convolution input from the same masked cotangent, as a strided VJP's phases read it.
+  const mergedNhwc = r.nodes.find((n) => n.op === 'Transpose' && n.outputs.includes(r.nodes.find((m) => m.op === 'Neg')!.inputs[0]))!.inputs[0];
+  const second = r.node('Neg', [r.node('Transpose', [mergedNhwc], { perm: toChannelsFirst(4) })]);
+  const both = r.node('Add', [out, second]);
+  assert.equal(sinkChannelsFirst(r, [both]), 2);
+  assert.equal(r.nodes.filter((n) => n.op === 'Mul').length, 1, 'one masked product serves both');
+  assert.equal(r.nodes.filter((n) => n.op === 'Reshape').length, 2, 'one split and one merge of the probes, not a merge per reader');
+  assert.equal(r.nodes.filter((n) => n.op === 'Transpose').length, 1);
+});
