@@ -13,7 +13,7 @@ import { toChannelsLast } from '../passes/layout';
 import { loadModel, type LoadedModel } from '../loaders';
 import { ExecutionError, Executor, type Activations } from '../runtime/executor';
 import { PerSampleExecutor } from '../runtime/perSampleExecutor';
-import { initBackend, preferOrtForModel, type BackendInfo } from '../runtime/backend';
+import { initBackend, preferOrtForModel, type BackendChoice, type BackendInfo } from '../runtime/backend';
 import { ortPreferredFor } from './backendChoice';
 import { MemoryBudget } from '../runtime/memoryBudget';
 import { prepareData, type PreparedData } from './prepare';
@@ -70,8 +70,11 @@ export async function analyzeModel(request: AnalyzeRequest, hooks: AnalyzeHooks 
 
 /** 'auto' settles on ONNX Runtime or wasm once the model is known (backendChoice.ts). */
 function autoForModel(request: AnalyzeRequest, backend: BackendInfo, loaded: LoadedModel): BackendInfo {
-  const choice = request.settings?.backend ?? DEFAULT_SETTINGS.backend;
-  return choice === 'auto' ? preferOrtForModel(backend, ortPreferredFor(loaded.graph)) : backend;
+  return requestedBackend(request) === 'auto' ? preferOrtForModel(backend, ortPreferredFor(loaded.graph)) : backend;
+}
+
+function requestedBackend(request: AnalyzeRequest): BackendChoice {
+  return request.settings?.backend ?? DEFAULT_SETTINGS.backend;
 }
 
 function memoryLimitBytes(settings: AnalysisSettings, backend: BackendInfo): number {
@@ -91,7 +94,7 @@ function emit(hooks: AnalyzeHooks, phase: AnalysisPhase, message: string, fracti
 }
 
 async function startBackend(request: AnalyzeRequest, hooks: AnalyzeHooks): Promise<BackendInfo> {
-  const choice = request.settings?.backend ?? DEFAULT_SETTINGS.backend;
+  const choice = requestedBackend(request);
   emit(hooks, 'backend', `starting the ${choice} compute backend`, 0);
   return initBackend(choice);
 }
