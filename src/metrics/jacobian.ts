@@ -161,8 +161,11 @@ export async function measureJacobianSquares(
   wrt: readonly string[],
   plan: JacobianPlan,
 ): Promise<{ squares: JacobianSquares; method: string }> {
-  const y = acts.get(target);
-  if (y === undefined) throw new Error(`no activation for "${target}"`);
+  // On ONNX Runtime the squares are taken inside the recorded graph: only n numbers per probe
+  // and tensor come back, not the cotangents (a ResNet-18's exact GSC pass: 80 MB copied back
+  // and squared on TensorFlow.js).
+  if (exec.passFamiliesPay(acts)) return (await measureReduced(exec, acts, [{ target, wrt, plan }]))[0];
+  const y = activation(acts, target);
   const [n, ...rest] = y.shape;
   const d = rest.reduce((a, b) => a * b, 1);
   const passes = plan.exact ? d : plan.probes;
@@ -190,7 +193,7 @@ export async function measureJacobianSquares(
     for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
   const squares: JacobianSquares = new Map(wrt.map((w, t) => [w, accumulators[t].result()]));
-  return { squares, method: plan.exact ? 'exact' : `probes:${plan.probes}` };
+  return { squares, method: methodOf(plan) };
 }
 
 /** One measurement of a family (measureJacobianSquaresFamily): its target, its wrt and its plan (its own random stream). */
@@ -205,39 +208,62 @@ function rowSquares(g: tf.Tensor): tf.Tensor {
   return tf.sum(tf.square(tf.reshape(g, [g.shape[0], -1])), 1);
 }
 
+function activation(acts: Activations, name: string): tf.Tensor {
+  const y = acts.get(name);
+  if (y === undefined) throw new Error(`no activation for "${name}"`);
+  return y;
+}
+
+function methodOf(plan: Pick<JacobianPlan, 'exact' | 'probes'>): string {
+  return plan.exact ? 'exact' : `probes:${plan.probes}`;
+}
+
+/** Reverse passes of a measurement: one per one-hot cotangent of the target (exact), else one per probe. */
+function passesOf(acts: Activations, m: SquaresMember): number {
+  return m.plan.exact ? activation(acts, m.target).size / activation(acts, m.target).shape[0] : m.plan.probes;
+}
+
 /**
  * measureJacobianSquares for several measurements over the same forward pass at once (the
  * block matrix's rows): each pass index p runs every member's pass p as one family
  * (Executor.vjpFamily: on ONNX Runtime one graph and one session for all of them). Each member
  * draws its cotangents from its own stream, probe by probe, exactly as alone, so the results
- * are those of measureJacobianSquares per member. Members that are exact, or whose probe
- * counts differ, are measured one by one.
+ * are those of measureJacobianSquares per member. Members whose pass counts or modes differ
+ * are measured one by one.
  */
 export async function measureJacobianSquaresFamily(
   exec: Executor,
   acts: Activations,
   members: readonly SquaresMember[],
 ): Promise<{ squares: JacobianSquares; method: string }[]> {
-  const probes = members[0]?.plan.probes ?? 0;
-  if (members.some((m) => m.plan.exact || m.plan.probes !== probes) || members.length < 2) {
+  const first = members[0];
+  if (first === undefined) return [];
+  const passes = passesOf(acts, first);
+  if (members.length < 2 || members.some((m) => m.plan.exact !== first.plan.exact || passesOf(acts, m) !== passes)) {
     const out: { squares: JacobianSquares; method: string }[] = [];
     for (const m of members) out.push(await measureJacobianSquares(exec, acts, m.target, m.wrt, m.plan));
     return out;
   }
-  const shapes = members.map((m) => {
-    const y = acts.get(m.target);
-    if (y === undefined) throw new Error(`no activation for "${m.target}"`);
-    return y.shape;
-  });
+  return measureReduced(exec, acts, members);
+}
+
+/**
+ * The members' squares from passes whose results are reduced to per-row squares before they
+ * leave the pass (Executor.vjpFamily); every member has the same mode and pass count.
+ */
+async function measureReduced(exec: Executor, acts: Activations, members: readonly SquaresMember[]): Promise<{ squares: JacobianSquares; method: string }[]> {
+  const shapes = members.map((m) => activation(acts, m.target).shape);
   const n = shapes[0][0];
-  const accumulators = members.map((m) => m.wrt.map(() => new SquaresAccumulator(false, n)));
+  const { exact } = members[0].plan;
+  const passes = passesOf(acts, members[0]);
+  const accumulators = members.map((m) => m.wrt.map(() => new SquaresAccumulator(exact, n)));
   // One stack depth for the family: stacking never changes the numbers (stackedCotangents).
-  const stack = Math.min(...members.map((m) => probesPerPass(exec, acts, m.wrt, probes, probes)));
-  for (let p = 0; p < probes; p += stack) {
+  const stack = Math.min(...members.map((m) => probesPerPass(exec, acts, m.wrt, passes, m.plan.probes)));
+  for (let p = 0; p < passes; p += stack) {
     await yieldToEventLoop();
     const checkpoint = members[0].plan.checkpoint;
     checkpoint?.();
-    const k = Math.min(stack, probes - p);
+    const k = Math.min(stack, passes - p);
     const seeds = members.map((m, i) => {
       const [rows, ...rest] = shapes[i];
       const d = rest.reduce((a, b) => a * b, 1);
@@ -262,11 +288,11 @@ export async function measureJacobianSquaresFamily(
       seeds.forEach((s) => s.dispose());
       reduced.forEach((byWrt) => byWrt.forEach((g) => g.dispose()));
     }
-    for (const m of members) for (let j = 1; j <= k; j++) m.plan.onPass?.(p + j, probes);
+    for (const m of members) for (let j = 1; j <= k; j++) m.plan.onPass?.(p + j, passes);
   }
   return members.map((m, i) => ({
     squares: new Map(m.wrt.map((w, t) => [w, accumulators[i][t].result()])),
-    method: `probes:${probes}`,
+    method: methodOf(m.plan),
   }));
 }
 

@@ -317,7 +317,7 @@ export function convAdjointSubPixel(
   const phaseKernel = (p: readonly number[], taps: readonly number[]): Tensor => {
     const begin = [...p.map((pi, i) => kernelSize[i] - 1 - pi - (taps[i] - 1) * s[i]), 0, 0];
     const end = [...p.map((pi, i) => kernelSize[i] - pi), flipped.shape[r], flipped.shape[r + 1]];
-    return tf.stridedSlice(flipped, begin, end, [...s, 1, 1]);
+    return flipped.kept && flipped.dtype === 'float32' ? tapsValues(flipped, begin, taps, s) : tf.stridedSlice(flipped, begin, end, [...s, 1, 1]);
   };
   const ones = s.map(() => 1);
   // Rows first .. first+count-1 of a phase with m taps read dy padded by m - 1 - first before.
@@ -376,6 +376,27 @@ export function convAdjointSubPixel(
         woven.shape.map(() => 0),
         [n, ...inSize, cin],
       );
+}
+
+/**
+ * The taps begin[i] + m * s[i] (m < taps[i]) of a kept [k..., Cout, Cin] kernel, read in
+ * JavaScript: each tap is one contiguous Cout x Cin block. The same values as wasm's
+ * StridedSlice, which took 0.24 s of a ResNet-18 analysis for its strided convolutions' phases.
+ */
+function tapsValues(kernel: Tensor, begin: readonly number[], taps: readonly number[], s: readonly number[]): Tensor {
+  const r = taps.length;
+  const block = kernel.shape[r] * kernel.shape[r + 1];
+  const src = kernel.dataSync() as Float32Array;
+  const out = new Float32Array(taps.reduce((p, m) => p * m, block));
+  const index = taps.map(() => 0);
+  for (let t = 0; t * block < out.length; t++) {
+    // Flat spatial offset of tap `index` in the kernel (row-major over its spatial axes).
+    let offset = 0;
+    for (let i = 0; i < r; i++) offset = offset * kernel.shape[i] + begin[i] + index[i] * s[i];
+    out.set(src.subarray(offset * block, (offset + 1) * block), t * block);
+    for (let i = r - 1; i >= 0 && ++index[i] === taps[i]; i--) index[i] = 0;
+  }
+  return tf.tensor(out, [...taps, kernel.shape[r], kernel.shape[r + 1]], 'float32');
 }
 
 /**

@@ -335,6 +335,7 @@ export class Executor implements KernelContext {
           constants,
           weightedNodes: chunk.reduce((sum, i) => sum + weighted[i], 0),
           family: true,
+          passes: members.length,
           run: () => reduced(members, (p) => this.eagerVjp(acts, p.seeds, p.wrt, checkpoint, probes)),
         }) ?? reduced(members, (p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
       members.forEach((p, i) => out.push(new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!]))));

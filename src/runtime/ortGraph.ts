@@ -31,7 +31,7 @@ import { GROUPED_CONV_KERNEL, registerRecordingKernels } from './recordKernels';
 export interface OrtGraphStats {
   /** Passes recorded into a graph (sessions built). */
   recorded: number;
-  /** Of those, families of passes (PassRequest.family): one graph and session for many passes. */
+  /** Of those, families of several passes (PassRequest.family, passes > 1): one graph and session for all of them. */
   familiesRecorded: number;
   /** Passes ONNX Runtime ran as one graph (cache hits included). */
   runs: number;
@@ -63,9 +63,15 @@ export interface PassRequest {
   readonly constants: ReadonlySet<Tensor>;
   /**
    * A family of passes (Executor.vjpFamily) whose results are already reduced: one graph for
-   * all of them, whose session holds the weights as initializers (pre-packed once for the family).
+   * all of them, and only the reduced values come back.
    */
   readonly family?: boolean;
+  /**
+   * Reverse passes the family holds (default 1). With more than one the session holds the
+   * weights as initializers, which ORT pre-packs once for all of them; a single pass keeps them
+   * as inputs (see the top of this file).
+   */
+  readonly passes?: number;
   /** The eager pass; run under the recording backend, it records the graph. */
   readonly run: () => Map<string, Tensor>;
 }
@@ -221,7 +227,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     const conv = activeConvExecutor();
     switchBackend(RECORD_BACKEND);
     const backend = tf.findBackend(RECORD_BACKEND) as RecordingBackend;
-    const recorder = new Recorder(backend, bindings, externalData, req.family === true && packFamilyWeights ? Infinity : undefined);
+    const recorder = new Recorder(backend, bindings, externalData, (req.passes ?? 1) > 1 && packFamilyWeights ? Infinity : undefined);
     backend.recorder = recorder;
     setConvExecutor(recordingConv);
     recording = { backend: previous, conv };
@@ -264,7 +270,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     const session = ort.newSession(model, options);
     stats.sessionMs += Date.now() - t1;
     stats.recorded++;
-    if (req.family === true) stats.familiesRecorded++;
+    if (req.family === true && (req.passes ?? 1) > 1) stats.familiesRecorded++;
     const inputShapes = new Map(recorder.inputSpecs.map((v) => [v.name, v.shape as number[]]));
     return { session, inputs: recorder.inputs, inputShapes, outputs };
   };
@@ -317,7 +323,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
         let actsId = actsIds.get(req.acts);
         if (actsId === undefined) actsIds.set(req.acts, (actsId = nextActsId++));
         const seeds = [...req.seeds].map(([name, t]) => `${name}[${t.shape.join(',')}]`).join(';');
-        const key = `${actsId}|${seeds}|${req.wrt.join(';')}|${req.probes}${req.family === true ? '|family' : ''}`;
+        const key = `${actsId}|${seeds}|${req.wrt.join(';')}|${req.probes}${req.family === true ? `|family of ${req.passes ?? 1}` : ''}`;
         let pass = cache.get(key);
         if (pass !== undefined) {
           stats.cacheHits++;

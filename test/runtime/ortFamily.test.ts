@@ -140,7 +140,7 @@ async function analyse(families: boolean): Promise<{ report: AnalysisReport; fam
   }
 }
 
-test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family session, and the report is the one measured row by row', async () => {
+test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family session, and the report is the one measured pass by pass', async () => {
   const alone = await analyse(false);
   const together = await analyse(true);
   assert.equal(alone.familiesRecorded, 0);
@@ -158,6 +158,12 @@ test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family ses
     }),
   );
   assert.ok(compared >= 10, `${compared} block-matrix entries compared`);
+  // The GSC to the output: squared inside the recorded graph (a reduced pass of its own) with
+  // families on, from the cotangents read back without.
+  alone.report.boundaries.forEach((bd, k) => {
+    const [g, h] = [bd.gscToOutput.value, together.report.boundaries[k].gscToOutput.value];
+    assert.ok(Math.abs(g - h) <= 1e-4 * Math.abs(g), `GSC(${k} -> output): ${g} read back, ${h} reduced in the graph`);
+  });
   await initBackend('wasm');
   setConvExecutor(tfjsConvExecutor);
 });
