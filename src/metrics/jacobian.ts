@@ -99,7 +99,7 @@ export function largestActivation(exec: Executor, acts: Activations): number {
  */
 export function stackedCotangents(plan: Pick<JacobianPlan, 'exact' | 'rng'>, n: number, d: number, p: number, k: number): Float32Array {
   const out = new Float32Array(k * n * d);
-  for (let j = 0; j < k; j++) out.set(plan.exact ? oneHotRows(n, d, p + j) : plan.rng.gaussian(n * d), j * n * d);
+  for (let j = 0; j < k; j++) out.set(plan.exact ? oneHotRows(n, d, p + j) : plan.rng.normal(n * d), j * n * d);
   return out;
 }
 

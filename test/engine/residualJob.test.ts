@@ -73,7 +73,7 @@ describe('residual job: merge, branch and skip from shared cotangents', () => {
         const rng = streamFor(SEED, job.key);
         const y = acts.get(t.merge)!;
         for (let p = 0; p < 2; p++) {
-          const u = tf.tensor(rng.gaussian(y.size), y.shape);
+          const u = tf.tensor(rng.normal(y.size), y.shape);
           const gB = vjpToInput(exec, acts, t.branch, t.input, u);
           const gS = t.skip === t.input ? u.clone() : vjpToInput(exec, acts, t.skip, t.input, u);
           const gM = vjpToInput(exec, acts, t.merge, t.input, u);
