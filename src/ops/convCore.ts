@@ -11,6 +11,7 @@
  *   trade places), because wasm has no Conv2DBackpropFilter kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hostValuesOf, tensorFromValues } from './hostValues';
 import { KernelError, type Tensor } from './kernel';
 import { effectiveKernel, insertZeros, insertZerosSpatial, padOrCrop, sliceRuns } from './spatial';
 
@@ -208,7 +209,7 @@ export function adjointKernelValues(w: Tensor, groups: number): Tensor {
   const spatial = w.shape.slice(0, r).reduce((p, k) => p * k, 1);
   const a = w.shape[r];
   const b = w.shape[r + 1] / groups;
-  const src = w.dataSync();
+  const src = hostValuesOf(w) ?? w.dataSync();
   if (!(src instanceof Float32Array)) return adjointKernel(w, groups);
   const out = new Float32Array(src.length);
   const gb = groups * b;
@@ -224,7 +225,7 @@ export function adjointKernelValues(w: Tensor, groups: number): Tensor {
       }
     }
   }
-  return tf.tensor(out, [...w.shape.slice(0, r), b, ga], 'float32');
+  return tensorFromValues(out, [...w.shape.slice(0, r), b, ga]);
 }
 
 export interface ConvGeometry {
@@ -386,7 +387,7 @@ export function convAdjointSubPixel(
 function tapsValues(kernel: Tensor, begin: readonly number[], taps: readonly number[], s: readonly number[]): Tensor {
   const r = taps.length;
   const block = kernel.shape[r] * kernel.shape[r + 1];
-  const src = kernel.dataSync() as Float32Array;
+  const src = hostValuesOf(kernel) ?? (kernel.dataSync() as Float32Array);
   const out = new Float32Array(taps.reduce((p, m) => p * m, block));
   const index = taps.map(() => 0);
   for (let t = 0; t * block < out.length; t++) {
@@ -396,7 +397,7 @@ function tapsValues(kernel: Tensor, begin: readonly number[], taps: readonly num
     out.set(src.subarray(offset * block, (offset + 1) * block), t * block);
     for (let i = r - 1; i >= 0 && ++index[i] === taps[i]; i--) index[i] = 0;
   }
-  return tf.tensor(out, [...taps, kernel.shape[r], kernel.shape[r + 1]], 'float32');
+  return tensorFromValues(out, [...taps, kernel.shape[r], kernel.shape[r + 1]]);
 }
 
 /**

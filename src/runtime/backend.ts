@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setConvExecutor, tfjsConvExecutor } from '../ops/convCore';
+import { keepHostValues } from '../ops/hostValues';
 import { ortConvExecutor, type OrtConvExecutor } from './ortConv';
 import { ortPassRunner, setPassRunner, type PassRunner } from './ortGraph';
 import { loadOnnxRuntime, type OrtRuntime } from './ortSession';
@@ -137,6 +138,7 @@ let installedRunner: PassRunner | undefined;
 
 function useTfjsConvolutions(): void {
   setConvExecutor(tfjsConvExecutor);
+  keepHostValues(false);
   installedOrt?.dispose();
   installedOrt = undefined;
   setPassRunner(undefined);
@@ -195,6 +197,8 @@ function installOrt(ort: OrtRuntime, rest: string, why: string, notes: readonly 
   useTfjsConvolutions();
   installedOrt = ortConvExecutor(ort, threads);
   setConvExecutor(installedOrt);
+  // Its sessions read the weights from the values they were made from (ops/hostValues.ts).
+  keepHostValues(true);
   if (ortGraphsOn()) {
     installedRunner = ortPassRunner(ort, threads);
     setPassRunner(installedRunner);

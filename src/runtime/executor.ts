@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
+import { tensorFromValues } from '../ops/hostValues';
 import type { KernelContext, OpKernel, Tensor } from '../ops/kernel';
 import { kernelFor } from '../ops/registry';
 import { checkOutputSize, outputElementBound } from './sizeGuard';
@@ -70,7 +71,8 @@ function bytesOf(t: Tensor): number {
 }
 
 export function constToTensor(c: ConstTensor): Tensor {
-  return tf.tensor(c.data, [...c.shape], c.dtype);
+  // Float32 weights keep their values for ONNX Runtime's sessions (ops/hostValues.ts).
+  return c.data instanceof Float32Array && c.dtype === 'float32' ? tensorFromValues(c.data, c.shape) : tf.tensor(c.data, [...c.shape], c.dtype);
 }
 
 export class Executor implements KernelContext {

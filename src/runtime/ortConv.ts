@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
+import { hostValuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type Initializer, type NodeSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
@@ -87,7 +88,7 @@ function configKey(c: ConvCall, constantKernel: boolean): string {
 }
 
 function float32(t: Tensor): Float32Array {
-  const data = t.dataSync();
+  const data = hostValuesOf(t) ?? t.dataSync();
   if (!(data instanceof Float32Array)) throw new Error(`ONNX Runtime convolution of a ${t.dtype} tensor`);
   return data;
 }

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activeConvExecutor, setConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
+import { hostValuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type ValueSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
@@ -200,7 +201,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
   /** Data of the constants the graphs read, by data id: read from the compute backend once. */
   const constantData = new WeakMap<object, Values>();
   const externalData = (t: tf.TensorInfo): Values => {
-    let data = constantData.get(t.dataId);
+    let data = constantData.get(t.dataId) ?? hostValuesOf(t);
     if (data === undefined) {
       const info = tf.engine().state.tensorInfo.get(t.dataId);
       if (info === undefined) throw new Error('a tensor from outside the recording has no backend');

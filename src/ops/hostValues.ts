@@ -1,0 +1,116 @@
+/**
+ * Weights that ONNX Runtime reads stay in JavaScript: the model's constants and the kernels
+ * computed from them (the adjoint and sub-pixel phase kernels of convCore.ts). Made with
+ * tensorFromValues while ONNX Runtime computes, such a tensor lives on a storage-only backend
+ * that holds the very array it was made from; ORT's sessions and recorded graphs read that array
+ * (hostValuesOf), and only an op of TensorFlow.js that reads the tensor moves it to its own
+ * backend (TensorFlow.js moves data between backends on first use), small weights such as batch
+ * norms' mostly. On a ResNet-18 the convolution weights and their adjoints (95 MB) were copied
+ * into the wasm heap and back out for every session before: 0.3 s of copying and fresh pages.
+ *
+ * Off on TensorFlow.js alone (keepHostValues): there every weight is read by TensorFlow.js ops.
+ * The arrays are never written after the tensor is made (tensors are immutable).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from './kernel';
+
+type DataId = object;
+
+const HOST_BACKEND = 'gradient-lens-host';
+
+/** Holds arrays as they are; computes nothing (priority -1: TensorFlow.js never picks it). */
+class HostBackend extends tf.KernelBackend {
+  private readonly data = new Map<DataId, tf.backend_util.BackendValues>();
+
+  hold(values: Float32Array): DataId {
+    const id = {};
+    this.data.set(id, values);
+    return id;
+  }
+
+  override write(values: tf.backend_util.BackendValues): DataId {
+    const id = {};
+    this.data.set(id, values);
+    return id;
+  }
+
+  override move(dataId: DataId, values: tf.backend_util.BackendValues): void {
+    this.data.set(dataId, values);
+  }
+
+  override readSync(dataId: DataId): tf.backend_util.BackendValues {
+    const values = this.data.get(dataId);
+    if (values === undefined) throw new Error('a host-held weight was read after it was released');
+    return values;
+  }
+
+  override read(dataId: DataId): Promise<tf.backend_util.BackendValues> {
+    return Promise.resolve(this.readSync(dataId));
+  }
+
+  override disposeData(dataId: DataId): boolean {
+    this.data.delete(dataId);
+    return true;
+  }
+
+  override refCount(dataId: DataId): number {
+    return this.data.has(dataId) ? 1 : 0;
+  }
+
+  override incRef(): void {}
+
+  override numDataIds(): number {
+    return this.data.size;
+  }
+
+  override memory(): { unreliable: boolean; reasons: string[] } {
+    return { unreliable: true, reasons: ['host-held weights are JavaScript arrays'] };
+  }
+
+  override floatPrecision(): 32 {
+    return 32;
+  }
+
+  override epsilon(): number {
+    return 1e-7;
+  }
+
+  override timerAvailable(): boolean {
+    return false;
+  }
+
+  override time(): Promise<tf.BackendTimingInfo> {
+    return Promise.resolve({ kernelMs: 0 });
+  }
+
+  override dispose(): void {
+    this.data.clear();
+  }
+}
+
+const valuesByDataId = new WeakMap<DataId, Float32Array>();
+let keeping = false;
+
+/** Whether tensorFromValues holds values in JavaScript from now on (ONNX Runtime's backend turns it on). */
+export function keepHostValues(on: boolean): void {
+  keeping = on;
+}
+
+function hostBackend(): HostBackend {
+  if (tf.engine().registryFactory[HOST_BACKEND] === undefined) tf.registerBackend(HOST_BACKEND, () => new HostBackend(), -1);
+  return tf.findBackend(HOST_BACKEND) as HostBackend;
+}
+
+/** A float32 tensor of `values`: held as they are while keeping is on (see above), else on the active backend. */
+export function tensorFromValues(values: Float32Array, shape: readonly number[]): Tensor {
+  if (!keeping) return tf.tensor(values, [...shape], 'float32');
+  const backend = hostBackend();
+  const t = tf.engine().makeTensorFromDataId(backend.hold(values), [...shape], 'float32', backend);
+  valuesByDataId.set(t.dataId, values);
+  return t;
+}
+
+/** The values `t` was made from by tensorFromValues while keeping was on, wherever it lives now. */
+export function hostValuesOf(t: tf.TensorInfo): Float32Array | undefined {
+  return valuesByDataId.get(t.dataId);
+}
