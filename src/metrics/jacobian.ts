@@ -103,15 +103,23 @@ export function stackedCotangents(plan: Pick<JacobianPlan, 'exact' | 'rng'>, n: 
   return out;
 }
 
+/** Tensors up to this size are stacked to be squared together; larger ones alone (stacking copies them). */
+const STACK_SQUARES_MAX_ELEMENTS = 1 << 16;
+
 /**
  * Per-sample squared norms of stacked [k * n, ...] tensors, read back at once:
- * [tensor][probe][sample]. Tensors of one size are stacked and reduced together (a row of the
- * block matrix of a deep MLP has dozens of equal-width boundaries: 3 ops instead of 3 each).
+ * [tensor][probe][sample]. Small tensors of one size are stacked and reduced together (a row of
+ * the block matrix of a deep MLP has dozens of equal-width boundaries: 3 ops instead of 3 each);
+ * a large one is reduced alone, as the copy a stack makes of it costs more than its own ops (a
+ * ResNet-18's residual parts: 0.1 s of copies).
  */
 function stackedSquares(gs: readonly tf.Tensor[], k: number, n: number): number[][][] {
   const rows = k * n;
-  const bySize = new Map<number, number[]>();
-  gs.forEach((g, t) => bySize.set(g.size, [...(bySize.get(g.size) ?? []), t]));
+  const bySize = new Map<number | string, number[]>();
+  gs.forEach((g, t) => {
+    const key = g.size <= STACK_SQUARES_MAX_ELEMENTS ? g.size : `alone ${t}`;
+    bySize.set(key, [...(bySize.get(key) ?? []), t]);
+  });
   const groups = [...bySize.values()];
   const flat = tf.tidy(() =>
     tf.concat(groups.map((ts) => tf.reshape(tf.sum(tf.square(tf.stack(ts.map((t) => tf.reshape(gs[t], [rows, -1])))), 2), [-1]))).dataSync(),
