@@ -42,7 +42,7 @@ options:
   --exact MODE         auto | on | off: one-hot cotangents instead of probes (default auto)
   --exact-max-dim D    with --exact auto, targets with at most D units are exact (default 64)
   --backend B          auto | ort | wasm | node | cpu (default auto: node if installed, else ort
-                       for a model whose convolutions are all dense, else wasm, cpu;
+                       for a model with convolutions, else wasm, cpu;
                        ort: ONNX Runtime for whole reverse passes and dense convolutions,
                        wasm with a note where its binary cannot load)
   --input FILE         raw little-endian float32 input in the model's input shape;

@@ -5,9 +5,9 @@
  *   runs each reverse pass through enough weight layers as one recorded graph
  *   (src/runtime/ortGraph.ts), and the convolutions of everything else (the forward pass, small
  *   passes: src/runtime/ortConv.ts); the other ops of those run on TensorFlow.js's wasm
- *   backend (depthwise convolutions too: XNNPACK's are faster). It beats wasm on models whose
- *   convolutions are all dense and not on depthwise ones (engine/backendChoice.ts), so 'auto'
- *   picks it per model (preferOrtForModel).
+ *   backend (depthwise convolutions too: XNNPACK's are faster). It beats wasm on models with
+ *   convolutions, not on those without (engine/backendChoice.ts), so 'auto' picks it per model
+ *   (preferOrtForModel).
  * - 'node': @tensorflow/tfjs-node (native libtensorflow), an optional dependency that only
  *   loads where its install could download libtensorflow (users' machines).
  * - 'wasm': @tensorflow/tfjs-backend-wasm, whose binaries ship inside the npm package: the
