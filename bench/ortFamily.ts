@@ -52,8 +52,8 @@ async function main(): Promise<void> {
 
   const ways: [string, PassRunnerOptions, boolean][] = [
     ['row by row (a session per row)', { families: false }, false],
-    ['one family, weights as inputs', { packFamilyWeights: false }, true],
-    ['one family, weights pre-packed', { packFamilyWeights: true }, true],
+    ['one family, weights as inputs', { packWeights: false }, true],
+    ['one family, weights pre-packed', { packWeights: true }, true],
   ];
   // A fourth argument picks ways by index (e.g. 02: row by row and pre-packed family).
   const picked = process.argv[5] === undefined ? ways : ways.filter((_, i) => process.argv[5].includes(String(i)));

@@ -65,9 +65,8 @@ export interface BoundInput {
 
 /**
  * Constants of at most this many elements are initializers (ORT folds what they feed); larger
- * ones (weights) are inputs. Weights as initializers let ORT pre-pack them (runs about 25%
- * faster) but made every session cost ~140 ms to build (ResNet-18-sized, 2 cores), and each
- * pass runs once; as inputs a session builds in ~30 ms.
+ * ones (weights) are inputs unless the recorder is told otherwise (initializerMax: the
+ * pass runner makes every weight an initializer, see ortGraph.ts).
  */
 const INITIALIZER_MAX_ELEMENTS = 4096;
 

@@ -18,14 +18,18 @@ import { fixtureForward } from '../helpers/fixtureForward';
 import { maxRelDiff } from '../helpers/maxRelDiff';
 
 let runner: PassRunner;
+/** Weights fed as graph inputs rather than initializers (GRADIENT_LENS_ORT_PACK=0). */
+let unpacked: PassRunner;
 
 before(async () => {
   await initBackend('wasm');
   setConvExecutor(tfjsConvExecutor);
   runner = ortPassRunner(loadOnnxRuntime(), 2, 0);
+  unpacked = ortPassRunner(loadOnnxRuntime(), 2, 0, { packWeights: false });
 });
 
-async function compare(name: string, probes: number): Promise<void> {
+async function compare(name: string, probes: number, runWith: () => PassRunner = () => runner): Promise<void> {
+  const runner = runWith();
   const fixture = await fixtureForward(name);
   const { graph, exec, acts } = fixture;
   const target = graph.outputs[0].name;
@@ -68,6 +72,10 @@ for (const [name, probes] of [
     await compare(name, probes);
   });
 }
+
+test('resnet_cifar8 with the weights fed as inputs: the same pass', async () => {
+  await compare('resnet_cifar8', 2, () => unpacked);
+});
 
 test('a pass with a kernel the recording lacks runs eagerly, and the runner says why', () => {
   const before = runner.stats.fallbacks;
