@@ -130,7 +130,7 @@ export function passThrough(dy: Tensor): Tensor {
 
 /** A float cotangent of zeros shaped like `x` (whatever x's dtype). */
 export function zerosFor(x: Tensor): Tensor {
-  return tf.zeros(x.shape, 'float32');
+  return tf.fill(x.shape, 0, 'float32');
 }
 
 /**

@@ -399,7 +399,7 @@ export class Executor implements KernelContext {
       let defined: Tensor[];
       try {
         defined = tf.tidy(() => {
-          const full = dys.map((d, j) => d ?? tf.zeros(stackedShape(outputs[j].shape, probes), outputs[j].dtype));
+          const full = dys.map((d, j) => d ?? tf.fill(stackedShape(outputs[j].shape, probes), 0, outputs[j].dtype));
           const r = stackedVjp(kernel, { inputs, outputs, dys: full, attrs: node.attrs, node, ctx: this, wanted: new Set(wanted) }, probes);
           const out: Tensor[] = [];
           present = [];
@@ -437,7 +437,7 @@ export class Executor implements KernelContext {
         grads.delete(name);
       } else {
         const x = this.lookup(acts, name);
-        result.set(name, tf.zeros(stackedShape(x.shape, probes), x.dtype));
+        result.set(name, tf.fill(stackedShape(x.shape, probes), 0, x.dtype));
       }
     }
     for (const g of grads.values()) g.dispose();
