@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
 import { hostValuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
-import { encodeModel, type Initializer, type NodeSpec } from './ortModel';
+import { encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
 export interface OrtConvExecutor extends ConvExecutor {
@@ -53,7 +53,7 @@ function outputSpatial(c: ConvCall): number[] {
 }
 
 /** The model of one convolution configuration; `initializer` holds the kernel when it is constant. */
-function convModel(c: ConvCall, initializer: Float32Array | undefined): Uint8Array {
+function convModel(c: ConvCall, initializer: Float32Array | undefined): EncodedModel {
   const r = c.x.rank - 2;
   const spatial = Array.from({ length: r }, (_, i) => i + 1);
   const cin = c.x.shape[r + 1];

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import type { EncodedModel } from './ortModel';
 import { env, Tensor, type InferenceSession as OrtInferenceSession, type Tensor as OrtTensor, type TensorConstructor } from 'onnxruntime-common';
 
 interface NativeSession {
@@ -28,7 +29,7 @@ interface NativeBinding {
 export interface OrtRuntime {
   readonly version: string;
   readonly Tensor: TensorConstructor;
-  newSession(model: Uint8Array, options: OrtInferenceSession.SessionOptions): NativeSession;
+  newSession(model: EncodedModel, options: OrtInferenceSession.SessionOptions): NativeSession;
 }
 
 export type OrtSession = NativeSession;
@@ -58,6 +59,9 @@ const nodeRequire = createRequire(__filename);
 
 let runtime: OrtRuntime | undefined;
 
+/** The external data each session was built from (EncodedModel), kept as long as the session. */
+const externalDataOf = new WeakMap<NativeSession, EncodedModel['externalData']>();
+
 export const loadOnnxRuntime: OrtLoader = () => {
   if (runtime) return runtime;
   const file = bindingPath();
@@ -70,7 +74,11 @@ export const loadOnnxRuntime: OrtLoader = () => {
     Tensor,
     newSession: (model, options) => {
       const session = new native.InferenceSession();
-      session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, options);
+      const { bytes, externalData } = model;
+      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, externalData.length > 0 ? { ...options, externalData } : options);
+      // ORT documents the buffers as free to release once the session is built; they stay
+      // reachable as long as the session anyway, so a runtime that reads them later is safe too.
+      if (externalData.length > 0) externalDataOf.set(session, externalData);
       return session;
     },
   };

@@ -31,6 +31,8 @@ const cases: Case[] = [
   { name: '2-D one output per group (adjoint of depthwise)', x: [1, 5, 5, 8], w: [3, 3, 2, 4], strides: [1, 1], dilations: [1, 1] },
   { name: '1-D', x: [3, 9, 4], w: [3, 4, 5], strides: [2], dilations: [1], pads: { begin: [1], end: [0] } },
   { name: '3-D, padded', x: [1, 4, 5, 4, 2], w: [2, 3, 2, 2, 3], strides: [1, 2, 1], dilations: [1, 1, 1], pads: { begin: [1, 0, 1], end: [0, 1, 1] } },
+  // 83 KB of kernel: as an initializer it travels as in-memory external data (ortModel.ts).
+  { name: '2-D 3x3, 48 -> 48 channels', x: [2, 6, 5, 48], w: [3, 3, 48, 48], strides: [1, 1], dilations: [1, 1], pads: { begin: [1, 1], end: [1, 1] } },
 ];
 
 /** Every convolution on ORT (the numbers); `ruled` leaves depthwise ones to TensorFlow.js (the default). */
