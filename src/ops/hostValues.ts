@@ -12,6 +12,7 @@
  * The arrays are never written after the tensor is made (tensors are immutable).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DataOnlyBackend } from './dataOnlyBackend';
 import type { Tensor } from './kernel';
 
 type DataId = object;
@@ -19,7 +20,8 @@ type DataId = object;
 const HOST_BACKEND = 'gradient-lens-host';
 
 /** Holds arrays as they are; computes nothing (priority -1: TensorFlow.js never picks it). */
-class HostBackend extends tf.KernelBackend {
+class HostBackend extends DataOnlyBackend {
+  protected readonly memoryNote = 'host-held weights are JavaScript arrays';
   private readonly data = new Map<DataId, tf.backend_util.BackendValues>();
 
   hold(values: Float32Array): DataId {
@@ -44,10 +46,6 @@ class HostBackend extends tf.KernelBackend {
     return values;
   }
 
-  override read(dataId: DataId): Promise<tf.backend_util.BackendValues> {
-    return Promise.resolve(this.readSync(dataId));
-  }
-
   override disposeData(dataId: DataId): boolean {
     this.data.delete(dataId);
     return true;
@@ -57,30 +55,8 @@ class HostBackend extends tf.KernelBackend {
     return this.data.has(dataId) ? 1 : 0;
   }
 
-  override incRef(): void {}
-
   override numDataIds(): number {
     return this.data.size;
-  }
-
-  override memory(): { unreliable: boolean; reasons: string[] } {
-    return { unreliable: true, reasons: ['host-held weights are JavaScript arrays'] };
-  }
-
-  override floatPrecision(): 32 {
-    return 32;
-  }
-
-  override epsilon(): number {
-    return 1e-7;
-  }
-
-  override timerAvailable(): boolean {
-    return false;
-  }
-
-  override time(): Promise<tf.BackendTimingInfo> {
-    return Promise.resolve({ kernelMs: 0 });
   }
 
   override dispose(): void {

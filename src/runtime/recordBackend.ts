@@ -14,6 +14,7 @@
  * throws a RecordingError, and the caller runs that pass eagerly instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DataOnlyBackend } from '../ops/dataOnlyBackend';
 import type { ElemType, Initializer, NodeSpec, AttributeValue, ValueSpec } from './ortModel';
 
 export const RECORD_BACKEND = 'onnx-record';
@@ -168,7 +169,8 @@ export class Recorder {
   }
 }
 
-export class RecordingBackend extends tf.KernelBackend {
+export class RecordingBackend extends DataOnlyBackend {
+  protected readonly memoryNote = 'the recording backend holds no data of its own';
   private readonly data = new WeakMap<DataId, Entry>();
   private count = 0;
   /** The graph being recorded; kernels refuse to run without one. */
@@ -224,10 +226,6 @@ export class RecordingBackend extends tf.KernelBackend {
     throw new RecordingError('a value computed by the recorded graph was read during the recording');
   }
 
-  override read(dataId: DataId): Promise<tf.backend_util.BackendValues> {
-    return Promise.resolve(this.readSync(dataId));
-  }
-
   override disposeData(dataId: DataId): boolean {
     if (this.data.delete(dataId)) this.count--;
     return true;
@@ -237,30 +235,8 @@ export class RecordingBackend extends tf.KernelBackend {
     return this.data.has(dataId) ? 1 : 0;
   }
 
-  override incRef(): void {}
-
   override numDataIds(): number {
     return this.count;
-  }
-
-  override memory(): { unreliable: boolean; reasons: string[] } {
-    return { unreliable: true, reasons: ['the recording backend holds no data of its own'] };
-  }
-
-  override floatPrecision(): 32 {
-    return 32;
-  }
-
-  override epsilon(): number {
-    return 1e-7;
-  }
-
-  override timerAvailable(): boolean {
-    return false;
-  }
-
-  override time(): Promise<tf.BackendTimingInfo> {
-    return Promise.resolve({ kernelMs: 0 });
   }
 
   override dispose(): void {}
