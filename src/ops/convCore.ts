@@ -11,7 +11,7 @@
  *   trade places), because wasm has no Conv2DBackpropFilter kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hostValuesOf, tensorFromValues } from './hostValues';
+import { tensorFromValues, valuesOf } from './hostValues';
 import { KernelError, type Tensor } from './kernel';
 import { effectiveKernel, insertZeros, insertZerosSpatial, padOrCrop, sliceRuns } from './spatial';
 
@@ -209,7 +209,7 @@ export function adjointKernelValues(w: Tensor, groups: number): Tensor {
   const spatial = w.shape.slice(0, r).reduce((p, k) => p * k, 1);
   const a = w.shape[r];
   const b = w.shape[r + 1] / groups;
-  const src = hostValuesOf(w) ?? w.dataSync();
+  const src = valuesOf(w);
   if (!(src instanceof Float32Array)) return adjointKernel(w, groups);
   const out = new Float32Array(src.length);
   const gb = groups * b;
@@ -389,7 +389,7 @@ export function convAdjointSubPixel(
 function tapsValues(kernel: Tensor, begin: readonly number[], taps: readonly number[], s: readonly number[]): Tensor {
   const r = taps.length;
   const block = kernel.shape[r] * kernel.shape[r + 1];
-  const src = hostValuesOf(kernel) ?? (kernel.dataSync() as Float32Array);
+  const src = valuesOf(kernel);
   const out = new Float32Array(taps.reduce((p, m) => p * m, block));
   const index = taps.map(() => 0);
   for (let t = 0; t * block < out.length; t++) {

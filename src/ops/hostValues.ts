@@ -24,12 +24,6 @@ class HostBackend extends DataOnlyBackend {
   protected readonly memoryNote = 'host-held weights are JavaScript arrays';
   private readonly data = new Map<DataId, tf.backend_util.BackendValues>();
 
-  hold(values: Float32Array): DataId {
-    const id = {};
-    this.data.set(id, values);
-    return id;
-  }
-
   override write(values: tf.backend_util.BackendValues): DataId {
     const id = {};
     this.data.set(id, values);
@@ -81,7 +75,7 @@ function hostBackend(): HostBackend {
 export function tensorFromValues(values: Float32Array, shape: readonly number[]): Tensor {
   if (!keeping) return tf.tensor(values, [...shape], 'float32');
   const backend = hostBackend();
-  const t = tf.engine().makeTensorFromDataId(backend.hold(values), [...shape], 'float32', backend);
+  const t = tf.engine().makeTensorFromDataId(backend.write(values), [...shape], 'float32', backend);
   valuesByDataId.set(t.dataId, values);
   return t;
 }
@@ -89,4 +83,9 @@ export function tensorFromValues(values: Float32Array, shape: readonly number[])
 /** The values `t` was made from by tensorFromValues while keeping was on, wherever it lives now. */
 export function hostValuesOf(t: tf.TensorInfo): Float32Array | undefined {
   return valuesByDataId.get(t.dataId);
+}
+
+/** A tensor's values: the host-held array itself where there is one, else read from its backend (a copy). */
+export function valuesOf(t: Tensor): tf.backend_util.TypedArray {
+  return hostValuesOf(t) ?? t.dataSync();
 }

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
-import { hostValuesOf } from '../ops/hostValues';
+import { valuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
@@ -88,7 +88,7 @@ function configKey(c: ConvCall, constantKernel: boolean): string {
 }
 
 function float32(t: Tensor): Float32Array {
-  const data = hostValuesOf(t) ?? t.dataSync();
+  const data = valuesOf(t);
   if (!(data instanceof Float32Array)) throw new Error(`ONNX Runtime convolution of a ${t.dtype} tensor`);
   return data;
 }
