@@ -228,7 +228,9 @@ function methodOf(plan: Pick<JacobianPlan, 'exact' | 'probes'>): string {
 
 /** Reverse passes of a measurement: one per one-hot cotangent of the target (exact), else one per probe. */
 function passesOf(acts: Activations, m: SquaresMember): number {
-  return m.plan.exact ? activation(acts, m.target).size / activation(acts, m.target).shape[0] : m.plan.probes;
+  if (!m.plan.exact) return m.plan.probes;
+  const y = activation(acts, m.target);
+  return y.size / y.shape[0];
 }
 
 /**

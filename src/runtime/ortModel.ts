@@ -76,13 +76,19 @@ function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
  */
 const EXTERNAL_MIN_BYTES = 64 * 1024;
 
+/** One in-memory external data "file": an initializer's bytes, named by the path the model gives. */
+export interface ExternalFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
 /** An encoded model and the external data its large initializers point to (by path). */
 export interface EncodedModel {
   readonly bytes: Uint8Array;
-  readonly externalData: readonly { readonly path: string; readonly data: Uint8Array }[];
+  readonly externalData: readonly ExternalFile[];
 }
 
-function initializer(t: Initializer, external: { path: string; data: Uint8Array }[]): onnx.ITensorProto {
+function initializer(t: Initializer, external: ExternalFile[]): onnx.ITensorProto {
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   const proto = { name: t.name, dims: [...t.shape], dataType: ELEM[t.dtype ?? 'float32'] };
   if (raw.byteLength < EXTERNAL_MIN_BYTES) return { ...proto, rawData: raw };
@@ -101,7 +107,7 @@ function initializer(t: Initializer, external: { path: string; data: Uint8Array 
 }
 
 export function encodeModel(spec: ModelSpec, name = 'gradient-lens-op'): EncodedModel {
-  const externalData: { path: string; data: Uint8Array }[] = [];
+  const externalData: ExternalFile[] = [];
   const graph: onnx.IGraphProto = {
     name,
     node: spec.nodes.map((n, i) => ({

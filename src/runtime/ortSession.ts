@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import type { EncodedModel } from './ortModel';
+import type { EncodedModel, ExternalFile } from './ortModel';
 import { env, Tensor, type InferenceSession as OrtInferenceSession, type Tensor as OrtTensor, type TensorConstructor } from 'onnxruntime-common';
 
 interface NativeSession {
@@ -60,7 +60,7 @@ const nodeRequire = createRequire(__filename);
 let runtime: OrtRuntime | undefined;
 
 /** The external data each session was built from (EncodedModel), kept as long as the session. */
-const externalDataOf = new WeakMap<NativeSession, EncodedModel['externalData']>();
+const externalDataOf = new WeakMap<NativeSession, readonly ExternalFile[]>();
 
 export const loadOnnxRuntime: OrtLoader = () => {
   if (runtime) return runtime;
