@@ -23,6 +23,7 @@ import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/co
 import { valuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
+import { foldConstants } from './foldConstants';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
 export interface OrtConvExecutor extends ConvExecutor {
@@ -61,7 +62,7 @@ function convModel(c: ConvCall, initializer: Float32Array | undefined): EncodedM
   const cout = c.w.shape[r + 1];
   const nodes: NodeSpec[] = [
     { op: 'Transpose', inputs: ['x'], outputs: ['xc'], attrs: { perm: [0, r + 1, ...spatial] } },
-    // TF layout [k..., I, O] -> ONNX [O, I, k...]; folded into the initializer when constant.
+    // TF layout [k..., I, O] -> ONNX [O, I, k...]; a constant kernel is stored transposed (foldConstants).
     { op: 'Transpose', inputs: ['w'], outputs: ['wc'], attrs: { perm: [r + 1, r, ...spatial.map((a) => a - 1)] } },
     {
       op: 'Conv',
@@ -74,12 +75,15 @@ function convModel(c: ConvCall, initializer: Float32Array | undefined): EncodedM
   const x = { name: 'x', shape: ['batch', ...c.x.shape.slice(1)] };
   const w = { name: 'w', shape: c.w.shape };
   const initializers: Initializer[] = initializer ? [{ name: 'w', shape: c.w.shape, data: initializer }] : [];
-  return encodeModel({
-    nodes,
-    inputs: initializer ? [x] : [x, w],
-    outputs: [{ name: 'y', shape: ['batch', ...outputSpatial(c), cout] }],
-    initializers,
-  });
+  // A constant kernel's Transpose is computed here (once per kernel array), not by ORT.
+  return encodeModel(
+    foldConstants({
+      nodes,
+      inputs: initializer ? [x] : [x, w],
+      outputs: [{ name: 'y', shape: ['batch', ...outputSpatial(c), cout] }],
+      initializers,
+    }),
+  );
 }
 
 function configKey(c: ConvCall, constantKernel: boolean): string {

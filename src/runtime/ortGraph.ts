@@ -28,6 +28,7 @@ import { activeConvExecutor, setConvExecutor, type ConvExecutor, type SpatialPad
 import { hostValuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type ValueSpec } from './ortModel';
+import { foldConstants } from './foldConstants';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 import { sinkChannelsFirst } from './recordLayout';
 import { elemType, Recorder, RecordingBackend, RECORD_BACKEND, typedValues, type Values } from './recordBackend';
@@ -48,6 +49,8 @@ export interface OrtGraphStats {
   small: number;
   /** Channels-first Transposes that recordLayout.ts made unnecessary, over every recorded graph. */
   transposesRemoved: number;
+  /** Nodes that read only constants, computed before the session was built (foldConstants.ts), over every recorded graph. */
+  constantsFolded: number;
   /** Why, one line per distinct reason. */
   readonly fallbackReasons: string[];
   /** Milliseconds spent recording, building sessions and running them (for the bench). */
@@ -174,12 +177,15 @@ export interface PassRunnerOptions {
   readonly packWeights?: boolean;
   /** Convolutions chained channels-first (recordLayout.ts); default: unless GRADIENT_LENS_ORT_LAYOUT=0. */
   readonly channelsFirstChains?: boolean;
+  /** Nodes that read only constants computed before the session is built (foldConstants.ts); default: unless GRADIENT_LENS_ORT_FOLD=0. */
+  readonly foldConstants?: boolean;
 }
 
 /** `minWeightedNodes`: smaller passes run eagerly (tests record every pass with 0). */
 export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeightedNodes = MIN_WEIGHTED_NODES, opts: PassRunnerOptions = {}): PassRunner {
   const packWeights = opts.packWeights ?? process.env.GRADIENT_LENS_ORT_PACK !== '0';
   const channelsFirstChains = opts.channelsFirstChains ?? process.env.GRADIENT_LENS_ORT_LAYOUT !== '0';
+  const fold = opts.foldConstants ?? process.env.GRADIENT_LENS_ORT_FOLD !== '0';
   const options = sessionOptions(intraOpThreads);
   const stats: OrtGraphStats = {
     recorded: 0,
@@ -189,6 +195,7 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     fallbacks: 0,
     small: 0,
     transposesRemoved: 0,
+    constantsFolded: 0,
     fallbackReasons: [],
     recordMs: 0,
     sessionMs: 0,
@@ -264,10 +271,12 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
       );
     const t1 = Date.now();
     const outSpecs: ValueSpec[] = outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: elemType(o.dtype) }));
-    const model = encodeModel(
-      { nodes: recorder.nodes, inputs: recorder.inputSpecs, outputs: outSpecs, initializers: recorder.initializers },
-      'gradient-lens-reverse-pass',
-    );
+    // The nodes that read only weights (kernel transposes, batch-norm scales) are computed
+    // here, not by ORT's slower folding while it builds the session (foldConstants.ts).
+    const recorded = { nodes: recorder.nodes, inputs: recorder.inputSpecs, outputs: outSpecs, initializers: recorder.initializers };
+    const spec = fold ? foldConstants(recorded) : recorded;
+    stats.constantsFolded += recorder.nodes.length - spec.nodes.length;
+    const model = encodeModel(spec, 'gradient-lens-reverse-pass');
     const session = ort.newSession(model, options);
     stats.sessionMs += Date.now() - t1;
     stats.recorded++;

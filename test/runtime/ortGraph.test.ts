@@ -97,6 +97,38 @@ test('a pass with a kernel the recording lacks runs eagerly, and the runner says
   x.dispose();
 });
 
+test('resnet_cifar8: constants folded before the session give the numbers ORT folds itself', async () => {
+  const fixture = await fixtureForward('resnet_cifar8');
+  const { graph, exec, acts } = fixture;
+  const target = graph.outputs[0].name;
+  const wrt = partitionBlocks(graph, fixture.inputName, target).boundaries.slice(0, -1);
+  const y = acts.get(target)!;
+  const probes = 2;
+  const seed = tf.tensor(new SeededRandom(9).gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
+  const seeds = new Map([[target, seed]]);
+  const byOrt = ortPassRunner(loadOnnxRuntime(), 2, 0, { foldConstants: false });
+  const folded = ortPassRunner(loadOnnxRuntime(), 2, 0, { foldConstants: true });
+  try {
+    setPassRunner(byOrt);
+    const a = exec.vjp(acts, seeds, wrt, undefined, probes);
+    setPassRunner(folded);
+    const b = exec.vjp(acts, seeds, wrt, undefined, probes);
+    setPassRunner(undefined);
+    for (const r of [byOrt, folded]) assert.equal(r.stats.runs, 1, `ran on ONNX Runtime: ${r.stats.fallbackReasons.join('; ')}`);
+    assert.equal(byOrt.stats.constantsFolded, 0);
+    // Every convolution's kernel Transpose and every batch norm's scale, at least.
+    assert.ok(folded.stats.constantsFolded >= 8, `${folded.stats.constantsFolded} nodes folded`);
+    for (const w of wrt) assert.ok(maxRelDiff(b.get(w)!, a.get(w)!) < 1e-6, `cotangent of ${w}`);
+    [...a.values(), ...b.values()].forEach((t) => t.dispose());
+  } finally {
+    setPassRunner(undefined);
+    byOrt.dispose();
+    folded.dispose();
+    seed.dispose();
+    fixture.dispose();
+  }
+});
+
 test('resnet_cifar8: convolutions chained channels-first give the same numbers with fewer Transposes', async () => {
   const fixture = await fixtureForward('resnet_cifar8');
   const { graph, exec, acts } = fixture;
