@@ -228,8 +228,15 @@ function chunk(
             result = { t, perPoint: true };
           }
         } else if (step.rule === 'own') {
-          const tangentsOf = node.inputs.map((_, j) => (j === 0 ? asRows(ins[0]) : undefined));
-          result = { t: exec.nodeJvp(acts, step.index, tangentsOf, c)!, perPoint: true };
+          // When the mean over the points follows, an op that can average its own JVPs saves
+          // forming the n^2 rows (OpKernel.jvpMean).
+          const x = ins[0];
+          const mean = !x.perPoint && !plan.perPoint.has(node.outputs[0]) ? exec.nodeJvpMean(acts, step.index, x.t, x.slope) : undefined;
+          if (mean !== undefined) result = { t: mean, perPoint: false };
+          else {
+            const tangentsOf = node.inputs.map((_, j) => (j === 0 ? asRows(x) : undefined));
+            result = { t: exec.nodeJvp(acts, step.index, tangentsOf, c)!, perPoint: true };
+          }
         } else if (!ins.some(varies)) {
           result = {
             t: affineJvp(

@@ -70,6 +70,18 @@ export interface JvpArgs extends ForwardArgs {
   readonly copies: number;
 }
 
+/**
+ * The mean over the batch's n points of a JVP at each point (OpKernel.jvpMean), for c tangents
+ * that are the same at every point up to a per-point elementwise factor.
+ */
+export interface JvpMeanArgs extends ForwardArgs {
+  readonly outputs: readonly Tensor[];
+  /** The c directions of the first input, [c, ...] (the input's shape with c in place of the batch). */
+  readonly tangent: Tensor;
+  /** Per-point factor [n, ...] of the input's shape (an elementwise nonlinearity's slopes); absent: 1. */
+  readonly slope?: Tensor;
+}
+
 export interface OpKernel {
   /**
    * Indices of the inputs that carry data the output depends on differentiably. The other
@@ -91,6 +103,13 @@ export interface OpKernel {
    * of k_lin (src/metrics/blockJvp.ts).
    */
   jvp?(args: JvpArgs): Tensor;
+  /**
+   * (1/n) sum_j J_j (slope_j * t) for each direction t: what blockJvp needs when the mean over
+   * the points follows, computed without forming the n^2 rows of `jvp` (a max pool gathers each
+   * point's window maxima from the c directions, not from n copies of them). Undefined where
+   * the op does not take this form (the caller then forms the rows).
+   */
+  jvpMean?(args: JvpMeanArgs): Tensor | undefined;
   /**
    * True when the op is affine in its data inputs for fixed non-data inputs (Conv, MatMul,
    * Gemm, BatchNormalization in inference mode, Add, Reshape, Transpose, pooling by

@@ -462,6 +462,20 @@ export class Executor implements KernelContext {
     }
   }
 
+  /** The mean over the points of node `index`'s JVPs (OpKernel.jvpMean), or undefined where the kernel has none for this call. */
+  nodeJvpMean(acts: Activations, index: number, tangent: Tensor, slope: Tensor | undefined): Tensor | undefined {
+    const node = this.graph.nodes[index];
+    const kernel = this.kernels[index];
+    if (!kernel.jvpMean) return undefined;
+    const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
+    const outputs = node.outputs.map((name) => this.lookup(acts, name, node));
+    try {
+      return tf.tidy(() => kernel.jvpMean!({ inputs, outputs, tangent, ...(slope && { slope }), attrs: node.attrs, node, ctx: this }));
+    } catch (e) {
+      throw new ExecutionError(node.name, node.op, e);
+    }
+  }
+
   /**
    * Whether reverse passes to `wrt` can stack probes (vjp's `probes`): every tensor on a data
    * path from them has an axis 0 to stack along.

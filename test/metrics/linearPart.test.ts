@@ -13,6 +13,7 @@ import { fixtureDir, loadReference } from '../helpers/fixtures';
 import { GraphBuilder, gaussianMatrix } from '../helpers/graphs';
 import { randn } from '../helpers/gradcheck';
 import { Executor } from '../../src/runtime/executor';
+import { toChannelsLast } from '../../src/passes/layout';
 import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
 import { referenceOutput } from '../../src/graph/queries';
@@ -26,6 +27,33 @@ import type { LinearisationInfo } from '../../src/report/schema';
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
+}
+
+/** S v_i = mean_j J(v_j) v_i as [n, dOut], every J(v_j) in full from one VJP per output unit (one-hot on every sample). */
+function linearPartFromOneHots(exec: Executor, acts: Map<string, tf.Tensor>, input: string, output: string): tf.Tensor2D {
+  const v = acts.get(input)!;
+  const f = acts.get(output)!;
+  const n = v.shape[0];
+  const dIn = v.size / n;
+  const dOut = f.size / n;
+  const vs = v.dataSync();
+  const jac: number[][][] = Array.from({ length: n }, () => []);
+  for (let k = 0; k < dOut; k++) {
+    const seed = tf.tensor(oneHotRows(n, dOut, k), f.shape);
+    const g = exec.vjp(acts, new Map([[output, seed]]), [input]).get(input)!;
+    const gs = g.dataSync();
+    for (let j = 0; j < n; j++) jac[j].push(Array.from(gs.slice(j * dIn, (j + 1) * dIn)));
+    [seed, g].forEach((t) => t.dispose());
+  }
+  const expected: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < dOut; k++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) for (let e = 0; e < dIn; e++) s += jac[j][k][e] * vs[i * dIn + e];
+      expected.push(s / n);
+    }
+  }
+  return tf.tensor2d(expected, [n, dOut]);
 }
 
 describe('block-local forward and JVPs', () => {
@@ -148,32 +176,42 @@ describe('exact JVPs of a block (blockJvp.ts)', () => {
     const acts = exec.forward(feeds);
     const sv = (await exactLinearPart(exec, acts, 'x', y))!;
     assert.ok(sv !== null, 'every op of the block has an exact rule');
-    // Reference: every J(v_j) in full from one VJP per output unit (one-hot on every sample).
-    const dIn = 72;
-    const dOut = acts.get(y)!.size / n;
-    const vs = x.dataSync();
-    const jac: number[][][] = Array.from({ length: n }, () => []);
-    for (let k = 0; k < dOut; k++) {
-      const seed = tf.tensor(oneHotRows(n, dOut, k), acts.get(y)!.shape);
-      const g = exec.vjp(acts, new Map([[y, seed]]), ['x']).get('x')!;
-      const gs = g.dataSync();
-      for (let j = 0; j < n; j++) jac[j].push(Array.from(gs.slice(j * dIn, (j + 1) * dIn)));
-      [seed, g].forEach((t) => t.dispose());
-    }
-    const expected: number[] = [];
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < dOut; k++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) for (let e = 0; e < dIn; e++) s += jac[j][k][e] * vs[i * dIn + e];
-        expected.push(s / n);
-      }
-    }
-    const want = tf.tensor2d(expected, [n, dOut]);
+    const want = linearPartFromOneHots(exec, acts, 'x', y);
     const err = maxRelDiff(sv, want);
     assert.ok(err < 1e-5, `S v differs from the one-hot VJPs' by ${err}`);
     [sv, want, x].forEach((t) => t.dispose());
     exec.disposeActivations(acts, feeds);
     exec.dispose();
+  });
+
+  test('a block ending in ReLU and max pool (a ResNet stem, channels-last) averages the pool JVPs without the n^2 rows', async () => {
+    const n = 5;
+    const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+    const w = b.constant(gaussianMatrix(4, 3 * 9, 11, 0.5), [4, 3, 3, 3]);
+    const relu = b.node('Relu', [b.node('Conv', ['x', w, b.constant(gaussianMatrix(1, 4, 12, 0.3), [4])], { pads: [1, 1, 1, 1] })]);
+    const y = b.node('MaxPool', [relu], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    // The pool alone too: its tangents are the same at every point (no slope).
+    for (const input of ['x', relu]) {
+      const exec = new Executor(toChannelsLast(b.build(y).graph));
+      let averaged = 0;
+      const nodeJvpMean = exec.nodeJvpMean.bind(exec);
+      exec.nodeJvpMean = (...args) => {
+        const out = nodeJvpMean(...args);
+        if (out !== undefined) averaged++;
+        return out;
+      };
+      const x = randn([n, 3, 8, 8], 8);
+      const feeds = new Map([['x', x]]);
+      const acts = exec.forward(feeds);
+      const sv = (await exactLinearPart(exec, acts, input, y))!;
+      assert.equal(averaged, 1, 'the pool averaged its own JVPs');
+      const want = linearPartFromOneHots(exec, acts, input, y);
+      const err = maxRelDiff(sv, want);
+      assert.ok(err < 1e-5, `S v from ${input} differs from the one-hot VJPs' by ${err}`);
+      [sv, want, x].forEach((t) => t.dispose());
+      exec.disposeActivations(acts, feeds);
+      exec.dispose();
+    }
   });
 
   test('a block with a product of two data tensors has no exact rule: null, and k_lin falls back to finite differences', async () => {
