@@ -9,14 +9,20 @@
  * keep freed memory in the heap for the next pass, and back large blocks with huge pages:
  *
  * - mmap_threshold 32 MiB (glibc's largest): blocks up to that come from the heap, not mmap;
+ * - mmap_max 0: no block comes from mmap, not even above 32 MiB. A ResNet-18-sized pass stacks
+ *   8 probes of 16 samples at its stem's [32, 32, 64], exactly 32 MiB a tensor, which with
+ *   ORT's alignment is just over the threshold: every such tensor was a fresh mapping. An ORT
+ *   Mul of two of them took 16 ms with mmap, 5 ms without (4 ms for half the size);
  * - trim_threshold 16 GiB: free memory at the heap's top is not given back between passes;
  * - hugetlb=1: the heap and the larger mappings use transparent huge pages (madvise), one
  *   fault per 2 MiB instead of per 4 KiB.
  *
  * Measured with `--backend ort` (bench/results-2026-12-07-allocator.md): resnet18_64 11.7 s ->
  * 7.8 s, mobilenetv2_64 22.4 s -> 16.6 s; peak RSS +6% (the heap keeps what a pass freed, up to
- * the peak it reached anyway). wasm keeps its own linear memory and is unaffected; PyTorch's
- * reference got slower with them, so the bench runs it without.
+ * the peak it reached anyway). mmap_max 0 then took resnet18_64 from 6.1-6.8 s to 5.8-6.2 s
+ * (3 runs each, interleaved; peak RSS 1.16-1.22 -> 1.23-1.31 GB). wasm keeps its own linear
+ * memory and is unaffected; PyTorch's reference got slower with them, so the bench runs it
+ * without. The price: memory a long-lived process freed stays in its heap, up to its peak.
  *
  * They must be in the environment when the process starts (glibc reads them once), so they
  * are given to child processes: the extension's worker, and the CLI relaunches itself once
@@ -26,6 +32,7 @@
 export const ALLOCATOR_TUNABLES: readonly string[] = [
   'glibc.malloc.hugetlb=1',
   'glibc.malloc.mmap_threshold=33554432',
+  'glibc.malloc.mmap_max=0',
   'glibc.malloc.trim_threshold=17179869184',
 ];
 
