@@ -12,6 +12,7 @@
  *
  * Sessions are cached by the pass's signature (seeds, their shapes, wrt, probes) and the
  * forward pass they read, a few at a time: every session holds its own copy of the weights.
+ * A family's session runs once and is released right after.
  *
  * A family of passes (Executor.vjpFamily: the block matrix's rows, which read one forward pass
  * and the same weights) is recorded into one graph with every pass's reduced results as outputs,
@@ -342,6 +343,17 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
           const made = record(req);
           if (typeof made === 'string') return fallback(made);
           pass = made;
+        }
+        if (req.family === true) {
+          // A family runs once per forward pass (the block matrix, the exact GSC pass): its
+          // session and pre-packed weights are released at once, so the next session reuses
+          // their memory instead of faulting in fresh pages.
+          try {
+            const out = run(pass, req);
+            return typeof out === 'string' ? fallback(out) : out;
+          } finally {
+            pass.session.dispose();
+          }
         }
         cache.set(key, pass);
         while (cache.size > MAX_CACHED) {
