@@ -8,7 +8,8 @@
  * A kernel that is a kept tensor (a model constant, or a value the kernels cache from one) is
  * an initializer of the session, so ORT pre-packs it into its blocked layout once; any other
  * kernel (the cotangent that plays the kernel in a weight gradient) is a second input.
- * Data crosses by copy: the input read with dataSync, the output written with tf.tensor.
+ * Data crosses in place where TensorFlow.js computes on wasm: ORT reads the input from the wasm
+ * heap and writes its output into a tensor allocated there (heapViews.ts).
  *
  * A depthwise convolution (one input channel per group) runs on TensorFlow.js instead:
  * measured on the 2-core machine, XNNPACK's took 49 ms CPU where ORT's took 89 (3x3 over
@@ -20,10 +21,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
-import { valuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
 import { foldConstants } from './foldConstants';
+import { heapOutput, valuesForRun } from './heapViews';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
 export interface OrtConvExecutor extends ConvExecutor {
@@ -91,8 +92,9 @@ function configKey(c: ConvCall, constantKernel: boolean): string {
   return [kernel, c.x.shape.slice(1).join('x'), c.strides.join(','), c.dilations.join(','), c.begin.join(','), c.end.join(',')].join('|');
 }
 
+/** A float32 tensor's values for one run (valuesForRun: a weight's own array or a view of the wasm heap). */
 function float32(t: Tensor): Float32Array {
-  const data = valuesOf(t);
+  const data = valuesForRun(t);
   if (!(data instanceof Float32Array)) throw new Error(`ONNX Runtime convolution of a ${t.dtype} tensor`);
   return data;
 }
@@ -152,11 +154,20 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number, opts: O
       return tfjsConvExecutor.conv(x, w, strides, dilations, pads);
     }
     const session = sessionFor(call, constantKernel);
-    const feeds: Record<string, InstanceType<OrtRuntime['Tensor']>> = { x: new ort.Tensor('float32', float32(x), x.shape) };
-    if (!constantKernel) feeds.w = new ort.Tensor('float32', float32(w), w.shape);
-    const y = session.run(feeds, { y: null }, {}).y;
-    stats.runs++;
-    return tf.tensor(y.data as Float32Array, y.dims as number[], 'float32');
+    const yShape = [x.shape[0], ...outputSpatial(call), w.shape[r + 1]];
+    // ORT writes straight into a wasm tensor and reads its inputs in place (heapViews.ts):
+    // the output is allocated first, since an allocation may move the heap under earlier views.
+    const out = heapOutput(yShape);
+    try {
+      const feeds: Record<string, InstanceType<OrtRuntime['Tensor']>> = { x: new ort.Tensor('float32', float32(x), x.shape) };
+      if (!constantKernel) feeds.w = new ort.Tensor('float32', float32(w), w.shape);
+      const y = session.run(feeds, { y: out === undefined ? null : new ort.Tensor('float32', out.view(), yShape) }, {}).y;
+      stats.runs++;
+      return out?.tensor ?? tf.tensor(y.data as Float32Array, y.dims as number[], 'float32');
+    } catch (e) {
+      out?.tensor.dispose();
+      throw e;
+    }
   };
 
   return {

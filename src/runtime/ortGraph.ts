@@ -30,6 +30,7 @@ import { hostValuesOf } from '../ops/hostValues';
 import type { Tensor } from '../ops/kernel';
 import { encodeModel, type ValueSpec } from './ortModel';
 import { foldConstants } from './foldConstants';
+import { valuesForRun } from './heapViews';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 import { sinkChannelsFirst } from './recordLayout';
 import { elemType, Recorder, RecordingBackend, RECORD_BACKEND, typedValues, type Values } from './recordBackend';
@@ -153,13 +154,6 @@ const recordingConv: ConvExecutor = {
     return tf.engine().runKernel(GROUPED_CONV_KERNEL, { x, w }, attrs) as Tensor;
   },
 };
-
-/** Typed data of a tensor of the compute backend, as ONNX Runtime takes it. */
-function feedData(t: Tensor): Float32Array | Int32Array | Uint8Array {
-  const data = t.dataSync();
-  if (data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array) return data;
-  throw new Error(`a ${t.dtype} tensor cannot be fed to ONNX Runtime`);
-}
 
 /**
  * Passes through fewer weight layers run eagerly: building a session (~100 ms on a 2-core
@@ -300,7 +294,8 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
         const name = b.key.slice(colon + 1);
         const t = b.key.slice(0, colon) === 'seed' ? req.seeds.get(name) : req.acts.get(name);
         if (t === undefined) return `no tensor ${b.key} to feed`;
-        data = feedData(t);
+        // In place (a view of the wasm heap): nothing allocates on the heap until the run is over.
+        data = valuesForRun(t);
         dims = t.shape;
       }
       const type = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';

@@ -17,7 +17,8 @@ import { env, Tensor, type InferenceSession as OrtInferenceSession, type Tensor 
 
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: OrtInferenceSession.SessionOptions): void;
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: OrtInferenceSession.RunOptions): Record<string, OrtTensor>;
+  /** `fetches`: null, or a tensor of the output's shape that ORT writes into (pre-allocated). */
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>, options: OrtInferenceSession.RunOptions): Record<string, OrtTensor>;
   dispose(): void;
 }
 
