@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Executor, Activations, Checkpoint } from '../runtime/executor';
-import type { SeededRandom } from '../runtime/random';
+import { fillNormal, type SeededRandom } from '../runtime/random';
 
 export interface JacobianPlan {
   /** Use one-hot cotangents (exact) rather than Gaussian probes. */
@@ -99,7 +99,12 @@ export function largestActivation(exec: Executor, acts: Activations): number {
  */
 export function stackedCotangents(plan: Pick<JacobianPlan, 'exact' | 'rng'>, n: number, d: number, p: number, k: number): Float32Array {
   const out = new Float32Array(k * n * d);
-  for (let j = 0; j < k; j++) out.set(plan.exact ? oneHotRows(n, d, p + j) : plan.rng.normal(n * d), j * n * d);
+  for (let j = 0; j < k; j++) {
+    const rows = out.subarray(j * n * d, (j + 1) * n * d);
+    // Drawn in place: the same stream as rng.normal(n * d), without an array per probe.
+    if (plan.exact) rows.set(oneHotRows(n, d, p + j));
+    else fillNormal(plan.rng, rows);
+  }
   return out;
 }
 
