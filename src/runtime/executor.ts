@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
 import { tensorFromValues } from '../ops/hostValues';
-import type { KernelContext, OpKernel, Tensor } from '../ops/kernel';
+import type { JvpArgs, KernelContext, OpKernel, Tensor } from '../ops/kernel';
 import { kernelFor } from '../ops/registry';
 import { checkOutputSize, outputElementBound } from './sizeGuard';
 import type { MemoryBudget } from './memoryBudget';
@@ -450,27 +450,23 @@ export class Executor implements KernelContext {
    * The caller owns the result.
    */
   nodeJvp(acts: Activations, index: number, tangents: readonly (Tensor | undefined)[], copies: number): Tensor | null {
-    const node = this.graph.nodes[index];
-    const kernel = this.kernels[index];
-    if (!kernel.jvp) return null;
-    const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
-    const outputs = node.outputs.map((name) => this.lookup(acts, name, node));
-    try {
-      return tf.tidy(() => kernel.jvp!({ inputs, outputs, tangents, copies, attrs: node.attrs, node, ctx: this }));
-    } catch (e) {
-      throw new ExecutionError(node.name, node.op, e);
-    }
+    const jvp = this.kernels[index].jvp;
+    return jvp ? this.atNode(acts, index, (args) => jvp({ ...args, tangents, copies })) : null;
   }
 
   /** The mean over the points of node `index`'s JVPs (OpKernel.jvpMean), or undefined where the kernel has none for this call. */
   nodeJvpMean(acts: Activations, index: number, tangent: Tensor, slope: Tensor | undefined): Tensor | undefined {
+    const jvpMean = this.kernels[index].jvpMean;
+    return jvpMean ? this.atNode(acts, index, (args) => jvpMean({ ...args, tangent, ...(slope && { slope }) })) : undefined;
+  }
+
+  /** Calls a kernel method of node `index` with the node's retained inputs and outputs; its failure names the node. */
+  private atNode<T extends Tensor | undefined>(acts: Activations, index: number, call: (args: Omit<JvpArgs, 'tangents' | 'copies'>) => T): T {
     const node = this.graph.nodes[index];
-    const kernel = this.kernels[index];
-    if (!kernel.jvpMean) return undefined;
     const inputs = node.inputs.map((name) => (name === '' ? undefined : this.lookup(acts, name, node)));
     const outputs = node.outputs.map((name) => this.lookup(acts, name, node));
     try {
-      return tf.tidy(() => kernel.jvpMean!({ inputs, outputs, tangent, ...(slope && { slope }), attrs: node.attrs, node, ctx: this }));
+      return tf.tidy(() => call({ inputs, outputs, attrs: node.attrs, node, ctx: this }));
     } catch (e) {
       throw new ExecutionError(node.name, node.op, e);
     }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { ortPassRunner, setPassRunner, type PassRunner } from '../../src/runtime/ortGraph';
+import { ortPassRunner, setPassRunner, type PassRunner, type PassRunnerOptions } from '../../src/runtime/ortGraph';
 import { loadOnnxRuntime } from '../../src/runtime/ortSession';
 import { setConvExecutor, tfjsConvExecutor } from '../../src/ops/convCore';
 import { SeededRandom } from '../../src/runtime/random';
@@ -97,67 +97,55 @@ test('a pass with a kernel the recording lacks runs eagerly, and the runner says
   x.dispose();
 });
 
-test('resnet_cifar8: constants folded before the session give the numbers ORT folds itself', async () => {
+/**
+ * One stacked-probe reverse pass of resnet_cifar8 from its output to every block boundary,
+ * recorded by two runners built with different options: `check` gets both runners and the
+ * largest relative difference between their cotangents.
+ */
+async function twoRunners(
+  probes: number,
+  seedOf: number,
+  options: readonly [PassRunnerOptions, PassRunnerOptions],
+  check: (a: PassRunner, b: PassRunner, maxDiff: number) => void,
+): Promise<void> {
   const fixture = await fixtureForward('resnet_cifar8');
   const { graph, exec, acts } = fixture;
   const target = graph.outputs[0].name;
   const wrt = partitionBlocks(graph, fixture.inputName, target).boundaries.slice(0, -1);
   const y = acts.get(target)!;
-  const probes = 2;
-  const seed = tf.tensor(new SeededRandom(9).gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
+  const seed = tf.tensor(new SeededRandom(seedOf).gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
   const seeds = new Map([[target, seed]]);
-  const byOrt = ortPassRunner(loadOnnxRuntime(), 2, 0, { foldConstants: false });
-  const folded = ortPassRunner(loadOnnxRuntime(), 2, 0, { foldConstants: true });
+  const runners = options.map((o) => ortPassRunner(loadOnnxRuntime(), 2, 0, o));
   try {
-    setPassRunner(byOrt);
-    const a = exec.vjp(acts, seeds, wrt, undefined, probes);
-    setPassRunner(folded);
-    const b = exec.vjp(acts, seeds, wrt, undefined, probes);
+    const [a, b] = runners.map((r) => {
+      setPassRunner(r);
+      return exec.vjp(acts, seeds, wrt, undefined, probes);
+    });
     setPassRunner(undefined);
-    for (const r of [byOrt, folded]) assert.equal(r.stats.runs, 1, `ran on ONNX Runtime: ${r.stats.fallbackReasons.join('; ')}`);
-    assert.equal(byOrt.stats.constantsFolded, 0);
-    // Every convolution's kernel Transpose and every batch norm's scale, at least.
-    assert.ok(folded.stats.constantsFolded >= 8, `${folded.stats.constantsFolded} nodes folded`);
-    for (const w of wrt) assert.ok(maxRelDiff(b.get(w)!, a.get(w)!) < 1e-6, `cotangent of ${w}`);
+    for (const r of runners) assert.equal(r.stats.runs, 1, `ran on ONNX Runtime: ${r.stats.fallbackReasons.join('; ')}`);
+    check(runners[0], runners[1], Math.max(...wrt.map((w) => maxRelDiff(b.get(w)!, a.get(w)!))));
     [...a.values(), ...b.values()].forEach((t) => t.dispose());
   } finally {
     setPassRunner(undefined);
-    byOrt.dispose();
-    folded.dispose();
+    runners.forEach((r) => r.dispose());
     seed.dispose();
     fixture.dispose();
   }
-});
+}
 
-test('resnet_cifar8: convolutions chained channels-first give the same numbers with fewer Transposes', async () => {
-  const fixture = await fixtureForward('resnet_cifar8');
-  const { graph, exec, acts } = fixture;
-  const target = graph.outputs[0].name;
-  const wrt = partitionBlocks(graph, fixture.inputName, target).boundaries.slice(0, -1);
-  const y = acts.get(target)!;
-  const probes = 3;
-  const seed = tf.tensor(new SeededRandom(5).gaussian(probes * y.size), [probes * y.shape[0], ...y.shape.slice(1)]);
-  const seeds = new Map([[target, seed]]);
-  const plain = ortPassRunner(loadOnnxRuntime(), 2, 0, { channelsFirstChains: false });
-  const chained = ortPassRunner(loadOnnxRuntime(), 2, 0, { channelsFirstChains: true });
-  try {
-    setPassRunner(plain);
-    const a = exec.vjp(acts, seeds, wrt, undefined, probes);
-    setPassRunner(chained);
-    const b = exec.vjp(acts, seeds, wrt, undefined, probes);
-    setPassRunner(undefined);
-    for (const r of [plain, chained]) assert.equal(r.stats.runs, 1, `ran on ONNX Runtime: ${r.stats.fallbackReasons.join('; ')}`);
+test('resnet_cifar8: constants folded before the session give the numbers ORT folds itself', () =>
+  twoRunners(2, 9, [{ foldConstants: false }, { foldConstants: true }], (byOrt, folded, maxDiff) => {
+    assert.equal(byOrt.stats.constantsFolded, 0);
+    // Every convolution's kernel Transpose and every batch norm's scale, at least.
+    assert.ok(folded.stats.constantsFolded >= 8, `${folded.stats.constantsFolded} nodes folded`);
+    assert.ok(maxDiff < 1e-6, `cotangents differ by ${maxDiff}`);
+  }));
+
+test('resnet_cifar8: convolutions chained channels-first give the same numbers with fewer Transposes', () =>
+  twoRunners(3, 5, [{ channelsFirstChains: false }, { channelsFirstChains: true }], (plain, chained, maxDiff) => {
     assert.equal(plain.stats.transposesRemoved, 0);
     // resnet_cifar8's reverse pass goes through 8 convolutions in a row, 3 blocks with ReLU masks, batch norms and skips.
     assert.ok(chained.stats.transposesRemoved >= 4, `${chained.stats.transposesRemoved} Transposes removed`);
     // It only moves where data is permuted: the same float32 operations in the same order.
-    for (const w of wrt) assert.equal(maxRelDiff(b.get(w)!, a.get(w)!), 0, `cotangent of ${w}`);
-    [...a.values(), ...b.values()].forEach((t) => t.dispose());
-  } finally {
-    setPassRunner(undefined);
-    plain.dispose();
-    chained.dispose();
-    seed.dispose();
-    fixture.dispose();
-  }
-});
+    assert.equal(maxDiff, 0);
+  }));
