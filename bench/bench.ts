@@ -12,8 +12,12 @@
  *        'ort-graph': --backend ort with whole reverse passes as ORT graphs, the default, the block
  *        matrix's rows as one family; 'ort-rows': the same with one graph per row, GRADIENT_LENS_ORT_FAMILIES=0)
  *        (T goes to the analysis as GRADIENT_LENS_THREADS)
- *        [--no-torch] [--update] [model ...]
+ *        [--no-torch] [--update] [--repeat N] [model ...]
  * --update replaces only the rows of the models (thread counts, backends) run, keeping the others.
+ * --repeat N runs every configuration and PyTorch N times, in rounds (each round: every backend,
+ * then PyTorch), and keeps the run of median wall time of each: on a shared VM one pair of runs
+ * can differ by 30% either way, so the ratio is taken between medians (every run's wall time is
+ * kept in `wallMsRuns`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +52,14 @@ interface TorchResult {
   readonly maxRelDiffGscToOutput: number;
 }
 
+/** The parts of our report the bench reads. */
+interface BenchReport {
+  readonly blocks: unknown[];
+  readonly timings: Record<string, number>;
+  readonly backend: { readonly name: string };
+  readonly settings: { readonly batch: number; readonly probes: number; readonly threads?: number };
+}
+
 interface BenchResult {
   readonly name: string;
   readonly model: string;
@@ -64,8 +76,17 @@ interface BenchResult {
   /** Size of the wasm memory at exit (it only grows, so this is its peak); -1 off wasm. */
   readonly wasmHeapMb: number;
   readonly timings: Record<string, number>;
+  /** Wall time of every run (--repeat); the other figures are the median run's. */
+  readonly wallMsRuns: readonly number[];
   /** The same VJPs in PyTorch (null when python3 with torch is not installed). */
-  readonly pytorch: (TorchResult & { readonly wallMs: number }) | null;
+  readonly pytorch: TorchRun | null;
+}
+
+type TorchRun = TorchResult & { readonly wallMs: number; readonly wallMsRuns?: readonly number[] };
+
+/** The run of median wall time (the lower middle one of an even count). */
+function medianRun<T extends { readonly wallMs: number }>(runs: readonly T[]): T {
+  return [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor((runs.length - 1) / 2)];
 }
 
 /** The repository's fixture models (this file runs from out/bench). */
@@ -147,7 +168,7 @@ function runOurs(
   };
 }
 
-function runTorch(py: string, c: BenchCase, reportJson: string, tmp: string): (TorchResult & { wallMs: number }) | null {
+function runTorch(py: string, c: BenchCase, reportJson: string, tmp: string): TorchRun | null {
   if (c.input === undefined) return null;
   const out = path.join(tmp, `${c.name}.torch.json`);
   const script = path.resolve(__dirname, '..', '..', 'bench', 'pytorch_reference.py');
@@ -191,6 +212,7 @@ function main(): void {
   const threadCounts = opt('--threads', '').split(',');
   const py = flag('--no-torch') ? null : findTorchPython();
   const update = flag('--update');
+  const repeat = Math.max(1, Number(opt('--repeat', '1')) || 1);
   if (py === null) process.stdout.write('no python3 with torch and onnx: PyTorch comparison skipped\n');
   const cases = benchCases(args);
   const tmp = path.join(os.tmpdir(), 'gradient-lens-bench');
@@ -198,7 +220,7 @@ function main(): void {
   const results: BenchResult[] = [];
   const file = path.resolve('bench', 'results.json');
   const old = update && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results : [];
-  // Written after every run, so that an interrupted bench keeps what it measured.
+  // Written after every model, so that an interrupted bench keeps what it measured.
   const save = (): void => {
     const key = (r: BenchResult): string => `${r.name}/${r.threads}/${r.backend}`;
     const fresh = new Set(results.map(key));
@@ -207,42 +229,51 @@ function main(): void {
     writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), results: rows }, null, 2));
   };
   for (const c of cases) {
-    let torch: BenchResult['pytorch'] | undefined;
-    for (const threads of threadCounts)
-      for (const backend of backends) {
-        const json = path.join(tmp, `${c.name}.json`);
-        const ours = runOurs(c, json, probes, backend, batch, threads);
-        const report = JSON.parse(readFileSync(json, 'utf8')) as {
-          blocks: unknown[];
-          timings: Record<string, number>;
-          backend: { name: string };
-          settings: { batch: number; probes: number; threads?: number };
-        };
-        torch ??= py === null ? null : runTorch(py, c, json, tmp);
-        results.push({
-          name: c.name,
-          model: path.relative(process.cwd(), c.model),
-          backend: backend.startsWith('ort-') && report.backend.name === 'ort' ? backend : report.backend.name,
-          threads: threads === '' ? 'default' : threads,
-          batch: report.settings.batch,
-          probes: report.settings.probes,
-          blocks: report.blocks.length,
-          wallMs: ours.wallMs,
-          cpuMs: ours.cpuMs,
-          analysisMs: report.timings.totalMs,
-          peakRssMb: ours.peakRssMb,
-          wasmHeapMb: ours.wasmHeapMb,
-          timings: report.timings,
-          pytorch: torch,
-        });
-        const theirs = torch
-          ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB`
-          : '';
-        process.stdout.write(
-          `${c.name.padEnd(20)} ${(backend.startsWith('ort-') ? backend : report.backend.name).padEnd(8)} threads ${threads || 'default'} ${String(ours.wallMs).padStart(7)} ms wall ${String(ours.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(ours.peakRssMb).padStart(5)} MB${theirs}\n`,
-        );
-        save();
-      }
+    const configs = threadCounts.flatMap((threads) => backends.map((backend) => ({ threads, backend })));
+    const ours = configs.map(() => [] as { run: ReturnType<typeof runOurs>; report: BenchReport }[]);
+    const torchRuns: TorchRun[] = [];
+    for (let round = 0; round < repeat; round++) {
+      configs.forEach(({ threads, backend }, i) => {
+        const json = path.join(tmp, `${c.name}.${i}.json`);
+        const run = runOurs(c, json, probes, backend, batch, threads);
+        ours[i].push({ run, report: JSON.parse(readFileSync(json, 'utf8')) as BenchReport });
+        // PyTorch reads the block boundaries from our report: once per round, after the first configuration.
+        if (i === 0 && py !== null) {
+          const torch = runTorch(py, c, json, tmp);
+          if (torch !== null) torchRuns.push(torch);
+        }
+      });
+    }
+    const torch: TorchRun | null = torchRuns.length === 0 ? null : { ...medianRun(torchRuns), wallMsRuns: torchRuns.map((t) => t.wallMs) };
+    configs.forEach(({ threads, backend }, i) => {
+      const median = medianRun(ours[i].map((o) => ({ ...o, wallMs: o.run.wallMs })));
+      const { run, report } = median;
+      results.push({
+        name: c.name,
+        model: path.relative(process.cwd(), c.model),
+        backend: backend.startsWith('ort-') && report.backend.name === 'ort' ? backend : report.backend.name,
+        threads: threads === '' ? 'default' : threads,
+        batch: report.settings.batch,
+        probes: report.settings.probes,
+        blocks: report.blocks.length,
+        wallMs: run.wallMs,
+        cpuMs: run.cpuMs,
+        analysisMs: report.timings.totalMs,
+        peakRssMb: run.peakRssMb,
+        wasmHeapMb: run.wasmHeapMb,
+        timings: report.timings,
+        wallMsRuns: ours[i].map((o) => o.run.wallMs),
+        pytorch: torch,
+      });
+      const of = repeat > 1 ? ` (median of ${repeat})` : '';
+      const theirs = torch
+        ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB   ratio ${(run.wallMs / torch.wallMs).toFixed(2)}x`
+        : '';
+      process.stdout.write(
+        `${c.name.padEnd(20)} ${(backend.startsWith('ort-') ? backend : report.backend.name).padEnd(8)} threads ${threads || 'default'} ${String(run.wallMs).padStart(7)} ms wall${of} ${String(run.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(run.peakRssMb).padStart(5)} MB${theirs}\n`,
+      );
+      save();
+    });
   }
   process.stdout.write(`results written to ${file}\n`);
 }

@@ -87,7 +87,8 @@ function evaluate(node: NodeSpec, inputs: readonly (Constant | undefined)[]): Co
     case 'Identity':
       return x;
     case 'Reshape':
-      return reshaped(x, reshapeTarget(x.shape, intsOf(inputs[1])));
+      // allowzero 1 reads a 0 as an empty dimension; the recorded graphs never set it.
+      return node.attrs?.allowzero === 1 ? undefined : reshaped(x, reshapeTarget(x.shape, intsOf(inputs[1])));
     case 'Unsqueeze':
       return reshaped(x, unsqueezed(x.shape, intsOf(inputs[1])));
     case 'Squeeze':
