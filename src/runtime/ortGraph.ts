@@ -10,9 +10,9 @@
  * kernel reads back) runs eagerly instead, with the same result; `stats` counts both, so the
  * report and the tests can tell which path ran.
  *
- * Sessions are cached by the pass's signature (seeds, their shapes, wrt, probes) and the
- * forward pass they read, a few at a time: every session holds its own copy of the weights.
- * A family's session runs once and is released right after.
+ * Sessions of single passes are cached by the pass's signature (seeds, their shapes, wrt,
+ * probes) and the forward pass they read, a few at a time: every session holds its own copy of
+ * the weights. A family's session runs once and is released right after, never cached.
  *
  * A family of passes (Executor.vjpFamily: the block matrix's rows, which read one forward pass
  * and the same weights) is recorded into one graph with every pass's reduced results as outputs,
@@ -314,6 +314,9 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
     return result;
   };
 
+  /** A run's results, or the fallback its failure reason makes. */
+  const outcome = (out: Map<string, Tensor> | string): Map<string, Tensor> | undefined => (typeof out === 'string' ? fallback(out) : out);
+
   return {
     stats,
     families: opts.families ?? process.env.GRADIENT_LENS_ORT_FAMILIES !== '0',
@@ -326,10 +329,22 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
       }
       busy = true;
       try {
+        if (req.family === true) {
+          // A family runs once per forward pass (the block matrix, the exact GSC pass): it is
+          // not cached, and its session and pre-packed weights are released at once, so the
+          // next session reuses their memory instead of faulting in fresh pages.
+          const made = record(req);
+          if (typeof made === 'string') return fallback(made);
+          try {
+            return outcome(run(made, req));
+          } finally {
+            made.session.dispose();
+          }
+        }
         let actsId = actsIds.get(req.acts);
         if (actsId === undefined) actsIds.set(req.acts, (actsId = nextActsId++));
         const seeds = [...req.seeds].map(([name, t]) => `${name}[${t.shape.join(',')}]`).join(';');
-        const key = `${actsId}|${seeds}|${req.wrt.join(';')}|${req.probes}${req.family === true ? `|family of ${req.passes ?? 1}` : ''}`;
+        const key = `${actsId}|${seeds}|${req.wrt.join(';')}|${req.probes}`;
         let pass = cache.get(key);
         if (pass !== undefined) {
           stats.cacheHits++;
@@ -339,25 +354,13 @@ export function ortPassRunner(ort: OrtRuntime, intraOpThreads: number, minWeight
           if (typeof made === 'string') return fallback(made);
           pass = made;
         }
-        if (req.family === true) {
-          // A family runs once per forward pass (the block matrix, the exact GSC pass): its
-          // session and pre-packed weights are released at once, so the next session reuses
-          // their memory instead of faulting in fresh pages.
-          try {
-            const out = run(pass, req);
-            return typeof out === 'string' ? fallback(out) : out;
-          } finally {
-            pass.session.dispose();
-          }
-        }
         cache.set(key, pass);
         while (cache.size > MAX_CACHED) {
           const [oldest, entry] = cache.entries().next().value as [string, CachedPass];
           entry.session.dispose();
           cache.delete(oldest);
         }
-        const out = run(pass, req);
-        return typeof out === 'string' ? fallback(out) : out;
+        return outcome(run(pass, req));
       } finally {
         busy = false;
       }
