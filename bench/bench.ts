@@ -50,6 +50,8 @@ interface TorchResult {
   /** User + system CPU time of the process, all threads. */
   readonly cpuMs: number;
   readonly maxRelDiffGscToOutput: number;
+  /** Where both measure S v exactly (forward mode), k_lin agrees to float32 rounding. */
+  readonly maxRelDiffKLin?: number;
 }
 
 /** The parts of our report the bench reads. */
@@ -267,7 +269,7 @@ function main(): void {
       });
       const of = repeat > 1 ? ` (median of ${repeat})` : '';
       const theirs = torch
-        ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB   ratio ${(run.wallMs / torch.wallMs).toFixed(2)}x`
+        ? `   pytorch ${String(torch.wallMs).padStart(7)} ms wall ${String(torch.cpuMs).padStart(7)} ms cpu ${String(torch.peakRssMb).padStart(5)} MB   ratio ${(run.wallMs / torch.wallMs).toFixed(2)}x   k_lin diff ${(torch.maxRelDiffKLin ?? Number.NaN).toExponential(1)}`
         : '';
       process.stdout.write(
         `${c.name.padEnd(20)} ${(backend.startsWith('ort-') ? backend : report.backend.name).padEnd(8)} threads ${threads || 'default'} ${String(run.wallMs).padStart(7)} ms wall${of} ${String(run.cpuMs).padStart(7)} ms cpu ${String(report.timings.totalMs).padStart(7)} ms analysis ${String(run.peakRssMb).padStart(5)} MB${theirs}\n`,
