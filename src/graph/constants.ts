@@ -106,7 +106,8 @@ function permuted<T extends ConstData>(data: T, shape: readonly number[], perm: 
 
 const TILE = 32;
 
-function rowMajorStrides(shape: readonly number[]): number[] {
+/** Elements between consecutive indices of each axis of a row-major array of `shape`. */
+export function rowMajorStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   for (let i = shape.length - 1, s = 1; i >= 0; i--) {
     strides[i] = s;

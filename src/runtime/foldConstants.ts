@@ -17,7 +17,7 @@
  * Runtime. Float32 arithmetic gives the numbers ORT would: each op is computed in double and
  * rounded once, which for +, -, *, / and sqrt of float32 operands is the float32 result.
  */
-import { transposeValues } from '../graph/constants';
+import { rowMajorStrides, transposeValues } from '../graph/constants';
 import type { AttributeValue, ElemType, Initializer, ModelSpec, NodeSpec } from './ortModel';
 
 type Data = Initializer['data'];
@@ -207,14 +207,8 @@ function binaryFloat(a: Constant, b: Constant | undefined, f: (x: number, y: num
   }
   const size = sizeOf(shape);
   if (size > MAX_COMPUTED_ELEMENTS) return undefined;
-  const strides = (s: readonly number[]): number[] => {
-    const out = new Array<number>(rank);
-    for (let i = rank - 1, k = 1; i >= 0; i--) {
-      out[i] = s[i] === 1 ? 0 : k;
-      k *= s[i];
-    }
-    return out;
-  };
+  // A broadcast axis (size 1) stays on the same element.
+  const strides = (s: readonly number[]): number[] => rowMajorStrides(s).map((k, i) => (s[i] === 1 ? 0 : k));
   const sa = strides(as);
   const sb = strides(bs);
   const out = new Float32Array(size);
