@@ -5,9 +5,10 @@
  * cache), so both compute the same value. Light on purpose: only node:crypto, node:fs, node:path
  * and the loaders' path checks, so the extension bundle can import it without pulling in any
  * engine code. Referenced files pass the same checks as when loading (inside the model's folder,
- * regular files); each file is streamed up to the size stat gave, never read whole into memory.
+ * regular files); each file is streamed up to the size stat gave, except an ONNX model file,
+ * which is read whole to find its external data, and whose bytes are then hashed as they are.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from './errors';
@@ -15,6 +16,12 @@ import { checkFileToRead, resolveInsideModelDir } from './paths';
 
 export async function hashFiles(files: readonly string[]): Promise<string> {
   const h = createHash('sha256');
+  await hashInto(h, files);
+  return h.digest('hex');
+}
+
+/** Feeds each file to `h`, in order, streamed up to the size stat gives. */
+async function hashInto(h: Hash, files: readonly string[]): Promise<void> {
   for (const f of files) {
     const { size, problem } = checkFileToRead(f);
     if (problem !== undefined) throw new ModelLoadError(f, `the file ${problem}`);
@@ -27,7 +34,6 @@ export async function hashFiles(files: readonly string[]): Promise<string> {
       stream.on('end', () => resolve());
     });
   }
-  return h.digest('hex');
 }
 
 async function readModelFile(modelPath: string): Promise<Buffer> {
@@ -47,8 +53,12 @@ export async function tfjsWeightFiles(modelJsonPath: string): Promise<string[]> 
 
 /** External-data files of an ONNX model, each once, in order of first mention, resolved as the onnx loader resolves them. */
 export async function onnxExternalDataFiles(onnxPath: string): Promise<string[]> {
+  return externalDataFilesIn(await readModelFile(onnxPath), onnxPath);
+}
+
+function externalDataFilesIn(bytes: Uint8Array, onnxPath: string): string[] {
   const locations = new Set<string>();
-  collectExternalLocations(await readModelFile(onnxPath), 'model', locations);
+  collectExternalLocations(bytes, 'model', locations);
   return [...locations].map((location) => resolveInsideModelDir(onnxPath, location));
 }
 
@@ -62,7 +72,12 @@ export async function modelContentFiles(modelPath: string): Promise<string[]> {
 
 /** The same value the engine writes to report.model.contentHash for this model. */
 export async function modelContentHash(modelPath: string): Promise<string> {
-  return hashFiles(await modelContentFiles(modelPath));
+  if (path.extname(modelPath).toLowerCase() !== '.onnx') return hashFiles(await modelContentFiles(modelPath));
+  // The ONNX file is read whole to find its external data: those bytes are hashed, not read again.
+  const bytes = await readModelFile(modelPath);
+  const h = createHash('sha256').update(bytes);
+  await hashInto(h, externalDataFilesIn(bytes, modelPath));
+  return h.digest('hex');
 }
 
 // A minimal protobuf walk over the messages of onnx.proto that can hold tensors, so the

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { deflateSync } from 'node:zlib';
 import * as path from 'node:path';
 import { loadModel } from '../../src/loaders';
-import { modelContentFiles, modelContentHash } from '../../src/loaders/contentHash';
+import { hashFiles, modelContentFiles, modelContentHash } from '../../src/loaders/contentHash';
 import { ModelLoadError } from '../../src/loaders/errors';
 import { DataError } from '../../src/data/errors';
 import { NpyFile } from '../../src/data/npy';
@@ -111,6 +111,8 @@ describe('content hash: same containment and file checks as loading', () => {
     const external = path.join(path.dirname(file), 'w.bin');
     assert.deepEqual(await modelContentFiles(file), [file, external]);
     const before = await modelContentHash(file);
+    // The ONNX file's bytes, read once for its external data, hash as the streamed files do.
+    assert.equal(before, await hashFiles([file, external]));
     writeFileSync(external, float32Bytes([1, 3]));
     const after = await modelContentHash(file);
     assert.notEqual(after, before);
