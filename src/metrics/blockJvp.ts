@@ -144,25 +144,68 @@ function dispose(x: Tangent): void {
   x.slope?.dispose();
 }
 
+/** How exactLinearPart differentiates a block (planLinearPart). */
+export interface LinearPartPlan {
+  readonly input: string;
+  readonly output: string;
+  readonly block: BlockPlan;
+  /**
+   * Every op's rule is made of tensor ops with a recording, so the whole computation can run
+   * inside a recorded ONNX Runtime graph (linearPartNow in a family); false when an op uses
+   * its own rule (a max pool's JVP reads its indices back).
+   */
+  readonly recordable: boolean;
+}
+
+/** The plan of the block from `input` to `output`, or null when some op has no exact rule here. */
+export function planLinearPart(exec: Executor, acts: Activations, input: string, output: string): LinearPartPlan | null {
+  const v = acts.get(input)!;
+  const f = acts.get(output)!;
+  if (v.dtype !== 'float32' || f.dtype !== 'float32') return null;
+  const block = planBlock(exec, acts, input, output);
+  return block === null ? null : { input, output, block, recordable: block.steps.every((s) => s.rule !== 'own') };
+}
+
 /**
  * S v_i for every sample i as an [n, dOut] tensor, exactly (up to float32 rounding), or null when
  * the block holds an op without an exact rule here (the caller then uses finite differences).
  */
 export async function exactLinearPart(exec: Executor, acts: Activations, input: string, output: string, checkpoint?: Checkpoint): Promise<tf.Tensor2D | null> {
-  const v = acts.get(input)!;
-  const f = acts.get(output)!;
-  if (v.dtype !== 'float32' || f.dtype !== 'float32') return null;
-  const plan = planBlock(exec, acts, input, output);
+  const plan = planLinearPart(exec, acts, input, output);
   if (plan === null) return null;
-  const n = v.shape[0];
-  const dOut = f.size / n;
+  try {
+    // Between chunks, timers and a cancel request get their turn.
+    const chunks = linearPartChunks(exec, acts, plan, checkpoint);
+    for (let next = chunks.next(); ; next = chunks.next()) {
+      if (next.done === true) return next.value;
+      await yieldToEventLoop();
+    }
+  } catch (e) {
+    // An op that cannot take the stacked rows (it reads a batch-sized tensor we did not see):
+    // the finite differences know how to go one tangent at a time.
+    if (e instanceof ExecutionError) return null;
+    throw e;
+  }
+}
+
+/** exactLinearPart of a planned block in one synchronous go (inside a recorded family); throws an ExecutionError where exactLinearPart gives null. */
+export function linearPartNow(exec: Executor, acts: Activations, plan: LinearPartPlan, checkpoint?: Checkpoint): tf.Tensor2D {
+  const chunks = linearPartChunks(exec, acts, plan, checkpoint);
+  for (let next = chunks.next(); ; next = chunks.next()) if (next.done === true) return next.value;
+}
+
+/** The rows of S V chunk by chunk, pausing (yield) before each chunk; returns them as [n, dOut]. */
+function* linearPartChunks(exec: Executor, acts: Activations, plan: LinearPartPlan, checkpoint?: Checkpoint): Generator<void, tf.Tensor2D, void> {
+  const { input, output } = plan;
+  const n = acts.get(input)!.shape[0];
+  const dOut = acts.get(output)!.size / n;
   const largest = largestActivation(exec, acts);
   const stack = Math.max(1, Math.min(n, Math.floor(STACK_ELEMENTS / largest)));
   const rows: tf.Tensor[] = [];
   const derivatives = new Map<number, tf.Tensor>();
   try {
     // sigma'(z_j) of each elementwise nonlinearity, once: its VJP of ones (the Jacobian is diagonal).
-    for (const step of plan.steps) {
+    for (const step of plan.block.steps) {
       if (step.rule !== 'diagonal') continue;
       const node = exec.graph.nodes[step.index];
       const ones = tf.onesLike(acts.get(node.outputs[0])!);
@@ -173,17 +216,12 @@ export async function exactLinearPart(exec: Executor, acts: Activations, input: 
       }
     }
     for (let i = 0; i < n; i += stack) {
-      await yieldToEventLoop();
+      yield;
       checkpoint?.();
       const c = Math.min(stack, n - i);
-      rows.push(chunk(exec, acts, plan, derivatives, input, output, i, c, checkpoint));
+      rows.push(chunk(exec, acts, plan.block, derivatives, input, output, i, c, checkpoint));
     }
     return tf.tidy(() => tf.reshape(tf.concat(rows, 0), [n, dOut]) as tf.Tensor2D);
-  } catch (e) {
-    // An op that cannot take the stacked rows (it reads a batch-sized tensor we did not see):
-    // the finite differences know how to go one tangent at a time.
-    if (e instanceof ExecutionError) return null;
-    throw e;
   } finally {
     rows.forEach((r) => r.dispose());
     derivatives.forEach((d) => d.dispose());

@@ -10,10 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } from '../report/schema';
-import { ExecutionError, type Activations, type Checkpoint, type Executor } from '../runtime/executor';
+import { ExecutionError, type Activations, type Checkpoint, type Executor, type FamilyVjp } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
 import { largestActivation, probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
-import { exactLinearPart } from './blockJvp';
+import { exactLinearPart, planLinearPart, type LinearPartPlan } from './blockJvp';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, t99, type MeanWithError } from './stats';
 
@@ -89,6 +89,50 @@ interface ProbeSums {
   jvpErr: number;
 }
 
+/** The ProbeSums fields in the order of probeSums' rows. */
+const PROBE_SUMS_ROWS = ['sv', 'rho', 'sFrob', 'jFrob', 'jvpErr'] as const;
+
+/**
+ * The ProbeSums of k cotangents u ([k, dOut], each shared by every sample) as a [5, k] tensor,
+ * rows in PROBE_SUMS_ROWS' order: one reverse pass of the k probes stacked, reduced at once.
+ * Only ops with a recording, so a family of blocks can run it as one ONNX Runtime graph.
+ */
+export function probeSums(vjp: FamilyVjp, acts: Activations, input: string, output: string, u: tf.Tensor2D, sv: tf.Tensor2D | null): tf.Tensor {
+  const v = acts.get(input)!;
+  const f = acts.get(output)!;
+  const n = v.shape[0];
+  const [dIn, dOut] = [v.size / n, f.size / n];
+  const k = u.shape[0];
+  const seed = tf.tidy(() => tf.reshape(broadcastFloat(tf.reshape(u, [k, 1, dOut]), [k, n, dOut]), [k * n, ...f.shape.slice(1)]));
+  let g: tf.Tensor;
+  try {
+    g = vjp(new Map([[output, seed]]), [input], k).get(input)!;
+  } finally {
+    seed.dispose();
+  }
+  try {
+    return tf.tidy(() => {
+      // Reshaped here, not once outside: a recorded graph binds the activations by identity.
+      const vFlat = tf.reshape(v, [n, dIn]);
+      const fFlat = tf.reshape(f, [n, dOut]);
+      const gFlat = tf.reshape(g, [k, n, dIn]);
+      const w = tf.mean(gFlat, 1); // [k, dIn]: S^T u per probe
+      const b = tf.matMul(vFlat, w, false, true); // [n, k]
+      const a = tf.matMul(fFlat, u, false, true); // [n, k]
+      return tf.stack([
+        tf.mean(tf.square(b), 0),
+        tf.mean(tf.square(tf.sub(a, b)), 0),
+        tf.sum(tf.square(w), 1),
+        tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
+        // b_i - u . (S v_i)_jvp: the JVP's error seen along u.
+        sv === null ? tf.zeros([k]) : tf.mean(tf.square(tf.sub(b, tf.matMul(sv, u, false, true))), 0),
+      ]);
+    });
+  } finally {
+    g.dispose();
+  }
+}
+
 /** Measures the linearisation of the block from `input` (v) to `output` (f). */
 export async function linearise(
   exec: Executor,
@@ -99,107 +143,191 @@ export async function linearise(
   gscBlock: number,
   affineBlock: boolean,
 ): Promise<LinearisationInfo> {
-  const v = acts.get(input)!;
-  const f = acts.get(output)!;
-  const n = v.shape[0];
-  const dIn = v.size / n;
-  const dOut = f.size / n;
-  const outShape = f.shape.slice(1);
-  const perProbe: ProbeSums[] = [];
-  // S v_i for every sample (rows), when measured directly rather than through the probes:
-  // exactly by forward mode where every op of the block has a rule, else by finite differences.
-  let sv: tf.Tensor2D | null = null;
-  let exactJvp = false;
-  if (!plan.exact && plan.jvp !== false) {
-    sv = plan.exactJvp === false ? null : await exactLinearPart(exec, acts, input, output, plan.checkpoint);
-    exactJvp = sv !== null;
-    sv ??= await linearPartByJvp(exec, acts, input, output, plan.checkpoint);
-  }
-  let central = false;
-  // The probes from this index on checked the current sv (a refined sv needs its own check).
-  let checkedFrom = 0;
-  const vFlat = tf.tidy(() => tf.reshape(v, [n, dIn]));
-  const fFlat = tf.tidy(() => tf.reshape(f, [n, dOut]));
-
-  /** Runs `passes` more probes (or every one-hot cotangent when exact). */
-  const addProbes = async (passes: number): Promise<void> => {
-    const first = perProbe.length;
-    const stack = probesPerPass(exec, acts, [input], passes, plan.probes);
-    for (let p = 0; p < passes; p += stack) {
-      await yieldToEventLoop();
-      plan.checkpoint?.();
-      // k probes u at once, each shared by every sample: U [k, dOut], stacked seeds [k * n, ...].
-      const k = Math.min(stack, passes - p);
-      const u = tf.tensor2d(stackedCotangents(plan, 1, dOut, first + p, k), [k, dOut], 'float32');
-      const seed = tf.tidy(() => tf.reshape(broadcastFloat(tf.reshape(u, [k, 1, dOut]), [k, n, dOut]), [k * n, ...outShape]));
-      const g = exec.vjp(acts, new Map([[output, seed]]), [input], plan.checkpoint, k).get(input)!;
-      seed.dispose();
-      const sums = tf.tidy(() => {
-        const gFlat = tf.reshape(g, [k, n, dIn]);
-        const w = tf.mean(gFlat, 1); // [k, dIn]: S^T u per probe
-        const b = tf.matMul(vFlat, w, false, true); // [n, k]
-        const a = tf.matMul(fFlat, u, false, true); // [n, k]
-        return tf
-          .stack([
-            tf.mean(tf.square(b), 0),
-            tf.mean(tf.square(tf.sub(a, b)), 0),
-            tf.sum(tf.square(w), 1),
-            tf.div(tf.sum(tf.square(tf.reshape(gFlat, [k, n * dIn])), 1), n),
-            // b_i - u . (S v_i)_jvp: the JVP's error seen along u.
-            sv === null ? tf.zeros([k]) : tf.mean(tf.square(tf.sub(b, tf.matMul(sv, u, false, true))), 0),
-          ])
-          .dataSync();
-      });
-      g.dispose();
-      u.dispose();
-      for (let j = 0; j < k; j++) perProbe.push({ sv: sums[j], rho: sums[k + j], sFrob: sums[2 * k + j], jFrob: sums[3 * k + j], jvpErr: sums[4 * k + j] });
-    }
-  };
-
-  const qV = quadraticMeanOf(v);
-  const qF = quadraticMeanOf(f);
-  const combine = (key: keyof ProbeSums, from = 0): MeanWithError => {
-    const xs = perProbe.slice(from).map((s) => s[key]);
-    return plan.exact ? exactValue(xs.reduce((a, b) => a + b, 0)) : meanWithError(xs);
-  };
-  const probeMethod = (): string => (plan.exact ? 'exact' : `probes:${perProbe.length} (shared cotangent)`);
-  /** k_lin and its parts from what has been measured so far. */
-  const current = (): { qSv: Estimate; qRho: Estimate; kLin: number | null; kLinCi99: [number, number] | null } => {
-    if (sv !== null) {
-      const parts = tf.tidy(() => [tf.sum(tf.square(sv!)), tf.sum(tf.square(tf.sub(fFlat, sv!)))].map((t) => t.dataSync()[0] / n));
-      const { qSv, qRho } = jvpEstimates(
-        { sv: parts[0], rho: parts[1] },
-        combine('jvpErr', checkedFrom),
-        qF,
-        perProbe.length - checkedFrom,
-        exactJvp ? 'exact' : central ? 'central' : 'forward',
-      );
-      if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
-      const kLin = qSv.value / qRho.value;
-      // A remainder that may be 0 within the error leaves k unbounded above: the interval then ends
-      // at the k of the smallest remainder not called linear (JSON has no infinity).
-      const rhoLow = Math.max(qRho.ci99[0], LINEAR_RHO_FRACTION * qF);
-      return { qSv, qRho, kLin, kLinCi99: [qSv.ci99[0] / qRho.ci99[1], Math.max(qSv.ci99[1] / rhoLow, kLin)] };
-    }
-    const qSv = sqrtEstimate(combine('sv'), 1, probeMethod());
-    const qRho = sqrtEstimate(combine('rho'), 1, probeMethod());
-    if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
-    if (plan.exact) {
-      const kLin = qSv.value / qRho.value;
-      return { qSv, qRho, kLin, kLinCi99: [kLin, kLin] };
-    }
-    const r = sqrtRatioInterval(
-      perProbe.map((s) => s.sv),
-      perProbe.map((s) => s.rho),
-    );
-    return { qSv, qRho, kLin: r.value, kLinCi99: r.ci99 };
-  };
-
-  let result: ReturnType<typeof current>;
-  let precision: KLinPrecision | undefined;
+  const lin = await Linearisation.start(exec, acts, input, output, plan);
   try {
-    await addProbes(plan.exact ? dOut : plan.probes);
-    result = current();
+    await lin.addProbes(lin.firstPasses);
+    return await lin.finish(gscBlock, affineBlock);
+  } finally {
+    lin.dispose();
+  }
+}
+
+/**
+ * A linearisation being measured, in three steps: start (the linear part S v, where it is
+ * measured directly), the first probes (addProbes, or probeSums in a family of blocks that
+ * reports them with accept), then finish (refinement to the target precision, and the result).
+ */
+export class Linearisation {
+  private readonly perProbe: ProbeSums[] = [];
+  // The probes from this index on checked the current sv (a refined sv needs its own check).
+  private checkedFrom = 0;
+  private central = false;
+
+  private constructor(
+    private readonly exec: Executor,
+    private readonly acts: Activations,
+    readonly input: string,
+    readonly output: string,
+    private readonly plan: LinearisationPlan,
+    /**
+     * S v_i for every sample (rows), when measured directly rather than through the probes:
+     * exactly by forward mode where every op of the block has a rule, else by finite differences.
+     */
+    private sv: tf.Tensor2D | null,
+    private readonly exactJvp: boolean,
+    private pending: LinearPartPlan | null = null,
+  ) {}
+
+  /**
+   * Measures the linear part where it is measured directly. With `deferRecordable`, an exact
+   * linear part that a recorded graph can compute is left to the caller (pendingLinearPart).
+   */
+  static async start(
+    exec: Executor,
+    acts: Activations,
+    input: string,
+    output: string,
+    plan: LinearisationPlan,
+    deferRecordable = false,
+  ): Promise<Linearisation> {
+    let sv: tf.Tensor2D | null = null;
+    let exactJvp = false;
+    if (!plan.exact && plan.jvp !== false) {
+      if (plan.exactJvp !== false && deferRecordable) {
+        const pending = planLinearPart(exec, acts, input, output);
+        if (pending?.recordable === true) return new Linearisation(exec, acts, input, output, plan, null, true, pending);
+      }
+      sv = plan.exactJvp === false ? null : await exactLinearPart(exec, acts, input, output, plan.checkpoint);
+      exactJvp = sv !== null;
+      sv ??= await linearPartByJvp(exec, acts, input, output, plan.checkpoint);
+    }
+    return new Linearisation(exec, acts, input, output, plan, sv, exactJvp);
+  }
+
+  /** The exact linear part the caller is to compute (linearPartNow) and hand over (adoptLinearPart) before the probes, or null. */
+  get pendingLinearPart(): LinearPartPlan | null {
+    return this.pending;
+  }
+
+  /** The pending linear part, computed; this linearisation owns it from now on. */
+  adoptLinearPart(sv: tf.Tensor2D): void {
+    this.sv = sv;
+    this.pending = null;
+  }
+
+  private get n(): number {
+    return this.acts.get(this.input)!.shape[0];
+  }
+
+  private get dOut(): number {
+    return this.acts.get(this.output)!.size / this.n;
+  }
+
+  /** Passes of the first measurement: every one-hot cotangent when exact, else the probes. */
+  get firstPasses(): number {
+    return this.plan.exact ? this.dOut : this.plan.probes;
+  }
+
+  /** The measured linear part (rows S v_i), which probeSums reads; null when the probes alone estimate it. */
+  get linearPart(): tf.Tensor2D | null {
+    return this.sv;
+  }
+
+  /**
+   * The next `passes` cotangents u after those measured so far, in stacks of as many as one
+   * reverse pass takes ([k, dOut] each): the plan's stream drawn probe by probe, so stacking
+   * never changes the numbers. Measure them (accept) before drawing more.
+   */
+  cotangentStacks(passes: number): tf.Tensor2D[] {
+    const first = this.perProbe.length;
+    const stack = probesPerPass(this.exec, this.acts, [this.input], passes, this.plan.probes);
+    const stacks: tf.Tensor2D[] = [];
+    for (let p = 0; p < passes; p += stack) {
+      const k = Math.min(stack, passes - p);
+      stacks.push(tf.tensor2d(stackedCotangents(this.plan, 1, this.dOut, first + p, k), [k, this.dOut], 'float32'));
+    }
+    return stacks;
+  }
+
+  /** The probeSums of k cotangents, read back: [5 * k] in PROBE_SUMS_ROWS' order. */
+  accept(sums: ArrayLike<number>, k: number): void {
+    for (let j = 0; j < k; j++) {
+      const probe = {} as ProbeSums;
+      PROBE_SUMS_ROWS.forEach((row, r) => (probe[row] = sums[r * k + j]));
+      this.perProbe.push(probe);
+    }
+  }
+
+  /** Runs `passes` more probes (or every one-hot cotangent when exact), pass by pass. */
+  async addProbes(passes: number): Promise<void> {
+    const { exec, acts, plan } = this;
+    const vjp: FamilyVjp = (seeds, wrt, probes) => exec.vjp(acts, seeds, wrt, plan.checkpoint, probes);
+    const stacks = this.cotangentStacks(passes);
+    try {
+      for (const u of stacks) {
+        await yieldToEventLoop();
+        plan.checkpoint?.();
+        const sums = probeSums(vjp, acts, this.input, this.output, u, this.sv);
+        this.accept(sums.dataSync(), u.shape[0]);
+        sums.dispose();
+      }
+    } finally {
+      stacks.forEach((u) => u.dispose());
+    }
+  }
+
+  /** Refines to the plan's target precision where asked, and returns the linearisation. */
+  async finish(gscBlock: number, affineBlock: boolean): Promise<LinearisationInfo> {
+    const { exec, acts, input, output, plan, perProbe } = this;
+    const v = acts.get(input)!;
+    const f = acts.get(output)!;
+    const n = this.n;
+    const dIn = v.size / n;
+    const qV = quadraticMeanOf(v);
+    const qF = quadraticMeanOf(f);
+    const combine = (key: keyof ProbeSums, from = 0): MeanWithError => {
+      const xs = perProbe.slice(from).map((s) => s[key]);
+      return plan.exact ? exactValue(xs.reduce((a, b) => a + b, 0)) : meanWithError(xs);
+    };
+    const probeMethod = (): string => (plan.exact ? 'exact' : `probes:${perProbe.length} (shared cotangent)`);
+    /** k_lin and its parts from what has been measured so far. */
+    const current = (): { qSv: Estimate; qRho: Estimate; kLin: number | null; kLinCi99: [number, number] | null } => {
+      const sv = this.sv;
+      if (sv !== null) {
+        const parts = tf.tidy(() => {
+          const fFlat = tf.reshape(f, [n, -1]);
+          return [tf.sum(tf.square(sv)), tf.sum(tf.square(tf.sub(fFlat, sv)))].map((t) => t.dataSync()[0] / n);
+        });
+        const { qSv, qRho } = jvpEstimates(
+          { sv: parts[0], rho: parts[1] },
+          combine('jvpErr', this.checkedFrom),
+          qF,
+          perProbe.length - this.checkedFrom,
+          this.exactJvp ? 'exact' : this.central ? 'central' : 'forward',
+        );
+        if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
+        const kLin = qSv.value / qRho.value;
+        // A remainder that may be 0 within the error leaves k unbounded above: the interval then ends
+        // at the k of the smallest remainder not called linear (JSON has no infinity).
+        const rhoLow = Math.max(qRho.ci99[0], LINEAR_RHO_FRACTION * qF);
+        return { qSv, qRho, kLin, kLinCi99: [qSv.ci99[0] / qRho.ci99[1], Math.max(qSv.ci99[1] / rhoLow, kLin)] };
+      }
+      const qSv = sqrtEstimate(combine('sv'), 1, probeMethod());
+      const qRho = sqrtEstimate(combine('rho'), 1, probeMethod());
+      if (qRho.value <= LINEAR_RHO_FRACTION * qF) return { qSv, qRho, kLin: null, kLinCi99: null };
+      if (plan.exact) {
+        const kLin = qSv.value / qRho.value;
+        return { qSv, qRho, kLin, kLinCi99: [kLin, kLin] };
+      }
+      const r = sqrtRatioInterval(
+        perProbe.map((s) => s.sv),
+        perProbe.map((s) => s.rho),
+      );
+      return { qSv, qRho, kLin: r.value, kLinCi99: r.ci99 };
+    };
+
+    let result = current();
+    let precision: KLinPrecision | undefined;
     if (!plan.exact && result.kLin !== null && plan.targetPrecision !== undefined) {
       // Adaptive precision: refine while k_lin's interval is wider than the target.
       const target = plan.targetPrecision;
@@ -210,60 +338,61 @@ export async function linearise(
           stoppedBy = 'time-budget';
           break;
         }
-        if (sv !== null && !central && !exactJvp) {
+        if (this.sv !== null && !this.central && !this.exactJvp) {
           // The finite difference's own error first: central differences (twice the passes),
           // then a fresh check of them by the next probes.
           const refined = await linearPartByJvp(exec, acts, input, output, plan.checkpoint, true);
           if (refined !== null) {
-            sv.dispose();
-            sv = refined;
-            central = true;
-            checkedFrom = perProbe.length;
+            this.sv.dispose();
+            this.sv = refined;
+            this.central = true;
+            this.checkedFrom = perProbe.length;
           }
         } else if (perProbe.length >= maxProbes) {
           stoppedBy = 'probe-cap';
           break;
         }
-        await addProbes(plan.probes);
+        await this.addProbes(plan.probes);
         result = current();
       }
       const reached = relativeHalfWidth(result);
-      precision = { target, reached, met: reached <= target, probes: perProbe.length, central, ...(stoppedBy && { stoppedBy }) };
+      precision = { target, reached, met: reached <= target, probes: perProbe.length, central: this.central, ...(stoppedBy && { stoppedBy }) };
     }
-  } finally {
-    sv?.dispose();
-    vFlat.dispose();
-    fFlat.dispose();
+    const { qSv, qRho, kLin, kLinCi99 } = result;
+    const sFrob = combine('sFrob');
+    const jFrob = combine('jFrob');
+    const linear = qRho.value <= LINEAR_RHO_FRACTION * qF;
+    const sFrob2: Estimate = plan.exact ? exactEstimate(sFrob.mean) : estimateOf(sFrob, probeMethod());
+    const gscS = qSv.value > 0 ? (Math.sqrt(sFrob.mean / dIn) * qV) / qSv.value : null;
+    // GSC of the nonlinear part uses the Jacobian J_f - S: mean_i ||J_i||_F^2 - ||S||_F^2.
+    const nonlinearJac = jFrob.mean - sFrob.mean;
+    const gscRho = !linear && qRho.value > 0 && nonlinearJac > 0 ? (Math.sqrt(nonlinearJac / dIn) * qV) / qRho.value : null;
+    const note = linear
+      ? 'n/a: linear block (rho = 0, k infinite)'
+      : affineBlock
+        ? 'n/a: affine block (its nonlinear part is a constant offset)'
+        : gscRho === null
+          ? 'n/a: nonlinear part has no measurable Jacobian'
+          : undefined;
+    return {
+      kLin,
+      kLinCi99,
+      linear,
+      qSv,
+      qRho,
+      qF,
+      qV,
+      sFrob2,
+      gscS,
+      relation: dilutionRelation(kLin, gscBlock, gscRho, note),
+      ...(precision && { kLinPrecision: precision }),
+    };
   }
-  const { qSv, qRho, kLin, kLinCi99 } = result;
-  const sFrob = combine('sFrob');
-  const jFrob = combine('jFrob');
-  const linear = qRho.value <= LINEAR_RHO_FRACTION * qF;
-  const sFrob2: Estimate = plan.exact ? exactEstimate(sFrob.mean) : estimateOf(sFrob, probeMethod());
-  const gscS = qSv.value > 0 ? (Math.sqrt(sFrob.mean / dIn) * qV) / qSv.value : null;
-  // GSC of the nonlinear part uses the Jacobian J_f - S: mean_i ||J_i||_F^2 - ||S||_F^2.
-  const nonlinearJac = jFrob.mean - sFrob.mean;
-  const gscRho = !linear && qRho.value > 0 && nonlinearJac > 0 ? (Math.sqrt(nonlinearJac / dIn) * qV) / qRho.value : null;
-  const note = linear
-    ? 'n/a: linear block (rho = 0, k infinite)'
-    : affineBlock
-      ? 'n/a: affine block (its nonlinear part is a constant offset)'
-      : gscRho === null
-        ? 'n/a: nonlinear part has no measurable Jacobian'
-        : undefined;
-  return {
-    kLin,
-    kLinCi99,
-    linear,
-    qSv,
-    qRho,
-    qF,
-    qV,
-    sFrob2,
-    gscS,
-    relation: dilutionRelation(kLin, gscBlock, gscRho, note),
-    ...(precision && { kLinPrecision: precision }),
-  };
+
+  dispose(): void {
+    this.sv?.dispose();
+    this.sv = null;
+  }
 }
 
 /** Refinement adds probes up to this multiple of the probe setting. */

@@ -6,7 +6,7 @@
  * and for several probes at once (stacked along the batch axis, see probesPerPass).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Executor, Activations, Checkpoint } from '../runtime/executor';
+import type { Executor, Activations, Checkpoint, FamilyVjp } from '../runtime/executor';
 import { fillNormal, type SeededRandom } from '../runtime/random';
 
 export interface JacobianPlan {
@@ -352,42 +352,69 @@ export async function measureResidualSquares(
     const shape = acts.get(part)?.shape;
     if (shape === undefined || !tf.util.arraysEqual(shape, y.shape)) throw new Error(`residual part "${part}" does not have the merge's shape [${y.shape}]`);
   }
-  const identitySkip = t.skip === t.input;
   const [n, ...rest] = y.shape;
   const d = rest.reduce((a, b) => a * b, 1);
   const passes = plan.exact ? d : plan.probes;
-  const [branch, skip, merge] = [0, 1, 2].map(() => new SquaresAccumulator(plan.exact, n));
+  const parts = new ResidualAccumulator(plan.exact, n);
   const stack = probesPerPass(exec, acts, [t.input], passes, plan.probes);
-  const vjpToInput = (from: string, u: tf.Tensor, k: number): tf.Tensor => exec.vjp(acts, new Map([[from, u]]), [t.input], plan.checkpoint, k).get(t.input)!;
-
+  const vjp: FamilyVjp = (seeds, wrt, probes) => exec.vjp(acts, seeds, wrt, plan.checkpoint, probes);
   for (let p = 0; p < passes; p += stack) {
     await yieldToEventLoop();
     plan.checkpoint?.();
     const k = Math.min(stack, passes - p);
     const u = tf.tensor(stackedCotangents(plan, n, d, p, k), [k * n, ...rest], 'float32');
-    let gBranch: tf.Tensor | undefined;
-    let gSkip: tf.Tensor | undefined;
-    let gMerge: tf.Tensor | undefined;
-    let sq: number[][][];
     try {
-      gBranch = vjpToInput(t.branch, u, k);
-      gSkip = identitySkip ? u : vjpToInput(t.skip, u, k);
-      gMerge = tf.add(gBranch, gSkip);
-      // One read back for the three parts' per-sample sums.
-      sq = stackedSquares([gBranch, gSkip, gMerge], k, n);
+      const sq = residualRowSquares(vjp, t, u, k);
+      parts.add(sq.dataSync(), k);
+      sq.dispose();
     } finally {
       u.dispose();
-      gBranch?.dispose();
-      gMerge?.dispose();
-      if (!identitySkip) gSkip?.dispose();
     }
-    branch.add(sq[0]);
-    skip.add(sq[1]);
-    merge.add(sq[2]);
     for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
-  return {
-    squares: { merge: merge.result(), branch: branch.result(), skip: identitySkip ? null : skip.result() },
-    method: plan.exact ? 'exact' : `probes:${plan.probes}`,
-  };
+  return { squares: parts.result(t), method: methodOf(plan) };
+}
+
+/**
+ * The per-row squared norms of J_branch^T u, J_skip^T u and J_merge^T u (their sum) for k
+ * cotangents u stacked on the merge ([k * n, ...]), as a [3, k * n] tensor: one reverse pass from
+ * the branch and one from the skip (none for an identity skip, where J_skip^T u = u). Only ops
+ * with a recording, so a family of blocks can run it as one ONNX Runtime graph.
+ */
+export function residualRowSquares(vjp: FamilyVjp, t: ResidualTensors, u: tf.Tensor, k: number): tf.Tensor {
+  const toInput = (from: string): tf.Tensor => vjp(new Map([[from, u]]), [t.input], k).get(t.input)!;
+  const gBranch = toInput(t.branch);
+  const gSkip = t.skip === t.input ? u : toInput(t.skip);
+  try {
+    return tf.tidy(() => tf.stack([rowSquares(gBranch), rowSquares(gSkip), rowSquares(tf.add(gBranch, gSkip))]));
+  } finally {
+    gBranch.dispose();
+    if (gSkip !== u) gSkip.dispose();
+  }
+}
+
+/** A residual measurement's squares, part by part, from residualRowSquares' rows read back. */
+export class ResidualAccumulator {
+  private readonly parts: SquaresAccumulator[];
+
+  constructor(
+    exact: boolean,
+    private readonly samples: number,
+  ) {
+    this.parts = [0, 1, 2].map(() => new SquaresAccumulator(exact, samples));
+  }
+
+  /** residualRowSquares of k probes: [3 * k * n], branch, skip and merge. */
+  add(rows: ArrayLike<number>, k: number): void {
+    const n = this.samples;
+    this.parts.forEach((acc, part) => {
+      const at = part * k * n;
+      acc.add(Array.from({ length: k }, (_, j) => Array.from({ length: n }, (_, i) => rows[at + j * n + i])));
+    });
+  }
+
+  result(t: ResidualTensors): ResidualSquares {
+    const [branch, skip, merge] = this.parts.map((acc) => acc.result());
+    return { merge, branch, skip: t.skip === t.input ? null : skip };
+  }
 }

@@ -19,6 +19,28 @@ export interface FamilyPass {
   readonly wrt: readonly string[];
 }
 
+/** A reverse pass as a family member takes it: cotangent seeds, the tensors wanted, probes stacked. */
+export type FamilyVjp = (seeds: ReadonlyMap<string, Tensor>, wrt: readonly string[], probes: number) => Map<string, Tensor>;
+
+/** One computation of a family (Executor.computeFamily). */
+export interface FamilyMember {
+  /**
+   * The tensors it reads besides the forward pass and the weights (cotangent seeds, probes, a
+   * measured linear part): the inputs of a recorded graph.
+   */
+  readonly feeds: readonly Tensor[];
+  /** The names of the results `compute` returns. */
+  readonly outputs: readonly string[];
+  /** Weight layers its reverse passes go through (weightedNodesBetween, summed): how families are cut into graphs. */
+  readonly weightedNodes: number;
+  /**
+   * Its results (small: they are read back), computed synchronously from its feeds, the forward
+   * pass and reverse passes taken with `vjp`. On ONNX Runtime this runs once under the recording
+   * backend, so only ops with a recording may be used; the caller owns the results.
+   */
+  compute(vjp: FamilyVjp): Map<string, Tensor>;
+}
+
 /**
  * Weight layers one recorded family graph may pass through, summed over its passes
  * (GRADIENT_LENS_ORT_FAMILY_MAX_LAYERS). A MobileNetV2-sized block matrix as a single graph
@@ -289,58 +311,63 @@ export class Executor implements KernelContext {
    * Several reverse passes over the same forward pass, each of whose results is reduced by
    * `reduce` (e.g. to per-sample squared norms) before it leaves the pass: result[i] holds pass
    * i's reduced cotangent on each of its `wrt`. The numbers are those of vjp() per pass, reduced.
-   * On ONNX Runtime (passFamiliesPay) the whole family is recorded into one graph that one
-   * session runs, so a family pays one recording and one session instead of one per pass, and
-   * only the reduced values come back; what cannot be recorded runs pass by pass.
+   * A family of one reverse pass per member (computeFamily).
    */
   vjpFamily(acts: Activations, passes: readonly FamilyPass[], reduce: (g: Tensor) => Tensor, checkpoint?: Checkpoint, probes = 1): Map<string, Tensor>[] {
-    const key = (i: number, name: string): string => `${i}/${name}`;
-    const reduced = (members: readonly FamilyPass[], vjp: (p: FamilyPass) => Map<string, Tensor>): Map<string, Tensor> => {
-      const out = new Map<string, Tensor>();
-      members.forEach((p, i) => {
-        const grads = vjp(p);
+    const members = passes.map((p): FamilyMember => ({
+      feeds: [...p.seeds.values()],
+      outputs: p.wrt,
+      weightedNodes: this.weightedNodesBetween(p.seeds, p.wrt),
+      compute: (vjp) => {
+        const grads = vjp(p.seeds, p.wrt, probes);
         try {
-          for (const w of p.wrt)
-            out.set(
-              key(i, w),
-              tf.tidy(() => reduce(grads.get(w)!)),
-            );
+          return new Map(p.wrt.map((w) => [w, tf.tidy(() => reduce(grads.get(w)!))]));
         } finally {
           grads.forEach((g) => g.dispose());
         }
-      });
-      return out;
-    };
+      },
+    }));
+    return this.computeFamily(acts, members, checkpoint);
+  }
+
+  /**
+   * Computations over the same forward pass, each taking reverse passes and reducing them to
+   * small results: result[i] holds member i's outputs. On ONNX Runtime (passFamiliesPay) the
+   * members are recorded into one graph (a few graphs for a large family, familyChunks) that
+   * one session runs, so a family pays one recording and one session instead of one per pass,
+   * and only the results come back; what cannot be recorded, and every other backend, runs
+   * member by member with vjp(). The numbers are the same either way.
+   */
+  computeFamily(acts: Activations, members: readonly FamilyMember[], checkpoint?: Checkpoint): Map<string, Tensor>[] {
+    const alone = (m: FamilyMember): Map<string, Tensor> => m.compute((seeds, wrt, probes) => this.vjp(acts, seeds, wrt, checkpoint, probes));
     const runner = activePassRunner();
-    if (runner === undefined || !this.passFamiliesPay(acts)) {
-      const flat = reduced(passes, (p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
-      return passes.map((p, i) => new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!])));
-    }
+    if (runner === undefined || !this.passFamiliesPay(acts)) return members.map(alone);
     const constants = new Set(this.constants.values());
+    const key = (i: number, name: string): string => `${i}/${name}`;
     const out: Map<string, Tensor>[] = [];
-    // Each count walks the graph (forwardReach): made once per pass, for the chunks and their sizes.
-    const weighted = passes.map((p) => this.weightedNodesBetween(p.seeds, p.wrt));
-    for (const chunk of familyChunks(weighted)) {
-      const members = chunk.map((i) => passes[i]);
+    for (const chunk of familyChunks(members.map((m) => m.weightedNodes))) {
+      const group = chunk.map((i) => members[i]);
+      // The feeds are bound to the graph's inputs by identity; their names only need to differ.
       const seeds = new Map<string, Tensor>();
-      const wrt: string[] = [];
-      members.forEach((p, i) => {
-        for (const [name, t] of p.seeds) seeds.set(key(i, name), t);
-        for (const w of p.wrt) wrt.push(key(i, w));
-      });
+      group.forEach((m, i) => m.feeds.forEach((t, j) => seeds.set(key(i, `feed${j}`), t)));
+      const merged = (compute: (m: FamilyMember) => Map<string, Tensor>): Map<string, Tensor> => {
+        const all = new Map<string, Tensor>();
+        group.forEach((m, i) => compute(m).forEach((t, name) => all.set(key(i, name), t)));
+        return all;
+      };
       const flat =
         runner.vjp({
           acts,
           seeds,
-          wrt,
-          probes,
+          wrt: group.flatMap((m, i) => m.outputs.map((name) => key(i, name))),
+          probes: 1,
           constants,
-          weightedNodes: chunk.reduce((sum, i) => sum + weighted[i], 0),
+          weightedNodes: chunk.reduce((sum, i) => sum + members[i].weightedNodes, 0),
           family: true,
-          passes: members.length,
-          run: () => reduced(members, (p) => this.eagerVjp(acts, p.seeds, p.wrt, checkpoint, probes)),
-        }) ?? reduced(members, (p) => this.vjp(acts, p.seeds, p.wrt, checkpoint, probes));
-      members.forEach((p, i) => out.push(new Map(p.wrt.map((w) => [w, flat.get(key(i, w))!]))));
+          passes: group.length,
+          run: () => merged((m) => m.compute((s, wrt, probes) => this.eagerVjp(acts, s, wrt, checkpoint, probes))),
+        }) ?? merged(alone);
+      group.forEach((m, i) => out.push(new Map(m.outputs.map((name) => [name, flat.get(key(i, name))!]))));
     }
     return out;
   }

@@ -176,6 +176,14 @@ export function registerRecordingKernels(): void {
     const shape = tf.util.inferFromImplicitShape(ints(attrs.shape), tf.util.sizeFromShape(x.shape));
     return r.output(r.node('Reshape', [r.value(x), r.int64(shape)]), shape, x.dtype);
   });
+  register('ExpandDims', (r, inputs, attrs) => {
+    const x = input(inputs, 'input');
+    // attrs.dim may count from the end, as tf.expandDims' axis does (-1: a new last axis).
+    const dim = Number(attrs.dim);
+    const at = dim < 0 ? x.shape.length + 1 + dim : dim;
+    const shape = [...x.shape.slice(0, at), 1, ...x.shape.slice(at)];
+    return r.output(r.node('Reshape', [r.value(x), r.int64(shape)]), shape, x.dtype);
+  });
   register('Transpose', (r, inputs, attrs) => {
     const x = input(inputs, 'x');
     const perm = ints(attrs.perm);

@@ -2,7 +2,8 @@
  * Families of reverse passes on ONNX Runtime (Executor.vjpFamily, measureJacobianSquaresFamily):
  * the block matrix's rows recorded into one graph that one session runs give each row the
  * squares it gets alone on the eager path, from its own random stream; and in a whole analysis
- * the block matrix costs one family session, with the same report as row by row.
+ * the block matrix costs one family session and the per-block phase another (Executor.computeFamily),
+ * with the same report as job by job.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,7 +100,7 @@ for (const [name, probes] of [
   });
 }
 
-test('familyUnits: the block matrix rows form one unit at the place of the first, exact rows and other jobs stay alone', () => {
+test('familyUnits: the block matrix rows form one unit at the place of the first, the per-block jobs another; exact jobs and other squares stay alone', () => {
   const squares = (key: string, phase: Extract<AnalysisJob, { kind: 'squares' }>['phase'], exact = false): AnalysisJob => ({
     kind: 'squares',
     key,
@@ -109,16 +110,45 @@ test('familyUnits: the block matrix rows form one unit at the place of the first
     exact,
     probes: 8,
   });
+  const linearise = (key: string, block: number, exact = false): AnalysisJob => ({
+    kind: 'linearise',
+    key,
+    phase: { kind: 'linearise', block },
+    input: 'x',
+    output: key,
+    exact,
+    probes: 8,
+    affine: false,
+  });
+  const residual = (key: string, block: number): AnalysisJob => ({
+    kind: 'residual',
+    key,
+    phase: { kind: 'residual-parts', block },
+    tensors: { input: 'x', merge: 'm', branch: 'b', skip: 'x' },
+    exact: false,
+    probes: 8,
+  });
   const queue: AnalysisJob[] = [
     squares('gsc-to-output', { kind: 'gsc-to-output' }),
     squares('block-matrix-3', { kind: 'block-matrix', row: 3 }),
     squares('stream-unit-1.1', { kind: 'stream-unit', block: 1, unit: 0 }),
     squares('block-matrix-1', { kind: 'block-matrix', row: 1 }, true),
+    linearise('linearise-2', 2),
     squares('block-matrix-2', { kind: 'block-matrix', row: 2 }),
+    residual('residual-2', 2),
+    linearise('linearise-1', 1, true),
+    linearise('linearise-3', 3),
   ];
   assert.deepEqual(
     familyUnits(queue).map((u) => u.map((j) => j.key)),
-    [['gsc-to-output'], ['block-matrix-3', 'block-matrix-2'], ['stream-unit-1.1'], ['block-matrix-1']],
+    [
+      ['gsc-to-output'],
+      ['block-matrix-3', 'block-matrix-2'],
+      ['stream-unit-1.1'],
+      ['block-matrix-1'],
+      ['linearise-2', 'residual-2', 'linearise-3'],
+      ['linearise-1'],
+    ],
   );
 });
 
@@ -140,11 +170,11 @@ async function analyse(families: boolean): Promise<{ report: AnalysisReport; fam
   }
 }
 
-test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family session, and the report is the one measured pass by pass', async () => {
+test('resnet_cifar8 analysis on ONNX Runtime: the block matrix and the per-block phase are a family session each, and the report is the one measured pass by pass', async () => {
   const alone = await analyse(false);
   const together = await analyse(true);
   assert.equal(alone.familiesRecorded, 0);
-  assert.equal(together.familiesRecorded, 1, 'one session for the block matrix');
+  assert.equal(together.familiesRecorded, 2, 'one session for the block matrix, one for the linearisations and residual parts');
   const a = alone.report.blockMatrix!;
   const b = together.report.blockMatrix!;
   let compared = 0;
@@ -164,6 +194,28 @@ test('resnet_cifar8 analysis on ONNX Runtime: the block matrix is one family ses
     const [g, h] = [bd.gscToOutput.value, together.report.boundaries[k].gscToOutput.value];
     assert.ok(Math.abs(g - h) <= 1e-4 * Math.abs(g), `GSC(${k} -> output): ${g} read back, ${h} reduced in the graph`);
   });
+  // The per-block phase: every linearisation (its exact linear part computed inside the graph)
+  // and every residual part from the same cotangents as job by job.
+  const close = (what: string, g: number | null, h: number | null, tolerance: number): void => {
+    if (g === null || h === null) return assert.equal(h, g, `${what} present in both`);
+    assert.ok(Math.abs(g - h) <= tolerance * Math.abs(g), `${what}: ${g} job by job, ${h} as a family`);
+  };
+  let residuals = 0;
+  alone.report.blocks.forEach((blk, i) => {
+    const other = together.report.blocks[i];
+    const [l, m] = [blk.linearisation, other.linearisation];
+    close(`block ${blk.index} k_lin`, l.kLin, m.kLin, 1e-4);
+    close(`block ${blk.index} Q||S v||`, l.qSv.value, m.qSv.value, 1e-4);
+    close(`block ${blk.index} ||S||_F^2`, l.sFrob2.value, m.sFrob2.value, 1e-4);
+    // J_f - S's GSC subtracts two sums of squares: float32 rounding, amplified.
+    close(`block ${blk.index} GSC of the nonlinear part`, l.relation.gscNonlinear, m.relation.gscNonlinear, 1e-3);
+    assert.equal(m.qSv.method, l.qSv.method);
+    if (blk.residual === null) return;
+    residuals++;
+    for (const part of ['gscMerge', 'gscBranch', 'gscSkip'] as const)
+      close(`block ${blk.index} ${part}`, blk.residual[part].value, other.residual![part].value, 1e-4);
+  });
+  assert.ok(residuals >= 2, `${residuals} residual blocks compared`);
   await initBackend('wasm');
   setConvExecutor(tfjsConvExecutor);
 });

@@ -97,6 +97,51 @@ test('a pass with a kernel the recording lacks runs eagerly, and the runner says
   x.dispose();
 });
 
+test('tf.expandDims records as a Reshape at the axis it names, counted from the end when negative', () => {
+  const x = tf.tensor(
+    Array.from({ length: 6 }, (_, i) => i + 1),
+    [2, 3],
+  );
+  const seed = tf.tensor([0.5, -1, 2], [1, 3]);
+  const before = { ...runner.stats };
+  const axes = [0, 1, 2, -1, -2, -3];
+  const shapes = axes.map((axis) => tf.expandDims(x, axis).shape);
+  // A product that only lines up when each axis landed where tf.expandDims puts it.
+  const compute = (): Map<string, tf.Tensor> =>
+    new Map(
+      axes.map((axis, i) => [
+        `axis ${axis}`,
+        tf.sum(
+          tf.mul(
+            tf.expandDims(x, axis),
+            tf.reshape(
+              seed,
+              shapes[i].map((d, j) => (d === 3 && j === shapes[i].lastIndexOf(3) ? 3 : 1)),
+            ),
+          ),
+        ),
+      ]),
+    );
+  const eager = compute();
+  const out = runner.vjp({
+    acts: new Map([['x', x]]),
+    seeds: new Map([['u', seed]]),
+    wrt: [...eager.keys()],
+    probes: 1,
+    weightedNodes: 1,
+    constants: new Set(),
+    family: true,
+    run: compute,
+  });
+  assert.ok(out !== undefined, `recorded: ${runner.stats.fallbackReasons.join('; ')}`);
+  assert.equal(runner.stats.runs, before.runs + 1);
+  for (const [name, t] of eager) {
+    assert.deepEqual(Array.from(out.get(name)!.dataSync()), Array.from(t.dataSync()), name);
+    assert.ok(Math.abs(t.dataSync()[0] - 13.5) < 1e-5, `${name}: ${t.dataSync()[0]}`);
+  }
+  [x, seed, ...eager.values(), ...out.values()].forEach((t) => t.dispose());
+});
+
 /**
  * One stacked-probe reverse pass of resnet_cifar8 from its output to every block boundary,
  * recorded by two runners built with different options: `check` gets both runners and the

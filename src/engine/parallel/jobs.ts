@@ -6,17 +6,23 @@
  * thread count (see pool.ts).
  */
 import type { LinearisationInfo } from '../../report/schema';
-import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
-import { streamFor } from '../../runtime/random';
+import * as tf from '@tensorflow/tfjs-core';
+import { ExecutionError, type Activations, type Checkpoint, type Executor, type FamilyMember } from '../../runtime/executor';
+import { streamFor, type SeededRandom } from '../../runtime/random';
 import {
   measureJacobianSquares,
   measureJacobianSquaresFamily,
   measureResidualSquares,
+  probesPerPass,
+  ResidualAccumulator,
+  residualRowSquares,
+  stackedCotangents,
   type JacobianSquares,
   type ResidualSquares,
   type ResidualTensors,
 } from '../../metrics/jacobian';
-import { dilutionRelation, linearise } from '../../metrics/dilution';
+import { dilutionRelation, linearise, Linearisation, probeSums, type LinearisationPlan } from '../../metrics/dilution';
+import { linearPartNow } from '../../metrics/blockJvp';
 
 /**
  * What a job measures for the report: its progress text, the report phase its time counts
@@ -103,26 +109,42 @@ export function jobPasses(job: AnalysisJob, dimOf: (tensor: string) => number): 
 }
 
 /**
- * The family a job can be measured with (runJobFamily), or undefined: the block matrix's rows
- * read the same forward pass and weights, so on a backend where families pay
- * (Executor.passFamiliesPay) they run as one. Exact rows (one-hot passes, as many as the
- * target's units) stay alone.
+ * The family a job can be measured with (runJobFamily), or undefined. On a backend where
+ * families pay (Executor.passFamiliesPay) the jobs of one family read the same forward pass and
+ * weights and run as one: the block matrix's rows, and the per-block phase's linearisations and
+ * residual parts. Exact jobs (one-hot passes, as many as the target's units) stay alone.
  */
 export function jobFamily(job: AnalysisJob): string | undefined {
-  return job.kind === 'squares' && job.phase.kind === 'block-matrix' && !job.exact ? 'block-matrix' : undefined;
+  if (job.exact) return undefined;
+  if (job.kind === 'squares') return job.phase.kind === 'block-matrix' ? 'block-matrix' : undefined;
+  return 'blocks';
 }
 
 /**
- * Squares jobs of one family at once (measureJacobianSquaresFamily); each job keeps its own
- * random stream, so each result is the one runJob gives it alone. Results in the jobs' order.
+ * The jobs of one family (jobFamily) at once; each job keeps its own random stream, so each
+ * result is the one runJob gives it alone. Results in the jobs' order.
  */
 export async function runJobFamily(
+  exec: Executor,
+  acts: Activations,
+  jobs: readonly AnalysisJob[],
+  seed: number,
+  checkpoint?: Checkpoint,
+  onPass?: (job: AnalysisJob, done: number, total: number) => void,
+): Promise<JobResult[]> {
+  if (jobs.every((job): job is SquaresJob => job.kind === 'squares')) return runSquaresFamily(exec, acts, jobs, seed, checkpoint, onPass);
+  if (jobs.every((job): job is BlockJob => job.kind !== 'squares')) return runBlockFamily(exec, acts, jobs, seed, checkpoint, onPass);
+  throw new Error('internal: a family mixes squares jobs with per-block jobs');
+}
+
+/** Squares jobs measured together (measureJacobianSquaresFamily). */
+async function runSquaresFamily(
   exec: Executor,
   acts: Activations,
   jobs: readonly SquaresJob[],
   seed: number,
   checkpoint?: Checkpoint,
-  onPass?: (job: SquaresJob, done: number, total: number) => void,
+  onPass?: (job: AnalysisJob, done: number, total: number) => void,
 ): Promise<JobResult[]> {
   const members = jobs.map((job) => ({
     target: job.target,
@@ -137,6 +159,137 @@ export async function runJobFamily(
   }));
   const measured = await measureJacobianSquaresFamily(exec, acts, members);
   return measured.map((r) => ({ kind: 'squares', squares: r.squares, method: r.method }));
+}
+
+/** A job of the per-block phase's family. */
+type BlockJob = LineariseJob | ResidualJob;
+
+/**
+ * The per-block phase's probes at once: every block's linear part is measured first, one by
+ * one (Linearisation.start), then the first probes of every linearisation and every residual
+ * part's probes are taken as one family (Executor.computeFamily: on ONNX Runtime one graph
+ * and session instead of dozens of small eager passes), then each linearisation is finished
+ * (refined where asked, one by one). Cotangents are drawn from each job's own stream in the
+ * order runJob draws them, so the numbers are the same.
+ */
+async function runBlockFamily(
+  exec: Executor,
+  acts: Activations,
+  jobs: readonly BlockJob[],
+  seed: number,
+  checkpoint?: Checkpoint,
+  onPass?: (job: AnalysisJob, done: number, total: number) => void,
+): Promise<JobResult[]> {
+  const linearisations = new Map<BlockJob, Linearisation>();
+  const cotangents: tf.Tensor[] = [];
+  let measured: Map<string, tf.Tensor>[] = [];
+  try {
+    const members: FamilyMember[] = [];
+    for (const job of jobs) {
+      const rng = streamFor(seed, job.key);
+      if (job.kind === 'linearise') {
+        // The exact linear part, too, is computed in the family's graph where it can be recorded.
+        const lin = await Linearisation.start(exec, acts, job.input, job.output, linearisationPlan(job, rng, checkpoint), true);
+        linearisations.set(job, lin);
+        const stacks = lin.cotangentStacks(lin.firstPasses);
+        cotangents.push(...stacks);
+        const measuredPart = lin.linearPart;
+        const pending = lin.pendingLinearPart;
+        members.push({
+          feeds: measuredPart === null ? stacks : [...stacks, measuredPart],
+          outputs: pending === null ? ['sums'] : ['sums', 'sv'],
+          weightedNodes: exec.weightedNodesBetween(new Map([[job.output, null]]), [job.input]) * (pending === null ? 1 : 2),
+          compute: (vjp) => {
+            const sv = pending === null ? measuredPart : linearPartNow(exec, acts, pending, checkpoint);
+            const sums = concatenated(stacks.map((u) => probeSums(vjp, acts, job.input, job.output, u, sv)));
+            return new Map(
+              sv === measuredPart
+                ? [['sums', sums]]
+                : [
+                    ['sums', sums],
+                    ['sv', sv!],
+                  ],
+            );
+          },
+        });
+      } else {
+        const t = job.tensors;
+        const stacks = residualCotangents(exec, acts, t, job.probes, rng);
+        cotangents.push(...stacks);
+        const skipPass = t.skip === t.input ? 0 : exec.weightedNodesBetween(new Map([[t.skip, null]]), [t.input]);
+        members.push({
+          feeds: stacks,
+          outputs: ['rows'],
+          weightedNodes: exec.weightedNodesBetween(new Map([[t.branch, null]]), [t.input]) + skipPass,
+          compute: (vjp) => new Map([['rows', concatenated(stacks.map((u) => residualRowSquares(vjp, t, u, u.shape[0] / acts.get(t.merge)!.shape[0])))]]),
+        });
+      }
+    }
+    checkpoint?.();
+    try {
+      measured = exec.computeFamily(acts, members, checkpoint);
+    } catch (e) {
+      // A block whose ops could not take the stacked rows of the exact linear part: each job
+      // alone, where the finite differences take over.
+      if (!(e instanceof ExecutionError)) throw e;
+      const alone: JobResult[] = [];
+      for (const job of jobs) alone.push(await runJob(exec, acts, job, seed, checkpoint, onPass && ((done, total) => onPass(job, done, total))));
+      return alone;
+    }
+    const results: JobResult[] = [];
+    for (const [i, job] of jobs.entries()) {
+      for (let p = 1; p <= job.probes; p++) onPass?.(job, p, job.probes);
+      const values = measured[i].get(job.kind === 'linearise' ? 'sums' : 'rows')!.dataSync();
+      const lin = linearisations.get(job);
+      if (lin !== undefined) {
+        const sv = measured[i].get('sv');
+        if (sv !== undefined) {
+          lin.adoptLinearPart(sv as tf.Tensor2D);
+          measured[i].delete('sv');
+        }
+        lin.accept(values, lin.firstPasses);
+        results.push({ kind: 'linearise', info: await lin.finish(Number.NaN, (job as LineariseJob).affine) });
+      } else {
+        const parts = new ResidualAccumulator(false, acts.get((job as ResidualJob).tensors.merge)!.shape[0]);
+        parts.add(values, job.probes);
+        results.push({ kind: 'residual', squares: parts.result((job as ResidualJob).tensors), method: `probes:${job.probes}` });
+      }
+    }
+    return results;
+  } finally {
+    linearisations.forEach((lin) => lin.dispose());
+    cotangents.forEach((u) => u.dispose());
+    measured.forEach((byName) => byName.forEach((t) => t.dispose()));
+  }
+}
+
+/** Tensors joined along axis 1 (one is returned as it is); the parts are released. */
+function concatenated(parts: readonly tf.Tensor[]): tf.Tensor {
+  if (parts.length === 1) return parts[0];
+  try {
+    return tf.concat([...parts], 1);
+  } finally {
+    parts.forEach((t) => t.dispose());
+  }
+}
+
+/** measureResidualSquares' cotangents on the merge, in its stacks ([k * n, ...] each). */
+function residualCotangents(exec: Executor, acts: Activations, t: ResidualTensors, probes: number, rng: SeededRandom): tf.Tensor[] {
+  const [n, ...rest] = acts.get(t.merge)!.shape;
+  const d = rest.reduce((a, b) => a * b, 1);
+  const stack = probesPerPass(exec, acts, [t.input], probes, probes);
+  const stacks: tf.Tensor[] = [];
+  for (let p = 0; p < probes; p += stack) {
+    const k = Math.min(stack, probes - p);
+    stacks.push(tf.tensor(stackedCotangents({ exact: false, rng }, n, d, p, k), [k * n, ...rest], 'float32'));
+  }
+  return stacks;
+}
+
+/** A linearisation job's plan; the block's GSC only enters the relation, which withGscBlock recomputes. */
+function linearisationPlan(job: LineariseJob, rng: SeededRandom, checkpoint: Checkpoint | undefined): LinearisationPlan {
+  const precision = job.kPrecision && { targetPrecision: job.kPrecision.target, deadline: performance.now() + job.kPrecision.timeBudgetMs };
+  return { exact: job.exact, probes: job.probes, rng, checkpoint, ...precision };
 }
 
 export async function runJob(
@@ -156,17 +309,7 @@ export async function runJob(
     const r = await measureResidualSquares(exec, acts, job.tensors, { exact: job.exact, probes: job.probes, rng, checkpoint, onPass });
     return { kind: 'residual', squares: r.squares, method: r.method };
   }
-  // The block's GSC only enters the relation, which withGscBlock recomputes.
-  const precision = job.kPrecision && { targetPrecision: job.kPrecision.target, deadline: performance.now() + job.kPrecision.timeBudgetMs };
-  const info = await linearise(
-    exec,
-    acts,
-    job.input,
-    job.output,
-    { exact: job.exact, probes: job.probes, rng, checkpoint, ...precision },
-    Number.NaN,
-    job.affine,
-  );
+  const info = await linearise(exec, acts, job.input, job.output, linearisationPlan(job, rng, checkpoint), Number.NaN, job.affine);
   return { kind: 'linearise', info };
 }
 

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { Graph } from '../../graph/ir';
 import type { Activations, Checkpoint, Executor } from '../../runtime/executor';
 import type { BackendName } from '../../runtime/backend';
-import { jobFamily, runJob, runJobFamily, type AnalysisJob, type JobResult, type SquaresJob } from './jobs';
+import { jobFamily, runJob, runJobFamily, type AnalysisJob, type JobResult } from './jobs';
 import { claimJob, type FeedData, type WorkerInit, type WorkerReply, type WorkerRequest } from './protocol';
 
 /** Environment variable that sets the thread count where no caller does (CLI, extension worker). */
@@ -148,7 +148,7 @@ export async function runJobs(
         const unitResults =
           unit.length === 1
             ? [await runJob(exec, acts, unit[0], opts.seed, opts.checkpoint, () => opts.onPass?.(unit[0]))]
-            : await runJobFamily(exec, acts, unit as SquaresJob[], opts.seed, opts.checkpoint, (job) => opts.onPass?.(job));
+            : await runJobFamily(exec, acts, unit, opts.seed, opts.checkpoint, (job) => opts.onPass?.(job));
         // A family's time is shared out evenly: the report's phase times stay sums over jobs.
         const ms = (performance.now() - t0) / unit.length;
         unit.forEach((job, i) => {
