@@ -149,12 +149,6 @@ export interface LinearPartPlan {
   readonly input: string;
   readonly output: string;
   readonly block: BlockPlan;
-  /**
-   * Every op's rule is made of tensor ops with a recording, so the whole computation can run
-   * inside a recorded ONNX Runtime graph (linearPartNow in a family); false when an op uses
-   * its own rule (a max pool's JVP reads its indices back).
-   */
-  readonly recordable: boolean;
 }
 
 /** The plan of the block from `input` to `output`, or null when some op has no exact rule here. */
@@ -163,7 +157,7 @@ export function planLinearPart(exec: Executor, acts: Activations, input: string,
   const f = acts.get(output)!;
   if (v.dtype !== 'float32' || f.dtype !== 'float32') return null;
   const block = planBlock(exec, acts, input, output);
-  return block === null ? null : { input, output, block, recordable: block.steps.every((s) => s.rule !== 'own') };
+  return block === null ? null : { input, output, block };
 }
 
 /**

@@ -179,23 +179,16 @@ export class Linearisation {
   ) {}
 
   /**
-   * Measures the linear part where it is measured directly. With `deferRecordable`, an exact
-   * linear part that a recorded graph can compute is left to the caller (pendingLinearPart).
+   * Measures the linear part where it is measured directly. With `deferExact`, an exact linear
+   * part is left to the caller (pendingLinearPart), to compute in a family's recorded graph.
    */
-  static async start(
-    exec: Executor,
-    acts: Activations,
-    input: string,
-    output: string,
-    plan: LinearisationPlan,
-    deferRecordable = false,
-  ): Promise<Linearisation> {
+  static async start(exec: Executor, acts: Activations, input: string, output: string, plan: LinearisationPlan, deferExact = false): Promise<Linearisation> {
     let sv: tf.Tensor2D | null = null;
     let exactJvp = false;
     if (!plan.exact && plan.jvp !== false) {
-      if (plan.exactJvp !== false && deferRecordable) {
+      if (plan.exactJvp !== false && deferExact) {
         const pending = planLinearPart(exec, acts, input, output);
-        if (pending?.recordable === true) return new Linearisation(exec, acts, input, output, plan, null, true, pending);
+        if (pending !== null) return new Linearisation(exec, acts, input, output, plan, null, true, pending);
       }
       sv = plan.exactJvp === false ? null : await exactLinearPart(exec, acts, input, output, plan.checkpoint);
       exactJvp = sv !== null;

@@ -35,6 +35,12 @@ export interface KernelContext {
    * live as long as `source` does: they are released with the activations.
    */
   derivedFromActivation<T extends tf.Tensor>(source: tf.Tensor, key: string, make: () => T): T;
+  /**
+   * True while the kernel's calls are recorded into a graph (runtime/ortGraph.ts) rather than
+   * computed: values cannot be read back then, so a kernel whose fast eager path reads them
+   * uses tensor ops instead.
+   */
+  readonly recording: boolean;
 }
 
 export interface ForwardArgs {

@@ -258,8 +258,9 @@ function maxPoolJvp(args: JvpArgs): Tensor {
  * is the mean over the points j of slope_j * t at point j's window maximum for o. Read from the
  * c directions [c, H, W, C], not from c * n rows of them, in one JavaScript loop: on a ResNet
  * stem (c = n = 16, [32, 32, 64] -> [16, 16, 64]) the rows' wasm Gather and product took about
- * 0.4 s, this about 20 ms. Channels-last 2-D pools whose windows all hold an input; undefined
- * for the others (maxPoolJvp's rows serve them).
+ * 0.4 s, this about 20 ms. While recorded (ctx.recording) the same sum is tensor ops (a graph
+ * cannot read values back; ONNX Runtime gathers fast). Channels-last 2-D pools whose windows
+ * all hold an input; undefined for the others (maxPoolJvp's rows serve them).
  */
 function maxPoolJvpMean(args: JvpMeanArgs): Tensor | undefined {
   const s = setup(args);
@@ -272,6 +273,22 @@ function maxPoolJvpMean(args: JvpMeanArgs): Tensor | undefined {
   const y = args.outputs[0];
   const outPerSample = y.size / n;
   const c = args.tangent.shape[0];
+  if (args.ctx.recording) {
+    // Each (point, output)'s maximum within its sample, for gathering from the directions.
+    const local = args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax:local`, () =>
+      tf.tensor(
+        Int32Array.from(targets.dataSync() as Int32Array, (k) => k % perSample),
+        [n * outPerSample],
+        'int32',
+      ),
+    );
+    const weight =
+      args.slope === undefined
+        ? tf.fill([1, n, outPerSample], 1 / n)
+        : tf.div(tf.reshape(tf.gather(tf.reshape(args.slope, [-1]), targets), [1, n, outPerSample]), n);
+    const taken = tf.reshape(tf.gather(tf.reshape(args.tangent, [c, perSample]), local, 1), [c, n, outPerSample]);
+    return tf.reshape(tf.sum(tf.mul(taken, weight), 1), [c, ...y.shape.slice(1)]);
+  }
   const at = targets.dataSync() as Int32Array; // [n * out]: flat positions in x, sample offset included
   const t = args.tangent.dataSync() as Float32Array; // [c, perSample]
   const slope = args.slope?.dataSync() as Float32Array | undefined; // [n, perSample]

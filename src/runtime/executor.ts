@@ -11,7 +11,7 @@ import { kernelFor } from '../ops/registry';
 import { checkOutputSize, outputElementBound } from './sizeGuard';
 import type { MemoryBudget } from './memoryBudget';
 import { stackedShape, stackedVjp } from './probeStacking';
-import { activePassRunner, outsideRecording } from './ortGraph';
+import { activePassRunner, isRecording, outsideRecording } from './ortGraph';
 
 /** One reverse pass of a family (Executor.vjpFamily): cotangent seeds and the tensors wanted. */
 export interface FamilyPass {
@@ -136,6 +136,10 @@ export class Executor implements KernelContext {
     budget?.charge(constantBytes, "the model's weights, copied to the compute backend");
     this.constantBytes = constantBytes;
     for (const [name, c] of graph.constants) this.constants.set(name, tf.keep(constToTensor(c)));
+  }
+
+  get recording(): boolean {
+    return isRecording();
   }
 
   readNumbers(t: Tensor): number[] {

@@ -107,6 +107,11 @@ interface CachedPass {
 
 let recording: { readonly backend: string; readonly conv: ConvExecutor } | undefined;
 
+/** Whether a pass is being recorded on this thread right now (KernelContext.recording). */
+export function isRecording(): boolean {
+  return recording !== undefined;
+}
+
 /**
  * Runs `fn` on the compute backend even while a pass is being recorded: the kernels' caches
  * (ctx.cached, derivedFromActivation) hold real values, which the graph then reads as

@@ -216,7 +216,7 @@ describe('elementwise kernels: VJP vs finite differences', () => {
         dys: [dy],
         attrs: {},
         node: { name: 'm', op: 'Max', inputs: ['a', 'b'], outputs: ['y'], attrs: {}, origin: { name: 'm', sourceOp: 'Max' } },
-        ctx: { readNumbers: (t) => Array.from(t.dataSync()), cached: (_k, make) => make(), derivedFromActivation: (_s, _k, make) => make() },
+        ctx: { readNumbers: (t) => Array.from(t.dataSync()), cached: (_k, make) => make(), derivedFromActivation: (_s, _k, make) => make(), recording: false },
       }).map((g) => Array.from(g!.dataSync()));
     });
     assert.deepEqual(grads, [

@@ -111,6 +111,7 @@ describe('reduce kernels: VJP vs finite differences', () => {
         readNumbers: (t: tf.Tensor) => Array.from(t.dataSync()),
         cached: <T>(_k: string, make: () => T) => make(),
         derivedFromActivation: <T>(_s: tf.Tensor, _k: string, make: () => T) => make(),
+        recording: false,
       };
       const node = { name: 'r', op: 'ReduceMax', inputs: ['x', 'a'], outputs: ['y'], attrs: {}, origin: { name: 'r', sourceOp: 'ReduceMax' } };
       const axes = i32([1]);

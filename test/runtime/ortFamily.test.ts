@@ -12,7 +12,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend';
 import { loadModel } from '../../src/loaders';
 import { partitionBlocks } from '../../src/metrics/blocks';
-import { familyChunks } from '../../src/runtime/executor';
 import { fixtureForward } from '../helpers/fixtureForward';
 import { activePassRunner, ortPassRunner, setPassRunner } from '../../src/runtime/ortGraph';
 import { loadOnnxRuntime } from '../../src/runtime/ortSession';
@@ -25,6 +24,12 @@ import type { AnalysisJob } from '../../src/engine/parallel/jobs';
 import type { AnalysisReport } from '../../src/report/schema';
 import { fixtureDir, repoRoot } from '../helpers/fixtures';
 import { PerSampleExecutor } from '../../src/runtime/perSampleExecutor';
+import { Executor, familyChunks } from '../../src/runtime/executor';
+import { toChannelsLast } from '../../src/passes/layout';
+import { exactLinearPart, linearPartNow, planLinearPart } from '../../src/metrics/blockJvp';
+import { GraphBuilder, gaussianMatrix } from '../helpers/graphs';
+import { randn } from '../helpers/gradcheck';
+import { maxRelDiff as maxTensorDiff } from '../helpers/maxRelDiff';
 
 before(async () => {
   await initBackend('wasm');
@@ -257,4 +262,44 @@ test('familyChunks: consecutive passes within the cap, a pass larger than the ca
   assert.deepEqual(familyChunks([300, 10, 10], 256), [[0], [1, 2]]);
   assert.deepEqual(familyChunks([10, 300, 10], 256), [[0], [1], [2]]);
   assert.deepEqual(familyChunks([], 256), []);
+});
+
+test('a ResNet stem’s exact linear part (ReLU, then a max pool averaging its JVPs) computed inside a recorded family equals the eager one', async () => {
+  const n = 5;
+  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+  const w = b.constant(gaussianMatrix(4, 3 * 9, 11, 0.5), [4, 3, 3, 3]);
+  const relu = b.node('Relu', [b.node('Conv', ['x', w, b.constant(gaussianMatrix(1, 4, 12, 0.3), [4])], { pads: [1, 1, 1, 1] })]);
+  const y = b.node('MaxPool', [relu], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  const exec = new Executor(toChannelsLast(b.build(y).graph));
+  const x = randn([n, 3, 8, 8], 8);
+  const feeds = new Map([['x', x]]);
+  const acts = exec.forward(feeds);
+  const runner = ortPassRunner(loadOnnxRuntime(), 2, 0, { families: true });
+  try {
+    const eager = (await exactLinearPart(exec, acts, 'x', y))!;
+    const plan = planLinearPart(exec, acts, 'x', y)!;
+    let recordedPool = 0;
+    const nodeJvpMean = exec.nodeJvpMean.bind(exec);
+    exec.nodeJvpMean = (...args) => {
+      const out = nodeJvpMean(...args);
+      if (out !== undefined && exec.recording) recordedPool++;
+      return out;
+    };
+    setPassRunner(runner);
+    const [got] = exec.computeFamily(acts, [
+      { feeds: [], outputs: ['sv'], weightedNodes: 1, compute: () => new Map([['sv', linearPartNow(exec, acts, plan)]]) },
+    ]);
+    setPassRunner(undefined);
+    assert.equal(runner.stats.fallbacks, 0, runner.stats.fallbackReasons.join('; '));
+    assert.equal(runner.stats.runs, 1, 'ONNX Runtime ran the graph');
+    assert.equal(recordedPool, 1, 'the pool averaged its JVPs inside the recording');
+    const d = maxTensorDiff(got.get('sv')!, eager);
+    assert.ok(d <= 1e-5, `S v differs by ${d.toExponential(2)}`);
+    [eager, x, ...got.values()].forEach((t) => t.dispose());
+  } finally {
+    setPassRunner(undefined);
+    runner.dispose();
+    exec.disposeActivations(acts, feeds);
+    exec.dispose();
+  }
 });

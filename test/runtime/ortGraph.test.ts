@@ -142,6 +142,26 @@ test('tf.expandDims records as a Reshape at the axis it names, counted from the 
   [x, seed, ...eager.values(), ...out.values()].forEach((t) => t.dispose());
 });
 
+test('tf.logicalNot records as Not (a dilated max pool JVP takes each window tap not yet taken)', () => {
+  const x = tf.tensor([1, -2, 3, 0]);
+  const compute = (): Map<string, tf.Tensor> => new Map([['kept', tf.where(tf.logicalNot(tf.greater(x, 0)), x, tf.zerosLike(x))]]);
+  const eager = compute();
+  const out = runner.vjp({
+    acts: new Map([['x', x]]),
+    seeds: new Map(),
+    wrt: ['kept'],
+    probes: 1,
+    weightedNodes: 1,
+    constants: new Set(),
+    family: true,
+    run: compute,
+  });
+  assert.ok(out !== undefined, `recorded: ${runner.stats.fallbackReasons.join('; ')}`);
+  assert.deepEqual(Array.from(out.get('kept')!.dataSync()), [0, -2, 0, 0]);
+  assert.deepEqual(Array.from(eager.get('kept')!.dataSync()), [0, -2, 0, 0]);
+  [x, ...eager.values(), ...out.values()].forEach((t) => t.dispose());
+});
+
 /**
  * One stacked-probe reverse pass of resnet_cifar8 from its output to every block boundary,
  * recorded by two runners built with different options: `check` gets both runners and the
