@@ -275,13 +275,12 @@ function maxPoolJvpMean(args: JvpMeanArgs): Tensor | undefined {
   const c = args.tangent.shape[0];
   if (args.ctx.recording) {
     // Each (point, output)'s maximum within its sample, for gathering from the directions.
-    const local = args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax:local`, () =>
-      tf.tensor(
-        Int32Array.from(targets.dataSync() as Int32Array, (k) => k % perSample),
-        [n * outPerSample],
-        'int32',
-      ),
-    );
+    const local = args.ctx.derivedFromActivation(args.inputs[0]!, `${args.node.name}:argmax:local`, () => {
+      const at = targets.dataSync() as Int32Array;
+      const within = new Int32Array(at.length);
+      for (let k = 0; k < at.length; k++) within[k] = at[k] % perSample;
+      return tf.tensor(within, [n * outPerSample], 'int32');
+    });
     const weight =
       args.slope === undefined
         ? tf.fill([1, n, outPerSample], 1 / n)
