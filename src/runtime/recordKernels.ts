@@ -132,7 +132,6 @@ export function registerRecordingKernels(): void {
   }
   unary('Rsqrt', (r, x) => r.node('Reciprocal', [r.node('Sqrt', [x])]));
   unary('Square', (r, x) => r.node('Mul', [x, x]));
-  unary('LogicalNot', (r, x) => r.node('Not', [x]));
   unary('Relu6', (r, x, dtype) => r.node('Clip', [x, r.scalar(0, dtype), r.scalar(6, dtype)]));
   unary('LeakyRelu', (r, x, _d, attrs) => r.node('LeakyRelu', [x], { alpha: { float: attrs.alpha as number } }));
   unary('Elu', (r, x) => r.node('Elu', [x], { alpha: { float: 1 } }));
