@@ -97,6 +97,18 @@ test('a pass with a kernel the recording lacks runs eagerly, and the runner says
   x.dispose();
 });
 
+/** `compute`'s results computed eagerly, and as a graph the runner recorded from the same call and ran. */
+function eagerAndRecorded(
+  acts: Map<string, tf.Tensor>,
+  seeds: Map<string, tf.Tensor>,
+  compute: () => Map<string, tf.Tensor>,
+): { eager: Map<string, tf.Tensor>; out: Map<string, tf.Tensor> } {
+  const eager = compute();
+  const out = runner.vjp({ acts, seeds, wrt: [...eager.keys()], probes: 1, weightedNodes: 1, constants: new Set(), family: true, run: compute });
+  assert.ok(out !== undefined, `recorded: ${runner.stats.fallbackReasons.join('; ')}`);
+  return { eager, out };
+}
+
 test('tf.expandDims records as a Reshape at the axis it names, counted from the end when negative', () => {
   const x = tf.tensor(
     Array.from({ length: 6 }, (_, i) => i + 1),
@@ -122,18 +134,7 @@ test('tf.expandDims records as a Reshape at the axis it names, counted from the 
         ),
       ]),
     );
-  const eager = compute();
-  const out = runner.vjp({
-    acts: new Map([['x', x]]),
-    seeds: new Map([['u', seed]]),
-    wrt: [...eager.keys()],
-    probes: 1,
-    weightedNodes: 1,
-    constants: new Set(),
-    family: true,
-    run: compute,
-  });
-  assert.ok(out !== undefined, `recorded: ${runner.stats.fallbackReasons.join('; ')}`);
+  const { eager, out } = eagerAndRecorded(new Map([['x', x]]), new Map([['u', seed]]), compute);
   assert.equal(runner.stats.runs, before.runs + 1);
   for (const [name, t] of eager) {
     assert.deepEqual(Array.from(out.get(name)!.dataSync()), Array.from(t.dataSync()), name);
@@ -145,18 +146,7 @@ test('tf.expandDims records as a Reshape at the axis it names, counted from the 
 test('tf.logicalNot records as Not (a dilated max pool JVP takes each window tap not yet taken)', () => {
   const x = tf.tensor([1, -2, 3, 0]);
   const compute = (): Map<string, tf.Tensor> => new Map([['kept', tf.where(tf.logicalNot(tf.greater(x, 0)), x, tf.zerosLike(x))]]);
-  const eager = compute();
-  const out = runner.vjp({
-    acts: new Map([['x', x]]),
-    seeds: new Map(),
-    wrt: ['kept'],
-    probes: 1,
-    weightedNodes: 1,
-    constants: new Set(),
-    family: true,
-    run: compute,
-  });
-  assert.ok(out !== undefined, `recorded: ${runner.stats.fallbackReasons.join('; ')}`);
+  const { eager, out } = eagerAndRecorded(new Map([['x', x]]), new Map(), compute);
   assert.deepEqual(Array.from(out.get('kept')!.dataSync()), [0, -2, 0, 0]);
   assert.deepEqual(Array.from(eager.get('kept')!.dataSync()), [0, -2, 0, 0]);
   [x, ...eager.values(), ...out.values()].forEach((t) => t.dispose());

@@ -165,12 +165,13 @@ async function runSquaresFamily(
 type BlockJob = LineariseJob | ResidualJob;
 
 /**
- * The per-block phase's probes at once: every block's linear part is measured first, one by
- * one (Linearisation.start), then the first probes of every linearisation and every residual
- * part's probes are taken as one family (Executor.computeFamily: on ONNX Runtime one graph
- * and session instead of dozens of small eager passes), then each linearisation is finished
- * (refined where asked, one by one). Cotangents are drawn from each job's own stream in the
- * order runJob draws them, so the numbers are the same.
+ * The per-block phase at once: every block's exact linear part S v, the first probes of every
+ * linearisation and every residual part's probes are one family (Executor.computeFamily: on
+ * ONNX Runtime one graph and session instead of dozens of small eager passes); a block whose
+ * ops have no exact rule has its linear part measured by finite differences first, one by one
+ * (Linearisation.start). Then each linearisation is finished (refined where asked, one by
+ * one). Cotangents are drawn from each job's own stream in the order runJob draws them, so the
+ * numbers are the same.
  */
 async function runBlockFamily(
   exec: Executor,
@@ -188,7 +189,7 @@ async function runBlockFamily(
     for (const job of jobs) {
       const rng = streamFor(seed, job.key);
       if (job.kind === 'linearise') {
-        // The exact linear part, too, is computed in the family's graph where it can be recorded.
+        // An exact linear part is computed in the family's graph too (pendingLinearPart).
         const lin = await Linearisation.start(exec, acts, job.input, job.output, linearisationPlan(job, rng, checkpoint), true);
         linearisations.set(job, lin);
         const stacks = lin.cotangentStacks(lin.firstPasses);
