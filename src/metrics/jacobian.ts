@@ -384,12 +384,14 @@ export async function measureResidualSquares(
 export function residualRowSquares(vjp: FamilyVjp, t: ResidualTensors, u: tf.Tensor, k: number): tf.Tensor {
   const toInput = (from: string): tf.Tensor => vjp(new Map([[from, u]]), [t.input], k).get(t.input)!;
   const gBranch = toInput(t.branch);
-  const gSkip = t.skip === t.input ? u : toInput(t.skip);
+  let gSkip: tf.Tensor | undefined;
   try {
-    return tf.tidy(() => tf.stack([rowSquares(gBranch), rowSquares(gSkip), rowSquares(tf.add(gBranch, gSkip))]));
+    gSkip = t.skip === t.input ? u : toInput(t.skip);
+    const skip = gSkip;
+    return tf.tidy(() => tf.stack([rowSquares(gBranch), rowSquares(skip), rowSquares(tf.add(gBranch, skip))]));
   } finally {
     gBranch.dispose();
-    if (gSkip !== u) gSkip.dispose();
+    if (gSkip !== u) gSkip?.dispose();
   }
 }
 
