@@ -166,7 +166,11 @@ export function planLinearPart(exec: Executor, acts: Activations, input: string,
  */
 export async function exactLinearPart(exec: Executor, acts: Activations, input: string, output: string, checkpoint?: Checkpoint): Promise<tf.Tensor2D | null> {
   const plan = planLinearPart(exec, acts, input, output);
-  if (plan === null) return null;
+  return plan === null ? null : exactLinearPartOf(exec, acts, plan, checkpoint);
+}
+
+/** exactLinearPart of a block already planned (planLinearPart). */
+export async function exactLinearPartOf(exec: Executor, acts: Activations, plan: LinearPartPlan, checkpoint?: Checkpoint): Promise<tf.Tensor2D | null> {
   try {
     // Between chunks, timers and a cancel request get their turn.
     const chunks = linearPartChunks(exec, acts, plan, checkpoint);

@@ -13,7 +13,7 @@ import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } fro
 import { ExecutionError, type Activations, type Checkpoint, type Executor, type FamilyVjp } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
 import { largestActivation, probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
-import { exactLinearPart, planLinearPart, type LinearPartPlan } from './blockJvp';
+import { exactLinearPartOf, planLinearPart, type LinearPartPlan } from './blockJvp';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, t99, type MeanWithError } from './stats';
 
@@ -186,11 +186,9 @@ export class Linearisation {
     let sv: tf.Tensor2D | null = null;
     let exactJvp = false;
     if (!plan.exact && plan.jvp !== false) {
-      if (plan.exactJvp !== false && deferExact) {
-        const pending = planLinearPart(exec, acts, input, output);
-        if (pending !== null) return new Linearisation(exec, acts, input, output, plan, null, true, pending);
-      }
-      sv = plan.exactJvp === false ? null : await exactLinearPart(exec, acts, input, output, plan.checkpoint);
+      const exactPlan = plan.exactJvp === false ? null : planLinearPart(exec, acts, input, output);
+      if (exactPlan !== null && deferExact) return new Linearisation(exec, acts, input, output, plan, null, true, exactPlan);
+      sv = exactPlan === null ? null : await exactLinearPartOf(exec, acts, exactPlan, plan.checkpoint);
       exactJvp = sv !== null;
       sv ??= await linearPartByJvp(exec, acts, input, output, plan.checkpoint);
     }
