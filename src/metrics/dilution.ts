@@ -227,17 +227,25 @@ export class Linearisation {
   /**
    * The next `passes` cotangents u after those measured so far, in stacks of as many as one
    * reverse pass takes ([k, dOut] each): the plan's stream drawn probe by probe, so stacking
-   * never changes the numbers. Measure them (accept) before drawing more.
+   * never changes the numbers. Measure them (accept) before drawing more. All at once: for a
+   * family's first probes (a few per block); addProbes draws stack by stack.
    */
   cotangentStacks(passes: number): tf.Tensor2D[] {
     const first = this.perProbe.length;
+    return this.stackRanges(passes).map(([p, k]) => this.cotangents(first + p, k));
+  }
+
+  /** [first pass, count] of each stack of `passes` passes, as deep as probesPerPass allows. */
+  private stackRanges(passes: number): [number, number][] {
     const stack = probesPerPass(this.exec, this.acts, [this.input], passes, this.plan.probes);
-    const stacks: tf.Tensor2D[] = [];
-    for (let p = 0; p < passes; p += stack) {
-      const k = Math.min(stack, passes - p);
-      stacks.push(tf.tensor2d(stackedCotangents(this.plan, 1, this.dOut, first + p, k), [k, this.dOut], 'float32'));
-    }
-    return stacks;
+    const ranges: [number, number][] = [];
+    for (let p = 0; p < passes; p += stack) ranges.push([p, Math.min(stack, passes - p)]);
+    return ranges;
+  }
+
+  /** Cotangents `from` .. `from` + k - 1 of the plan's stream (one-hot units when exact), [k, dOut]. */
+  private cotangents(from: number, k: number): tf.Tensor2D {
+    return tf.tensor2d(stackedCotangents(this.plan, 1, this.dOut, from, k), [k, this.dOut], 'float32');
   }
 
   /** The probeSums of k cotangents, read back: [5 * k] in PROBE_SUMS_ROWS' order. */
@@ -253,17 +261,19 @@ export class Linearisation {
   async addProbes(passes: number): Promise<void> {
     const { exec, acts, plan } = this;
     const vjp: FamilyVjp = (seeds, wrt, probes) => exec.vjp(acts, seeds, wrt, plan.checkpoint, probes);
-    const stacks = this.cotangentStacks(passes);
-    try {
-      for (const u of stacks) {
-        await yieldToEventLoop();
-        plan.checkpoint?.();
+    const first = this.perProbe.length;
+    // Drawn stack by stack: in exact mode there are dOut one-hot cotangents of dOut units each.
+    for (const [p, k] of this.stackRanges(passes)) {
+      await yieldToEventLoop();
+      plan.checkpoint?.();
+      const u = this.cotangents(first + p, k);
+      try {
         const sums = probeSums(vjp, acts, this.input, this.output, u, this.sv);
-        this.accept(sums.dataSync(), u.shape[0]);
+        this.accept(sums.dataSync(), k);
         sums.dispose();
+      } finally {
+        u.dispose();
       }
-    } finally {
-      stacks.forEach((u) => u.dispose());
     }
   }
 
