@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DilutionRelation, Estimate, KLinPrecision, LinearisationInfo } from '../report/schema';
 import { ExecutionError, type Activations, type Checkpoint, type Executor, type FamilyVjp } from '../runtime/executor';
 import type { SeededRandom } from '../runtime/random';
-import { largestActivation, probesPerPass, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
+import { largestActivation, passStacks, STACK_ELEMENTS, stackedCotangents, yieldToEventLoop } from './jacobian';
 import { exactLinearPartOf, planLinearPart, type LinearPartPlan } from './blockJvp';
 import { broadcastFloat } from '../ops/kernelUtil';
 import { exactEstimate, exactValue, halfWidth99, meanWithError, sqrtEstimate, sqrtRatioInterval, t99, type MeanWithError } from './stats';
@@ -235,12 +235,9 @@ export class Linearisation {
     return this.stackRanges(passes).map(([p, k]) => this.cotangents(first + p, k));
   }
 
-  /** [first pass, count] of each stack of `passes` passes, as deep as probesPerPass allows. */
+  /** [first pass, count] of each stack of `passes` passes back to the block input (passStacks). */
   private stackRanges(passes: number): [number, number][] {
-    const stack = probesPerPass(this.exec, this.acts, [this.input], passes, this.plan.probes);
-    const ranges: [number, number][] = [];
-    for (let p = 0; p < passes; p += stack) ranges.push([p, Math.min(stack, passes - p)]);
-    return ranges;
+    return passStacks(this.exec, this.acts, [this.input], passes, this.plan.probes);
   }
 
   /** Cotangents `from` .. `from` + k - 1 of the plan's stream (one-hot units when exact), [k, dOut]. */

@@ -80,6 +80,14 @@ export function probesPerPass(exec: Executor, acts: Activations, wrt: readonly s
   return Math.ceil(passes / Math.ceil(passes / deepest));
 }
 
+/** [first pass, count] of each reverse pass when `passes` passes to `wrt` are stacked as probesPerPass allows. */
+export function passStacks(exec: Executor, acts: Activations, wrt: readonly string[], passes: number, probes: number): [number, number][] {
+  const stack = probesPerPass(exec, acts, wrt, passes, probes);
+  const stacks: [number, number][] = [];
+  for (let p = 0; p < passes; p += stack) stacks.push([p, Math.min(stack, passes - p)]);
+  return stacks;
+}
+
 /**
  * Elements of the largest activation of a forward pass: what a stack of probes or tangents
  * multiplies. Weights are left out: `acts` holds them too but they are never stacked (a BERT's
@@ -356,13 +364,12 @@ export async function measureResidualSquares(
   const d = rest.reduce((a, b) => a * b, 1);
   const passes = plan.exact ? d : plan.probes;
   const parts = new ResidualAccumulator(plan.exact, n);
-  const stack = probesPerPass(exec, acts, [t.input], passes, plan.probes);
   const vjp: FamilyVjp = (seeds, wrt, probes) => exec.vjp(acts, seeds, wrt, plan.checkpoint, probes);
-  for (let p = 0; p < passes; p += stack) {
+  // Drawn stack by stack: in exact mode there are d one-hot cotangents of d units each.
+  for (const [p, k] of residualStacks(exec, acts, t, passes, plan.probes)) {
     await yieldToEventLoop();
     plan.checkpoint?.();
-    const k = Math.min(stack, passes - p);
-    const u = tf.tensor(stackedCotangents(plan, n, d, p, k), [k * n, ...rest], 'float32');
+    const u = residualCotangents(acts, t, plan, p, k);
     try {
       const sq = residualRowSquares(vjp, t, u, k);
       parts.add(sq.dataSync(), k);
@@ -373,6 +380,18 @@ export async function measureResidualSquares(
     for (let j = 1; j <= k; j++) plan.onPass?.(p + j, passes);
   }
   return { squares: parts.result(t), method: methodOf(plan) };
+}
+
+/** passStacks of a residual measurement: its reverse passes go back to the block input. */
+export function residualStacks(exec: Executor, acts: Activations, t: ResidualTensors, passes: number, probes: number): [number, number][] {
+  return passStacks(exec, acts, [t.input], passes, probes);
+}
+
+/** Cotangents `from` .. `from` + k - 1 on the merge (one-hot units when exact), stacked [k * n, ...]. */
+export function residualCotangents(acts: Activations, t: ResidualTensors, plan: Pick<JacobianPlan, 'exact' | 'rng'>, from: number, k: number): tf.Tensor {
+  const [n, ...rest] = acts.get(t.merge)!.shape;
+  const d = rest.reduce((a, b) => a * b, 1);
+  return tf.tensor(stackedCotangents(plan, n, d, from, k), [k * n, ...rest], 'float32');
 }
 
 /**

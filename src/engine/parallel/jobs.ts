@@ -13,10 +13,10 @@ import {
   measureJacobianSquares,
   measureJacobianSquaresFamily,
   measureResidualSquares,
-  probesPerPass,
   ResidualAccumulator,
+  residualCotangents,
   residualRowSquares,
-  stackedCotangents,
+  residualStacks,
   type JacobianSquares,
   type ResidualSquares,
   type ResidualTensors,
@@ -215,7 +215,7 @@ async function runBlockFamily(
         });
       } else {
         const t = job.tensors;
-        const stacks = residualCotangents(exec, acts, t, job.probes, rng);
+        const stacks = residualStacks(exec, acts, t, job.probes, job.probes).map(([p, k]) => residualCotangents(acts, t, { exact: false, rng }, p, k));
         cotangents.push(...stacks);
         const skipPass = t.skip === t.input ? 0 : exec.weightedNodesBetween(new Map([[t.skip, null]]), [t.input]);
         members.push({
@@ -272,19 +272,6 @@ function concatenated(parts: readonly tf.Tensor[]): tf.Tensor {
   } finally {
     parts.forEach((t) => t.dispose());
   }
-}
-
-/** measureResidualSquares' cotangents on the merge, in its stacks ([k * n, ...] each). */
-function residualCotangents(exec: Executor, acts: Activations, t: ResidualTensors, probes: number, rng: SeededRandom): tf.Tensor[] {
-  const [n, ...rest] = acts.get(t.merge)!.shape;
-  const d = rest.reduce((a, b) => a * b, 1);
-  const stack = probesPerPass(exec, acts, [t.input], probes, probes);
-  const stacks: tf.Tensor[] = [];
-  for (let p = 0; p < probes; p += stack) {
-    const k = Math.min(stack, probes - p);
-    stacks.push(tf.tensor(stackedCotangents({ exact: false, rng }, n, d, p, k), [k * n, ...rest], 'float32'));
-  }
-  return stacks;
 }
 
 /** A linearisation job's plan; the block's GSC only enters the relation, which withGscBlock recomputes. */
