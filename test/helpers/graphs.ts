@@ -42,6 +42,18 @@ export class GraphBuilder {
   }
 }
 
+/**
+ * A ResNet stem in miniature, on [batch, 3, 8, 8]: a 3x3 convolution to 4 channels with a bias,
+ * ReLU, then a 3x3 max pool of stride 2 (pads 1); `relu` and `output` name the two tensors.
+ */
+export function miniStem(): { model: LoadedModel; relu: string; output: string } {
+  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
+  const w = b.constant(gaussianMatrix(4, 3 * 9, 11, 0.5), [4, 3, 3, 3]);
+  const relu = b.node('Relu', [b.node('Conv', ['x', w, b.constant(gaussianMatrix(1, 4, 12, 0.3), [4])], { pads: [1, 1, 1, 1] })]);
+  const output = b.node('MaxPool', [relu], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  return { model: b.build(output), relu, output };
+}
+
 /** A d x d orthogonal matrix from Gram-Schmidt on seeded Gaussian columns. */
 export function orthogonalMatrix(d: number, seed: number): Float32Array {
   const g = new SeededRandom(seed).gaussian(d * d);

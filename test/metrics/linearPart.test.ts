@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend';
 import { fixtureDir, loadReference } from '../helpers/fixtures';
-import { GraphBuilder, gaussianMatrix } from '../helpers/graphs';
+import { GraphBuilder, gaussianMatrix, miniStem } from '../helpers/graphs';
 import { randn } from '../helpers/gradcheck';
 import { Executor } from '../../src/runtime/executor';
 import { toChannelsLast } from '../../src/passes/layout';
@@ -186,13 +186,10 @@ describe('exact JVPs of a block (blockJvp.ts)', () => {
 
   test('a block ending in ReLU and max pool (a ResNet stem, channels-last) averages the pool JVPs without the n^2 rows', async () => {
     const n = 5;
-    const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
-    const w = b.constant(gaussianMatrix(4, 3 * 9, 11, 0.5), [4, 3, 3, 3]);
-    const relu = b.node('Relu', [b.node('Conv', ['x', w, b.constant(gaussianMatrix(1, 4, 12, 0.3), [4])], { pads: [1, 1, 1, 1] })]);
-    const y = b.node('MaxPool', [relu], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    const { model, relu, output: y } = miniStem();
     // The pool alone too: its tangents are the same at every point (no slope).
     for (const input of ['x', relu]) {
-      const exec = new Executor(toChannelsLast(b.build(y).graph));
+      const exec = new Executor(toChannelsLast(model.graph));
       let averaged = 0;
       const nodeJvpMean = exec.nodeJvpMean.bind(exec);
       exec.nodeJvpMean = (...args) => {

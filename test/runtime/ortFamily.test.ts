@@ -27,7 +27,7 @@ import { PerSampleExecutor } from '../../src/runtime/perSampleExecutor';
 import { Executor, familyChunks } from '../../src/runtime/executor';
 import { toChannelsLast } from '../../src/passes/layout';
 import { exactLinearPart, linearPartNow, planLinearPart } from '../../src/metrics/blockJvp';
-import { GraphBuilder, gaussianMatrix } from '../helpers/graphs';
+import { miniStem } from '../helpers/graphs';
 import { randn } from '../helpers/gradcheck';
 import { maxRelDiff as maxTensorDiff } from '../helpers/maxRelDiff';
 
@@ -266,11 +266,8 @@ test('familyChunks: consecutive passes within the cap, a pass larger than the ca
 
 test('a ResNet stem’s exact linear part (ReLU, then a max pool averaging its JVPs) computed inside a recorded family equals the eager one', async () => {
   const n = 5;
-  const b = new GraphBuilder('x', ['batch', 3, 8, 8]);
-  const w = b.constant(gaussianMatrix(4, 3 * 9, 11, 0.5), [4, 3, 3, 3]);
-  const relu = b.node('Relu', [b.node('Conv', ['x', w, b.constant(gaussianMatrix(1, 4, 12, 0.3), [4])], { pads: [1, 1, 1, 1] })]);
-  const y = b.node('MaxPool', [relu], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  const exec = new Executor(toChannelsLast(b.build(y).graph));
+  const { model, output: y } = miniStem();
+  const exec = new Executor(toChannelsLast(model.graph));
   const x = randn([n, 3, 8, 8], 8);
   const feeds = new Map([['x', x]]);
   const acts = exec.forward(feeds);
