@@ -39,7 +39,7 @@ import { GROUPED_CONV_KERNEL, registerRecordingKernels } from './recordKernels';
 export interface OrtGraphStats {
   /** Passes recorded into a graph (sessions built). */
   recorded: number;
-  /** Of those, families of several passes (PassRequest.family, passes > 1): one graph and session for all of them. */
+  /** Of those, families of several members (PassRequest.family, passes > 1): one graph and session for all of them. */
   familiesRecorded: number;
   /** Passes ONNX Runtime ran as one graph (cache hits included). */
   runs: number;
@@ -76,7 +76,7 @@ export interface PassRequest {
    * all of them, and only the reduced values come back.
    */
   readonly family?: boolean;
-  /** Reverse passes the family holds (default 1). */
+  /** Members the family holds (Executor.computeFamily; default 1), each one or more reverse passes. */
   readonly passes?: number;
   /** The eager pass; run under the recording backend, it records the graph. */
   readonly run: () => Map<string, Tensor>;
