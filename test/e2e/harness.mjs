@@ -405,7 +405,15 @@ export class VsCode {
   /** The visible quick input (pick list or input box) whose title contains `title`. */
   async quickInputTitled(title, ms = 30000) {
     const widget = this.page.locator('.quick-input-widget');
-    await waitUntil(async () => (await widget.isVisible()) && (await this.quickInputTitle()).includes(title), ms, `the quick input titled "${title}"`);
+    try {
+      await waitUntil(async () => (await widget.isVisible()) && (await this.quickInputTitle()).includes(title), ms, `the quick input titled "${title}"`);
+    } catch (e) {
+      // Say what was there instead: another step's box, or nothing (the list lost focus).
+      const shown = (await widget.isVisible()) ? `the quick input "${await this.quickInputTitle()}" was shown` : 'no quick input was shown';
+      throw new Error(
+        `${e.message}; ${shown}, focus on ${await this.page.evaluate(() => document.activeElement?.className || document.activeElement?.tagName || 'nothing')}`,
+      );
+    }
     return widget;
   }
 
@@ -496,7 +504,17 @@ export class VsCode {
     const folder = file.slice(0, file.lastIndexOf('/') + 1);
     const name = file.slice(folder.length);
     await input.fill(folder);
-    await waitUntil(async () => (await widget.locator('.monaco-list-row', { hasText: name }).count()) > 0, 30000, `the file dialog "${title}" to list ${name}`);
+    // A dialog still starting up can put its own start folder over the typed one: type it again.
+    const listed = async () => {
+      if (!(await input.inputValue()).startsWith(folder)) await input.fill(folder);
+      return (await widget.locator('.monaco-list-row', { hasText: name }).count()) > 0;
+    };
+    try {
+      await waitUntil(listed, 30000, `the file dialog "${title}" to list ${name}`);
+    } catch (e) {
+      const rows = await widget.locator('.monaco-list-row').allInnerTexts();
+      throw new Error(`${e.message}; it holds "${await input.inputValue()}" and lists ${rows.length} row(s): ${rows.slice(0, 5).join(' | ')}`);
+    }
     await this.answerInputBox(title, file);
   }
 

@@ -30,6 +30,13 @@ function items(s: UserSettings): Item[] {
   ];
 }
 
+/**
+ * Every step stays open when focus moves: a results panel that reveals itself while the user
+ * edits (an analysis finishing) would otherwise close the list and drop the edits made so far.
+ * Escape still dismisses.
+ */
+const KEEP_OPEN = { ignoreFocusOut: true } as const;
+
 /** Returns the settings to run with, or undefined when the user dismissed the picker. */
 export async function editSettings(initial: UserSettings, modelName: string): Promise<UserSettings | undefined> {
   let s = initial;
@@ -37,6 +44,7 @@ export async function editSettings(initial: UserSettings, modelName: string): Pr
     const picked = await vscode.window.showQuickPick(items(s), {
       title: `Gradient Lens: Re-run ${modelName} with settings`,
       placeHolder: 'Pick a setting to change, or Run',
+      ...KEEP_OPEN,
     });
     if (!picked) return undefined;
     if (picked.edit === 'run') return s;
@@ -53,6 +61,7 @@ async function askInt(title: string, value: number, lim: { min: number; max: num
   const text = await vscode.window.showInputBox({
     title,
     value: String(value),
+    ...KEEP_OPEN,
     validateInput: (t) => {
       const r = parseIntInRange(t, lim);
       return typeof r === 'string' ? r : undefined;
@@ -66,7 +75,7 @@ async function askInt(title: string, value: number, lim: { min: number; max: num
 async function askChoice<T extends string>(title: string, values: readonly T[], current: T): Promise<T | undefined> {
   const picked = await vscode.window.showQuickPick(
     values.map((v) => ({ label: v, description: v === current ? 'current' : undefined })),
-    { title },
+    { title, ...KEEP_OPEN },
   );
   return picked?.label as T | undefined;
 }
@@ -106,6 +115,7 @@ async function editOne(s: UserSettings, key: keyof UserSettings): Promise<UserSe
         title: 'Sizes of dynamic input dimensions',
         prompt: 'NAME=SIZE, comma separated (e.g. seq=32)',
         value: formatDimList(s.dimOverrides),
+        ...KEEP_OPEN,
         validateInput: (t) => {
           const r = parseDimList(t);
           return typeof r === 'string' ? r : undefined;
