@@ -6,7 +6,7 @@
  * and for several probes at once (stacked along the batch axis, see probesPerPass).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Executor, Activations, Checkpoint, FamilyVjp } from '../runtime/executor';
+import type { Executor, Activations, Checkpoint, FamilyMember, FamilyVjp } from '../runtime/executor';
 import { fillNormal, type SeededRandom } from '../runtime/random';
 
 export interface JacobianPlan {
@@ -185,7 +185,7 @@ export async function measureJacobianSquares(
   // On ONNX Runtime the squares are taken inside the recorded graph: only n numbers per probe
   // and tensor come back, not the cotangents (a ResNet-18's exact GSC pass: 80 MB copied back
   // and squared on TensorFlow.js).
-  if (exec.passFamiliesPay(acts)) return (await measureReduced(exec, acts, [{ target, wrt, plan }]))[0];
+  if (exec.passFamiliesPay(acts)) return measureReduced(exec, acts, { target, wrt, plan });
   const y = activation(acts, target);
   const [n, ...rest] = y.shape;
   const d = rest.reduce((a, b) => a * b, 1);
@@ -247,76 +247,131 @@ function passesOf(acts: Activations, m: SquaresMember): number {
 }
 
 /**
- * measureJacobianSquares for several measurements over the same forward pass at once (the
- * block matrix's rows): each pass index p runs every member's pass p as one family
- * (Executor.vjpFamily: on ONNX Runtime one graph and one session for all of them). Each member
- * draws its cotangents from its own stream, probe by probe, exactly as alone, so the results
- * are those of measureJacobianSquares per member. Members whose pass counts or modes differ
- * are measured one by one.
+ * measureJacobianSquares for several measurements over the same forward pass at once (e.g.
+ * block matrix rows): one family (Executor.computeFamily, on ONNX Runtime one graph and one
+ * session for all of them) of squaresFamilyPart members, so the results are those of
+ * measureJacobianSquares per member. Exact members (one-hot passes, as many as the target's
+ * units) are measured one by one, in stacks that bound their memory.
  */
 export async function measureJacobianSquaresFamily(
   exec: Executor,
   acts: Activations,
   members: readonly SquaresMember[],
 ): Promise<{ squares: JacobianSquares; method: string }[]> {
-  const first = members[0];
-  if (first === undefined) return [];
-  const passes = passesOf(acts, first);
-  if (members.length < 2 || members.some((m) => m.plan.exact !== first.plan.exact || passesOf(acts, m) !== passes)) {
+  if (members.length < 2 || members.some((m) => m.plan.exact)) {
     const out: { squares: JacobianSquares; method: string }[] = [];
     for (const m of members) out.push(await measureJacobianSquares(exec, acts, m.target, m.wrt, m.plan));
     return out;
   }
-  return measureReduced(exec, acts, members);
+  await yieldToEventLoop();
+  const checkpoint = members[0].plan.checkpoint;
+  checkpoint?.();
+  const parts: SquaresFamilyPart[] = [];
+  let measured: Map<string, tf.Tensor>[] = [];
+  try {
+    for (const m of members) parts.push(squaresFamilyPart(exec, acts, m));
+    measured = exec.computeFamily(
+      acts,
+      parts.map((p) => p.member),
+      checkpoint,
+    );
+    const results = parts.map((p, i) => p.result(measured[i]));
+    for (const m of members) for (let p = 1; p <= m.plan.probes; p++) m.plan.onPass?.(p, m.plan.probes);
+    return results;
+  } finally {
+    parts.forEach((p) => p.dispose());
+    measured.forEach((byName) => byName.forEach((t) => t.dispose()));
+  }
 }
 
 /**
- * The members' squares from passes whose results are reduced to per-row squares before they
- * leave the pass (Executor.vjpFamily); every member has the same mode and pass count.
+ * A measurement's squares from passes whose results are reduced to per-row squares before
+ * they leave the pass (Executor.vjpFamily, a family of one pass at a time): only n numbers per
+ * probe and tensor come back. Stack by stack, so exact mode's one-hot passes (thousands) never
+ * hold more than one stack of cotangents.
  */
-async function measureReduced(exec: Executor, acts: Activations, members: readonly SquaresMember[]): Promise<{ squares: JacobianSquares; method: string }[]> {
-  const shapes = members.map((m) => activation(acts, m.target).shape);
-  const n = shapes[0][0];
-  const { exact } = members[0].plan;
-  const passes = passesOf(acts, members[0]);
-  const accumulators = members.map((m) => m.wrt.map(() => new SquaresAccumulator(exact, n)));
-  // One stack depth for the family: stacking never changes the numbers (stackedCotangents).
-  const stack = Math.min(...members.map((m) => probesPerPass(exec, acts, m.wrt, passes, m.plan.probes)));
-  for (let p = 0; p < passes; p += stack) {
+async function measureReduced(exec: Executor, acts: Activations, m: SquaresMember): Promise<{ squares: JacobianSquares; method: string }> {
+  const [n, ...rest] = activation(acts, m.target).shape;
+  const d = rest.reduce((a, b) => a * b, 1);
+  const passes = passesOf(acts, m);
+  const accumulators = m.wrt.map(() => new SquaresAccumulator(m.plan.exact, n));
+  for (const [p, k] of passStacks(exec, acts, m.wrt, passes, m.plan.probes)) {
     await yieldToEventLoop();
-    const checkpoint = members[0].plan.checkpoint;
-    checkpoint?.();
-    const k = Math.min(stack, passes - p);
-    const seeds = members.map((m, i) => {
-      const [rows, ...rest] = shapes[i];
-      const d = rest.reduce((a, b) => a * b, 1);
-      return tf.tensor(stackedCotangents(m.plan, rows, d, p, k), [k * rows, ...rest], 'float32');
-    });
+    m.plan.checkpoint?.();
+    const seed = tf.tensor(stackedCotangents(m.plan, n, d, p, k), [k * n, ...rest], 'float32');
     let reduced: Map<string, tf.Tensor>[] = [];
     try {
-      reduced = exec.vjpFamily(
-        acts,
-        members.map((m, i) => ({ seeds: new Map([[m.target, seeds[i]]]), wrt: m.wrt })),
-        rowSquares,
-        checkpoint,
-        k,
-      );
-      reduced.forEach((byWrt, i) =>
-        members[i].wrt.forEach((w, t) => {
-          const flat = byWrt.get(w)!.dataSync();
-          accumulators[i][t].add(Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * n, (j + 1) * n))));
-        }),
-      );
+      reduced = exec.vjpFamily(acts, [{ seeds: new Map([[m.target, seed]]), wrt: m.wrt }], rowSquares, m.plan.checkpoint, k);
+      m.wrt.forEach((w, t) => {
+        const flat = reduced[0].get(w)!.dataSync();
+        accumulators[t].add(Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * n, (j + 1) * n))));
+      });
     } finally {
-      seeds.forEach((s) => s.dispose());
+      seed.dispose();
       reduced.forEach((byWrt) => byWrt.forEach((g) => g.dispose()));
     }
-    for (const m of members) for (let j = 1; j <= k; j++) m.plan.onPass?.(p + j, passes);
+    for (let j = 1; j <= k; j++) m.plan.onPass?.(p + j, passes);
   }
-  return members.map((m, i) => ({
-    squares: new Map(m.wrt.map((w, t) => [w, accumulators[i][t].result()])),
-    method: methodOf(m.plan),
-  }));
+  return { squares: new Map(m.wrt.map((w, t) => [w, accumulators[t].result()])), method: methodOf(m.plan) };
+}
+
+/** A squares measurement as one member of a larger family (squaresFamilyPart). */
+export interface SquaresFamilyPart {
+  readonly member: FamilyMember;
+  /** The measurement from the member's results, as measureJacobianSquares gives it alone. */
+  result(measured: ReadonlyMap<string, tf.Tensor>): { squares: JacobianSquares; method: string };
+  /** Releases its cotangents (the caller, once the family has run). */
+  dispose(): void;
+}
+
+/**
+ * A squares measurement (probes or one-hot passes, all of them) as a member of a family that
+ * mixes it with other kinds of computation (Executor.computeFamily): its cotangent stacks are
+ * drawn now, from its own stream in measureJacobianSquares' order, so the numbers are the
+ * same; each member stacks as deep as it may on its own.
+ */
+export function squaresFamilyPart(exec: Executor, acts: Activations, m: SquaresMember): SquaresFamilyPart {
+  const [n, ...rest] = activation(acts, m.target).shape;
+  const d = rest.reduce((a, b) => a * b, 1);
+  const passes = passesOf(acts, m);
+  const stacks = passStacks(exec, acts, m.wrt, passes, m.plan.probes).map(([p, k]) =>
+    tf.tensor(stackedCotangents(m.plan, n, d, p, k), [k * n, ...rest], 'float32'),
+  );
+  const compute = (vjp: FamilyVjp): Map<string, tf.Tensor> => {
+    // [passes * n] per wrt, probe-major: each stack's rows, stack after stack.
+    const perStack = stacks.map((u) => {
+      const grads = vjp(new Map([[m.target, u]]), m.wrt, u.shape[0] / n);
+      try {
+        return m.wrt.map((w) => rowSquares(grads.get(w)!));
+      } finally {
+        grads.forEach((g) => g.dispose());
+      }
+    });
+    return new Map(
+      m.wrt.map((w, t) => {
+        const parts = perStack.map((rows) => rows[t]);
+        if (parts.length === 1) return [w, parts[0]];
+        const joined = tf.concat(parts);
+        parts.forEach((r) => r.dispose());
+        return [w, joined];
+      }),
+    );
+  };
+  return {
+    member: { feeds: stacks, outputs: m.wrt, weightedNodes: exec.weightedNodesBetween(new Map([[m.target, null]]), m.wrt), compute },
+    result: (measured) => {
+      const squares: JacobianSquares = new Map(
+        m.wrt.map((w) => {
+          const flat = measured.get(w)!.dataSync();
+          const acc = new SquaresAccumulator(m.plan.exact, n);
+          acc.add(Array.from({ length: passes }, (_, j) => Array.from(flat.subarray(j * n, (j + 1) * n))));
+          return [w, acc.result()];
+        }),
+      );
+      return { squares, method: methodOf(m.plan) };
+    },
+    dispose: () => stacks.forEach((u) => u.dispose()),
+  };
 }
 
 /** The tensors of a residual merge `merge = skip + branch` and the block input they depend on. */

@@ -11,12 +11,12 @@ import { ExecutionError, type Activations, type Checkpoint, type Executor, type 
 import { streamFor, type SeededRandom } from '../../runtime/random';
 import {
   measureJacobianSquares,
-  measureJacobianSquaresFamily,
   measureResidualSquares,
   ResidualAccumulator,
   residualCotangents,
   residualRowSquares,
   residualStacks,
+  squaresFamilyPart,
   type JacobianSquares,
   type ResidualSquares,
   type ResidualTensors,
@@ -111,8 +111,11 @@ export function jobPasses(job: AnalysisJob, dimOf: (tensor: string) => number): 
 /**
  * The family a job can be measured with (runJobFamily), or undefined. On a backend where
  * families pay (Executor.passFamiliesPay) the jobs of one family read the same forward pass and
- * weights and run as one: the block matrix's rows, and the per-block phase's linearisations and
- * residual parts. Exact jobs (one-hot passes, as many as the target's units) stay alone.
+ * weights and run as one graph and session: the block matrix's rows, and the per-block phase's
+ * linearisations and residual parts. Exact jobs (one-hot passes, as many as the target's units)
+ * stay alone. Two families, not one: the block matrix and the per-block jobs in one graph
+ * (ResNet-18-sized) ran 0.3-0.5 s slower with a peak 200-270 MB higher, as ONNX Runtime
+ * plans one graph's buffers for all of its passes.
  */
 export function jobFamily(job: AnalysisJob): string | undefined {
   if (job.exact) return undefined;
@@ -120,9 +123,21 @@ export function jobFamily(job: AnalysisJob): string | undefined {
   return 'blocks';
 }
 
+/** A job as a member of its family: the member, and how its result is read from the member's outputs. */
+interface FamilyPart {
+  readonly member: FamilyMember;
+  finish(measured: Map<string, tf.Tensor>): Promise<JobResult>;
+}
+
 /**
- * The jobs of one family (jobFamily) at once; each job keeps its own random stream, so each
- * result is the one runJob gives it alone. Results in the jobs' order.
+ * The jobs of one family (jobFamily) at once: every block matrix row and squares job, every
+ * block's exact linear part S v, the first probes of every linearisation and every residual
+ * part's probes are one family (Executor.computeFamily: on ONNX Runtime one graph and session
+ * instead of dozens of small eager passes); a block whose ops have no exact rule has its
+ * linear part measured by finite differences first, one by one (Linearisation.start). Then
+ * each linearisation is finished (refined where asked, one by one). Cotangents are drawn from
+ * each job's own stream in the order runJob draws them, so each result is the one runJob gives
+ * it alone. Results in the jobs' order.
  */
 export async function runJobFamily(
   exec: Executor,
@@ -132,103 +147,31 @@ export async function runJobFamily(
   checkpoint?: Checkpoint,
   onPass?: (job: AnalysisJob, done: number, total: number) => void,
 ): Promise<JobResult[]> {
-  if (jobs.every((job): job is SquaresJob => job.kind === 'squares')) return runSquaresFamily(exec, acts, jobs, seed, checkpoint, onPass);
-  if (jobs.every((job): job is BlockJob => job.kind !== 'squares')) return runBlockFamily(exec, acts, jobs, seed, checkpoint, onPass);
-  throw new Error('internal: a family mixes squares jobs with per-block jobs');
-}
-
-/** Squares jobs measured together (measureJacobianSquaresFamily). */
-async function runSquaresFamily(
-  exec: Executor,
-  acts: Activations,
-  jobs: readonly SquaresJob[],
-  seed: number,
-  checkpoint?: Checkpoint,
-  onPass?: (job: AnalysisJob, done: number, total: number) => void,
-): Promise<JobResult[]> {
-  const members = jobs.map((job) => ({
-    target: job.target,
-    wrt: job.wrt,
-    plan: {
-      exact: job.exact,
-      probes: job.probes,
-      rng: streamFor(seed, job.key),
-      checkpoint,
-      onPass: onPass && ((done: number, total: number) => onPass(job, done, total)),
-    },
-  }));
-  const measured = await measureJacobianSquaresFamily(exec, acts, members);
-  return measured.map((r) => ({ kind: 'squares', squares: r.squares, method: r.method }));
-}
-
-/** A job of the per-block phase's family. */
-type BlockJob = LineariseJob | ResidualJob;
-
-/**
- * The per-block phase at once: every block's exact linear part S v, the first probes of every
- * linearisation and every residual part's probes are one family (Executor.computeFamily: on
- * ONNX Runtime one graph and session instead of dozens of small eager passes); a block whose
- * ops have no exact rule has its linear part measured by finite differences first, one by one
- * (Linearisation.start). Then each linearisation is finished (refined where asked, one by
- * one). Cotangents are drawn from each job's own stream in the order runJob draws them, so the
- * numbers are the same.
- */
-async function runBlockFamily(
-  exec: Executor,
-  acts: Activations,
-  jobs: readonly BlockJob[],
-  seed: number,
-  checkpoint?: Checkpoint,
-  onPass?: (job: AnalysisJob, done: number, total: number) => void,
-): Promise<JobResult[]> {
-  const linearisations = new Map<BlockJob, Linearisation>();
-  const cotangents: tf.Tensor[] = [];
+  const owned: { dispose(): void }[] = [];
   let measured: Map<string, tf.Tensor>[] = [];
   try {
-    const members: FamilyMember[] = [];
+    const parts: FamilyPart[] = [];
     for (const job of jobs) {
       const rng = streamFor(seed, job.key);
-      if (job.kind === 'linearise') {
-        // An exact linear part is computed in the family's graph too (pendingLinearPart).
+      if (job.kind === 'squares') {
+        const part = squaresFamilyPart(exec, acts, { target: job.target, wrt: job.wrt, plan: { exact: job.exact, probes: job.probes, rng, checkpoint } });
+        owned.push(part);
+        parts.push({ member: part.member, finish: async (m) => ({ kind: 'squares', ...part.result(m) }) });
+      } else if (job.kind === 'linearise') {
         const lin = await Linearisation.start(exec, acts, job.input, job.output, linearisationPlan(job, rng, checkpoint), true);
-        linearisations.set(job, lin);
-        const stacks = lin.cotangentStacks(lin.firstPasses);
-        cotangents.push(...stacks);
-        const measuredPart = lin.linearPart;
-        const pending = lin.pendingLinearPart;
-        members.push({
-          feeds: measuredPart === null ? stacks : [...stacks, measuredPart],
-          outputs: pending === null ? ['sums'] : ['sums', 'sv'],
-          weightedNodes: exec.weightedNodesBetween(new Map([[job.output, null]]), [job.input]) * (pending === null ? 1 : 2),
-          compute: (vjp) => {
-            const sv = pending === null ? measuredPart : linearPartNow(exec, acts, pending, checkpoint);
-            const sums = concatenated(stacks.map((u) => probeSums(vjp, acts, job.input, job.output, u, sv)));
-            return new Map(
-              sv === measuredPart
-                ? [['sums', sums]]
-                : [
-                    ['sums', sums],
-                    ['sv', sv!],
-                  ],
-            );
-          },
-        });
+        owned.push(lin);
+        parts.push(linearisationPart(exec, acts, job, lin, owned, checkpoint));
       } else {
-        const t = job.tensors;
-        const stacks = residualStacks(exec, acts, t, job.probes, job.probes).map(([p, k]) => residualCotangents(acts, t, { exact: false, rng }, p, k));
-        cotangents.push(...stacks);
-        const skipPass = t.skip === t.input ? 0 : exec.weightedNodesBetween(new Map([[t.skip, null]]), [t.input]);
-        members.push({
-          feeds: stacks,
-          outputs: ['rows'],
-          weightedNodes: exec.weightedNodesBetween(new Map([[t.branch, null]]), [t.input]) + skipPass,
-          compute: (vjp) => new Map([['rows', concatenated(stacks.map((u) => residualRowSquares(vjp, t, u, u.shape[0] / acts.get(t.merge)!.shape[0])))]]),
-        });
+        parts.push(residualPart(exec, acts, job, rng, owned));
       }
     }
     checkpoint?.();
     try {
-      measured = exec.computeFamily(acts, members, checkpoint);
+      measured = exec.computeFamily(
+        acts,
+        parts.map((p) => p.member),
+        checkpoint,
+      );
     } catch (e) {
       // A block whose ops could not take the stacked rows of the exact linear part: each job
       // alone, where the finite differences take over.
@@ -240,28 +183,79 @@ async function runBlockFamily(
     const results: JobResult[] = [];
     for (const [i, job] of jobs.entries()) {
       for (let p = 1; p <= job.probes; p++) onPass?.(job, p, job.probes);
-      const values = measured[i].get(job.kind === 'linearise' ? 'sums' : 'rows')!.dataSync();
-      const lin = linearisations.get(job);
-      if (lin !== undefined) {
-        const sv = measured[i].get('sv');
-        if (sv !== undefined) {
-          lin.adoptLinearPart(sv as tf.Tensor2D);
-          measured[i].delete('sv');
-        }
-        lin.accept(values, lin.firstPasses);
-        results.push({ kind: 'linearise', info: await lin.finish(Number.NaN, (job as LineariseJob).affine) });
-      } else {
-        const parts = new ResidualAccumulator(false, acts.get((job as ResidualJob).tensors.merge)!.shape[0]);
-        parts.add(values, job.probes);
-        results.push({ kind: 'residual', squares: parts.result((job as ResidualJob).tensors), method: `probes:${job.probes}` });
-      }
+      results.push(await parts[i].finish(measured[i]));
     }
     return results;
   } finally {
-    linearisations.forEach((lin) => lin.dispose());
-    cotangents.forEach((u) => u.dispose());
+    owned.forEach((o) => o.dispose());
     measured.forEach((byName) => byName.forEach((t) => t.dispose()));
   }
+}
+
+/** A linearisation's first probes (and its exact linear part, when it has one) as a family member. */
+function linearisationPart(
+  exec: Executor,
+  acts: Activations,
+  job: LineariseJob,
+  lin: Linearisation,
+  owned: { dispose(): void }[],
+  checkpoint: Checkpoint | undefined,
+): FamilyPart {
+  const stacks = lin.cotangentStacks(lin.firstPasses);
+  owned.push(...stacks);
+  const measuredPart = lin.linearPart;
+  // An exact linear part is computed in the family's graph too (pendingLinearPart).
+  const pending = lin.pendingLinearPart;
+  return {
+    member: {
+      feeds: measuredPart === null ? stacks : [...stacks, measuredPart],
+      outputs: pending === null ? ['sums'] : ['sums', 'sv'],
+      weightedNodes: exec.weightedNodesBetween(new Map([[job.output, null]]), [job.input]) * (pending === null ? 1 : 2),
+      compute: (vjp) => {
+        const sv = pending === null ? measuredPart : linearPartNow(exec, acts, pending, checkpoint);
+        const sums = concatenated(stacks.map((u) => probeSums(vjp, acts, job.input, job.output, u, sv)));
+        return new Map(
+          sv === measuredPart
+            ? [['sums', sums]]
+            : [
+                ['sums', sums],
+                ['sv', sv!],
+              ],
+        );
+      },
+    },
+    finish: async (measured) => {
+      const sv = measured.get('sv');
+      if (sv !== undefined) {
+        lin.adoptLinearPart(sv as tf.Tensor2D);
+        measured.delete('sv');
+      }
+      lin.accept(measured.get('sums')!.dataSync(), lin.firstPasses);
+      return { kind: 'linearise', info: await lin.finish(Number.NaN, job.affine) };
+    },
+  };
+}
+
+/** A residual block's probes on its merge (branch and skip passes) as a family member. */
+function residualPart(exec: Executor, acts: Activations, job: ResidualJob, rng: SeededRandom, owned: { dispose(): void }[]): FamilyPart {
+  const t = job.tensors;
+  const stacks = residualStacks(exec, acts, t, job.probes, job.probes).map(([p, k]) => residualCotangents(acts, t, { exact: false, rng }, p, k));
+  owned.push(...stacks);
+  const n = acts.get(t.merge)!.shape[0];
+  const skipPass = t.skip === t.input ? 0 : exec.weightedNodesBetween(new Map([[t.skip, null]]), [t.input]);
+  return {
+    member: {
+      feeds: stacks,
+      outputs: ['rows'],
+      weightedNodes: exec.weightedNodesBetween(new Map([[t.branch, null]]), [t.input]) + skipPass,
+      compute: (vjp) => new Map([['rows', concatenated(stacks.map((u) => residualRowSquares(vjp, t, u, u.shape[0] / n)))]]),
+    },
+    finish: async (measured) => {
+      const parts = new ResidualAccumulator(false, n);
+      parts.add(measured.get('rows')!.dataSync(), job.probes);
+      return { kind: 'residual', squares: parts.result(t), method: `probes:${job.probes}` };
+    },
+  };
 }
 
 /** Tensors joined along axis 1 (one is returned as it is); the parts are released. */
