@@ -114,7 +114,7 @@ export function jobPasses(job: AnalysisJob, dimOf: (tensor: string) => number): 
  * weights and run as one graph and session: the block matrix's rows, and the per-block phase's
  * linearisations and residual parts. Exact jobs (one-hot passes, as many as the target's units)
  * stay alone. Two families, not one: the block matrix and the per-block jobs in one graph
- * (ResNet-18-sized) ran 0.3-0.5 s slower with a peak 200-270 MB higher, as ONNX Runtime
+ * (ResNet-18-sized) ran 0.2-0.5 s slower with a peak 200-270 MB higher, as ONNX Runtime
  * plans one graph's buffers for all of its passes.
  */
 export function jobFamily(job: AnalysisJob): string | undefined {
