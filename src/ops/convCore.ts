@@ -11,7 +11,8 @@
  *   trade places), because wasm has no Conv2DBackpropFilter kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { tensorFromValues, valuesOf } from './hostValues';
+import { knownHostTransposes, tensorFromLazyValues, tensorFromValues, valuesOf } from './hostValues';
+import { transposeBothWays } from '../graph/constants';
 import { KernelError, type Tensor } from './kernel';
 import { effectiveKernel, insertZeros, insertZerosSpatial, padOrCrop, sliceRuns } from './spatial';
 
@@ -209,6 +210,9 @@ export function adjointKernelValues(w: Tensor, groups: number): Tensor {
   const spatial = w.shape.slice(0, r).reduce((p, k) => p * k, 1);
   const a = w.shape[r];
   const b = w.shape[r + 1] / groups;
+  const toOnnx = [r + 1, r, ...Array.from({ length: r }, (_, i) => i)];
+  const onnx = knownHostTransposes(w).get(toOnnx.join(','));
+  if (onnx !== undefined) return adjointFromOnnxLayout(onnx, w.shape, groups, toOnnx);
   const src = valuesOf(w);
   if (!(src instanceof Float32Array)) return adjointKernel(w, groups);
   const out = new Float32Array(src.length);
@@ -226,6 +230,34 @@ export function adjointKernelValues(w: Tensor, groups: number): Tensor {
     }
   }
   return tensorFromValues(out, [...w.shape.slice(0, r), b, ga]);
+}
+
+/**
+ * adjointKernelValues from the kernel's channels-first values [G*b, a, k...] (all ONNX Runtime
+ * reads of it): the adjoint's own channels-first values [G*a, b, k...] are computed, flipped in
+ * space with inputs and outputs swapped, and its TensorFlow.js layout is made only if something
+ * reads it (the phases of a strided convolution, an op on TensorFlow.js). The same numbers as
+ * adjointKernelValues; one copy of the weights instead of two (the adjoint and its transpose).
+ */
+function adjointFromOnnxLayout(src: Float32Array, shape: readonly number[], groups: number, toOnnx: readonly number[]): Tensor {
+  const r = shape.length - 2;
+  const spatial = shape.slice(0, r).reduce((p, k) => p * k, 1);
+  const a = shape[r];
+  const b = shape[r + 1] / groups;
+  const out = new Float32Array(src.length);
+  for (let g = 0; g < groups; g++) {
+    for (let bi = 0; bi < b; bi++) {
+      for (let ai = 0; ai < a; ai++) {
+        const from = ((g * b + bi) * a + ai) * spatial;
+        const to = ((g * a + ai) * b + bi) * spatial + spatial - 1;
+        for (let sp = 0; sp < spatial; sp++) out[to - sp] = src[from + sp];
+      }
+    }
+  }
+  const adjointShape = [...shape.slice(0, r), b, groups * a];
+  const onnxShape = toOnnx.map((p) => adjointShape[p]);
+  const back = toOnnx.map((_, i) => toOnnx.indexOf(i));
+  return tensorFromLazyValues(() => transposeBothWays(out, onnxShape, back), adjointShape, new Map([[toOnnx.join(','), out]]));
 }
 
 export interface ConvGeometry {

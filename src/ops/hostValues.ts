@@ -30,23 +30,31 @@ class HostBackend extends DataOnlyBackend {
     return id;
   }
 
+  /** A data id whose values `make` gives when first read (tensorFromLazyValues). */
+  writeLazy(make: () => Float32Array): DataId {
+    const id = {};
+    lazyByDataId.set(id, make);
+    return id;
+  }
+
   override move(dataId: DataId, values: tf.backend_util.BackendValues): void {
     this.data.set(dataId, values);
   }
 
   override readSync(dataId: DataId): tf.backend_util.BackendValues {
-    const values = this.data.get(dataId);
+    const values = this.data.get(dataId) ?? made(dataId);
     if (values === undefined) throw new Error('a host-held weight was read after it was released');
     return values;
   }
 
   override disposeData(dataId: DataId): boolean {
     this.data.delete(dataId);
+    lazyByDataId.delete(dataId);
     return true;
   }
 
   override refCount(dataId: DataId): number {
-    return this.data.has(dataId) ? 1 : 0;
+    return this.data.has(dataId) || lazyByDataId.has(dataId) ? 1 : 0;
   }
 
   override numDataIds(): number {
@@ -59,6 +67,20 @@ class HostBackend extends DataOnlyBackend {
 }
 
 const valuesByDataId = new WeakMap<DataId, Float32Array>();
+/** Values not made yet (tensorFromLazyValues), by data id. */
+const lazyByDataId = new WeakMap<DataId, () => Float32Array>();
+/** What knownHostTransposes answers, by data id. */
+const transposesByDataId = new WeakMap<DataId, ReadonlyMap<string, Float32Array>>();
+
+/** A lazy tensor's values, made on the first call and kept until the tensor is released. */
+function made(dataId: DataId): Float32Array | undefined {
+  const make = lazyByDataId.get(dataId);
+  if (make === undefined) return undefined;
+  const values = make();
+  lazyByDataId.set(dataId, () => values);
+  valuesByDataId.set(dataId, values);
+  return values;
+}
 let keeping = false;
 
 /** Whether tensorFromValues holds values in JavaScript from now on (ONNX Runtime's backend turns it on). */
@@ -80,10 +102,31 @@ export function tensorFromValues(values: Float32Array, shape: readonly number[])
   return t;
 }
 
-/** The values `t` was made from by tensorFromValues while keeping was on, wherever it lives now. */
-export function hostValuesOf(t: tf.TensorInfo): Float32Array | undefined {
-  return valuesByDataId.get(t.dataId);
+/**
+ * A float32 tensor whose values `make` gives when something first reads them, with transposes
+ * of them known already (by permutation, perm.join(',')): a weight in the layout TensorFlow.js
+ * computes in, which ONNX Runtime reads only transposed (knownHostTransposes). Made at once
+ * while keeping is off, where TensorFlow.js reads every weight.
+ */
+export function tensorFromLazyValues(make: () => Float32Array, shape: readonly number[], transposes: ReadonlyMap<string, Float32Array>): Tensor {
+  if (!keeping) return tf.tensor(make(), [...shape], 'float32');
+  const backend = hostBackend();
+  const t = tf.engine().makeTensorFromDataId(backend.writeLazy(make), [...shape], 'float32', backend);
+  transposesByDataId.set(t.dataId, transposes);
+  return t;
 }
+
+/** The values `t` was made from by tensorFromValues (or tensorFromLazyValues, made now) while keeping was on, wherever it lives now. */
+export function hostValuesOf(t: tf.TensorInfo): Float32Array | undefined {
+  return valuesByDataId.get(t.dataId) ?? made(t.dataId);
+}
+
+/** Transposes of `t`'s values known without reading them (tensorFromLazyValues), by permutation; empty for others. */
+export function knownHostTransposes(t: tf.TensorInfo): ReadonlyMap<string, Float32Array> {
+  return transposesByDataId.get(t.dataId) ?? NO_TRANSPOSES;
+}
+
+const NO_TRANSPOSES: ReadonlyMap<string, Float32Array> = new Map();
 
 /** A tensor's values: the host-held array itself where there is one, else read from its backend (a copy). */
 export function valuesOf(t: Tensor): tf.backend_util.TypedArray {

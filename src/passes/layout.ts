@@ -24,7 +24,7 @@
 import type { AttrValue, ConstTensor, Graph, GraphNode } from '../graph/ir';
 import { toFirstPerm, toLastPerm } from '../ops/spatial';
 import { layoutClassOf } from '../ops/registry';
-import { transposeConst } from '../graph/constants';
+import { lazyTransposeConst, transposeConst } from '../graph/constants';
 
 // What the pass knows of each op is the op's kernel's `layout` fact (src/ops/kernel.ts: LayoutClass).
 
@@ -357,7 +357,7 @@ function regionInput(
     // ONNX [O, I, k...] -> TF [k..., I, O]; the same permutation serves ConvTranspose's
     // [Cin, Cout/g, k...] -> [k..., Cout/g, Cin].
     const r = c.shape.length - 2;
-    return addConstant(constants, `${t}::tf`, () => transposeConst(c, [...Array.from({ length: r }, (_, i) => i + 2), 1, 0]));
+    return addConstant(constants, `${t}::tf`, () => lazyTransposeConst(c, [...Array.from({ length: r }, (_, i) => i + 2), 1, 0]));
   }
   // Broadcasting aligns trailing axes: pad to the operands' rank, then permute like them.
   if (c.data.length === 1) return t;

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConstTensor, Graph, GraphNode } from '../graph/ir';
-import { tensorFromValues } from '../ops/hostValues';
+import { knownTransposes } from '../graph/constants';
+import { tensorFromLazyValues, tensorFromValues } from '../ops/hostValues';
 import type { JvpArgs, KernelContext, OpKernel, Tensor } from '../ops/kernel';
 import { kernelFor } from '../ops/registry';
 import { checkOutputSize, outputElementBound } from './sizeGuard';
@@ -93,8 +94,17 @@ function bytesOf(t: Tensor): number {
 }
 
 export function constToTensor(c: ConstTensor): Tensor {
+  // A kernel the layout pass turned channels-last stays unmade until TensorFlow.js reads it:
+  // ONNX Runtime reads the channels-first values it came from (graph/constants.ts).
+  const known = knownTransposes(c);
+  if (known.size > 0 && c.dtype === 'float32') return tensorFromLazyValues(() => c.data as Float32Array, c.shape, known);
   // Float32 weights keep their values for ONNX Runtime's sessions (ops/hostValues.ts).
   return c.data instanceof Float32Array && c.dtype === 'float32' ? tensorFromValues(c.data, c.shape) : tf.tensor(c.data, [...c.shape], c.dtype);
+}
+
+/** Bytes a constant's values take, without making a lazy one's. */
+function constBytes(c: ConstTensor): number {
+  return c.shape.reduce((a, b) => a * b, 1) * (c.dtype === 'bool' ? 1 : 4);
 }
 
 export class Executor implements KernelContext {
@@ -132,7 +142,7 @@ export class Executor implements KernelContext {
     graph.nodes.forEach((n, i) => n.outputs.forEach((o) => this.producerIndex.set(o, i)));
     // The backend holds its own copy of every constant (the wasm heap, say), beside the graph's.
     let constantBytes = 0;
-    for (const c of graph.constants.values()) constantBytes += c.data.byteLength;
+    for (const c of graph.constants.values()) constantBytes += constBytes(c);
     budget?.charge(constantBytes, "the model's weights, copied to the compute backend");
     this.constantBytes = constantBytes;
     for (const [name, c] of graph.constants) this.constants.set(name, tf.keep(constToTensor(c)));

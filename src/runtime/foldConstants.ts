@@ -26,6 +26,7 @@ interface Constant {
   readonly shape: readonly number[];
   readonly data: Data;
   readonly dtype: ElemType;
+  readonly transposes?: ReadonlyMap<string, Float32Array>;
 }
 
 /** Largest result of an elementwise or Concat fold (the batch-norm parameters are a few hundred). */
@@ -35,7 +36,16 @@ const MAX_COMPUTED_ELEMENTS = 1 << 16;
 export function foldConstants(spec: ModelSpec): ModelSpec {
   const initializers = spec.initializers ?? [];
   const known = new Map<string, Constant>();
-  for (const t of initializers) known.set(t.name, { shape: t.shape, data: t.data, dtype: t.dtype ?? 'float32' });
+  // `data` is read only by a fold that needs it: an initializer's may be made on first read.
+  for (const t of initializers)
+    known.set(t.name, {
+      shape: t.shape,
+      get data(): Data {
+        return t.data;
+      },
+      dtype: t.dtype ?? 'float32',
+      transposes: t.transposes,
+    });
   const graphOutputs = new Set(spec.outputs.map((o) => o.name));
   const nodes: NodeSpec[] = [];
   const folded: Initializer[] = [];
@@ -74,7 +84,7 @@ const BY_VALUE_ELEMENTS = 16;
 /** What identifies a fold's result: the op, its attributes and its inputs (small ones by value, others by name). */
 function foldKey(node: NodeSpec, inputs: readonly (Constant | undefined)[]): string {
   const operand = (c: Constant | undefined, i: number): string =>
-    c !== undefined && c.data.length <= BY_VALUE_ELEMENTS
+    c !== undefined && c.shape.reduce((a, b) => a * b, 1) <= BY_VALUE_ELEMENTS
       ? `${c.dtype}[${c.shape.join(',')}]=${Array.from(c.data as ArrayLike<number | bigint>).join(',')}`
       : node.inputs[i];
   return `${node.op} ${JSON.stringify(node.attrs ?? {})} ${inputs.map(operand).join(' ')}`;
@@ -158,7 +168,7 @@ function permOf(perm: AttributeValue | undefined, rank: number): number[] {
 }
 
 function transposeConstant(x: Constant, perm: readonly number[]): Constant {
-  return { shape: perm.map((p) => x.shape[p]), data: transposeValues(x.data, x.shape, perm), dtype: x.dtype };
+  return { shape: perm.map((p) => x.shape[p]), data: x.transposes?.get(perm.join(',')) ?? transposeValues(x.data, x.shape, perm), dtype: x.dtype };
 }
 
 const ONNX_ELEM: Readonly<Record<number, ElemType>> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };

@@ -25,6 +25,7 @@ import type { Tensor } from '../ops/kernel';
 import { encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
 import { foldConstants } from './foldConstants';
 import { heapOutput, valuesForRun } from './heapViews';
+import { knownHostTransposes } from '../ops/hostValues';
 import { sessionOptions, type OrtRuntime, type OrtSession } from './ortSession';
 
 export interface OrtConvExecutor extends ConvExecutor {
@@ -55,7 +56,7 @@ function outputSpatial(c: ConvCall): number[] {
 }
 
 /** The model of one convolution configuration; `initializer` holds the kernel when it is constant. */
-function convModel(c: ConvCall, initializer: Float32Array | undefined): EncodedModel {
+function convModel(c: ConvCall, initializer: Initializer | undefined): EncodedModel {
   const r = c.x.rank - 2;
   const spatial = Array.from({ length: r }, (_, i) => i + 1);
   const cin = c.x.shape[r + 1];
@@ -75,7 +76,7 @@ function convModel(c: ConvCall, initializer: Float32Array | undefined): EncodedM
   ];
   const x = { name: 'x', shape: ['batch', ...c.x.shape.slice(1)] };
   const w = { name: 'w', shape: c.w.shape };
-  const initializers: Initializer[] = initializer ? [{ name: 'w', shape: c.w.shape, data: initializer }] : [];
+  const initializers: Initializer[] = initializer ? [initializer] : [];
   // A constant kernel's Transpose is computed here (once per kernel array), not by ORT.
   return encodeModel(
     foldConstants({
@@ -90,6 +91,22 @@ function convModel(c: ConvCall, initializer: Float32Array | undefined): EncodedM
 function configKey(c: ConvCall, constantKernel: boolean): string {
   const kernel = constantKernel ? `k${c.w.id}` : `in${c.w.shape.join('x')}`;
   return [kernel, c.x.shape.slice(1).join('x'), c.strides.join(','), c.dilations.join(','), c.begin.join(','), c.end.join(',')].join('|');
+}
+
+/**
+ * A constant kernel as the initializer 'w': its values are read only if its channels-first
+ * transpose is not known already (knownHostTransposes), so a channels-last kernel the layout
+ * pass made is never made for ONNX Runtime.
+ */
+function kernelInitializer(w: Tensor): Initializer {
+  return {
+    name: 'w',
+    shape: w.shape,
+    get data(): Float32Array {
+      return float32(w);
+    },
+    transposes: knownHostTransposes(w),
+  };
 }
 
 /** A float32 tensor's values for one run (valuesForRun: a weight's own array or a view of the wasm heap). */
@@ -136,7 +153,7 @@ export function ortConvExecutor(ort: OrtRuntime, intraOpThreads: number, opts: O
     let entry = sessions.get(key);
     if (entry === undefined) {
       sweep();
-      entry = { session: ort.newSession(convModel(c, constantKernel ? float32(c.w) : undefined), options), kernel: constantKernel ? c.w : undefined };
+      entry = { session: ort.newSession(convModel(c, constantKernel ? kernelInitializer(c.w) : undefined), options), kernel: constantKernel ? c.w : undefined };
       sessions.set(key, entry);
       stats.sessions++;
       stats.live++;

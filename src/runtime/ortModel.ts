@@ -40,6 +40,12 @@ export interface Initializer {
   /** Float32Array for float32 (the default), Int32Array, BigInt64Array, Uint8Array for bool. */
   readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
   readonly dtype?: ElemType;
+  /**
+   * Transposes of `data` that exist already, by permutation (perm.join(',')): foldConstants
+   * takes them instead of reading `data`, which may then never be made (a getter, see
+   * ops/hostValues.ts tensorFromLazyValues).
+   */
+  readonly transposes?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface ModelSpec {

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DataOnlyBackend } from '../ops/dataOnlyBackend';
+import { knownHostTransposes } from '../ops/hostValues';
 import type { ElemType, Initializer, NodeSpec, AttributeValue, ValueSpec } from './ortModel';
 
 export const RECORD_BACKEND = 'onnx-record';
@@ -123,7 +124,25 @@ export class Recorder {
       this.inputSpecs.push({ name, shape: [...t.shape], dtype: elemType(t.dtype) });
       this.shapes.set(name, t.shape);
     } else {
-      name = this.initializer(this.externalData(t), t.shape, t.dtype);
+      const transposes = knownHostTransposes(t);
+      if (transposes.size === 0) name = this.initializer(this.externalData(t), t.shape, t.dtype);
+      else {
+        // A model's weight with a known transpose (kept as long as the model): read when the graph
+        // is folded or encoded, not here, and foldConstants takes the transpose instead, so
+        // the weight's own values may never be made.
+        name = this.fresh('c');
+        this.shapes.set(name, t.shape);
+        const externalData = this.externalData;
+        this.initializers.push({
+          name,
+          shape: [...t.shape],
+          get data(): Values {
+            return externalData(t);
+          },
+          dtype: elemType(t.dtype),
+          transposes,
+        });
+      }
     }
     this.externals.set(t.dataId, name);
     return name;

@@ -87,7 +87,8 @@ export function sinkChannelsFirst(recorder: Recorder, outputs: readonly string[]
   const producer = new Map<string, NodeSpec>();
   for (const n of nodes) for (const o of n.outputs) producer.set(o, n);
   const int64Values = new Map<string, readonly number[]>();
-  for (const init of recorder.initializers) if (init.data instanceof BigInt64Array) int64Values.set(init.name, Array.from(init.data, Number));
+  for (const init of recorder.initializers)
+    if (init.dtype === 'int64' && init.data instanceof BigInt64Array) int64Values.set(init.name, Array.from(init.data, Number));
   const added: NodeSpec[] = [];
   const emit = (op: string, inputs: readonly string[], attrs?: NodeSpec['attrs']): string => {
     const out = recorder.fresh('v');

@@ -7,7 +7,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend';
-import { hostValuesOf, keepHostValues, tensorFromValues } from '../../src/ops/hostValues';
+import { hostValuesOf, keepHostValues, knownHostTransposes, tensorFromLazyValues, tensorFromValues } from '../../src/ops/hostValues';
+import { lazyTransposeConst, transposeConst, transposeValues } from '../../src/graph/constants';
+import { constToTensor } from '../../src/runtime/executor';
+import type { ConstTensor } from '../../src/graph/ir';
 import { adjointKernel, adjointKernelValues } from '../../src/ops/convCore';
 
 describe('host-held weights', () => {
@@ -69,6 +72,65 @@ describe('host-held weights', () => {
       fromOps.dispose();
     } finally {
       w.dispose();
+    }
+  });
+
+  test('a lazy weight is made only when read, once; its known transposes are there before', () => {
+    keepHostValues(true);
+    let makes = 0;
+    const values = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const transposed = Float32Array.from([1, 4, 2, 5, 3, 6]);
+    const t = tensorFromLazyValues(
+      () => {
+        makes++;
+        return values;
+      },
+      [2, 3],
+      new Map([['1,0', transposed]]),
+    );
+    try {
+      assert.equal(knownHostTransposes(t).get('1,0'), transposed);
+      assert.equal(makes, 0, 'not made by being created or asked for a known transpose');
+      assert.equal(hostValuesOf(t), values);
+      assert.equal(hostValuesOf(t), values);
+      assert.equal(makes, 1, 'made once');
+      const summed = tf.tidy(() => tf.sum(t, 1));
+      assert.deepEqual(Array.from(summed.dataSync()), [6, 15], 'an op of TensorFlow.js reads it');
+      summed.dispose();
+      assert.equal(makes, 1);
+    } finally {
+      t.dispose();
+    }
+    // Read first by TensorFlow.js (moved to its backend), before any host read.
+    const u = tensorFromLazyValues(() => values, [2, 3], new Map());
+    assert.deepEqual(Array.from(u.dataSync()), Array.from(values));
+    u.dispose();
+    keepHostValues(false);
+    const v = tensorFromLazyValues(() => values, [2, 3], new Map([['1,0', transposed]]));
+    assert.equal(knownHostTransposes(v).size, 0, 'not kept: an ordinary tensor');
+    v.dispose();
+  });
+
+  test('the adjoint of a channels-last kernel the layout pass made lazily: the same values, from the channels-first ones', () => {
+    keepHostValues(true);
+    // ONNX [O = 6, I/g = 4, 3, 3] with 2 groups -> TF [3, 3, 4, 6], lazily.
+    const onnx: ConstTensor = { dtype: 'float32', shape: [6, 4, 3, 3], data: Float32Array.from({ length: 6 * 4 * 9 }, (_, i) => Math.cos(i)) };
+    const lazy = lazyTransposeConst(onnx, [2, 3, 1, 0]);
+    const w = tf.keep(constToTensor(lazy));
+    const eager = tf.keep(tensorFromValues(transposeConst(onnx, [2, 3, 1, 0]).data as Float32Array, [3, 3, 4, 6]));
+    try {
+      const fromOnnx = adjointKernelValues(w, 2);
+      const known = knownHostTransposes(fromOnnx).get('3,2,0,1');
+      assert.ok(known !== undefined, 'its channels-first values are there for ONNX Runtime');
+      const reference = adjointKernelValues(eager, 2);
+      assert.deepEqual(fromOnnx.shape, reference.shape);
+      assert.deepEqual(Array.from(known), Array.from(transposeValues(hostValuesOf(reference)!, reference.shape, [3, 2, 0, 1])));
+      assert.deepEqual(Array.from(fromOnnx.dataSync()), Array.from(reference.dataSync()), 'its own layout, made when read');
+      fromOnnx.dispose();
+      reference.dispose();
+    } finally {
+      w.dispose();
+      eager.dispose();
     }
   });
 });

@@ -20,6 +20,7 @@ import { streamFor } from '../../src/runtime/random';
 import { measureJacobianSquares, measureJacobianSquaresFamily, type JacobianSquares } from '../../src/metrics/jacobian';
 import { analyzeModel } from '../../src/engine/analyze';
 import { familyUnits } from '../../src/engine/parallel/pool';
+import { lazyTransposeStats } from '../../src/graph/constants';
 import type { AnalysisJob } from '../../src/engine/parallel/jobs';
 import type { AnalysisReport } from '../../src/report/schema';
 import { fixtureDir, repoRoot } from '../helpers/fixtures';
@@ -177,7 +178,12 @@ async function analyse(families: boolean): Promise<{ report: AnalysisReport; fam
 
 test('resnet_cifar8 analysis on ONNX Runtime: the block matrix and the per-block phase are a family session each, and the report is the one measured pass by pass', async () => {
   const alone = await analyse(false);
+  const stats = { ...lazyTransposeStats };
   const together = await analyse(true);
+  // ONNX Runtime reads the kernels channels-first: the layout pass's channels-last copies,
+  // made lazily, are never made (graph/constants.ts lazyTransposeConst).
+  assert.ok(lazyTransposeStats.created >= stats.created + 8, `${lazyTransposeStats.created - stats.created} kernels made channels-last lazily`);
+  assert.equal(lazyTransposeStats.made, stats.made, 'no channels-last kernel was made');
   assert.equal(alone.familiesRecorded, 0);
   assert.equal(together.familiesRecorded, 2, 'one session for the block matrix, one for the linearisations and residual parts');
   const a = alone.report.blockMatrix!;
