@@ -89,8 +89,13 @@ export class ExecutionError extends Error {
   }
 }
 
+/** Bytes of `elements` values of `dtype` as the backends hold them (bool 1, every other 4). */
+function bytesFor(elements: number, dtype: string): number {
+  return elements * (dtype === 'bool' ? 1 : 4);
+}
+
 function bytesOf(t: Tensor): number {
-  return t.size * (t.dtype === 'bool' ? 1 : 4);
+  return bytesFor(t.size, t.dtype);
 }
 
 export function constToTensor(c: ConstTensor): Tensor {
@@ -102,9 +107,12 @@ export function constToTensor(c: ConstTensor): Tensor {
   return c.data instanceof Float32Array && c.dtype === 'float32' ? tensorFromValues(c.data, c.shape) : tf.tensor(c.data, [...c.shape], c.dtype);
 }
 
-/** Bytes a constant's values take, without making a lazy one's. */
+/** Bytes a constant's values take, from its shape: a lazy one's are not made for this. */
 function constBytes(c: ConstTensor): number {
-  return c.shape.reduce((a, b) => a * b, 1) * (c.dtype === 'bool' ? 1 : 4);
+  return bytesFor(
+    c.shape.reduce((a, b) => a * b, 1),
+    c.dtype,
+  );
 }
 
 export class Executor implements KernelContext {

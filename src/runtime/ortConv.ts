@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsConvExecutor, type ConvExecutor, type SpatialPads } from '../ops/convCore';
 import type { Tensor } from '../ops/kernel';
-import { encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
+import { deferredInitializer, encodeModel, type EncodedModel, type Initializer, type NodeSpec } from './ortModel';
 import { foldConstants } from './foldConstants';
 import { heapOutput, valuesForRun } from './heapViews';
 import { knownHostTransposes } from '../ops/hostValues';
@@ -99,14 +99,7 @@ function configKey(c: ConvCall, constantKernel: boolean): string {
  * pass made is never made for ONNX Runtime.
  */
 function kernelInitializer(w: Tensor): Initializer {
-  return {
-    name: 'w',
-    shape: w.shape,
-    get data(): Float32Array {
-      return float32(w);
-    },
-    transposes: knownHostTransposes(w),
-  };
+  return deferredInitializer('w', w.shape, () => float32(w), knownHostTransposes(w));
 }
 
 /** A float32 tensor's values for one run (valuesForRun: a weight's own array or a view of the wasm heap). */

@@ -48,6 +48,29 @@ export interface Initializer {
   readonly transposes?: ReadonlyMap<string, Float32Array>;
 }
 
+/**
+ * An initializer whose data is read only when a fold or the encoder needs it (a getter), with
+ * the transposes of it that exist already: foldConstants takes one of those instead of reading
+ * `read()`, so a weight made on first read (ops/hostValues.ts) may never be made.
+ */
+export function deferredInitializer(
+  name: string,
+  shape: readonly number[],
+  read: () => Initializer['data'],
+  transposes: ReadonlyMap<string, Float32Array>,
+  dtype?: ElemType,
+): Initializer {
+  return {
+    name,
+    shape: [...shape],
+    get data(): Initializer['data'] {
+      return read();
+    },
+    transposes,
+    ...(dtype !== undefined && { dtype }),
+  };
+}
+
 export interface ModelSpec {
   readonly nodes: readonly NodeSpec[];
   readonly inputs: readonly ValueSpec[];

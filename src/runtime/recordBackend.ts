@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataOnlyBackend } from '../ops/dataOnlyBackend';
 import { knownHostTransposes } from '../ops/hostValues';
-import type { ElemType, Initializer, NodeSpec, AttributeValue, ValueSpec } from './ortModel';
+import { deferredInitializer, type ElemType, type Initializer, type NodeSpec, type AttributeValue, type ValueSpec } from './ortModel';
 
 export const RECORD_BACKEND = 'onnx-record';
 
@@ -125,33 +125,27 @@ export class Recorder {
       this.shapes.set(name, t.shape);
     } else {
       const transposes = knownHostTransposes(t);
-      if (transposes.size === 0) name = this.initializer(this.externalData(t), t.shape, t.dtype);
-      else {
-        // A model's weight with a known transpose (kept as long as the model): read when the graph
-        // is folded or encoded, not here, and foldConstants takes the transpose instead, so
-        // the weight's own values may never be made.
-        name = this.fresh('c');
-        this.shapes.set(name, t.shape);
-        const externalData = this.externalData;
-        this.initializers.push({
-          name,
-          shape: [...t.shape],
-          get data(): Values {
-            return externalData(t);
-          },
-          dtype: elemType(t.dtype),
-          transposes,
-        });
-      }
+      // A model's weight with a known transpose (kept as long as the model) is read when the graph
+      // is folded or encoded, not here, and foldConstants takes the transpose instead, so the
+      // weight's own values may never be made. Any other value is read now, while it exists.
+      name = this.initializer(transposes.size === 0 ? this.externalData(t) : { read: () => this.externalData(t), transposes }, t.shape, t.dtype);
     }
     this.externals.set(t.dataId, name);
     return name;
   }
 
-  initializer(values: Values | BigInt64Array, shape: readonly number[], dtype: tf.DataType | 'int64'): string {
+  /** An initializer of `values`, or of values read later (`read`, with their known transposes: deferredInitializer). */
+  initializer(
+    values: Values | BigInt64Array | { readonly read: () => Values; readonly transposes: ReadonlyMap<string, Float32Array> },
+    shape: readonly number[],
+    dtype: tf.DataType | 'int64',
+  ): string {
     const name = this.fresh('c');
     this.shapes.set(name, shape);
-    this.initializers.push({ name, shape: [...shape], data: values, dtype: dtype === 'int64' ? 'int64' : elemType(dtype) });
+    const type = dtype === 'int64' ? 'int64' : elemType(dtype);
+    this.initializers.push(
+      'read' in values ? deferredInitializer(name, shape, values.read, values.transposes, type) : { name, shape: [...shape], data: values, dtype: type },
+    );
     return name;
   }
 
