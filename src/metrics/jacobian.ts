@@ -158,9 +158,15 @@ class SquaresAccumulator {
 
   constructor(
     private readonly exact: boolean,
-    samples: number,
+    private readonly samples: number,
   ) {
     this.sum = new Array<number>(samples).fill(0);
+  }
+
+  /** The rows of k probes read back in one flat array, probe-major, from `offset` on. */
+  addFlat(flat: ArrayLike<number>, k: number, offset = 0): void {
+    const n = this.samples;
+    this.add(Array.from({ length: k }, (_, j) => Array.from({ length: n }, (_, i) => flat[offset + j * n + i])));
   }
 
   add(probeRows: readonly number[][]): void {
@@ -302,10 +308,7 @@ async function measureReduced(exec: Executor, acts: Activations, m: SquaresMembe
     let reduced: Map<string, tf.Tensor>[] = [];
     try {
       reduced = exec.vjpFamily(acts, [{ seeds: new Map([[m.target, seed]]), wrt: m.wrt }], rowSquares, m.plan.checkpoint, k);
-      m.wrt.forEach((w, t) => {
-        const flat = reduced[0].get(w)!.dataSync();
-        accumulators[t].add(Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * n, (j + 1) * n))));
-      });
+      m.wrt.forEach((w, t) => accumulators[t].addFlat(reduced[0].get(w)!.dataSync(), k));
     } finally {
       seed.dispose();
       reduced.forEach((byWrt) => byWrt.forEach((g) => g.dispose()));
@@ -362,9 +365,8 @@ export function squaresFamilyPart(exec: Executor, acts: Activations, m: SquaresM
     result: (measured) => {
       const squares: JacobianSquares = new Map(
         m.wrt.map((w) => {
-          const flat = measured.get(w)!.dataSync();
           const acc = new SquaresAccumulator(m.plan.exact, n);
-          acc.add(Array.from({ length: passes }, (_, j) => Array.from(flat.subarray(j * n, (j + 1) * n))));
+          acc.addFlat(measured.get(w)!.dataSync(), passes);
           return [w, acc.result()];
         }),
       );
@@ -482,11 +484,7 @@ export class ResidualAccumulator {
 
   /** residualRowSquares of k probes: [3 * k * n], branch, skip and merge. */
   add(rows: ArrayLike<number>, k: number): void {
-    const n = this.samples;
-    this.parts.forEach((acc, part) => {
-      const at = part * k * n;
-      acc.add(Array.from({ length: k }, (_, j) => Array.from({ length: n }, (_, i) => rows[at + j * n + i])));
-    });
+    this.parts.forEach((acc, part) => acc.addFlat(rows, k, part * k * this.samples));
   }
 
   result(t: ResidualTensors): ResidualSquares {
